@@ -1,0 +1,81 @@
+//! The scriptable face: one file per subcommand, tables for people and `--json` for machines.
+//! Only this module prints to stdout.
+
+mod cert;
+mod output;
+mod snippet;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use color_eyre::eyre::Result;
+
+pub use output::Outcome;
+
+const AFTER_HELP: &str = "\
+Examples:
+  aop-wizard cert generate --out ./aop --key-type ecdsa-p256
+  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt
+  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt
+
+Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 needs action (a check found problems).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aop-wizard",
+    version,
+    about = "Set up, prove and rotate Cloudflare Authenticated Origin Pulls (mTLS from Cloudflare to your origin)",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate, inspect and check certificates.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Print the origin configuration for a web server, in the log or the enforce phase.
+    Snippet(snippet::SnippetArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  aop-wizard completions bash > /etc/bash_completion.d/aop-wizard\n  aop-wizard completions zsh > \"${fpath[1]}/_aop-wizard\"")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  aop-wizard man > /usr/local/share/man/man1/aop-wizard.1")]
+    Man,
+}
+
+pub fn main() -> ExitCode {
+    let _ = color_eyre::config::HookBuilder::default().display_env_section(false).install();
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(report) if output::is_broken_pipe(&report) => ExitCode::SUCCESS,
+        Err(report) => {
+            eprintln!("error: {report:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
+    match cli.command {
+        Command::Cert(command) => cert::run(command, out),
+        Command::Snippet(args) => snippet::run(args, out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);
+            Ok(Outcome::Success)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(Outcome::Success)
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! aop-wizard: set up, prove and rotate Cloudflare Authenticated Origin Pulls.
+//!
+//! The domain core (`pki`, `snippets`) knows nothing of terminals; `cli` is a thin face over it.
+
+pub mod cli;
+pub mod pki;
+pub mod snippets;

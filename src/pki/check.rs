@@ -1,0 +1,157 @@
+//! Everything Cloudflare or an origin would object to in a client certificate and its key, found
+//! locally before anything is uploaded.
+
+use std::path::Path;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use rcgen::PublicKeyData;
+
+use super::inspect::{CertificateInfo, inspect_certificate};
+use super::pem::{load_certificates, load_private_key};
+use super::{PkiError, Result};
+
+/// Days before expiry from which a certificate is refused: an upload that will break within two
+/// weeks only moves the outage.
+pub const EXPIRY_MARGIN_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    CaNotLeaf,
+    KeyMismatch,
+    KeyEncrypted,
+    KeyTooWeak,
+    KeyUnsupported,
+    NoClientAuth,
+    Expired,
+    NotYetValid,
+    ExpiringSoon,
+    NotSignedByCa,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    /// One sentence: what is wrong and how to fix it.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub certificate: CertificateInfo,
+    pub problems: Vec<Problem>,
+}
+
+impl CheckReport {
+    pub fn uploadable(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn has(&self, kind: ProblemKind) -> bool {
+        self.problems.iter().any(|p| p.kind == kind)
+    }
+}
+
+/// Checks a client certificate (the first one in `cert_path`) and its key, and when `ca_path` is
+/// given, that one of the CAs in it signed the certificate.
+pub fn check_client_certificate(
+    cert_path: &Path,
+    key_path: &Path,
+    ca_path: Option<&Path>,
+    now: OffsetDateTime,
+) -> Result<CheckReport> {
+    let certs = load_certificates(cert_path)?;
+    let leaf_der = &certs[0];
+    let info = inspect_certificate(leaf_der, now)
+        .map_err(|detail| PkiError::Garbage { path: cert_path.to_path_buf(), detail })?;
+    let (_, leaf) = x509_parser::parse_x509_certificate(leaf_der)
+        .map_err(|e| PkiError::Garbage { path: cert_path.to_path_buf(), detail: e.to_string() })?;
+    let mut problems = Vec::new();
+    let mut add = |kind, message: String| problems.push(Problem { kind, message });
+
+    if info.is_ca {
+        add(
+            ProblemKind::CaNotLeaf,
+            format!(
+                "{} is a CA certificate; Cloudflare answers \"missing leaf certificate\": upload the client certificate the CA signed (client.crt), and put the CA on the origin.",
+                cert_path.display()
+            ),
+        );
+    }
+    match load_private_key(key_path, None) {
+        Ok(key) => {
+            if key.key_pair.subject_public_key_info() != leaf.public_key().raw {
+                add(
+                    ProblemKind::KeyMismatch,
+                    format!(
+                        "the key in {} does not belong to the certificate in {}; pass the key that was generated with this certificate.",
+                        key_path.display(),
+                        cert_path.display()
+                    ),
+                );
+            }
+        }
+        Err(PkiError::EncryptedKey { hint, .. }) => add(
+            ProblemKind::KeyEncrypted,
+            format!("{} is protected by a passphrase; {hint}.", key_path.display()),
+        ),
+        Err(PkiError::UnsupportedKey { what, .. }) => add(
+            ProblemKind::KeyUnsupported,
+            format!("{} is a {what} key, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.", key_path.display()),
+        ),
+        Err(other) => return Err(other),
+    }
+    if let Some(weakness) = info.key.weakness() {
+        let kind = if matches!(info.key, super::KeyDescription::Rsa { .. }) {
+            ProblemKind::KeyTooWeak
+        } else {
+            ProblemKind::KeyUnsupported
+        };
+        add(kind, format!("the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."));
+    }
+    if !info.is_ca && !info.extended_key_usages.iter().any(|u| u == "clientAuth" || u == "any") {
+        add(
+            ProblemKind::NoClientAuth,
+            "the certificate lacks the clientAuth extended key usage, so every origin will refuse it; issue one with extendedKeyUsage=clientAuth (`aop-wizard cert generate` does).".into(),
+        );
+    }
+    if now < info.not_before {
+        add(ProblemKind::NotYetValid, format!("the certificate is not valid until {}; check the clock of the machine that issued it.", info.not_before.date()));
+    } else if now >= info.not_after {
+        add(ProblemKind::Expired, format!("the certificate expired on {}; issue a new one.", info.not_after.date()));
+    } else if info.days_left < EXPIRY_MARGIN_DAYS {
+        add(
+            ProblemKind::ExpiringSoon,
+            format!("the certificate expires in {} days ({}); issue a new one before uploading.", info.days_left, info.not_after.date()),
+        );
+    }
+    if let Some(ca_path) = ca_path {
+        let cas = load_certificates(ca_path)?;
+        let mut any_ca = false;
+        let mut signed = false;
+        for ca_der in &cas {
+            let (_, ca) = x509_parser::parse_x509_certificate(ca_der)
+                .map_err(|e| PkiError::Garbage { path: ca_path.to_path_buf(), detail: e.to_string() })?;
+            if ca.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca) {
+                any_ca = true;
+                // The signature, not the names: another CA can carry the same subject.
+                signed |= leaf.verify_signature(Some(ca.public_key())).is_ok();
+            }
+        }
+        if !any_ca {
+            return Err(PkiError::LeafWhereCaExpected { path: ca_path.to_path_buf() });
+        }
+        if !signed {
+            add(
+                ProblemKind::NotSignedByCa,
+                format!(
+                    "the certificate was not signed by the CA in {}; the origin trusts that CA and would refuse it: use the matching CA or re-issue the certificate.",
+                    ca_path.display()
+                ),
+            );
+        }
+    }
+    Ok(CheckReport { certificate: info, problems })
+}

@@ -1,0 +1,307 @@
+//! A private CA and the client (leaf) certificates it signs, as Cloudflare's openssl recipe makes
+//! them, minus the five commands and the slow key generation.
+
+use std::str::FromStr;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize, SanType, SerialNumber,
+};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use super::{PkiError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyType {
+    Rsa4096,
+    Rsa2048,
+    EcdsaP256,
+}
+
+impl KeyType {
+    pub const ALL: [KeyType; 3] = [KeyType::Rsa4096, KeyType::Rsa2048, KeyType::EcdsaP256];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::Rsa4096 => "rsa-4096",
+            KeyType::Rsa2048 => "rsa-2048",
+            KeyType::EcdsaP256 => "ecdsa-p256",
+        }
+    }
+
+    pub fn is_rsa(self) -> bool {
+        matches!(self, KeyType::Rsa4096 | KeyType::Rsa2048)
+    }
+}
+
+impl std::fmt::Display for KeyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for KeyType {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        KeyType::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown key type {s:?}; choose rsa-4096, rsa-2048 or ecdsa-p256"))
+    }
+}
+
+pub fn generate_key(key_type: KeyType) -> Result<KeyPair> {
+    let generated = match key_type {
+        KeyType::Rsa4096 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096),
+        KeyType::Rsa2048 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048),
+        KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+    };
+    generated.map_err(|e| PkiError::Generation(format!("{key_type} key: {e}")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl Validity {
+    /// Valid from a few minutes ago (clocks of origins and Cloudflare's edge drift) for `days` days.
+    pub fn days_from(now: OffsetDateTime, days: u32) -> Self {
+        Self { not_before: now - Duration::minutes(5), not_after: now + Duration::days(i64::from(days)) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CaSpec {
+    pub common_name: String,
+    pub organization: Option<String>,
+    pub validity: Validity,
+}
+
+/// What a leaf is for. Client authentication is what Cloudflare presents to the origin; a server
+/// certificate is what an origin (a test server, the demo origin) presents to its clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeafPurpose {
+    ClientAuth,
+    ServerAuth { names: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct LeafSpec {
+    pub common_name: String,
+    pub validity: Validity,
+    pub purpose: LeafPurpose,
+}
+
+/// A CA that can sign leaves: its certificate and its private key, which never leaves the machine.
+pub struct CertificateAuthority {
+    issuer: Issuer<'static, KeyPair>,
+    cert_der: Vec<u8>,
+    cert_pem: String,
+    not_after: OffsetDateTime,
+}
+
+impl std::fmt::Debug for CertificateAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateAuthority").field("not_after", &self.not_after).finish_non_exhaustive()
+    }
+}
+
+impl CertificateAuthority {
+    pub fn create(spec: &CaSpec, key: KeyPair) -> Result<Self> {
+        if spec.common_name.trim().is_empty() {
+            return Err(PkiError::InvalidSpec("the CA common name is empty; pass --ca-cn NAME".into()));
+        }
+        check_validity(&spec.validity, "CA")?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = DistinguishedName::new();
+        if let Some(org) = &spec.organization {
+            params.distinguished_name.push(DnType::OrganizationName, org.as_str());
+        }
+        params.distinguished_name.push(DnType::CommonName, spec.common_name.as_str());
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.serial_number = Some(random_serial()?);
+        params.not_before = spec.validity.not_before;
+        params.not_after = spec.validity.not_after;
+        let cert = params.self_signed(&key).map_err(|e| PkiError::Generation(format!("CA certificate: {e}")))?;
+        Ok(Self {
+            cert_der: cert.der().to_vec(),
+            cert_pem: cert.pem(),
+            not_after: spec.validity.not_after,
+            issuer: Issuer::new(params, key),
+        })
+    }
+
+    /// An existing CA (its certificate and its key), e.g. to sign a new leaf during rotation.
+    pub fn from_existing(cert_der: &[u8], key: KeyPair) -> Result<Self> {
+        let (_, x509) = x509_parser::parse_x509_certificate(cert_der)
+            .map_err(|e| PkiError::InvalidSpec(format!("the CA certificate does not parse: {e}")))?;
+        let not_after = x509.validity().not_after.to_datetime();
+        let issuer = Issuer::from_ca_cert_der(&cert_der.to_vec().into(), key)
+            .map_err(|e| PkiError::InvalidSpec(format!("the CA certificate cannot sign: {e}")))?;
+        Ok(Self {
+            cert_pem: pkcs8::der::pem::encode_string("CERTIFICATE", pkcs8::der::pem::LineEnding::LF, cert_der)
+                .map_err(|e| PkiError::Generation(e.to_string()))?,
+            cert_der: cert_der.to_vec(),
+            not_after,
+            issuer,
+        })
+    }
+
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+
+    pub fn key_pem(&self) -> String {
+        self.issuer.key().serialize_pem()
+    }
+
+    /// The CA key as encrypted PKCS#8 (PBKDF2-SHA256, AES-256-CBC), what `openssl genrsa -aes256`
+    /// protects it with, readable by `openssl pkey`.
+    pub fn encrypted_key_pem(&self, passphrase: &[u8]) -> Result<String> {
+        encrypt_key(self.issuer.key(), passphrase)
+    }
+
+    /// Signs a leaf. Its validity is clamped inside the CA's, because no verifier accepts a leaf
+    /// that outlives its issuer.
+    pub fn issue(&self, spec: &LeafSpec, key: KeyPair) -> Result<IssuedCertificate> {
+        if spec.common_name.trim().is_empty() {
+            return Err(PkiError::InvalidSpec("the leaf common name is empty; pass --leaf-cn NAME".into()));
+        }
+        check_validity(&spec.validity, "leaf")?;
+        let is_rsa = KeyType::from_key_pair(&key).is_some_and(KeyType::is_rsa);
+        let mut params = CertificateParams::default();
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, spec.common_name.as_str());
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = if is_rsa {
+            vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment]
+        } else {
+            vec![KeyUsagePurpose::DigitalSignature]
+        };
+        params.extended_key_usages = match &spec.purpose {
+            LeafPurpose::ClientAuth => vec![ExtendedKeyUsagePurpose::ClientAuth],
+            LeafPurpose::ServerAuth { names } => {
+                params.subject_alt_names = names.iter().map(|n| san(n)).collect::<Result<_>>()?;
+                vec![ExtendedKeyUsagePurpose::ServerAuth]
+            }
+        };
+        params.use_authority_key_identifier_extension = true;
+        params.serial_number = Some(random_serial()?);
+        params.not_before = spec.validity.not_before;
+        params.not_after = spec.validity.not_after.min(self.not_after);
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .map_err(|e| PkiError::Generation(format!("leaf certificate: {e}")))?;
+        Ok(IssuedCertificate { cert_der: cert.der().to_vec(), cert_pem: cert.pem(), key })
+    }
+}
+
+impl KeyType {
+    fn from_key_pair(key: &KeyPair) -> Option<KeyType> {
+        match super::KeyDescription::from_spki_der(&key.subject_public_key_info()) {
+            super::KeyDescription::Rsa { bits: 4096 } => Some(KeyType::Rsa4096),
+            super::KeyDescription::Rsa { .. } => Some(KeyType::Rsa2048),
+            super::KeyDescription::Ecdsa { .. } => Some(KeyType::EcdsaP256),
+            super::KeyDescription::Other { .. } => None,
+        }
+    }
+}
+
+pub struct IssuedCertificate {
+    pub cert_der: Vec<u8>,
+    pub cert_pem: String,
+    key: KeyPair,
+}
+
+impl std::fmt::Debug for IssuedCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedCertificate").field("cert_pem", &self.cert_pem).finish_non_exhaustive()
+    }
+}
+
+impl IssuedCertificate {
+    /// Unencrypted PKCS#8: Cloudflare refuses password-protected keys.
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+}
+
+/// A freshly generated CA with one client leaf signed by it.
+#[derive(Debug)]
+pub struct GeneratedSet {
+    pub ca: CertificateAuthority,
+    pub leaf: IssuedCertificate,
+}
+
+/// Generates the CA key and the leaf key at the same time (RSA-4096 takes about a second per key),
+/// then signs.
+pub fn generate_ca_and_leaf(key_type: KeyType, ca: &CaSpec, leaf: &LeafSpec) -> Result<GeneratedSet> {
+    let (ca_key, leaf_key) = std::thread::scope(|scope| {
+        let ca_job = scope.spawn(|| generate_key(key_type));
+        let leaf_key = generate_key(key_type);
+        let ca_key = ca_job.join().unwrap_or_else(|_| Err(PkiError::Generation("key generation thread failed".into())));
+        (ca_key, leaf_key)
+    });
+    let ca = CertificateAuthority::create(ca, ca_key?)?;
+    let leaf = ca.issue(leaf, leaf_key?)?;
+    Ok(GeneratedSet { ca, leaf })
+}
+
+fn check_validity(validity: &Validity, what: &str) -> Result<()> {
+    if validity.not_after <= validity.not_before {
+        return Err(PkiError::InvalidSpec(format!("the {what} validity ends before it starts; give a positive number of days")));
+    }
+    Ok(())
+}
+
+fn san(name: &str) -> Result<SanType> {
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return Ok(SanType::IpAddress(ip));
+    }
+    name.to_string()
+        .try_into()
+        .map(SanType::DnsName)
+        .map_err(|_| PkiError::InvalidSpec(format!("{name:?} is not a valid DNS name")))
+}
+
+/// 128 random bits, top bit cleared so the DER INTEGER stays positive and 16 bytes long.
+fn random_serial() -> Result<SerialNumber> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| PkiError::Generation("the system random source failed".into()))?;
+    bytes[0] &= 0x7f;
+    bytes[0] |= 0x40;
+    Ok(SerialNumber::from_slice(&bytes))
+}
+
+fn encrypt_key(key: &KeyPair, passphrase: &[u8]) -> Result<String> {
+    use pkcs8::der::Decode;
+    if passphrase.is_empty() {
+        return Err(PkiError::InvalidSpec("the CA passphrase is empty".into()));
+    }
+    let mut salt = [0u8; 16];
+    let mut iv = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut salt).map_err(|_| PkiError::Generation("random source failed".into()))?;
+    aws_lc_rs::rand::fill(&mut iv).map_err(|_| PkiError::Generation("random source failed".into()))?;
+    let params = pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(600_000, &salt, iv)
+        .map_err(|e| PkiError::Generation(e.to_string()))?;
+    let der = key.serialize_der();
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|e| PkiError::Generation(e.to_string()))?;
+    let encrypted = info.encrypt_with_params(params, passphrase).map_err(|e| PkiError::Generation(e.to_string()))?;
+    encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+        .map(|pem| pem.to_string())
+        .map_err(|e| PkiError::Generation(e.to_string()))
+}

@@ -1,0 +1,160 @@
+//! Reading certificates and private keys from PEM files, with errors that name the file.
+
+use std::path::{Path, PathBuf};
+
+use pkcs8::der::Decode;
+use rcgen::{KeyPair, PublicKeyData};
+use x509_parser::pem::Pem;
+
+use super::inspect::KeyDescription;
+use super::{PkiError, Result};
+
+/// A private key that parsed and can sign, with what kind of key it is.
+pub struct LoadedKey {
+    pub key_pair: KeyPair,
+    pub description: KeyDescription,
+}
+
+impl std::fmt::Debug for LoadedKey {
+    // Never print key material, even in debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedKey").field("description", &self.description).finish_non_exhaustive()
+    }
+}
+
+pub fn read_pem_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| PkiError::Read { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes).map_err(|_| PkiError::Garbage {
+        path: path.to_path_buf(),
+        detail: "the file is binary, not PEM text; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
+    })
+}
+
+/// Every certificate (DER) in a PEM file, in file order. Fails when there is none.
+pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let text = read_pem_file(path)?;
+    let blocks = pem_blocks(path, &text)?;
+    let certs: Vec<Vec<u8>> = blocks
+        .into_iter()
+        .filter(|pem| pem.label == "CERTIFICATE")
+        .map(|pem| pem.contents)
+        .collect();
+    if certs.is_empty() {
+        return Err(PkiError::NoCertificate { path: path.to_path_buf() });
+    }
+    for der in &certs {
+        x509_parser::parse_x509_certificate(der).map_err(|e| PkiError::Garbage {
+            path: path.to_path_buf(),
+            detail: format!("a CERTIFICATE block does not parse as X.509 ({e})"),
+        })?;
+    }
+    Ok(certs)
+}
+
+/// The private key in a PEM file. An encrypted key needs `passphrase`; without one it is reported
+/// as encrypted, which is what Cloudflare would refuse.
+pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<LoadedKey> {
+    let text = read_pem_file(path)?;
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(PkiError::EncryptedKey {
+            path: path.to_path_buf(),
+            hint: decrypt_hint(path),
+        });
+    }
+    let blocks = pem_blocks(path, &text)?;
+    let Some(block) = blocks.iter().find(|pem| pem.label.ends_with("PRIVATE KEY")) else {
+        return Err(PkiError::NoPrivateKey { path: path.to_path_buf() });
+    };
+    let pkcs8_der: Vec<u8> = match (block.label.as_str(), passphrase) {
+        ("ENCRYPTED PRIVATE KEY", None) => {
+            return Err(PkiError::EncryptedKey {
+                path: path.to_path_buf(),
+                hint: decrypt_hint(path),
+            });
+        }
+        ("ENCRYPTED PRIVATE KEY", Some(pass)) => {
+            let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&block.contents).map_err(|e| PkiError::Garbage {
+                path: path.to_path_buf(),
+                detail: format!("the encrypted key does not parse ({e})"),
+            })?;
+            let doc = info.decrypt(pass).map_err(|_| PkiError::BadPassphrase { path: path.to_path_buf() })?;
+            doc.as_bytes().to_vec()
+        }
+        _ => Vec::new(),
+    };
+    let parsed = if pkcs8_der.is_empty() {
+        let plain = pem_text(&block.label, &block.contents);
+        KeyPair::from_pem(&plain)
+    } else {
+        KeyPair::try_from(pkcs8_der.as_slice())
+    };
+    let key_pair = parsed.map_err(|_| unsupported_key(path, &block.label, &block.contents, &pkcs8_der))?;
+    let description = KeyDescription::from_spki_der(&key_pair.subject_public_key_info());
+    Ok(LoadedKey { key_pair, description })
+}
+
+fn pem_blocks(path: &Path, text: &str) -> Result<Vec<Pem>> {
+    let mut blocks = Vec::new();
+    for item in Pem::iter_from_buffer(text.as_bytes()) {
+        match item {
+            Ok(pem) => blocks.push(pem),
+            Err(x509_parser::error::PEMError::MissingHeader) if !blocks.is_empty() => break,
+            Err(e) => {
+                return Err(PkiError::Garbage {
+                    path: path.to_path_buf(),
+                    detail: match e {
+                        x509_parser::error::PEMError::MissingHeader => {
+                            "no -----BEGIN ...----- line found".to_string()
+                        }
+                        other => other.to_string(),
+                    },
+                });
+            }
+        }
+    }
+    Ok(blocks)
+}
+
+fn pem_text(label: &str, der: &[u8]) -> String {
+    pkcs8::der::pem::encode_string(label, pkcs8::der::pem::LineEnding::LF, der)
+        .unwrap_or_default()
+}
+
+fn decrypt_hint(path: &Path) -> String {
+    format!(
+        "Cloudflare refuses password-protected keys; decrypt it with `openssl pkey -in {0} -out {0}.plain`",
+        path.display()
+    )
+}
+
+/// Names the algorithm of a key rcgen could not load, so the user learns what to use instead.
+fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) -> PkiError {
+    let der = if decrypted.is_empty() { contents } else { decrypted };
+    let what = if label == "DSA PRIVATE KEY" {
+        "DSA".to_string()
+    } else {
+        match pkcs8::PrivateKeyInfoRef::from_der(der) {
+            Ok(info) => algorithm_name(&info.algorithm.oid.to_string(), info.algorithm.parameters_oid().ok()),
+            Err(_) => {
+                return PkiError::Garbage {
+                    path: PathBuf::from(path),
+                    detail: format!("the {label} block does not parse as a private key"),
+                };
+            }
+        }
+    };
+    PkiError::UnsupportedKey { path: path.to_path_buf(), what }
+}
+
+fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> String {
+    match oid {
+        "1.3.101.112" => "Ed25519".into(),
+        "1.3.101.113" => "Ed448".into(),
+        "1.2.840.10040.4.1" => "DSA".into(),
+        "1.2.840.10045.2.1" => format!(
+            "ECDSA on curve {}",
+            parameter.map_or_else(|| "unknown".to_string(), |p| p.to_string())
+        ),
+        other => format!("algorithm {other}"),
+    }
+}
