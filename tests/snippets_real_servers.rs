@@ -1,0 +1,184 @@
+//! The rendered snippets on real nginx, Apache, HAProxy and Caddy (from Debian's packages), probed
+//! with curl: the enforce phase refuses every request without a valid certificate, the log phase
+//! serves and records the real verification result. Traefik is not packaged: its YAML is checked
+//! structurally in `snippets.rs`.
+
+mod support;
+
+use aop_wizard::snippets::{SnippetPhase, WebServer};
+use support::origin::{Origin, Seen};
+use support::test_pki::{Identity, test_pki};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Served,
+    Refused,
+}
+
+/// Refused means no content: a handshake alert (Apache, HAProxy, Caddy) or nginx's 400.
+fn outcome(seen: Seen) -> Expect {
+    match seen {
+        Seen::Status(200) => Expect::Served,
+        Seen::Status(400) | Seen::Refused => Expect::Refused,
+        Seen::Status(other) => panic!("unexpected HTTP status {other}"),
+    }
+}
+
+struct Case {
+    path: &'static str,
+    identity: Option<Identity>,
+}
+
+fn cases() -> Vec<Case> {
+    let pki = test_pki();
+    let mut cases = vec![Case { path: "/none", identity: None }];
+    for identity in [&pki.right, &pki.second, &pki.wrong_ca, &pki.expired, &pki.no_client_auth] {
+        cases.push(Case { path: identity_path(identity), identity: Some(identity.clone()) });
+    }
+    cases
+}
+
+fn identity_path(identity: &Identity) -> &'static str {
+    match identity.name {
+        "right" => "/right",
+        "second-ca" => "/second-ca",
+        "wrong-ca" => "/wrong-ca",
+        "expired" => "/expired",
+        "no-client-auth" => "/no-client-auth",
+        other => panic!("no path for {other}"),
+    }
+}
+
+/// Runs every case against `origin` and compares with `expected(path)`.
+fn assert_matrix(origin: &Origin, expected: impl Fn(&str) -> Expect) {
+    let mut wrong = Vec::new();
+    for case in cases() {
+        let seen = origin.request(case.identity.as_ref(), case.path);
+        if outcome(seen) != expected(case.path) {
+            wrong.push(format!("{}: expected {:?}, saw {seen:?}", case.path, expected(case.path)));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} {:?} phase:\n{}\n--- snippet ---\n{}",
+        origin.server.name(),
+        origin.snippet.phase,
+        wrong.join("\n"),
+        origin.snippet.text()
+    );
+}
+
+fn enforce_expectation(path: &str) -> Expect {
+    match path {
+        "/right" | "/second-ca" => Expect::Served,
+        _ => Expect::Refused,
+    }
+}
+
+fn enforce_refuses_all_but_trusted_certificates(server: WebServer) {
+    let origin = Origin::start(server, SnippetPhase::Enforce, true);
+    assert_matrix(&origin, enforce_expectation);
+}
+
+/// A negative control: with only the first CA configured, the second CA's client is refused, so
+/// the server really uses the CA file from the snippet.
+fn single_ca_refuses_the_other_ca(server: WebServer) {
+    let origin = Origin::start(server, SnippetPhase::Enforce, false);
+    let pki = test_pki();
+    assert_eq!(outcome(origin.request(Some(&pki.right), "/right")), Expect::Served);
+    assert_eq!(outcome(origin.request(Some(&pki.second), "/second-ca")), Expect::Refused);
+}
+
+#[test]
+fn nginx_enforce() {
+    enforce_refuses_all_but_trusted_certificates(WebServer::Nginx);
+}
+
+#[test]
+fn apache_enforce() {
+    enforce_refuses_all_but_trusted_certificates(WebServer::Apache);
+}
+
+#[test]
+fn haproxy_enforce() {
+    enforce_refuses_all_but_trusted_certificates(WebServer::Haproxy);
+}
+
+#[test]
+fn caddy_enforce() {
+    enforce_refuses_all_but_trusted_certificates(WebServer::Caddy);
+}
+
+#[test]
+fn every_server_uses_the_snippets_ca_file() {
+    for server in [WebServer::Nginx, WebServer::Apache, WebServer::Haproxy, WebServer::Caddy] {
+        single_ca_refuses_the_other_ca(server);
+    }
+}
+
+#[test]
+fn nginx_log_serves_everything_and_logs_the_verification_result() {
+    let origin = Origin::start(WebServer::Nginx, SnippetPhase::Log, true);
+    assert_matrix(&origin, |_| Expect::Served);
+    let line = |path| origin.log_line_for("aop-access.log", path);
+    assert!(line("/none").contains("client_verify=NONE"), "{}", line("/none"));
+    assert!(line("/right").contains("client_verify=SUCCESS"), "{}", line("/right"));
+    assert!(line("/second-ca").contains("client_verify=SUCCESS"), "{}", line("/second-ca"));
+    for failed in ["/wrong-ca", "/expired", "/no-client-auth"] {
+        assert!(line(failed).contains("client_verify=FAILED:"), "{}", line(failed));
+    }
+    assert!(line("/expired").contains("certificate has expired"), "{}", line("/expired"));
+}
+
+#[test]
+fn apache_log_serves_missing_and_unknown_ca_certificates_and_logs_them() {
+    let origin = Origin::start(WebServer::Apache, SnippetPhase::Log, true);
+    assert_matrix(&origin, |path| match path {
+        // mod_ssl cannot accept these in any mode; documented in the snippet.
+        "/expired" | "/no-client-auth" => Expect::Refused,
+        _ => Expect::Served,
+    });
+    let line = |path| origin.log_line_for("aop-access.log", path);
+    assert!(line("/none").contains("client_verify=NONE"), "{}", line("/none"));
+    assert!(line("/right").contains("client_verify=SUCCESS"), "{}", line("/right"));
+    assert!(line("/second-ca").contains("client_verify=SUCCESS"), "{}", line("/second-ca"));
+    let unknown = line("/wrong-ca");
+    assert!(
+        unknown.contains("client_verify=FAILED") || unknown.contains("client_verify=GENEROUS"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("SUCCESS"), "{unknown}");
+}
+
+#[test]
+fn haproxy_log_serves_everything_and_logs_the_verification_result() {
+    let origin = Origin::start(WebServer::Haproxy, SnippetPhase::Log, true);
+    assert_matrix(&origin, |_| Expect::Served);
+    let line = |path| origin.log_line_for("server.out", path);
+    assert!(line("/none").contains("client_cert_used=0"), "{}", line("/none"));
+    for ok in ["/right", "/second-ca"] {
+        assert!(line(ok).contains("client_cert_used=1 client_verify=0 "), "{}", line(ok));
+    }
+    for failed in ["/wrong-ca", "/expired", "/no-client-auth"] {
+        let line = line(failed);
+        assert!(line.contains("client_cert_used=1"), "{line}");
+        assert!(!line.contains("client_verify=0 "), "{line}");
+    }
+    assert!(line("/expired").contains("client_verify=10 "), "X509 error 10 = expired: {}", line("/expired"));
+}
+
+#[test]
+fn caddy_log_serves_requests_without_certificate_and_logs_verified_clients() {
+    let origin = Origin::start(WebServer::Caddy, SnippetPhase::Log, true);
+    assert_matrix(&origin, |path| match path {
+        // Go verifies any certificate that is sent; documented in the snippet.
+        "/wrong-ca" | "/expired" | "/no-client-auth" => Expect::Refused,
+        _ => Expect::Served,
+    });
+    let line = |path| origin.log_line_for("aop-access.log", path);
+    assert!(line("/right").contains("\"client_common_name\":\"right client\""), "{}", line("/right"));
+    assert!(line("/second-ca").contains("\"client_common_name\":\"second-ca client\""), "{}", line("/second-ca"));
+    assert!(!line("/none").contains("client_common_name"), "{}", line("/none"));
+    let refused = origin.log_line_for("aop-tls-errors.log", "unknown authority");
+    assert!(refused.contains("failed to verify client certificate"), "{refused}");
+}

@@ -1,0 +1,306 @@
+//! Real web servers on 127.0.0.1, configured with a rendered snippet: validated with the server's
+//! own checker, started in the foreground in a private directory, ready once an HTTPS request with
+//! the trusted certificate succeeds, stopped by PID when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aop_wizard::snippets::{
+    CaFile, NginxFallback, Placement, ServerVersion, Snippet, SnippetPhase, SnippetRequest, WebServer, render,
+};
+
+use super::test_pki::{Identity, TestPki, make_world_readable, test_pki};
+
+pub const HOST: &str = "origin.test";
+pub const BODY: &str = "origin ok";
+
+/// What a client saw: an HTTP status, or a handshake the server refused (no HTTP at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    Status(u16),
+    Refused,
+}
+
+pub struct Origin {
+    pub server: WebServer,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub snippet: Snippet,
+    child: Child,
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // A failing test keeps its directory (config, logs) for a look.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn installed(binary: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {binary}")).output().is_ok_and(|o| o.status.success())
+}
+
+fn require(binary: &str) {
+    assert!(installed(binary), "{binary} is not installed; run the test command from README.md, which installs it");
+}
+
+/// The Caddy on this machine decides the snippet's syntax, as `--server-version` would.
+fn caddy_version() -> ServerVersion {
+    let output = Command::new("caddy").arg("version").output().expect("caddy version");
+    String::from_utf8_lossy(&output.stdout).parse().expect("caddy prints its version")
+}
+
+/// The request the tests render: the trusted CA, or the trusted and the second CA (a rotation bundle).
+pub fn request_for(server: WebServer, phase: SnippetPhase, pki: &TestPki, two_cas: bool, log_dir: &Path) -> SnippetRequest {
+    let mut cas = vec![CaFile { path: pki.ca.display().to_string(), certificates: Some(1) }];
+    if two_cas {
+        cas.push(CaFile { path: pki.second_ca.display().to_string(), certificates: Some(1) });
+    }
+    let mut request = SnippetRequest::new(server, phase, cas, time::OffsetDateTime::now_utc().date());
+    request.log_dir = Some(log_dir.display().to_string());
+    if server == WebServer::Caddy {
+        request.server_version = Some(caddy_version());
+    }
+    request
+}
+
+impl Origin {
+    /// Renders the snippet for `server` and `phase` trusting the test CAs and starts the server.
+    pub fn start(server: WebServer, phase: SnippetPhase, two_cas: bool) -> Origin {
+        let pki = test_pki();
+        let dir = tempfile::Builder::new().prefix(&format!("aop-{}-", server.name())).tempdir().unwrap().keep();
+        make_world_readable(&dir);
+        let www = dir.join("www");
+        std::fs::create_dir_all(&www).unwrap();
+        make_world_readable(&www);
+        // A static site: every path the tests request is a file, whichever location serves it.
+        for page in ["index.html", "ready", "none", "right", "second-ca", "wrong-ca", "expired", "no-client-auth"] {
+            std::fs::write(www.join(page), BODY).unwrap();
+        }
+        let mut request = request_for(server, phase, pki, two_cas, &dir);
+        request.nginx_fallback = NginxFallback::Root(www.display().to_string());
+        let snippet = render(&request).expect("snippet renders");
+        Self::start_with(server, snippet, dir)
+    }
+
+    pub fn start_with(server: WebServer, snippet: Snippet, dir: PathBuf) -> Origin {
+        let pki = test_pki();
+        for command in &snippet.prepare {
+            let status = Command::new("sh").arg("-c").arg(command).status().unwrap();
+            assert!(status.success(), "the snippet's preparation step failed: {command}");
+        }
+        let port = free_port();
+        let (config, validate, run) = match server {
+            WebServer::Nginx => nginx(&snippet, &dir, port, pki),
+            WebServer::Apache => apache(&snippet, &dir, port, pki),
+            WebServer::Haproxy => haproxy(&snippet, &dir, port, pki),
+            WebServer::Caddy => caddy(&snippet, &dir, port, pki),
+            WebServer::Traefik => panic!("Traefik is not packaged here; its output is checked structurally"),
+        };
+        std::fs::write(dir.join("server.conf"), &config).unwrap();
+        let checked = command(&validate, &dir).output().unwrap();
+        assert!(
+            checked.status.success(),
+            "{} rejected the configuration with the snippet:\n{}\n--- config ---\n{config}",
+            server.name(),
+            String::from_utf8_lossy(&checked.stdout) + String::from_utf8_lossy(&checked.stderr)
+        );
+        let log = std::fs::File::create(dir.join("server.out")).unwrap();
+        let child = command(&run, &dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut origin = Origin { server, port, dir, snippet, child };
+        origin.wait_ready(&config);
+        origin
+    }
+
+    fn wait_ready(&mut self, config: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let pki = test_pki();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "{} exited ({status}) before it was ready:\n{}\n--- config ---\n{config}",
+                    self.server.name(),
+                    std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
+                );
+            }
+            if self.request(Some(&pki.right), "/ready") == Seen::Status(200) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} did not answer within 20 s", self.server.name());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// One HTTPS request with curl, a real TLS client, optionally presenting `identity`.
+    pub fn request(&self, identity: Option<&Identity>, path: &str) -> Seen {
+        curl(self.port, identity, path)
+    }
+
+    pub fn read_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+
+    /// Waits until a log line mentions `path` (servers write logs asynchronously) and returns it.
+    pub fn log_line_for(&self, log: &str, path: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.read_log(log);
+            if let Some(line) = text.lines().find(|line| line.contains(path)) {
+                return line.to_string();
+            }
+            assert!(Instant::now() < deadline, "no line for {path} in {log}:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+pub fn curl(port: u16, identity: Option<&Identity>, path: &str) -> Seen {
+    let pki = test_pki();
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--resolve"])
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .arg("--cacert")
+        .arg(&pki.server_ca);
+    if let Some(identity) = identity {
+        cmd.arg("--cert").arg(&identity.cert).arg("--key").arg(&identity.key);
+    }
+    cmd.arg(format!("https://{HOST}:{port}{path}"));
+    let output = cmd.output().expect("curl must be installed");
+    let code: u16 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
+    if code == 0 { Seen::Refused } else { Seen::Status(code) }
+}
+
+fn command(argv: &[String], dir: &Path) -> Command {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
+    cmd
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| if line.is_empty() { "\n".to_string() } else { format!("{prefix}{line}\n") }).collect()
+}
+
+fn section<'a>(snippet: &'a Snippet, placement: Placement) -> &'a str {
+    snippet.section(placement).unwrap_or_else(|| panic!("snippet has no {placement:?} section"))
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+type Plan = (String, Vec<String>, Vec<String>);
+
+fn nginx(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
+    require("nginx");
+    let d = dir.display();
+    for temp in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+        std::fs::create_dir_all(dir.join("tmp").join(temp)).unwrap();
+    }
+    let config = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n    client_body_temp_path {d}/tmp/body;\n    proxy_temp_path {d}/tmp/proxy;\n    fastcgi_temp_path {d}/tmp/fastcgi;\n    uwsgi_temp_path {d}/tmp/uwsgi;\n    scgi_temp_path {d}/tmp/scgi;\n\
+         {http}\
+             server {{\n        listen 127.0.0.1:{port} ssl;\n        server_name {HOST};\n        ssl_certificate {cert};\n        ssl_certificate_key {key};\n        root {d}/www;\n\
+         {server}\
+                 location / {{ }}\n    }}\n}}\n",
+        http = indent(section(snippet, Placement::NginxHttp), "    "),
+        server = indent(section(snippet, Placement::NginxServer), "        "),
+        cert = pki.server_cert.display(),
+        key = pki.server_key.display(),
+    );
+    let conf = format!("{d}/server.conf");
+    let errors = format!("{d}/error.log");
+    (
+        config,
+        argv(&["nginx", "-t", "-q", "-p", &d.to_string(), "-e", &errors, "-c", &conf]),
+        argv(&["nginx", "-p", &d.to_string(), "-e", &errors, "-c", &conf]),
+    )
+}
+
+fn apache(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
+    require("apache2");
+    let d = dir.display();
+    std::fs::create_dir_all(dir.join("run")).unwrap();
+    let modules = ["mpm_event", "authz_core", "mime", "alias", "ssl", "socache_shmcb"]
+        .iter()
+        .map(|m| format!("LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n"))
+        .collect::<String>();
+    let user = if is_root() { "User nobody\nGroup nogroup\n" } else { "" };
+    let config = format!(
+        "ServerRoot {d}\nListen 127.0.0.1:{port}\n{modules}TypesConfig /etc/mime.types\nDefaultRuntimeDir {d}/run\n\
+         PidFile {d}/run/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName {HOST}\n{user}\
+         DocumentRoot {d}/www\n<Directory {d}/www>\n    Require all granted\n</Directory>\n\
+         <VirtualHost 127.0.0.1:{port}>\n    ServerName {HOST}\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n\
+         {vhost}    AliasMatch \"^/.*\" \"{d}/www/index.html\"\n</VirtualHost>\n",
+        vhost = indent(section(snippet, Placement::ApacheVirtualHost), "    "),
+        cert = pki.server_cert.display(),
+        key = pki.server_key.display(),
+    );
+    let conf = format!("{d}/server.conf");
+    (
+        config,
+        argv(&["apache2", "-t", "-d", &d.to_string(), "-f", &conf]),
+        argv(&["apache2", "-d", &d.to_string(), "-f", &conf, "-DFOREGROUND"]),
+    )
+}
+
+fn haproxy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
+    require("haproxy");
+    let d = dir.display();
+    let combined = dir.join("server-combined.pem");
+    let pem = std::fs::read_to_string(&pki.server_cert).unwrap() + &std::fs::read_to_string(&pki.server_key).unwrap();
+    std::fs::write(&combined, pem).unwrap();
+    let config = format!(
+        "global\n    log stdout format raw local0 info\n\
+         defaults\n    mode http\n    log global\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\n\
+         frontend fe_origin\n    bind 127.0.0.1:{port} ssl crt {combined} {bind}\n{frontend}    http-request return status 200 content-type text/plain string \"{BODY}\"\n",
+        combined = combined.display(),
+        bind = section(snippet, Placement::HaproxyBindOptions).trim(),
+        frontend = indent(section(snippet, Placement::HaproxyFrontend), "    "),
+    );
+    let conf = format!("{d}/server.conf");
+    (config, argv(&["haproxy", "-c", "-f", &conf]), argv(&["haproxy", "-db", "-f", &conf]))
+}
+
+fn caddy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
+    require("caddy");
+    let d = dir.display();
+    let config = format!(
+        "{{\n\tadmin off\n\tauto_https off\n\tservers {{\n\t\tprotocols h1 h2\n\t}}\n{global}}}\n\
+         https://{HOST}:{port} {{\n\tbind 127.0.0.1\n{site}\ttls {cert} {key} {{\n{tls}\t}}\n\trespond \"{BODY}\" 200\n}}\n",
+        global = indent(section(snippet, Placement::CaddyGlobalOptions), "\t"),
+        site = indent(section(snippet, Placement::CaddySite), "\t"),
+        tls = indent(section(snippet, Placement::CaddyTls), "\t\t"),
+        cert = pki.server_cert.display(),
+        key = pki.server_key.display(),
+    );
+    let conf = format!("{d}/server.conf");
+    (
+        config,
+        argv(&["caddy", "validate", "--config", &conf, "--adapter", "caddyfile"]),
+        argv(&["caddy", "run", "--config", &conf, "--adapter", "caddyfile"]),
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
