@@ -7,7 +7,12 @@ use aop_wizard::snippets::{
 use time::macros::date;
 
 fn request(server: WebServer, phase: SnippetPhase, cas: &[&str]) -> SnippetRequest {
-    SnippetRequest::new(server, phase, cas.iter().map(|p| CaFile::new(*p)).collect(), date!(2026 - 11 - 22))
+    SnippetRequest::new(
+        server,
+        phase,
+        cas.iter().map(|p| CaFile::new(*p)).collect(),
+        date!(2026 - 11 - 22),
+    )
 }
 
 #[test]
@@ -16,18 +21,37 @@ fn traefik_yaml_parses_and_names_the_client_auth_fields() {
         (SnippetPhase::Log, "VerifyClientCertIfGiven"),
         (SnippetPhase::Enforce, "RequireAndVerifyClientCert"),
     ] {
-        let snippet = render(&request(WebServer::Traefik, phase, &["/etc/traefik/old.pem", "/etc/traefik/new.pem"])).unwrap();
-        let dynamic: serde_yaml::Value = serde_yaml::from_str(snippet.section(Placement::TraefikDynamic).unwrap()).unwrap();
+        let snippet = render(&request(
+            WebServer::Traefik,
+            phase,
+            &["/etc/traefik/old.pem", "/etc/traefik/new.pem"],
+        ))
+        .unwrap();
+        let dynamic: serde_yaml::Value =
+            serde_yaml::from_str(snippet.section(Placement::TraefikDynamic).unwrap()).unwrap();
         let option = &dynamic["tls"]["options"]["aop"];
         assert_eq!(option["clientAuth"]["clientAuthType"].as_str(), Some(mode));
-        let files: Vec<&str> = option["clientAuth"]["caFiles"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let files: Vec<&str> = option["clientAuth"]["caFiles"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert_eq!(files, ["/etc/traefik/old.pem", "/etc/traefik/new.pem"]);
         assert_eq!(option["sniStrict"].as_bool(), Some(true));
         assert_eq!(option["minVersion"].as_str(), Some("VersionTLS12"));
-        let static_config: serde_yaml::Value = serde_yaml::from_str(snippet.section(Placement::TraefikStatic).unwrap()).unwrap();
+        let static_config: serde_yaml::Value =
+            serde_yaml::from_str(snippet.section(Placement::TraefikStatic).unwrap()).unwrap();
         assert_eq!(static_config["accessLog"]["format"].as_str(), Some("json"));
         // The whole text, header comments included, is still valid YAML once split by section.
-        assert!(snippet.text().lines().filter(|l| l.starts_with('#')).count() >= 5);
+        assert!(
+            snippet
+                .text()
+                .lines()
+                .filter(|l| l.starts_with('#'))
+                .count()
+                >= 5
+        );
     }
 }
 
@@ -47,7 +71,10 @@ fn every_snippet_has_a_header_with_server_phase_date_and_next_steps() {
             assert!(header.contains("2026-11-22"));
             assert!(header.contains("Next:"));
             assert!(header.contains(&snippet.config_test), "{header}");
-            assert!(text.contains("/etc/aop/ca.crt"), "{server:?} names the CA file");
+            assert!(
+                text.contains("/etc/aop/ca.crt"),
+                "{server:?} names the CA file"
+            );
             let logs_result = match server {
                 WebServer::Nginx => "client_verify=$ssl_client_verify",
                 WebServer::Apache => "client_verify=%{SSL_CLIENT_VERIFY}x",
@@ -55,47 +82,85 @@ fn every_snippet_has_a_header_with_server_phase_date_and_next_steps() {
                 WebServer::Traefik => "accessLog:",
                 WebServer::Caddy => "aop-tls-errors.log",
             };
-            assert!(text.contains(logs_result), "{server:?} logs the verification result");
+            assert!(
+                text.contains(logs_result),
+                "{server:?} logs the verification result"
+            );
         }
     }
 }
 
 #[test]
 fn caddy_syntax_follows_the_version() {
-    let mut old = request(WebServer::Caddy, SnippetPhase::Enforce, &["/c/old.pem", "/c/new.pem"]);
+    let mut old = request(
+        WebServer::Caddy,
+        SnippetPhase::Enforce,
+        &["/c/old.pem", "/c/new.pem"],
+    );
     old.server_version = Some(ServerVersion { major: 2, minor: 6 });
     let text = render(&old).unwrap().text();
-    assert!(text.contains("trusted_ca_cert_file /c/old.pem\n") && text.contains("trusted_ca_cert_file /c/new.pem\n"));
+    assert!(
+        text.contains("trusted_ca_cert_file /c/old.pem\n")
+            && text.contains("trusted_ca_cert_file /c/new.pem\n")
+    );
     assert!(!text.contains("trust_pool"));
 
     let mut modern = old.clone();
     modern.server_version = Some(ServerVersion { major: 2, minor: 8 });
     let text = render(&modern).unwrap().text();
-    assert!(text.contains("trust_pool file {\n\t\tpem_file /c/old.pem /c/new.pem\n"), "{text}");
+    assert!(
+        text.contains("trust_pool file {\n\t\tpem_file /c/old.pem /c/new.pem\n"),
+        "{text}"
+    );
     assert!(!text.contains("trusted_ca_cert_file"));
 }
 
 #[test]
 fn caddy_before_2_8_refuses_a_bundle_file_it_would_half_read() {
     let mut bundle = request(WebServer::Caddy, SnippetPhase::Enforce, &[]);
-    bundle.ca_files = vec![CaFile { path: "/c/bundle.pem".into(), certificates: Some(2) }];
+    bundle.ca_files = vec![CaFile {
+        path: "/c/bundle.pem".into(),
+        certificates: Some(2),
+    }];
     bundle.server_version = Some(ServerVersion { major: 2, minor: 6 });
     let error = render(&bundle).unwrap_err();
-    assert!(matches!(&error, SnippetError::Unsupported(msg) if msg.contains("own --ca file")), "{error}");
+    assert!(
+        matches!(&error, SnippetError::Unsupported(msg) if msg.contains("own --ca file")),
+        "{error}"
+    );
 }
 
 #[test]
 fn no_ca_is_an_error_not_an_empty_snippet() {
-    assert_eq!(render(&request(WebServer::Nginx, SnippetPhase::Log, &[])).unwrap_err(), SnippetError::NoCa);
+    assert_eq!(
+        render(&request(WebServer::Nginx, SnippetPhase::Log, &[])).unwrap_err(),
+        SnippetError::NoCa
+    );
 }
 
 #[test]
 fn haproxy_log_phase_really_ignores_verification_errors() {
-    let log = render(&request(WebServer::Haproxy, SnippetPhase::Log, &["/h/ca.pem"])).unwrap();
+    let log = render(&request(
+        WebServer::Haproxy,
+        SnippetPhase::Log,
+        &["/h/ca.pem"],
+    ))
+    .unwrap();
     assert_eq!(
         log.section(Placement::HaproxyBindOptions).unwrap().trim(),
         "ca-file /h/ca.pem verify optional crt-ignore-err all ca-ignore-err all"
     );
-    let enforce = render(&request(WebServer::Haproxy, SnippetPhase::Enforce, &["/h/ca.pem"])).unwrap();
-    assert_eq!(enforce.section(Placement::HaproxyBindOptions).unwrap().trim(), "ca-file /h/ca.pem verify required");
+    let enforce = render(&request(
+        WebServer::Haproxy,
+        SnippetPhase::Enforce,
+        &["/h/ca.pem"],
+    ))
+    .unwrap();
+    assert_eq!(
+        enforce
+            .section(Placement::HaproxyBindOptions)
+            .unwrap()
+            .trim(),
+        "ca-file /h/ca.pem verify required"
+    );
 }

@@ -31,9 +31,21 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let pki = test_pki();
-    let mut cases = vec![Case { path: "/none", identity: None }];
-    for identity in [&pki.right, &pki.second, &pki.wrong_ca, &pki.expired, &pki.no_client_auth] {
-        cases.push(Case { path: identity_path(identity), identity: Some(identity.clone()) });
+    let mut cases = vec![Case {
+        path: "/none",
+        identity: None,
+    }];
+    for identity in [
+        &pki.right,
+        &pki.second,
+        &pki.wrong_ca,
+        &pki.expired,
+        &pki.no_client_auth,
+    ] {
+        cases.push(Case {
+            path: identity_path(identity),
+            identity: Some(identity.clone()),
+        });
     }
     cases
 }
@@ -55,7 +67,11 @@ fn assert_matrix(origin: &Origin, expected: impl Fn(&str) -> Expect) {
     for case in cases() {
         let seen = origin.request(case.identity.as_ref(), case.path);
         if outcome(seen) != expected(case.path) {
-            wrong.push(format!("{}: expected {:?}, saw {seen:?}", case.path, expected(case.path)));
+            wrong.push(format!(
+                "{}: expected {:?}, saw {seen:?}",
+                case.path,
+                expected(case.path)
+            ));
         }
     }
     assert!(
@@ -85,8 +101,14 @@ fn enforce_refuses_all_but_trusted_certificates(server: WebServer) {
 fn single_ca_refuses_the_other_ca(server: WebServer) {
     let origin = Origin::start(server, SnippetPhase::Enforce, false);
     let pki = test_pki();
-    assert_eq!(outcome(origin.request(Some(&pki.right), "/right")), Expect::Served);
-    assert_eq!(outcome(origin.request(Some(&pki.second), "/second-ca")), Expect::Refused);
+    assert_eq!(
+        outcome(origin.request(Some(&pki.right), "/right")),
+        Expect::Served
+    );
+    assert_eq!(
+        outcome(origin.request(Some(&pki.second), "/second-ca")),
+        Expect::Refused
+    );
 }
 
 #[test]
@@ -111,7 +133,12 @@ fn caddy_enforce() {
 
 #[test]
 fn every_server_uses_the_snippets_ca_file() {
-    for server in [WebServer::Nginx, WebServer::Apache, WebServer::Haproxy, WebServer::Caddy] {
+    for server in [
+        WebServer::Nginx,
+        WebServer::Apache,
+        WebServer::Haproxy,
+        WebServer::Caddy,
+    ] {
         single_ca_refuses_the_other_ca(server);
     }
 }
@@ -121,13 +148,33 @@ fn nginx_log_serves_everything_and_logs_the_verification_result() {
     let origin = Origin::start(WebServer::Nginx, SnippetPhase::Log, true);
     assert_matrix(&origin, |_| Expect::Served);
     let line = |path| origin.log_line_for("aop-access.log", path);
-    assert!(line("/none").contains("client_verify=NONE"), "{}", line("/none"));
-    assert!(line("/right").contains("client_verify=SUCCESS"), "{}", line("/right"));
-    assert!(line("/second-ca").contains("client_verify=SUCCESS"), "{}", line("/second-ca"));
+    assert!(
+        line("/none").contains("client_verify=NONE"),
+        "{}",
+        line("/none")
+    );
+    assert!(
+        line("/right").contains("client_verify=SUCCESS"),
+        "{}",
+        line("/right")
+    );
+    assert!(
+        line("/second-ca").contains("client_verify=SUCCESS"),
+        "{}",
+        line("/second-ca")
+    );
     for failed in ["/wrong-ca", "/expired", "/no-client-auth"] {
-        assert!(line(failed).contains("client_verify=FAILED:"), "{}", line(failed));
+        assert!(
+            line(failed).contains("client_verify=FAILED:"),
+            "{}",
+            line(failed)
+        );
     }
-    assert!(line("/expired").contains("certificate has expired"), "{}", line("/expired"));
+    assert!(
+        line("/expired").contains("certificate has expired"),
+        "{}",
+        line("/expired")
+    );
 }
 
 #[test]
@@ -139,9 +186,21 @@ fn apache_log_serves_missing_and_unknown_ca_certificates_and_logs_them() {
         _ => Expect::Served,
     });
     let line = |path| origin.log_line_for("aop-access.log", path);
-    assert!(line("/none").contains("client_verify=NONE"), "{}", line("/none"));
-    assert!(line("/right").contains("client_verify=SUCCESS"), "{}", line("/right"));
-    assert!(line("/second-ca").contains("client_verify=SUCCESS"), "{}", line("/second-ca"));
+    assert!(
+        line("/none").contains("client_verify=NONE"),
+        "{}",
+        line("/none")
+    );
+    assert!(
+        line("/right").contains("client_verify=SUCCESS"),
+        "{}",
+        line("/right")
+    );
+    assert!(
+        line("/second-ca").contains("client_verify=SUCCESS"),
+        "{}",
+        line("/second-ca")
+    );
     let unknown = line("/wrong-ca");
     assert!(
         unknown.contains("client_verify=FAILED") || unknown.contains("client_verify=GENEROUS"),
@@ -155,16 +214,28 @@ fn haproxy_log_serves_everything_and_logs_the_verification_result() {
     let origin = Origin::start(WebServer::Haproxy, SnippetPhase::Log, true);
     assert_matrix(&origin, |_| Expect::Served);
     let line = |path| origin.log_line_for("server.out", path);
-    assert!(line("/none").contains("client_cert_used=0"), "{}", line("/none"));
+    assert!(
+        line("/none").contains("client_cert_used=0"),
+        "{}",
+        line("/none")
+    );
     for ok in ["/right", "/second-ca"] {
-        assert!(line(ok).contains("client_cert_used=1 client_verify=0 "), "{}", line(ok));
+        assert!(
+            line(ok).contains("client_cert_used=1 client_verify=0 "),
+            "{}",
+            line(ok)
+        );
     }
     for failed in ["/wrong-ca", "/expired", "/no-client-auth"] {
         let line = line(failed);
         assert!(line.contains("client_cert_used=1"), "{line}");
         assert!(!line.contains("client_verify=0 "), "{line}");
     }
-    assert!(line("/expired").contains("client_verify=10 "), "X509 error 10 = expired: {}", line("/expired"));
+    assert!(
+        line("/expired").contains("client_verify=10 "),
+        "X509 error 10 = expired: {}",
+        line("/expired")
+    );
 }
 
 #[test]
@@ -176,9 +247,24 @@ fn caddy_log_serves_requests_without_certificate_and_logs_verified_clients() {
         _ => Expect::Served,
     });
     let line = |path| origin.log_line_for("aop-access.log", path);
-    assert!(line("/right").contains("\"client_common_name\":\"right client\""), "{}", line("/right"));
-    assert!(line("/second-ca").contains("\"client_common_name\":\"second-ca client\""), "{}", line("/second-ca"));
-    assert!(!line("/none").contains("client_common_name"), "{}", line("/none"));
+    assert!(
+        line("/right").contains("\"client_common_name\":\"right client\""),
+        "{}",
+        line("/right")
+    );
+    assert!(
+        line("/second-ca").contains("\"client_common_name\":\"second-ca client\""),
+        "{}",
+        line("/second-ca")
+    );
+    assert!(
+        !line("/none").contains("client_common_name"),
+        "{}",
+        line("/none")
+    );
     let refused = origin.log_line_for("aop-tls-errors.log", "unknown authority");
-    assert!(refused.contains("failed to verify client certificate"), "{refused}");
+    assert!(
+        refused.contains("failed to verify client certificate"),
+        "{refused}"
+    );
 }

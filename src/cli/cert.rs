@@ -9,16 +9,21 @@ use time::OffsetDateTime;
 
 use super::output::{Outcome, Palette, print_json};
 use crate::pki::{
-    self, CaSpec, CertificateInfo, KeyType, LeafPurpose, LeafSpec, OutputFile, Validity, cloudflare_ca,
+    self, CaSpec, CertificateInfo, KeyType, LeafPurpose, LeafSpec, OutputFile, Validity,
+    cloudflare_ca,
 };
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
     /// Generate a private CA and a client certificate signed by it (ca.crt, ca.key, client.crt, client.key).
-    #[command(after_help = "Examples:\n  aop-wizard cert generate --out ./aop\n  aop-wizard cert generate --out ./aop --key-type ecdsa-p256 --ca-cn example.com --leaf-cn www.example.com\n  CA_PASS=... aop-wizard cert generate --out ./aop --ca-passphrase-env CA_PASS\n\nUpload client.crt and client.key to Cloudflare; put ca.crt on the origin. ca.key never leaves this machine.")]
+    #[command(
+        after_help = "Examples:\n  aop-wizard cert generate --out ./aop\n  aop-wizard cert generate --out ./aop --key-type ecdsa-p256 --ca-cn example.com --leaf-cn www.example.com\n  CA_PASS=... aop-wizard cert generate --out ./aop --ca-passphrase-env CA_PASS\n\nUpload client.crt and client.key to Cloudflare; put ca.crt on the origin. ca.key never leaves this machine."
+    )]
     Generate(GenerateArgs),
     /// Show what a certificate file holds: subject, issuer, validity, key, fingerprint, usages.
-    #[command(after_help = "Examples:\n  aop-wizard cert inspect ./aop/client.crt\n  aop-wizard cert inspect ./aop/ca.crt --json | jq .[0].days_left")]
+    #[command(
+        after_help = "Examples:\n  aop-wizard cert inspect ./aop/client.crt\n  aop-wizard cert inspect ./aop/ca.crt --json | jq .[0].days_left"
+    )]
     Inspect {
         /// PEM file with one or more certificates
         file: PathBuf,
@@ -27,7 +32,9 @@ pub enum CertCommand {
         json: bool,
     },
     /// Find everything Cloudflare or an origin would object to before uploading (exit 3 when not uploadable).
-    #[command(after_help = "Examples:\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt --json")]
+    #[command(
+        after_help = "Examples:\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt --json"
+    )]
     Check {
         /// The client (leaf) certificate to upload
         #[arg(long)]
@@ -42,7 +49,10 @@ pub enum CertCommand {
         json: bool,
     },
     /// Print (or write) Cloudflare's CA for global Authenticated Origin Pulls, checked against its pinned fingerprint.
-    #[command(name = "global-ca", after_help = "Examples:\n  aop-wizard cert global-ca > /etc/ssl/cloudflare/cloudflare-origin-pull-ca.pem\n  aop-wizard cert global-ca --out /etc/ssl/cloudflare")]
+    #[command(
+        name = "global-ca",
+        after_help = "Examples:\n  aop-wizard cert global-ca > /etc/ssl/cloudflare/cloudflare-origin-pull-ca.pem\n  aop-wizard cert global-ca --out /etc/ssl/cloudflare"
+    )]
     GlobalCa {
         /// Directory to write cloudflare-origin-pull-ca.pem into, instead of printing it
         #[arg(long)]
@@ -91,7 +101,12 @@ pub fn run(command: CertCommand, out: &mut dyn Write) -> Result<Outcome> {
     match command {
         CertCommand::Generate(args) => generate(args, out),
         CertCommand::Inspect { file, json } => inspect(&file, json, out),
-        CertCommand::Check { cert, key, ca, json } => check(&cert, &key, ca.as_deref(), json, out),
+        CertCommand::Check {
+            cert,
+            key,
+            ca,
+            json,
+        } => check(&cert, &key, ca.as_deref(), json, out),
         CertCommand::GlobalCa { out: dir, force } => global_ca(dir, force, out),
     }
 }
@@ -100,12 +115,18 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
     let passphrase = match &args.ca_passphrase_env {
         Some(var) => match std::env::var(var) {
             Ok(value) if !value.is_empty() => Some(value),
-            _ => bail!("--ca-passphrase-env {var}: the environment variable {var} is unset or empty; export it first"),
+            _ => bail!(
+                "--ca-passphrase-env {var}: the environment variable {var} is unset or empty; export it first"
+            ),
         },
         None => None,
     };
     let now = OffsetDateTime::now_utc();
-    let ca_spec = CaSpec { common_name: args.ca_cn, organization: None, validity: Validity::days_from(now, args.ca_days) };
+    let ca_spec = CaSpec {
+        common_name: args.ca_cn,
+        organization: None,
+        validity: Validity::days_from(now, args.ca_days),
+    };
     let leaf_spec = LeafSpec {
         common_name: args.leaf_cn,
         validity: Validity::days_from(now, args.leaf_days),
@@ -117,13 +138,30 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
         None => set.ca.key_pem(),
     };
     let files = [
-        OutputFile { name: "ca.crt".into(), contents: set.ca.cert_pem().to_string(), secret: false },
-        OutputFile { name: "ca.key".into(), contents: ca_key, secret: true },
-        OutputFile { name: "client.crt".into(), contents: set.leaf.cert_pem.clone(), secret: false },
-        OutputFile { name: "client.key".into(), contents: set.leaf.key_pem(), secret: true },
+        OutputFile {
+            name: "ca.crt".into(),
+            contents: set.ca.cert_pem().to_string(),
+            secret: false,
+        },
+        OutputFile {
+            name: "ca.key".into(),
+            contents: ca_key,
+            secret: true,
+        },
+        OutputFile {
+            name: "client.crt".into(),
+            contents: set.leaf.cert_pem.clone(),
+            secret: false,
+        },
+        OutputFile {
+            name: "client.key".into(),
+            contents: set.leaf.key_pem(),
+            secret: true,
+        },
     ];
     let written = pki::write_files_atomically(&args.out, &files, args.force)?;
-    let leaf = pki::inspect_certificate(&set.leaf.cert_der, now).map_err(color_eyre::eyre::Report::msg)?;
+    let leaf =
+        pki::inspect_certificate(&set.leaf.cert_der, now).map_err(color_eyre::eyre::Report::msg)?;
     if args.json {
         let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         print_json(
@@ -137,16 +175,31 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
         )?;
     } else {
         let palette = Palette::for_stdout();
-        writeln!(out, "{} {} CA and client certificate ({})", palette.good("✓"), "Generated", args.key_type)?;
+        writeln!(
+            out,
+            "{} Generated CA and client certificate ({})",
+            palette.good("✓"),
+            args.key_type
+        )?;
         for (path, role) in written.iter().zip([
             "CA certificate: goes on the origin",
-            if passphrase.is_some() { "CA key (encrypted, 0600): never leaves this machine" } else { "CA key (0600): never leaves this machine" },
+            if passphrase.is_some() {
+                "CA key (encrypted, 0600): never leaves this machine"
+            } else {
+                "CA key (0600): never leaves this machine"
+            },
             "client certificate: upload to Cloudflare",
             "client key (0600): upload to Cloudflare",
         ]) {
             writeln!(out, "  {:<40} {}", path.display(), palette.dim(role))?;
         }
-        writeln!(out, "  client certificate valid until {} ({} days), SHA-256 {}", leaf.not_after.date(), leaf.days_left, leaf.fingerprint_sha256)?;
+        writeln!(
+            out,
+            "  client certificate valid until {} ({} days), SHA-256 {}",
+            leaf.not_after.date(),
+            leaf.days_left,
+            leaf.fingerprint_sha256
+        )?;
     }
     Ok(Outcome::Success)
 }
@@ -176,7 +229,18 @@ fn write_certificate(out: &mut dyn Write, info: &CertificateInfo) -> Result<()> 
     let rows: [(&str, String); 11] = [
         ("Subject", info.subject.clone()),
         ("Issuer", info.issuer.clone()),
-        ("Kind", format!("{}{}", info.kind(), if info.self_signed { " (self-signed)" } else { "" })),
+        (
+            "Kind",
+            format!(
+                "{}{}",
+                info.kind(),
+                if info.self_signed {
+                    " (self-signed)"
+                } else {
+                    ""
+                }
+            ),
+        ),
         ("Serial", info.serial.clone()),
         ("Valid", info.validity_text()),
         ("Days left", info.days_left.to_string()),
@@ -196,7 +260,11 @@ fn write_certificate(out: &mut dyn Write, info: &CertificateInfo) -> Result<()> 
 }
 
 fn join_or_none(items: &[String]) -> String {
-    if items.is_empty() { "(none)".into() } else { items.join(", ") }
+    if items.is_empty() {
+        "(none)".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn check(
@@ -207,7 +275,11 @@ fn check(
     out: &mut dyn Write,
 ) -> Result<Outcome> {
     let report = pki::check_client_certificate(cert, key, ca, OffsetDateTime::now_utc())?;
-    let outcome = if report.uploadable() { Outcome::Success } else { Outcome::NeedsAction };
+    let outcome = if report.uploadable() {
+        Outcome::Success
+    } else {
+        Outcome::NeedsAction
+    };
     if json {
         print_json(
             out,
@@ -233,7 +305,12 @@ fn check(
             info.days_left
         )?;
     } else {
-        writeln!(out, "{} {} is not ready to upload:", palette.bad("✗"), cert.display())?;
+        writeln!(
+            out,
+            "{} {} is not ready to upload:",
+            palette.bad("✗"),
+            cert.display()
+        )?;
         for problem in &report.problems {
             writeln!(out, "  - {}", problem.message)?;
         }
@@ -246,9 +323,18 @@ fn global_ca(dir: Option<PathBuf>, force: bool, out: &mut dyn Write) -> Result<O
     match dir {
         None => out.write_all(cloudflare_ca::PEM.as_bytes())?,
         Some(dir) => {
-            let file = OutputFile { name: cloudflare_ca::FILE_NAME.into(), contents: cloudflare_ca::PEM.into(), secret: false };
+            let file = OutputFile {
+                name: cloudflare_ca::FILE_NAME.into(),
+                contents: cloudflare_ca::PEM.into(),
+                secret: false,
+            };
             let written = pki::write_files_atomically(&dir, &[file], force)?;
-            writeln!(out, "wrote {} (SHA-256 {})", written[0].display(), cloudflare_ca::SHA256_FINGERPRINT)?;
+            writeln!(
+                out,
+                "wrote {} (SHA-256 {})",
+                written[0].display(),
+                cloudflare_ca::SHA256_FINGERPRINT
+            )?;
         }
     }
     Ok(Outcome::Success)

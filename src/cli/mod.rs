@@ -41,7 +41,9 @@ pub enum Command {
     /// Print the origin configuration for a web server, in the log or the enforce phase.
     Snippet(snippet::SnippetArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  aop-wizard completions bash > /etc/bash_completion.d/aop-wizard\n  aop-wizard completions zsh > \"${fpath[1]}/_aop-wizard\"")]
+    #[command(
+        after_help = "Examples:\n  aop-wizard completions bash > /etc/bash_completion.d/aop-wizard\n  aop-wizard completions zsh > \"${fpath[1]}/_aop-wizard\""
+    )]
     Completions {
         /// bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
@@ -52,7 +54,9 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let _ = color_eyre::config::HookBuilder::default().display_env_section(false).install();
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     match run(cli, &mut stdout) {
@@ -77,5 +81,31 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
             clap_mangen::Man::new(Cli::command()).render(out)?;
             Ok(Outcome::Success)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--help` of every subcommand ends with examples.
+    #[test]
+    fn every_subcommand_has_examples() {
+        fn visit(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.has_subcommands() {
+                    visit(sub, &name);
+                } else {
+                    let help = sub
+                        .get_after_help()
+                        .map(|h| h.to_string())
+                        .unwrap_or_default();
+                    assert!(help.contains("Example"), "{name} has no examples");
+                }
+            }
+        }
+        Cli::command().debug_assert();
+        visit(&Cli::command(), "aop-wizard");
     }
 }

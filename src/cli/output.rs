@@ -25,7 +25,9 @@ impl Outcome {
 
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
     report.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -43,12 +45,26 @@ pub struct Palette {
 
 impl Palette {
     pub fn for_stdout() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self { enabled: !no_color && std::io::stdout().is_terminal() }
+        Self::decide(
+            std::env::var_os("NO_COLOR"),
+            std::io::stdout().is_terminal(),
+        )
+    }
+
+    /// NO_COLOR set to anything non-empty turns colour off (no-color.org).
+    fn decide(no_color: Option<std::ffi::OsString>, terminal: bool) -> Self {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        Self {
+            enabled: terminal && !no_color,
+        }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
-        if self.enabled { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn good(self, text: &str) -> String {
@@ -61,5 +77,23 @@ impl Palette {
 
     pub fn dim(self, text: &str) -> String {
         self.paint("2", text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_and_pipes_turn_colour_off() {
+        assert!(Palette::decide(None, true).bad("x").contains("\x1b["));
+        assert_eq!(Palette::decide(Some("1".into()), true).bad("x"), "x");
+        assert!(
+            Palette::decide(Some("".into()), true)
+                .good("x")
+                .contains("\x1b["),
+            "empty NO_COLOR is unset"
+        );
+        assert_eq!(Palette::decide(None, false).good("x"), "x");
     }
 }

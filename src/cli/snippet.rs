@@ -9,12 +9,16 @@ use time::OffsetDateTime;
 
 use super::output::{Outcome, print_json};
 use crate::pki::{self, PkiError, cloudflare_ca};
-use crate::snippets::{self, CaFile, NginxFallback, ServerVersion, SnippetPhase, SnippetRequest, WebServer};
+use crate::snippets::{
+    self, CaFile, NginxFallback, ServerVersion, SnippetPhase, SnippetRequest, WebServer,
+};
 
 const DEFAULT_GLOBAL_CA_DIR: &str = "/etc/ssl/cloudflare";
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt --nginx-upstream http://127.0.0.1:8080\n  aop-wizard snippet apache --phase enforce --ca /etc/apache2/aop/ca.crt\n  aop-wizard snippet caddy --phase enforce --ca /etc/caddy/old-ca.pem --ca /etc/caddy/new-ca.pem --server-version 2.6\n  aop-wizard snippet haproxy --phase log --global\n  aop-wizard snippet traefik --phase enforce --ca /etc/traefik/ca.pem --json\n\n--ca names the CA file as it will be found on the origin. When it also exists on this machine it is\nchecked (it must be a CA) and its certificates are counted.")]
+#[command(
+    after_help = "Examples:\n  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt --nginx-upstream http://127.0.0.1:8080\n  aop-wizard snippet apache --phase enforce --ca /etc/apache2/aop/ca.crt\n  aop-wizard snippet caddy --phase enforce --ca /etc/caddy/old-ca.pem --ca /etc/caddy/new-ca.pem --server-version 2.6\n  aop-wizard snippet haproxy --phase log --global\n  aop-wizard snippet traefik --phase enforce --ca /etc/traefik/ca.pem --json\n\n--ca names the CA file as it will be found on the origin. When it also exists on this machine it is\nchecked (it must be a CA) and its certificates are counted."
+)]
 pub struct SnippetArgs {
     /// nginx, apache, haproxy, traefik or caddy
     #[arg(value_parser = parse_server)]
@@ -23,7 +27,12 @@ pub struct SnippetArgs {
     #[arg(long, value_parser = parse_phase)]
     phase: SnippetPhase,
     /// Path of a trusted CA file on the origin; repeat for a rotation (old and new CA)
-    #[arg(long, value_name = "PATH", required_unless_present = "global", conflicts_with = "global")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "global",
+        conflicts_with = "global"
+    )]
     ca: Vec<String>,
     /// Trust Cloudflare's shared CA (global AOP) instead of your own
     #[arg(long)]
@@ -65,11 +74,22 @@ pub fn run(args: SnippetArgs, out: &mut dyn Write) -> Result<Outcome> {
         let path = args
             .global_ca_path
             .unwrap_or_else(|| format!("{DEFAULT_GLOBAL_CA_DIR}/{}", cloudflare_ca::FILE_NAME));
-        vec![CaFile { path, certificates: Some(1) }]
+        vec![CaFile {
+            path,
+            certificates: Some(1),
+        }]
     } else {
-        args.ca.iter().map(|path| describe_ca_file(path)).collect::<Result<_>>()?
+        args.ca
+            .iter()
+            .map(|path| describe_ca_file(path))
+            .collect::<Result<_>>()?
     };
-    let mut request = SnippetRequest::new(args.server, args.phase, ca_files, OffsetDateTime::now_utc().date());
+    let mut request = SnippetRequest::new(
+        args.server,
+        args.phase,
+        ca_files,
+        OffsetDateTime::now_utc().date(),
+    );
     request.global = args.global;
     request.server_version = args.server_version;
     request.log_dir = args.log_dir;
@@ -97,10 +117,16 @@ fn describe_ca_file(path: &str) -> Result<CaFile> {
     }
     let certs = pki::load_certificates(local)?;
     for der in &certs {
-        let info = pki::inspect_certificate(der, OffsetDateTime::now_utc()).map_err(color_eyre::eyre::Report::msg)?;
+        let info = pki::inspect_certificate(der, OffsetDateTime::now_utc())
+            .map_err(color_eyre::eyre::Report::msg)?;
         if !info.is_ca {
-            bail!(PkiError::LeafWhereCaExpected { path: local.to_path_buf() });
+            bail!(PkiError::LeafWhereCaExpected {
+                path: local.to_path_buf()
+            });
         }
     }
-    Ok(CaFile { path: path.to_string(), certificates: Some(certs.len()) })
+    Ok(CaFile {
+        path: path.to_string(),
+        certificates: Some(certs.len()),
+    })
 }

@@ -64,10 +64,15 @@ pub fn check_client_certificate(
 ) -> Result<CheckReport> {
     let certs = load_certificates(cert_path)?;
     let leaf_der = &certs[0];
-    let info = inspect_certificate(leaf_der, now)
-        .map_err(|detail| PkiError::Garbage { path: cert_path.to_path_buf(), detail })?;
-    let (_, leaf) = x509_parser::parse_x509_certificate(leaf_der)
-        .map_err(|e| PkiError::Garbage { path: cert_path.to_path_buf(), detail: e.to_string() })?;
+    let info = inspect_certificate(leaf_der, now).map_err(|detail| PkiError::Garbage {
+        path: cert_path.to_path_buf(),
+        detail,
+    })?;
+    let (_, leaf) =
+        x509_parser::parse_x509_certificate(leaf_der).map_err(|e| PkiError::Garbage {
+            path: cert_path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     let mut problems = Vec::new();
     let mut add = |kind, message: String| problems.push(Problem { kind, message });
 
@@ -95,11 +100,17 @@ pub fn check_client_certificate(
         }
         Err(PkiError::EncryptedKey { hint, .. }) => add(
             ProblemKind::KeyEncrypted,
-            format!("{} is protected by a passphrase; {hint}.", key_path.display()),
+            format!(
+                "{} is protected by a passphrase; {hint}.",
+                key_path.display()
+            ),
         ),
         Err(PkiError::UnsupportedKey { what, .. }) => add(
             ProblemKind::KeyUnsupported,
-            format!("{} is a {what} key, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.", key_path.display()),
+            format!(
+                "{} is a {what} key, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.",
+                key_path.display()
+            ),
         ),
         Err(other) => return Err(other),
     }
@@ -109,22 +120,48 @@ pub fn check_client_certificate(
         } else {
             ProblemKind::KeyUnsupported
         };
-        add(kind, format!("the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."));
+        add(
+            kind,
+            format!(
+                "the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."
+            ),
+        );
     }
-    if !info.is_ca && !info.extended_key_usages.iter().any(|u| u == "clientAuth" || u == "any") {
+    if !info.is_ca
+        && !info
+            .extended_key_usages
+            .iter()
+            .any(|u| u == "clientAuth" || u == "any")
+    {
         add(
             ProblemKind::NoClientAuth,
             "the certificate lacks the clientAuth extended key usage, so every origin will refuse it; issue one with extendedKeyUsage=clientAuth (`aop-wizard cert generate` does).".into(),
         );
     }
     if now < info.not_before {
-        add(ProblemKind::NotYetValid, format!("the certificate is not valid until {}; check the clock of the machine that issued it.", info.not_before.date()));
+        add(
+            ProblemKind::NotYetValid,
+            format!(
+                "the certificate is not valid until {}; check the clock of the machine that issued it.",
+                info.not_before.date()
+            ),
+        );
     } else if now >= info.not_after {
-        add(ProblemKind::Expired, format!("the certificate expired on {}; issue a new one.", info.not_after.date()));
+        add(
+            ProblemKind::Expired,
+            format!(
+                "the certificate expired on {}; issue a new one.",
+                info.not_after.date()
+            ),
+        );
     } else if info.days_left < EXPIRY_MARGIN_DAYS {
         add(
             ProblemKind::ExpiringSoon,
-            format!("the certificate expires in {} days ({}); issue a new one before uploading.", info.days_left, info.not_after.date()),
+            format!(
+                "the certificate expires in {} days ({}); issue a new one before uploading.",
+                info.days_left,
+                info.not_after.date()
+            ),
         );
     }
     if let Some(ca_path) = ca_path {
@@ -132,16 +169,26 @@ pub fn check_client_certificate(
         let mut any_ca = false;
         let mut signed = false;
         for ca_der in &cas {
-            let (_, ca) = x509_parser::parse_x509_certificate(ca_der)
-                .map_err(|e| PkiError::Garbage { path: ca_path.to_path_buf(), detail: e.to_string() })?;
-            if ca.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca) {
+            let (_, ca) =
+                x509_parser::parse_x509_certificate(ca_der).map_err(|e| PkiError::Garbage {
+                    path: ca_path.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+            if ca
+                .basic_constraints()
+                .ok()
+                .flatten()
+                .is_some_and(|bc| bc.value.ca)
+            {
                 any_ca = true;
                 // The signature, not the names: another CA can carry the same subject.
                 signed |= leaf.verify_signature(Some(ca.public_key())).is_ok();
             }
         }
         if !any_ca {
-            return Err(PkiError::LeafWhereCaExpected { path: ca_path.to_path_buf() });
+            return Err(PkiError::LeafWhereCaExpected {
+                path: ca_path.to_path_buf(),
+            });
         }
         if !signed {
             add(
@@ -153,5 +200,8 @@ pub fn check_client_certificate(
             );
         }
     }
-    Ok(CheckReport { certificate: info, problems })
+    Ok(CheckReport {
+        certificate: info,
+        problems,
+    })
 }

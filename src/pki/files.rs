@@ -16,20 +16,30 @@ pub struct OutputFile {
 
 impl std::fmt::Debug for OutputFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutputFile").field("name", &self.name).field("secret", &self.secret).finish_non_exhaustive()
+        f.debug_struct("OutputFile")
+            .field("name", &self.name)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
     }
 }
 
 /// Writes all `files` into `dir` (created when missing) or none of them. Existing files are kept
 /// unless `force`. Returns the final paths in the order given.
-pub fn write_files_atomically(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<PathBuf>> {
-    let write_err = |source| PkiError::Write { dir: dir.to_path_buf(), source };
+pub fn write_files_atomically(
+    dir: &Path,
+    files: &[OutputFile],
+    force: bool,
+) -> Result<Vec<PathBuf>> {
+    let write_err = |source| PkiError::Write {
+        dir: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(write_err)?;
     let targets: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
-    if !force {
-        if let Some(existing) = targets.iter().find(|p| p.exists()) {
-            return Err(PkiError::WouldOverwrite { path: existing.clone() });
-        }
+    if !force && let Some(existing) = targets.iter().find(|p| p.exists()) {
+        return Err(PkiError::WouldOverwrite {
+            path: existing.clone(),
+        });
     }
     let mut staged: Vec<PathBuf> = Vec::with_capacity(files.len());
     for file in files {

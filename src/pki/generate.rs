@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, RsaKeySize, SanType, SerialNumber,
 };
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -48,7 +48,9 @@ impl FromStr for KeyType {
         KeyType::ALL
             .into_iter()
             .find(|k| k.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown key type {s:?}; choose rsa-4096, rsa-2048 or ecdsa-p256"))
+            .ok_or_else(|| {
+                format!("unknown key type {s:?}; choose rsa-4096, rsa-2048 or ecdsa-p256")
+            })
     }
 }
 
@@ -70,7 +72,10 @@ pub struct Validity {
 impl Validity {
     /// Valid from a few minutes ago (clocks of origins and Cloudflare's edge drift) for `days` days.
     pub fn days_from(now: OffsetDateTime, days: u32) -> Self {
-        Self { not_before: now - Duration::minutes(5), not_after: now + Duration::days(i64::from(days)) }
+        Self {
+            not_before: now - Duration::minutes(5),
+            not_after: now + Duration::days(i64::from(days)),
+        }
     }
 }
 
@@ -106,28 +111,38 @@ pub struct CertificateAuthority {
 
 impl std::fmt::Debug for CertificateAuthority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertificateAuthority").field("not_after", &self.not_after).finish_non_exhaustive()
+        f.debug_struct("CertificateAuthority")
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
     }
 }
 
 impl CertificateAuthority {
     pub fn create(spec: &CaSpec, key: KeyPair) -> Result<Self> {
         if spec.common_name.trim().is_empty() {
-            return Err(PkiError::InvalidSpec("the CA common name is empty; pass --ca-cn NAME".into()));
+            return Err(PkiError::InvalidSpec(
+                "the CA common name is empty; pass --ca-cn NAME".into(),
+            ));
         }
         check_validity(&spec.validity, "CA")?;
         let mut params = CertificateParams::default();
         params.distinguished_name = DistinguishedName::new();
         if let Some(org) = &spec.organization {
-            params.distinguished_name.push(DnType::OrganizationName, org.as_str());
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, org.as_str());
         }
-        params.distinguished_name.push(DnType::CommonName, spec.common_name.as_str());
+        params
+            .distinguished_name
+            .push(DnType::CommonName, spec.common_name.as_str());
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         params.serial_number = Some(random_serial()?);
         params.not_before = spec.validity.not_before;
         params.not_after = spec.validity.not_after;
-        let cert = params.self_signed(&key).map_err(|e| PkiError::Generation(format!("CA certificate: {e}")))?;
+        let cert = params
+            .self_signed(&key)
+            .map_err(|e| PkiError::Generation(format!("CA certificate: {e}")))?;
         Ok(Self {
             cert_der: cert.der().to_vec(),
             cert_pem: cert.pem(),
@@ -138,14 +153,19 @@ impl CertificateAuthority {
 
     /// An existing CA (its certificate and its key), e.g. to sign a new leaf during rotation.
     pub fn from_existing(cert_der: &[u8], key: KeyPair) -> Result<Self> {
-        let (_, x509) = x509_parser::parse_x509_certificate(cert_der)
-            .map_err(|e| PkiError::InvalidSpec(format!("the CA certificate does not parse: {e}")))?;
+        let (_, x509) = x509_parser::parse_x509_certificate(cert_der).map_err(|e| {
+            PkiError::InvalidSpec(format!("the CA certificate does not parse: {e}"))
+        })?;
         let not_after = x509.validity().not_after.to_datetime();
         let issuer = Issuer::from_ca_cert_der(&cert_der.to_vec().into(), key)
             .map_err(|e| PkiError::InvalidSpec(format!("the CA certificate cannot sign: {e}")))?;
         Ok(Self {
-            cert_pem: pkcs8::der::pem::encode_string("CERTIFICATE", pkcs8::der::pem::LineEnding::LF, cert_der)
-                .map_err(|e| PkiError::Generation(e.to_string()))?,
+            cert_pem: pkcs8::der::pem::encode_string(
+                "CERTIFICATE",
+                pkcs8::der::pem::LineEnding::LF,
+                cert_der,
+            )
+            .map_err(|e| PkiError::Generation(e.to_string()))?,
             cert_der: cert_der.to_vec(),
             not_after,
             issuer,
@@ -178,16 +198,23 @@ impl CertificateAuthority {
     /// that outlives its issuer.
     pub fn issue(&self, spec: &LeafSpec, key: KeyPair) -> Result<IssuedCertificate> {
         if spec.common_name.trim().is_empty() {
-            return Err(PkiError::InvalidSpec("the leaf common name is empty; pass --leaf-cn NAME".into()));
+            return Err(PkiError::InvalidSpec(
+                "the leaf common name is empty; pass --leaf-cn NAME".into(),
+            ));
         }
         check_validity(&spec.validity, "leaf")?;
         let is_rsa = KeyType::from_key_pair(&key).is_some_and(KeyType::is_rsa);
         let mut params = CertificateParams::default();
         params.distinguished_name = DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, spec.common_name.as_str());
+        params
+            .distinguished_name
+            .push(DnType::CommonName, spec.common_name.as_str());
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = if is_rsa {
-            vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment]
+            vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+            ]
         } else {
             vec![KeyUsagePurpose::DigitalSignature]
         };
@@ -205,7 +232,11 @@ impl CertificateAuthority {
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| PkiError::Generation(format!("leaf certificate: {e}")))?;
-        Ok(IssuedCertificate { cert_der: cert.der().to_vec(), cert_pem: cert.pem(), key })
+        Ok(IssuedCertificate {
+            cert_der: cert.der().to_vec(),
+            cert_pem: cert.pem(),
+            key,
+        })
     }
 }
 
@@ -228,7 +259,9 @@ pub struct IssuedCertificate {
 
 impl std::fmt::Debug for IssuedCertificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedCertificate").field("cert_pem", &self.cert_pem).finish_non_exhaustive()
+        f.debug_struct("IssuedCertificate")
+            .field("cert_pem", &self.cert_pem)
+            .finish_non_exhaustive()
     }
 }
 
@@ -248,11 +281,17 @@ pub struct GeneratedSet {
 
 /// Generates the CA key and the leaf key at the same time (RSA-4096 takes about a second per key),
 /// then signs.
-pub fn generate_ca_and_leaf(key_type: KeyType, ca: &CaSpec, leaf: &LeafSpec) -> Result<GeneratedSet> {
+pub fn generate_ca_and_leaf(
+    key_type: KeyType,
+    ca: &CaSpec,
+    leaf: &LeafSpec,
+) -> Result<GeneratedSet> {
     let (ca_key, leaf_key) = std::thread::scope(|scope| {
         let ca_job = scope.spawn(|| generate_key(key_type));
         let leaf_key = generate_key(key_type);
-        let ca_key = ca_job.join().unwrap_or_else(|_| Err(PkiError::Generation("key generation thread failed".into())));
+        let ca_key = ca_job
+            .join()
+            .unwrap_or_else(|_| Err(PkiError::Generation("key generation thread failed".into())));
         (ca_key, leaf_key)
     });
     let ca = CertificateAuthority::create(ca, ca_key?)?;
@@ -262,7 +301,9 @@ pub fn generate_ca_and_leaf(key_type: KeyType, ca: &CaSpec, leaf: &LeafSpec) -> 
 
 fn check_validity(validity: &Validity, what: &str) -> Result<()> {
     if validity.not_after <= validity.not_before {
-        return Err(PkiError::InvalidSpec(format!("the {what} validity ends before it starts; give a positive number of days")));
+        return Err(PkiError::InvalidSpec(format!(
+            "the {what} validity ends before it starts; give a positive number of days"
+        )));
     }
     Ok(())
 }
@@ -280,7 +321,8 @@ fn san(name: &str) -> Result<SanType> {
 /// 128 random bits, top bit cleared so the DER INTEGER stays positive and 16 bytes long.
 fn random_serial() -> Result<SerialNumber> {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| PkiError::Generation("the system random source failed".into()))?;
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| PkiError::Generation("the system random source failed".into()))?;
     bytes[0] &= 0x7f;
     bytes[0] |= 0x40;
     Ok(SerialNumber::from_slice(&bytes))
@@ -293,13 +335,19 @@ fn encrypt_key(key: &KeyPair, passphrase: &[u8]) -> Result<String> {
     }
     let mut salt = [0u8; 16];
     let mut iv = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut salt).map_err(|_| PkiError::Generation("random source failed".into()))?;
-    aws_lc_rs::rand::fill(&mut iv).map_err(|_| PkiError::Generation("random source failed".into()))?;
-    let params = pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(600_000, &salt, iv)
-        .map_err(|e| PkiError::Generation(e.to_string()))?;
+    aws_lc_rs::rand::fill(&mut salt)
+        .map_err(|_| PkiError::Generation("random source failed".into()))?;
+    aws_lc_rs::rand::fill(&mut iv)
+        .map_err(|_| PkiError::Generation("random source failed".into()))?;
+    let params =
+        pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(600_000, &salt, iv)
+            .map_err(|e| PkiError::Generation(e.to_string()))?;
     let der = key.serialize_der();
-    let info = pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|e| PkiError::Generation(e.to_string()))?;
-    let encrypted = info.encrypt_with_params(params, passphrase).map_err(|e| PkiError::Generation(e.to_string()))?;
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&der)
+        .map_err(|e| PkiError::Generation(e.to_string()))?;
+    let encrypted = info
+        .encrypt_with_params(params, passphrase)
+        .map_err(|e| PkiError::Generation(e.to_string()))?;
     encrypted
         .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
         .map(|pem| pem.to_string())

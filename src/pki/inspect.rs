@@ -1,8 +1,8 @@
 //! What a certificate says about itself, in the terms `cert inspect` and `status` show.
 
-use serde::Serialize;
 use ::time::OffsetDateTime;
 use ::time::format_description::well_known::Rfc3339;
+use serde::Serialize;
 use x509_parser::prelude::*;
 
 /// The kind and strength of a public key, which decides whether Cloudflare accepts it.
@@ -18,14 +18,22 @@ impl KeyDescription {
     pub fn from_spki_der(der: &[u8]) -> Self {
         match SubjectPublicKeyInfo::from_der(der) {
             Ok((_, spki)) => Self::from_spki(&spki),
-            Err(_) => Self::Other { name: "unreadable public key".into() },
+            Err(_) => Self::Other {
+                name: "unreadable public key".into(),
+            },
         }
     }
 
     pub fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Self {
-        let curve_oid = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
+        let curve_oid = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
         match spki.parsed() {
-            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Self::Rsa { bits: rsa.key_size() },
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Self::Rsa {
+                bits: rsa.key_size(),
+            },
             Ok(x509_parser::public_key::PublicKey::EC(_)) => Self::Ecdsa {
                 curve: match curve_oid.map(|oid| oid.to_id_string()).as_deref() {
                     Some("1.2.840.10045.3.1.7") => "P-256".into(),
@@ -49,7 +57,9 @@ impl KeyDescription {
     /// Cloudflare's minimums: RSA ≥ 2048 bits, ECDSA ≥ 225 bits (P-256 or larger).
     pub fn weakness(&self) -> Option<String> {
         match self {
-            Self::Rsa { bits } if *bits < 2048 => Some(format!("RSA {bits} bits is below the 2048-bit minimum")),
+            Self::Rsa { bits } if *bits < 2048 => {
+                Some(format!("RSA {bits} bits is below the 2048-bit minimum"))
+            }
             Self::Rsa { .. } => None,
             Self::Ecdsa { curve } if ["P-256", "P-384", "P-521"].contains(&curve.as_str()) => None,
             Self::Ecdsa { curve } => Some(format!("ECDSA curve {curve} is not supported")),
@@ -107,14 +117,23 @@ pub fn fingerprint_sha256(der: &[u8]) -> String {
 }
 
 pub(crate) fn hex_colon(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 pub fn inspect_certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, String> {
-    let (_, cert) = parse_x509_certificate(der).map_err(|e| format!("not an X.509 certificate ({e})"))?;
+    let (_, cert) =
+        parse_x509_certificate(der).map_err(|e| format!("not an X.509 certificate ({e})"))?;
     let not_before = cert.validity().not_before.to_datetime();
     let not_after = cert.validity().not_after.to_datetime();
-    let is_ca = cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca);
+    let is_ca = cert
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|bc| bc.value.ca);
     let self_signed = cert.subject() == cert.issuer() && cert.verify_signature(None).is_ok();
     Ok(CertificateInfo {
         subject: cert.subject().to_string(),
@@ -149,7 +168,9 @@ fn signature_name(oid: &str) -> String {
 }
 
 fn key_usages(cert: &X509Certificate<'_>) -> Vec<String> {
-    let Ok(Some(ku)) = cert.key_usage() else { return Vec::new() };
+    let Ok(Some(ku)) = cert.key_usage() else {
+        return Vec::new();
+    };
     let ku = ku.value;
     [
         (ku.digital_signature(), "digitalSignature"),
@@ -167,7 +188,9 @@ fn key_usages(cert: &X509Certificate<'_>) -> Vec<String> {
 }
 
 fn extended_key_usages(cert: &X509Certificate<'_>) -> Vec<String> {
-    let Ok(Some(eku)) = cert.extended_key_usage() else { return Vec::new() };
+    let Ok(Some(eku)) = cert.extended_key_usage() else {
+        return Vec::new();
+    };
     let eku = eku.value;
     let mut names = Vec::new();
     for (set, name) in [
@@ -188,7 +211,9 @@ fn extended_key_usages(cert: &X509Certificate<'_>) -> Vec<String> {
 }
 
 fn subject_alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
-    let Ok(Some(san)) = cert.subject_alternative_name() else { return Vec::new() };
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
     san.value
         .general_names
         .iter()

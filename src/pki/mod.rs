@@ -3,8 +3,8 @@
 //!
 //! This is the ground floor: it imports nothing else of ours and knows nothing of terminals.
 
-pub mod cloudflare_ca;
 mod check;
+pub mod cloudflare_ca;
 mod files;
 mod generate;
 mod inspect;
@@ -29,21 +29,31 @@ pub enum PkiError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} holds no PEM certificate (expected a block starting with -----BEGIN CERTIFICATE-----)")]
+    #[error(
+        "{path} holds no PEM certificate (expected a block starting with -----BEGIN CERTIFICATE-----)"
+    )]
     NoCertificate { path: PathBuf },
     #[error("{path} is not valid PEM or DER: {detail}")]
     Garbage { path: PathBuf, detail: String },
-    #[error("{path} holds no private key (expected -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)")]
+    #[error(
+        "{path} holds no private key (expected -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)"
+    )]
     NoPrivateKey { path: PathBuf },
     #[error("{path} is encrypted with a passphrase; {hint}")]
     EncryptedKey { path: PathBuf, hint: String },
     #[error("{path}: wrong passphrase, or the key is damaged")]
     BadPassphrase { path: PathBuf },
-    #[error("{path} uses an unsupported key type ({what}); use RSA (2048 bits or more) or ECDSA P-256/P-384")]
+    #[error(
+        "{path} uses an unsupported key type ({what}); use RSA (2048 bits or more) or ECDSA P-256/P-384"
+    )]
     UnsupportedKey { path: PathBuf, what: String },
-    #[error("{path} is a CA certificate, but a leaf (client) certificate is needed here; pass client.crt, not ca.crt")]
+    #[error(
+        "{path} is a CA certificate, but a leaf (client) certificate is needed here; pass client.crt, not ca.crt"
+    )]
     CaWhereLeafExpected { path: PathBuf },
-    #[error("{path} is not a CA certificate (basicConstraints CA:TRUE is missing); pass the CA that signed your client certificate")]
+    #[error(
+        "{path} is not a CA certificate (basicConstraints CA:TRUE is missing); pass the CA that signed your client certificate"
+    )]
     LeafWhereCaExpected { path: PathBuf },
     #[error("the private key in {key} does not belong to the certificate in {cert}")]
     KeyMismatch { cert: PathBuf, key: PathBuf },

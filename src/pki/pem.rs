@@ -18,12 +18,17 @@ pub struct LoadedKey {
 impl std::fmt::Debug for LoadedKey {
     // Never print key material, even in debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoadedKey").field("description", &self.description).finish_non_exhaustive()
+        f.debug_struct("LoadedKey")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
     }
 }
 
 pub fn read_pem_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| PkiError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| PkiError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     String::from_utf8(bytes).map_err(|_| PkiError::Garbage {
         path: path.to_path_buf(),
         detail: "the file is binary, not PEM text; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
@@ -40,7 +45,9 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
         .map(|pem| pem.contents)
         .collect();
     if certs.is_empty() {
-        return Err(PkiError::NoCertificate { path: path.to_path_buf() });
+        return Err(PkiError::NoCertificate {
+            path: path.to_path_buf(),
+        });
     }
     for der in &certs {
         x509_parser::parse_x509_certificate(der).map_err(|e| PkiError::Garbage {
@@ -63,7 +70,9 @@ pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<Loaded
     }
     let blocks = pem_blocks(path, &text)?;
     let Some(block) = blocks.iter().find(|pem| pem.label.ends_with("PRIVATE KEY")) else {
-        return Err(PkiError::NoPrivateKey { path: path.to_path_buf() });
+        return Err(PkiError::NoPrivateKey {
+            path: path.to_path_buf(),
+        });
     };
     let pkcs8_der: Vec<u8> = match (block.label.as_str(), passphrase) {
         ("ENCRYPTED PRIVATE KEY", None) => {
@@ -73,11 +82,16 @@ pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<Loaded
             });
         }
         ("ENCRYPTED PRIVATE KEY", Some(pass)) => {
-            let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&block.contents).map_err(|e| PkiError::Garbage {
+            let info =
+                pkcs8::EncryptedPrivateKeyInfoRef::from_der(&block.contents).map_err(|e| {
+                    PkiError::Garbage {
+                        path: path.to_path_buf(),
+                        detail: format!("the encrypted key does not parse ({e})"),
+                    }
+                })?;
+            let doc = info.decrypt(pass).map_err(|_| PkiError::BadPassphrase {
                 path: path.to_path_buf(),
-                detail: format!("the encrypted key does not parse ({e})"),
             })?;
-            let doc = info.decrypt(pass).map_err(|_| PkiError::BadPassphrase { path: path.to_path_buf() })?;
             doc.as_bytes().to_vec()
         }
         _ => Vec::new(),
@@ -88,9 +102,13 @@ pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<Loaded
     } else {
         KeyPair::try_from(pkcs8_der.as_slice())
     };
-    let key_pair = parsed.map_err(|_| unsupported_key(path, &block.label, &block.contents, &pkcs8_der))?;
+    let key_pair =
+        parsed.map_err(|_| unsupported_key(path, &block.label, &block.contents, &pkcs8_der))?;
     let description = KeyDescription::from_spki_der(&key_pair.subject_public_key_info());
-    Ok(LoadedKey { key_pair, description })
+    Ok(LoadedKey {
+        key_pair,
+        description,
+    })
 }
 
 fn pem_blocks(path: &Path, text: &str) -> Result<Vec<Pem>> {
@@ -116,8 +134,7 @@ fn pem_blocks(path: &Path, text: &str) -> Result<Vec<Pem>> {
 }
 
 fn pem_text(label: &str, der: &[u8]) -> String {
-    pkcs8::der::pem::encode_string(label, pkcs8::der::pem::LineEnding::LF, der)
-        .unwrap_or_default()
+    pkcs8::der::pem::encode_string(label, pkcs8::der::pem::LineEnding::LF, der).unwrap_or_default()
 }
 
 fn decrypt_hint(path: &Path) -> String {
@@ -129,12 +146,19 @@ fn decrypt_hint(path: &Path) -> String {
 
 /// Names the algorithm of a key rcgen could not load, so the user learns what to use instead.
 fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) -> PkiError {
-    let der = if decrypted.is_empty() { contents } else { decrypted };
+    let der = if decrypted.is_empty() {
+        contents
+    } else {
+        decrypted
+    };
     let what = if label == "DSA PRIVATE KEY" {
         "DSA".to_string()
     } else {
         match pkcs8::PrivateKeyInfoRef::from_der(der) {
-            Ok(info) => algorithm_name(&info.algorithm.oid.to_string(), info.algorithm.parameters_oid().ok()),
+            Ok(info) => algorithm_name(
+                &info.algorithm.oid.to_string(),
+                info.algorithm.parameters_oid().ok(),
+            ),
             Err(_) => {
                 return PkiError::Garbage {
                     path: PathBuf::from(path),
@@ -143,7 +167,10 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
             }
         }
     };
-    PkiError::UnsupportedKey { path: path.to_path_buf(), what }
+    PkiError::UnsupportedKey {
+        path: path.to_path_buf(),
+        what,
+    }
 }
 
 fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> String {

@@ -28,7 +28,10 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     }
     RenderedBody {
         prepare,
-        sections: vec![SnippetSection { placement: Placement::ApacheVirtualHost, text }],
+        sections: vec![SnippetSection {
+            placement: Placement::ApacheVirtualHost,
+            text,
+        }],
         config_test: "apachectl configtest".into(),
         reload: "systemctl reload apache2   (httpd on RHEL)".into(),
         notes,

@@ -4,7 +4,10 @@
 //! `request.tls.client_common_name` in the access log, a refused one only in the DEBUG log of
 //! `http.stdlib`, routed here to a file of its own.
 
-use super::{Placement, RenderedBody, ServerVersion, SnippetError, SnippetPhase, SnippetRequest, SnippetSection};
+use super::{
+    Placement, RenderedBody, ServerVersion, SnippetError, SnippetPhase, SnippetRequest,
+    SnippetSection,
+};
 
 const TRUST_POOL_SINCE: ServerVersion = ServerVersion { major: 2, minor: 8 };
 
@@ -16,15 +19,26 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
     };
     let trust = if modern {
         let files: Vec<&str> = request.ca_files.iter().map(|ca| ca.path.as_str()).collect();
-        format!("\ttrust_pool file {{\n\t\tpem_file {}\n\t}}\n", files.join(" "))
+        format!(
+            "\ttrust_pool file {{\n\t\tpem_file {}\n\t}}\n",
+            files.join(" ")
+        )
     } else {
-        if let Some(bundle) = request.ca_files.iter().find(|ca| ca.certificates.is_some_and(|n| n > 1)) {
+        if let Some(bundle) = request
+            .ca_files
+            .iter()
+            .find(|ca| ca.certificates.is_some_and(|n| n > 1))
+        {
             return Err(SnippetError::Unsupported(format!(
                 "{} holds several CAs, but Caddy before 2.8 reads only the first certificate of a trusted_ca_cert_file; pass each CA as its own --ca file",
                 bundle.path
             )));
         }
-        request.ca_files.iter().map(|ca| format!("\ttrusted_ca_cert_file {}\n", ca.path)).collect()
+        request
+            .ca_files
+            .iter()
+            .map(|ca| format!("\ttrusted_ca_cert_file {}\n", ca.path))
+            .collect()
     };
     let log_dir = request.log_dir();
     let global = format!(
@@ -44,9 +58,18 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
     Ok(RenderedBody {
         prepare: Vec::new(),
         sections: vec![
-            SnippetSection { placement: Placement::CaddyGlobalOptions, text: global },
-            SnippetSection { placement: Placement::CaddySite, text: site },
-            SnippetSection { placement: Placement::CaddyTls, text: tls },
+            SnippetSection {
+                placement: Placement::CaddyGlobalOptions,
+                text: global,
+            },
+            SnippetSection {
+                placement: Placement::CaddySite,
+                text: site,
+            },
+            SnippetSection {
+                placement: Placement::CaddyTls,
+                text: tls,
+            },
         ],
         config_test: "caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile".into(),
         reload: "systemctl reload caddy".into(),

@@ -7,7 +7,9 @@ use super::{Placement, RenderedBody, SnippetPhase, SnippetRequest, SnippetSectio
 pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     let (ca, prepare) = request.single_ca_file();
     let bind = match request.phase {
-        SnippetPhase::Log => format!("ca-file {ca} verify optional crt-ignore-err all ca-ignore-err all"),
+        SnippetPhase::Log => {
+            format!("ca-file {ca} verify optional crt-ignore-err all ca-ignore-err all")
+        }
         SnippetPhase::Enforce => format!("ca-file {ca} verify required"),
     };
     let frontend = "log-format \"%ci:%cp [%tr] %ft %{+Q}r %ST client_cert_used=%[ssl_c_used] client_verify=%[ssl_c_verify] client_err=%[ssl_c_err] client_ca_err=%[ssl_c_ca_err] client_s_dn=%{+Q}[ssl_c_s_dn] client_i_dn=%{+Q}[ssl_c_i_dn]\"\n\
@@ -15,8 +17,14 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     RenderedBody {
         prepare,
         sections: vec![
-            SnippetSection { placement: Placement::HaproxyBindOptions, text: format!("{bind}\n") },
-            SnippetSection { placement: Placement::HaproxyFrontend, text: frontend.into() },
+            SnippetSection {
+                placement: Placement::HaproxyBindOptions,
+                text: format!("{bind}\n"),
+            },
+            SnippetSection {
+                placement: Placement::HaproxyFrontend,
+                text: frontend.into(),
+            },
         ],
         config_test: "haproxy -c -f /etc/haproxy/haproxy.cfg".into(),
         reload: "systemctl reload haproxy".into(),

@@ -25,8 +25,13 @@ pub enum WebServer {
 }
 
 impl WebServer {
-    pub const ALL: [WebServer; 5] =
-        [WebServer::Nginx, WebServer::Apache, WebServer::Haproxy, WebServer::Traefik, WebServer::Caddy];
+    pub const ALL: [WebServer; 5] = [
+        WebServer::Nginx,
+        WebServer::Apache,
+        WebServer::Haproxy,
+        WebServer::Traefik,
+        WebServer::Caddy,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -71,7 +76,9 @@ impl std::str::FromStr for WebServer {
         WebServer::ALL
             .into_iter()
             .find(|server| server.name() == alias)
-            .ok_or_else(|| format!("unknown server {s:?}; choose nginx, apache, haproxy, traefik or caddy"))
+            .ok_or_else(|| {
+                format!("unknown server {s:?}; choose nginx, apache, haproxy, traefik or caddy")
+            })
     }
 }
 
@@ -110,7 +117,10 @@ pub struct CaFile {
 
 impl CaFile {
     pub fn new(path: impl Into<String>) -> Self {
-        Self { path: path.into(), certificates: None }
+        Self {
+            path: path.into(),
+            certificates: None,
+        }
     }
 }
 
@@ -169,7 +179,12 @@ pub struct SnippetRequest {
 }
 
 impl SnippetRequest {
-    pub fn new(server: WebServer, phase: SnippetPhase, ca_files: Vec<CaFile>, generated_on: Date) -> Self {
+    pub fn new(
+        server: WebServer,
+        phase: SnippetPhase,
+        ca_files: Vec<CaFile>,
+        generated_on: Date,
+    ) -> Self {
         Self {
             server,
             phase,
@@ -183,7 +198,10 @@ impl SnippetRequest {
     }
 
     fn log_dir(&self) -> &str {
-        self.log_dir.as_deref().unwrap_or(self.server.default_log_dir()).trim_end_matches('/')
+        self.log_dir
+            .as_deref()
+            .unwrap_or(self.server.default_log_dir())
+            .trim_end_matches('/')
     }
 
     /// Servers that take one CA file get a bundle when several CAs are trusted (rotation).
@@ -192,11 +210,17 @@ impl SnippetRequest {
             [one] => (one.path.clone(), Vec::new()),
             many => {
                 let first = std::path::Path::new(&many[0].path);
-                let dir = first.parent().map(|p| p.display().to_string()).unwrap_or_default();
+                let dir = first
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
                 let dir = if dir.is_empty() { ".".to_string() } else { dir };
                 let bundle = format!("{dir}/aop-ca-bundle.pem");
                 let sources: Vec<&str> = many.iter().map(|ca| ca.path.as_str()).collect();
-                (bundle.clone(), vec![format!("cat {} > {bundle}", sources.join(" "))])
+                (
+                    bundle.clone(),
+                    vec![format!("cat {} > {bundle}", sources.join(" "))],
+                )
             }
         }
     }
@@ -224,12 +248,18 @@ impl Placement {
             Placement::NginxHttp => "in the http { } block (e.g. /etc/nginx/conf.d/aop.conf)",
             Placement::NginxServer => "in the server { } block that listens with ssl",
             Placement::ApacheVirtualHost => "in the <VirtualHost *:443> that has SSLEngine on",
-            Placement::HaproxyBindOptions => "append to the `bind ... ssl crt ...` line of the frontend",
+            Placement::HaproxyBindOptions => {
+                "append to the `bind ... ssl crt ...` line of the frontend"
+            }
             Placement::HaproxyFrontend => "in the same frontend section",
-            Placement::CaddyGlobalOptions => "in the global options block { } at the top of the Caddyfile",
+            Placement::CaddyGlobalOptions => {
+                "in the global options block { } at the top of the Caddyfile"
+            }
             Placement::CaddySite => "in the site block",
             Placement::CaddyTls => "inside the site's tls directive block: tls CERT KEY { ... }",
-            Placement::TraefikDynamic => "in a dynamic configuration file (file provider); routers use it with tls.options: aop@file",
+            Placement::TraefikDynamic => {
+                "in a dynamic configuration file (file provider); routers use it with tls.options: aop@file"
+            }
             Placement::TraefikStatic => "in the static configuration (traefik.yml)",
         }
     }
@@ -257,7 +287,10 @@ pub struct Snippet {
 
 impl Snippet {
     pub fn section(&self, placement: Placement) -> Option<&str> {
-        self.sections.iter().find(|s| s.placement == placement).map(|s| s.text.as_str())
+        self.sections
+            .iter()
+            .find(|s| s.placement == placement)
+            .map(|s| s.text.as_str())
     }
 
     /// The whole snippet as the user pastes it: a header saying what it is and what comes next,
@@ -277,7 +310,9 @@ impl Snippet {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SnippetError {
-    #[error("no CA file given; pass --ca PATH (the CA that signed the certificate uploaded to Cloudflare) or --global")]
+    #[error(
+        "no CA file given; pass --ca PATH (the CA that signed the certificate uploaded to Cloudflare) or --global"
+    )]
     NoCa,
     #[error("{0}")]
     Unsupported(String),
@@ -320,11 +355,22 @@ struct RenderedBody {
 fn header(request: &SnippetRequest, body: &RenderedBody) -> String {
     let server = request.server.display_name();
     let mut lines = vec![
-        format!("Cloudflare Authenticated Origin Pulls for {server}: {}", request.phase.title()),
-        format!("Generated by aop-wizard {} on {}.", env!("CARGO_PKG_VERSION"), request.generated_on),
+        format!(
+            "Cloudflare Authenticated Origin Pulls for {server}: {}",
+            request.phase.title()
+        ),
+        format!(
+            "Generated by aop-wizard {} on {}.",
+            env!("CARGO_PKG_VERSION"),
+            request.generated_on
+        ),
     ];
     let trusted: Vec<&str> = request.ca_files.iter().map(|ca| ca.path.as_str()).collect();
-    let whose = if request.global { "Cloudflare's shared origin-pull CA (global AOP)" } else { "your CA" };
+    let whose = if request.global {
+        "Cloudflare's shared origin-pull CA (global AOP)"
+    } else {
+        "your CA"
+    };
     lines.push(format!("Trusts {whose}: {}", trusted.join(", ")));
     lines.push(match request.phase {
         SnippetPhase::Log => "Asks every client for a certificate and logs the verification result, but still serves requests without one.".into(),
@@ -346,7 +392,10 @@ fn header(request: &SnippetRequest, body: &RenderedBody) -> String {
         SnippetPhase::Log => {
             next("enable Authenticated Origin Pulls on Cloudflare (aop-wizard enable ...)".into());
             next("check the origin logs a successful verification for Cloudflare's requests (aop-wizard verify ...)".into());
-            next(format!("switch to the enforce phase: aop-wizard snippet {} --phase enforce ...", request.server.name()));
+            next(format!(
+                "switch to the enforce phase: aop-wizard snippet {} --phase enforce ...",
+                request.server.name()
+            ));
         }
         SnippetPhase::Enforce => {
             next("prove that a request without the certificate now fails: aop-wizard verify --origin ADDR --host NAME".into());
@@ -361,8 +410,14 @@ mod tests {
 
     #[test]
     fn versions_parse_with_or_without_patch() {
-        assert_eq!("2.6.2".parse::<ServerVersion>().unwrap(), ServerVersion { major: 2, minor: 6 });
-        assert_eq!("v2.8".parse::<ServerVersion>().unwrap(), ServerVersion { major: 2, minor: 8 });
+        assert_eq!(
+            "2.6.2".parse::<ServerVersion>().unwrap(),
+            ServerVersion { major: 2, minor: 6 }
+        );
+        assert_eq!(
+            "v2.8".parse::<ServerVersion>().unwrap(),
+            ServerVersion { major: 2, minor: 8 }
+        );
         assert!("latest".parse::<ServerVersion>().is_err());
     }
 
@@ -370,7 +425,12 @@ mod tests {
     fn servers_parse_with_aliases() {
         assert_eq!("httpd".parse::<WebServer>().unwrap(), WebServer::Apache);
         assert_eq!("NGINX".parse::<WebServer>().unwrap(), WebServer::Nginx);
-        assert!("iis".parse::<WebServer>().unwrap_err().contains("choose nginx"));
+        assert!(
+            "iis"
+                .parse::<WebServer>()
+                .unwrap_err()
+                .contains("choose nginx")
+        );
     }
 
     #[test]
@@ -378,11 +438,21 @@ mod tests {
         let request = SnippetRequest::new(
             WebServer::Nginx,
             SnippetPhase::Enforce,
-            vec![CaFile::new("/etc/aop/old.pem"), CaFile::new("/etc/aop/new.pem")],
+            vec![
+                CaFile::new("/etc/aop/old.pem"),
+                CaFile::new("/etc/aop/new.pem"),
+            ],
             time::macros::date!(2026 - 11 - 22),
         );
         let snippet = render(&request).unwrap();
-        assert_eq!(snippet.prepare, vec!["cat /etc/aop/old.pem /etc/aop/new.pem > /etc/aop/aop-ca-bundle.pem"]);
-        assert!(snippet.text().contains("ssl_client_certificate /etc/aop/aop-ca-bundle.pem;"));
+        assert_eq!(
+            snippet.prepare,
+            vec!["cat /etc/aop/old.pem /etc/aop/new.pem > /etc/aop/aop-ca-bundle.pem"]
+        );
+        assert!(
+            snippet
+                .text()
+                .contains("ssl_client_certificate /etc/aop/aop-ca-bundle.pem;")
+        );
     }
 }

@@ -30,13 +30,21 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     if request.phase == SnippetPhase::Log {
         notes.push("Requests whose certificate fails verification are served by the @aop_log_only location: make it serve them as your site does (--nginx-upstream URL or --nginx-root DIR).".into());
     } else {
-        notes.push("Remove the @aop_log_only location and its error_page line from the log phase.".into());
+        notes.push(
+            "Remove the @aop_log_only location and its error_page line from the log phase.".into(),
+        );
     }
     RenderedBody {
         prepare,
         sections: vec![
-            SnippetSection { placement: Placement::NginxHttp, text: log_format.into() },
-            SnippetSection { placement: Placement::NginxServer, text: server },
+            SnippetSection {
+                placement: Placement::NginxHttp,
+                text: log_format.into(),
+            },
+            SnippetSection {
+                placement: Placement::NginxServer,
+                text: server,
+            },
         ],
         config_test: "nginx -t".into(),
         reload: "systemctl reload nginx".into(),

@@ -8,7 +8,11 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
         SnippetPhase::Log => "VerifyClientCertIfGiven",
         SnippetPhase::Enforce => "RequireAndVerifyClientCert",
     };
-    let ca_files: String = request.ca_files.iter().map(|ca| format!("          - {}\n", ca.path)).collect();
+    let ca_files: String = request
+        .ca_files
+        .iter()
+        .map(|ca| format!("          - {}\n", ca.path))
+        .collect();
     let dynamic = format!(
         "tls:\n  options:\n    aop:\n      minVersion: VersionTLS12\n      sniStrict: true\n      clientAuth:\n        caFiles:\n{ca_files}        clientAuthType: {client_auth_type}\n"
     );
@@ -26,10 +30,17 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     RenderedBody {
         prepare: Vec::new(),
         sections: vec![
-            SnippetSection { placement: Placement::TraefikDynamic, text: dynamic },
-            SnippetSection { placement: Placement::TraefikStatic, text: static_config },
+            SnippetSection {
+                placement: Placement::TraefikDynamic,
+                text: dynamic,
+            },
+            SnippetSection {
+                placement: Placement::TraefikStatic,
+                text: static_config,
+            },
         ],
-        config_test: "traefik has no offline check: watch its log after the file provider reloads".into(),
+        config_test: "traefik has no offline check: watch its log after the file provider reloads"
+            .into(),
         reload: "the file provider reloads by itself (restart Traefik for static changes)".into(),
         notes,
     }

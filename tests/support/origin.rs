@@ -7,7 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aop_wizard::snippets::{
-    CaFile, NginxFallback, Placement, ServerVersion, Snippet, SnippetPhase, SnippetRequest, WebServer, render,
+    CaFile, NginxFallback, Placement, ServerVersion, Snippet, SnippetPhase, SnippetRequest,
+    WebServer, render,
 };
 
 use super::test_pki::{Identity, TestPki, make_world_readable, test_pki};
@@ -42,30 +43,59 @@ impl Drop for Origin {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn installed(binary: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {binary}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {binary}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn require(binary: &str) {
-    assert!(installed(binary), "{binary} is not installed; run the test command from README.md, which installs it");
+    assert!(
+        installed(binary),
+        "{binary} is not installed; run the test command from README.md, which installs it"
+    );
 }
 
 /// The Caddy on this machine decides the snippet's syntax, as `--server-version` would.
 fn caddy_version() -> ServerVersion {
-    let output = Command::new("caddy").arg("version").output().expect("caddy version");
-    String::from_utf8_lossy(&output.stdout).parse().expect("caddy prints its version")
+    let output = Command::new("caddy")
+        .arg("version")
+        .output()
+        .expect("caddy version");
+    String::from_utf8_lossy(&output.stdout)
+        .parse()
+        .expect("caddy prints its version")
 }
 
 /// The request the tests render: the trusted CA, or the trusted and the second CA (a rotation bundle).
-pub fn request_for(server: WebServer, phase: SnippetPhase, pki: &TestPki, two_cas: bool, log_dir: &Path) -> SnippetRequest {
-    let mut cas = vec![CaFile { path: pki.ca.display().to_string(), certificates: Some(1) }];
+pub fn request_for(
+    server: WebServer,
+    phase: SnippetPhase,
+    pki: &TestPki,
+    two_cas: bool,
+    log_dir: &Path,
+) -> SnippetRequest {
+    let mut cas = vec![CaFile {
+        path: pki.ca.display().to_string(),
+        certificates: Some(1),
+    }];
     if two_cas {
-        cas.push(CaFile { path: pki.second_ca.display().to_string(), certificates: Some(1) });
+        cas.push(CaFile {
+            path: pki.second_ca.display().to_string(),
+            certificates: Some(1),
+        });
     }
-    let mut request = SnippetRequest::new(server, phase, cas, time::OffsetDateTime::now_utc().date());
+    let mut request =
+        SnippetRequest::new(server, phase, cas, time::OffsetDateTime::now_utc().date());
     request.log_dir = Some(log_dir.display().to_string());
     if server == WebServer::Caddy {
         request.server_version = Some(caddy_version());
@@ -77,13 +107,26 @@ impl Origin {
     /// Renders the snippet for `server` and `phase` trusting the test CAs and starts the server.
     pub fn start(server: WebServer, phase: SnippetPhase, two_cas: bool) -> Origin {
         let pki = test_pki();
-        let dir = tempfile::Builder::new().prefix(&format!("aop-{}-", server.name())).tempdir().unwrap().keep();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("aop-{}-", server.name()))
+            .tempdir()
+            .unwrap()
+            .keep();
         make_world_readable(&dir);
         let www = dir.join("www");
         std::fs::create_dir_all(&www).unwrap();
         make_world_readable(&www);
         // A static site: every path the tests request is a file, whichever location serves it.
-        for page in ["index.html", "ready", "none", "right", "second-ca", "wrong-ca", "expired", "no-client-auth"] {
+        for page in [
+            "index.html",
+            "ready",
+            "none",
+            "right",
+            "second-ca",
+            "wrong-ca",
+            "expired",
+            "no-client-auth",
+        ] {
             std::fs::write(www.join(page), BODY).unwrap();
         }
         let mut request = request_for(server, phase, pki, two_cas, &dir);
@@ -96,7 +139,10 @@ impl Origin {
         let pki = test_pki();
         for command in &snippet.prepare {
             let status = Command::new("sh").arg("-c").arg(command).status().unwrap();
-            assert!(status.success(), "the snippet's preparation step failed: {command}");
+            assert!(
+                status.success(),
+                "the snippet's preparation step failed: {command}"
+            );
         }
         let port = free_port();
         let (config, validate, run) = match server {
@@ -104,7 +150,9 @@ impl Origin {
             WebServer::Apache => apache(&snippet, &dir, port, pki),
             WebServer::Haproxy => haproxy(&snippet, &dir, port, pki),
             WebServer::Caddy => caddy(&snippet, &dir, port, pki),
-            WebServer::Traefik => panic!("Traefik is not packaged here; its output is checked structurally"),
+            WebServer::Traefik => {
+                panic!("Traefik is not packaged here; its output is checked structurally")
+            }
         };
         std::fs::write(dir.join("server.conf"), &config).unwrap();
         let checked = command(&validate, &dir).output().unwrap();
@@ -121,7 +169,13 @@ impl Origin {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut origin = Origin { server, port, dir, snippet, child };
+        let mut origin = Origin {
+            server,
+            port,
+            dir,
+            snippet,
+            child,
+        };
         origin.wait_ready(&config);
         origin
     }
@@ -140,7 +194,11 @@ impl Origin {
             if self.request(Some(&pki.right), "/ready") == Seen::Status(200) {
                 return;
             }
-            assert!(Instant::now() < deadline, "{} did not answer within 20 s", self.server.name());
+            assert!(
+                Instant::now() < deadline,
+                "{} did not answer within 20 s",
+                self.server.name()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -162,7 +220,10 @@ impl Origin {
             if let Some(line) = text.lines().find(|line| line.contains(path)) {
                 return line.to_string();
             }
-            assert!(Instant::now() < deadline, "no line for {path} in {log}:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "no line for {path} in {log}:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -171,17 +232,36 @@ impl Origin {
 pub fn curl(port: u16, identity: Option<&Identity>, path: &str) -> Seen {
     let pki = test_pki();
     let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--resolve"])
-        .arg(format!("{HOST}:{port}:127.0.0.1"))
-        .arg("--cacert")
-        .arg(&pki.server_ca);
+    cmd.args([
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        "10",
+        "--resolve",
+    ])
+    .arg(format!("{HOST}:{port}:127.0.0.1"))
+    .arg("--cacert")
+    .arg(&pki.server_ca);
     if let Some(identity) = identity {
-        cmd.arg("--cert").arg(&identity.cert).arg("--key").arg(&identity.key);
+        cmd.arg("--cert")
+            .arg(&identity.cert)
+            .arg("--key")
+            .arg(&identity.key);
     }
     cmd.arg(format!("https://{HOST}:{port}{path}"));
     let output = cmd.output().expect("curl must be installed");
-    let code: u16 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
-    if code == 0 { Seen::Refused } else { Seen::Status(code) }
+    let code: u16 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    if code == 0 {
+        Seen::Refused
+    } else {
+        Seen::Status(code)
+    }
 }
 
 fn command(argv: &[String], dir: &Path) -> Command {
@@ -195,11 +275,21 @@ fn command(argv: &[String], dir: &Path) -> Command {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().map(|line| if line.is_empty() { "\n".to_string() } else { format!("{prefix}{line}\n") }).collect()
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{prefix}{line}\n")
+            }
+        })
+        .collect()
 }
 
-fn section<'a>(snippet: &'a Snippet, placement: Placement) -> &'a str {
-    snippet.section(placement).unwrap_or_else(|| panic!("snippet has no {placement:?} section"))
+fn section(snippet: &Snippet, placement: Placement) -> &str {
+    snippet
+        .section(placement)
+        .unwrap_or_else(|| panic!("snippet has no {placement:?} section"))
 }
 
 fn argv(parts: &[&str]) -> Vec<String> {
@@ -231,7 +321,17 @@ fn nginx(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     let errors = format!("{d}/error.log");
     (
         config,
-        argv(&["nginx", "-t", "-q", "-p", &d.to_string(), "-e", &errors, "-c", &conf]),
+        argv(&[
+            "nginx",
+            "-t",
+            "-q",
+            "-p",
+            &d.to_string(),
+            "-e",
+            &errors,
+            "-c",
+            &conf,
+        ]),
         argv(&["nginx", "-p", &d.to_string(), "-e", &errors, "-c", &conf]),
     )
 }
@@ -240,11 +340,22 @@ fn apache(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     require("apache2");
     let d = dir.display();
     std::fs::create_dir_all(dir.join("run")).unwrap();
-    let modules = ["mpm_event", "authz_core", "mime", "alias", "ssl", "socache_shmcb"]
-        .iter()
-        .map(|m| format!("LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n"))
-        .collect::<String>();
-    let user = if is_root() { "User nobody\nGroup nogroup\n" } else { "" };
+    let modules = [
+        "mpm_event",
+        "authz_core",
+        "mime",
+        "alias",
+        "ssl",
+        "socache_shmcb",
+    ]
+    .iter()
+    .map(|m| format!("LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so\n"))
+    .collect::<String>();
+    let user = if is_root() {
+        "User nobody\nGroup nogroup\n"
+    } else {
+        ""
+    };
     let config = format!(
         "ServerRoot {d}\nListen 127.0.0.1:{port}\n{modules}TypesConfig /etc/mime.types\nDefaultRuntimeDir {d}/run\n\
          PidFile {d}/run/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName {HOST}\n{user}\
@@ -267,7 +378,8 @@ fn haproxy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     require("haproxy");
     let d = dir.display();
     let combined = dir.join("server-combined.pem");
-    let pem = std::fs::read_to_string(&pki.server_cert).unwrap() + &std::fs::read_to_string(&pki.server_key).unwrap();
+    let pem = std::fs::read_to_string(&pki.server_cert).unwrap()
+        + &std::fs::read_to_string(&pki.server_key).unwrap();
     std::fs::write(&combined, pem).unwrap();
     let config = format!(
         "global\n    log stdout format raw local0 info\n\
@@ -278,7 +390,11 @@ fn haproxy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
         frontend = indent(section(snippet, Placement::HaproxyFrontend), "    "),
     );
     let conf = format!("{d}/server.conf");
-    (config, argv(&["haproxy", "-c", "-f", &conf]), argv(&["haproxy", "-db", "-f", &conf]))
+    (
+        config,
+        argv(&["haproxy", "-c", "-f", &conf]),
+        argv(&["haproxy", "-db", "-f", &conf]),
+    )
 }
 
 fn caddy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
@@ -296,11 +412,21 @@ fn caddy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     let conf = format!("{d}/server.conf");
     (
         config,
-        argv(&["caddy", "validate", "--config", &conf, "--adapter", "caddyfile"]),
+        argv(&[
+            "caddy",
+            "validate",
+            "--config",
+            &conf,
+            "--adapter",
+            "caddyfile",
+        ]),
         argv(&["caddy", "run", "--config", &conf, "--adapter", "caddyfile"]),
     )
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

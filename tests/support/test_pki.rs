@@ -6,8 +6,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use aop_wizard::pki::{
-    CaSpec, CertificateAuthority, KeyType, LeafPurpose, LeafSpec, OutputFile, Validity, generate_key,
-    write_files_atomically,
+    CaSpec, CertificateAuthority, KeyType, LeafPurpose, LeafSpec, OutputFile, Validity,
+    generate_key, write_files_atomically,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -52,9 +52,21 @@ fn ca(dir: &Path, name: &str, key_type: KeyType) -> (CertificateAuthority, PathB
     (authority, path)
 }
 
-fn leaf(dir: &Path, authority: &CertificateAuthority, name: &'static str, purpose: LeafPurpose, validity: Validity) -> Identity {
-    let spec = LeafSpec { common_name: format!("{name} client"), validity, purpose };
-    let issued = authority.issue(&spec, generate_key(KeyType::EcdsaP256).unwrap()).unwrap();
+fn leaf(
+    dir: &Path,
+    authority: &CertificateAuthority,
+    name: &'static str,
+    purpose: LeafPurpose,
+    validity: Validity,
+) -> Identity {
+    let spec = LeafSpec {
+        common_name: format!("{name} client"),
+        validity,
+        purpose,
+    };
+    let issued = authority
+        .issue(&spec, generate_key(KeyType::EcdsaP256).unwrap())
+        .unwrap();
     Identity {
         name,
         cert: write(dir, &format!("{name}.crt"), &issued.cert_pem, false),
@@ -63,12 +75,22 @@ fn leaf(dir: &Path, authority: &CertificateAuthority, name: &'static str, purpos
 }
 
 fn write(dir: &Path, name: &str, contents: &str, secret: bool) -> PathBuf {
-    let file = OutputFile { name: name.into(), contents: contents.into(), secret };
-    write_files_atomically(dir, &[file], true).unwrap().remove(0)
+    let file = OutputFile {
+        name: name.into(),
+        contents: contents.into(),
+        secret,
+    };
+    write_files_atomically(dir, &[file], true)
+        .unwrap()
+        .remove(0)
 }
 
 fn make() -> TestPki {
-    let dir = tempfile::Builder::new().prefix("aop-test-pki").tempdir().unwrap().keep();
+    let dir = tempfile::Builder::new()
+        .prefix("aop-test-pki")
+        .tempdir()
+        .unwrap()
+        .keep();
     make_world_readable(&dir);
     let now = OffsetDateTime::now_utc();
     let year = Validity::days_from(now, 365);
@@ -80,7 +102,9 @@ fn make() -> TestPki {
         &dir,
         &server_authority,
         "server",
-        LeafPurpose::ServerAuth { names: vec!["origin.test".into(), "localhost".into(), "127.0.0.1".into()] },
+        LeafPurpose::ServerAuth {
+            names: vec!["origin.test".into(), "localhost".into(), "127.0.0.1".into()],
+        },
         year,
     );
     let pki = TestPki {
@@ -92,13 +116,18 @@ fn make() -> TestPki {
             &ca_rsa,
             "expired",
             LeafPurpose::ClientAuth,
-            Validity { not_before: datetime!(2020-01-01 0:00 UTC), not_after: datetime!(2021-01-01 0:00 UTC) },
+            Validity {
+                not_before: datetime!(2020-01-01 0:00 UTC),
+                not_after: datetime!(2021-01-01 0:00 UTC),
+            },
         ),
         no_client_auth: leaf(
             &dir,
             &ca_rsa,
             "no-client-auth",
-            LeafPurpose::ServerAuth { names: vec!["client.test".into()] },
+            LeafPurpose::ServerAuth {
+                names: vec!["client.test".into()],
+            },
             year,
         ),
         server_cert: server.cert,
