@@ -279,24 +279,44 @@ pub struct GeneratedSet {
     pub leaf: IssuedCertificate,
 }
 
-/// Generates the CA key and the leaf key at the same time (RSA-4096 takes about a second per key),
-/// then signs.
+/// Generates the CA and the leaf key, then signs.
 pub fn generate_ca_and_leaf(
     key_type: KeyType,
     ca: &CaSpec,
     leaf: &LeafSpec,
 ) -> Result<GeneratedSet> {
-    let (ca_key, leaf_key) = std::thread::scope(|scope| {
-        let ca_job = scope.spawn(|| generate_key(key_type));
-        let leaf_key = generate_key(key_type);
-        let ca_key = ca_job
-            .join()
-            .unwrap_or_else(|_| Err(PkiError::Generation("key generation thread failed".into())));
-        (ca_key, leaf_key)
-    });
-    let ca = CertificateAuthority::create(ca, ca_key?)?;
-    let leaf = ca.issue(leaf, leaf_key?)?;
+    let mut keys = generate_keys(key_type, 2)?;
+    let ca = CertificateAuthority::create(ca, keys.remove(0))?;
+    let leaf = ca.issue(leaf, keys.remove(0))?;
     Ok(GeneratedSet { ca, leaf })
+}
+
+/// `count` keys, made concurrently. RSA prime search takes from 0.2 s to 3 s per key, so for RSA
+/// a few more searches than needed run at once and the first `count` to finish win: the slow tail
+/// no longer decides the wait. The losers finish in the background and are dropped.
+fn generate_keys(key_type: KeyType, count: usize) -> Result<Vec<KeyPair>> {
+    let searches = if key_type.is_rsa() { count * 2 } else { count };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    for _ in 0..searches {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let _ = sender.send(generate_key(key_type));
+        });
+    }
+    drop(sender);
+    let mut keys = Vec::with_capacity(count);
+    let mut last_error = None;
+    for result in receiver.iter() {
+        match result {
+            Ok(key) => keys.push(key),
+            Err(error) => last_error = Some(error),
+        }
+        if keys.len() == count {
+            return Ok(keys);
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| PkiError::Generation("key generation threads stopped early".into())))
 }
 
 fn check_validity(validity: &Validity, what: &str) -> Result<()> {
