@@ -3,5 +3,6 @@
 //! The domain core (`pki`, `snippets`) knows nothing of terminals; `cli` is a thin face over it.
 
 pub mod cli;
+pub mod cloudflare;
 pub mod pki;
 pub mod snippets;

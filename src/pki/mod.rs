@@ -17,7 +17,9 @@ pub use generate::{
     Validity, generate_ca_and_leaf, generate_key,
 };
 pub use inspect::{CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate};
-pub use pem::{LoadedKey, load_certificates, load_private_key, read_pem_file};
+pub use pem::{
+    LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem, read_pem_file,
+};
 
 use std::path::PathBuf;
 

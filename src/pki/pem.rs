@@ -37,8 +37,12 @@ pub fn read_pem_file(path: &Path) -> Result<String> {
 
 /// Every certificate (DER) in a PEM file, in file order. Fails when there is none.
 pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let text = read_pem_file(path)?;
-    let blocks = pem_blocks(path, &text)?;
+    certificates_from_pem(&read_pem_file(path)?, path)
+}
+
+/// Every certificate in PEM text; `path` names where the text came from, for errors.
+pub fn certificates_from_pem(text: &str, path: &Path) -> Result<Vec<Vec<u8>>> {
+    let blocks = pem_blocks(path, text)?;
     let certs: Vec<Vec<u8>> = blocks
         .into_iter()
         .filter(|pem| pem.label == "CERTIFICATE")
@@ -61,14 +65,18 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
 /// The private key in a PEM file. An encrypted key needs `passphrase`; without one it is reported
 /// as encrypted, which is what Cloudflare would refuse.
 pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<LoadedKey> {
-    let text = read_pem_file(path)?;
+    private_key_from_pem(&read_pem_file(path)?, path, passphrase)
+}
+
+/// The private key in PEM text; `path` names where the text came from, for errors.
+pub fn private_key_from_pem(text: &str, path: &Path, passphrase: Option<&[u8]>) -> Result<LoadedKey> {
     if text.contains("Proc-Type: 4,ENCRYPTED") {
         return Err(PkiError::EncryptedKey {
             path: path.to_path_buf(),
             hint: decrypt_hint(path),
         });
     }
-    let blocks = pem_blocks(path, &text)?;
+    let blocks = pem_blocks(path, text)?;
     let Some(block) = blocks.iter().find(|pem| pem.label.ends_with("PRIVATE KEY")) else {
         return Err(PkiError::NoPrivateKey {
             path: path.to_path_buf(),

@@ -1,0 +1,502 @@
+//! The typed client: one method per operation in the API contract, retries as the official SDKs
+//! do (408/409/429/5xx, Retry-After honoured, exponential backoff with jitter, two retries), and an
+//! upload that can never happen twice.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::credentials::Credentials;
+use super::error::CloudflareError;
+use super::types::*;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A Retry-After longer than this is reported instead of waited for.
+    pub max_retry_after: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Zone-level and per-hostname certificates live in separate collections with separate ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateScope {
+    Zone,
+    Hostname,
+}
+
+impl CertificateScope {
+    fn path(self, zone_id: &str) -> String {
+        match self {
+            CertificateScope::Zone => format!("zones/{zone_id}/origin_tls_client_auth"),
+            CertificateScope::Hostname => format!("zones/{zone_id}/origin_tls_client_auth/hostnames/certificates"),
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            CertificateScope::Zone => "zone certificate",
+            CertificateScope::Hostname => "hostname certificate",
+        }
+    }
+}
+
+/// A request as `--dry-run` shows it: secrets replaced.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadOutcome {
+    pub certificate: UploadedCertificate,
+    /// The same certificate (by fingerprint) was already there; nothing was uploaded.
+    pub already_present: bool,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Credentials,
+    retry: RetryPolicy,
+    planned: Option<Arc<Mutex<Vec<PlannedRequest>>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.base_url).field("credentials", &self.credentials).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(base_url: &str, credentials: Credentials, retry: RetryPolicy) -> Result<Self, CloudflareError> {
+        let http = reqwest::Client::builder()
+            .timeout(retry.request_timeout)
+            .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CloudflareError::Refused(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_string(), credentials, retry, planned: None })
+    }
+
+    /// The base URL from `CLOUDFLARE_API_BASE_URL`, else Cloudflare's.
+    pub fn base_url_from_env() -> String {
+        std::env::var("CLOUDFLARE_API_BASE_URL").ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A copy that reads for real but only records what it would change.
+    pub fn dry_run(&self) -> Self {
+        Self { planned: Some(Arc::new(Mutex::new(Vec::new()))), ..self.clone() }
+    }
+
+    pub fn planned_requests(&self) -> Vec<PlannedRequest> {
+        self.planned.as_ref().map(|p| p.lock().map(|v| v.clone()).unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base_url, path)
+    }
+
+    /// Sends one request with the retry policy; `retry` is false for a POST that creates something.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        retry: bool,
+    ) -> Result<(T, Option<ResultInfo>), CloudflareError> {
+        let url = self.url(path);
+        if method != Method::GET
+            && let Some(planned) = &self.planned
+        {
+            let mut shown = url.clone();
+            if !query.is_empty() {
+                let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                shown = format!("{shown}?{}", pairs.join("&"));
+            }
+            let mut headers = self.credentials.redacted_headers();
+            headers.push(("Content-Type".into(), "application/json".into()));
+            if let Ok(mut list) = planned.lock() {
+                list.push(PlannedRequest { method: method.to_string(), url: shown, headers, body: body.map(redact_body) });
+            }
+            return Err(CloudflareError::DryRun);
+        }
+        let mut attempt = 0;
+        loop {
+            let mut request = self.credentials.apply(self.http.request(method.clone(), &url)).query(query);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            tracing::debug!(operation, %method, path, attempt, "cloudflare request");
+            let retries_left = retry && attempt < self.retry.max_retries;
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) if retries_left && (error.is_timeout() || error.is_connect()) => {
+                    self.backoff(attempt, None).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(error) => {
+                    return Err(CloudflareError::Network { operation, url: url.clone(), detail: error_detail(&error) });
+                }
+            };
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            if status == 429
+                && let Some(wait) = retry_after
+                && wait > self.retry.max_retry_after
+            {
+                return Err(CloudflareError::RateLimited { operation, retry_after_secs: wait.as_secs() });
+            }
+            if retries_left && matches!(status, 408 | 409 | 429 | 500..=599) {
+                tracing::info!(operation, status, "retrying");
+                self.backoff(attempt, retry_after).await;
+                attempt += 1;
+                continue;
+            }
+            let text = response.text().await.map_err(|e| CloudflareError::Network {
+                operation,
+                url: url.clone(),
+                detail: error_detail(&e),
+            })?;
+            let envelope: Envelope<T> = match serde_json::from_str(&text) {
+                Ok(envelope) => envelope,
+                Err(_) if retries_left => {
+                    self.backoff(attempt, None).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(error) if status >= 400 => {
+                    return Err(CloudflareError::Api {
+                        operation,
+                        status,
+                        errors: vec![super::ApiMessage { code: 0, message: format!("unreadable error body ({error})"), error_chain: vec![] }],
+                    });
+                }
+                Err(error) => return Err(CloudflareError::Decode { operation, detail: error.to_string() }),
+            };
+            if status == 429 {
+                return Err(CloudflareError::RateLimited { operation, retry_after_secs: retry_after.map_or(60, |d| d.as_secs()) });
+            }
+            if status >= 400 || !envelope.success {
+                return Err(CloudflareError::Api { operation, status, errors: envelope.errors });
+            }
+            let result = envelope.result.ok_or_else(|| CloudflareError::Decode { operation, detail: "the answer has no result".into() })?;
+            return Ok((result, envelope.result_info));
+        }
+    }
+
+    async fn backoff(&self, attempt: u32, retry_after: Option<Duration>) {
+        let delay = retry_after.unwrap_or_else(|| {
+            let exponential = self.retry.base_delay.saturating_mul(2u32.saturating_pow(attempt)).min(self.retry.max_delay);
+            let mut byte = [0u8; 1];
+            let _ = aws_lc_rs::rand::fill(&mut byte);
+            // Up to 25 % less, so that many clients do not retry in step.
+            exponential.mul_f64(1.0 - f64::from(byte[0]) / 255.0 * 0.25)
+        });
+        tokio::time::sleep(delay).await;
+    }
+
+    async fn get<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, String)]) -> Result<T, CloudflareError> {
+        Ok(self.call(operation, Method::GET, path, query, None, true).await?.0)
+    }
+
+    /// Every page of a collection.
+    async fn get_all<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, String)], per_page: u32) -> Result<Vec<T>, CloudflareError> {
+        let mut items = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut paged: Vec<(&str, String)> = query.to_vec();
+            paged.push(("page", page.to_string()));
+            paged.push(("per_page", per_page.to_string()));
+            let (batch, info): (Vec<T>, _) = self.call(operation, Method::GET, path, &paged, None, true).await?;
+            let received = batch.len();
+            items.extend(batch);
+            let total_pages = info.as_ref().and_then(|i| i.total_pages).unwrap_or(1);
+            if page >= total_pages || received == 0 {
+                return Ok(items);
+            }
+            page += 1;
+        }
+    }
+
+    // --- tokens and zones ---
+
+    /// Verifies a user token (`/user/tokens/verify`), or an account token when `account_id` is given.
+    pub async fn verify_token(&self, account_id: Option<&str>) -> Result<TokenStatus, CloudflareError> {
+        match account_id {
+            Some(account) => self.get("verify account token", &format!("accounts/{account}/tokens/verify"), &[]).await,
+            None => self.get("verify token", "user/tokens/verify", &[]).await,
+        }
+    }
+
+    pub async fn list_zones(&self, name: Option<&str>) -> Result<Vec<Zone>, CloudflareError> {
+        let query: Vec<(&str, String)> = name.map(|n| vec![("name", n.to_string())]).unwrap_or_default();
+        self.get_all("list zones", "zones", &query, 50).await
+    }
+
+    /// The zone with exactly this name, or a clear error naming what the token can see.
+    pub async fn zone_by_name(&self, name: &str) -> Result<Zone, CloudflareError> {
+        let zones = self.list_zones(Some(name)).await?;
+        zones.into_iter().find(|z| z.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            CloudflareError::Refused(format!(
+                "no zone named {name} is visible to this token; check the spelling, or give the token Zone → Zone → Read on that zone"
+            ))
+        })
+    }
+
+    // --- settings ---
+
+    pub async fn get_setting(&self, zone_id: &str, setting: &str) -> Result<ZoneSetting, CloudflareError> {
+        self.get("get setting", &format!("zones/{zone_id}/settings/{setting}"), &[]).await
+    }
+
+    pub async fn set_setting(&self, zone_id: &str, setting: &str, value: &str) -> Result<ZoneSetting, CloudflareError> {
+        let body = json!({ "value": value });
+        Ok(self.call("set setting", Method::PATCH, &format!("zones/{zone_id}/settings/{setting}"), &[], Some(&body), true).await?.0)
+    }
+
+    pub async fn ssl_mode(&self, zone_id: &str) -> Result<SslMode, CloudflareError> {
+        Ok(SslMode::parse(&self.get_setting(zone_id, "ssl").await?.text()))
+    }
+
+    pub async fn set_ssl_mode(&self, zone_id: &str, mode: &SslMode) -> Result<SslMode, CloudflareError> {
+        Ok(SslMode::parse(&self.set_setting(zone_id, "ssl", mode.api_value()).await?.text()))
+    }
+
+    pub async fn ssl_automatic_mode(&self, zone_id: &str) -> Result<String, CloudflareError> {
+        Ok(self.get_setting(zone_id, "ssl_automatic_mode").await?.text())
+    }
+
+    /// Global AOP: Cloudflare's shared certificate (`tls_client_auth`).
+    pub async fn global_aop(&self, zone_id: &str) -> Result<bool, CloudflareError> {
+        Ok(self.get_setting(zone_id, "tls_client_auth").await?.text() == "on")
+    }
+
+    pub async fn set_global_aop(&self, zone_id: &str, on: bool) -> Result<bool, CloudflareError> {
+        Ok(self.set_setting(zone_id, "tls_client_auth", if on { "on" } else { "off" }).await?.text() == "on")
+    }
+
+    // --- zone-level and per-hostname certificates ---
+
+    pub async fn list_certificates(&self, scope: CertificateScope, zone_id: &str) -> Result<Vec<UploadedCertificate>, CloudflareError> {
+        let operation = match scope {
+            CertificateScope::Zone => "list zone certificates",
+            CertificateScope::Hostname => "list hostname certificates",
+        };
+        Ok(self.call(operation, Method::GET, &scope.path(zone_id), &[], None, true).await?.0)
+    }
+
+    pub async fn get_certificate(&self, scope: CertificateScope, zone_id: &str, id: &str) -> Result<UploadedCertificate, CloudflareError> {
+        let operation = match scope {
+            CertificateScope::Zone => "get zone certificate",
+            CertificateScope::Hostname => "get hostname certificate",
+        };
+        self.get(operation, &format!("{}/{id}", scope.path(zone_id)), &[]).await
+    }
+
+    pub async fn delete_certificate(&self, scope: CertificateScope, zone_id: &str, id: &str) -> Result<UploadedCertificate, CloudflareError> {
+        let operation = match scope {
+            CertificateScope::Zone => "delete zone certificate",
+            CertificateScope::Hostname => "delete hostname certificate",
+        };
+        Ok(self.call(operation, Method::DELETE, &format!("{}/{id}", scope.path(zone_id)), &[], None, true).await?.0)
+    }
+
+    /// Uploads a client certificate unless the same one (by fingerprint) is already there. The
+    /// POST itself is never retried: after a failure the list is read again, and only a
+    /// certificate that is still absent is reported as not uploaded.
+    pub async fn upload_certificate(
+        &self,
+        scope: CertificateScope,
+        zone_id: &str,
+        certificate_pem: &str,
+        private_key_pem: &str,
+        fingerprint: &str,
+    ) -> Result<UploadOutcome, CloudflareError> {
+        let find = |list: Vec<UploadedCertificate>| list.into_iter().find(|c| c.fingerprint().as_deref() == Some(fingerprint));
+        if let Some(existing) = find(self.list_certificates(scope, zone_id).await?) {
+            return Ok(UploadOutcome { certificate: existing, already_present: true });
+        }
+        let operation = match scope {
+            CertificateScope::Zone => "upload zone certificate",
+            CertificateScope::Hostname => "upload hostname certificate",
+        };
+        let body = json!({ "certificate": certificate_pem, "private_key": private_key_pem });
+        match self.call::<UploadedCertificate>(operation, Method::POST, &scope.path(zone_id), &[], Some(&body), false).await {
+            Ok((certificate, _)) => Ok(UploadOutcome { certificate, already_present: false }),
+            Err(error) if definitely_not_created(&error) => Err(error),
+            Err(error) => {
+                tracing::warn!(operation, %error, "upload failed; checking whether it arrived");
+                match find(self.list_certificates(scope, zone_id).await?) {
+                    Some(arrived) => Ok(UploadOutcome { certificate: arrived, already_present: true }),
+                    None => Err(CloudflareError::UploadUncertain { operation, detail: error.to_string() }),
+                }
+            }
+        }
+    }
+
+    /// Polls until the certificate is `active`, calling `progress` with each status seen.
+    pub async fn wait_until_active(
+        &self,
+        scope: CertificateScope,
+        zone_id: &str,
+        id: &str,
+        interval: Duration,
+        timeout: Duration,
+        mut progress: impl FnMut(&CertificateStatus),
+    ) -> Result<UploadedCertificate, CloudflareError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let certificate = self.get_certificate(scope, zone_id, id).await?;
+            let status = certificate.status.clone().unwrap_or(CertificateStatus::Other("unknown".into()));
+            progress(&status);
+            if certificate.is_active() {
+                return Ok(certificate);
+            }
+            if status.is_failed() {
+                return Err(CloudflareError::Refused(format!(
+                    "the {} {id} ended in {}: delete it and upload again",
+                    scope.noun(),
+                    status.as_str()
+                )));
+            }
+            if tokio::time::Instant::now() + interval > deadline {
+                return Err(CloudflareError::Refused(format!(
+                    "the {} {id} is still {} after {} s; it usually becomes active within minutes: check again with `aop-wizard status`",
+                    scope.noun(),
+                    status.as_str(),
+                    timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    pub async fn zone_aop_enabled(&self, zone_id: &str) -> Result<bool, CloudflareError> {
+        let value: Value = self.get("get zone aop setting", &format!("zones/{zone_id}/origin_tls_client_auth/settings"), &[]).await?;
+        Ok(value["enabled"].as_bool().unwrap_or(false))
+    }
+
+    pub async fn set_zone_aop_enabled(&self, zone_id: &str, enabled: bool) -> Result<bool, CloudflareError> {
+        let body = json!({ "enabled": enabled });
+        let (value, _): (Value, _) = self
+            .call("set zone aop setting", Method::PUT, &format!("zones/{zone_id}/origin_tls_client_auth/settings"), &[], Some(&body), true)
+            .await?;
+        Ok(value["enabled"].as_bool().unwrap_or(false))
+    }
+
+    pub async fn set_hostname_associations(&self, zone_id: &str, config: &[HostnameConfig]) -> Result<Vec<HostnameAssociation>, CloudflareError> {
+        let body = json!({ "config": config });
+        Ok(self
+            .call("set hostname associations", Method::PUT, &format!("zones/{zone_id}/origin_tls_client_auth/hostnames"), &[], Some(&body), true)
+            .await?
+            .0)
+    }
+
+    pub async fn hostname_association(&self, zone_id: &str, hostname: &str) -> Result<HostnameAssociation, CloudflareError> {
+        self.get("get hostname association", &format!("zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}"), &[]).await
+    }
+
+    // --- DNS and alerts ---
+
+    pub async fn dns_records(&self, zone_id: &str) -> Result<Vec<DnsRecord>, CloudflareError> {
+        self.get_all("list dns records", &format!("zones/{zone_id}/dns_records"), &[], 100).await
+    }
+
+    pub async fn alert_policies(&self, account_id: &str) -> Result<Vec<AlertPolicy>, CloudflareError> {
+        self.get("list alert policies", &format!("accounts/{account_id}/alerting/v3/policies"), &[]).await
+    }
+
+    pub async fn create_alert_policy(&self, account_id: &str, policy: &NewAlertPolicy) -> Result<String, CloudflareError> {
+        let body = serde_json::to_value(policy).map_err(|e| CloudflareError::Decode { operation: "create alert policy", detail: e.to_string() })?;
+        let (value, _): (Value, _) = self
+            .call("create alert policy", Method::POST, &format!("accounts/{account_id}/alerting/v3/policies"), &[], Some(&body), false)
+            .await?;
+        Ok(value["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    pub async fn delete_alert_policy(&self, account_id: &str, policy_id: &str) -> Result<(), CloudflareError> {
+        let _: (Value, _) = self
+            .call("delete alert policy", Method::DELETE, &format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"), &[], None, true)
+            .await?;
+        Ok(())
+    }
+
+    /// Alert types the account can use, keyed by category.
+    pub async fn available_alerts(&self, account_id: &str) -> Result<Value, CloudflareError> {
+        self.get("list available alerts", &format!("accounts/{account_id}/alerting/v3/available_alerts"), &[]).await
+    }
+}
+
+/// A refusal (bad certificate, missing permission) means nothing was created; a timeout, a 5xx or
+/// a 429/408/409 may hide a certificate that did arrive.
+fn definitely_not_created(error: &CloudflareError) -> bool {
+    match error {
+        CloudflareError::DryRun => true,
+        CloudflareError::Api { status, .. } => (400..500).contains(status) && !matches!(status, 408 | 409 | 429),
+        _ => false,
+    }
+}
+
+/// Private keys never appear in a dry run.
+fn redact_body(body: &Value) -> Value {
+    let mut shown = body.clone();
+    if let Some(key) = shown.get_mut("private_key") {
+        let length = key.as_str().map_or(0, str::len);
+        *key = Value::String(format!("<redacted private key, {length} bytes>"));
+    }
+    shown
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+    if let Some(ms) = read("retry-after-ms") {
+        return Some(Duration::from_secs_f64((ms / 1000.0).max(0.0)));
+    }
+    read("retry-after").map(|secs| Duration::from_secs_f64(secs.max(0.0)))
+}
+
+fn error_detail(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".into();
+    }
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        detail = format!("{detail}: {cause}");
+        source = cause.source();
+    }
+    detail
+}

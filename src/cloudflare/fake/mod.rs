@@ -1,0 +1,95 @@
+//! A faithful fake of Cloudflare's v4 API for Authenticated Origin Pulls: a real HTTP server on
+//! 127.0.0.1 with state, built to `shared/reference/cloudflare-api.md`. Tests and `--demo` start
+//! it; the real client talks to it over HTTP like to api.cloudflare.com.
+//!
+//! What it reproduces: the envelope and error shapes; tokens with a permission set checked per
+//! operation; leaf-only uploads; key mismatch and encrypted keys refused; `pending_deployment` →
+//! `active` after a number of polls or a delay; "the most recently deployed active certificate is
+//! the one in use"; ≤ 10 hostname certificates per zone and ≤ 100 hostnames per certificate; 1415
+//! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
+//! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
+//! (429, 500, a timeout, malformed JSON) on the Nth call of an operation and records every request.
+
+mod routes;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use world::{Activation, FakeZoneView, Fault, FaultKind, Permission, RecordedRequest, World, ZoneSeed};
+
+/// The token `--demo` and `fake-api` hand out; it has every permission.
+pub const DEMO_TOKEN: &str = "demo-token-aop-wizard-0000000000000000";
+
+pub struct FakeCloudflare {
+    address: SocketAddr,
+    world: Arc<Mutex<World>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeCloudflare {
+    /// Starts the fake on 127.0.0.1 (`port` 0 picks a free one) inside the current tokio runtime.
+    pub async fn start(world: World, port: u16) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let address = listener.local_addr()?;
+        let world = Arc::new(Mutex::new(world));
+        let app = routes::router(world.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { address, world, task })
+    }
+
+    /// What `CLOUDFLARE_API_BASE_URL` is set to for the client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/client/v4", self.address)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut world)
+    }
+
+    /// The `nth` call (1-based) of `operation` fails with `kind`.
+    pub fn inject_fault(&self, operation: &str, nth: u32, kind: FaultKind) {
+        self.with(|w| w.faults.push(Fault { operation: operation.to_string(), nth, kind }));
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.with(|w| w.requests.clone())
+    }
+
+    pub fn calls(&self, operation: &str) -> u32 {
+        self.with(|w| w.calls.get(operation).copied().unwrap_or(0))
+    }
+
+    pub fn zone(&self, name: &str) -> Option<FakeZoneView> {
+        self.with(|w| w.zone_view(name))
+    }
+
+    pub fn set_rate_limit(&self, requests: usize, window: Duration) {
+        self.with(|w| {
+            w.rate_limit = requests;
+            w.rate_window = window;
+        });
+    }
+
+    pub fn set_activation(&self, activation: Activation) {
+        self.with(|w| w.activation = activation);
+    }
+
+    pub fn add_token(&self, token: &str, permissions: &[Permission]) {
+        self.with(|w| w.add_token(token, permissions, false));
+    }
+}
+
+impl Drop for FakeCloudflare {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

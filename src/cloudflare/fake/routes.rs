@@ -1,0 +1,464 @@
+//! The fake's HTTP face: one handler that records the request, applies faults, the rate limit and
+//! the token's permissions, then carries out the operation on the world.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::world::{Association, FaultKind, Permission, RecordedRequest, World, now_text};
+
+type Shared = Arc<Mutex<World>>;
+
+pub(super) fn router(world: Shared) -> Router {
+    Router::new().fallback(handle).with_state(world)
+}
+
+/// A finished answer: HTTP status and the JSON body.
+type Answer = (StatusCode, Value);
+
+fn success(result: Value) -> Answer {
+    (StatusCode::OK, json!({ "success": true, "errors": [], "messages": [], "result": result }))
+}
+
+fn success_list(items: Vec<Value>, page: usize, per_page: usize) -> Answer {
+    let total = items.len();
+    let pages = total.div_ceil(per_page.max(1)).max(1);
+    let slice: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let count = slice.len();
+    (
+        StatusCode::OK,
+        json!({ "success": true, "errors": [], "messages": [], "result": slice,
+                "result_info": { "page": page, "per_page": per_page, "count": count, "total_count": total, "total_pages": pages } }),
+    )
+}
+
+fn failure(status: u16, code: i64, message: &str) -> Answer {
+    failure_with_chain(status, code, message, Vec::new())
+}
+
+fn failure_with_chain(status: u16, code: i64, message: &str, chain: Vec<Value>) -> Answer {
+    let mut error = json!({ "code": code, "message": message });
+    if !chain.is_empty() {
+        error["error_chain"] = Value::Array(chain);
+    }
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        json!({ "success": false, "errors": [error], "messages": [], "result": null }),
+    )
+}
+
+fn lock(world: &Shared) -> std::sync::MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Which operation a request is, and the permission it needs (None: any valid token).
+fn classify(method: &Method, segments: &[&str]) -> Option<(&'static str, Option<Permission>)> {
+    use Permission::*;
+    let m = method.as_str();
+    Some(match (m, segments) {
+        ("GET", ["user", "tokens", "verify"]) => ("verify_token", None),
+        ("GET", ["accounts", _, "tokens", "verify"]) => ("verify_account_token", None),
+        ("GET", ["zones"]) => ("list_zones", Some(ZoneRead)),
+        ("GET", ["zones", _, "settings", _]) => ("get_setting", Some(ZoneSettingsRead)),
+        ("PATCH", ["zones", _, "settings", _]) => ("edit_setting", Some(ZoneSettingsWrite)),
+        ("GET", ["zones", _, "dns_records"]) => ("list_dns_records", Some(DnsRead)),
+        ("GET", ["zones", _, "origin_tls_client_auth"]) => ("list_zone_certificates", Some(SslRead)),
+        ("POST", ["zones", _, "origin_tls_client_auth"]) => ("upload_zone_certificate", Some(SslWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth", "settings"]) => ("get_zone_aop_setting", Some(SslRead)),
+        ("PUT", ["zones", _, "origin_tls_client_auth", "settings"]) => ("set_zone_aop_setting", Some(SslWrite)),
+        ("PUT", ["zones", _, "origin_tls_client_auth", "hostnames"]) => ("set_hostname_associations", Some(SslWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates"]) => ("list_hostname_certificates", Some(SslRead)),
+        ("POST", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates"]) => ("upload_hostname_certificate", Some(SslWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates", _]) => ("get_hostname_certificate", Some(SslRead)),
+        ("DELETE", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates", _]) => ("delete_hostname_certificate", Some(SslWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", _]) => ("get_hostname_association", Some(SslRead)),
+        ("GET", ["zones", _, "origin_tls_client_auth", _]) => ("get_zone_certificate", Some(SslRead)),
+        ("DELETE", ["zones", _, "origin_tls_client_auth", _]) => ("delete_zone_certificate", Some(SslWrite)),
+        ("GET", ["accounts", _, "alerting", "v3", "policies"]) => ("list_alert_policies", Some(NotificationsWrite)),
+        ("POST", ["accounts", _, "alerting", "v3", "policies"]) => ("create_alert_policy", Some(NotificationsWrite)),
+        ("DELETE", ["accounts", _, "alerting", "v3", "policies", _]) => ("delete_alert_policy", Some(NotificationsWrite)),
+        ("GET", ["accounts", _, "alerting", "v3", "available_alerts"]) => ("list_available_alerts", Some(NotificationsWrite)),
+        _ => return None,
+    })
+}
+
+fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    uri.query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key.to_string(), value.replace("%40", "@").replace("%2E", "."))
+        })
+        .collect()
+}
+
+fn looks_like_global_key(value: &str) -> bool {
+    (37..=45).contains(&value.len()) && value.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+enum Caller {
+    Token(String),
+    GlobalKey(String),
+}
+
+fn authenticate(world: &World, headers: &HeaderMap, operation: &str) -> Result<Caller, Answer> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let verify = operation.starts_with("verify");
+    if let Some(authorization) = header("authorization") {
+        let Some(token) = authorization.strip_prefix("Bearer ") else {
+            return Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})]));
+        };
+        if looks_like_global_key(token) || world.global_keys.iter().any(|(_, key)| key == token) {
+            return Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})]));
+        }
+        if !world.tokens.contains_key(token) {
+            return Err(if verify { failure(401, 1000, "Invalid API Token") } else { failure(403, 10000, "Authentication error") });
+        }
+        let account_owned = world.tokens[token].1;
+        if operation == "verify_token" && account_owned {
+            return Err(failure(401, 1000, "Invalid API Token"));
+        }
+        return Ok(Caller::Token(token.to_string()));
+    }
+    match (header("x-auth-email"), header("x-auth-key")) {
+        (Some(_), Some(_)) if verify => Err(failure(400, 1001, "Missing \"Authorization\" header")),
+        (Some(email), Some(key)) if world.global_keys.iter().any(|(e, k)| *e == email && *k == key) => Ok(Caller::GlobalKey(email)),
+        (Some(_), Some(_)) => Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6103, "message": "Invalid format for X-Auth-Key header"})])),
+        _ => Err(failure(400, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")),
+    }
+}
+
+async fn handle(State(world): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(path) = uri.path().strip_prefix("/client/v4/") else {
+        return reply(failure(404, 7000, "No route for that URI"));
+    };
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let Some((operation, permission)) = classify(&method, &segments) else {
+        return reply(failure(404, 7000, "No route for that URI"));
+    };
+    let query = query_pairs(&uri);
+    let body_text = String::from_utf8_lossy(&body).into_owned();
+    let (fault, answer) = {
+        let mut w = lock(&world);
+        w.requests.push(RecordedRequest {
+            operation: operation.into(),
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().unwrap_or_default().to_string(),
+            header_names: headers.keys().map(|k| k.as_str().to_string()).collect(),
+            body: body_text.clone(),
+        });
+        let count = {
+            let entry = w.calls.entry(operation.to_string()).or_insert(0);
+            *entry += 1;
+            *entry
+        };
+        let fault = w.faults.iter().find(|f| f.operation == operation && f.nth == count).map(|f| f.kind);
+        match fault {
+            Some(FaultKind::TooManyRequests) => {
+                drop(w);
+                return reply_with_retry_after(failure(429, 971, "Please wait and consider throttling your request speed"), 0);
+            }
+            Some(FaultKind::ServerError) => {
+                drop(w);
+                return reply(failure(500, 10002, "An unknown error has occurred"));
+            }
+            _ => {}
+        }
+        let answer = match authenticate(&w, &headers, operation) {
+            Err(refusal) => refusal,
+            Ok(caller) => {
+                let key = match &caller {
+                    Caller::Token(token) => token.clone(),
+                    Caller::GlobalKey(email) => email.clone(),
+                };
+                if let Some(retry_after) = rate_limited(&mut w, &key) {
+                    drop(w);
+                    return reply_with_retry_after(failure(429, 971, "Please wait and consider throttling your request speed"), retry_after);
+                }
+                let allowed = match &caller {
+                    Caller::Token(token) => w.allows(token, permission),
+                    Caller::GlobalKey(_) => true,
+                };
+                if allowed {
+                    let body: Value = serde_json::from_str(&body_text).unwrap_or(Value::Null);
+                    operate(&mut w, operation, &segments, &query, &body)
+                } else {
+                    failure(403, 9109, "Unauthorized to access requested resource")
+                }
+            }
+        };
+        (fault, answer)
+    };
+    match fault {
+        Some(FaultKind::Timeout(delay)) => {
+            tokio::time::sleep(delay).await;
+            reply(answer)
+        }
+        Some(FaultKind::MalformedJson) => (StatusCode::OK, [("content-type", "application/json")], "{\"success\": true, \"result\": {\"id\": ").into_response(),
+        _ => reply(answer),
+    }
+}
+
+fn reply((status, body): Answer) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+fn reply_with_retry_after(answer: Answer, seconds: u64) -> Response {
+    let mut response = reply(answer);
+    if let Ok(value) = seconds.to_string().parse() {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+/// 1200 requests per 5 minutes per caller; over that, the seconds until capacity returns.
+fn rate_limited(world: &mut World, caller: &str) -> Option<u64> {
+    let (limit, window) = (world.rate_limit, world.rate_window);
+    let log = world.rate_log.entry(caller.to_string()).or_default();
+    let now = Instant::now();
+    while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        log.pop_front();
+    }
+    if log.len() >= limit {
+        let oldest = *log.front()?;
+        return Some((window.saturating_sub(now.duration_since(oldest))).as_secs().max(1));
+    }
+    log.push_back(now);
+    None
+}
+
+fn page_params(query: &[(String, String)]) -> (usize, usize) {
+    let get = |name: &str| query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<usize>().ok());
+    (get("page").unwrap_or(1).max(1), get("per_page").unwrap_or(20).clamp(5, 100))
+}
+
+fn no_zone() -> Answer {
+    failure(404, 7003, "Could not route to /zones, perhaps your object identifier is invalid?")
+}
+
+fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(String, String)], body: &Value) -> Answer {
+    let zone_id = segments.get(1).copied().unwrap_or_default().to_string();
+    match operation {
+        "verify_token" | "verify_account_token" => {
+            let mut answer = success(json!({ "id": "ed17574386854bf78a67040be0a770b0", "status": "active" }));
+            answer.1["messages"] = json!([{ "code": 10000, "message": "This API Token is valid and active", "type": null }]);
+            answer
+        }
+        "list_zones" => {
+            let name = query.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone());
+            let zones: Vec<Value> = world
+                .zones
+                .iter()
+                .filter(|z| name.as_ref().is_none_or(|n| z.name == *n))
+                .map(|z| json!({ "id": z.id, "name": z.name, "status": "active", "paused": false, "type": "full",
+                                 "account": { "id": z.account_id, "name": "Demo account" } }))
+                .collect();
+            let (page, per_page) = page_params(query);
+            success_list(zones, page, per_page)
+        }
+        "get_setting" | "edit_setting" => {
+            let setting = segments[3].to_string();
+            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            if !zone.settings.contains_key(&setting) {
+                return failure(400, 1006, "Unrecognized zone setting name");
+            }
+            if operation == "edit_setting" {
+                let Some(value) = body["value"].as_str() else { return failure(400, 1007, "Invalid value for zone setting") };
+                let valid: &[&str] = match setting.as_str() {
+                    "ssl" => &["off", "flexible", "full", "strict"],
+                    "tls_client_auth" => &["on", "off"],
+                    _ => &["auto", "custom"],
+                };
+                if !valid.contains(&value) {
+                    return failure(400, 1007, &format!("Invalid value for zone setting {setting}"));
+                }
+                zone.settings.insert(setting.clone(), value.to_string());
+                zone.settings_modified = now_text();
+            }
+            success(json!({ "id": setting, "value": zone.settings[&setting], "editable": true, "modified_on": zone.settings_modified }))
+        }
+        "list_dns_records" => {
+            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let (page, per_page) = page_params(query);
+            success_list(zone.dns.clone(), page, per_page)
+        }
+        "list_zone_certificates" | "list_hostname_certificates" | "get_zone_certificate" | "get_hostname_certificate" => {
+            if world.zones.iter().all(|z| z.id != zone_id) {
+                return no_zone();
+            }
+            world.advance_deployments(&zone_id);
+            let zone = world.zone_mut(&zone_id).expect("checked above");
+            let certs = if operation.contains("zone") { &zone.zone_certs } else { &zone.hostname_certs };
+            if operation.starts_with("list") {
+                let items: Vec<Value> = certs.iter().map(|c| c.json()).collect();
+                let count = items.len().max(1);
+                return success_list(items, 1, count);
+            }
+            let id = segments.last().copied().unwrap_or_default();
+            match certs.iter().find(|c| c.id == id) {
+                Some(cert) => success(cert.json()),
+                None => failure(404, 1400, "Certificate not found"),
+            }
+        }
+        "upload_zone_certificate" | "upload_hostname_certificate" => {
+            if world.zones.iter().all(|z| z.id != zone_id) {
+                return no_zone();
+            }
+            let (Some(certificate), Some(private_key)) = (body["certificate"].as_str(), body["private_key"].as_str()) else {
+                return failure(400, 1401, "certificate and private_key are required");
+            };
+            let hostname = operation == "upload_hostname_certificate";
+            if hostname && world.zone_mut(&zone_id).is_some_and(|z| z.hostname_certs.len() >= 10) {
+                return failure(400, 1406, "This zone already has the maximum of 10 hostname certificates");
+            }
+            match world.store_upload(certificate, private_key) {
+                Err((status, code, message)) => failure(status, code, &message),
+                Ok(stored) => {
+                    let json = stored.json();
+                    let zone = world.zone_mut(&zone_id).expect("checked above");
+                    if hostname { zone.hostname_certs.push(stored) } else { zone.zone_certs.push(stored) }
+                    success(json)
+                }
+            }
+        }
+        "delete_zone_certificate" | "delete_hostname_certificate" => {
+            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let id = segments.last().copied().unwrap_or_default();
+            if operation == "delete_hostname_certificate"
+                && let Some((hostname, _)) = zone.associations.iter().find(|(_, a)| a.cert_id == id)
+            {
+                return failure(400, 1407, &format!("The certificate is still associated with {hostname}; set its association to null first"));
+            }
+            let certs = if operation == "delete_zone_certificate" { &mut zone.zone_certs } else { &mut zone.hostname_certs };
+            match certs.iter().position(|c| c.id == id) {
+                Some(index) => {
+                    let mut removed = certs.remove(index);
+                    removed.status = "pending_deletion".into();
+                    success(removed.json())
+                }
+                None => failure(404, 1400, "Certificate not found"),
+            }
+        }
+        "get_zone_aop_setting" | "set_zone_aop_setting" => {
+            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            if operation == "set_zone_aop_setting" {
+                let Some(enabled) = body["enabled"].as_bool() else { return failure(400, 1408, "enabled must be a boolean") };
+                zone.aop_enabled = enabled;
+            }
+            success(json!({ "enabled": zone.aop_enabled }))
+        }
+        "set_hostname_associations" => set_associations(world, &zone_id, body),
+        "get_hostname_association" => {
+            let hostname = segments.last().copied().unwrap_or_default().to_string();
+            world.advance_deployments(&zone_id);
+            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            success(association_json(zone, &hostname))
+        }
+        "list_alert_policies" => {
+            let account = segments[1];
+            let items: Vec<Value> = world.policies.iter().filter(|(a, _)| a == account).map(|(_, p)| p.clone()).collect();
+            success(Value::Array(items))
+        }
+        "create_alert_policy" => {
+            let account = segments[1].to_string();
+            for field in ["name", "alert_type", "mechanisms"] {
+                if body.get(field).is_none() {
+                    return failure(400, 17000, &format!("{field} is required"));
+                }
+            }
+            let id = world.hex_id();
+            let mut policy = body.clone();
+            policy["id"] = json!(id);
+            policy["created"] = json!(now_text());
+            world.policies.push((account, policy));
+            success(json!({ "id": id }))
+        }
+        "delete_alert_policy" => {
+            let (account, id) = (segments[1], segments[5]);
+            let before = world.policies.len();
+            world.policies.retain(|(a, p)| !(a == account && p["id"] == id));
+            if world.policies.len() == before {
+                return failure(404, 17001, "Policy not found");
+            }
+            success(json!(null))
+        }
+        "list_available_alerts" => success(json!({
+            "Origin": [
+                { "type": "zone_aop_custom_certificate_expiration_type", "display_name": "Zone-level Authenticated Origin Pulls Certificate Expiration Alert", "description": "Sent 30 and 14 days before a zone-level AOP certificate expires", "filter_options": [] },
+                { "type": "hostname_aop_custom_certificate_expiration_type", "display_name": "Hostname-level Authenticated Origin Pulls Certificate Expiration Alert", "description": "Sent 30 and 14 days before a per-hostname AOP certificate expires", "filter_options": [] }
+            ]
+        })),
+        _ => failure(404, 7000, "No route for that URI"),
+    }
+}
+
+fn association_json(zone: &super::world::FakeZone, hostname: &str) -> Value {
+    match zone.associations.get(hostname) {
+        None => json!({ "hostname": hostname, "cert_id": null, "enabled": null, "status": null }),
+        Some(association) => {
+            let cert = zone.hostname_certs.iter().find(|c| c.id == association.cert_id);
+            json!({
+                "hostname": hostname,
+                "cert_id": association.cert_id,
+                "enabled": association.enabled,
+                "status": if association.enabled { "active" } else { "pending_deployment" },
+                "cert_status": cert.map(|c| c.status.clone()),
+                "certificate": cert.map(|c| c.pem.clone()),
+                "expires_on": cert.map(|c| c.expires_on.clone()),
+                "issuer": cert.map(|c| c.issuer.clone()),
+                "serial_number": cert.map(|c| c.serial_number.clone()),
+                "signature": cert.map(|c| c.signature.clone()),
+                "created_at": association.created_at,
+                "updated_at": association.updated_at,
+            })
+        }
+    }
+}
+
+fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
+    let Some(zone) = world.zone_mut(zone_id) else { return no_zone() };
+    let Some(config) = body["config"].as_array() else { return failure(400, 1409, "config is required") };
+    // Validate everything before changing anything.
+    for entry in config {
+        let (Some(hostname), Some(cert_id)) = (entry["hostname"].as_str(), entry["cert_id"].as_str()) else {
+            return failure(400, 1409, "every config entry needs hostname and cert_id");
+        };
+        if hostname.len() > 255 || entry.get("enabled").is_none() {
+            return failure(400, 1409, "enabled must be true, false or null");
+        }
+        if !zone.hostname_certs.iter().any(|c| c.id == cert_id) {
+            return failure(400, 1415, "Certificate ID in request is either invalid or the certificate has been deleted");
+        }
+        let already = zone.associations.iter().filter(|(h, a)| a.cert_id == cert_id && h.as_str() != hostname).count();
+        if already >= 100 {
+            return failure(400, 1410, "A certificate can be associated with at most 100 hostnames");
+        }
+    }
+    let mut results = Vec::new();
+    for entry in config {
+        let hostname = entry["hostname"].as_str().unwrap_or_default().to_string();
+        let cert_id = entry["cert_id"].as_str().unwrap_or_default().to_string();
+        match entry["enabled"].as_bool() {
+            None => {
+                zone.associations.remove(&hostname);
+            }
+            Some(enabled) => {
+                let created_at = zone.associations.get(&hostname).map(|a| a.created_at.clone()).unwrap_or_else(now_text);
+                zone.associations.insert(hostname.clone(), Association { cert_id, enabled, created_at, updated_at: now_text() });
+            }
+        }
+        results.push(association_json(zone, &hostname));
+    }
+    let count = results.len().max(1);
+    success_list(results, 1, count)
+}
+

@@ -1,0 +1,371 @@
+//! The fake's state and rules, apart from HTTP.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::pki;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Permission {
+    ZoneRead,
+    ZoneSettingsRead,
+    ZoneSettingsWrite,
+    SslRead,
+    SslWrite,
+    DnsRead,
+    NotificationsWrite,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ZoneRead,
+        Permission::ZoneSettingsRead,
+        Permission::ZoneSettingsWrite,
+        Permission::SslRead,
+        Permission::SslWrite,
+        Permission::DnsRead,
+        Permission::NotificationsWrite,
+    ];
+
+    /// A write permission also reads, as on Cloudflare.
+    fn satisfies(self, needed: Permission) -> bool {
+        self == needed
+            || matches!(
+                (self, needed),
+                (Permission::ZoneSettingsWrite, Permission::ZoneSettingsRead) | (Permission::SslWrite, Permission::SslRead)
+            )
+    }
+}
+
+/// When an uploaded certificate turns `active`.
+#[derive(Debug, Clone, Copy)]
+pub enum Activation {
+    AfterPolls(u32),
+    After(Duration),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    TooManyRequests,
+    ServerError,
+    /// The request is carried out, but the answer comes only after this long.
+    Timeout(Duration),
+    /// The request is carried out, but the answer is not valid JSON.
+    MalformedJson,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub operation: String,
+    pub nth: u32,
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRequest {
+    pub operation: String,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// Header names only: values may hold credentials.
+    pub header_names: Vec<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneSeed {
+    pub name: String,
+    pub ssl: String,
+    /// (type, name, content, proxied)
+    pub dns: Vec<(String, String, String, bool)>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct StoredCertificate {
+    pub id: String,
+    pub pem: String,
+    pub fingerprint: String,
+    pub status: String,
+    pub polls_left: u32,
+    pub ready_at: Instant,
+    pub deployed_seq: u64,
+    pub uploaded_on: String,
+    pub expires_on: String,
+    pub issuer: String,
+    pub serial_number: String,
+    pub signature: String,
+}
+
+impl StoredCertificate {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "certificate": self.pem,
+            "status": self.status,
+            "issuer": self.issuer,
+            "signature": self.signature,
+            "serial_number": self.serial_number,
+            "expires_on": self.expires_on,
+            "uploaded_on": self.uploaded_on,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Association {
+    pub cert_id: String,
+    pub enabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct FakeZone {
+    pub id: String,
+    pub name: String,
+    pub account_id: String,
+    pub settings: BTreeMap<String, String>,
+    pub settings_modified: String,
+    pub aop_enabled: bool,
+    pub zone_certs: Vec<StoredCertificate>,
+    pub hostname_certs: Vec<StoredCertificate>,
+    pub associations: BTreeMap<String, Association>,
+    pub dns: Vec<Value>,
+}
+
+/// What tests and the demo can see of a zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct FakeZoneView {
+    pub id: String,
+    pub ssl: String,
+    pub global_aop: bool,
+    pub zone_aop_enabled: bool,
+    /// (id, status, SHA-256 fingerprint)
+    pub zone_certificates: Vec<(String, String, String)>,
+    /// The most recently deployed active zone certificate: the one Cloudflare presents.
+    pub zone_certificate_in_use: Option<String>,
+    pub hostname_certificates: Vec<(String, String, String)>,
+    /// hostname → (cert id, enabled)
+    pub associations: BTreeMap<String, (String, bool)>,
+}
+
+pub struct World {
+    pub(super) tokens: HashMap<String, (Vec<Permission>, bool)>,
+    pub(super) global_keys: Vec<(String, String)>,
+    pub(super) zones: Vec<FakeZone>,
+    pub(super) policies: Vec<(String, Value)>,
+    pub activation: Activation,
+    pub(super) faults: Vec<Fault>,
+    pub(super) calls: HashMap<String, u32>,
+    pub(super) requests: Vec<RecordedRequest>,
+    pub rate_limit: usize,
+    pub rate_window: Duration,
+    pub(super) rate_log: HashMap<String, VecDeque<Instant>>,
+    pub(super) next_id: u64,
+    pub(super) deploy_seq: u64,
+}
+
+pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
+
+impl Default for World {
+    fn default() -> Self {
+        Self {
+            tokens: HashMap::new(),
+            global_keys: Vec::new(),
+            zones: Vec::new(),
+            policies: Vec::new(),
+            activation: Activation::AfterPolls(2),
+            faults: Vec::new(),
+            calls: HashMap::new(),
+            requests: Vec::new(),
+            rate_limit: 1200,
+            rate_window: Duration::from_secs(300),
+            rate_log: HashMap::new(),
+            next_id: 1,
+            deploy_seq: 0,
+        }
+    }
+}
+
+pub(super) fn now_text() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+impl World {
+    /// `example.com` (SSL Full, proxied apex and www on 127.0.0.1, a DNS-only `direct` record
+    /// on the same origin), `example.org` (SSL Flexible) and the demo token with every permission.
+    pub fn demo() -> Self {
+        let mut world = World::default();
+        world.add_token(super::DEMO_TOKEN, &Permission::ALL, false);
+        let record = |t: &str, n: &str, c: &str, p: bool| (t.to_string(), n.to_string(), c.to_string(), p);
+        world.add_zone(ZoneSeed {
+            name: "example.com".into(),
+            ssl: "full".into(),
+            dns: vec![
+                record("A", "example.com", "127.0.0.1", true),
+                record("A", "www.example.com", "127.0.0.1", true),
+                record("A", "direct.example.com", "127.0.0.1", false),
+                record("TXT", "example.com", "v=spf1 -all", false),
+            ],
+        });
+        world.add_zone(ZoneSeed {
+            name: "example.org".into(),
+            ssl: "flexible".into(),
+            dns: vec![record("A", "example.org", "127.0.0.1", true)],
+        });
+        world
+    }
+
+    pub fn add_token(&mut self, token: &str, permissions: &[Permission], account_owned: bool) {
+        self.tokens.insert(token.to_string(), (permissions.to_vec(), account_owned));
+    }
+
+    pub fn add_global_key(&mut self, email: &str, key: &str) {
+        self.global_keys.push((email.to_string(), key.to_string()));
+    }
+
+    pub fn add_zone(&mut self, seed: ZoneSeed) {
+        let id = self.hex_id();
+        let dns = seed
+            .dns
+            .into_iter()
+            .map(|(record_type, name, content, proxied)| {
+                json!({ "id": self.hex_id(), "type": record_type, "name": name, "content": content,
+                        "proxied": proxied, "proxiable": true, "ttl": 1, "zone_id": id, "zone_name": seed.name })
+            })
+            .collect();
+        let settings = BTreeMap::from([
+            ("ssl".to_string(), seed.ssl),
+            ("ssl_automatic_mode".to_string(), "custom".to_string()),
+            ("tls_client_auth".to_string(), "off".to_string()),
+        ]);
+        self.zones.push(FakeZone {
+            id,
+            name: seed.name,
+            account_id: ACCOUNT_ID.into(),
+            settings,
+            settings_modified: now_text(),
+            aop_enabled: false,
+            zone_certs: Vec::new(),
+            hostname_certs: Vec::new(),
+            associations: BTreeMap::new(),
+            dns,
+        });
+    }
+
+    pub(super) fn hex_id(&mut self) -> String {
+        self.next_id += 1;
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.next_id.to_be_bytes());
+        digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub(super) fn uuid(&mut self) -> String {
+        let hex = self.hex_id();
+        format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    }
+
+    pub(super) fn allows(&self, token: &str, needed: Option<Permission>) -> bool {
+        match (self.tokens.get(token), needed) {
+            (Some(_), None) => true,
+            (Some((granted, _)), Some(needed)) => granted.iter().any(|g| g.satisfies(needed)),
+            (None, _) => false,
+        }
+    }
+
+    pub(super) fn zone_mut(&mut self, id: &str) -> Option<&mut FakeZone> {
+        self.zones.iter_mut().find(|z| z.id == id)
+    }
+
+    /// Certificates move to `active` as they are read, per the activation rule.
+    pub(super) fn advance_deployments(&mut self, zone_id: &str) {
+        let mut seq = self.deploy_seq;
+        if let Some(zone) = self.zones.iter_mut().find(|z| z.id == zone_id) {
+            for cert in zone.zone_certs.iter_mut().chain(zone.hostname_certs.iter_mut()) {
+                if cert.status == "pending_deployment" {
+                    cert.polls_left = cert.polls_left.saturating_sub(1);
+                    if cert.polls_left == 0 && Instant::now() >= cert.ready_at {
+                        cert.status = "active".into();
+                        seq += 1;
+                        cert.deployed_seq = seq;
+                    }
+                }
+            }
+        }
+        self.deploy_seq = seq;
+    }
+
+    /// Validates an upload as Cloudflare does and stores it as `pending_deployment`. The numeric
+    /// codes of these refusals are not published (only the texts are); the fake uses 1400-range codes.
+    pub(super) fn store_upload(&mut self, certificate: &str, private_key: &str) -> Result<StoredCertificate, (u16, i64, String)> {
+        let here = Path::new("certificate");
+        let ders = pki::certificates_from_pem(certificate, here).map_err(|_| (400, 1401, "Invalid certificate: it must be a PEM encoded X.509 certificate".to_string()))?;
+        let info = pki::inspect_certificate(&ders[0], OffsetDateTime::now_utc()).map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
+        if info.is_ca {
+            return Err((400, 1402, "missing leaf certificate".into()));
+        }
+        let key = match pki::private_key_from_pem(private_key, Path::new("private_key"), None) {
+            Ok(key) => key,
+            Err(pki::PkiError::EncryptedKey { .. }) => {
+                return Err((400, 1404, "You cannot upload a custom certificate with a password-protected key file".into()));
+            }
+            Err(_) => return Err((400, 1405, "Invalid private key: it must be a PEM encoded RSA or ECDSA key".into())),
+        };
+        let (_, parsed) = x509_parser::parse_x509_certificate(&ders[0]).map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
+        use rcgen::PublicKeyData;
+        if key.key_pair.subject_public_key_info() != parsed.public_key().raw {
+            return Err((400, 1403, "The key you provided does not match the certificate".into()));
+        }
+        let (polls, delay) = match self.activation {
+            Activation::AfterPolls(n) => (n, Duration::ZERO),
+            Activation::After(delay) => (0, delay),
+        };
+        let status = if polls == 0 && delay.is_zero() { "active" } else { "pending_deployment" };
+        let id = self.uuid();
+        if status == "active" {
+            self.deploy_seq += 1;
+        }
+        Ok(StoredCertificate {
+            id,
+            pem: format!("{}\n", certificate.trim_end()),
+            fingerprint: info.fingerprint_sha256.clone(),
+            status: status.into(),
+            polls_left: polls,
+            ready_at: Instant::now() + delay,
+            deployed_seq: if status == "active" { self.deploy_seq } else { 0 },
+            uploaded_on: now_text(),
+            expires_on: info.not_after.format(&Rfc3339).unwrap_or_default(),
+            issuer: info.issuer.clone(),
+            serial_number: info.serial.replace(':', ""),
+            signature: match info.key {
+                pki::KeyDescription::Rsa { .. } => "SHA256WithRSA".into(),
+                _ => "ECDSAWithSHA256".into(),
+            },
+        })
+    }
+
+    pub fn zone_view(&self, name: &str) -> Option<FakeZoneView> {
+        let zone = self.zones.iter().find(|z| z.name == name)?;
+        let list = |certs: &[StoredCertificate]| certs.iter().map(|c| (c.id.clone(), c.status.clone(), c.fingerprint.clone())).collect();
+        Some(FakeZoneView {
+            id: zone.id.clone(),
+            ssl: zone.settings["ssl"].clone(),
+            global_aop: zone.settings["tls_client_auth"] == "on",
+            zone_aop_enabled: zone.aop_enabled,
+            zone_certificates: list(&zone.zone_certs),
+            zone_certificate_in_use: zone
+                .zone_certs
+                .iter()
+                .filter(|c| c.status == "active")
+                .max_by_key(|c| c.deployed_seq)
+                .map(|c| c.id.clone()),
+            hostname_certificates: list(&zone.hostname_certs),
+            associations: zone.associations.iter().map(|(h, a)| (h.clone(), (a.cert_id.clone(), a.enabled))).collect(),
+        })
+    }
+}

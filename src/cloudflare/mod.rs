@@ -1,0 +1,14 @@
+//! Cloudflare's v4 API for Authenticated Origin Pulls: a typed async client, the credentials it
+//! sends (never printed), and a faithful fake of the API for tests and `--demo` (`fake/`, which the
+//! client never imports).
+
+mod client;
+mod credentials;
+mod error;
+pub mod fake;
+mod types;
+
+pub use client::{CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy, UploadOutcome};
+pub use credentials::{ApiToken, Credentials};
+pub use error::{ApiMessage, CloudflareError};
+pub use types::*;
