@@ -6,3 +6,4 @@ pub mod cli;
 pub mod cloudflare;
 pub mod pki;
 pub mod snippets;
+pub mod token_store;

@@ -1,9 +1,16 @@
 //! The scriptable face: one file per subcommand, tables for people and `--json` for machines.
 //! Only this module prints to stdout.
 
+mod auth;
 mod cert;
+mod enable;
+mod fake_api;
 mod output;
+mod session;
 mod snippet;
+mod ssl_mode;
+mod status;
+mod upload;
 
 use std::process::ExitCode;
 
@@ -18,7 +25,8 @@ Examples:
   aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt
   aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt
 
-Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 needs action (a check found problems).";
+Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 needs action (a check found problems),
+4 Cloudflare API or authentication failure.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +48,21 @@ pub enum Command {
     Cert(cert::CertCommand),
     /// Print the origin configuration for a web server, in the log or the enforce phase.
     Snippet(snippet::SnippetArgs),
+    /// Store, check or remove the Cloudflare API token (OS keyring; CLOUDFLARE_API_TOKEN overrides).
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
+    /// Show SSL mode, AOP switches, certificates and hostnames of a zone.
+    Status(status::StatusArgs),
+    /// Read or set the zone's SSL/TLS mode (AOP needs Full or higher).
+    SslMode(ssl_mode::SslModeArgs),
+    /// Upload a client certificate (zone-level or per-hostname), checked first and never twice.
+    Upload(upload::UploadArgs),
+    /// Turn Authenticated Origin Pulls on for a scope.
+    Enable(enable::ToggleArgs),
+    /// Turn Authenticated Origin Pulls off for a scope (relax the origin first).
+    Disable(enable::ToggleArgs),
+    /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
+    FakeApi(fake_api::FakeApiArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  aop-wizard completions bash > /etc/bash_completion.d/aop-wizard\n  aop-wizard completions zsh > \"${fpath[1]}/_aop-wizard\""
@@ -64,7 +87,7 @@ pub fn main() -> ExitCode {
         Err(report) if output::is_broken_pipe(&report) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("error: {report:#}");
-            ExitCode::from(1)
+            output::exit_code_for(&report)
         }
     }
 }
@@ -73,6 +96,13 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
     match cli.command {
         Command::Cert(command) => cert::run(command, out),
         Command::Snippet(args) => snippet::run(args, out),
+        Command::Auth(command) => auth::run(command, out),
+        Command::Status(args) => status::run(args, out),
+        Command::SslMode(args) => ssl_mode::run(args, out),
+        Command::Upload(args) => upload::run(args, out),
+        Command::Enable(args) => enable::run(args, true, out),
+        Command::Disable(args) => enable::run(args, false, out),
+        Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);
             Ok(Outcome::Success)

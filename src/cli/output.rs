@@ -23,6 +23,19 @@ impl Outcome {
     }
 }
 
+/// 4 for Cloudflare API, network and credential failures, 1 for everything else.
+pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
+    let cloudflare = report.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::cloudflare::CloudflareError>()
+            .is_some()
+            || cause
+                .downcast_ref::<crate::token_store::TokenStoreError>()
+                .is_some()
+    });
+    ExitCode::from(if cloudflare { 4 } else { 1 })
+}
+
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
     report.chain().any(|cause| {
         cause
@@ -95,5 +108,50 @@ mod tests {
             "empty NO_COLOR is unset"
         );
         assert_eq!(Palette::decide(None, false).good("x"), "x");
+    }
+}
+
+/// What `--dry-run` prints: the exact requests that would change something, secrets redacted.
+pub fn print_plan(
+    out: &mut dyn Write,
+    planned: &[crate::cloudflare::PlannedRequest],
+    json: bool,
+) -> Result<()> {
+    if json {
+        return print_json(
+            out,
+            &serde_json::json!({ "dry_run": true, "requests": planned }),
+        );
+    }
+    writeln!(
+        out,
+        "Dry run: nothing was changed. These requests would be sent:"
+    )?;
+    for request in planned {
+        writeln!(out, "\n{} {}", request.method, request.url)?;
+        for (name, value) in &request.headers {
+            writeln!(out, "{name}: {value}")?;
+        }
+        if let Some(body) = &request.body {
+            writeln!(out, "\n{}", serde_json::to_string_pretty(body)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a change, or in a dry run records it: a dry run ends at the first request that would
+/// change something, which is then printed instead of sent.
+pub fn finish_dry_run<T>(
+    result: Result<T, crate::cloudflare::CloudflareError>,
+    client: &crate::cloudflare::Client,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Option<T>> {
+    match result {
+        Err(crate::cloudflare::CloudflareError::DryRun) => {
+            print_plan(out, &client.planned_requests(), json)?;
+            Ok(None)
+        }
+        other => Ok(Some(other?)),
     }
 }

@@ -50,7 +50,9 @@ impl CertificateScope {
     fn path(self, zone_id: &str) -> String {
         match self {
             CertificateScope::Zone => format!("zones/{zone_id}/origin_tls_client_auth"),
-            CertificateScope::Hostname => format!("zones/{zone_id}/origin_tls_client_auth/hostnames/certificates"),
+            CertificateScope::Hostname => {
+                format!("zones/{zone_id}/origin_tls_client_auth/hostnames/certificates")
+            }
         }
     }
 
@@ -90,23 +92,39 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.base_url).field("credentials", &self.credentials).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
-    pub fn new(base_url: &str, credentials: Credentials, retry: RetryPolicy) -> Result<Self, CloudflareError> {
+    pub fn new(
+        base_url: &str,
+        credentials: Credentials,
+        retry: RetryPolicy,
+    ) -> Result<Self, CloudflareError> {
         let http = reqwest::Client::builder()
             .timeout(retry.request_timeout)
             .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CloudflareError::Refused(format!("cannot set up HTTPS: {e}")))?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_string(), credentials, retry, planned: None })
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            credentials,
+            retry,
+            planned: None,
+        })
     }
 
     /// The base URL from `CLOUDFLARE_API_BASE_URL`, else Cloudflare's.
     pub fn base_url_from_env() -> String {
-        std::env::var("CLOUDFLARE_API_BASE_URL").ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
+        std::env::var("CLOUDFLARE_API_BASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
     }
 
     pub fn base_url(&self) -> &str {
@@ -115,11 +133,17 @@ impl Client {
 
     /// A copy that reads for real but only records what it would change.
     pub fn dry_run(&self) -> Self {
-        Self { planned: Some(Arc::new(Mutex::new(Vec::new()))), ..self.clone() }
+        Self {
+            planned: Some(Arc::new(Mutex::new(Vec::new()))),
+            ..self.clone()
+        }
     }
 
     pub fn planned_requests(&self) -> Vec<PlannedRequest> {
-        self.planned.as_ref().map(|p| p.lock().map(|v| v.clone()).unwrap_or_default()).unwrap_or_default()
+        self.planned
+            .as_ref()
+            .map(|p| p.lock().map(|v| v.clone()).unwrap_or_default())
+            .unwrap_or_default()
     }
 
     fn url(&self, path: &str) -> String {
@@ -148,13 +172,21 @@ impl Client {
             let mut headers = self.credentials.redacted_headers();
             headers.push(("Content-Type".into(), "application/json".into()));
             if let Ok(mut list) = planned.lock() {
-                list.push(PlannedRequest { method: method.to_string(), url: shown, headers, body: body.map(redact_body) });
+                list.push(PlannedRequest {
+                    method: method.to_string(),
+                    url: shown,
+                    headers,
+                    body: body.map(redact_body),
+                });
             }
             return Err(CloudflareError::DryRun);
         }
         let mut attempt = 0;
         loop {
-            let mut request = self.credentials.apply(self.http.request(method.clone(), &url)).query(query);
+            let mut request = self
+                .credentials
+                .apply(self.http.request(method.clone(), &url))
+                .query(query);
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -168,7 +200,11 @@ impl Client {
                     continue;
                 }
                 Err(error) => {
-                    return Err(CloudflareError::Network { operation, url: url.clone(), detail: error_detail(&error) });
+                    return Err(CloudflareError::Network {
+                        operation,
+                        url: url.clone(),
+                        detail: error_detail(&error),
+                    });
                 }
             };
             let status = response.status().as_u16();
@@ -177,7 +213,10 @@ impl Client {
                 && let Some(wait) = retry_after
                 && wait > self.retry.max_retry_after
             {
-                return Err(CloudflareError::RateLimited { operation, retry_after_secs: wait.as_secs() });
+                return Err(CloudflareError::RateLimited {
+                    operation,
+                    retry_after_secs: wait.as_secs(),
+                });
             }
             if retries_left && matches!(status, 408 | 409 | 429 | 500..=599) {
                 tracing::info!(operation, status, "retrying");
@@ -185,11 +224,14 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            let text = response.text().await.map_err(|e| CloudflareError::Network {
-                operation,
-                url: url.clone(),
-                detail: error_detail(&e),
-            })?;
+            let text = response
+                .text()
+                .await
+                .map_err(|e| CloudflareError::Network {
+                    operation,
+                    url: url.clone(),
+                    detail: error_detail(&e),
+                })?;
             let envelope: Envelope<T> = match serde_json::from_str(&text) {
                 Ok(envelope) => envelope,
                 Err(_) if retries_left => {
@@ -201,25 +243,54 @@ impl Client {
                     return Err(CloudflareError::Api {
                         operation,
                         status,
-                        errors: vec![super::ApiMessage { code: 0, message: format!("unreadable error body ({error})"), error_chain: vec![] }],
+                        errors: vec![super::ApiMessage {
+                            code: 0,
+                            message: format!("unreadable error body ({error})"),
+                            error_chain: vec![],
+                        }],
                     });
                 }
-                Err(error) => return Err(CloudflareError::Decode { operation, detail: error.to_string() }),
+                Err(error) => {
+                    return Err(CloudflareError::Decode {
+                        operation,
+                        detail: error.to_string(),
+                    });
+                }
             };
             if status == 429 {
-                return Err(CloudflareError::RateLimited { operation, retry_after_secs: retry_after.map_or(60, |d| d.as_secs()) });
+                return Err(CloudflareError::RateLimited {
+                    operation,
+                    retry_after_secs: retry_after.map_or(60, |d| d.as_secs()),
+                });
             }
             if status >= 400 || !envelope.success {
-                return Err(CloudflareError::Api { operation, status, errors: envelope.errors });
+                return Err(CloudflareError::Api {
+                    operation,
+                    status,
+                    errors: envelope.errors,
+                });
             }
-            let result = envelope.result.ok_or_else(|| CloudflareError::Decode { operation, detail: "the answer has no result".into() })?;
+            // Some operations (deleting a policy) answer `"result": null`.
+            let result = match envelope.result {
+                Some(result) => result,
+                None => {
+                    serde_json::from_value(Value::Null).map_err(|_| CloudflareError::Decode {
+                        operation,
+                        detail: "the answer has no result".into(),
+                    })?
+                }
+            };
             return Ok((result, envelope.result_info));
         }
     }
 
     async fn backoff(&self, attempt: u32, retry_after: Option<Duration>) {
         let delay = retry_after.unwrap_or_else(|| {
-            let exponential = self.retry.base_delay.saturating_mul(2u32.saturating_pow(attempt)).min(self.retry.max_delay);
+            let exponential = self
+                .retry
+                .base_delay
+                .saturating_mul(2u32.saturating_pow(attempt))
+                .min(self.retry.max_delay);
             let mut byte = [0u8; 1];
             let _ = aws_lc_rs::rand::fill(&mut byte);
             // Up to 25 % less, so that many clients do not retry in step.
@@ -228,19 +299,35 @@ impl Client {
         tokio::time::sleep(delay).await;
     }
 
-    async fn get<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, String)]) -> Result<T, CloudflareError> {
-        Ok(self.call(operation, Method::GET, path, query, None, true).await?.0)
+    async fn get<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, CloudflareError> {
+        Ok(self
+            .call(operation, Method::GET, path, query, None, true)
+            .await?
+            .0)
     }
 
     /// Every page of a collection.
-    async fn get_all<T: DeserializeOwned>(&self, operation: &'static str, path: &str, query: &[(&str, String)], per_page: u32) -> Result<Vec<T>, CloudflareError> {
+    async fn get_all<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &[(&str, String)],
+        per_page: u32,
+    ) -> Result<Vec<T>, CloudflareError> {
         let mut items = Vec::new();
         let mut page = 1;
         loop {
             let mut paged: Vec<(&str, String)> = query.to_vec();
             paged.push(("page", page.to_string()));
             paged.push(("per_page", per_page.to_string()));
-            let (batch, info): (Vec<T>, _) = self.call(operation, Method::GET, path, &paged, None, true).await?;
+            let (batch, info): (Vec<T>, _) = self
+                .call(operation, Method::GET, path, &paged, None, true)
+                .await?;
             let received = batch.len();
             items.extend(batch);
             let total_pages = info.as_ref().and_then(|i| i.total_pages).unwrap_or(1);
@@ -254,15 +341,27 @@ impl Client {
     // --- tokens and zones ---
 
     /// Verifies a user token (`/user/tokens/verify`), or an account token when `account_id` is given.
-    pub async fn verify_token(&self, account_id: Option<&str>) -> Result<TokenStatus, CloudflareError> {
+    pub async fn verify_token(
+        &self,
+        account_id: Option<&str>,
+    ) -> Result<TokenStatus, CloudflareError> {
         match account_id {
-            Some(account) => self.get("verify account token", &format!("accounts/{account}/tokens/verify"), &[]).await,
+            Some(account) => {
+                self.get(
+                    "verify account token",
+                    &format!("accounts/{account}/tokens/verify"),
+                    &[],
+                )
+                .await
+            }
             None => self.get("verify token", "user/tokens/verify", &[]).await,
         }
     }
 
     pub async fn list_zones(&self, name: Option<&str>) -> Result<Vec<Zone>, CloudflareError> {
-        let query: Vec<(&str, String)> = name.map(|n| vec![("name", n.to_string())]).unwrap_or_default();
+        let query: Vec<(&str, String)> = name
+            .map(|n| vec![("name", n.to_string())])
+            .unwrap_or_default();
         self.get_all("list zones", "zones", &query, 50).await
     }
 
@@ -278,25 +377,63 @@ impl Client {
 
     // --- settings ---
 
-    pub async fn get_setting(&self, zone_id: &str, setting: &str) -> Result<ZoneSetting, CloudflareError> {
-        self.get("get setting", &format!("zones/{zone_id}/settings/{setting}"), &[]).await
+    pub async fn get_setting(
+        &self,
+        zone_id: &str,
+        setting: &str,
+    ) -> Result<ZoneSetting, CloudflareError> {
+        self.get(
+            "get setting",
+            &format!("zones/{zone_id}/settings/{setting}"),
+            &[],
+        )
+        .await
     }
 
-    pub async fn set_setting(&self, zone_id: &str, setting: &str, value: &str) -> Result<ZoneSetting, CloudflareError> {
+    pub async fn set_setting(
+        &self,
+        zone_id: &str,
+        setting: &str,
+        value: &str,
+    ) -> Result<ZoneSetting, CloudflareError> {
         let body = json!({ "value": value });
-        Ok(self.call("set setting", Method::PATCH, &format!("zones/{zone_id}/settings/{setting}"), &[], Some(&body), true).await?.0)
+        Ok(self
+            .call(
+                "set setting",
+                Method::PATCH,
+                &format!("zones/{zone_id}/settings/{setting}"),
+                &[],
+                Some(&body),
+                true,
+            )
+            .await?
+            .0)
     }
 
     pub async fn ssl_mode(&self, zone_id: &str) -> Result<SslMode, CloudflareError> {
-        Ok(SslMode::parse(&self.get_setting(zone_id, "ssl").await?.text()))
+        Ok(SslMode::parse(
+            &self.get_setting(zone_id, "ssl").await?.text(),
+        ))
     }
 
-    pub async fn set_ssl_mode(&self, zone_id: &str, mode: &SslMode) -> Result<SslMode, CloudflareError> {
-        Ok(SslMode::parse(&self.set_setting(zone_id, "ssl", mode.api_value()).await?.text()))
+    pub async fn set_ssl_mode(
+        &self,
+        zone_id: &str,
+        mode: &SslMode,
+    ) -> Result<SslMode, CloudflareError> {
+        Ok(SslMode::parse(
+            &self
+                .set_setting(zone_id, "ssl", mode.api_value())
+                .await?
+                .text(),
+        ))
     }
 
     pub async fn ssl_automatic_mode(&self, zone_id: &str) -> Result<String, CloudflareError> {
-        Ok(self.get_setting(zone_id, "ssl_automatic_mode").await?.text())
+        Ok(self
+            .get_setting(zone_id, "ssl_automatic_mode")
+            .await?
+            .text())
     }
 
     /// Global AOP: Cloudflare's shared certificate (`tls_client_auth`).
@@ -305,33 +442,72 @@ impl Client {
     }
 
     pub async fn set_global_aop(&self, zone_id: &str, on: bool) -> Result<bool, CloudflareError> {
-        Ok(self.set_setting(zone_id, "tls_client_auth", if on { "on" } else { "off" }).await?.text() == "on")
+        Ok(self
+            .set_setting(zone_id, "tls_client_auth", if on { "on" } else { "off" })
+            .await?
+            .text()
+            == "on")
     }
 
     // --- zone-level and per-hostname certificates ---
 
-    pub async fn list_certificates(&self, scope: CertificateScope, zone_id: &str) -> Result<Vec<UploadedCertificate>, CloudflareError> {
+    pub async fn list_certificates(
+        &self,
+        scope: CertificateScope,
+        zone_id: &str,
+    ) -> Result<Vec<UploadedCertificate>, CloudflareError> {
         let operation = match scope {
             CertificateScope::Zone => "list zone certificates",
             CertificateScope::Hostname => "list hostname certificates",
         };
-        Ok(self.call(operation, Method::GET, &scope.path(zone_id), &[], None, true).await?.0)
+        Ok(self
+            .call(
+                operation,
+                Method::GET,
+                &scope.path(zone_id),
+                &[],
+                None,
+                true,
+            )
+            .await?
+            .0)
     }
 
-    pub async fn get_certificate(&self, scope: CertificateScope, zone_id: &str, id: &str) -> Result<UploadedCertificate, CloudflareError> {
+    pub async fn get_certificate(
+        &self,
+        scope: CertificateScope,
+        zone_id: &str,
+        id: &str,
+    ) -> Result<UploadedCertificate, CloudflareError> {
         let operation = match scope {
             CertificateScope::Zone => "get zone certificate",
             CertificateScope::Hostname => "get hostname certificate",
         };
-        self.get(operation, &format!("{}/{id}", scope.path(zone_id)), &[]).await
+        self.get(operation, &format!("{}/{id}", scope.path(zone_id)), &[])
+            .await
     }
 
-    pub async fn delete_certificate(&self, scope: CertificateScope, zone_id: &str, id: &str) -> Result<UploadedCertificate, CloudflareError> {
+    pub async fn delete_certificate(
+        &self,
+        scope: CertificateScope,
+        zone_id: &str,
+        id: &str,
+    ) -> Result<UploadedCertificate, CloudflareError> {
         let operation = match scope {
             CertificateScope::Zone => "delete zone certificate",
             CertificateScope::Hostname => "delete hostname certificate",
         };
-        Ok(self.call(operation, Method::DELETE, &format!("{}/{id}", scope.path(zone_id)), &[], None, true).await?.0)
+        Ok(self
+            .call(
+                operation,
+                Method::DELETE,
+                &format!("{}/{id}", scope.path(zone_id)),
+                &[],
+                None,
+                true,
+            )
+            .await?
+            .0)
     }
 
     /// Uploads a client certificate unless the same one (by fingerprint) is already there. The
@@ -345,23 +521,48 @@ impl Client {
         private_key_pem: &str,
         fingerprint: &str,
     ) -> Result<UploadOutcome, CloudflareError> {
-        let find = |list: Vec<UploadedCertificate>| list.into_iter().find(|c| c.fingerprint().as_deref() == Some(fingerprint));
+        let find = |list: Vec<UploadedCertificate>| {
+            list.into_iter()
+                .find(|c| c.fingerprint().as_deref() == Some(fingerprint))
+        };
         if let Some(existing) = find(self.list_certificates(scope, zone_id).await?) {
-            return Ok(UploadOutcome { certificate: existing, already_present: true });
+            return Ok(UploadOutcome {
+                certificate: existing,
+                already_present: true,
+            });
         }
         let operation = match scope {
             CertificateScope::Zone => "upload zone certificate",
             CertificateScope::Hostname => "upload hostname certificate",
         };
         let body = json!({ "certificate": certificate_pem, "private_key": private_key_pem });
-        match self.call::<UploadedCertificate>(operation, Method::POST, &scope.path(zone_id), &[], Some(&body), false).await {
-            Ok((certificate, _)) => Ok(UploadOutcome { certificate, already_present: false }),
+        match self
+            .call::<UploadedCertificate>(
+                operation,
+                Method::POST,
+                &scope.path(zone_id),
+                &[],
+                Some(&body),
+                false,
+            )
+            .await
+        {
+            Ok((certificate, _)) => Ok(UploadOutcome {
+                certificate,
+                already_present: false,
+            }),
             Err(error) if definitely_not_created(&error) => Err(error),
             Err(error) => {
                 tracing::warn!(operation, %error, "upload failed; checking whether it arrived");
                 match find(self.list_certificates(scope, zone_id).await?) {
-                    Some(arrived) => Ok(UploadOutcome { certificate: arrived, already_present: true }),
-                    None => Err(CloudflareError::UploadUncertain { operation, detail: error.to_string() }),
+                    Some(arrived) => Ok(UploadOutcome {
+                        certificate: arrived,
+                        already_present: true,
+                    }),
+                    None => Err(CloudflareError::UploadUncertain {
+                        operation,
+                        detail: error.to_string(),
+                    }),
                 }
             }
         }
@@ -380,7 +581,10 @@ impl Client {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let certificate = self.get_certificate(scope, zone_id, id).await?;
-            let status = certificate.status.clone().unwrap_or(CertificateStatus::Other("unknown".into()));
+            let status = certificate
+                .status
+                .clone()
+                .unwrap_or(CertificateStatus::Other("unknown".into()));
             progress(&status);
             if certificate.is_active() {
                 return Ok(certificate);
@@ -405,58 +609,139 @@ impl Client {
     }
 
     pub async fn zone_aop_enabled(&self, zone_id: &str) -> Result<bool, CloudflareError> {
-        let value: Value = self.get("get zone aop setting", &format!("zones/{zone_id}/origin_tls_client_auth/settings"), &[]).await?;
-        Ok(value["enabled"].as_bool().unwrap_or(false))
-    }
-
-    pub async fn set_zone_aop_enabled(&self, zone_id: &str, enabled: bool) -> Result<bool, CloudflareError> {
-        let body = json!({ "enabled": enabled });
-        let (value, _): (Value, _) = self
-            .call("set zone aop setting", Method::PUT, &format!("zones/{zone_id}/origin_tls_client_auth/settings"), &[], Some(&body), true)
+        let value: Value = self
+            .get(
+                "get zone aop setting",
+                &format!("zones/{zone_id}/origin_tls_client_auth/settings"),
+                &[],
+            )
             .await?;
         Ok(value["enabled"].as_bool().unwrap_or(false))
     }
 
-    pub async fn set_hostname_associations(&self, zone_id: &str, config: &[HostnameConfig]) -> Result<Vec<HostnameAssociation>, CloudflareError> {
+    pub async fn set_zone_aop_enabled(
+        &self,
+        zone_id: &str,
+        enabled: bool,
+    ) -> Result<bool, CloudflareError> {
+        let body = json!({ "enabled": enabled });
+        let (value, _): (Value, _) = self
+            .call(
+                "set zone aop setting",
+                Method::PUT,
+                &format!("zones/{zone_id}/origin_tls_client_auth/settings"),
+                &[],
+                Some(&body),
+                true,
+            )
+            .await?;
+        Ok(value["enabled"].as_bool().unwrap_or(false))
+    }
+
+    pub async fn set_hostname_associations(
+        &self,
+        zone_id: &str,
+        config: &[HostnameConfig],
+    ) -> Result<Vec<HostnameAssociation>, CloudflareError> {
         let body = json!({ "config": config });
         Ok(self
-            .call("set hostname associations", Method::PUT, &format!("zones/{zone_id}/origin_tls_client_auth/hostnames"), &[], Some(&body), true)
+            .call(
+                "set hostname associations",
+                Method::PUT,
+                &format!("zones/{zone_id}/origin_tls_client_auth/hostnames"),
+                &[],
+                Some(&body),
+                true,
+            )
             .await?
             .0)
     }
 
-    pub async fn hostname_association(&self, zone_id: &str, hostname: &str) -> Result<HostnameAssociation, CloudflareError> {
-        self.get("get hostname association", &format!("zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}"), &[]).await
+    pub async fn hostname_association(
+        &self,
+        zone_id: &str,
+        hostname: &str,
+    ) -> Result<HostnameAssociation, CloudflareError> {
+        self.get(
+            "get hostname association",
+            &format!("zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}"),
+            &[],
+        )
+        .await
     }
 
     // --- DNS and alerts ---
 
     pub async fn dns_records(&self, zone_id: &str) -> Result<Vec<DnsRecord>, CloudflareError> {
-        self.get_all("list dns records", &format!("zones/{zone_id}/dns_records"), &[], 100).await
+        self.get_all(
+            "list dns records",
+            &format!("zones/{zone_id}/dns_records"),
+            &[],
+            100,
+        )
+        .await
     }
 
-    pub async fn alert_policies(&self, account_id: &str) -> Result<Vec<AlertPolicy>, CloudflareError> {
-        self.get("list alert policies", &format!("accounts/{account_id}/alerting/v3/policies"), &[]).await
+    pub async fn alert_policies(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<AlertPolicy>, CloudflareError> {
+        self.get(
+            "list alert policies",
+            &format!("accounts/{account_id}/alerting/v3/policies"),
+            &[],
+        )
+        .await
     }
 
-    pub async fn create_alert_policy(&self, account_id: &str, policy: &NewAlertPolicy) -> Result<String, CloudflareError> {
-        let body = serde_json::to_value(policy).map_err(|e| CloudflareError::Decode { operation: "create alert policy", detail: e.to_string() })?;
+    pub async fn create_alert_policy(
+        &self,
+        account_id: &str,
+        policy: &NewAlertPolicy,
+    ) -> Result<String, CloudflareError> {
+        let body = serde_json::to_value(policy).map_err(|e| CloudflareError::Decode {
+            operation: "create alert policy",
+            detail: e.to_string(),
+        })?;
         let (value, _): (Value, _) = self
-            .call("create alert policy", Method::POST, &format!("accounts/{account_id}/alerting/v3/policies"), &[], Some(&body), false)
+            .call(
+                "create alert policy",
+                Method::POST,
+                &format!("accounts/{account_id}/alerting/v3/policies"),
+                &[],
+                Some(&body),
+                false,
+            )
             .await?;
         Ok(value["id"].as_str().unwrap_or_default().to_string())
     }
 
-    pub async fn delete_alert_policy(&self, account_id: &str, policy_id: &str) -> Result<(), CloudflareError> {
+    pub async fn delete_alert_policy(
+        &self,
+        account_id: &str,
+        policy_id: &str,
+    ) -> Result<(), CloudflareError> {
         let _: (Value, _) = self
-            .call("delete alert policy", Method::DELETE, &format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"), &[], None, true)
+            .call(
+                "delete alert policy",
+                Method::DELETE,
+                &format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"),
+                &[],
+                None,
+                true,
+            )
             .await?;
         Ok(())
     }
 
     /// Alert types the account can use, keyed by category.
     pub async fn available_alerts(&self, account_id: &str) -> Result<Value, CloudflareError> {
-        self.get("list available alerts", &format!("accounts/{account_id}/alerting/v3/available_alerts"), &[]).await
+        self.get(
+            "list available alerts",
+            &format!("accounts/{account_id}/alerting/v3/available_alerts"),
+            &[],
+        )
+        .await
     }
 }
 
@@ -465,7 +750,9 @@ impl Client {
 fn definitely_not_created(error: &CloudflareError) -> bool {
     match error {
         CloudflareError::DryRun => true,
-        CloudflareError::Api { status, .. } => (400..500).contains(status) && !matches!(status, 408 | 409 | 429),
+        CloudflareError::Api { status, .. } => {
+            (400..500).contains(status) && !matches!(status, 408 | 409 | 429)
+        }
         _ => false,
     }
 }
@@ -481,7 +768,12 @@ fn redact_body(body: &Value) -> Value {
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+    let read = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
     if let Some(ms) = read("retry-after-ms") {
         return Some(Duration::from_secs_f64((ms / 1000.0).max(0.0)));
     }

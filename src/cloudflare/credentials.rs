@@ -21,7 +21,10 @@ impl ApiToken {
     /// A Global API Key (hex, 37–45 characters, or `cfk_…`) pasted where a token belongs.
     pub fn looks_like_global_key(&self) -> bool {
         let t = &self.0;
-        t.starts_with("cfk_") || ((37..=45).contains(&t.len()) && t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()))
+        t.starts_with("cfk_")
+            || ((37..=45).contains(&t.len())
+                && t.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()))
     }
 
     /// Account-owned tokens (`cfat_…`) are verified on the account endpoint, not the user one.
@@ -48,9 +51,9 @@ impl Credentials {
     pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Credentials::Token(token) => request.bearer_auth(token.expose()),
-            Credentials::GlobalKey { email, key } => {
-                request.header("X-Auth-Email", email).header("X-Auth-Key", key.expose())
-            }
+            Credentials::GlobalKey { email, key } => request
+                .header("X-Auth-Email", email)
+                .header("X-Auth-Key", key.expose()),
         }
     }
 

@@ -15,20 +15,43 @@ pub struct ApiMessage {
 #[derive(Debug, thiserror::Error)]
 pub enum CloudflareError {
     #[error("{operation}: Cloudflare answered HTTP {status}: {}. {}", summary(errors), advice(errors, *status, operation))]
-    Api { operation: &'static str, status: u16, errors: Vec<ApiMessage> },
-    #[error("{operation}: rate limited by Cloudflare (1200 requests per 5 minutes); try again in {retry_after_secs} s")]
-    RateLimited { operation: &'static str, retry_after_secs: u64 },
-    #[error("{operation}: cannot reach {url}: {detail}. Check the network, or CLOUDFLARE_API_BASE_URL if you set it")]
-    Network { operation: &'static str, url: String, detail: String },
+    Api {
+        operation: &'static str,
+        status: u16,
+        errors: Vec<ApiMessage>,
+    },
+    #[error(
+        "{operation}: rate limited by Cloudflare (1200 requests per 5 minutes); try again in {retry_after_secs} s"
+    )]
+    RateLimited {
+        operation: &'static str,
+        retry_after_secs: u64,
+    },
+    #[error(
+        "{operation}: cannot reach {url}: {detail}. Check the network, or CLOUDFLARE_API_BASE_URL if you set it"
+    )]
+    Network {
+        operation: &'static str,
+        url: String,
+        detail: String,
+    },
     #[error("{operation}: Cloudflare's answer could not be read ({detail})")]
-    Decode { operation: &'static str, detail: String },
+    Decode {
+        operation: &'static str,
+        detail: String,
+    },
     #[error("{0}")]
     Refused(String),
     /// A dry run reached a request that would change something; it was recorded, not sent.
     #[error("dry run: the request was not sent")]
     DryRun,
-    #[error("{operation}: the upload may or may not have reached Cloudflare ({detail}) and the certificate is not listed yet; run the same command again: it looks for the certificate before uploading, so it never uploads twice")]
-    UploadUncertain { operation: &'static str, detail: String },
+    #[error(
+        "{operation}: the upload may or may not have reached Cloudflare ({detail}) and the certificate is not listed yet; run the same command again: it looks for the certificate before uploading, so it never uploads twice"
+    )]
+    UploadUncertain {
+        operation: &'static str,
+        detail: String,
+    },
 }
 
 impl CloudflareError {
@@ -49,8 +72,15 @@ impl CloudflareError {
 
     /// An authentication or permission problem, as opposed to a network or API failure.
     pub fn is_auth(&self) -> bool {
-        matches!(self, CloudflareError::Api { status: 401 | 403, .. })
-            || [1000, 1001, 6003, 6111, 6103, 9109, 10000].iter().any(|c| self.has_code(*c))
+        matches!(
+            self,
+            CloudflareError::Api {
+                status: 401 | 403,
+                ..
+            }
+        ) || [1000, 1001, 6003, 6111, 6103, 9109, 10000]
+            .iter()
+            .any(|c| self.has_code(*c))
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -66,20 +96,34 @@ fn summary(errors: &[ApiMessage]) -> String {
     if errors.is_empty() {
         return "no error details".into();
     }
-    errors.iter().map(|e| format!("{} (code {})", e.message, e.code)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{} (code {})", e.message, e.code))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// What to do about an error, by Cloudflare's code (codes from `cloudflare-api.md` §1.4).
 fn advice(errors: &[ApiMessage], status: u16, operation: &str) -> String {
-    let has = |code: i64| errors.iter().any(|e| e.code == code || e.error_chain.iter().any(|c| c.code == code));
+    let has = |code: i64| {
+        errors
+            .iter()
+            .any(|e| e.code == code || e.error_chain.iter().any(|c| c.code == code))
+    };
     if has(6003) || has(6111) || has(6103) {
         return "The credential was sent in the wrong header: a Global API Key is not an API token. Create an API token (My Profile → API Tokens) or use --email with the key".into();
     }
     if has(1001) {
         return "This endpoint needs an API token (Authorization: Bearer), not X-Auth-Email/X-Auth-Key".into();
     }
-    if has(9109) || has(10000) || status == 403 {
-        return format!("The token lacks a permission or is not scoped to this zone: {operation} needs {}", permission_for(operation));
+    if has(10000) {
+        return "The token is invalid, expired, or not allowed on this zone; check it with `aop-wizard auth status --zone NAME`".into();
+    }
+    if has(9109) || status == 403 {
+        return format!(
+            "The token lacks a permission or is not scoped to this zone: {operation} needs {}",
+            permission_for(operation)
+        );
     }
     if has(1000) || status == 401 {
         return "The token is invalid, expired or disabled; create a new one and run `aop-wizard auth login`".into();
@@ -102,13 +146,21 @@ fn advice(errors: &[ApiMessage], status: u16, operation: &str) -> String {
 /// The permission an operation needs, named as the dashboard names it.
 fn permission_for(operation: &str) -> &'static str {
     match operation {
-        op if op.contains("alert") || op.contains("notification") => "Account → Notifications → Edit",
+        op if op.contains("alert") || op.contains("notification") => {
+            "Account → Notifications → Edit"
+        }
         op if op.contains("zones") => "Zone → Zone → Read",
         op if op.contains("dns") => "Zone → DNS → Read",
-        op if op.contains("setting") && op.starts_with("set") => "Zone → Zone Settings → Edit",
-        op if op.contains("setting") && !op.contains("aop") => "Zone → Zone Settings → Read",
-        op if op.starts_with("list") || op.starts_with("get") => "Zone → SSL and Certificates → Read",
-        _ => "Zone → SSL and Certificates → Edit",
+        op if (op.contains("aop") || op.contains("certificate") || op.contains("hostname"))
+            && (op.starts_with("list") || op.starts_with("get")) =>
+        {
+            "Zone → SSL and Certificates → Read"
+        }
+        op if op.contains("aop") || op.contains("certificate") || op.contains("hostname") => {
+            "Zone → SSL and Certificates → Edit"
+        }
+        op if op.starts_with("set") => "Zone → Zone Settings → Edit",
+        _ => "Zone → Zone Settings → Read",
     }
 }
 
@@ -117,16 +169,44 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: i64, operation: &'static str) -> CloudflareError {
-        CloudflareError::Api { operation, status, errors: vec![ApiMessage { code, message: "x".into(), error_chain: vec![] }] }
+        CloudflareError::Api {
+            operation,
+            status,
+            errors: vec![ApiMessage {
+                code,
+                message: "x".into(),
+                error_chain: vec![],
+            }],
+        }
     }
 
     #[test]
     fn advice_names_the_fix() {
-        assert!(api(403, 9109, "upload zone certificate").to_string().contains("SSL and Certificates → Edit"));
-        assert!(api(403, 9109, "set ssl setting").to_string().contains("Zone Settings → Edit"));
-        assert!(api(400, 6003, "verify token").to_string().contains("Global API Key is not an API token"));
-        assert!(api(400, 1415, "set hostname associations").to_string().contains("per-hostname certificate"));
-        assert!(api(404, 7003, "get zone certificate").to_string().contains("id in the request is wrong"));
+        assert!(
+            api(403, 9109, "upload zone certificate")
+                .to_string()
+                .contains("SSL and Certificates → Edit")
+        );
+        assert!(
+            api(403, 9109, "set ssl setting")
+                .to_string()
+                .contains("Zone Settings → Edit")
+        );
+        assert!(
+            api(400, 6003, "verify token")
+                .to_string()
+                .contains("Global API Key is not an API token")
+        );
+        assert!(
+            api(400, 1415, "set hostname associations")
+                .to_string()
+                .contains("per-hostname certificate")
+        );
+        assert!(
+            api(404, 7003, "get zone certificate")
+                .to_string()
+                .contains("id in the request is wrong")
+        );
         assert!(api(429, 971, "list zones").to_string().contains("wait"));
     }
 }

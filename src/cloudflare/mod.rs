@@ -8,7 +8,9 @@ mod error;
 pub mod fake;
 mod types;
 
-pub use client::{CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy, UploadOutcome};
+pub use client::{
+    CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy, UploadOutcome,
+};
 pub use credentials::{ApiToken, Credentials};
 pub use error::{ApiMessage, CloudflareError};
 pub use types::*;

@@ -81,7 +81,10 @@ pub struct ZoneSetting {
 
 impl ZoneSetting {
     pub fn text(&self) -> String {
-        self.value.as_str().map(str::to_string).unwrap_or_else(|| self.value.to_string())
+        self.value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| self.value.to_string())
     }
 }
 
@@ -269,7 +272,11 @@ pub struct HostnameConfig {
 }
 
 impl HostnameConfig {
-    pub fn new(hostname: impl Into<String>, cert_id: impl Into<String>, enablement: HostnameEnablement) -> Self {
+    pub fn new(
+        hostname: impl Into<String>,
+        cert_id: impl Into<String>,
+        enablement: HostnameEnablement,
+    ) -> Self {
         Self {
             hostname: hostname.into(),
             cert_id: cert_id.into(),

@@ -18,7 +18,8 @@ pub use generate::{
 };
 pub use inspect::{CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate};
 pub use pem::{
-    LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem, read_pem_file,
+    LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem,
+    read_pem_file,
 };
 
 use std::path::PathBuf;

@@ -69,7 +69,11 @@ pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<Loaded
 }
 
 /// The private key in PEM text; `path` names where the text came from, for errors.
-pub fn private_key_from_pem(text: &str, path: &Path, passphrase: Option<&[u8]>) -> Result<LoadedKey> {
+pub fn private_key_from_pem(
+    text: &str,
+    path: &Path,
+    passphrase: Option<&[u8]>,
+) -> Result<LoadedKey> {
     if text.contains("Proc-Type: 4,ENCRYPTED") {
         return Err(PkiError::EncryptedKey {
             path: path.to_path_buf(),

@@ -17,7 +17,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use world::{Activation, FakeZoneView, Fault, FaultKind, Permission, RecordedRequest, World, ZoneSeed};
+pub use world::{
+    Activation, FakeZoneView, Fault, FaultKind, Permission, RecordedRequest, World, ZoneSeed,
+};
 
 /// The token `--demo` and `fake-api` hand out; it has every permission.
 pub const DEMO_TOKEN: &str = "demo-token-aop-wizard-0000000000000000";
@@ -38,7 +40,11 @@ impl FakeCloudflare {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { address, world, task })
+        Ok(Self {
+            address,
+            world,
+            task,
+        })
     }
 
     /// What `CLOUDFLARE_API_BASE_URL` is set to for the client.
@@ -51,13 +57,22 @@ impl FakeCloudflare {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut world = self
+            .world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut world)
     }
 
     /// The `nth` call (1-based) of `operation` fails with `kind`.
     pub fn inject_fault(&self, operation: &str, nth: u32, kind: FaultKind) {
-        self.with(|w| w.faults.push(Fault { operation: operation.to_string(), nth, kind }));
+        self.with(|w| {
+            w.faults.push(Fault {
+                operation: operation.to_string(),
+                nth,
+                kind,
+            })
+        });
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

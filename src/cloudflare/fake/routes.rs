@@ -23,13 +23,20 @@ pub(super) fn router(world: Shared) -> Router {
 type Answer = (StatusCode, Value);
 
 fn success(result: Value) -> Answer {
-    (StatusCode::OK, json!({ "success": true, "errors": [], "messages": [], "result": result }))
+    (
+        StatusCode::OK,
+        json!({ "success": true, "errors": [], "messages": [], "result": result }),
+    )
 }
 
 fn success_list(items: Vec<Value>, page: usize, per_page: usize) -> Answer {
     let total = items.len();
     let pages = total.div_ceil(per_page.max(1)).max(1);
-    let slice: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
     let count = slice.len();
     (
         StatusCode::OK,
@@ -54,7 +61,9 @@ fn failure_with_chain(status: u16, code: i64, message: &str, chain: Vec<Value>) 
 }
 
 fn lock(world: &Shared) -> std::sync::MutexGuard<'_, World> {
-    world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Which operation a request is, and the permission it needs (None: any valid token).
@@ -68,22 +77,84 @@ fn classify(method: &Method, segments: &[&str]) -> Option<(&'static str, Option<
         ("GET", ["zones", _, "settings", _]) => ("get_setting", Some(ZoneSettingsRead)),
         ("PATCH", ["zones", _, "settings", _]) => ("edit_setting", Some(ZoneSettingsWrite)),
         ("GET", ["zones", _, "dns_records"]) => ("list_dns_records", Some(DnsRead)),
-        ("GET", ["zones", _, "origin_tls_client_auth"]) => ("list_zone_certificates", Some(SslRead)),
-        ("POST", ["zones", _, "origin_tls_client_auth"]) => ("upload_zone_certificate", Some(SslWrite)),
-        ("GET", ["zones", _, "origin_tls_client_auth", "settings"]) => ("get_zone_aop_setting", Some(SslRead)),
-        ("PUT", ["zones", _, "origin_tls_client_auth", "settings"]) => ("set_zone_aop_setting", Some(SslWrite)),
-        ("PUT", ["zones", _, "origin_tls_client_auth", "hostnames"]) => ("set_hostname_associations", Some(SslWrite)),
-        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates"]) => ("list_hostname_certificates", Some(SslRead)),
-        ("POST", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates"]) => ("upload_hostname_certificate", Some(SslWrite)),
-        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates", _]) => ("get_hostname_certificate", Some(SslRead)),
-        ("DELETE", ["zones", _, "origin_tls_client_auth", "hostnames", "certificates", _]) => ("delete_hostname_certificate", Some(SslWrite)),
-        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", _]) => ("get_hostname_association", Some(SslRead)),
-        ("GET", ["zones", _, "origin_tls_client_auth", _]) => ("get_zone_certificate", Some(SslRead)),
-        ("DELETE", ["zones", _, "origin_tls_client_auth", _]) => ("delete_zone_certificate", Some(SslWrite)),
-        ("GET", ["accounts", _, "alerting", "v3", "policies"]) => ("list_alert_policies", Some(NotificationsWrite)),
-        ("POST", ["accounts", _, "alerting", "v3", "policies"]) => ("create_alert_policy", Some(NotificationsWrite)),
-        ("DELETE", ["accounts", _, "alerting", "v3", "policies", _]) => ("delete_alert_policy", Some(NotificationsWrite)),
-        ("GET", ["accounts", _, "alerting", "v3", "available_alerts"]) => ("list_available_alerts", Some(NotificationsWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth"]) => {
+            ("list_zone_certificates", Some(SslRead))
+        }
+        ("POST", ["zones", _, "origin_tls_client_auth"]) => {
+            ("upload_zone_certificate", Some(SslWrite))
+        }
+        ("GET", ["zones", _, "origin_tls_client_auth", "settings"]) => {
+            ("get_zone_aop_setting", Some(SslRead))
+        }
+        ("PUT", ["zones", _, "origin_tls_client_auth", "settings"]) => {
+            ("set_zone_aop_setting", Some(SslWrite))
+        }
+        ("PUT", ["zones", _, "origin_tls_client_auth", "hostnames"]) => {
+            ("set_hostname_associations", Some(SslWrite))
+        }
+        (
+            "GET",
+            [
+                "zones",
+                _,
+                "origin_tls_client_auth",
+                "hostnames",
+                "certificates",
+            ],
+        ) => ("list_hostname_certificates", Some(SslRead)),
+        (
+            "POST",
+            [
+                "zones",
+                _,
+                "origin_tls_client_auth",
+                "hostnames",
+                "certificates",
+            ],
+        ) => ("upload_hostname_certificate", Some(SslWrite)),
+        (
+            "GET",
+            [
+                "zones",
+                _,
+                "origin_tls_client_auth",
+                "hostnames",
+                "certificates",
+                _,
+            ],
+        ) => ("get_hostname_certificate", Some(SslRead)),
+        (
+            "DELETE",
+            [
+                "zones",
+                _,
+                "origin_tls_client_auth",
+                "hostnames",
+                "certificates",
+                _,
+            ],
+        ) => ("delete_hostname_certificate", Some(SslWrite)),
+        ("GET", ["zones", _, "origin_tls_client_auth", "hostnames", _]) => {
+            ("get_hostname_association", Some(SslRead))
+        }
+        ("GET", ["zones", _, "origin_tls_client_auth", _]) => {
+            ("get_zone_certificate", Some(SslRead))
+        }
+        ("DELETE", ["zones", _, "origin_tls_client_auth", _]) => {
+            ("delete_zone_certificate", Some(SslWrite))
+        }
+        ("GET", ["accounts", _, "alerting", "v3", "policies"]) => {
+            ("list_alert_policies", Some(NotificationsWrite))
+        }
+        ("POST", ["accounts", _, "alerting", "v3", "policies"]) => {
+            ("create_alert_policy", Some(NotificationsWrite))
+        }
+        ("DELETE", ["accounts", _, "alerting", "v3", "policies", _]) => {
+            ("delete_alert_policy", Some(NotificationsWrite))
+        }
+        ("GET", ["accounts", _, "alerting", "v3", "available_alerts"]) => {
+            ("list_available_alerts", Some(NotificationsWrite))
+        }
         _ => return None,
     })
 }
@@ -95,13 +166,19 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key.to_string(), value.replace("%40", "@").replace("%2E", "."))
+            (
+                key.to_string(),
+                value.replace("%40", "@").replace("%2E", "."),
+            )
         })
         .collect()
 }
 
 fn looks_like_global_key(value: &str) -> bool {
-    (37..=45).contains(&value.len()) && value.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    (37..=45).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }
 
 enum Caller {
@@ -110,17 +187,36 @@ enum Caller {
 }
 
 fn authenticate(world: &World, headers: &HeaderMap, operation: &str) -> Result<Caller, Answer> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let verify = operation.starts_with("verify");
     if let Some(authorization) = header("authorization") {
         let Some(token) = authorization.strip_prefix("Bearer ") else {
-            return Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})]));
+            return Err(failure_with_chain(
+                400,
+                6003,
+                "Invalid request headers",
+                vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})],
+            ));
         };
         if looks_like_global_key(token) || world.global_keys.iter().any(|(_, key)| key == token) {
-            return Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})]));
+            return Err(failure_with_chain(
+                400,
+                6003,
+                "Invalid request headers",
+                vec![json!({"code": 6111, "message": "Invalid format for Authorization header"})],
+            ));
         }
         if !world.tokens.contains_key(token) {
-            return Err(if verify { failure(401, 1000, "Invalid API Token") } else { failure(403, 10000, "Authentication error") });
+            return Err(if verify {
+                failure(401, 1000, "Invalid API Token")
+            } else {
+                failure(403, 10000, "Authentication error")
+            });
         }
         let account_owned = world.tokens[token].1;
         if operation == "verify_token" && account_owned {
@@ -130,13 +226,35 @@ fn authenticate(world: &World, headers: &HeaderMap, operation: &str) -> Result<C
     }
     match (header("x-auth-email"), header("x-auth-key")) {
         (Some(_), Some(_)) if verify => Err(failure(400, 1001, "Missing \"Authorization\" header")),
-        (Some(email), Some(key)) if world.global_keys.iter().any(|(e, k)| *e == email && *k == key) => Ok(Caller::GlobalKey(email)),
-        (Some(_), Some(_)) => Err(failure_with_chain(400, 6003, "Invalid request headers", vec![json!({"code": 6103, "message": "Invalid format for X-Auth-Key header"})])),
-        _ => Err(failure(400, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")),
+        (Some(email), Some(key))
+            if world
+                .global_keys
+                .iter()
+                .any(|(e, k)| *e == email && *k == key) =>
+        {
+            Ok(Caller::GlobalKey(email))
+        }
+        (Some(_), Some(_)) => Err(failure_with_chain(
+            400,
+            6003,
+            "Invalid request headers",
+            vec![json!({"code": 6103, "message": "Invalid format for X-Auth-Key header"})],
+        )),
+        _ => Err(failure(
+            400,
+            9106,
+            "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+        )),
     }
 }
 
-async fn handle(State(world): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(world): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(path) = uri.path().strip_prefix("/client/v4/") else {
         return reply(failure(404, 7000, "No route for that URI"));
     };
@@ -161,11 +279,22 @@ async fn handle(State(world): State<Shared>, method: Method, uri: Uri, headers: 
             *entry += 1;
             *entry
         };
-        let fault = w.faults.iter().find(|f| f.operation == operation && f.nth == count).map(|f| f.kind);
+        let fault = w
+            .faults
+            .iter()
+            .find(|f| f.operation == operation && f.nth == count)
+            .map(|f| f.kind);
         match fault {
             Some(FaultKind::TooManyRequests) => {
                 drop(w);
-                return reply_with_retry_after(failure(429, 971, "Please wait and consider throttling your request speed"), 0);
+                return reply_with_retry_after(
+                    failure(
+                        429,
+                        971,
+                        "Please wait and consider throttling your request speed",
+                    ),
+                    0,
+                );
             }
             Some(FaultKind::ServerError) => {
                 drop(w);
@@ -182,7 +311,14 @@ async fn handle(State(world): State<Shared>, method: Method, uri: Uri, headers: 
                 };
                 if let Some(retry_after) = rate_limited(&mut w, &key) {
                     drop(w);
-                    return reply_with_retry_after(failure(429, 971, "Please wait and consider throttling your request speed"), retry_after);
+                    return reply_with_retry_after(
+                        failure(
+                            429,
+                            971,
+                            "Please wait and consider throttling your request speed",
+                        ),
+                        retry_after,
+                    );
                 }
                 let allowed = match &caller {
                     Caller::Token(token) => w.allows(token, permission),
@@ -203,7 +339,12 @@ async fn handle(State(world): State<Shared>, method: Method, uri: Uri, headers: 
             tokio::time::sleep(delay).await;
             reply(answer)
         }
-        Some(FaultKind::MalformedJson) => (StatusCode::OK, [("content-type", "application/json")], "{\"success\": true, \"result\": {\"id\": ").into_response(),
+        Some(FaultKind::MalformedJson) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"success\": true, \"result\": {\"id\": ",
+        )
+            .into_response(),
         _ => reply(answer),
     }
 }
@@ -225,36 +366,65 @@ fn rate_limited(world: &mut World, caller: &str) -> Option<u64> {
     let (limit, window) = (world.rate_limit, world.rate_window);
     let log = world.rate_log.entry(caller.to_string()).or_default();
     let now = Instant::now();
-    while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
+    while log
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
         log.pop_front();
     }
     if log.len() >= limit {
         let oldest = *log.front()?;
-        return Some((window.saturating_sub(now.duration_since(oldest))).as_secs().max(1));
+        return Some(
+            (window.saturating_sub(now.duration_since(oldest)))
+                .as_secs()
+                .max(1),
+        );
     }
     log.push_back(now);
     None
 }
 
 fn page_params(query: &[(String, String)]) -> (usize, usize) {
-    let get = |name: &str| query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse::<usize>().ok());
-    (get("page").unwrap_or(1).max(1), get("per_page").unwrap_or(20).clamp(5, 100))
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    (
+        get("page").unwrap_or(1).max(1),
+        get("per_page").unwrap_or(20).clamp(5, 100),
+    )
 }
 
 fn no_zone() -> Answer {
-    failure(404, 7003, "Could not route to /zones, perhaps your object identifier is invalid?")
+    failure(
+        404,
+        7003,
+        "Could not route to /zones, perhaps your object identifier is invalid?",
+    )
 }
 
-fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(String, String)], body: &Value) -> Answer {
+fn operate(
+    world: &mut World,
+    operation: &str,
+    segments: &[&str],
+    query: &[(String, String)],
+    body: &Value,
+) -> Answer {
     let zone_id = segments.get(1).copied().unwrap_or_default().to_string();
     match operation {
         "verify_token" | "verify_account_token" => {
-            let mut answer = success(json!({ "id": "ed17574386854bf78a67040be0a770b0", "status": "active" }));
+            let mut answer =
+                success(json!({ "id": "ed17574386854bf78a67040be0a770b0", "status": "active" }));
             answer.1["messages"] = json!([{ "code": 10000, "message": "This API Token is valid and active", "type": null }]);
             answer
         }
         "list_zones" => {
-            let name = query.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone());
+            let name = query
+                .iter()
+                .find(|(k, _)| k == "name")
+                .map(|(_, v)| v.clone());
             let zones: Vec<Value> = world
                 .zones
                 .iter()
@@ -267,37 +437,56 @@ fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(Stri
         }
         "get_setting" | "edit_setting" => {
             let setting = segments[3].to_string();
-            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
             if !zone.settings.contains_key(&setting) {
                 return failure(400, 1006, "Unrecognized zone setting name");
             }
             if operation == "edit_setting" {
-                let Some(value) = body["value"].as_str() else { return failure(400, 1007, "Invalid value for zone setting") };
+                let Some(value) = body["value"].as_str() else {
+                    return failure(400, 1007, "Invalid value for zone setting");
+                };
                 let valid: &[&str] = match setting.as_str() {
                     "ssl" => &["off", "flexible", "full", "strict"],
                     "tls_client_auth" => &["on", "off"],
                     _ => &["auto", "custom"],
                 };
                 if !valid.contains(&value) {
-                    return failure(400, 1007, &format!("Invalid value for zone setting {setting}"));
+                    return failure(
+                        400,
+                        1007,
+                        &format!("Invalid value for zone setting {setting}"),
+                    );
                 }
                 zone.settings.insert(setting.clone(), value.to_string());
                 zone.settings_modified = now_text();
             }
-            success(json!({ "id": setting, "value": zone.settings[&setting], "editable": true, "modified_on": zone.settings_modified }))
+            success(
+                json!({ "id": setting, "value": zone.settings[&setting], "editable": true, "modified_on": zone.settings_modified }),
+            )
         }
         "list_dns_records" => {
-            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
             let (page, per_page) = page_params(query);
             success_list(zone.dns.clone(), page, per_page)
         }
-        "list_zone_certificates" | "list_hostname_certificates" | "get_zone_certificate" | "get_hostname_certificate" => {
+        "list_zone_certificates"
+        | "list_hostname_certificates"
+        | "get_zone_certificate"
+        | "get_hostname_certificate" => {
             if world.zones.iter().all(|z| z.id != zone_id) {
                 return no_zone();
             }
             world.advance_deployments(&zone_id);
             let zone = world.zone_mut(&zone_id).expect("checked above");
-            let certs = if operation.contains("zone") { &zone.zone_certs } else { &zone.hostname_certs };
+            let certs = if operation.contains("zone") {
+                &zone.zone_certs
+            } else {
+                &zone.hostname_certs
+            };
             if operation.starts_with("list") {
                 let items: Vec<Value> = certs.iter().map(|c| c.json()).collect();
                 let count = items.len().max(1);
@@ -313,32 +502,58 @@ fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(Stri
             if world.zones.iter().all(|z| z.id != zone_id) {
                 return no_zone();
             }
-            let (Some(certificate), Some(private_key)) = (body["certificate"].as_str(), body["private_key"].as_str()) else {
+            let (Some(certificate), Some(private_key)) =
+                (body["certificate"].as_str(), body["private_key"].as_str())
+            else {
                 return failure(400, 1401, "certificate and private_key are required");
             };
             let hostname = operation == "upload_hostname_certificate";
-            if hostname && world.zone_mut(&zone_id).is_some_and(|z| z.hostname_certs.len() >= 10) {
-                return failure(400, 1406, "This zone already has the maximum of 10 hostname certificates");
+            if hostname
+                && world
+                    .zone_mut(&zone_id)
+                    .is_some_and(|z| z.hostname_certs.len() >= 10)
+            {
+                return failure(
+                    400,
+                    1406,
+                    "This zone already has the maximum of 10 hostname certificates",
+                );
             }
             match world.store_upload(certificate, private_key) {
                 Err((status, code, message)) => failure(status, code, &message),
                 Ok(stored) => {
                     let json = stored.json();
                     let zone = world.zone_mut(&zone_id).expect("checked above");
-                    if hostname { zone.hostname_certs.push(stored) } else { zone.zone_certs.push(stored) }
+                    if hostname {
+                        zone.hostname_certs.push(stored)
+                    } else {
+                        zone.zone_certs.push(stored)
+                    }
                     success(json)
                 }
             }
         }
         "delete_zone_certificate" | "delete_hostname_certificate" => {
-            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
             let id = segments.last().copied().unwrap_or_default();
             if operation == "delete_hostname_certificate"
                 && let Some((hostname, _)) = zone.associations.iter().find(|(_, a)| a.cert_id == id)
             {
-                return failure(400, 1407, &format!("The certificate is still associated with {hostname}; set its association to null first"));
+                return failure(
+                    400,
+                    1407,
+                    &format!(
+                        "The certificate is still associated with {hostname}; set its association to null first"
+                    ),
+                );
             }
-            let certs = if operation == "delete_zone_certificate" { &mut zone.zone_certs } else { &mut zone.hostname_certs };
+            let certs = if operation == "delete_zone_certificate" {
+                &mut zone.zone_certs
+            } else {
+                &mut zone.hostname_certs
+            };
             match certs.iter().position(|c| c.id == id) {
                 Some(index) => {
                     let mut removed = certs.remove(index);
@@ -349,9 +564,13 @@ fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(Stri
             }
         }
         "get_zone_aop_setting" | "set_zone_aop_setting" => {
-            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
             if operation == "set_zone_aop_setting" {
-                let Some(enabled) = body["enabled"].as_bool() else { return failure(400, 1408, "enabled must be a boolean") };
+                let Some(enabled) = body["enabled"].as_bool() else {
+                    return failure(400, 1408, "enabled must be a boolean");
+                };
                 zone.aop_enabled = enabled;
             }
             success(json!({ "enabled": zone.aop_enabled }))
@@ -360,12 +579,19 @@ fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(Stri
         "get_hostname_association" => {
             let hostname = segments.last().copied().unwrap_or_default().to_string();
             world.advance_deployments(&zone_id);
-            let Some(zone) = world.zone_mut(&zone_id) else { return no_zone() };
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
             success(association_json(zone, &hostname))
         }
         "list_alert_policies" => {
             let account = segments[1];
-            let items: Vec<Value> = world.policies.iter().filter(|(a, _)| a == account).map(|(_, p)| p.clone()).collect();
+            let items: Vec<Value> = world
+                .policies
+                .iter()
+                .filter(|(a, _)| a == account)
+                .map(|(_, p)| p.clone())
+                .collect();
             success(Value::Array(items))
         }
         "create_alert_policy" => {
@@ -385,7 +611,9 @@ fn operate(world: &mut World, operation: &str, segments: &[&str], query: &[(Stri
         "delete_alert_policy" => {
             let (account, id) = (segments[1], segments[5]);
             let before = world.policies.len();
-            world.policies.retain(|(a, p)| !(a == account && p["id"] == id));
+            world
+                .policies
+                .retain(|(a, p)| !(a == account && p["id"] == id));
             if world.policies.len() == before {
                 return failure(404, 17001, "Policy not found");
             }
@@ -405,7 +633,10 @@ fn association_json(zone: &super::world::FakeZone, hostname: &str) -> Value {
     match zone.associations.get(hostname) {
         None => json!({ "hostname": hostname, "cert_id": null, "enabled": null, "status": null }),
         Some(association) => {
-            let cert = zone.hostname_certs.iter().find(|c| c.id == association.cert_id);
+            let cert = zone
+                .hostname_certs
+                .iter()
+                .find(|c| c.id == association.cert_id);
             json!({
                 "hostname": hostname,
                 "cert_id": association.cert_id,
@@ -425,22 +656,40 @@ fn association_json(zone: &super::world::FakeZone, hostname: &str) -> Value {
 }
 
 fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
-    let Some(zone) = world.zone_mut(zone_id) else { return no_zone() };
-    let Some(config) = body["config"].as_array() else { return failure(400, 1409, "config is required") };
+    let Some(zone) = world.zone_mut(zone_id) else {
+        return no_zone();
+    };
+    let Some(config) = body["config"].as_array() else {
+        return failure(400, 1409, "config is required");
+    };
     // Validate everything before changing anything.
     for entry in config {
-        let (Some(hostname), Some(cert_id)) = (entry["hostname"].as_str(), entry["cert_id"].as_str()) else {
+        let (Some(hostname), Some(cert_id)) =
+            (entry["hostname"].as_str(), entry["cert_id"].as_str())
+        else {
             return failure(400, 1409, "every config entry needs hostname and cert_id");
         };
         if hostname.len() > 255 || entry.get("enabled").is_none() {
             return failure(400, 1409, "enabled must be true, false or null");
         }
         if !zone.hostname_certs.iter().any(|c| c.id == cert_id) {
-            return failure(400, 1415, "Certificate ID in request is either invalid or the certificate has been deleted");
+            return failure(
+                400,
+                1415,
+                "Certificate ID in request is either invalid or the certificate has been deleted",
+            );
         }
-        let already = zone.associations.iter().filter(|(h, a)| a.cert_id == cert_id && h.as_str() != hostname).count();
+        let already = zone
+            .associations
+            .iter()
+            .filter(|(h, a)| a.cert_id == cert_id && h.as_str() != hostname)
+            .count();
         if already >= 100 {
-            return failure(400, 1410, "A certificate can be associated with at most 100 hostnames");
+            return failure(
+                400,
+                1410,
+                "A certificate can be associated with at most 100 hostnames",
+            );
         }
     }
     let mut results = Vec::new();
@@ -452,8 +701,20 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
                 zone.associations.remove(&hostname);
             }
             Some(enabled) => {
-                let created_at = zone.associations.get(&hostname).map(|a| a.created_at.clone()).unwrap_or_else(now_text);
-                zone.associations.insert(hostname.clone(), Association { cert_id, enabled, created_at, updated_at: now_text() });
+                let created_at = zone
+                    .associations
+                    .get(&hostname)
+                    .map(|a| a.created_at.clone())
+                    .unwrap_or_else(now_text);
+                zone.associations.insert(
+                    hostname.clone(),
+                    Association {
+                        cert_id,
+                        enabled,
+                        created_at,
+                        updated_at: now_text(),
+                    },
+                );
             }
         }
         results.push(association_json(zone, &hostname));
@@ -461,4 +722,3 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
     let count = results.len().max(1);
     success_list(results, 1, count)
 }
-

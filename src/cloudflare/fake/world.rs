@@ -38,7 +38,8 @@ impl Permission {
         self == needed
             || matches!(
                 (self, needed),
-                (Permission::ZoneSettingsWrite, Permission::ZoneSettingsRead) | (Permission::SslWrite, Permission::SslRead)
+                (Permission::ZoneSettingsWrite, Permission::ZoneSettingsRead)
+                    | (Permission::SslWrite, Permission::SslRead)
             )
     }
 }
@@ -194,7 +195,9 @@ impl Default for World {
 }
 
 pub(super) fn now_text() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 impl World {
@@ -203,7 +206,8 @@ impl World {
     pub fn demo() -> Self {
         let mut world = World::default();
         world.add_token(super::DEMO_TOKEN, &Permission::ALL, false);
-        let record = |t: &str, n: &str, c: &str, p: bool| (t.to_string(), n.to_string(), c.to_string(), p);
+        let record =
+            |t: &str, n: &str, c: &str, p: bool| (t.to_string(), n.to_string(), c.to_string(), p);
         world.add_zone(ZoneSeed {
             name: "example.com".into(),
             ssl: "full".into(),
@@ -223,7 +227,8 @@ impl World {
     }
 
     pub fn add_token(&mut self, token: &str, permissions: &[Permission], account_owned: bool) {
-        self.tokens.insert(token.to_string(), (permissions.to_vec(), account_owned));
+        self.tokens
+            .insert(token.to_string(), (permissions.to_vec(), account_owned));
     }
 
     pub fn add_global_key(&mut self, email: &str, key: &str) {
@@ -261,13 +266,24 @@ impl World {
 
     pub(super) fn hex_id(&mut self) -> String {
         self.next_id += 1;
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.next_id.to_be_bytes());
-        digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.next_id.to_be_bytes());
+        digest.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub(super) fn uuid(&mut self) -> String {
         let hex = self.hex_id();
-        format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[17..20],
+            &hex[20..32]
+        )
     }
 
     pub(super) fn allows(&self, token: &str, needed: Option<Permission>) -> bool {
@@ -286,7 +302,11 @@ impl World {
     pub(super) fn advance_deployments(&mut self, zone_id: &str) {
         let mut seq = self.deploy_seq;
         if let Some(zone) = self.zones.iter_mut().find(|z| z.id == zone_id) {
-            for cert in zone.zone_certs.iter_mut().chain(zone.hostname_certs.iter_mut()) {
+            for cert in zone
+                .zone_certs
+                .iter_mut()
+                .chain(zone.hostname_certs.iter_mut())
+            {
                 if cert.status == "pending_deployment" {
                     cert.polls_left = cert.polls_left.saturating_sub(1);
                     if cert.polls_left == 0 && Instant::now() >= cert.ready_at {
@@ -302,30 +322,61 @@ impl World {
 
     /// Validates an upload as Cloudflare does and stores it as `pending_deployment`. The numeric
     /// codes of these refusals are not published (only the texts are); the fake uses 1400-range codes.
-    pub(super) fn store_upload(&mut self, certificate: &str, private_key: &str) -> Result<StoredCertificate, (u16, i64, String)> {
+    pub(super) fn store_upload(
+        &mut self,
+        certificate: &str,
+        private_key: &str,
+    ) -> Result<StoredCertificate, (u16, i64, String)> {
         let here = Path::new("certificate");
-        let ders = pki::certificates_from_pem(certificate, here).map_err(|_| (400, 1401, "Invalid certificate: it must be a PEM encoded X.509 certificate".to_string()))?;
-        let info = pki::inspect_certificate(&ders[0], OffsetDateTime::now_utc()).map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
+        let ders = pki::certificates_from_pem(certificate, here).map_err(|_| {
+            (
+                400,
+                1401,
+                "Invalid certificate: it must be a PEM encoded X.509 certificate".to_string(),
+            )
+        })?;
+        let info = pki::inspect_certificate(&ders[0], OffsetDateTime::now_utc())
+            .map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
         if info.is_ca {
             return Err((400, 1402, "missing leaf certificate".into()));
         }
         let key = match pki::private_key_from_pem(private_key, Path::new("private_key"), None) {
             Ok(key) => key,
             Err(pki::PkiError::EncryptedKey { .. }) => {
-                return Err((400, 1404, "You cannot upload a custom certificate with a password-protected key file".into()));
+                return Err((
+                    400,
+                    1404,
+                    "You cannot upload a custom certificate with a password-protected key file"
+                        .into(),
+                ));
             }
-            Err(_) => return Err((400, 1405, "Invalid private key: it must be a PEM encoded RSA or ECDSA key".into())),
+            Err(_) => {
+                return Err((
+                    400,
+                    1405,
+                    "Invalid private key: it must be a PEM encoded RSA or ECDSA key".into(),
+                ));
+            }
         };
-        let (_, parsed) = x509_parser::parse_x509_certificate(&ders[0]).map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
+        let (_, parsed) = x509_parser::parse_x509_certificate(&ders[0])
+            .map_err(|e| (400, 1401, format!("Invalid certificate: {e}")))?;
         use rcgen::PublicKeyData;
         if key.key_pair.subject_public_key_info() != parsed.public_key().raw {
-            return Err((400, 1403, "The key you provided does not match the certificate".into()));
+            return Err((
+                400,
+                1403,
+                "The key you provided does not match the certificate".into(),
+            ));
         }
         let (polls, delay) = match self.activation {
             Activation::AfterPolls(n) => (n, Duration::ZERO),
             Activation::After(delay) => (0, delay),
         };
-        let status = if polls == 0 && delay.is_zero() { "active" } else { "pending_deployment" };
+        let status = if polls == 0 && delay.is_zero() {
+            "active"
+        } else {
+            "pending_deployment"
+        };
         let id = self.uuid();
         if status == "active" {
             self.deploy_seq += 1;
@@ -337,7 +388,11 @@ impl World {
             status: status.into(),
             polls_left: polls,
             ready_at: Instant::now() + delay,
-            deployed_seq: if status == "active" { self.deploy_seq } else { 0 },
+            deployed_seq: if status == "active" {
+                self.deploy_seq
+            } else {
+                0
+            },
             uploaded_on: now_text(),
             expires_on: info.not_after.format(&Rfc3339).unwrap_or_default(),
             issuer: info.issuer.clone(),
@@ -351,7 +406,12 @@ impl World {
 
     pub fn zone_view(&self, name: &str) -> Option<FakeZoneView> {
         let zone = self.zones.iter().find(|z| z.name == name)?;
-        let list = |certs: &[StoredCertificate]| certs.iter().map(|c| (c.id.clone(), c.status.clone(), c.fingerprint.clone())).collect();
+        let list = |certs: &[StoredCertificate]| {
+            certs
+                .iter()
+                .map(|c| (c.id.clone(), c.status.clone(), c.fingerprint.clone()))
+                .collect()
+        };
         Some(FakeZoneView {
             id: zone.id.clone(),
             ssl: zone.settings["ssl"].clone(),
@@ -365,7 +425,11 @@ impl World {
                 .max_by_key(|c| c.deployed_seq)
                 .map(|c| c.id.clone()),
             hostname_certificates: list(&zone.hostname_certs),
-            associations: zone.associations.iter().map(|(h, a)| (h.clone(), (a.cert_id.clone(), a.enabled))).collect(),
+            associations: zone
+                .associations
+                .iter()
+                .map(|(h, a)| (h.clone(), (a.cert_id.clone(), a.enabled)))
+                .collect(),
         })
     }
 }

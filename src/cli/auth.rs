@@ -1,0 +1,218 @@
+//! `aop-wizard auth login|status|logout`: the API token in the OS keyring, verified before it is
+//! stored; `CLOUDFLARE_API_TOKEN` overrides it.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::{Args, Subcommand};
+use color_eyre::eyre::{Result, bail};
+
+use super::output::{Outcome, Palette, print_json};
+use super::session::{block_on, credentials};
+use crate::cloudflare::{ApiToken, CertificateScope, Client, Credentials, RetryPolicy};
+use crate::token_store;
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Verify an API token and keep it in the OS keyring.
+    #[command(
+        after_help = "Examples:\n  aop-wizard auth login                      # type the token (not echoed)\n  echo \"$TOKEN\" | aop-wizard auth login --with-token\n\nCreate the token at dash.cloudflare.com → My Profile → API Tokens with Zone:Read,\nZone Settings:Edit, SSL and Certificates:Edit (zone) and Notifications:Edit (account)."
+    )]
+    Login(LoginArgs),
+    /// Which token is in use, and which permissions it has on a zone.
+    #[command(
+        after_help = "Examples:\n  aop-wizard auth status\n  aop-wizard auth status --zone example.com --json"
+    )]
+    Status(StatusArgs),
+    /// Remove the token from the OS keyring.
+    #[command(after_help = "Example:\n  aop-wizard auth logout")]
+    Logout,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Read the token from standard input instead of prompting
+    #[arg(long)]
+    with_token: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Probe the token's permissions on this zone
+    #[arg(long)]
+    zone: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(command: AuthCommand, out: &mut dyn Write) -> Result<Outcome> {
+    match command {
+        AuthCommand::Login(args) => login(args, out),
+        AuthCommand::Status(args) => status(args, out),
+        AuthCommand::Logout => {
+            let removed = token_store::delete()?;
+            writeln!(
+                out,
+                "{}",
+                if removed {
+                    "Token removed from the OS keyring."
+                } else {
+                    "No token was stored in the OS keyring."
+                }
+            )?;
+            if std::env::var_os(token_store::TOKEN_ENV).is_some() {
+                writeln!(
+                    out,
+                    "{} is still set in this environment and keeps being used.",
+                    token_store::TOKEN_ENV
+                )?;
+            }
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn read_token(with_token: bool) -> Result<ApiToken> {
+    let token = if with_token || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        ApiToken::new(line)
+    } else {
+        ApiToken::new(rpassword::prompt_password(
+            "Cloudflare API token (input hidden): ",
+        )?)
+    };
+    if token.is_empty() {
+        bail!("no token given; create one at dash.cloudflare.com → My Profile → API Tokens");
+    }
+    Ok(token)
+}
+
+fn login(args: LoginArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let token = read_token(args.with_token)?;
+    if token.looks_like_global_key() {
+        bail!(
+            "that looks like a Global API Key, which can do anything on the account; create a scoped API token instead (My Profile → API Tokens)"
+        );
+    }
+    let client = Client::new(
+        &Client::base_url_from_env(),
+        Credentials::Token(token.clone()),
+        RetryPolicy::default(),
+    )?;
+    block_on(verify(&client, &token))??;
+    let backend = token_store::save(&token)?;
+    writeln!(
+        out,
+        "{} Token verified and saved in the {backend}.",
+        Palette::for_stdout().good("✓")
+    )?;
+    writeln!(
+        out,
+        "Next: aop-wizard auth status --zone YOUR-ZONE (checks its permissions)"
+    )?;
+    Ok(Outcome::Success)
+}
+
+/// User tokens verify on `/user/tokens/verify`; account tokens fail there, so listing zones is
+/// their test.
+async fn verify(client: &Client, token: &ApiToken) -> Result<()> {
+    match client.verify_token(None).await {
+        Ok(status) if status.status == "active" => Ok(()),
+        Ok(status) => bail!("the token is {}; create a new one", status.status),
+        Err(error) if token.looks_like_account_token() || error.has_code(1000) => {
+            client.list_zones(None).await.map_err(|_| error)?;
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PermissionCheck {
+    permission: &'static str,
+    granted: Option<bool>,
+}
+
+fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let (credentials, source) = credentials()?;
+    let client = Client::new(
+        &Client::base_url_from_env(),
+        credentials,
+        RetryPolicy::default(),
+    )?;
+    let checks = block_on(async {
+        let mut checks = Vec::new();
+        let Some(zone_name) = &args.zone else {
+            return Ok::<_, color_eyre::Report>(checks);
+        };
+        let zone = client.zone_by_name(zone_name).await;
+        checks.push(PermissionCheck {
+            permission: "Zone → Zone → Read",
+            granted: Some(zone.is_ok()),
+        });
+        let Ok(zone) = zone else { return Ok(checks) };
+        // Reads only: a permission is probed by using it, and nothing is changed.
+        let granted = |r: Result<(), crate::cloudflare::CloudflareError>| {
+            Some(r.map_or_else(|e| !e.is_auth(), |_| true))
+        };
+        checks.push(PermissionCheck {
+            permission: "Zone → Zone Settings → Read",
+            granted: granted(client.ssl_mode(&zone.id).await.map(drop)),
+        });
+        checks.push(PermissionCheck {
+            permission: "Zone → SSL and Certificates → Read",
+            granted: granted(
+                client
+                    .list_certificates(CertificateScope::Zone, &zone.id)
+                    .await
+                    .map(drop),
+            ),
+        });
+        checks.push(PermissionCheck {
+            permission: "Zone → DNS → Read",
+            granted: granted(client.dns_records(&zone.id).await.map(drop)),
+        });
+        checks.push(PermissionCheck {
+            permission: "Account → Notifications → Edit",
+            granted: granted(client.alert_policies(&zone.account.id).await.map(drop)),
+        });
+        checks.push(PermissionCheck {
+            permission: "Zone → Zone Settings → Edit (not probed: it would change the zone)",
+            granted: None,
+        });
+        checks.push(PermissionCheck {
+            permission: "Zone → SSL and Certificates → Edit (not probed: it would change the zone)",
+            granted: None,
+        });
+        Ok(checks)
+    })??;
+    let missing = checks.iter().any(|c| c.granted == Some(false));
+    if args.json {
+        print_json(
+            out,
+            &serde_json::json!({ "source": source, "keyring": token_store::backend_name(), "zone": args.zone, "permissions": checks }),
+        )?;
+    } else {
+        let palette = Palette::for_stdout();
+        writeln!(out, "Credentials from {source}")?;
+        for check in &checks {
+            let mark = match check.granted {
+                Some(true) => palette.good("✓"),
+                Some(false) => palette.bad("✗"),
+                None => palette.dim("?"),
+            };
+            writeln!(out, "  {mark} {}", check.permission)?;
+        }
+        if args.zone.is_none() {
+            writeln!(
+                out,
+                "Pass --zone NAME to check the token's permissions on a zone."
+            )?;
+        }
+    }
+    Ok(if missing {
+        Outcome::NeedsAction
+    } else {
+        Outcome::Success
+    })
+}

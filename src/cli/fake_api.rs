@@ -1,0 +1,35 @@
+//! `aop-wizard fake-api`: the project's fake Cloudflare, standalone, to point the CLI at.
+
+use std::io::Write;
+
+use clap::Args;
+use color_eyre::eyre::Result;
+
+use super::output::Outcome;
+use super::session::block_on;
+use crate::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  aop-wizard fake-api --port 8787\n  # in another shell:\n  export CLOUDFLARE_API_BASE_URL=http://127.0.0.1:8787/client/v4 CLOUDFLARE_API_TOKEN=demo-token-aop-wizard-0000000000000000\n  aop-wizard status --zone example.com"
+)]
+pub struct FakeApiArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
+pub fn run(args: FakeApiArgs, out: &mut dyn Write) -> Result<Outcome> {
+    block_on(async move {
+        let fake = FakeCloudflare::start(World::demo(), args.port).await?;
+        writeln!(
+            out,
+            "Fake Cloudflare API listening (zones: example.com, example.org). Ctrl-C stops it."
+        )?;
+        writeln!(out, "export CLOUDFLARE_API_BASE_URL={}", fake.base_url())?;
+        writeln!(out, "export CLOUDFLARE_API_TOKEN={DEMO_TOKEN}")?;
+        out.flush()?;
+        tokio::signal::ctrl_c().await?;
+        Ok(Outcome::Success)
+    })?
+}

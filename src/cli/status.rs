@@ -1,0 +1,243 @@
+//! `aop-wizard status --zone NAME`: everything Cloudflare knows about AOP on a zone, read-only.
+
+use std::io::Write;
+
+use clap::Args;
+use color_eyre::eyre::Result;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::output::{Outcome, Palette, print_json};
+use super::session::{block_on, client, zone};
+use crate::cloudflare::{CertificateScope, Client, UploadedCertificate};
+use crate::pki;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  aop-wizard status --zone example.com\n  aop-wizard status --zone example.com --json | jq .zone_level.certificates"
+)]
+pub struct StatusArgs {
+    /// The zone (domain) name
+    #[arg(long)]
+    zone: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CertificateView {
+    pub id: String,
+    pub status: String,
+    pub issuer: Option<String>,
+    pub expires_on: Option<String>,
+    pub days_left: Option<i64>,
+    pub fingerprint_sha256: Option<String>,
+    pub in_use: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostnameView {
+    pub hostname: String,
+    pub record_type: String,
+    pub origin: String,
+    pub proxied: bool,
+    pub cert_id: Option<String>,
+    pub aop_enabled: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ZoneStatus {
+    pub zone: String,
+    pub zone_id: String,
+    pub ssl_mode: String,
+    pub ssl_mode_allows_aop: bool,
+    pub ssl_automatic_mode: String,
+    pub global_aop: bool,
+    pub zone_level_enabled: bool,
+    pub zone_certificates: Vec<CertificateView>,
+    pub hostname_certificates: Vec<CertificateView>,
+    pub hostnames: Vec<HostnameView>,
+}
+
+fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) -> CertificateView {
+    let info = x509_parser::pem::parse_x509_pem(certificate.certificate.as_bytes())
+        .ok()
+        .and_then(|(_, pem)| pki::inspect_certificate(&pem.contents, now).ok());
+    CertificateView {
+        id: certificate.id.clone(),
+        status: certificate
+            .status
+            .as_ref()
+            .map_or("unknown".into(), |s| s.as_str().to_string()),
+        issuer: certificate.issuer.clone(),
+        expires_on: certificate.expires_on.clone(),
+        days_left: info.as_ref().map(|i| i.days_left),
+        fingerprint_sha256: info.map(|i| i.fingerprint_sha256),
+        in_use,
+    }
+}
+
+/// Cloudflare presents the most recently deployed active certificate; the API has no deployment
+/// time, so the upload time stands in for it.
+fn in_use_id(certificates: &[UploadedCertificate]) -> Option<String> {
+    certificates
+        .iter()
+        .filter(|c| c.is_active())
+        .max_by_key(|c| c.uploaded_on.clone())
+        .map(|c| c.id.clone())
+}
+
+pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus> {
+    let zone = zone(client, zone_name).await?;
+    let now = OffsetDateTime::now_utc();
+    let ssl_mode = client.ssl_mode(&zone.id).await?;
+    let automatic = client
+        .ssl_automatic_mode(&zone.id)
+        .await
+        .unwrap_or_else(|_| "unknown".into());
+    let global_aop = client.global_aop(&zone.id).await?;
+    let zone_level_enabled = client.zone_aop_enabled(&zone.id).await?;
+    let zone_certs = client
+        .list_certificates(CertificateScope::Zone, &zone.id)
+        .await?;
+    let hostname_certs = client
+        .list_certificates(CertificateScope::Hostname, &zone.id)
+        .await?;
+    let in_use = in_use_id(&zone_certs);
+    let mut hostnames = Vec::new();
+    for record in client
+        .dns_records(&zone.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.points_at_origin())
+    {
+        let association = if record.is_proxied() {
+            client
+                .hostname_association(&zone.id, &record.name)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        hostnames.push(HostnameView {
+            proxied: record.is_proxied(),
+            cert_id: association.as_ref().and_then(|a| a.cert_id.clone()),
+            aop_enabled: association.and_then(|a| a.enabled),
+            hostname: record.name,
+            record_type: record.record_type,
+            origin: record.content,
+        });
+    }
+    Ok(ZoneStatus {
+        zone: zone.name,
+        zone_id: zone.id,
+        ssl_mode_allows_aop: ssl_mode.supports_aop(),
+        ssl_mode: ssl_mode.api_value().to_string(),
+        ssl_automatic_mode: automatic,
+        global_aop,
+        zone_level_enabled,
+        zone_certificates: zone_certs
+            .iter()
+            .map(|c| view(c, in_use.as_deref() == Some(&c.id), now))
+            .collect(),
+        hostname_certificates: hostname_certs.iter().map(|c| view(c, false, now)).collect(),
+        hostnames,
+    })
+}
+
+pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let client = client()?;
+    let status = block_on(read_status(&client, &args.zone))??;
+    let outcome = if status.ssl_mode_allows_aop {
+        Outcome::Success
+    } else {
+        Outcome::NeedsAction
+    };
+    if args.json {
+        print_json(out, &status)?;
+        return Ok(outcome);
+    }
+    let palette = Palette::for_stdout();
+    let on_off = |on: bool| {
+        if on {
+            palette.good("on")
+        } else {
+            palette.dim("off")
+        }
+    };
+    writeln!(out, "Zone {} ({})", status.zone, status.zone_id)?;
+    let mode = crate::cloudflare::SslMode::parse(&status.ssl_mode);
+    let mode_note = if status.ssl_mode_allows_aop {
+        palette.good("AOP applies")
+    } else {
+        palette.bad(
+            "AOP cannot work: set Full or Full (strict) with `aop-wizard ssl-mode --set strict`",
+        )
+    };
+    writeln!(
+        out,
+        "  SSL/TLS mode      {} (automatic mode: {})  {mode_note}",
+        mode.label(),
+        status.ssl_automatic_mode
+    )?;
+    writeln!(
+        out,
+        "  Global AOP        {}  (Cloudflare's shared certificate)",
+        on_off(status.global_aop)
+    )?;
+    writeln!(
+        out,
+        "  Zone-level AOP    {}",
+        on_off(status.zone_level_enabled)
+    )?;
+    for (title, list) in [
+        ("Zone certificates", &status.zone_certificates),
+        ("Hostname certificates", &status.hostname_certificates),
+    ] {
+        if list.is_empty() {
+            writeln!(out, "  {title:<17} none")?;
+            continue;
+        }
+        writeln!(out, "  {title}:")?;
+        for cert in list {
+            let days = cert.days_left.map_or("?".into(), |d| d.to_string());
+            let days = if cert.days_left.is_some_and(|d| d <= 30) {
+                palette.bad(&days)
+            } else {
+                days
+            };
+            writeln!(
+                out,
+                "    {}  {:<18} {} days left{}",
+                cert.id,
+                cert.status,
+                days,
+                if cert.in_use {
+                    palette.good("  ← in use")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+    }
+    writeln!(out, "  Hostnames:")?;
+    for host in &status.hostnames {
+        let aop = match (host.proxied, host.aop_enabled) {
+            (false, _) => palette.dim("DNS only: direct HTTPS will fail once the origin enforces"),
+            (true, Some(true)) => format!(
+                "per-hostname AOP on ({})",
+                host.cert_id.clone().unwrap_or_default()
+            ),
+            (true, Some(false)) => {
+                palette.bad("per-hostname AOP disabled: no client certificate is sent")
+            }
+            (true, None) => "proxied".into(),
+        };
+        writeln!(
+            out,
+            "    {:<28} {:<5} {:<16} {aop}",
+            host.hostname, host.record_type, host.origin
+        )?;
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,158 @@
+//! `aop-wizard upload --zone NAME --cert F --key F [--hostname H] [--wait]`: checked first, never
+//! uploaded twice.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use color_eyre::eyre::{Result, bail};
+use time::OffsetDateTime;
+
+use super::output::{Outcome, finish_dry_run, print_json};
+use super::session::{block_on, client, zone};
+use crate::cloudflare::{CertificateScope, HostnameConfig, HostnameEnablement};
+use crate::pki;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --wait\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --hostname app.example.com\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --dry-run\n\nThe certificate is checked first (as `aop-wizard cert check`). An identical certificate already on\nCloudflare is reused rather than uploaded again. With --hostname it becomes a per-hostname\ncertificate and is associated (enabled) for that hostname."
+)]
+pub struct UploadArgs {
+    #[arg(long)]
+    zone: String,
+    /// The client (leaf) certificate
+    #[arg(long)]
+    cert: PathBuf,
+    /// Its private key (unencrypted)
+    #[arg(long)]
+    key: PathBuf,
+    /// Upload as a per-hostname certificate and enable it for this hostname
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Poll until Cloudflare reports the certificate active
+    #[arg(long)]
+    wait: bool,
+    /// Seconds to wait with --wait
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// Seconds between polls with --wait
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+    /// Print the request instead of sending it
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let report =
+        pki::check_client_certificate(&args.cert, &args.key, None, OffsetDateTime::now_utc())?;
+    if !report.uploadable() {
+        let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+        bail!(
+            "{} is not uploadable: {}",
+            args.cert.display(),
+            problems.join(" ")
+        );
+    }
+    let certificate_pem = pki::read_pem_file(&args.cert)?;
+    let key_pem = pki::read_pem_file(&args.key)?;
+    let fingerprint = report.certificate.fingerprint_sha256.clone();
+    let scope = if args.hostname.is_some() {
+        CertificateScope::Hostname
+    } else {
+        CertificateScope::Zone
+    };
+    let client = client()?;
+    let acting = if args.dry_run {
+        client.dry_run()
+    } else {
+        client.clone()
+    };
+    block_on(async {
+        let zone = zone(&client, &args.zone).await?;
+        let uploaded = acting
+            .upload_certificate(scope, &zone.id, &certificate_pem, &key_pem, &fingerprint)
+            .await;
+        let Some(outcome) = finish_dry_run(uploaded, &acting, args.json, out)? else {
+            return Ok(Outcome::Success);
+        };
+        let mut certificate = outcome.certificate;
+        if !args.json {
+            let verb = if outcome.already_present {
+                "already on Cloudflare"
+            } else {
+                "uploaded"
+            };
+            writeln!(
+                out,
+                "Certificate {verb}: id {} ({})",
+                certificate.id,
+                certificate
+                    .status
+                    .as_ref()
+                    .map_or("unknown", |s| s.as_str())
+            )?;
+        }
+        if args.wait && !certificate.is_active() {
+            let started = std::time::Instant::now();
+            let json = args.json;
+            certificate = client
+                .wait_until_active(
+                    scope,
+                    &zone.id,
+                    &certificate.id,
+                    Duration::from_secs(args.interval),
+                    Duration::from_secs(args.timeout),
+                    |status| {
+                        if !json {
+                            eprintln!(
+                                "  waiting for active: {} ({} s)",
+                                status.as_str(),
+                                started.elapsed().as_secs()
+                            );
+                        }
+                    },
+                )
+                .await?;
+        }
+        if let Some(hostname) = &args.hostname {
+            client
+                .set_hostname_associations(
+                    &zone.id,
+                    &[HostnameConfig::new(
+                        hostname.as_str(),
+                        certificate.id.as_str(),
+                        HostnameEnablement::Enable,
+                    )],
+                )
+                .await?;
+            if !args.json {
+                writeln!(
+                    out,
+                    "Per-hostname AOP enabled for {hostname} with certificate {}",
+                    certificate.id
+                )?;
+            }
+        }
+        if args.json {
+            print_json(
+                out,
+                &serde_json::json!({
+                    "zone": zone.name, "scope": scope, "already_present": outcome.already_present,
+                    "certificate": { "id": certificate.id, "status": certificate.status, "expires_on": certificate.expires_on, "fingerprint_sha256": fingerprint },
+                    "hostname": args.hostname,
+                }),
+            )?;
+        } else if certificate.is_active() && args.hostname.is_none() {
+            writeln!(
+                out,
+                "Active. Next: aop-wizard enable --zone {} --scope zone",
+                zone.name
+            )?;
+        }
+        Ok(Outcome::Success)
+    })?
+}
