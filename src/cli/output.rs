@@ -93,24 +93,6 @@ impl Palette {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_color_and_pipes_turn_colour_off() {
-        assert!(Palette::decide(None, true).bad("x").contains("\x1b["));
-        assert_eq!(Palette::decide(Some("1".into()), true).bad("x"), "x");
-        assert!(
-            Palette::decide(Some("".into()), true)
-                .good("x")
-                .contains("\x1b["),
-            "empty NO_COLOR is unset"
-        );
-        assert_eq!(Palette::decide(None, false).good("x"), "x");
-    }
-}
-
 /// What `--dry-run` prints: the exact requests that would change something, secrets redacted.
 pub fn print_plan(
     out: &mut dyn Write,
@@ -153,5 +135,23 @@ pub fn finish_dry_run<T>(
             Ok(None)
         }
         other => Ok(Some(other?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_and_pipes_turn_colour_off() {
+        assert!(Palette::decide(None, true).bad("x").contains("\x1b["));
+        assert_eq!(Palette::decide(Some("1".into()), true).bad("x"), "x");
+        assert!(
+            Palette::decide(Some("".into()), true)
+                .good("x")
+                .contains("\x1b["),
+            "empty NO_COLOR is unset"
+        );
+        assert_eq!(Palette::decide(None, false).good("x"), "x");
     }
 }

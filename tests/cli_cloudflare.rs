@@ -1,0 +1,281 @@
+//! The Cloudflare subcommands of the real binary against the fake over loopback, as a person or a
+//! script would run them: status, upload → wait → enable, dry runs, exit codes, the keyring.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+
+use aop_wizard::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
+
+/// A fake on its own runtime, alive for the test.
+struct Fake {
+    fake: FakeCloudflare,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn fake() -> Fake {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = runtime
+        .block_on(FakeCloudflare::start(World::demo(), 0))
+        .unwrap();
+    Fake {
+        fake,
+        _runtime: runtime,
+    }
+}
+
+fn aop(fake: &Fake, token: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
+    command
+        .args(args)
+        .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
+        .env("AOP_WIZARD_KEYRING", "none");
+    match token {
+        Some(token) => command.env("CLOUDFLARE_API_TOKEN", token),
+        None => command.env_remove("CLOUDFLARE_API_TOKEN"),
+    };
+    command.output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+#[test]
+fn status_upload_wait_enable_by_hand() {
+    let fake = fake();
+    let pki = support::test_pki::test_pki();
+    let (cert, key) = (
+        pki.right.cert.to_str().unwrap(),
+        pki.right.key.to_str().unwrap(),
+    );
+
+    let status = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["status", "--zone", "example.com", "--json"],
+    );
+    assert!(status.status.success(), "{}", text(&status));
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(value["ssl_mode"], "full");
+    assert_eq!(value["zone_level_enabled"], false);
+    assert_eq!(value["hostnames"].as_array().unwrap().len(), 3);
+
+    let dry = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            cert,
+            "--key",
+            key,
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(dry.status.success(), "{}", text(&dry));
+    let plan = text(&dry);
+    assert!(plan.contains("Bearer <redacted>") && plan.contains("<redacted private key"));
+    assert!(
+        !plan.contains(DEMO_TOKEN) && !plan.contains("PRIVATE KEY-----"),
+        "{plan}"
+    );
+    assert_eq!(
+        fake.fake.calls("upload_zone_certificate"),
+        0,
+        "a dry run sends nothing that changes"
+    );
+
+    let upload = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            cert,
+            "--key",
+            key,
+            "--wait",
+            "--interval",
+            "0",
+            "--json",
+        ],
+    );
+    assert!(upload.status.success(), "{}", text(&upload));
+    let uploaded: serde_json::Value = serde_json::from_slice(&upload.stdout).unwrap();
+    assert_eq!(uploaded["certificate"]["status"], "active");
+
+    let enable = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["enable", "--zone", "example.com", "--scope", "zone"],
+    );
+    assert!(enable.status.success(), "{}", text(&enable));
+    let view = fake.fake.zone("example.com").unwrap();
+    assert!(view.zone_aop_enabled);
+    assert_eq!(
+        view.zone_certificate_in_use.as_deref(),
+        uploaded["certificate"]["id"].as_str()
+    );
+    for output in [&status, &dry, &upload, &enable] {
+        assert!(
+            !text(output).contains(DEMO_TOKEN),
+            "the token is never printed"
+        );
+    }
+}
+
+#[test]
+fn a_ca_is_refused_before_anything_is_sent() {
+    let fake = fake();
+    let pki = support::test_pki::test_pki();
+    let output = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            pki.ca.to_str().unwrap(),
+            "--key",
+            pki.right.key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("missing leaf certificate"));
+    assert!(fake.fake.requests().is_empty());
+}
+
+#[test]
+fn ssl_mode_needs_full_and_can_be_fixed() {
+    let fake = fake();
+    let flexible = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["ssl-mode", "--zone", "example.org"],
+    );
+    assert_eq!(flexible.status.code(), Some(3), "needs action");
+    assert!(text(&flexible).contains("--set strict"));
+    let fixed = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["ssl-mode", "--zone", "example.org", "--set", "strict"],
+    );
+    assert!(fixed.status.success());
+    assert_eq!(fake.fake.zone("example.org").unwrap().ssl, "strict");
+}
+
+#[test]
+fn auth_failures_exit_4_with_advice() {
+    let fake = fake();
+    let bad = aop(
+        &fake,
+        Some("not-a-real-token"),
+        &["status", "--zone", "example.com"],
+    );
+    assert_eq!(bad.status.code(), Some(4));
+    assert!(text(&bad).contains("auth status"), "{}", text(&bad));
+    assert!(!text(&bad).contains("not-a-real-token"));
+    let none = aop(&fake, None, &["status", "--zone", "example.com"]);
+    assert_eq!(none.status.code(), Some(4));
+    assert!(
+        text(&none).contains("CLOUDFLARE_API_TOKEN"),
+        "{}",
+        text(&none)
+    );
+}
+
+/// The kernel keyring (keyutils) works on a headless Linux without Secret Service; a token saved
+/// by one process is found by another.
+#[test]
+fn the_token_round_trips_through_the_real_kernel_keyring() {
+    let fake = fake();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut command = Command::new("setsid");
+        command
+            .arg(env!("CARGO_BIN_EXE_aop-wizard"))
+            .args(args)
+            .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
+            .env("AOP_WIZARD_KEYRING", "keyutils")
+            .env_remove("CLOUDFLARE_API_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let wrong = run(
+        &["auth", "login", "--with-token"],
+        Some("not-a-real-token\n"),
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(4),
+        "a token is verified before it is stored: {}",
+        text(&wrong)
+    );
+    let login = run(
+        &["auth", "login", "--with-token"],
+        Some(&format!("{DEMO_TOKEN}\n")),
+    );
+    assert!(login.status.success(), "{}", text(&login));
+    assert!(text(&login).contains("kernel keyring"));
+    let status = run(&["auth", "status", "--zone", "example.com", "--json"], None);
+    assert!(status.status.success(), "{}", text(&status));
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(value["source"], "the OS keyring");
+    assert!(!text(&status).contains(DEMO_TOKEN));
+    let logout = run(&["auth", "logout"], None);
+    assert!(text(&logout).contains("removed"));
+    let after = run(&["status", "--zone", "example.com"], None);
+    assert_eq!(after.status.code(), Some(4));
+}
+
+#[test]
+fn no_keyring_means_a_plain_explanation_not_a_file() {
+    let fake = fake();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
+    let output = command
+        .args(["auth", "login", "--with-token"])
+        .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
+        .env("AOP_WIZARD_KEYRING", "none")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{DEMO_TOKEN}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert!(
+        text(&output).contains("set CLOUDFLARE_API_TOKEN in the environment instead"),
+        "{}",
+        text(&output)
+    );
+}
