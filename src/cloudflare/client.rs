@@ -56,6 +56,20 @@ impl CertificateScope {
         }
     }
 
+    /// The operation name errors and logs use, e.g. "upload zone certificate".
+    fn operation(self, verb: &str) -> &'static str {
+        match (verb, self) {
+            ("list", CertificateScope::Zone) => "list zone certificates",
+            ("list", CertificateScope::Hostname) => "list hostname certificates",
+            ("get", CertificateScope::Zone) => "get zone certificate",
+            ("get", CertificateScope::Hostname) => "get hostname certificate",
+            ("delete", CertificateScope::Zone) => "delete zone certificate",
+            ("delete", CertificateScope::Hostname) => "delete hostname certificate",
+            (_, CertificateScope::Zone) => "upload zone certificate",
+            (_, CertificateScope::Hostname) => "upload hostname certificate",
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             CertificateScope::Zone => "zone certificate",
@@ -456,10 +470,7 @@ impl Client {
         scope: CertificateScope,
         zone_id: &str,
     ) -> Result<Vec<UploadedCertificate>, CloudflareError> {
-        let operation = match scope {
-            CertificateScope::Zone => "list zone certificates",
-            CertificateScope::Hostname => "list hostname certificates",
-        };
+        let operation = scope.operation("list");
         Ok(self
             .call(
                 operation,
@@ -479,10 +490,7 @@ impl Client {
         zone_id: &str,
         id: &str,
     ) -> Result<UploadedCertificate, CloudflareError> {
-        let operation = match scope {
-            CertificateScope::Zone => "get zone certificate",
-            CertificateScope::Hostname => "get hostname certificate",
-        };
+        let operation = scope.operation("get");
         self.get(operation, &format!("{}/{id}", scope.path(zone_id)), &[])
             .await
     }
@@ -493,10 +501,7 @@ impl Client {
         zone_id: &str,
         id: &str,
     ) -> Result<UploadedCertificate, CloudflareError> {
-        let operation = match scope {
-            CertificateScope::Zone => "delete zone certificate",
-            CertificateScope::Hostname => "delete hostname certificate",
-        };
+        let operation = scope.operation("delete");
         Ok(self
             .call(
                 operation,
@@ -531,10 +536,7 @@ impl Client {
                 already_present: true,
             });
         }
-        let operation = match scope {
-            CertificateScope::Zone => "upload zone certificate",
-            CertificateScope::Hostname => "upload hostname certificate",
-        };
+        let operation = scope.operation("upload");
         let body = json!({ "certificate": certificate_pem, "private_key": private_key_pem });
         match self
             .call::<UploadedCertificate>(
