@@ -49,11 +49,7 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
         );
     }
     let client = client()?;
-    let acting = if args.dry_run {
-        client.dry_run()
-    } else {
-        client.clone()
-    };
+    let acting = client.for_changes(args.dry_run);
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
         let result = match args.scope {

@@ -39,11 +39,7 @@ pub fn run(args: SslModeArgs, out: &mut dyn Write) -> Result<Outcome> {
         if let Some(wanted) = &args.set {
             let wanted = SslMode::parse(wanted);
             if wanted != before {
-                let acting = if args.dry_run {
-                    client.dry_run()
-                } else {
-                    client.clone()
-                };
+                let acting = client.for_changes(args.dry_run);
                 match finish_dry_run(
                     acting.set_ssl_mode(&zone.id, &wanted).await,
                     &acting,

@@ -66,11 +66,7 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
         CertificateScope::Zone
     };
     let client = client()?;
-    let acting = if args.dry_run {
-        client.dry_run()
-    } else {
-        client.clone()
-    };
+    let acting = client.for_changes(args.dry_run);
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
         let uploaded = acting

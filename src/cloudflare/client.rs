@@ -145,6 +145,15 @@ impl Client {
         &self.base_url
     }
 
+    /// The client a command changes things with: itself, or under `--dry-run` a recording copy.
+    pub fn for_changes(&self, dry_run: bool) -> Self {
+        if dry_run {
+            self.dry_run()
+        } else {
+            self.clone()
+        }
+    }
+
     /// A copy that reads for real but only records what it would change.
     pub fn dry_run(&self) -> Self {
         Self {

@@ -287,14 +287,7 @@ async fn handle(
         match fault {
             Some(FaultKind::TooManyRequests) => {
                 drop(w);
-                return reply_with_retry_after(
-                    failure(
-                        429,
-                        971,
-                        "Please wait and consider throttling your request speed",
-                    ),
-                    0,
-                );
+                return throttled(0);
             }
             Some(FaultKind::ServerError) => {
                 drop(w);
@@ -311,14 +304,7 @@ async fn handle(
                 };
                 if let Some(retry_after) = rate_limited(&mut w, &key) {
                     drop(w);
-                    return reply_with_retry_after(
-                        failure(
-                            429,
-                            971,
-                            "Please wait and consider throttling your request speed",
-                        ),
-                        retry_after,
-                    );
+                    return throttled(retry_after);
                 }
                 let allowed = match &caller {
                     Caller::Token(token) => w.allows(token, permission),
@@ -351,6 +337,18 @@ async fn handle(
 
 fn reply((status, body): Answer) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// Cloudflare's 429: code 971 and the seconds until capacity returns.
+fn throttled(retry_after: u64) -> Response {
+    reply_with_retry_after(
+        failure(
+            429,
+            971,
+            "Please wait and consider throttling your request speed",
+        ),
+        retry_after,
+    )
 }
 
 fn reply_with_retry_after(answer: Answer, seconds: u64) -> Response {
