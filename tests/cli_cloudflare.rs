@@ -279,3 +279,62 @@ fn no_keyring_means_a_plain_explanation_not_a_file() {
         text(&output)
     );
 }
+
+#[test]
+fn auth_status_finds_the_missing_permission_by_probing() {
+    use aop_wizard::cloudflare::fake::Permission;
+    let fake = fake();
+    let read_only = "read-only-token-0000000000000000000000";
+    fake.fake.add_token(
+        read_only,
+        &[
+            Permission::ZoneRead,
+            Permission::ZoneSettingsWrite,
+            Permission::SslRead,
+            Permission::DnsRead,
+            Permission::NotificationsWrite,
+        ],
+    );
+    let probe = |token: &str, extra: &[&str]| {
+        let mut args = vec!["auth", "status", "--zone", "example.com", "--json"];
+        args.extend_from_slice(extra);
+        let output = aop(&fake, Some(token), &args);
+        let value: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", text(&output)));
+        let granted: Vec<(String, serde_json::Value)> = value["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["permission"].as_str().unwrap().to_string(),
+                    c["granted"].clone(),
+                )
+            })
+            .collect();
+        (output.status.code(), granted)
+    };
+    let find = |granted: &[(String, serde_json::Value)], name: &str| {
+        granted.iter().find(|(p, _)| p == name).unwrap().1.clone()
+    };
+
+    // Reads only by default: edit rights are reported as not probed, and nothing was written.
+    let (code, granted) = probe(read_only, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(find(&granted, "Zone → SSL and Certificates → Read"), true);
+    assert!(find(&granted, "Zone → SSL and Certificates → Edit").is_null());
+    assert_eq!(fake.fake.calls("set_zone_aop_setting"), 0);
+
+    // --probe-writes finds the missing edit right and says so with the needs-action code.
+    let (code, granted) = probe(read_only, &["--probe-writes"]);
+    assert_eq!(code, Some(3), "{granted:?}");
+    assert_eq!(find(&granted, "Zone → Zone Settings → Edit"), true);
+    assert_eq!(find(&granted, "Zone → SSL and Certificates → Edit"), false);
+
+    let (code, granted) = probe(DEMO_TOKEN, &["--probe-writes"]);
+    assert_eq!(code, Some(0));
+    assert!(granted.iter().all(|(_, g)| g == true), "{granted:?}");
+    // Writing back the current values changed nothing.
+    let zone = fake.fake.zone("example.com").unwrap();
+    assert!(!zone.zone_aop_enabled);
+}

@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::{block_on, credentials};
-use crate::cloudflare::{ApiToken, CertificateScope, Client, Credentials, RetryPolicy};
+use crate::cloudflare::{ApiToken, Client, Credentials, RetryPolicy, probe_permissions};
 use crate::token_store;
 
 #[derive(Debug, Subcommand)]
@@ -20,7 +20,7 @@ pub enum AuthCommand {
     Login(LoginArgs),
     /// Which token is in use, and which permissions it has on a zone.
     #[command(
-        after_help = "Examples:\n  aop-wizard auth status\n  aop-wizard auth status --zone example.com --json"
+        after_help = "Examples:\n  aop-wizard auth status\n  aop-wizard auth status --zone example.com --json\n  aop-wizard auth status --zone example.com --probe-writes"
     )]
     Status(StatusArgs),
     /// Remove the token from the OS keyring.
@@ -40,6 +40,10 @@ pub struct StatusArgs {
     /// Probe the token's permissions on this zone
     #[arg(long)]
     zone: Option<String>,
+    /// Also probe edit rights, by writing back the SSL mode and zone-level AOP values the zone
+    /// already has (nothing changes)
+    #[arg(long, requires = "zone")]
+    probe_writes: bool,
     #[arg(long)]
     json: bool,
 }
@@ -127,12 +131,6 @@ async fn verify(client: &Client, token: &ApiToken) -> Result<()> {
     }
 }
 
-#[derive(serde::Serialize)]
-struct PermissionCheck {
-    permission: &'static str,
-    granted: Option<bool>,
-}
-
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     let (credentials, source) = credentials()?;
     let client = Client::new(
@@ -140,52 +138,10 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
         credentials,
         RetryPolicy::default(),
     )?;
-    let checks = block_on(async {
-        let mut checks = Vec::new();
-        let Some(zone_name) = &args.zone else {
-            return Ok::<_, color_eyre::Report>(checks);
-        };
-        let zone = client.zone_by_name(zone_name).await;
-        checks.push(PermissionCheck {
-            permission: "Zone → Zone → Read",
-            granted: Some(zone.is_ok()),
-        });
-        let Ok(zone) = zone else { return Ok(checks) };
-        // Reads only: a permission is probed by using it, and nothing is changed.
-        let granted = |r: Result<(), crate::cloudflare::CloudflareError>| {
-            Some(r.map_or_else(|e| !e.is_auth(), |_| true))
-        };
-        checks.push(PermissionCheck {
-            permission: "Zone → Zone Settings → Read",
-            granted: granted(client.ssl_mode(&zone.id).await.map(drop)),
-        });
-        checks.push(PermissionCheck {
-            permission: "Zone → SSL and Certificates → Read",
-            granted: granted(
-                client
-                    .list_certificates(CertificateScope::Zone, &zone.id)
-                    .await
-                    .map(drop),
-            ),
-        });
-        checks.push(PermissionCheck {
-            permission: "Zone → DNS → Read",
-            granted: granted(client.dns_records(&zone.id).await.map(drop)),
-        });
-        checks.push(PermissionCheck {
-            permission: "Account → Notifications → Edit",
-            granted: granted(client.alert_policies(&zone.account.id).await.map(drop)),
-        });
-        checks.push(PermissionCheck {
-            permission: "Zone → Zone Settings → Edit (not probed: it would change the zone)",
-            granted: None,
-        });
-        checks.push(PermissionCheck {
-            permission: "Zone → SSL and Certificates → Edit (not probed: it would change the zone)",
-            granted: None,
-        });
-        Ok(checks)
-    })??;
+    let checks = match &args.zone {
+        Some(zone) => block_on(probe_permissions(&client, zone, args.probe_writes))?,
+        None => Vec::new(),
+    };
     let missing = checks.iter().any(|c| c.granted == Some(false));
     if args.json {
         print_json(
@@ -202,6 +158,13 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
                 None => palette.dim("?"),
             };
             writeln!(out, "  {mark} {}", check.permission)?;
+        }
+        if checks.iter().any(|c| c.granted.is_none()) {
+            writeln!(
+                out,
+                "{}",
+                palette.dim("? = not probed; --probe-writes checks edit rights by writing back the current values")
+            )?;
         }
         if args.zone.is_none() {
             writeln!(

@@ -6,6 +6,7 @@ mod client;
 mod credentials;
 mod error;
 pub mod fake;
+mod permissions;
 mod types;
 
 pub use client::{
@@ -13,4 +14,5 @@ pub use client::{
 };
 pub use credentials::{ApiToken, Credentials};
 pub use error::{ApiMessage, CloudflareError};
+pub use permissions::{PermissionCheck, probe_permissions};
 pub use types::*;

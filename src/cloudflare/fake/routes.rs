@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::world::{Association, FaultKind, Permission, RecordedRequest, World, now_text};
+use super::world::{
+    Association, FakeZone, FaultKind, Permission, RecordedRequest, World, now_text,
+};
 
 type Shared = Arc<Mutex<World>>;
 
@@ -264,7 +266,7 @@ async fn handle(
     };
     let query = query_pairs(&uri);
     let body_text = String::from_utf8_lossy(&body).into_owned();
-    let (fault, answer) = {
+    let (fault, retry_after, answer) = {
         let mut w = lock(&world);
         w.requests.push(RecordedRequest {
             operation: operation.into(),
@@ -273,6 +275,8 @@ async fn handle(
             query: uri.query().unwrap_or_default().to_string(),
             header_names: headers.keys().map(|k| k.as_str().to_string()).collect(),
             body: body_text.clone(),
+            status: 0,
+            response: Value::Null,
         });
         let count = {
             let entry = w.calls.entry(operation.to_string()).or_insert(0);
@@ -284,53 +288,55 @@ async fn handle(
             .iter()
             .find(|f| f.operation == operation && f.nth == count)
             .map(|f| f.kind);
-        match fault {
+        let mut retry_after = None;
+        let answer = match fault {
             Some(FaultKind::TooManyRequests) => {
-                drop(w);
-                return throttled(0);
+                retry_after = Some(0);
+                too_many_requests()
             }
-            Some(FaultKind::ServerError) => {
-                drop(w);
-                return reply(failure(500, 10002, "An unknown error has occurred"));
-            }
-            _ => {}
-        }
-        let answer = match authenticate(&w, &headers, operation) {
-            Err(refusal) => refusal,
-            Ok(caller) => {
-                let key = match &caller {
-                    Caller::Token(token) => token.clone(),
-                    Caller::GlobalKey(email) => email.clone(),
-                };
-                if let Some(retry_after) = rate_limited(&mut w, &key) {
-                    drop(w);
-                    return throttled(retry_after);
+            Some(FaultKind::ServerError) => failure(500, 10002, "An unknown error has occurred"),
+            _ => match authenticate(&w, &headers, operation) {
+                Err(refusal) => refusal,
+                Ok(caller) => {
+                    let key = match &caller {
+                        Caller::Token(token) => token.clone(),
+                        Caller::GlobalKey(email) => email.clone(),
+                    };
+                    let allowed = match &caller {
+                        Caller::Token(token) => w.allows(token, permission),
+                        Caller::GlobalKey(_) => true,
+                    };
+                    if let Some(wait) = rate_limited(&mut w, &key) {
+                        retry_after = Some(wait);
+                        too_many_requests()
+                    } else if allowed {
+                        let body: Value = serde_json::from_str(&body_text).unwrap_or(Value::Null);
+                        operate(&mut w, operation, &segments, &query, &body)
+                    } else {
+                        failure(403, 9109, "Unauthorized to access requested resource")
+                    }
                 }
-                let allowed = match &caller {
-                    Caller::Token(token) => w.allows(token, permission),
-                    Caller::GlobalKey(_) => true,
-                };
-                if allowed {
-                    let body: Value = serde_json::from_str(&body_text).unwrap_or(Value::Null);
-                    operate(&mut w, operation, &segments, &query, &body)
-                } else {
-                    failure(403, 9109, "Unauthorized to access requested resource")
-                }
-            }
+            },
         };
-        (fault, answer)
+        // The answer is kept with its request so the contract test can check both against the spec.
+        if let Some(recorded) = w.requests.last_mut() {
+            recorded.status = answer.0.as_u16();
+            recorded.response = answer.1.clone();
+        }
+        (fault, retry_after, answer)
     };
-    match fault {
-        Some(FaultKind::Timeout(delay)) => {
+    match (fault, retry_after) {
+        (Some(FaultKind::Timeout(delay)), _) => {
             tokio::time::sleep(delay).await;
             reply(answer)
         }
-        Some(FaultKind::MalformedJson) => (
+        (Some(FaultKind::MalformedJson), _) => (
             StatusCode::OK,
             [("content-type", "application/json")],
             "{\"success\": true, \"result\": {\"id\": ",
         )
             .into_response(),
+        (_, Some(seconds)) => reply_with_retry_after(answer, seconds),
         _ => reply(answer),
     }
 }
@@ -340,14 +346,28 @@ fn reply((status, body): Answer) -> Response {
 }
 
 /// Cloudflare's 429: code 971 and the seconds until capacity returns.
-fn throttled(retry_after: u64) -> Response {
-    reply_with_retry_after(
-        failure(
-            429,
-            971,
-            "Please wait and consider throttling your request speed",
-        ),
-        retry_after,
+const DEMO_USER_ID: &str = "7c5dae5552338874e5053f2534d2767a";
+
+/// A zone as `GET /zones` lists it, with every field the published schema requires.
+fn zone_json(zone: &FakeZone) -> Value {
+    json!({
+        "id": zone.id, "name": zone.name, "status": "active", "paused": false, "type": "full",
+        "development_mode": 0,
+        "account": { "id": zone.account_id, "name": "Demo account" },
+        "owner": { "id": DEMO_USER_ID, "name": "demo@example.com", "type": "user" },
+        "meta": { "cdn_only": false, "custom_certificate_quota": 0, "dns_only": false,
+                  "foundation_dns": false, "page_rule_quota": 3, "phishing_detected": false, "step": 2 },
+        "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+        "original_name_servers": null, "original_registrar": null, "original_dnshost": null,
+        "created_on": zone.created_on, "modified_on": zone.created_on, "activated_on": zone.created_on,
+    })
+}
+
+fn too_many_requests() -> Answer {
+    failure(
+        429,
+        971,
+        "Please wait and consider throttling your request speed",
     )
 }
 
@@ -427,8 +447,7 @@ fn operate(
                 .zones
                 .iter()
                 .filter(|z| name.as_ref().is_none_or(|n| z.name == *n))
-                .map(|z| json!({ "id": z.id, "name": z.name, "status": "active", "paused": false, "type": "full",
-                                 "account": { "id": z.account_id, "name": "Demo account" } }))
+                .map(|z| zone_json(z))
                 .collect();
             let (page, per_page) = page_params(query);
             success_list(zones, page, per_page)
@@ -629,7 +648,8 @@ fn operate(
 
 fn association_json(zone: &super::world::FakeZone, hostname: &str) -> Value {
     match zone.associations.get(hostname) {
-        None => json!({ "hostname": hostname, "cert_id": null, "enabled": null, "status": null }),
+        // Nothing associated: only the hostname, as the schema has no null for the other fields.
+        None => json!({ "hostname": hostname, "enabled": null }),
         Some(association) => {
             let cert = zone
                 .hostname_certs
@@ -697,6 +717,11 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
         match entry["enabled"].as_bool() {
             None => {
                 zone.associations.remove(&hostname);
+                results.push(json!({
+                    "hostname": hostname, "cert_id": cert_id, "enabled": null,
+                    "status": "pending_deletion", "updated_at": now_text(),
+                }));
+                continue;
             }
             Some(enabled) => {
                 let created_at = zone

@@ -77,6 +77,9 @@ pub struct RecordedRequest {
     /// Header names only: values may hold credentials.
     pub header_names: Vec<String>,
     pub body: String,
+    /// The HTTP status and JSON body the fake answered with (before any malformed-JSON fault).
+    pub status: u16,
+    pub response: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +136,7 @@ pub(super) struct FakeZone {
     pub account_id: String,
     pub settings: BTreeMap<String, String>,
     pub settings_modified: String,
+    pub created_on: String,
     pub aop_enabled: bool,
     pub zone_certs: Vec<StoredCertificate>,
     pub hostname_certs: Vec<StoredCertificate>,
@@ -237,12 +241,14 @@ impl World {
 
     pub fn add_zone(&mut self, seed: ZoneSeed) {
         let id = self.hex_id();
+        let created_on = now_text();
         let dns = seed
             .dns
             .into_iter()
             .map(|(record_type, name, content, proxied)| {
                 json!({ "id": self.hex_id(), "type": record_type, "name": name, "content": content,
-                        "proxied": proxied, "proxiable": true, "ttl": 1, "zone_id": id, "zone_name": seed.name })
+                        "proxied": proxied, "proxiable": true, "ttl": 1, "zone_id": id, "zone_name": seed.name,
+                        "created_on": created_on, "modified_on": created_on })
             })
             .collect();
         let settings = BTreeMap::from([
@@ -255,7 +261,8 @@ impl World {
             name: seed.name,
             account_id: ACCOUNT_ID.into(),
             settings,
-            settings_modified: now_text(),
+            settings_modified: created_on.clone(),
+            created_on,
             aop_enabled: false,
             zone_certs: Vec::new(),
             hostname_certs: Vec::new(),
