@@ -447,7 +447,7 @@ fn operate(
                 .zones
                 .iter()
                 .filter(|z| name.as_ref().is_none_or(|n| z.name == *n))
-                .map(|z| zone_json(z))
+                .map(zone_json)
                 .collect();
             let (page, per_page) = page_params(query);
             success_list(zones, page, per_page)
