@@ -338,3 +338,61 @@ fn auth_status_finds_the_missing_permission_by_probing() {
     let zone = fake.fake.zone("example.com").unwrap();
     assert!(!zone.zone_aop_enabled);
 }
+
+/// Secret Service (gnome-keyring, as on a desktop) for real: a private session bus and an
+/// unlocked throwaway login keyring; the token saved by one process is read by another and is
+/// visible to `secret-tool`, never written to a file.
+#[test]
+fn the_token_round_trips_through_a_real_secret_service() {
+    for tool in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+        assert!(
+            Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .unwrap()
+                .status
+                .success(),
+            "{tool} is not installed; run the test command from README.md, which installs it"
+        );
+    }
+    let fake = fake();
+    let home = tempfile::tempdir().unwrap();
+    let script = r#"
+        set -u
+        eval "$(printf 'throwaway' | gnome-keyring-daemon --unlock --components=secrets)"
+        printf '%s\n' "$TOKEN" | "$AOP" auth login --with-token; echo "login=$?"
+        "$AOP" auth status --zone example.com --json; echo "status=$?"
+        secret-tool search --all service aop-wizard 2>&1 | grep -c '^label' | sed 's/^/items=/'
+        "$AOP" auth logout; echo "logout=$?"
+        secret-tool search --all service aop-wizard 2>&1 | grep -c '^label' | sed 's/^/after=/'
+    "#;
+    let output = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", script])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("AOP", env!("CARGO_BIN_EXE_aop-wizard"))
+        .env("TOKEN", DEMO_TOKEN)
+        .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
+        .env("AOP_WIZARD_KEYRING", "secret-service")
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .output()
+        .unwrap();
+    let all = text(&output);
+    for expected in [
+        "Secret Service",
+        "login=0",
+        "\"source\": \"the OS keyring\"",
+        "status=0",
+        "items=1",
+        "logout=0",
+        "after=0",
+    ] {
+        assert!(all.contains(expected), "{expected:?} missing from:\n{all}");
+    }
+    assert_eq!(
+        all.matches(DEMO_TOKEN).count(),
+        0,
+        "the token is never printed"
+    );
+}
