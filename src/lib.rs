@@ -1,9 +1,11 @@
 //! aop-wizard: set up, prove and rotate Cloudflare Authenticated Origin Pulls.
 //!
-//! The domain core (`pki`, `snippets`) knows nothing of terminals; `cli` is a thin face over it.
+//! The domain core (`pki`, `snippets`, `cloudflare`, `probe`) knows nothing of terminals; `cli`
+//! is a thin face over it.
 
 pub mod cli;
 pub mod cloudflare;
 pub mod pki;
+pub mod probe;
 pub mod snippets;
 pub mod token_store;

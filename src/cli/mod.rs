@@ -11,6 +11,7 @@ mod snippet;
 mod ssl_mode;
 mod status;
 mod upload;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -61,6 +62,8 @@ pub enum Command {
     Enable(enable::ToggleArgs),
     /// Turn Authenticated Origin Pulls off for a scope (relax the origin first).
     Disable(enable::ToggleArgs),
+    /// Probe origins directly: refused without the right client certificate, served with it.
+    Verify(verify::VerifyArgs),
     /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
     FakeApi(fake_api::FakeApiArgs),
     /// Print a shell completion script.
@@ -102,6 +105,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Upload(args) => upload::run(args, out),
         Command::Enable(args) => enable::run(args, true, out),
         Command::Disable(args) => enable::run(args, false, out),
+        Command::Verify(args) => verify::run(args, out),
         Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);

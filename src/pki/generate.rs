@@ -270,6 +270,11 @@ impl IssuedCertificate {
     pub fn key_pem(&self) -> String {
         self.key.serialize_pem()
     }
+
+    /// The same key as PKCS#8 DER, for a TLS client that presents this certificate.
+    pub fn key_der(&self) -> Vec<u8> {
+        self.key.serialize_der()
+    }
 }
 
 /// A freshly generated CA with one client leaf signed by it.

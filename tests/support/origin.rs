@@ -103,35 +103,44 @@ pub fn request_for(
     request
 }
 
+/// A fresh directory with a static site: every path the tests request is a file.
+pub fn site_dir(server: WebServer) -> PathBuf {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("aop-{}-", server.name()))
+        .tempdir()
+        .unwrap()
+        .keep();
+    make_world_readable(&dir);
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    make_world_readable(&www);
+    for page in [
+        "index.html",
+        "ready",
+        "none",
+        "right",
+        "second-ca",
+        "wrong-ca",
+        "expired",
+        "no-client-auth",
+    ] {
+        std::fs::write(www.join(page), BODY).unwrap();
+    }
+    dir
+}
+
+/// The snippet the program renders for this server and phase, serving `dir`'s site.
+pub fn render_for(server: WebServer, phase: SnippetPhase, two_cas: bool, dir: &Path) -> Snippet {
+    let mut request = request_for(server, phase, test_pki(), two_cas, dir);
+    request.nginx_fallback = NginxFallback::Root(dir.join("www").display().to_string());
+    render(&request).expect("snippet renders")
+}
+
 impl Origin {
     /// Renders the snippet for `server` and `phase` trusting the test CAs and starts the server.
     pub fn start(server: WebServer, phase: SnippetPhase, two_cas: bool) -> Origin {
-        let pki = test_pki();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("aop-{}-", server.name()))
-            .tempdir()
-            .unwrap()
-            .keep();
-        make_world_readable(&dir);
-        let www = dir.join("www");
-        std::fs::create_dir_all(&www).unwrap();
-        make_world_readable(&www);
-        // A static site: every path the tests request is a file, whichever location serves it.
-        for page in [
-            "index.html",
-            "ready",
-            "none",
-            "right",
-            "second-ca",
-            "wrong-ca",
-            "expired",
-            "no-client-auth",
-        ] {
-            std::fs::write(www.join(page), BODY).unwrap();
-        }
-        let mut request = request_for(server, phase, pki, two_cas, &dir);
-        request.nginx_fallback = NginxFallback::Root(www.display().to_string());
-        let snippet = render(&request).expect("snippet renders");
+        let dir = site_dir(server);
+        let snippet = render_for(server, phase, two_cas, &dir);
         Self::start_with(server, snippet, dir)
     }
 

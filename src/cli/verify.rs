@@ -1,0 +1,311 @@
+//! `aop-wizard verify`: probe every origin address × hostname as an attacker and as Cloudflare
+//! would, and prove the origin answers only Cloudflare.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use color_eyre::eyre::{Result, WrapErr, bail};
+use serde::Serialize;
+
+use super::output::{Outcome, Palette, print_json};
+use super::session::block_on;
+use crate::pki;
+use crate::probe::{
+    CellReport, ClientIdentity, EdgeReport, ExpectedCa, Presented, ProbePlan, Verdict,
+    check_through_edge, parse_origin,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expect {
+    /// Every cell must refuse strangers and serve Cloudflare (after the enforce snippet)
+    Enforced,
+    /// Every cell must ask for a certificate and still serve without one (the log phase)
+    LogOnly,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aop-wizard verify --origin 203.0.113.10 --host www.example.com --cert client.crt --key client.key --ca ca.crt
+  aop-wizard verify --origin 203.0.113.10 --origin 203.0.113.11:8443 --host example.com --host www.example.com --global
+  aop-wizard verify --origin 203.0.113.10 --host www.example.com --ca ca.crt --expect log-only --via-edge --json
+
+Exit codes: 0 every cell is as expected (and every edge request passed with --via-edge),
+3 at least one is not (the table says why), 1 bad input.")]
+pub struct VerifyArgs {
+    /// Origin address to probe directly: IP or IP:PORT (port 443 by default); repeat for more
+    #[arg(long = "origin", value_name = "ADDR", required = true)]
+    origins: Vec<String>,
+    /// Hostname to send as SNI and Host; repeat for more
+    #[arg(long = "host", value_name = "NAME", required = true)]
+    hosts: Vec<String>,
+    /// The client certificate uploaded to Cloudflare (proves the right one is accepted)
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// Its private key
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// The CA the origin should trust (checked against the CA names it lists); repeat during a rotation
+    #[arg(long, conflicts_with = "global")]
+    ca: Vec<PathBuf>,
+    /// Global AOP: the origin should trust Cloudflare's origin-pull CA
+    #[arg(long)]
+    global: bool,
+    /// What every cell must show
+    #[arg(long, value_enum, default_value = "enforced")]
+    expect: Expect,
+    /// Request path
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// Seconds before one probe gives up
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+    /// Probes running at once
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Also request https://HOST/ normally (through Cloudflare); it must be served
+    #[arg(long)]
+    via_edge: bool,
+    /// Resolve the hostnames to this address for --via-edge (a staging edge or a test)
+    #[arg(long, hide = true, value_name = "ADDR")]
+    edge_address: Option<String>,
+    /// Also trust this CA for --via-edge
+    #[arg(long, hide = true)]
+    edge_ca: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct VerifyReport<'a> {
+    expected: &'static str,
+    passed: bool,
+    cells: &'a [CellReport],
+    edge: &'a [EdgeReport],
+}
+
+pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let origins = args
+        .origins
+        .iter()
+        .map(|o| parse_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(color_eyre::eyre::Report::msg)?;
+    if !(args.timeout > 0.0 && args.timeout <= 300.0) {
+        bail!("--timeout must be between 0 and 300 seconds");
+    }
+    let yours = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(load_identity(cert, key)?),
+        _ => None,
+    };
+    let expected_ca = if args.global {
+        ExpectedCa {
+            description: "Cloudflare's origin-pull CA".into(),
+            ..ExpectedCa::from_certificates(&[
+                pki::cloudflare_ca::der().map_err(color_eyre::eyre::Report::msg)?
+            ])
+        }
+    } else {
+        let mut certificates = Vec::new();
+        for path in &args.ca {
+            certificates.extend(pki::load_certificates(path)?);
+        }
+        ExpectedCa::from_certificates(&certificates)
+    };
+    let plan = ProbePlan {
+        origins,
+        hostnames: args.hosts.clone(),
+        path: args.path.clone(),
+        yours,
+        expected_ca,
+        timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: args.concurrency,
+    };
+    let edge_client = if args.via_edge {
+        Some(edge_client(&args)?)
+    } else {
+        None
+    };
+    let (cells, edge) = block_on(async {
+        let cells = crate::probe::run(&plan).await;
+        let mut edge = Vec::new();
+        if let Some(http) = &edge_client {
+            for host in &args.hosts {
+                let url = format!("https://{host}{}", args.path);
+                edge.push(check_through_edge(http, host, &url).await);
+            }
+        }
+        (cells, edge)
+    })?;
+    let cells = cells.map_err(color_eyre::eyre::Report::msg)?;
+    let wanted = match args.expect {
+        Expect::Enforced => Verdict::Enforced,
+        Expect::LogOnly => Verdict::LogOnly,
+    };
+    let passed =
+        cells.iter().all(|c| c.judgement.verdict == wanted) && edge.iter().all(|e| e.passed);
+    if args.json {
+        print_json(
+            out,
+            &VerifyReport {
+                expected: wanted.label(),
+                passed,
+                cells: &cells,
+                edge: &edge,
+            },
+        )?;
+    } else {
+        print_table(out, &cells, &edge, wanted, plan.yours.is_some())?;
+    }
+    Ok(if passed {
+        Outcome::Success
+    } else {
+        Outcome::NeedsAction
+    })
+}
+
+fn load_identity(cert: &std::path::Path, key: &std::path::Path) -> Result<ClientIdentity> {
+    let chain = pki::load_certificates(cert)?;
+    let key = pki::load_private_key(key, None)
+        .wrap_err("the probe presents this key to the origin, so it must be unencrypted")?;
+    ClientIdentity::new(chain, key.key_pair.serialize_der()).map_err(color_eyre::eyre::Report::msg)
+}
+
+fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs_f64(args.timeout))
+        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")));
+    if let Some(address) = &args.edge_address {
+        let address = parse_origin(address).map_err(color_eyre::eyre::Report::msg)?;
+        for host in &args.hosts {
+            builder = builder.resolve(host, address);
+        }
+    }
+    if let Some(ca) = &args.edge_ca {
+        for der in pki::load_certificates(ca)? {
+            builder = builder.tls_certs_merge([reqwest::Certificate::from_der(&der)?]);
+        }
+    }
+    Ok(builder.build()?)
+}
+
+fn print_table(
+    out: &mut dyn Write,
+    cells: &[CellReport],
+    edge: &[EdgeReport],
+    wanted: Verdict,
+    with_yours: bool,
+) -> Result<()> {
+    let palette = Palette::for_stdout();
+    let mut columns = vec![Presented::Nothing, Presented::UnrelatedCa];
+    if with_yours {
+        columns.push(Presented::Yours);
+    }
+    let mut rows = vec![{
+        let mut header = vec!["ORIGIN".to_string(), "HOSTNAME".to_string()];
+        header.extend(columns.iter().map(|p| p.label().to_uppercase()));
+        header.push("VERDICT".into());
+        header
+    }];
+    for cell in cells {
+        let mut row = vec![cell.origin.to_string(), cell.hostname.clone()];
+        for presented in &columns {
+            row.push(
+                cell.attempt(*presented)
+                    .map(|a| a.outcome.describe())
+                    .unwrap_or_default(),
+            );
+        }
+        row.push(cell.judgement.verdict.label().into());
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for (index, row) in rows.iter().enumerate() {
+        let last = row.len() - 1;
+        let mut line = String::new();
+        for (i, value) in row.iter().enumerate().take(last) {
+            line.push_str(&format!("{value:<width$}  ", width = widths[i]));
+        }
+        let verdict = &row[last];
+        let painted = if index == 0 {
+            palette.dim(verdict)
+        } else if *verdict == wanted.label() {
+            palette.good(verdict)
+        } else {
+            palette.bad(verdict)
+        };
+        writeln!(out, "{}{painted}", line)?;
+    }
+    for cell in cells {
+        let judgement = &cell.judgement;
+        if judgement.verdict == wanted {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} {} ({}): {}",
+            palette.bad("✗"),
+            cell.origin,
+            cell.hostname,
+            judgement.explanation
+        )?;
+        writeln!(out, "  next: {}", judgement.next_step)?;
+    }
+    if let Some(first) = cells.first().and_then(|c| c.attempt(Presented::Nothing)) {
+        if first.certificate_requested {
+            let listed = if first.acceptable_cas.is_empty() {
+                "no names (the origin does not list its CAs)".to_string()
+            } else {
+                first.acceptable_cas.join("; ")
+            };
+            writeln!(out)?;
+            writeln!(out, "CAs the origin lists as acceptable: {listed}")?;
+        }
+        if let Some(server) = &first.server_certificate {
+            let validity = match &server.validation_error {
+                None => "valid for the hostname".to_string(),
+                Some(error) => format!("not publicly trusted ({error}); fine behind Cloudflare"),
+            };
+            writeln!(
+                out,
+                "Origin's own certificate: {} — {validity}",
+                server.subject
+            )?;
+        }
+    }
+    for report in edge {
+        let mark = if report.passed {
+            palette.good("✓")
+        } else {
+            palette.bad("✗")
+        };
+        writeln!(
+            out,
+            "{mark} through Cloudflare {}: {}",
+            report.url, report.explanation
+        )?;
+    }
+    let all = cells.iter().all(|c| c.judgement.verdict == wanted) && edge.iter().all(|e| e.passed);
+    writeln!(out)?;
+    if all {
+        writeln!(
+            out,
+            "{}",
+            palette.good(&format!("Every origin and hostname is {}.", wanted.label()))
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            palette.bad(&format!(
+                "Not every origin and hostname is {} yet.",
+                wanted.label()
+            ))
+        )?;
+    }
+    Ok(())
+}

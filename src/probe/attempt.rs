@@ -1,0 +1,458 @@
+//! One TLS connection to an origin with one client identity, and what came of it: the handshake,
+//! whether a client certificate was asked for and from which CAs, the origin's own certificate,
+//! and the answer to one HTTP/1.1 request.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// What an origin did with one attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The TLS handshake was refused (or the connection dropped right after it, as TLS 1.3
+    /// servers do when they reject the client certificate).
+    HandshakeRejected {
+        alert: String,
+    },
+    /// nginx: the handshake completes and the request is answered with 400.
+    NginxCertificateError {
+        message: String,
+    },
+    /// HTTP 403, as from an HAProxy `http-request deny` rule.
+    Forbidden,
+    /// Any other HTTP answer: the origin served the request.
+    Http {
+        status: u16,
+    },
+    ConnectionRefused,
+    Timeout,
+    /// Anything else: DNS, routing, a TLS error on our side.
+    Failed {
+        error: String,
+    },
+}
+
+impl Outcome {
+    /// The origin turned this request away because of the client certificate.
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            Outcome::HandshakeRejected { .. }
+                | Outcome::NginxCertificateError { .. }
+                | Outcome::Forbidden
+        )
+    }
+
+    pub fn is_served(&self) -> bool {
+        matches!(self, Outcome::Http { .. })
+    }
+
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Outcome::ConnectionRefused | Outcome::Timeout | Outcome::Failed { .. }
+        )
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::HandshakeRejected { alert } => format!("handshake rejected ({alert})"),
+            Outcome::NginxCertificateError { message } => format!("HTTP 400 \"{message}\""),
+            Outcome::Forbidden => "HTTP 403".into(),
+            Outcome::Http { status } => format!("served (HTTP {status})"),
+            Outcome::ConnectionRefused => "connection refused".into(),
+            Outcome::Timeout => "timed out".into(),
+            Outcome::Failed { error } => error.clone(),
+        }
+    }
+}
+
+/// The origin's own certificate: reported, never a reason to fail (origins often use Cloudflare
+/// Origin CA certificates, which no browser trusts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServerCertificate {
+    pub subject: String,
+    pub names: Vec<String>,
+    /// `None` when it validates for the SNI name against the system's trust store.
+    pub validation_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttemptReport {
+    pub outcome: Outcome,
+    /// The origin sent a CertificateRequest.
+    pub certificate_requested: bool,
+    /// The acceptable CA names it listed (raw DER names; see `ca_names`).
+    #[serde(skip)]
+    pub acceptable_ca_der: Vec<Vec<u8>>,
+    pub acceptable_cas: Vec<String>,
+    pub server_certificate: Option<ServerCertificate>,
+    pub tls_version: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+/// A client identity ready for rustls: the certificate chain and its key.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    key: Arc<CertifiedKey>,
+}
+
+impl ClientIdentity {
+    pub fn new(chain_der: Vec<Vec<u8>>, key_pkcs8_der: Vec<u8>) -> Result<Self, String> {
+        let provider = provider();
+        let key = provider
+            .key_provider
+            .load_private_key(rustls::pki_types::PrivateKeyDer::Pkcs8(
+                key_pkcs8_der.into(),
+            ))
+            .map_err(|e| format!("the client key cannot sign: {e}"))?;
+        let chain = chain_der.into_iter().map(CertificateDer::from).collect();
+        Ok(Self {
+            key: Arc::new(CertifiedKey::new(chain, key)),
+        })
+    }
+}
+
+/// Where to connect and what to ask for.
+#[derive(Debug, Clone)]
+pub struct AttemptTarget {
+    pub address: SocketAddr,
+    /// SNI and Host header.
+    pub hostname: String,
+    pub path: String,
+}
+
+pub(super) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Checks the origin's certificate against the system trust store, records the result, and lets
+/// the handshake go on whatever it says.
+#[derive(Debug)]
+struct Observer {
+    inner: Option<Arc<dyn ServerCertVerifier>>,
+    provider: Arc<CryptoProvider>,
+    seen: Mutex<Option<ServerCertificate>>,
+}
+
+impl ServerCertVerifier for Observer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let validation_error = match &self.inner {
+            Some(inner) => inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .err()
+                .map(|e| e.to_string()),
+            None => Some("no system trust store to check against".into()),
+        };
+        let (subject, names) =
+            crate::pki::inspect_certificate(end_entity.as_ref(), time::OffsetDateTime::now_utc())
+                .map(|info| (info.subject, info.subject_alt_names))
+                .unwrap_or_default();
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(ServerCertificate {
+            subject,
+            names,
+            validation_error,
+        });
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Offers the identity (or an empty certificate) and remembers the CertificateRequest's CA list.
+#[derive(Debug)]
+struct Capture {
+    identity: Option<Arc<CertifiedKey>>,
+    hints: Mutex<Option<Vec<Vec<u8>>>>,
+}
+
+impl ResolvesClientCert for Capture {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        *self.hints.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(root_hint_subjects.iter().map(|s| s.to_vec()).collect());
+        self.identity.clone()
+    }
+
+    // rustls only asks the resolver (and so only reveals the hints) when this says yes.
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The system's trust store, shared by every attempt of a run.
+pub(super) fn system_verifier() -> Option<Arc<dyn ServerCertVerifier>> {
+    rustls_platform_verifier::Verifier::new(provider())
+        .ok()
+        .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>)
+}
+
+pub(super) async fn attempt(
+    target: &AttemptTarget,
+    identity: Option<&ClientIdentity>,
+    trust: Option<Arc<dyn ServerCertVerifier>>,
+    timeout: Duration,
+) -> AttemptReport {
+    let started = Instant::now();
+    let observer = Arc::new(Observer {
+        inner: trust,
+        provider: provider(),
+        seen: Mutex::new(None),
+    });
+    let capture = Arc::new(Capture {
+        identity: identity.map(|i| i.key.clone()),
+        hints: Mutex::new(None),
+    });
+    let outcome_and_version =
+        tokio::time::timeout(timeout, exchange(target, observer.clone(), capture.clone())).await;
+    let (outcome, tls_version) = match outcome_and_version {
+        Ok(result) => result,
+        Err(_) => (Outcome::Timeout, None),
+    };
+    let hints = capture
+        .hints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let acceptable_ca_der = hints.clone().unwrap_or_default();
+    AttemptReport {
+        outcome,
+        certificate_requested: hints.is_some(),
+        acceptable_cas: acceptable_ca_der.iter().map(|d| ca_name(d)).collect(),
+        acceptable_ca_der,
+        server_certificate: observer
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(),
+        tls_version,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+fn ca_name(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    x509_parser::x509::X509Name::from_der(der)
+        .map(|(_, name)| name.to_string())
+        .unwrap_or_else(|_| "(unparsable name)".into())
+}
+
+async fn exchange(
+    target: &AttemptTarget,
+    observer: Arc<Observer>,
+    capture: Arc<Capture>,
+) -> (Outcome, Option<String>) {
+    let tcp = match TcpStream::connect(target.address).await {
+        Ok(tcp) => tcp,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return (Outcome::ConnectionRefused, None);
+        }
+        Err(e) => {
+            return (
+                Outcome::Failed {
+                    error: format!("cannot connect: {e}"),
+                },
+                None,
+            );
+        }
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(observer)
+                .with_client_cert_resolver(capture)
+        });
+    let config = match config {
+        Ok(config) => config,
+        Err(e) => {
+            return (
+                Outcome::Failed {
+                    error: e.to_string(),
+                },
+                None,
+            );
+        }
+    };
+    let server_name = match ServerName::try_from(target.hostname.clone()) {
+        Ok(name) => name,
+        Err(_) => {
+            return (
+                Outcome::Failed {
+                    error: format!("{:?} is not a valid host name", target.hostname),
+                },
+                None,
+            );
+        }
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let mut tls = match connector.connect(server_name, tcp).await {
+        Ok(tls) => tls,
+        Err(e) => return (rejection(&e), None),
+    };
+    let version = tls
+        .get_ref()
+        .1
+        .protocol_version()
+        .map(|v| format!("{v:?}").replace('_', "."));
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: aop-wizard-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        target.path, target.hostname
+    );
+    // In TLS 1.3 the server judges the client certificate after its Finished, so a refusal
+    // shows up here, on the first write or read, not in the handshake.
+    if let Err(e) = tls.write_all(request.as_bytes()).await {
+        return (rejection(&e), version);
+    }
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tls.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&buffer[..n]);
+                if response.len() > 64 * 1024 {
+                    break;
+                }
+            }
+            Err(e) if response.is_empty() => return (rejection(&e), version),
+            // Servers often close without close_notify once the answer is sent.
+            Err(_) => break,
+        }
+    }
+    (classify_http(&response), version)
+}
+
+fn rejection(error: &std::io::Error) -> Outcome {
+    let alert = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .map(|tls| match tls {
+            rustls::Error::AlertReceived(alert) => format!("alert {alert:?}"),
+            other => other.to_string(),
+        });
+    match (alert, error.kind()) {
+        (Some(alert), _) => Outcome::HandshakeRejected { alert },
+        (
+            None,
+            std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe,
+        ) => Outcome::HandshakeRejected {
+            alert: "connection closed by the origin".into(),
+        },
+        (None, _) => Outcome::Failed {
+            error: error.to_string(),
+        },
+    }
+}
+
+fn classify_http(response: &[u8]) -> Outcome {
+    let text = String::from_utf8_lossy(response);
+    let status = text
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse::<u16>().ok());
+    let Some(status) = status else {
+        return if response.is_empty() {
+            Outcome::HandshakeRejected {
+                alert: "connection closed before any answer".into(),
+            }
+        } else {
+            Outcome::Failed {
+                error: "the origin's answer is not HTTP/1.1".into(),
+            }
+        };
+    };
+    const NGINX_MESSAGES: [&str; 2] = [
+        "No required SSL certificate was sent",
+        "The SSL certificate error",
+    ];
+    match status {
+        400 => match NGINX_MESSAGES.iter().find(|m| text.contains(*m)) {
+            Some(message) => Outcome::NginxCertificateError {
+                message: (*message).to_string(),
+            },
+            None => Outcome::Http { status },
+        },
+        403 => Outcome::Forbidden,
+        _ => Outcome::Http { status },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_certificate_errors_are_told_apart_from_a_plain_400() {
+        let no_cert = b"HTTP/1.1 400 Bad Request\r\n\r\n<center>No required SSL certificate was sent</center>";
+        assert!(classify_http(no_cert).is_rejection());
+        let bad_cert =
+            b"HTTP/1.1 400 Bad Request\r\n\r\n<center>The SSL certificate error</center>";
+        assert!(classify_http(bad_cert).is_rejection());
+        let app_400 = b"HTTP/1.1 400 Bad Request\r\n\r\nmissing parameter";
+        assert_eq!(classify_http(app_400), Outcome::Http { status: 400 });
+        assert_eq!(
+            classify_http(b"HTTP/1.1 403 Forbidden\r\n\r\n"),
+            Outcome::Forbidden
+        );
+        assert!(classify_http(b"HTTP/1.1 404 Not Found\r\n\r\n").is_served());
+        assert!(classify_http(b"").is_rejection());
+        assert!(classify_http(b"SSH-2.0-OpenSSH").is_unreachable());
+    }
+}

@@ -1,0 +1,77 @@
+//! The other half of the proof: an ordinary HTTPS request to the public hostname, which goes
+//! through Cloudflare's edge and must still be served once the origin enforces.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EdgeReport {
+    pub hostname: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub passed: bool,
+    pub explanation: String,
+}
+
+/// `http` decides where the name resolves and which CAs are trusted (the demo points it at a
+/// local edge); everything else is a plain GET.
+pub async fn check_through_edge(http: &reqwest::Client, hostname: &str, url: &str) -> EdgeReport {
+    let report = |status, passed, explanation: String| EdgeReport {
+        hostname: hostname.to_string(),
+        url: url.to_string(),
+        status,
+        passed,
+        explanation,
+    };
+    let response = match http.get(url).send().await {
+        Ok(response) => response,
+        Err(e) => {
+            return report(
+                None,
+                false,
+                format!(
+                    "no answer through Cloudflare: {e}; check that the hostname resolves and is proxied"
+                ),
+            );
+        }
+    };
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    let (passed, explanation) = explain(status, &body);
+    report(Some(status), passed, explanation)
+}
+
+fn explain(status: u16, body: &str) -> (bool, String) {
+    if status == 400 && body.contains("No required SSL certificate was sent") {
+        return (
+            false,
+            "the origin wanted a client certificate and Cloudflare sent none: enable Authenticated Origin Pulls for this zone or hostname (aop-wizard enable)".into(),
+        );
+    }
+    match status {
+        525 => (false, "525 SSL handshake failed: the origin refused Cloudflare's certificate; is AOP enabled on Cloudflare, and does the origin trust the CA of the uploaded certificate?".into()),
+        526 => (false, "526 invalid SSL certificate: in Full (strict) mode the origin's own certificate must be valid for this name (a Cloudflare Origin CA certificate works)".into()),
+        520 => (false, "520: the origin answered something Cloudflare could not use; check its error log".into()),
+        521 => (false, "521: the origin refused Cloudflare's connection; is the web server running and reachable from Cloudflare's IP ranges?".into()),
+        522 | 523 | 524 => (false, format!("{status}: Cloudflare could not reach the origin in time")),
+        500..=599 => (false, format!("HTTP {status} through Cloudflare")),
+        _ => (true, format!("served through Cloudflare (HTTP {status})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn cloudflare_origin_errors_fail_with_a_reason() {
+        assert!(explain(200, "").0);
+        assert!(
+            explain(404, "").0,
+            "the application's own 404 is still served"
+        );
+        let (passed, why) = explain(525, "");
+        assert!(!passed && why.contains("uploaded certificate"));
+        let (passed, why) = explain(400, "<center>No required SSL certificate was sent</center>");
+        assert!(!passed && why.contains("aop-wizard enable"));
+    }
+}

@@ -1,0 +1,174 @@
+//! The origin probe: connect to each origin address as an attacker would (no certificate, a
+//! certificate from a CA nobody trusts) and as Cloudflare would (the uploaded certificate), and
+//! say whether the origin really answers only Cloudflare.
+//!
+//! Knows nothing of terminals; the `verify` command and the wizard both print its reports.
+
+mod attempt;
+mod edge;
+mod verdict;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use attempt::{AttemptReport, AttemptTarget, ClientIdentity, Outcome, ServerCertificate};
+pub use edge::{EdgeReport, check_through_edge};
+pub use verdict::{ExpectedCa, Judgement, Verdict, judge};
+
+use crate::pki;
+
+/// Which certificate an attempt presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Presented {
+    Nothing,
+    UnrelatedCa,
+    Yours,
+}
+
+impl Presented {
+    pub fn label(self) -> &'static str {
+        match self {
+            Presented::Nothing => "no certificate",
+            Presented::UnrelatedCa => "foreign CA",
+            Presented::Yours => "your certificate",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProbePlan {
+    pub origins: Vec<SocketAddr>,
+    pub hostnames: Vec<String>,
+    pub path: String,
+    /// The certificate Cloudflare presents, when the user has it (not for global AOP).
+    pub yours: Option<ClientIdentity>,
+    pub expected_ca: ExpectedCa,
+    pub timeout: Duration,
+    /// How many connections run at once.
+    pub concurrency: usize,
+}
+
+/// The verdict for one origin address and hostname, with the attempts behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellReport {
+    pub origin: SocketAddr,
+    pub hostname: String,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+    pub attempts: Vec<(Presented, AttemptReport)>,
+}
+
+impl CellReport {
+    pub fn attempt(&self, presented: Presented) -> Option<&AttemptReport> {
+        self.attempts
+            .iter()
+            .find(|(p, _)| *p == presented)
+            .map(|(_, a)| a)
+    }
+}
+
+/// A certificate from a CA made on the spot, which no origin can trust.
+pub fn unrelated_identity() -> Result<ClientIdentity, String> {
+    let validity = pki::Validity::days_from(OffsetDateTime::now_utc(), 2);
+    let set = pki::generate_ca_and_leaf(
+        pki::KeyType::EcdsaP256,
+        &pki::CaSpec {
+            common_name: "aop-wizard probe: a CA nobody trusts".into(),
+            organization: None,
+            validity,
+        },
+        &pki::LeafSpec {
+            common_name: "aop-wizard probe".into(),
+            validity,
+            purpose: pki::LeafPurpose::ClientAuth,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    ClientIdentity::new(vec![set.leaf.cert_der.clone()], set.leaf.key_der())
+}
+
+/// An origin address: `IP`, `IP:PORT` or `[IPv6]:PORT`; port 443 when none is given.
+pub fn parse_origin(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    text.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 443))
+        .map_err(|_| {
+            format!("{text:?} is not an origin address: give an IP address, optionally with :PORT (for example 203.0.113.10 or 203.0.113.10:8443)")
+        })
+}
+
+/// Runs every origin × hostname × identity attempt, at most `concurrency` at once.
+pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
+    let unrelated = unrelated_identity()?;
+    let trust = attempt::system_verifier();
+    let limit = Arc::new(tokio::sync::Semaphore::new(plan.concurrency.max(1)));
+    let mut identities = vec![
+        (Presented::Nothing, None),
+        (Presented::UnrelatedCa, Some(unrelated)),
+    ];
+    if let Some(yours) = &plan.yours {
+        identities.push((Presented::Yours, Some(yours.clone())));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (cell, (origin, hostname)) in plan
+        .origins
+        .iter()
+        .flat_map(|o| plan.hostnames.iter().map(move |h| (*o, h.clone())))
+        .enumerate()
+    {
+        for (presented, identity) in &identities {
+            let target = AttemptTarget {
+                address: origin,
+                hostname: hostname.clone(),
+                path: plan.path.clone(),
+            };
+            let (presented, identity, trust, limit) =
+                (*presented, identity.clone(), trust.clone(), limit.clone());
+            let timeout = plan.timeout;
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let report = attempt::attempt(&target, identity.as_ref(), trust, timeout).await;
+                (cell, origin, target.hostname, presented, report)
+            });
+        }
+    }
+    let mut cells: Vec<Option<(SocketAddr, String, Vec<(Presented, AttemptReport)>)>> =
+        vec![None; plan.origins.len() * plan.hostnames.len()];
+    while let Some(done) = tasks.join_next().await {
+        let (cell, origin, hostname, presented, report) =
+            done.map_err(|e| format!("a probe task failed: {e}"))?;
+        cells[cell]
+            .get_or_insert_with(|| (origin, hostname, Vec::new()))
+            .2
+            .push((presented, report));
+    }
+    Ok(cells
+        .into_iter()
+        .flatten()
+        .map(|(origin, hostname, mut attempts)| {
+            attempts.sort_by_key(|(p, _)| *p as u8);
+            let find = |p: Presented| attempts.iter().find(|(q, _)| *q == p).map(|(_, a)| a);
+            let (none, unrelated) = (
+                find(Presented::Nothing).expect("every cell tries without a certificate"),
+                find(Presented::UnrelatedCa).expect("every cell tries a foreign certificate"),
+            );
+            let judgement = judge(none, unrelated, find(Presented::Yours), &plan.expected_ca);
+            CellReport {
+                origin,
+                hostname,
+                judgement,
+                attempts,
+            }
+        })
+        .collect())
+}
