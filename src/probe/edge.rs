@@ -52,7 +52,7 @@ fn explain(status: u16, body: &str) -> (bool, String) {
         526 => (false, "526 invalid SSL certificate: in Full (strict) mode the origin's own certificate must be valid for this name (a Cloudflare Origin CA certificate works)".into()),
         520 => (false, "520: the origin answered something Cloudflare could not use; check its error log".into()),
         521 => (false, "521: the origin refused Cloudflare's connection; is the web server running and reachable from Cloudflare's IP ranges?".into()),
-        522 | 523 | 524 => (false, format!("{status}: Cloudflare could not reach the origin in time")),
+        522..=524 => (false, format!("{status}: Cloudflare could not reach the origin in time")),
         500..=599 => (false, format!("HTTP {status} through Cloudflare")),
         _ => (true, format!("served through Cloudflare (HTTP {status})")),
     }

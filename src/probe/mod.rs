@@ -142,8 +142,8 @@ pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
             });
         }
     }
-    let mut cells: Vec<Option<(SocketAddr, String, Vec<(Presented, AttemptReport)>)>> =
-        vec![None; plan.origins.len() * plan.hostnames.len()];
+    type Cell = (SocketAddr, String, Vec<(Presented, AttemptReport)>);
+    let mut cells: Vec<Option<Cell>> = vec![None; plan.origins.len() * plan.hostnames.len()];
     while let Some(done) = tasks.join_next().await {
         let (cell, origin, hostname, presented, report) =
             done.map_err(|e| format!("a probe task failed: {e}"))?;
