@@ -4,7 +4,6 @@
 //! — what Cloudflare's docs suggest. Prints medians.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::process::Command;
