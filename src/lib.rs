@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod cloudflare;
+pub mod demo;
 pub mod pki;
 pub mod probe;
 pub mod snippets;

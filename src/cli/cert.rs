@@ -133,43 +133,26 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
         purpose: LeafPurpose::ClientAuth,
     };
     let set = pki::generate_ca_and_leaf(args.key_type, &ca_spec, &leaf_spec)?;
-    let ca_key = match &passphrase {
-        Some(pass) => set.ca.encrypted_key_pem(pass.as_bytes())?,
-        None => set.ca.key_pem(),
-    };
-    let files = [
-        OutputFile {
-            name: "ca.crt".into(),
-            contents: set.ca.cert_pem().to_string(),
-            secret: false,
-        },
-        OutputFile {
-            name: "ca.key".into(),
-            contents: ca_key,
-            secret: true,
-        },
-        OutputFile {
-            name: "client.crt".into(),
-            contents: set.leaf.cert_pem.clone(),
-            secret: false,
-        },
-        OutputFile {
-            name: "client.key".into(),
-            contents: set.leaf.key_pem(),
-            secret: true,
-        },
+    let files = set.write(
+        &args.out,
+        passphrase.as_deref().map(str::as_bytes),
+        args.force,
+    )?;
+    let written = [
+        &files.ca_cert,
+        &files.ca_key,
+        &files.client_cert,
+        &files.client_key,
     ];
-    let written = pki::write_files_atomically(&args.out, &files, args.force)?;
     let leaf =
         pki::inspect_certificate(&set.leaf.cert_der, now).map_err(color_eyre::eyre::Report::msg)?;
     if args.json {
-        let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         print_json(
             out,
             &serde_json::json!({
                 "key_type": args.key_type,
                 "ca_key_encrypted": passphrase.is_some(),
-                "files": { "ca_cert": paths[0], "ca_key": paths[1], "client_cert": paths[2], "client_key": paths[3] },
+                "files": files,
                 "client_certificate": leaf,
             }),
         )?;

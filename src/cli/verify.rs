@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, bail};
 use serde::Serialize;
 
 use super::output::{Outcome, Palette, print_json};
@@ -166,10 +166,14 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
 }
 
 fn load_identity(cert: &std::path::Path, key: &std::path::Path) -> Result<ClientIdentity> {
-    let chain = pki::load_certificates(cert)?;
-    let key = pki::load_private_key(key, None)
-        .wrap_err("the probe presents this key to the origin, so it must be unencrypted")?;
-    ClientIdentity::new(chain, key.key_pair.serialize_der()).map_err(color_eyre::eyre::Report::msg)
+    let cert_pem = pki::read_pem_file(cert)?;
+    let key_pem = pki::read_pem_file(key)?;
+    ClientIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
+            key.display()
+        )
+    })
 }
 
 fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {

@@ -95,6 +95,9 @@ pub struct UploadOutcome {
     pub already_present: bool,
 }
 
+/// Points the client at another API (the fake, a proxy).
+pub const BASE_URL_ENV: &str = "CLOUDFLARE_API_BASE_URL";
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -135,7 +138,7 @@ impl Client {
 
     /// The base URL from `CLOUDFLARE_API_BASE_URL`, else Cloudflare's.
     pub fn base_url_from_env() -> String {
-        std::env::var("CLOUDFLARE_API_BASE_URL")
+        std::env::var(BASE_URL_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())

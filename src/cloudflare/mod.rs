@@ -10,7 +10,8 @@ mod permissions;
 mod types;
 
 pub use client::{
-    CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy, UploadOutcome,
+    BASE_URL_ENV, CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
+    UploadOutcome,
 };
 pub use credentials::{ApiToken, Credentials};
 pub use error::{ApiMessage, CloudflareError};

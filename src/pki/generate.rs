@@ -277,6 +277,51 @@ impl IssuedCertificate {
     }
 }
 
+/// Where a generated set was written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GeneratedFiles {
+    pub ca_cert: std::path::PathBuf,
+    pub ca_key: std::path::PathBuf,
+    pub client_cert: std::path::PathBuf,
+    pub client_key: std::path::PathBuf,
+}
+
+impl GeneratedSet {
+    /// Writes `ca.crt`, `ca.key`, `client.crt` and `client.key` into `dir`, all or none; the CA
+    /// key is encrypted when a passphrase is given.
+    pub fn write(
+        &self,
+        dir: &std::path::Path,
+        ca_passphrase: Option<&[u8]>,
+        force: bool,
+    ) -> Result<GeneratedFiles> {
+        use super::OutputFile;
+        let ca_key = match ca_passphrase {
+            Some(pass) => self.ca.encrypted_key_pem(pass)?,
+            None => self.ca.key_pem(),
+        };
+        let file = |name: &str, contents: String, secret| OutputFile {
+            name: name.into(),
+            contents,
+            secret,
+        };
+        let files = [
+            file("ca.crt", self.ca.cert_pem().to_string(), false),
+            file("ca.key", ca_key, true),
+            file("client.crt", self.leaf.cert_pem.clone(), false),
+            file("client.key", self.leaf.key_pem(), true),
+        ];
+        let mut written = super::write_files_atomically(dir, &files, force)?.into_iter();
+        let mut next = || written.next().unwrap_or_default();
+        Ok(GeneratedFiles {
+            ca_cert: next(),
+            ca_key: next(),
+            client_cert: next(),
+            client_key: next(),
+        })
+    }
+}
+
 /// A freshly generated CA with one client leaf signed by it.
 #[derive(Debug)]
 pub struct GeneratedSet {

@@ -124,6 +124,17 @@ impl ClientIdentity {
     }
 }
 
+impl ClientIdentity {
+    /// From PEM text: the certificate (chain) and its unencrypted private key.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, String> {
+        let here = std::path::Path::new("certificate");
+        let chain = crate::pki::certificates_from_pem(cert_pem, here).map_err(|e| e.to_string())?;
+        let key = crate::pki::private_key_from_pem(key_pem, std::path::Path::new("key"), None)
+            .map_err(|e| e.to_string())?;
+        Self::new(chain, key.key_pair.serialize_der())
+    }
+}
+
 /// Where to connect and what to ask for.
 #[derive(Debug, Clone)]
 pub struct AttemptTarget {

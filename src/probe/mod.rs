@@ -107,6 +107,15 @@ pub fn parse_origin(text: &str) -> Result<SocketAddr, String> {
         })
 }
 
+/// One attempt on its own, as the demo edge makes it (no check of the origin's certificate).
+pub async fn attempt_once(
+    target: &AttemptTarget,
+    identity: Option<&ClientIdentity>,
+    timeout: Duration,
+) -> AttemptReport {
+    attempt::attempt(target, identity, None, timeout).await
+}
+
 /// Runs every origin × hostname × identity attempt, at most `concurrency` at once.
 pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
     let unrelated = unrelated_identity()?;

@@ -52,6 +52,11 @@ impl FakeCloudflare {
         format!("http://{}/client/v4", self.address)
     }
 
+    /// The demo edge's URL for a hostname whose origin listens on `origin`.
+    pub fn edge_url(&self, hostname: &str, origin: SocketAddr) -> String {
+        format!("http://{}/edge/{hostname}?origin={origin}", self.address)
+    }
+
     pub fn port(&self) -> u16 {
         self.address.port()
     }

@@ -2,7 +2,7 @@
 //! the token's permissions, then carries out the operation on the world.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,7 +18,54 @@ use super::world::{
 type Shared = Arc<Mutex<World>>;
 
 pub(super) fn router(world: Shared) -> Router {
-    Router::new().fallback(handle).with_state(world)
+    Router::new()
+        .route("/edge/{hostname}", axum::routing::get(edge))
+        .fallback(handle)
+        .with_state(world)
+}
+
+/// Not part of Cloudflare's API: the demo's stand-in for Cloudflare's edge. A GET for
+/// `hostname` connects to the origin named in `?origin=IP:PORT` presenting the certificate AOP
+/// would present, and answers as the edge would (the origin's status, or 52x).
+async fn edge(
+    State(world): State<Shared>,
+    axum::extract::Path(hostname): axum::extract::Path<String>,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use crate::probe::{AttemptTarget, ClientIdentity, Outcome};
+    let Some(Ok(address)) = params.get("origin").map(|o| crate::probe::parse_origin(o)) else {
+        return (StatusCode::BAD_REQUEST, "?origin=IP:PORT is required").into_response();
+    };
+    let identity = lock(&world).edge_identity(&hostname);
+    let identity = match identity {
+        Err(why) => return (StatusCode::NOT_IMPLEMENTED, why).into_response(),
+        Ok(None) => None,
+        Ok(Some((cert, key))) => match ClientIdentity::from_pem(&cert, &key) {
+            Ok(identity) => Some(identity),
+            Err(why) => return (StatusCode::INTERNAL_SERVER_ERROR, why).into_response(),
+        },
+    };
+    let target = AttemptTarget {
+        address,
+        hostname,
+        path: "/".into(),
+    };
+    let report =
+        crate::probe::attempt_once(&target, identity.as_ref(), Duration::from_secs(5)).await;
+    let (status, body) = match report.outcome {
+        Outcome::Http { status } => (status, "served by the origin".to_string()),
+        Outcome::NginxCertificateError { message } => (400, format!("<center>{message}</center>")),
+        Outcome::Forbidden => (403, "forbidden by the origin".into()),
+        Outcome::HandshakeRejected { alert } => (525, format!("SSL handshake failed: {alert}")),
+        Outcome::ConnectionRefused => (521, "web server is down".into()),
+        Outcome::Timeout => (522, "connection timed out".into()),
+        Outcome::Failed { error } => (520, error),
+    };
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+        body,
+    )
+        .into_response()
 }
 
 /// A finished answer: HTTP status and the JSON body.

@@ -94,6 +94,8 @@ pub struct ZoneSeed {
 pub(super) struct StoredCertificate {
     pub id: String,
     pub pem: String,
+    /// Kept in memory only, as Cloudflare keeps it: the demo edge presents it to the origin.
+    pub key_pem: String,
     pub fingerprint: String,
     pub status: String,
     pub polls_left: u32,
@@ -391,6 +393,7 @@ impl World {
         Ok(StoredCertificate {
             id,
             pem: format!("{}\n", certificate.trim_end()),
+            key_pem: private_key.to_string(),
             fingerprint: info.fingerprint_sha256.clone(),
             status: status.into(),
             polls_left: polls,
@@ -409,6 +412,47 @@ impl World {
                 _ => "ECDSAWithSHA256".into(),
             },
         })
+    }
+
+    /// What Cloudflare's edge presents to the origin for `hostname`: the per-hostname
+    /// certificate when its association is enabled, else the zone-level certificate in use when
+    /// zone-level AOP is on. `Err` when global AOP would apply (its key is Cloudflare's alone).
+    pub(super) fn edge_identity(&self, hostname: &str) -> Result<Option<(String, String)>, String> {
+        let Some(zone) = self
+            .zones
+            .iter()
+            .filter(|z| hostname == z.name || hostname.ends_with(&format!(".{}", z.name)))
+            .max_by_key(|z| z.name.len())
+        else {
+            return Err(format!("{hostname} is in no zone of this account"));
+        };
+        let pair = |c: &StoredCertificate| Some((c.pem.clone(), c.key_pem.clone()));
+        if let Some(association) = zone.associations.get(hostname) {
+            if !association.enabled {
+                return Ok(None);
+            }
+            if let Some(cert) = zone
+                .hostname_certs
+                .iter()
+                .find(|c| c.id == association.cert_id && c.status == "active")
+            {
+                return Ok(pair(cert));
+            }
+        }
+        if zone.aop_enabled {
+            return Ok(zone
+                .zone_certs
+                .iter()
+                .filter(|c| c.status == "active")
+                .max_by_key(|c| c.deployed_seq)
+                .and_then(pair));
+        }
+        if zone.settings["tls_client_auth"] == "on" {
+            return Err(
+                "the demo edge cannot present Cloudflare's shared certificate (global AOP)".into(),
+            );
+        }
+        Ok(None)
     }
 
     pub fn zone_view(&self, name: &str) -> Option<FakeZoneView> {
