@@ -1,7 +1,7 @@
 //! aop-wizard: set up, prove and rotate Cloudflare Authenticated Origin Pulls.
 //!
 //! The domain core (`pki`, `snippets`, `cloudflare`, `probe`) knows nothing of terminals; `cli`
-//! is a thin face over it.
+//! and `tui` are thin faces over it.
 
 pub mod cli;
 pub mod cloudflare;
@@ -10,3 +10,4 @@ pub mod pki;
 pub mod probe;
 pub mod snippets;
 pub mod token_store;
+pub mod tui;

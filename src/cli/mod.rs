@@ -22,6 +22,8 @@ pub use output::Outcome;
 
 const AFTER_HELP: &str = "\
 Examples:
+  aop-wizard                      # the wizard: first-time set-up, step by step
+  aop-wizard --demo               # the wizard against a fake Cloudflare and a local origin
   aop-wizard cert generate --out ./aop --key-type ecdsa-p256
   aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt
   aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt
@@ -38,8 +40,12 @@ Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 needs action (a chec
     propagate_version = true
 )]
 pub struct Cli {
+    /// Run the wizard against a fake Cloudflare and a local origin, on loopback, with no account
+    #[arg(long)]
+    pub demo: bool,
+    /// Without a subcommand: the interactive wizard.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,7 +102,16 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        crate::tui::run(cli.demo)?;
+        return Ok(Outcome::Success);
+    };
+    if cli.demo {
+        color_eyre::eyre::bail!(
+            "--demo runs the wizard; to try a subcommand without an account, start `aop-wizard fake-api` and follow what it prints"
+        );
+    }
+    match command {
         Command::Cert(command) => cert::run(command, out),
         Command::Snippet(args) => snippet::run(args, out),
         Command::Auth(command) => auth::run(command, out),

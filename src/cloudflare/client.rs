@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::credentials::Credentials;
+use super::credentials::{ApiToken, Credentials};
 use super::error::CloudflareError;
 use super::types::*;
 
@@ -142,6 +142,14 @@ impl Client {
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
+    }
+
+    /// The API token this client sends, for saving it in the keyring after it worked.
+    pub fn token(&self) -> Option<ApiToken> {
+        match &self.credentials {
+            Credentials::Token(token) => Some(token.clone()),
+            Credentials::GlobalKey { .. } => None,
+        }
     }
 
     pub fn base_url(&self) -> &str {

@@ -1,0 +1,483 @@
+//! Carries out the effects `update` asks for, on tokio, off the drawing loop, and answers each
+//! with a message. Reads and probes can be stopped; uploads and changes always run to the end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::app::{CertificateReady, Effect, Msg, VerifyResult};
+use super::progress;
+use super::steps::Scope;
+use crate::cloudflare::{
+    ApiToken, CertificateScope, Client, Credentials, HOSTNAME_CERT_EXPIRY_ALERT, HostnameConfig,
+    HostnameEnablement, NewAlertPolicy, RetryPolicy, ZONE_CERT_EXPIRY_ALERT,
+};
+use crate::demo::{Demo, OriginPhase};
+use crate::pki::{self, GeneratedFiles};
+use crate::probe::{self, ClientIdentity, ExpectedCa, ProbePlan};
+use crate::snippets::SnippetPhase;
+
+pub struct Runner {
+    messages: UnboundedSender<Msg>,
+    demo: Option<Arc<Demo>>,
+    data_dir: Option<PathBuf>,
+    base_url: String,
+    cancellable: Vec<AbortHandle>,
+}
+
+fn text(error: impl std::fmt::Display) -> String {
+    error.to_string()
+}
+
+impl Runner {
+    pub fn new(
+        messages: UnboundedSender<Msg>,
+        demo: Option<Arc<Demo>>,
+        data_dir: Option<PathBuf>,
+        base_url: String,
+    ) -> Self {
+        Self {
+            messages,
+            demo,
+            data_dir,
+            base_url,
+            cancellable: Vec::new(),
+        }
+    }
+
+    fn spawn<F>(&mut self, cancellable: bool, work: F)
+    where
+        F: Future<Output = Msg> + Send + 'static,
+    {
+        let messages = self.messages.clone();
+        let handle = tokio::spawn(async move {
+            let _ = messages.send(work.await);
+        });
+        if cancellable {
+            self.cancellable.retain(|h| !h.is_finished());
+            self.cancellable.push(handle.abort_handle());
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        tracing::info!(effect = effect_name(&effect), "effect");
+        match effect {
+            Effect::VerifyToken(typed) => {
+                let base_url = self.base_url.clone();
+                let demo_token = self.demo.as_ref().map(|d| d.token.clone());
+                self.spawn(false, async move {
+                    Msg::TokenChecked(verify_token(&base_url, typed, demo_token).await)
+                });
+            }
+            Effect::SaveToken(token) => self.spawn(false, async move {
+                let saved = tokio::task::spawn_blocking(move || crate::token_store::save(&token))
+                    .await
+                    .map_err(text)
+                    .and_then(|r| r.map_err(text));
+                Msg::TokenSaved(saved)
+            }),
+            Effect::LoadZones(client) => self.spawn(true, async move {
+                Msg::Zones(client.list_zones(None).await.map_err(text))
+            }),
+            Effect::ProbePermissions { client, zone } => self.spawn(true, async move {
+                Msg::Permissions(crate::cloudflare::probe_permissions(&client, &zone, false).await)
+            }),
+            Effect::ReadZone { client, zone } => self.spawn(true, async move {
+                let read = async {
+                    let mode = client.ssl_mode(&zone.id).await?;
+                    let automatic = client.ssl_automatic_mode(&zone.id).await?;
+                    let dns = client.dns_records(&zone.id).await?;
+                    Ok::<_, crate::cloudflare::CloudflareError>((mode, automatic, dns))
+                };
+                Msg::ZoneRead(read.await.map_err(text))
+            }),
+            Effect::SetSslMode {
+                client,
+                zone_id,
+                mode,
+            } => self.spawn(false, async move {
+                Msg::SslModeSet(client.set_ssl_mode(&zone_id, &mode).await.map_err(text))
+            }),
+            Effect::GenerateCertificate {
+                key_type,
+                dir,
+                zone,
+            } => self.spawn(false, async move {
+                let made =
+                    tokio::task::spawn_blocking(move || generate(key_type, &dir, &zone)).await;
+                Msg::CertificateReady(made.map_err(text).and_then(|r| r))
+            }),
+            Effect::ImportCertificate { cert, key, ca } => self.spawn(false, async move {
+                let checked = tokio::task::spawn_blocking(move || import(cert, key, ca)).await;
+                Msg::CertificateReady(checked.map_err(text).and_then(|r| r))
+            }),
+            Effect::Upload {
+                client,
+                zone_id,
+                scope,
+                files,
+            } => {
+                let messages = self.messages.clone();
+                self.spawn(false, async move {
+                    Msg::Uploaded(upload(&client, &zone_id, scope, &files, messages).await)
+                });
+            }
+            Effect::Enable {
+                client,
+                zone_id,
+                scope,
+                certificate_id,
+                hostnames,
+            } => self.spawn(false, async move {
+                let result = match scope {
+                    Scope::Zone => client.set_zone_aop_enabled(&zone_id, true).await.map(drop),
+                    Scope::Global => client.set_global_aop(&zone_id, true).await.map(drop),
+                    Scope::Hostname => {
+                        let id = certificate_id.unwrap_or_default();
+                        let config: Vec<HostnameConfig> = hostnames
+                            .iter()
+                            .map(|h| {
+                                HostnameConfig::new(
+                                    h.as_str(),
+                                    id.as_str(),
+                                    HostnameEnablement::Enable,
+                                )
+                            })
+                            .collect();
+                        client
+                            .set_hostname_associations(&zone_id, &config)
+                            .await
+                            .map(drop)
+                    }
+                };
+                Msg::Enabled(result.map_err(text))
+            }),
+            Effect::WriteSnippet {
+                dir,
+                snippet_name,
+                snippet,
+                ca_name,
+                ca_pem,
+            } => self.spawn(false, async move {
+                let files = [
+                    pki::OutputFile {
+                        name: snippet_name,
+                        contents: snippet,
+                        secret: false,
+                    },
+                    pki::OutputFile {
+                        name: ca_name,
+                        contents: ca_pem,
+                        secret: false,
+                    },
+                ];
+                let written = tokio::task::spawn_blocking(move || {
+                    pki::write_files_atomically(&absolute(&dir), &files, true)
+                })
+                .await;
+                Msg::SnippetWritten(written.map_err(text).and_then(|r| r.map_err(text)))
+            }),
+            Effect::Verify {
+                phase,
+                origins,
+                hostnames,
+                files,
+                global,
+            } => {
+                let demo = self.demo.clone();
+                self.spawn(true, async move {
+                    Msg::Verified(
+                        phase,
+                        verify(phase, origins, hostnames, files, global, demo).await,
+                    )
+                });
+            }
+            Effect::CreateAlert {
+                client,
+                account_id,
+                zone,
+                email,
+                hostname_scope,
+            } => self.spawn(false, async move {
+                Msg::AlertCreated(
+                    create_alert(&client, &account_id, &zone, &email, hostname_scope).await,
+                )
+            }),
+            Effect::SaveProgress(saved) => {
+                if let Some(dir) = self.data_dir.clone() {
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(error) = progress::save(&dir, &saved) {
+                            tracing::warn!(%error, "progress not saved");
+                        }
+                    });
+                }
+            }
+            Effect::Cancel => {
+                for handle in self.cancellable.drain(..) {
+                    handle.abort();
+                }
+                let _ = self.messages.send(Msg::Cancelled);
+            }
+            // The drawing loop owns the terminal, so it writes the clipboard sequence itself.
+            Effect::Copy(_) => {}
+        }
+    }
+}
+
+/// For the log: the effect's kind, never its contents (tokens and keys travel in some).
+fn effect_name(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::VerifyToken(_) => "verify token",
+        Effect::SaveToken(_) => "save token",
+        Effect::LoadZones(_) => "load zones",
+        Effect::ProbePermissions { .. } => "probe permissions",
+        Effect::ReadZone { .. } => "read zone",
+        Effect::SetSslMode { .. } => "set ssl mode",
+        Effect::GenerateCertificate { .. } => "generate certificate",
+        Effect::ImportCertificate { .. } => "import certificate",
+        Effect::Upload { .. } => "upload",
+        Effect::Enable { .. } => "enable",
+        Effect::WriteSnippet { .. } => "write snippet",
+        Effect::Verify { .. } => "verify",
+        Effect::CreateAlert { .. } => "create alert",
+        Effect::SaveProgress(_) => "save progress",
+        Effect::Copy(_) => "copy",
+        Effect::Cancel => "cancel",
+    }
+}
+
+async fn verify_token(
+    base_url: &str,
+    typed: Option<ApiToken>,
+    demo_token: Option<String>,
+) -> Result<(Client, String, bool), String> {
+    let (token, source, was_typed) = match typed {
+        Some(token) => (token, "typed in".to_string(), true),
+        None => match demo_token {
+            Some(token) => (
+                ApiToken::new(token),
+                "the demo (a token of the fake Cloudflare)".into(),
+                false,
+            ),
+            None => match tokio::task::spawn_blocking(crate::token_store::resolve)
+                .await
+                .map_err(text)?
+            {
+                Ok(Some((token, source))) => (token, source.describe().to_string(), false),
+                Ok(None) => {
+                    return Err(format!(
+                        "No token in {} or the OS keyring.",
+                        crate::token_store::TOKEN_ENV
+                    ));
+                }
+                Err(error) => {
+                    return Err(format!("{error}. You can paste a token for this session."));
+                }
+            },
+        },
+    };
+    if token.looks_like_global_key() {
+        return Err(
+            "That looks like the Global API Key: create a scoped API token instead.".into(),
+        );
+    }
+    let client = Client::new(
+        base_url,
+        Credentials::Token(token.clone()),
+        RetryPolicy::default(),
+    )
+    .map_err(text)?;
+    // Account-owned tokens cannot use the user endpoint; listing zones proves them just as well.
+    if token.looks_like_account_token() {
+        client.list_zones(None).await.map_err(text)?;
+    } else {
+        let status = client.verify_token(None).await.map_err(text)?;
+        if status.status != "active" {
+            return Err(format!("The token is {}, not active.", status.status));
+        }
+    }
+    Ok((client, source, was_typed))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, String> {
+    let der = pki::load_certificates(&files.client_cert).map_err(text)?;
+    let info = pki::inspect_certificate(&der[0], OffsetDateTime::now_utc())?;
+    Ok(CertificateReady {
+        subject: info.subject.clone(),
+        not_after: info.not_after.date().to_string(),
+        days_left: info.days_left,
+        fingerprint: info.fingerprint_sha256.clone(),
+        files,
+        generated,
+    })
+}
+
+fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
+    let now = OffsetDateTime::now_utc();
+    let set = pki::generate_ca_and_leaf(
+        key_type,
+        &pki::CaSpec {
+            common_name: format!("{zone} origin-pull CA"),
+            organization: None,
+            validity: pki::Validity::days_from(now, 1826),
+        },
+        &pki::LeafSpec {
+            common_name: zone.to_string(),
+            validity: pki::Validity::days_from(now, 730),
+            purpose: pki::LeafPurpose::ClientAuth,
+        },
+    )
+    .map_err(text)?;
+    let files = set.write(&absolute(dir), None, false).map_err(text)?;
+    describe(files, true)
+}
+
+fn import(cert: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Result<CertificateReady, String> {
+    let Some(ca) = ca else {
+        return Err("Type the CA certificate's path too: the origin must trust it.".into());
+    };
+    let report = pki::check_client_certificate(&cert, &key, Some(&ca), OffsetDateTime::now_utc())
+        .map_err(text)?;
+    if !report.uploadable() {
+        let problems: Vec<String> = report.problems.iter().map(|p| p.message.clone()).collect();
+        return Err(problems.join(" "));
+    }
+    let files = GeneratedFiles {
+        ca_cert: absolute(&ca),
+        ca_key: PathBuf::new(),
+        client_cert: absolute(&cert),
+        client_key: absolute(&key),
+    };
+    describe(files, false)
+}
+
+async fn upload(
+    client: &Client,
+    zone_id: &str,
+    scope: Scope,
+    files: &GeneratedFiles,
+    messages: UnboundedSender<Msg>,
+) -> Result<crate::cloudflare::UploadedCertificate, String> {
+    let certificate_scope = match scope {
+        Scope::Hostname => CertificateScope::Hostname,
+        _ => CertificateScope::Zone,
+    };
+    let cert_pem = pki::read_pem_file(&files.client_cert).map_err(text)?;
+    let key_pem = pki::read_pem_file(&files.client_key).map_err(text)?;
+    let der = pki::certificates_from_pem(&cert_pem, &files.client_cert).map_err(text)?;
+    let fingerprint = pki::fingerprint_sha256(&der[0]);
+    let outcome = client
+        .upload_certificate(
+            certificate_scope,
+            zone_id,
+            &cert_pem,
+            &key_pem,
+            &fingerprint,
+        )
+        .await
+        .map_err(text)?;
+    client
+        .wait_until_active(
+            certificate_scope,
+            zone_id,
+            &outcome.certificate.id,
+            Duration::from_millis(500),
+            Duration::from_secs(600),
+            |status| {
+                let _ = messages.send(Msg::UploadStatus(status.as_str().to_string()));
+            },
+        )
+        .await
+        .map_err(text)
+}
+
+async fn verify(
+    phase: SnippetPhase,
+    origins: Vec<std::net::SocketAddr>,
+    hostnames: Vec<String>,
+    files: Option<GeneratedFiles>,
+    global: bool,
+    demo: Option<Arc<Demo>>,
+) -> Result<VerifyResult, String> {
+    let ca_ders = match (&files, global) {
+        (_, true) => vec![pki::cloudflare_ca::der()?],
+        (Some(files), false) => pki::load_certificates(&files.ca_cert).map_err(text)?,
+        (None, false) => return Err("No certificate yet: make or import one first.".into()),
+    };
+    if let Some(demo) = &demo {
+        // In the demo, installing the snippet on the origin is this line.
+        demo.origin.set_phase(match phase {
+            SnippetPhase::Log => OriginPhase::Log(ca_ders.clone()),
+            SnippetPhase::Enforce => OriginPhase::Enforce(ca_ders.clone()),
+        });
+    }
+    let yours = match (&files, global) {
+        (Some(files), false) => {
+            let cert = pki::read_pem_file(&files.client_cert).map_err(text)?;
+            let key = pki::read_pem_file(&files.client_key).map_err(text)?;
+            Some(ClientIdentity::from_pem(&cert, &key)?)
+        }
+        _ => None,
+    };
+    let mut expected_ca = ExpectedCa::from_certificates(&ca_ders);
+    if global {
+        expected_ca.description = "Cloudflare's origin-pull CA".into();
+    }
+    let plan = ProbePlan {
+        origins,
+        hostnames: hostnames.clone(),
+        path: "/".into(),
+        yours,
+        expected_ca,
+        timeout: Duration::from_secs(5),
+        concurrency: 16,
+    };
+    let cells = probe::run(&plan).await?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(text)?;
+    let mut edge = Vec::new();
+    for hostname in &hostnames {
+        let url = match &demo {
+            Some(demo) => demo.edge_url(hostname),
+            None => format!("https://{hostname}/"),
+        };
+        edge.push(probe::check_through_edge(&http, hostname, &url).await);
+    }
+    Ok(VerifyResult { cells, edge })
+}
+
+async fn create_alert(
+    client: &Client,
+    account_id: &str,
+    zone: &str,
+    email: &str,
+    hostname_scope: bool,
+) -> Result<String, String> {
+    let alert_type = if hostname_scope {
+        HOSTNAME_CERT_EXPIRY_ALERT
+    } else {
+        ZONE_CERT_EXPIRY_ALERT
+    };
+    let name = format!("AOP certificate expiry: {zone}");
+    let existing = client.alert_policies(account_id).await.map_err(text)?;
+    // Never a duplicate: the same alert to the same address is reused.
+    if let Some(policy) = existing.iter().find(|p| {
+        p.alert_type == alert_type && p.mechanisms.to_string().contains(&format!("\"{email}\""))
+    }) {
+        return Ok(policy.id.clone());
+    }
+    client
+        .create_alert_policy(account_id, &NewAlertPolicy::email(name, alert_type, email))
+        .await
+        .map_err(text)
+}

@@ -1,0 +1,55 @@
+//! A one-line text field: typing appends, Backspace deletes, Ctrl-U clears. Enough for paths,
+//! zone names and tokens, with no cursor movement to get wrong.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextInput {
+    pub value: String,
+    /// Shown as bullets (the API token).
+    pub masked: bool,
+}
+
+impl TextInput {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            masked: false,
+        }
+    }
+
+    pub fn masked() -> Self {
+        Self {
+            value: String::new(),
+            masked: true,
+        }
+    }
+
+    /// Returns true when the key changed the text.
+    pub fn handle(&mut self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.value.clear();
+                true
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.value.push(c);
+                true
+            }
+            KeyCode::Backspace => self.value.pop().is_some(),
+            _ => false,
+        }
+    }
+
+    pub fn display(&self) -> String {
+        if self.masked {
+            "•".repeat(self.value.chars().count())
+        } else {
+            self.value.clone()
+        }
+    }
+
+    pub fn trimmed(&self) -> &str {
+        self.value.trim()
+    }
+}

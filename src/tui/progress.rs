@@ -1,0 +1,115 @@
+//! Progress saved after every completed effect, one file per zone in the data directory, so a
+//! restart resumes where it stopped. Never the token: that stays in the keyring.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::steps::{Scope, Step};
+use crate::pki::GeneratedFiles;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub zone: String,
+    pub scope: Scope,
+    pub done: BTreeSet<Step>,
+    #[serde(default)]
+    pub certificate: Option<GeneratedFiles>,
+    #[serde(default)]
+    pub certificate_id: Option<String>,
+    #[serde(default)]
+    pub hostnames: Vec<String>,
+    /// Every file written, with what it is for.
+    #[serde(default)]
+    pub files: Vec<(String, PathBuf)>,
+}
+
+/// `AOP_WIZARD_DATA_DIR`, else the platform's data directory (`~/.local/share/aop-wizard`).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("AOP_WIZARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "aop-wizard").map(|d| d.data_dir().to_path_buf())
+}
+
+fn file_for(dir: &Path, zone: &str) -> PathBuf {
+    let safe: String = zone
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join("progress").join(format!("{safe}.json"))
+}
+
+pub fn save(dir: &Path, progress: &Progress) -> Result<PathBuf, String> {
+    let path = file_for(dir, &progress.zone);
+    let text = serde_json::to_string_pretty(progress).map_err(|e| e.to_string())?;
+    let parent = path.parent().unwrap_or(dir);
+    let file = crate::pki::OutputFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        contents: text,
+        secret: false,
+    };
+    crate::pki::write_files_atomically(parent, &[file], true).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+/// Every saved progress, newest first; unreadable files are skipped (and logged).
+pub fn load_all(dir: &Path) -> Vec<Progress> {
+    let Ok(entries) = std::fs::read_dir(dir.join("progress")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, Progress)> = entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| {
+            let modified = e.metadata().and_then(|m| m.modified()).ok()?;
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            match serde_json::from_str(&text) {
+                Ok(progress) => Some((modified, progress)),
+                Err(error) => {
+                    tracing::warn!(path = %e.path().display(), %error, "ignoring unreadable progress");
+                    None
+                }
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
+pub fn forget(dir: &Path, zone: &str) {
+    let _ = std::fs::remove_file(file_for(dir, zone));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_round_trips_and_never_holds_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let progress = Progress {
+            zone: "example.com".into(),
+            scope: Scope::Zone,
+            done: [Step::Welcome, Step::Token, Step::Zone].into(),
+            certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+            ..Progress::default()
+        };
+        let path = save(dir.path(), &progress).unwrap();
+        assert_eq!(load_all(dir.path()), vec![progress]);
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(!text.to_lowercase().contains("token\":"), "{text}");
+        forget(dir.path(), "example.com");
+        assert!(load_all(dir.path()).is_empty());
+    }
+}

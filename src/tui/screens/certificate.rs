@@ -1,0 +1,151 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{field, input_line};
+use crate::tui::app::{Field, KEY_TYPES, Wizard};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let mut lines = Vec::new();
+    if !state.scope.uses_own_certificate() {
+        lines.push(Line::from(
+            "Global AOP uses Cloudflare's own certificate; your origin trusts Cloudflare's CA:",
+        ));
+        lines.push(field(
+            "CA",
+            "Cloudflare origin-pull CA (shipped in aop-wizard, SHA-256 pinned)",
+            theme,
+        ));
+        lines.push(field("expires", "2029-11-01", theme));
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Every Cloudflare customer's requests carry this certificate: prefer zone-level for real isolation.",
+            theme.warn,
+        ));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    if let Some(ready) = &state.certificate {
+        lines.push(Line::from(vec![
+            Span::styled("✓ ", theme.good),
+            Span::raw(if ready.generated {
+                "Generated and saved:"
+            } else {
+                "Imported and checked:"
+            }),
+        ]));
+        lines.push(field(
+            "client cert",
+            ready.files.client_cert.display().to_string(),
+            theme,
+        ));
+        lines.push(field(
+            "client key",
+            ready.files.client_key.display().to_string(),
+            theme,
+        ));
+        lines.push(field(
+            "CA cert",
+            ready.files.ca_cert.display().to_string(),
+            theme,
+        ));
+        if ready.generated {
+            lines.push(field(
+                "CA key",
+                format!(
+                    "{} (never leaves this machine)",
+                    ready.files.ca_key.display()
+                ),
+                theme,
+            ));
+        }
+        lines.push(field("subject", ready.subject.clone(), theme));
+        lines.push(field(
+            "expires",
+            format!("{} ({} days)", ready.not_after, ready.days_left),
+            theme,
+        ));
+        lines.push(field("SHA-256", ready.fingerprint.clone(), theme));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let focused = |f: Field| state.focus == f;
+    let choice = |on: bool, label: &str| {
+        if on {
+            Span::styled(format!("[{label}]"), theme.selected)
+        } else {
+            Span::raw(format!(" {label} "))
+        }
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("{:<14}", "certificate"),
+            if focused(Field::Mode) {
+                theme.current
+            } else {
+                theme.dim
+            },
+        ),
+        choice(state.generate, "Generate a new CA and client certificate"),
+        Span::raw(" "),
+        choice(!state.generate, "Import existing files"),
+    ]));
+    lines.push(Line::from(""));
+    if state.generate {
+        let mut spans = vec![Span::styled(
+            format!("{:<14}", "key type"),
+            if focused(Field::KeyType) {
+                theme.current
+            } else {
+                theme.dim
+            },
+        )];
+        for (index, key_type) in KEY_TYPES.iter().enumerate() {
+            spans.push(choice(index == state.key_type, key_type.name()));
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+        lines.push(input_line(
+            "save in",
+            state.out_dir.display(),
+            focused(Field::OutDir),
+            theme,
+        ));
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is overwritten.",
+            theme.dim,
+        ));
+        lines.push(Line::styled(
+            "ECDSA P-256 is instant and accepted everywhere; RSA-4096 follows Cloudflare's openssl recipe.",
+            theme.dim,
+        ));
+    } else {
+        lines.push(input_line(
+            "client cert",
+            state.import_cert.display(),
+            focused(Field::ImportCert),
+            theme,
+        ));
+        lines.push(input_line(
+            "client key",
+            state.import_key.display(),
+            focused(Field::ImportKey),
+            theme,
+        ));
+        lines.push(input_line(
+            "CA cert",
+            state.import_ca.display(),
+            focused(Field::ImportCa),
+            theme,
+        ));
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Checked as `aop-wizard cert check` does: a leaf with clientAuth, matching unencrypted key, not expiring, signed by the CA.",
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

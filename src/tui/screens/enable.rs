@@ -1,0 +1,61 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::tui::app::{Wizard, enable_preview};
+use crate::tui::steps::Scope;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let mut lines = Vec::new();
+    if state.enabled {
+        lines.push(Line::from(vec![
+            Span::styled("✓ ", theme.good),
+            Span::raw(format!(
+                "{} AOP is on for {}.",
+                state.scope.label(),
+                state.zone_name()
+            )),
+        ]));
+        lines.push(Line::from(
+            "The origin is in the log phase, so nothing is refused yet.",
+        ));
+    } else {
+        if state.scope == Scope::Hostname {
+            lines.push(Line::styled("Proxied hostnames (Space picks):", theme.dim));
+            for (index, name) in state.proxied_hostnames().iter().enumerate() {
+                let mark = if state.hostname_choice.contains(name) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                let text = format!(
+                    "{} {mark} {name}",
+                    if index == state.cursor { "▶" } else { " " }
+                );
+                lines.push(if index == state.cursor {
+                    Line::styled(text, theme.selected)
+                } else {
+                    Line::from(text)
+                });
+            }
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::styled(
+            "The request (Enter asks before sending):",
+            theme.dim,
+        ));
+        lines.extend(
+            enable_preview(state)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.code)),
+        );
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Safe now: the origin only logs. Enabling before the origin asks for the certificate changes nothing visible.",
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

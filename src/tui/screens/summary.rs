@@ -1,0 +1,55 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::tui::app::Wizard;
+use crate::tui::steps::{Scope, Step};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let zone = state.zone_name();
+    let mut lines = Vec::new();
+    for step in Step::ALL
+        .iter()
+        .filter(|s| s.applies_to(state.scope) && **s != Step::Summary)
+    {
+        let done = state.done.contains(step);
+        lines.push(Line::from(vec![
+            Span::styled(
+                if done { " ✓ " } else { " – " },
+                if done { theme.good } else { theme.dim },
+            ),
+            Span::raw(step.title()),
+        ]));
+    }
+    if !state.files.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("Files written:", theme.dim));
+        for (role, path) in &state.files {
+            lines.push(Line::from(format!("  {}  ({role})", path.display())));
+        }
+    }
+    if let Some(ready) = &state.certificate {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!(
+            "Client certificate expires {} ({} days): rotate before then.",
+            ready.not_after, ready.days_left
+        )));
+    } else if state.scope == Scope::Global {
+        lines.push(Line::from(
+            "Cloudflare's shared certificate expires 2029-11-01.",
+        ));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Check again any time:", theme.dim));
+    lines.push(Line::styled(
+        format!("  aop-wizard status --zone {zone}"),
+        theme.code,
+    ));
+    lines.push(Line::styled(
+        format!("  {}", super::verify_command(state)),
+        theme.code,
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

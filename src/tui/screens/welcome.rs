@@ -1,0 +1,59 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::tui::app::Wizard;
+use crate::tui::steps::Scope;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let mut lines = Vec::new();
+    let pointer = |index: usize| if index == state.cursor { "▶ " } else { "  " };
+    let style = |index: usize| {
+        if index == state.cursor {
+            theme.selected
+        } else {
+            ratatui::style::Style::new()
+        }
+    };
+    if !state.resumable.is_empty() {
+        lines.push(Line::styled("Resume where you stopped:", theme.dim));
+        for (index, progress) in state.resumable.iter().enumerate() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{}Resume {} ({} AOP, {} steps done)",
+                    pointer(index),
+                    progress.zone,
+                    progress.scope.label(),
+                    progress.done.len()
+                ),
+                style(index),
+            )));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::styled("Or start a new set-up:", theme.dim));
+    } else {
+        lines.push(Line::styled(
+            "Choose how Cloudflare proves itself to your origin:",
+            theme.dim,
+        ));
+    }
+    for (offset, scope) in Scope::ALL.iter().enumerate() {
+        let index = state.resumable.len() + offset;
+        let recommended = if *scope == Scope::Zone {
+            "  (recommended)"
+        } else {
+            ""
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{}", pointer(index), scope.label()), style(index)),
+            Span::styled(recommended, theme.good),
+        ]));
+        lines.push(Line::styled(
+            format!("    {}", scope.explanation()),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,48 @@
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::input_line;
+use crate::tui::app::Wizard;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let [top, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(vec![input_line(
+            "zone",
+            state.zone_filter.display(),
+            true,
+            theme,
+        )]),
+        top,
+    );
+    let zones = state.filtered_zones();
+    let visible = list.height as usize;
+    let first = state.cursor.saturating_sub(visible.saturating_sub(1));
+    let mut lines: Vec<Line> = zones
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(index, zone)| {
+            let selected = index == state.cursor;
+            Line::from(vec![
+                Span::styled(
+                    format!("{}{}", if selected { "▶ " } else { "  " }, zone.name),
+                    if selected {
+                        theme.selected
+                    } else {
+                        ratatui::style::Style::new()
+                    },
+                ),
+                Span::styled(format!("  {}", zone.status), theme.dim),
+            ])
+        })
+        .collect();
+    if zones.is_empty() {
+        lines.push(Line::styled("No zone matches.", theme.warn));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+}

@@ -1,0 +1,181 @@
+//! The documented procedure as an ordered list of steps, and which of them a scope goes through.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Step {
+    Welcome,
+    Token,
+    Zone,
+    SslMode,
+    Certificate,
+    Upload,
+    SnippetLog,
+    Enable,
+    VerifyLog,
+    Enforce,
+    Alerts,
+    Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Scope {
+    Global,
+    #[default]
+    Zone,
+    Hostname,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Zone, Scope::Hostname, Scope::Global];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Global => "Global",
+            Scope::Zone => "Zone-level",
+            Scope::Hostname => "Per-hostname",
+        }
+    }
+
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Zone => "zone",
+            Scope::Hostname => "hostname",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Scope::Zone => {
+                "Your own CA and certificate, sent for every proxied hostname of the zone. Recommended: only your certificate opens your origin."
+            }
+            Scope::Hostname => {
+                "Your own certificate for chosen hostnames only (up to 10 certificates per zone, 100 hostnames each); it wins over zone-level."
+            }
+            Scope::Global => {
+                "Cloudflare's shared certificate, the same for every Cloudflare customer: anyone on Cloudflare can reach your origin. Quick, but weak."
+            }
+        }
+    }
+
+    /// Global AOP uses Cloudflare's certificate: nothing to upload, no expiry alert to set.
+    pub fn uses_own_certificate(self) -> bool {
+        self != Scope::Global
+    }
+}
+
+impl Step {
+    pub const ALL: [Step; 12] = [
+        Step::Welcome,
+        Step::Token,
+        Step::Zone,
+        Step::SslMode,
+        Step::Certificate,
+        Step::Upload,
+        Step::SnippetLog,
+        Step::Enable,
+        Step::VerifyLog,
+        Step::Enforce,
+        Step::Alerts,
+        Step::Summary,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Welcome => "Scope",
+            Step::Token => "API token",
+            Step::Zone => "Zone",
+            Step::SslMode => "SSL/TLS mode",
+            Step::Certificate => "Certificate",
+            Step::Upload => "Upload",
+            Step::SnippetLog => "Origin: log",
+            Step::Enable => "Enable",
+            Step::VerifyLog => "Verify log",
+            Step::Enforce => "Enforce",
+            Step::Alerts => "Expiry alerts",
+            Step::Summary => "Summary",
+        }
+    }
+
+    /// The one line under each screen's title.
+    pub fn why(self) -> &'static str {
+        match self {
+            Step::Welcome => {
+                "Authenticated Origin Pulls makes Cloudflare present a client certificate, so your origin can refuse everyone else."
+            }
+            Step::Token => {
+                "Every change goes through Cloudflare's API with a scoped API token (never your Global API Key)."
+            }
+            Step::Zone => "AOP is configured per zone (domain).",
+            Step::SslMode => {
+                "Cloudflare only sends a client certificate over HTTPS to the origin: the SSL/TLS mode must be Full or Full (strict)."
+            }
+            Step::Certificate => {
+                "Cloudflare presents a client certificate; your origin trusts the CA that signed it."
+            }
+            Step::Upload => {
+                "Cloudflare must hold the certificate and its key to present it to your origin."
+            }
+            Step::SnippetLog => {
+                "First ask for the certificate and log the result without refusing anyone, so nothing breaks."
+            }
+            Step::Enable => "Now Cloudflare starts presenting the certificate to your origin.",
+            Step::VerifyLog => {
+                "Prove the origin asks for the certificate and that traffic through Cloudflare still flows."
+            }
+            Step::Enforce => {
+                "Refuse every request without Cloudflare's certificate, then prove it from outside."
+            }
+            Step::Alerts => {
+                "Cloudflare never removes an expired certificate: once it expires, every request fails. Get an e-mail first."
+            }
+            Step::Summary => "What was done, and how to check it again later.",
+        }
+    }
+
+    pub fn applies_to(self, scope: Scope) -> bool {
+        match self {
+            Step::Upload | Step::Alerts => scope.uses_own_certificate(),
+            _ => true,
+        }
+    }
+
+    pub fn next(self, scope: Scope) -> Option<Step> {
+        let index = Step::ALL.iter().position(|s| *s == self)?;
+        Step::ALL[index + 1..]
+            .iter()
+            .copied()
+            .find(|s| s.applies_to(scope))
+    }
+
+    pub fn previous(self, scope: Scope) -> Option<Step> {
+        let index = Step::ALL.iter().position(|s| *s == self)?;
+        Step::ALL[..index]
+            .iter()
+            .rev()
+            .copied()
+            .find(|s| s.applies_to(scope))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_skips_upload_and_alerts() {
+        assert_eq!(
+            Step::Certificate.next(Scope::Global),
+            Some(Step::SnippetLog)
+        );
+        assert_eq!(Step::Enforce.next(Scope::Global), Some(Step::Summary));
+        assert_eq!(
+            Step::SnippetLog.previous(Scope::Global),
+            Some(Step::Certificate)
+        );
+        assert_eq!(Step::Certificate.next(Scope::Zone), Some(Step::Upload));
+        assert_eq!(Step::Summary.next(Scope::Zone), None);
+        assert_eq!(Step::Welcome.previous(Scope::Zone), None);
+    }
+}

@@ -1,0 +1,340 @@
+//! The frame around every screen: title, stepper, status line, the keys valid now, and the
+//! modal boxes. Pure: it reads the state and draws, nothing else.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{TokenState, Wizard};
+use super::screens;
+use super::steps::Step;
+use super::theme::Theme;
+
+pub const MIN_WIDTH: u16 = 72;
+pub const MIN_HEIGHT: u16 = 20;
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = vec![
+            Line::from("The terminal is too small."),
+            Line::from(format!(
+                "aop-wizard needs {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+                area.width, area.height
+            )),
+            Line::from("Make the window larger, or press Ctrl-C to quit."),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, middle, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, state, theme);
+    let [stepper, body] =
+        Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(middle);
+    draw_stepper(frame, stepper, state, theme);
+    draw_body(frame, body, state, theme);
+    draw_status(frame, status, state, theme);
+    draw_keys(frame, keys, state, theme);
+    if let Some(confirm) = &state.confirm {
+        let mut lines: Vec<Line> = confirm
+            .lines
+            .iter()
+            .map(|l| Line::from(l.as_str()))
+            .collect();
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" / Enter: yes    "),
+            Span::styled("n", theme.key),
+            Span::raw(" / Esc: no"),
+        ]));
+        modal(frame, &confirm.title, lines, theme);
+    } else if state.quit_asked {
+        modal(
+            frame,
+            "Quit?",
+            vec![
+                Line::from("Progress so far is saved; run aop-wizard again to resume."),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("y", theme.key),
+                    Span::raw(": quit    "),
+                    Span::styled("any other key", theme.key),
+                    Span::raw(": stay"),
+                ]),
+            ],
+            theme,
+        );
+    } else if state.help {
+        modal(frame, "Help", help_lines(theme), theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let mut spans = vec![Span::styled(" aop-wizard ", theme.title)];
+    if !state.zone_name().is_empty() {
+        spans.push(Span::raw(format!(" {} ", state.zone_name())));
+    }
+    if state.step != Step::Welcome {
+        spans.push(Span::styled(
+            format!(" {} AOP ", state.scope.label()),
+            theme.dim,
+        ));
+    }
+    if state.demo_origin.is_some() {
+        spans.push(Span::styled(
+            " DEMO: fake Cloudflare on loopback ",
+            theme.warn,
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_stepper(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let lines: Vec<Line> = Step::ALL
+        .iter()
+        .filter(|s| s.applies_to(state.scope))
+        .map(|step| {
+            let (mark, style) = if *step == state.step {
+                ("▶", theme.current)
+            } else if state.done.contains(step) {
+                ("✓", theme.good)
+            } else {
+                ("·", theme.dim)
+            };
+            Line::from(vec![
+                Span::styled(format!(" {mark} "), style),
+                Span::styled(step.title(), style),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::new().borders(Borders::RIGHT).border_style(theme.dim)),
+        area,
+    );
+}
+
+fn draw_body(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let inner = area.inner(ratatui::layout::Margin::new(1, 0));
+    let [title, why, content, cli] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Line::from(Span::styled(
+            state.step.title(),
+            theme.title.add_modifier(Modifier::BOLD),
+        )),
+        title,
+    );
+    frame.render_widget(
+        Paragraph::new(state.step.why())
+            .style(theme.dim)
+            .wrap(Wrap { trim: true }),
+        why,
+    );
+    screens::draw(frame, content, state, theme);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled("Same as: ", theme.dim),
+            Span::raw(screens::cli_equivalent(state)),
+        ]),
+        cli,
+    );
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let line = if let Some(busy) = &state.busy {
+        let elapsed = state.tick.saturating_sub(busy.since_tick) as f64 / 10.0;
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ", SPINNER[(state.tick % 10) as usize]),
+                theme.current,
+            ),
+            Span::raw(format!("{} … {elapsed:.1} s", busy.label)),
+        ])
+    } else if let Some(error) = &state.error {
+        Line::from(Span::styled(format!(" ✗ {error}"), theme.bad))
+    } else if let Some(notice) = &state.notice {
+        Line::from(Span::styled(format!(" ✓ {notice}"), theme.good))
+    } else {
+        Line::from("")
+    };
+    frame.render_widget(line, area);
+}
+
+/// Only the keys that do something now.
+pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
+    if state.confirm.is_some() {
+        return vec![("y", "yes"), ("n", "no")];
+    }
+    if state.quit_asked {
+        return vec![("y", "quit"), ("any", "stay")];
+    }
+    if let Some(busy) = &state.busy {
+        let mut keys = vec![("Ctrl-C", "quit")];
+        if busy.cancellable {
+            keys.insert(0, ("Esc", "stop"));
+        }
+        return keys;
+    }
+    if state.editing.is_some() {
+        return vec![("Enter", "done"), ("Ctrl-U", "clear")];
+    }
+    let mut keys: Vec<(&str, &str)> = match state.step {
+        Step::Welcome => vec![("↑↓", "choose"), ("Enter", "start")],
+        Step::Token => match state.token_state {
+            TokenState::NeedInput { .. } => vec![("type", "token"), ("Enter", "verify")],
+            TokenState::Verified { typed, .. } => {
+                let mut keys = vec![("Enter", "continue"), ("r", "other token")];
+                if typed {
+                    keys.insert(1, ("s", "save in keyring"));
+                }
+                keys
+            }
+            TokenState::Looking => Vec::new(),
+        },
+        Step::Zone => vec![("type", "filter"), ("↑↓", "choose"), ("Enter", "select")],
+        Step::SslMode => {
+            let mut keys = vec![("Enter", "continue")];
+            match &state.ssl_mode {
+                Some(mode) if !mode.supports_aop() => {
+                    keys = vec![("f", "set Full"), ("s", "set Full (strict)")];
+                }
+                Some(crate::cloudflare::SslMode::Strict) => {}
+                Some(_) => keys.push(("s", "set Full (strict)")),
+                None => {}
+            }
+            keys
+        }
+        Step::Certificate if !state.scope.uses_own_certificate() => vec![("Enter", "continue")],
+        Step::Certificate if state.certificate.is_some() => {
+            vec![("Enter", "continue"), ("n", "make another")]
+        }
+        Step::Certificate => vec![("↑↓/Tab", "field"), ("←→", "change"), ("Enter", "go")],
+        Step::Upload if state.certificate_id.is_some() => vec![("Enter", "continue")],
+        Step::Upload => vec![("Enter", "upload…")],
+        Step::SnippetLog => vec![
+            ("↑↓", "server"),
+            ("e", "CA path"),
+            ("c", "copy"),
+            ("w", "write"),
+            ("d", "directory"),
+            ("PgUp/PgDn", "scroll"),
+            ("Enter", "continue"),
+        ],
+        Step::Enable if state.enabled => vec![("Enter", "continue")],
+        Step::Enable if state.scope == super::steps::Scope::Hostname => {
+            vec![("↑↓", "move"), ("Space", "pick"), ("Enter", "enable…")]
+        }
+        Step::Enable => vec![("Enter", "enable…")],
+        Step::VerifyLog => {
+            if state
+                .verify_log
+                .as_ref()
+                .is_some_and(|r| r.passed(crate::snippets::SnippetPhase::Log))
+            {
+                vec![("Enter", "continue")]
+            } else {
+                vec![("type", "origins"), ("Enter", "probe")]
+            }
+        }
+        Step::Enforce => {
+            let passed = state
+                .verify_enforce
+                .as_ref()
+                .is_some_and(|r| r.passed(crate::snippets::SnippetPhase::Enforce));
+            let mut keys = vec![
+                ("c", "copy"),
+                ("w", "write"),
+                ("e", "CA path"),
+                ("PgUp/PgDn", "scroll"),
+            ];
+            keys.push(if passed {
+                ("Enter", "continue")
+            } else {
+                ("Enter", "probe")
+            });
+            keys
+        }
+        Step::Alerts if state.alert_id.is_some() => vec![("Enter", "continue")],
+        Step::Alerts => vec![("type", "e-mail"), ("Enter", "create (empty: skip)")],
+        Step::Summary => vec![("Enter/q", "quit")],
+    };
+    if state.step != Step::Welcome {
+        keys.push(("Esc", "back"));
+    }
+    if state.typing() {
+        keys.push(("Ctrl-C", "quit"));
+    } else {
+        keys.push(("?", "help"));
+        keys.push(("q", "quit"));
+    }
+    keys
+}
+
+fn draw_keys(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (key, action) in valid_keys(state) {
+        spans.push(Span::styled(format!(" {key} "), theme.key));
+        spans.push(Span::raw(format!(" {action} ")));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
+    let row = |k: &'static str, what: &'static str| {
+        Line::from(vec![
+            Span::styled(format!("{k:>10} "), theme.key),
+            Span::raw(what),
+        ])
+    };
+    vec![
+        row("Enter", "do this step / continue"),
+        row("Esc", "back one step (shows what stays done)"),
+        row("↑ ↓", "move in a list"),
+        row("Ctrl-C", "quit (asks first); progress is saved"),
+        row("c / w", "copy a snippet (OSC 52) / write it to files"),
+        Line::from(""),
+        Line::from("Every step names the aop-wizard command that does the same, for scripts."),
+        Line::from("Logs: the data directory's aop-wizard.log (never the token)."),
+        Line::from("").style(theme.dim),
+        Line::from("Any key closes this help."),
+    ]
+}
+
+fn modal(frame: &mut Frame, title: &str, lines: Vec<Line>, theme: &Theme) {
+    let area = frame.area();
+    let width = area.width.saturating_sub(8).min(90);
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::bordered()
+                    .title(Span::styled(format!(" {title} "), theme.title))
+                    .border_style(theme.current),
+            )
+            .style(Style::new().not_dim()),
+        popup,
+    );
+}
