@@ -109,6 +109,8 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     }
     // Ticks only while something runs: an idle wizard sleeps in the channel.
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    // Ticks missed while idle are not made up in a burst (the elapsed time would jump).
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let msg = tokio::select! {
             Some(msg) = inbox.recv() => msg,

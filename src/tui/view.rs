@@ -231,9 +231,9 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
             ("e", "CA path"),
             ("c", "copy"),
             ("w", "write"),
-            ("d", "directory"),
-            ("PgUp/PgDn", "scroll"),
-            ("Enter", "continue"),
+            ("d", "dir"),
+            ("PgDn", "scroll"),
+            ("Enter", "next"),
         ],
         Step::Enable if state.enabled => vec![("Enter", "continue")],
         Step::Enable if state.scope == super::steps::Scope::Hostname => {
@@ -260,10 +260,10 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
                 ("c", "copy"),
                 ("w", "write"),
                 ("e", "CA path"),
-                ("PgUp/PgDn", "scroll"),
+                ("PgDn", "scroll"),
             ];
             keys.push(if passed {
-                ("Enter", "continue")
+                ("Enter", "next")
             } else {
                 ("Enter", "probe")
             });
@@ -273,6 +273,9 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
         Step::Alerts => vec![("type", "e-mail"), ("Enter", "create (empty: skip)")],
         Step::Summary => vec![("Enter/q", "quit")],
     };
+    if state.step == Step::Summary {
+        return keys;
+    }
     if state.step != Step::Welcome {
         keys.push(("Esc", "back"));
     }
@@ -288,8 +291,8 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
 fn draw_keys(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let mut spans = Vec::new();
     for (key, action) in valid_keys(state) {
-        spans.push(Span::styled(format!(" {key} "), theme.key));
-        spans.push(Span::raw(format!(" {action} ")));
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {action}  ")));
     }
     frame.render_widget(Line::from(spans), area);
 }

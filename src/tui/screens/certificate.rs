@@ -81,21 +81,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     };
     lines.push(Line::from(vec![
         Span::styled(
-            format!("{:<14}", "certificate"),
+            format!("{:<15}", "certificate"),
             if focused(Field::Mode) {
                 theme.current
             } else {
                 theme.dim
             },
         ),
-        choice(state.generate, "Generate a new CA and client certificate"),
+        choice(state.generate, "Generate new CA + certificate"),
         Span::raw(" "),
-        choice(!state.generate, "Import existing files"),
+        choice(!state.generate, "Import files"),
     ]));
     lines.push(Line::from(""));
     if state.generate {
         let mut spans = vec![Span::styled(
-            format!("{:<14}", "key type"),
+            format!("{:<15}", "key type"),
             if focused(Field::KeyType) {
                 theme.current
             } else {

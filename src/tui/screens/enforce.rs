@@ -10,10 +10,11 @@ use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let exposed = state.exposed_dns_only();
+    // The heading may wrap once on a narrow terminal.
     let warning_height = if exposed.is_empty() {
         0
     } else {
-        exposed.len() as u16 + 1
+        exposed.len() as u16 + 2
     };
     let [head, warning, code, results] = Layout::vertical([
         Constraint::Length(4),

@@ -126,7 +126,7 @@ pub fn verify_command(state: &Wizard) -> String {
 /// `label: value` with the label dimmed.
 pub fn field<'a>(label: &'a str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{label:<14}"), theme.dim),
+        Span::styled(format!("{label:<15}"), theme.dim),
         Span::raw(value.into()),
     ])
 }
@@ -138,5 +138,5 @@ pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme
     } else {
         Span::raw(text)
     };
-    Line::from(vec![Span::styled(format!("{label:<14}"), theme.dim), value])
+    Line::from(vec![Span::styled(format!("{label:<15}"), theme.dim), value])
 }

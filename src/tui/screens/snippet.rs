@@ -22,7 +22,7 @@ pub fn draw_head(
     theme: &Theme,
     phase: SnippetPhase,
 ) {
-    let mut servers = vec![Span::styled(format!("{:<14}", "server"), theme.dim)];
+    let mut servers = vec![Span::styled(format!("{:<15}", "server"), theme.dim)];
     for (index, server) in WebServer::ALL.iter().enumerate() {
         let label = server.display_name();
         servers.push(if index == state.server {

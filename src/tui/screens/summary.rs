@@ -9,29 +9,30 @@ use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let zone = state.zone_name();
-    let mut lines = Vec::new();
-    for step in Step::ALL
+    let steps: Vec<&Step> = Step::ALL
         .iter()
         .filter(|s| s.applies_to(state.scope) && **s != Step::Summary)
-    {
-        let done = state.done.contains(step);
+        .collect();
+    let (done, skipped): (Vec<&Step>, Vec<&Step>) =
+        steps.into_iter().partition(|s| state.done.contains(s));
+    let names = |steps: &[&Step]| {
+        steps
+            .iter()
+            .map(|s| s.title())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("✓ Done: ", theme.good),
+        Span::raw(names(&done)),
+    ])];
+    if !skipped.is_empty() {
         lines.push(Line::from(vec![
-            Span::styled(
-                if done { " ✓ " } else { " – " },
-                if done { theme.good } else { theme.dim },
-            ),
-            Span::raw(step.title()),
+            Span::styled("– Not done: ", theme.warn),
+            Span::raw(names(&skipped)),
         ]));
     }
-    if !state.files.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::styled("Files written:", theme.dim));
-        for (role, path) in &state.files {
-            lines.push(Line::from(format!("  {}  ({role})", path.display())));
-        }
-    }
     if let Some(ready) = &state.certificate {
-        lines.push(Line::from(""));
         lines.push(Line::from(format!(
             "Client certificate expires {} ({} days): rotate before then.",
             ready.not_after, ready.days_left
@@ -51,5 +52,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         format!("  {}", super::verify_command(state)),
         theme.code,
     ));
+    if !state.files.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("Files written:", theme.dim));
+        for (role, path) in &state.files {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {}", path.display())),
+                Span::styled(format!("  {role}"), theme.dim),
+            ]));
+        }
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -15,7 +15,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(vec![
             input_line("origins", state.origins.display(), true, theme),
-            Line::from(vec![Span::styled(format!("{:<14}", "hostnames"), theme.dim), Span::raw(hosts)]),
+            Line::from(vec![Span::styled(format!("{:<15}", "hostnames"), theme.dim), Span::raw(hosts)]),
             Line::styled("Expected: log-only (asks for a certificate, serves without) and served through Cloudflare.", theme.dim),
         ]),
         head,

@@ -1,0 +1,687 @@
+//! The wizard's `update`, step by step: what each key and each answer does to the state and
+//! which effects it asks for. No terminal, no network: `update` is pure.
+
+use std::path::PathBuf;
+
+use aop_wizard::cloudflare::{
+    ApiToken, Client, Credentials, DnsRecord, RetryPolicy, SslMode, UploadedCertificate, Zone,
+};
+use aop_wizard::pki::GeneratedFiles;
+use aop_wizard::snippets::SnippetPhase;
+use aop_wizard::tui::app::{CertificateReady, Effect, Msg, TokenState, Wizard, update};
+use aop_wizard::tui::progress::Progress;
+use aop_wizard::tui::steps::{Scope, Step};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn press(state: &mut Wizard, code: KeyCode) -> Vec<Effect> {
+    update(state, key(code))
+}
+
+fn type_text(state: &mut Wizard, text: &str) {
+    for c in text.chars() {
+        update(state, key(KeyCode::Char(c)));
+    }
+}
+
+fn client() -> Client {
+    Client::new(
+        "http://127.0.0.1:9/client/v4",
+        Credentials::Token(ApiToken::new("test-token-0000000000000000000000000")),
+        RetryPolicy::default(),
+    )
+    .unwrap()
+}
+
+fn zone(name: &str) -> Zone {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("{:0>32}", name.len()), "name": name, "status": "active",
+        "account": {"id": "a".repeat(32), "name": "Demo"}
+    }))
+    .unwrap()
+}
+
+fn record(kind: &str, name: &str, content: &str, proxied: bool) -> DnsRecord {
+    serde_json::from_value(serde_json::json!({
+        "id": "r", "type": kind, "name": name, "content": content, "proxied": proxied
+    }))
+    .unwrap()
+}
+
+fn files() -> GeneratedFiles {
+    GeneratedFiles {
+        ca_cert: PathBuf::from("/tmp/aop/ca.crt"),
+        ca_key: PathBuf::from("/tmp/aop/ca.key"),
+        client_cert: PathBuf::from("/tmp/aop/client.crt"),
+        client_key: PathBuf::from("/tmp/aop/client.key"),
+    }
+}
+
+fn ready() -> CertificateReady {
+    CertificateReady {
+        files: files(),
+        subject: "CN=example.com".into(),
+        not_after: "2028-11-21".into(),
+        days_left: 729,
+        fingerprint: "AB:CD".into(),
+        generated: true,
+    }
+}
+
+fn wizard() -> Wizard {
+    Wizard::new(
+        Vec::new(),
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    )
+}
+
+/// A wizard that has come as far as `step` for example.com (zone-level), through `update`.
+fn at(step: Step) -> Wizard {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "the OS keyring".into(), false))),
+    );
+    update(
+        &mut state,
+        Msg::Zones(Ok(vec![zone("example.com"), zone("example.org")])),
+    );
+    update(&mut state, Msg::Permissions(Vec::new()));
+    if step == Step::Token {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    if step == Step::Zone {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok((
+            SslMode::Full,
+            "custom".into(),
+            vec![
+                record("A", "example.com", "203.0.113.10", true),
+                record("CNAME", "www.example.com", "example.com", true),
+                record("A", "direct.example.com", "203.0.113.10", false),
+            ],
+        ))),
+    );
+    let steps = [
+        Step::SslMode,
+        Step::Certificate,
+        Step::Upload,
+        Step::SnippetLog,
+        Step::Enable,
+        Step::VerifyLog,
+        Step::Enforce,
+        Step::Alerts,
+    ];
+    for current in steps {
+        if current == step {
+            return state;
+        }
+        match current {
+            Step::Certificate => {
+                update(&mut state, Msg::CertificateReady(Ok(ready())));
+            }
+            Step::Upload => {
+                press(&mut state, KeyCode::Enter);
+                press(&mut state, KeyCode::Char('y'));
+                update(&mut state, Msg::Uploaded(Ok(uploaded())));
+            }
+            Step::Enable => {
+                press(&mut state, KeyCode::Enter);
+                press(&mut state, KeyCode::Char('y'));
+                update(&mut state, Msg::Enabled(Ok(())));
+            }
+            Step::VerifyLog | Step::Enforce => {
+                let phase = if current == Step::VerifyLog {
+                    SnippetPhase::Log
+                } else {
+                    SnippetPhase::Enforce
+                };
+                update(&mut state, Msg::Verified(phase, Ok(passing(phase))));
+            }
+            _ => {}
+        }
+        press(&mut state, KeyCode::Enter);
+        assert_ne!(
+            state.step, current,
+            "Enter did not leave {current:?}: {:?}",
+            state.error
+        );
+    }
+    state
+}
+
+fn uploaded() -> UploadedCertificate {
+    serde_json::from_value(
+        serde_json::json!({"id": "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60", "status": "active"}),
+    )
+    .unwrap()
+}
+
+fn passing(phase: SnippetPhase) -> aop_wizard::tui::app::VerifyResult {
+    use aop_wizard::probe::{Judgement, Verdict};
+    let verdict = match phase {
+        SnippetPhase::Log => Verdict::LogOnly,
+        SnippetPhase::Enforce => Verdict::Enforced,
+    };
+    aop_wizard::tui::app::VerifyResult {
+        cells: vec![aop_wizard::probe::CellReport {
+            origin: "203.0.113.10:443".parse().unwrap(),
+            hostname: "example.com".into(),
+            judgement: Judgement {
+                verdict,
+                explanation: String::new(),
+                next_step: String::new(),
+                expected_ca_listed: Some(true),
+            },
+            attempts: Vec::new(),
+        }],
+        edge: Vec::new(),
+    }
+}
+
+#[test]
+fn welcome_picks_a_scope_and_looks_for_a_token() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Down);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(state.scope, Scope::Hostname);
+    assert_eq!(state.step, Step::Token);
+    assert!(matches!(effects.as_slice(), [Effect::VerifyToken(None)]));
+    assert!(
+        state.busy.is_some(),
+        "a spinner while the token is looked for"
+    );
+}
+
+#[test]
+fn no_token_asks_for_one_and_verifies_what_is_typed() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::TokenChecked(Err(
+            "No token in CLOUDFLARE_API_TOKEN or the OS keyring.".into()
+        )),
+    );
+    assert!(matches!(state.token_state, TokenState::NeedInput { .. }));
+    assert!(
+        state.typing(),
+        "letters go into the token field, q does not quit"
+    );
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty(),
+        "an empty token is not sent"
+    );
+    assert!(state.error.is_some());
+    type_text(&mut state, "secret-token-value");
+    assert_eq!(state.token_input.display(), "•".repeat(18), "masked");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::VerifyToken(Some(token))] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(token.expose(), "secret-token-value");
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "typed in".into(), true))),
+    );
+    assert!(
+        state.token_input.value.is_empty(),
+        "the typed token is not kept in the state"
+    );
+    assert!(matches!(
+        state.token_state,
+        TokenState::Verified { typed: true, .. }
+    ));
+}
+
+#[test]
+fn a_typed_token_can_be_saved_in_the_keyring() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "typed in".into(), true))),
+    );
+    update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
+    assert!(press(&mut state, KeyCode::Char('s')).is_empty(), "keys wait while permissions are probed");
+    update(&mut state, Msg::Permissions(Vec::new()));
+    let effects = press(&mut state, KeyCode::Char('s'));
+    assert!(matches!(effects.as_slice(), [Effect::SaveToken(_)]));
+    update(&mut state, Msg::TokenSaved(Ok("Secret Service".into())));
+    assert!(state.notice.as_deref().unwrap().contains("Secret Service"));
+    assert!(
+        press(&mut state, KeyCode::Char('s')).is_empty(),
+        "saved once"
+    );
+}
+
+#[test]
+fn after_the_token_zones_load_and_permissions_are_probed() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Enter);
+    let effects = update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "env".into(), false))),
+    );
+    assert!(matches!(effects.as_slice(), [Effect::LoadZones(_)]));
+    let effects = update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
+    assert!(
+        matches!(effects.as_slice(), [Effect::ProbePermissions { zone, .. }] if zone == "example.com")
+    );
+    update(&mut state, Msg::Zones(Ok(Vec::new())));
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("Zone → Zone → Read")
+    );
+}
+
+#[test]
+fn zone_type_ahead_filters_and_selects() {
+    let mut state = at(Step::Zone);
+    type_text(&mut state, "org");
+    assert_eq!(state.filtered_zones().len(), 1);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(state.zone_name(), "example.org");
+    assert!(matches!(effects.as_slice(), [Effect::ReadZone { .. }]));
+    assert_eq!(state.step, Step::SslMode);
+    let mut none = at(Step::Zone);
+    type_text(&mut none, "nothing-like-this");
+    assert!(press(&mut none, KeyCode::Enter).is_empty());
+    assert!(none.error.is_some());
+}
+
+#[test]
+fn flexible_blocks_until_fixed_with_confirmation() {
+    let mut state = at(Step::SslMode);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok((SslMode::Flexible, "custom".into(), Vec::new()))),
+    );
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::SslMode, "Flexible blocks");
+    assert!(state.error.as_deref().unwrap().contains("Full"));
+    assert!(
+        press(&mut state, KeyCode::Char('f')).is_empty(),
+        "asks first"
+    );
+    assert!(state.confirm.is_some());
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SetSslMode {
+            mode: SslMode::Full,
+            ..
+        }]
+    ));
+    update(&mut state, Msg::SslModeSet(Ok(SslMode::Full)));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Certificate);
+}
+
+#[test]
+fn declining_a_confirmation_changes_nothing() {
+    let mut state = at(Step::SslMode);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok((SslMode::Off, "custom".into(), Vec::new()))),
+    );
+    press(&mut state, KeyCode::Char('s'));
+    assert!(press(&mut state, KeyCode::Char('n')).is_empty());
+    assert!(state.confirm.is_none());
+    assert_eq!(state.ssl_mode, Some(SslMode::Off));
+}
+
+#[test]
+fn certificate_generation_uses_the_chosen_key_type_and_directory() {
+    let mut state = at(Step::Certificate);
+    assert_eq!(state.out_dir.value, "./aop-example.com");
+    press(&mut state, KeyCode::Down); // key type
+    press(&mut state, KeyCode::Right); // rsa-2048
+    let effects = press(&mut state, KeyCode::Enter);
+    let [
+        Effect::GenerateCertificate {
+            key_type,
+            dir,
+            zone,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(key_type.name(), "rsa-2048");
+    assert_eq!(dir, &PathBuf::from("./aop-example.com"));
+    assert_eq!(zone, "example.com");
+    assert!(state.busy.as_ref().unwrap().label.contains("few seconds"));
+    update(
+        &mut state,
+        Msg::CertificateReady(Err("/tmp/aop/ca.crt exists; nothing was overwritten".into())),
+    );
+    assert!(state.error.as_deref().unwrap().contains("overwritten"));
+    assert_eq!(state.step, Step::Certificate);
+}
+
+#[test]
+fn import_needs_both_paths_then_checks() {
+    let mut state = at(Step::Certificate);
+    press(&mut state, KeyCode::Right); // import
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.error.is_some());
+    press(&mut state, KeyCode::Down);
+    type_text(&mut state, "/etc/aop/client.crt");
+    press(&mut state, KeyCode::Down);
+    type_text(&mut state, "/etc/aop/client.key");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::ImportCertificate { ca: None, .. }]
+    ));
+}
+
+#[test]
+fn upload_asks_first_and_records_the_id() {
+    let mut state = at(Step::Upload);
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    let confirm = state.confirm.clone().unwrap();
+    assert!(
+        confirm.lines.iter().any(|l| l.contains("never shown")),
+        "key redacted in the preview"
+    );
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Upload {
+            scope: Scope::Zone,
+            ..
+        }]
+    ));
+    assert!(
+        press(&mut state, KeyCode::Esc).is_empty(),
+        "an upload cannot be cancelled half-way"
+    );
+    update(&mut state, Msg::UploadStatus("pending_deployment".into()));
+    assert!(
+        state
+            .busy
+            .as_ref()
+            .unwrap()
+            .label
+            .contains("pending_deployment")
+    );
+    let effects = update(&mut state, Msg::Uploaded(Ok(uploaded())));
+    assert!(matches!(effects.as_slice(), [Effect::SaveProgress(p)] if p.certificate_id.is_some()));
+    assert!(state.done.contains(&Step::Upload));
+}
+
+#[test]
+fn a_failed_upload_says_why_and_stays() {
+    let mut state = at(Step::Upload);
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(
+        &mut state,
+        Msg::Uploaded(Err(
+            "Cloudflare API error 9109: add SSL and Certificates → Edit".into(),
+        )),
+    );
+    assert!(state.busy.is_none());
+    assert!(state.error.as_deref().unwrap().contains("9109"));
+    assert_eq!(state.step, Step::Upload);
+    assert!(state.certificate_id.is_none());
+}
+
+#[test]
+fn going_back_after_an_upload_lists_what_stays() {
+    let mut state = at(Step::SnippetLog);
+    assert!(press(&mut state, KeyCode::Esc).is_empty());
+    let confirm = state.confirm.clone().expect("going back asks");
+    assert!(
+        confirm
+            .lines
+            .iter()
+            .any(|l| l.contains("uploaded to Cloudflare"))
+    );
+    press(&mut state, KeyCode::Char('y'));
+    assert_eq!(state.step, Step::Upload);
+    // Before any effect, going back is free.
+    let mut early = at(Step::Zone);
+    press(&mut early, KeyCode::Esc);
+    assert_eq!(early.step, Step::Token);
+    assert!(early.confirm.is_none());
+}
+
+#[test]
+fn snippet_screen_switches_servers_writes_and_copies() {
+    let mut state = at(Step::SnippetLog);
+    press(&mut state, KeyCode::Down);
+    assert_eq!(state.server().name(), "apache");
+    assert_eq!(state.ca_path.value, "/etc/apache2/aop/ca.crt");
+    let effects = press(&mut state, KeyCode::Char('c'));
+    assert!(matches!(effects.as_slice(), [Effect::Copy(text)] if text.contains("SSLVerifyClient")));
+    press(&mut state, KeyCode::Char('e'));
+    assert!(state.typing());
+    for _ in 0..6 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "origin-pull-ca.pem");
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.ca_path.value, "/etc/apache2/aop/origin-pull-ca.pem");
+}
+
+#[test]
+fn enable_asks_then_applies_for_the_scope() {
+    let mut state = at(Step::Enable);
+    press(&mut state, KeyCode::Enter);
+    assert!(state.confirm.as_ref().unwrap().lines[0].contains("origin_tls_client_auth/settings"));
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Enable {
+            scope: Scope::Zone,
+            ..
+        }]
+    ));
+    update(&mut state, Msg::Enabled(Err("rate limited".into())));
+    assert!(!state.enabled);
+    assert_eq!(state.step, Step::Enable);
+}
+
+#[test]
+fn per_hostname_enable_needs_a_picked_hostname() {
+    let mut state = at(Step::Enable);
+    state.scope = Scope::Hostname;
+    state.hostname_choice.clear();
+    press(&mut state, KeyCode::Enter);
+    assert!(state.error.as_deref().unwrap().contains("Space"));
+    press(&mut state, KeyCode::Char(' '));
+    assert_eq!(state.hostname_choice.len(), 1);
+    press(&mut state, KeyCode::Enter);
+    assert!(
+        state
+            .confirm
+            .as_ref()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.contains("\"enabled\": true"))
+    );
+}
+
+#[test]
+fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
+    let mut state = at(Step::VerifyLog);
+    assert_eq!(state.origins.value, "203.0.113.10");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [
+        Effect::Verify {
+            phase: SnippetPhase::Log,
+            origins,
+            hostnames,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(origins[0].to_string(), "203.0.113.10:443");
+    assert_eq!(
+        hostnames,
+        &vec!["example.com".to_string(), "www.example.com".to_string()]
+    );
+    // Esc stops a probe.
+    assert!(matches!(
+        press(&mut state, KeyCode::Esc).as_slice(),
+        [Effect::Cancel]
+    ));
+    update(&mut state, Msg::Cancelled);
+    // A not-requesting origin does not pass the log phase.
+    let mut failing = passing(SnippetPhase::Log);
+    failing.cells[0].judgement.verdict = aop_wizard::probe::Verdict::NotRequesting;
+    update(&mut state, Msg::Verified(SnippetPhase::Log, Ok(failing)));
+    assert!(!state.done.contains(&Step::VerifyLog));
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Verify { .. }]),
+        "Enter probes again"
+    );
+    update(
+        &mut state,
+        Msg::Verified(SnippetPhase::Log, Ok(passing(SnippetPhase::Log))),
+    );
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Enforce);
+}
+
+#[test]
+fn bad_origin_addresses_are_refused_with_an_example() {
+    let mut state = at(Step::VerifyLog);
+    state.origins.value = "origin.example.com".into();
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.error.as_deref().unwrap().contains("203.0.113.10"));
+}
+
+#[test]
+fn enforce_warns_about_dns_only_records_on_the_same_origin() {
+    let state = at(Step::Enforce);
+    let exposed: Vec<&str> = state
+        .exposed_dns_only()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(exposed, vec!["direct.example.com"]);
+}
+
+#[test]
+fn alerts_validate_the_address_or_skip() {
+    let mut state = at(Step::Alerts);
+    type_text(&mut state, "not-an-address");
+    press(&mut state, KeyCode::Enter);
+    assert!(state.error.is_some());
+    state.email.value.clear();
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Summary);
+    assert!(!state.done.contains(&Step::Alerts), "skipped is not done");
+    let mut create = at(Step::Alerts);
+    type_text(&mut create, "ops@example.com");
+    press(&mut create, KeyCode::Enter);
+    let effects = press(&mut create, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::CreateAlert { email, .. }] if email == "ops@example.com")
+    );
+}
+
+#[test]
+fn quitting_mid_flow_asks_and_ctrl_c_always_works() {
+    let mut state = at(Step::SslMode);
+    press(&mut state, KeyCode::Char('q'));
+    assert!(state.quit_asked && !state.quit);
+    press(&mut state, KeyCode::Char('n'));
+    assert!(!state.quit_asked);
+    let mut typing = at(Step::Zone);
+    type_text(&mut typing, "q");
+    assert!(!typing.quit_asked, "q is a letter in the filter");
+    update(
+        &mut typing,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    press(&mut typing, KeyCode::Char('y'));
+    assert!(typing.quit);
+}
+
+#[test]
+fn global_scope_skips_upload_and_alerts() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.scope, Scope::Global);
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "env".into(), false))),
+    );
+    update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
+    update(&mut state, Msg::Permissions(Vec::new()));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok((SslMode::Strict, "auto".into(), Vec::new()))),
+    );
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Certificate);
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::SnippetLog);
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Log)
+            .unwrap()
+            .contains("Cloudflare")
+    );
+}
+
+#[test]
+fn resume_restores_the_zone_scope_and_certificate() {
+    let progress = Progress {
+        zone: "example.com".into(),
+        scope: Scope::Hostname,
+        done: [
+            Step::Welcome,
+            Step::Token,
+            Step::Zone,
+            Step::Certificate,
+            Step::Upload,
+        ]
+        .into(),
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        hostnames: vec!["www.example.com".into()],
+        files: Vec::new(),
+    };
+    let mut state = Wizard::new(
+        vec![progress],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(state.resumed);
+    assert_eq!(state.scope, Scope::Hostname);
+    assert_eq!(state.zone_filter.value, "example.com");
+    assert_eq!(
+        state.certificate_id.as_deref(),
+        Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60")
+    );
+    assert!(state.done.contains(&Step::Upload));
+    assert_eq!(state.step, Step::Token);
+}
