@@ -1,0 +1,192 @@
+//! A wizard driven through `update` to any step, with canned answers in place of the effects,
+//! for the update tests and the screen snapshots.
+
+use std::path::PathBuf;
+
+use aop_wizard::cloudflare::{
+    ApiToken, Client, Credentials, DnsRecord, RetryPolicy, SslMode, UploadedCertificate, Zone,
+};
+use aop_wizard::pki::GeneratedFiles;
+use aop_wizard::snippets::SnippetPhase;
+use aop_wizard::tui::app::{CertificateReady, Effect, Msg, Wizard, update};
+use aop_wizard::tui::steps::Step;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn press(state: &mut Wizard, code: KeyCode) -> Vec<Effect> {
+    update(state, key(code))
+}
+
+pub fn type_text(state: &mut Wizard, text: &str) {
+    for c in text.chars() {
+        update(state, key(KeyCode::Char(c)));
+    }
+}
+
+pub fn client() -> Client {
+    Client::new(
+        "http://127.0.0.1:9/client/v4",
+        Credentials::Token(ApiToken::new("test-token-0000000000000000000000000")),
+        RetryPolicy::default(),
+    )
+    .unwrap()
+}
+
+pub fn zone(name: &str) -> Zone {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("{:0>32}", name.len()), "name": name, "status": "active",
+        "account": {"id": "a".repeat(32), "name": "Demo"}
+    }))
+    .unwrap()
+}
+
+pub fn record(kind: &str, name: &str, content: &str, proxied: bool) -> DnsRecord {
+    serde_json::from_value(serde_json::json!({
+        "id": "r", "type": kind, "name": name, "content": content, "proxied": proxied
+    }))
+    .unwrap()
+}
+
+pub fn files() -> GeneratedFiles {
+    GeneratedFiles {
+        ca_cert: PathBuf::from("/tmp/aop/ca.crt"),
+        ca_key: PathBuf::from("/tmp/aop/ca.key"),
+        client_cert: PathBuf::from("/tmp/aop/client.crt"),
+        client_key: PathBuf::from("/tmp/aop/client.key"),
+    }
+}
+
+pub fn ready() -> CertificateReady {
+    CertificateReady {
+        files: files(),
+        subject: "CN=example.com".into(),
+        not_after: "2028-11-21".into(),
+        days_left: 729,
+        fingerprint: "AB:CD".into(),
+        generated: true,
+    }
+}
+
+pub fn wizard() -> Wizard {
+    Wizard::new(
+        Vec::new(),
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    )
+}
+
+/// A wizard that has come as far as `step` for example.com (zone-level), through `update`.
+pub fn at(step: Step) -> Wizard {
+    let mut state = wizard();
+    if step == Step::Welcome {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok((client(), "the OS keyring".into(), false))),
+    );
+    update(
+        &mut state,
+        Msg::Zones(Ok(vec![zone("example.com"), zone("example.org")])),
+    );
+    update(&mut state, Msg::Permissions(Vec::new()));
+    if step == Step::Token {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    if step == Step::Zone {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok((
+            SslMode::Full,
+            "custom".into(),
+            vec![
+                record("A", "example.com", "203.0.113.10", true),
+                record("CNAME", "www.example.com", "example.com", true),
+                record("A", "direct.example.com", "203.0.113.10", false),
+            ],
+        ))),
+    );
+    let steps = [
+        Step::SslMode,
+        Step::Certificate,
+        Step::Upload,
+        Step::SnippetLog,
+        Step::Enable,
+        Step::VerifyLog,
+        Step::Enforce,
+        Step::Alerts,
+    ];
+    for current in steps {
+        if current == step {
+            return state;
+        }
+        match current {
+            Step::Certificate => {
+                update(&mut state, Msg::CertificateReady(Ok(ready())));
+            }
+            Step::Upload => {
+                press(&mut state, KeyCode::Enter);
+                press(&mut state, KeyCode::Char('y'));
+                update(&mut state, Msg::Uploaded(Ok(uploaded())));
+            }
+            Step::Enable => {
+                press(&mut state, KeyCode::Enter);
+                press(&mut state, KeyCode::Char('y'));
+                update(&mut state, Msg::Enabled(Ok(())));
+            }
+            Step::VerifyLog | Step::Enforce => {
+                let phase = if current == Step::VerifyLog {
+                    SnippetPhase::Log
+                } else {
+                    SnippetPhase::Enforce
+                };
+                update(&mut state, Msg::Verified(phase, Ok(passing(phase))));
+            }
+            _ => {}
+        }
+        press(&mut state, KeyCode::Enter);
+        assert_ne!(
+            state.step, current,
+            "Enter did not leave {current:?}: {:?}",
+            state.error
+        );
+    }
+    state
+}
+
+pub fn uploaded() -> UploadedCertificate {
+    serde_json::from_value(
+        serde_json::json!({"id": "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60", "status": "active"}),
+    )
+    .unwrap()
+}
+
+pub fn passing(phase: SnippetPhase) -> aop_wizard::tui::app::VerifyResult {
+    use aop_wizard::probe::{Judgement, Verdict};
+    let verdict = match phase {
+        SnippetPhase::Log => Verdict::LogOnly,
+        SnippetPhase::Enforce => Verdict::Enforced,
+    };
+    aop_wizard::tui::app::VerifyResult {
+        cells: vec![aop_wizard::probe::CellReport {
+            origin: "203.0.113.10:443".parse().unwrap(),
+            hostname: "example.com".into(),
+            judgement: Judgement {
+                verdict,
+                explanation: String::new(),
+                next_step: String::new(),
+                expected_ca_listed: Some(true),
+            },
+            attempts: Vec::new(),
+        }],
+        edge: Vec::new(),
+    }
+}
