@@ -4,5 +4,6 @@
 #![allow(dead_code)] // each test binary uses part of the harness
 
 pub mod origin;
+pub mod pty;
 pub mod test_pki;
 pub mod wizard;

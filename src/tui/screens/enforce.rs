@@ -19,7 +19,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let [head, warning, code, results] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(warning_height),
-        Constraint::Percentage(45),
+        // Once there are results, they matter more than the snippet (PgDn still scrolls it).
+        if state.verify_enforce.is_some() {
+            Constraint::Max(6)
+        } else {
+            Constraint::Percentage(60)
+        },
         Constraint::Min(3),
     ])
     .areas(area);

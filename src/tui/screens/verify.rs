@@ -44,7 +44,15 @@ pub fn results(
         );
         return;
     };
-    let mut lines = Vec::new();
+    // The outcome first: on a short terminal the details may not all fit.
+    let mut lines = vec![if result.passed(phase) {
+        Line::styled("✓ All as expected. Enter continues.", theme.good)
+    } else {
+        Line::styled(
+            "✗ Not there yet: fix what is listed, then Enter probes again.",
+            theme.bad,
+        )
+    }];
     for cell in &result.cells {
         let wanted = match phase {
             SnippetPhase::Log => {
@@ -97,15 +105,5 @@ pub fn results(
             )),
         ]));
     }
-    let passed = result.passed(phase);
-    lines.push(Line::from(""));
-    lines.push(if passed {
-        Line::styled("All as expected. Enter continues.", theme.good)
-    } else {
-        Line::styled(
-            "Not there yet: fix what is listed, then Enter probes again.",
-            theme.bad,
-        )
-    });
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

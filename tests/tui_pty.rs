@@ -1,0 +1,216 @@
+//! The real binary in a pseudo-terminal: a complete zone-level set-up with ECDSA keys against
+//! the fake Cloudflare (started here, so its final state can be checked) and the demo's local
+//! origin; and a forced panic that must leave the terminal restored.
+
+mod support;
+
+use std::time::Duration;
+
+use aop_wizard::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
+use support::pty::{ENTER, Pty};
+
+const STEP: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_complete_zone_level_set_up_through_the_wizard() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = runtime
+        .block_on(FakeCloudflare::start(World::demo(), 0))
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = Pty::spawn(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[
+            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
+            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
+            ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
+            ("AOP_WIZARD_KEYRING", "none".to_string()),
+        ],
+    );
+
+    pty.wait_for("(recommended)", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Generated and saved", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    pty.send("y");
+    pty.wait_for("AOP is on for example.com", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Press Enter to probe", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("log-only"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("enforced"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("e-mail", STEP);
+    pty.send("ops@example.com");
+    pty.send(ENTER);
+    pty.wait_for("Create the expiry notification?", STEP);
+    pty.send("y");
+    pty.wait_for("Notification policy in place", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+    pty.send("q");
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}\n{}", pty.screen());
+    assert!(
+        !pty.parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(!pty.parser.screen().hide_cursor(), "the cursor is back");
+
+    // Cloudflare's side: one certificate, active and in use; zone-level AOP on; one alert.
+    let zone = fake.zone("example.com").unwrap();
+    assert_eq!(
+        zone.zone_certificates.len(),
+        1,
+        "{:?}",
+        zone.zone_certificates
+    );
+    assert_eq!(zone.zone_certificates[0].1, "active");
+    assert_eq!(
+        zone.zone_certificate_in_use.as_ref(),
+        Some(&zone.zone_certificates[0].0)
+    );
+    assert!(zone.zone_aop_enabled);
+    assert_eq!(fake.calls("create_alert_policy"), 1);
+    let uploaded = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.operation == "upload_zone_certificate")
+        .unwrap();
+    assert!(
+        !uploaded.body.contains(
+            &std::fs::read_to_string(work.path().join("aop-example.com/ca.key")).unwrap()
+        ),
+        "the CA key never leaves"
+    );
+
+    // The files: keys 0600, the origin's snippets and CA file, the saved progress.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = work.path().join("aop-example.com");
+    for (name, mode) in [
+        ("ca.crt", None),
+        ("ca.key", Some(0o600)),
+        ("client.crt", None),
+        ("client.key", Some(0o600)),
+    ] {
+        let meta = std::fs::metadata(dir.join(name)).unwrap_or_else(|_| panic!("{name} written"));
+        if let Some(mode) = mode {
+            assert_eq!(meta.permissions().mode() & 0o777, mode, "{name}");
+        }
+    }
+    let key = std::fs::read_to_string(dir.join("client.key")).unwrap();
+    assert!(key.contains("BEGIN PRIVATE KEY"));
+    let leaf = aop_wizard::pki::load_certificates(&dir.join("client.crt")).unwrap();
+    let info =
+        aop_wizard::pki::inspect_certificate(&leaf[0], time::OffsetDateTime::now_utc()).unwrap();
+    assert!(
+        info.key.to_string().contains("P-256"),
+        "ECDSA keys: {}",
+        info.key
+    );
+    for name in ["nginx-log.conf", "nginx-enforce.conf", "ca.crt"] {
+        assert!(dir.join("origin").join(name).exists(), "{name} written");
+    }
+    let progress = std::fs::read_to_string(data.join("progress/example.com.json")).unwrap();
+    assert!(progress.contains("\"Enforce\""));
+    let log = std::fs::read_to_string(data.join("aop-wizard.log")).unwrap();
+    assert!(log.contains("wizard finished"));
+    for secret in [DEMO_TOKEN, key.lines().nth(1).unwrap()] {
+        assert!(
+            !progress.contains(secret) && !log.contains(secret),
+            "no secret on disk but the key files"
+        );
+    }
+}
+
+#[test]
+fn a_panic_leaves_the_terminal_restored() {
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = Pty::spawn(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[
+            ("AOP_WIZARD_DEBUG_PANIC", "1".to_string()),
+            (
+                "AOP_WIZARD_DATA_DIR",
+                work.path().join("data").display().to_string(),
+            ),
+            ("RUST_BACKTRACE", "0".to_string()),
+        ],
+    );
+    let status = pty.wait_exit(STEP);
+    assert!(!status.success());
+    let screen = pty.screen();
+    assert!(
+        !pty.parser.screen().alternate_screen(),
+        "still on the alternate screen:\n{screen}"
+    );
+    assert!(
+        !pty.parser.screen().hide_cursor(),
+        "the cursor is still hidden"
+    );
+    assert!(
+        screen.contains("forced panic"),
+        "the panic is reported on the normal screen:\n{screen}"
+    );
+}
+
+#[test]
+fn quitting_mid_flow_asks_first_and_restores_the_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = Pty::spawn(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[(
+            "AOP_WIZARD_DATA_DIR",
+            work.path().join("data").display().to_string(),
+        )],
+    );
+    pty.wait_for("(recommended)", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Token verified", STEP);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send("q");
+    pty.wait_for("Progress so far is saved", STEP);
+    pty.send("y");
+    let status = pty.wait_exit(STEP);
+    assert!(status.success());
+    assert!(!pty.parser.screen().alternate_screen());
+}
