@@ -71,42 +71,35 @@ fn start_logging(
 }
 
 async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<()> {
-    let demo = if demo {
-        Some(Arc::new(
-            crate::demo::Demo::start()
-                .await
-                .wrap_err("the demo could not start")?,
-        ))
-    } else {
-        None
-    };
-    let base_url = demo
-        .as_ref()
-        .map(|d| d.base_url.clone())
-        .unwrap_or_else(crate::cloudflare::Client::base_url_from_env);
-    let resumable = data_dir
-        .as_deref()
-        .map(progress::load_all)
-        .unwrap_or_default();
-    let mut state = Wizard::new(
-        resumable,
-        demo.as_ref().map(|d| d.origin.address()),
-        base_url.clone(),
-    );
+    let resumable = data_dir.as_deref().map(progress::load_all).unwrap_or_default();
+    let base_url = crate::cloudflare::Client::base_url_from_env();
+    let mut state = Wizard::new(resumable, None, base_url);
     state.can_save = data_dir.is_some();
     let theme = theme::Theme::from_env();
-    tracing::info!(demo = demo.is_some(), "wizard started");
+    tracing::info!(demo, "wizard started");
 
-    let (messages, mut inbox) = mpsc::unbounded_channel();
-    let mut runner = Runner::new(messages.clone(), demo.clone(), data_dir, base_url);
     let mut terminal = ratatui::init();
     let _restore = RestoreTerminal;
-    spawn_input(messages.clone());
-
     terminal.draw(|frame| view::draw(frame, &state, &theme))?;
     if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
         panic!("forced panic ({DEBUG_PANIC_ENV} is set)");
     }
+    // The demo's servers start after the first frame, while the user reads it.
+    let demo = if demo {
+        let started = crate::demo::Demo::start()
+            .await
+            .wrap_err("the demo could not start")?;
+        state.base_url = started.base_url.clone();
+        state.demo_origin = Some(started.origin.address());
+        Some(Arc::new(started))
+    } else {
+        None
+    };
+    let (messages, mut inbox) = mpsc::unbounded_channel();
+    let mut runner = Runner::new(messages.clone(), demo, data_dir, state.base_url.clone());
+    spawn_input(messages.clone());
+    terminal.draw(|frame| view::draw(frame, &state, &theme))?;
+
     // Ticks only while something runs: an idle wizard sleeps in the channel.
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     // Ticks missed while idle are not made up in a burst (the elapsed time would jump).

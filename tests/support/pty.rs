@@ -125,3 +125,58 @@ impl Pty {
 }
 
 pub const ENTER: &str = "\r";
+
+const STEP: Duration = Duration::from_secs(30);
+
+/// A person's way through a zone-level set-up with the default answers (ECDSA keys, NGINX),
+/// from the first screen to the summary. Shared by the end-to-end test and the benchmark.
+pub fn zone_level_setup(pty: &mut Pty) {
+    pty.wait_for("(recommended)", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Generated and saved", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    pty.send("y");
+    pty.wait_for("AOP is on for example.com", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Press Enter to probe", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("log-only"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("enforced"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("e-mail", STEP);
+    pty.send("ops@example.com");
+    pty.send(ENTER);
+    pty.wait_for("Create the expiry notification?", STEP);
+    pty.send("y");
+    pty.wait_for("Notification policy in place", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+}
