@@ -2,6 +2,7 @@
 //! - launch → first frame (median of 20 launches);
 //! - CPU time while idle on a screen for 5 s;
 //! - peak RSS (VmHWM) over the full `--demo` zone-level flow, and its wall time.
+//!
 //! Targets (issue 5): first frame ≤ 25 ms, idle ≤ 1 ms CPU per second, peak RSS ≤ 25 MiB.
 
 #[path = "../tests/support/mod.rs"]

@@ -363,7 +363,7 @@ impl Wizard {
         let origins = self.origin_ips();
         self.dns
             .iter()
-            .filter(|r| !r.is_proxied() && origins.iter().any(|ip| *ip == r.content))
+            .filter(|r| !r.is_proxied() && origins.contains(&r.content))
             .collect()
     }
 
@@ -568,10 +568,11 @@ impl Wizard {
             {
                 kept.push("the generated certificate files on disk".into());
             }
-            if previous == Step::SslMode && self.done.contains(&Step::SslMode) {
-                if let Some(mode) = &self.ssl_mode {
-                    kept.push(format!("the zone's SSL/TLS mode ({})", mode.label()));
-                }
+            if previous == Step::SslMode
+                && self.done.contains(&Step::SslMode)
+                && let Some(mode) = &self.ssl_mode
+            {
+                kept.push(format!("the zone's SSL/TLS mode ({})", mode.label()));
             }
         }
         kept

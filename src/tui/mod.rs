@@ -71,7 +71,10 @@ fn start_logging(
 }
 
 async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<()> {
-    let resumable = data_dir.as_deref().map(progress::load_all).unwrap_or_default();
+    let resumable = data_dir
+        .as_deref()
+        .map(progress::load_all)
+        .unwrap_or_default();
     let base_url = crate::cloudflare::Client::base_url_from_env();
     let mut state = Wizard::new(resumable, None, base_url);
     state.can_save = data_dir.is_some();

@@ -83,7 +83,7 @@ pub fn load_all(dir: &Path) -> Vec<Progress> {
             }
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
     found.into_iter().map(|(_, p)| p).collect()
 }
 
