@@ -22,6 +22,11 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs benchmark binaries too (debug, without --bench): skip.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("a benchmark: run it with `cargo bench`");
+        return;
+    }
     let pki = test_pki();
     let origin = Origin::start(WebServer::Nginx, SnippetPhase::Enforce, false);
     let address = format!("127.0.0.1:{}", origin.port);
@@ -45,27 +50,12 @@ fn main() {
         })
         .collect();
 
-    let curl = |identity: Option<&support::test_pki::Identity>| {
-        let mut command = Command::new("curl");
-        command
-            .args(["-sk", "-o", "/dev/null", "--max-time", "5", "--resolve"])
-            .arg(format!("{HOST}:{}:127.0.0.1", origin.port));
-        if let Some(identity) = identity {
-            command
-                .arg("--cert")
-                .arg(&identity.cert)
-                .arg("--key")
-                .arg(&identity.key);
-        }
-        command.arg(format!("https://{HOST}:{}/", origin.port));
-        command.output().unwrap();
-    };
     let curl_runs: Vec<Duration> = (0..RUNS)
         .map(|_| {
             let started = Instant::now();
             for _ in 0..HOSTNAMES {
-                curl(None);
-                curl(Some(&pki.wrong_ca));
+                support::origin::curl(origin.port, None, "/");
+                support::origin::curl(origin.port, Some(&pki.wrong_ca), "/");
             }
             started.elapsed()
         })

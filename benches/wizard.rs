@@ -47,6 +47,11 @@ fn spawn(dir: &std::path::Path) -> Pty {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs benchmark binaries too (debug, without --bench): skip.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("a benchmark: run it with `cargo bench`");
+        return;
+    }
     let mut first_frames = Vec::new();
     for _ in 0..20 {
         let dir = tempfile::tempdir().unwrap();

@@ -5,28 +5,8 @@ mod support;
 
 use std::process::{Command, Output, Stdio};
 
-use aop_wizard::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
-
-/// A fake on its own runtime, alive for the test.
-struct Fake {
-    fake: FakeCloudflare,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn fake() -> Fake {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let fake = runtime
-        .block_on(FakeCloudflare::start(World::demo(), 0))
-        .unwrap();
-    Fake {
-        fake,
-        _runtime: runtime,
-    }
-}
+use aop_wizard::cloudflare::fake::DEMO_TOKEN;
+use support::fake::{Fake, fake};
 
 fn aop(fake: &Fake, token: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));

@@ -6,21 +6,14 @@ mod support;
 
 use std::time::Duration;
 
-use aop_wizard::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
+use aop_wizard::cloudflare::fake::DEMO_TOKEN;
 use support::pty::{ENTER, Pty};
 
 const STEP: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_complete_zone_level_set_up_through_the_wizard() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let fake = runtime
-        .block_on(FakeCloudflare::start(World::demo(), 0))
-        .unwrap();
+    let fake = &support::fake::fake().fake;
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     let mut pty = Pty::spawn(

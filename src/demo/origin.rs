@@ -7,7 +7,6 @@ use std::sync::{Arc, RwLock};
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -91,21 +90,13 @@ impl DemoOrigin {
 type Identity = (Vec<CertificateDer<'static>>, Vec<u8>);
 
 fn server_identity(names: &[&str]) -> Result<Identity, String> {
-    let validity = pki::Validity::days_from(OffsetDateTime::now_utc(), 30);
-    let set = pki::generate_ca_and_leaf(
-        pki::KeyType::EcdsaP256,
-        &pki::CaSpec {
-            common_name: "aop-wizard demo origin CA".into(),
-            organization: None,
-            validity,
+    let set = pki::generate_ephemeral(
+        "aop-wizard demo origin CA",
+        names.first().copied().unwrap_or("localhost"),
+        pki::LeafPurpose::ServerAuth {
+            names: names.iter().map(|n| n.to_string()).collect(),
         },
-        &pki::LeafSpec {
-            common_name: names.first().copied().unwrap_or("localhost").into(),
-            validity,
-            purpose: pki::LeafPurpose::ServerAuth {
-                names: names.iter().map(|n| n.to_string()).collect(),
-            },
-        },
+        30,
     )
     .map_err(|e| e.to_string())?;
     Ok((

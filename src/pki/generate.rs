@@ -341,6 +341,30 @@ pub fn generate_ca_and_leaf(
     Ok(GeneratedSet { ca, leaf })
 }
 
+/// A short-lived ECDSA P-256 CA with one leaf, valid from now: the probe's foreign CA and the
+/// demo origin's server certificate.
+pub fn generate_ephemeral(
+    ca_name: &str,
+    leaf_name: &str,
+    purpose: LeafPurpose,
+    days: u32,
+) -> Result<GeneratedSet> {
+    let validity = Validity::days_from(time::OffsetDateTime::now_utc(), days);
+    generate_ca_and_leaf(
+        KeyType::EcdsaP256,
+        &CaSpec {
+            common_name: ca_name.into(),
+            organization: None,
+            validity,
+        },
+        &LeafSpec {
+            common_name: leaf_name.into(),
+            validity,
+            purpose,
+        },
+    )
+}
+
 /// `count` keys, made concurrently. RSA prime search takes from 0.2 s to 3 s per key, so for RSA
 /// a few more searches than needed run at once and the first `count` to finish win: the slow tail
 /// no longer decides the wait. The losers finish in the background and are dropped.

@@ -14,7 +14,7 @@ pub use check::{CheckReport, Problem, ProblemKind, check_client_certificate};
 pub use files::{OutputFile, write_files_atomically};
 pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,
-    LeafPurpose, LeafSpec, Validity, generate_ca_and_leaf, generate_key,
+    LeafPurpose, LeafSpec, Validity, generate_ca_and_leaf, generate_ephemeral, generate_key,
 };
 pub use inspect::{CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate};
 pub use pem::{

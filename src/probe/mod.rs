@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use time::OffsetDateTime;
 
 pub use attempt::{AttemptReport, AttemptTarget, ClientIdentity, Outcome, ServerCertificate};
 pub use edge::{EdgeReport, check_through_edge};
@@ -74,19 +73,11 @@ impl CellReport {
 
 /// A certificate from a CA made on the spot, which no origin can trust.
 pub fn unrelated_identity() -> Result<ClientIdentity, String> {
-    let validity = pki::Validity::days_from(OffsetDateTime::now_utc(), 2);
-    let set = pki::generate_ca_and_leaf(
-        pki::KeyType::EcdsaP256,
-        &pki::CaSpec {
-            common_name: "aop-wizard probe: a CA nobody trusts".into(),
-            organization: None,
-            validity,
-        },
-        &pki::LeafSpec {
-            common_name: "aop-wizard probe".into(),
-            validity,
-            purpose: pki::LeafPurpose::ClientAuth,
-        },
+    let set = pki::generate_ephemeral(
+        "aop-wizard probe: a CA nobody trusts",
+        "aop-wizard probe",
+        pki::LeafPurpose::ClientAuth,
+        2,
     )
     .map_err(|e| e.to_string())?;
     ClientIdentity::new(vec![set.leaf.cert_der.clone()], set.leaf.key_der())

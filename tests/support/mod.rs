@@ -3,6 +3,7 @@
 //! a wizard state driven to any step.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod fake;
 pub mod origin;
 pub mod pty;
 pub mod test_pki;

@@ -114,16 +114,10 @@ pub fn at(step: Step) -> Wizard {
             ],
         ))),
     );
-    let steps = [
-        Step::SslMode,
-        Step::Certificate,
-        Step::Upload,
-        Step::SnippetLog,
-        Step::Enable,
-        Step::VerifyLog,
-        Step::Enforce,
-        Step::Alerts,
-    ];
+    let steps = Step::ALL
+        .into_iter()
+        .skip_while(|s| *s != Step::SslMode)
+        .take_while(|s| *s != Step::Summary);
     for current in steps {
         if current == step {
             return state;
