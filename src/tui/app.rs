@@ -906,6 +906,8 @@ fn resume(state: &mut Wizard, progress: Progress) {
         state.import_cert = TextInput::new(files.client_cert.display().to_string());
         state.import_key = TextInput::new(files.client_key.display().to_string());
         state.import_ca = TextInput::new(files.ca_cert.display().to_string());
+        // The files are on disk already: Enter on the certificate screen checks them again.
+        state.generate = false;
     }
     state.resumed = true;
     state.resumable = vec![progress];
