@@ -376,3 +376,82 @@ fn the_token_round_trips_through_a_real_secret_service() {
         "the token is never printed"
     );
 }
+
+/// For cron: the exit code flips when the window reaches the certificate's expiry (365 days).
+#[test]
+fn check_expiry_exit_codes_on_either_side_of_the_window() {
+    let fake = fake();
+    fake.fake
+        .set_activation(aop_wizard::cloudflare::fake::Activation::AfterPolls(0));
+    let pki = support::test_pki::test_pki();
+    let upload = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            pki.right.cert.to_str().unwrap(),
+            "--key",
+            pki.right.key.to_str().unwrap(),
+            "--wait",
+        ],
+    );
+    assert!(upload.status.success(), "{}", text(&upload));
+    let enable = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["enable", "--zone", "example.com", "--scope", "zone"],
+    );
+    assert!(enable.status.success(), "{}", text(&enable));
+
+    let check = |days: &str| {
+        aop(
+            &fake,
+            Some(DEMO_TOKEN),
+            &[
+                "check-expiry",
+                "--zone",
+                "example.com",
+                "--days",
+                days,
+                "--json",
+            ],
+        )
+    };
+    let quiet = check("300");
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet));
+    let report: serde_json::Value = serde_json::from_slice(&quiet.stdout).unwrap();
+    let zone_cert = report["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"] == "zone")
+        .unwrap();
+    assert_eq!(zone_cert["relevant"], true, "{report:#}");
+    let days_left = zone_cert["days_left"].as_i64().unwrap();
+    assert!((363..=365).contains(&days_left), "{days_left}");
+
+    let alarm = check("400");
+    assert_eq!(alarm.status.code(), Some(3), "{}", text(&alarm));
+    // Cloudflare's global CA (2029-11-01) only counts when global AOP is on.
+    let far = check("1200");
+    let report: serde_json::Value = serde_json::from_slice(&far.stdout).unwrap();
+    let global = report["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"] == "global")
+        .unwrap();
+    assert_eq!(global["expiring"], true);
+    assert_eq!(global["relevant"], false);
+
+    let status = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["status", "--zone", "example.com", "--json"],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(value["global_ca_expires_on"], "2029-11-01");
+}

@@ -511,6 +511,9 @@ fn resume_restores_the_zone_scope_and_certificate() {
     );
     assert!(state.done.contains(&Step::Upload));
     assert_eq!(state.step, Step::Token);
-    assert!(!state.generate, "the saved certificate is offered for import, not made again");
+    assert!(
+        !state.generate,
+        "the saved certificate is offered for import, not made again"
+    );
     assert_eq!(state.import_key.value, "/tmp/aop/client.key");
 }

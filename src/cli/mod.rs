@@ -4,6 +4,7 @@
 mod auth;
 mod cert;
 mod enable;
+mod expiry;
 mod fake_api;
 mod output;
 mod session;
@@ -68,6 +69,8 @@ pub enum Command {
     Enable(enable::ToggleArgs),
     /// Turn Authenticated Origin Pulls off for a scope (relax the origin first).
     Disable(enable::ToggleArgs),
+    /// Exit 3 when a certificate expires within the window (for cron and monitoring).
+    CheckExpiry(expiry::ExpiryArgs),
     /// Probe origins directly: refused without the right client certificate, served with it.
     Verify(verify::VerifyArgs),
     /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
@@ -121,6 +124,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Enable(args) => enable::run(args, true, out),
         Command::Disable(args) => enable::run(args, false, out),
         Command::Verify(args) => verify::run(args, out),
+        Command::CheckExpiry(args) => expiry::run(args, out),
         Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);

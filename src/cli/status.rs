@@ -53,6 +53,9 @@ pub struct ZoneStatus {
     pub ssl_mode_allows_aop: bool,
     pub ssl_automatic_mode: String,
     pub global_aop: bool,
+    /// Cloudflare's shared origin-pull CA (global AOP) expires 2029-11-01.
+    pub global_ca_expires_on: Option<String>,
+    pub global_ca_days_left: Option<i64>,
     pub zone_level_enabled: bool,
     pub zone_certificates: Vec<CertificateView>,
     pub hostname_certificates: Vec<CertificateView>,
@@ -128,7 +131,12 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
             origin: record.content,
         });
     }
+    let global_ca = pki::cloudflare_ca::der()
+        .ok()
+        .and_then(|der| pki::inspect_certificate(&der, now).ok());
     Ok(ZoneStatus {
+        global_ca_expires_on: global_ca.as_ref().map(|c| c.not_after.date().to_string()),
+        global_ca_days_left: global_ca.map(|c| c.days_left),
         zone: zone.name,
         zone_id: zone.id,
         ssl_mode_allows_aop: ssl_mode.supports_aop(),
@@ -182,8 +190,10 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     )?;
     writeln!(
         out,
-        "  Global AOP        {}  (Cloudflare's shared certificate)",
-        on_off(status.global_aop)
+        "  Global AOP        {}  (Cloudflare's shared certificate, CA expires {} — {} days)",
+        on_off(status.global_aop),
+        status.global_ca_expires_on.as_deref().unwrap_or("?"),
+        status.global_ca_days_left.unwrap_or_default()
     )?;
     writeln!(
         out,
