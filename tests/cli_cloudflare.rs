@@ -455,3 +455,87 @@ fn check_expiry_exit_codes_on_either_side_of_the_window() {
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(value["global_ca_expires_on"], "2029-11-01");
 }
+
+/// Undo refuses to touch Cloudflare while the origin still enforces, then turns everything off
+/// (and deletes the certificates) once the origin is relaxed.
+#[test]
+fn undo_waits_for_the_origin_before_turning_aop_off() {
+    use aop_wizard::demo::{DemoOrigin, OriginPhase};
+    let fake = fake();
+    fake.fake
+        .set_activation(aop_wizard::cloudflare::fake::Activation::AfterPolls(0));
+    let pki = support::test_pki::test_pki();
+    let (cert, key) = (
+        pki.right.cert.to_str().unwrap(),
+        pki.right.key.to_str().unwrap(),
+    );
+    let upload = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            cert,
+            "--key",
+            key,
+            "--wait",
+        ],
+    );
+    assert!(upload.status.success(), "{}", text(&upload));
+    let enable = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["enable", "--zone", "example.com", "--scope", "zone"],
+    );
+    assert!(enable.status.success(), "{}", text(&enable));
+
+    let origin = fake
+        .runtime
+        .block_on(DemoOrigin::start(&["example.com", "www.example.com"]))
+        .unwrap();
+    let ca = aop_wizard::pki::load_certificates(&pki.ca).unwrap();
+    origin.set_phase(OriginPhase::Enforce(ca.clone()));
+    let address = origin.address().to_string();
+    let undo = |extra: &[&str]| {
+        let mut args = vec![
+            "undo",
+            "--zone",
+            "example.com",
+            "--origin",
+            address.as_str(),
+            "--host",
+            "example.com",
+        ];
+        args.extend_from_slice(extra);
+        aop(&fake, Some(DEMO_TOKEN), &args)
+    };
+
+    let refused = undo(&["--wait", "1"]);
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    assert!(text(&refused).contains("nothing was changed on Cloudflare"));
+    assert!(
+        fake.fake.zone("example.com").unwrap().zone_aop_enabled,
+        "still on"
+    );
+
+    origin.set_phase(OriginPhase::Log(ca));
+    let planned = undo(&["--delete-certificates", "--dry-run"]);
+    assert!(planned.status.success(), "{}", text(&planned));
+    assert!(text(&planned).contains("DELETE"), "{}", text(&planned));
+    assert!(
+        fake.fake.zone("example.com").unwrap().zone_aop_enabled,
+        "a dry run changes nothing"
+    );
+
+    let done = undo(&["--delete-certificates"]);
+    assert!(done.status.success(), "{}", text(&done));
+    let zone = fake.fake.zone("example.com").unwrap();
+    assert!(!zone.zone_aop_enabled);
+    assert!(
+        zone.zone_certificates.is_empty(),
+        "{:?}",
+        zone.zone_certificates
+    );
+}

@@ -11,6 +11,7 @@ mod session;
 mod snippet;
 mod ssl_mode;
 mod status;
+mod undo;
 mod upload;
 mod verify;
 
@@ -73,6 +74,8 @@ pub enum Command {
     CheckExpiry(expiry::ExpiryArgs),
     /// Probe origins directly: refused without the right client certificate, served with it.
     Verify(verify::VerifyArgs),
+    /// Turn AOP off in the safe order: origin relaxed and proven first, then Cloudflare.
+    Undo(undo::UndoArgs),
     /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
     FakeApi(fake_api::FakeApiArgs),
     /// Print a shell completion script.
@@ -125,6 +128,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Disable(args) => enable::run(args, false, out),
         Command::Verify(args) => verify::run(args, out),
         Command::CheckExpiry(args) => expiry::run(args, out),
+        Command::Undo(args) => undo::run(args, out),
         Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);

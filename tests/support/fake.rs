@@ -5,7 +5,7 @@ use aop_wizard::cloudflare::fake::{FakeCloudflare, World};
 /// A fake on its own runtime, alive for the test.
 pub struct Fake {
     pub fake: FakeCloudflare,
-    _runtime: tokio::runtime::Runtime,
+    pub runtime: tokio::runtime::Runtime,
 }
 
 pub fn fake() -> Fake {
@@ -17,8 +17,5 @@ pub fn fake() -> Fake {
     let fake = runtime
         .block_on(FakeCloudflare::start(World::demo(), 0))
         .unwrap();
-    Fake {
-        fake,
-        _runtime: runtime,
-    }
+    Fake { fake, runtime }
 }
