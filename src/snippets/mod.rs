@@ -217,9 +217,14 @@ impl SnippetRequest {
                 let dir = if dir.is_empty() { ".".to_string() } else { dir };
                 let bundle = format!("{dir}/aop-ca-bundle.pem");
                 let sources: Vec<&str> = many.iter().map(|ca| ca.path.as_str()).collect();
+                // Written beside the target and renamed: a reload (or a second run) never reads
+                // a half-written bundle.
                 (
                     bundle.clone(),
-                    vec![format!("cat {} > {bundle}", sources.join(" "))],
+                    vec![format!(
+                        "cat {} > {bundle}.$$ && mv {bundle}.$$ {bundle}",
+                        sources.join(" ")
+                    )],
                 )
             }
         }
@@ -447,7 +452,9 @@ mod tests {
         let snippet = render(&request).unwrap();
         assert_eq!(
             snippet.prepare,
-            vec!["cat /etc/aop/old.pem /etc/aop/new.pem > /etc/aop/aop-ca-bundle.pem"]
+            vec![
+                "cat /etc/aop/old.pem /etc/aop/new.pem > /etc/aop/aop-ca-bundle.pem.$$ && mv /etc/aop/aop-ca-bundle.pem.$$ /etc/aop/aop-ca-bundle.pem"
+            ]
         );
         assert!(
             snippet
