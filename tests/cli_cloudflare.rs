@@ -454,6 +454,16 @@ fn check_expiry_exit_codes_on_either_side_of_the_window() {
     );
     let value: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(value["global_ca_expires_on"], "2029-11-01");
+    // Precedence per hostname: zone-level here (no per-hostname association), none for DNS-only.
+    let in_use = value["zone_certificates"][0]["id"].as_str().unwrap();
+    for host in value["hostnames"].as_array().unwrap() {
+        let effective = host["effective_certificate"].as_str().unwrap();
+        if host["proxied"] == true {
+            assert_eq!(effective, format!("zone-level {in_use}"), "{host}");
+        } else {
+            assert!(effective.starts_with("none (DNS only"), "{host}");
+        }
+    }
 }
 
 /// Undo refuses to touch Cloudflare while the origin still enforces, then turns everything off

@@ -43,6 +43,24 @@ pub struct HostnameView {
     pub proxied: bool,
     pub cert_id: Option<String>,
     pub aop_enabled: Option<bool>,
+    /// What Cloudflare presents to the origin for this hostname: per-hostname > zone-level > global.
+    pub effective_certificate: String,
+}
+
+fn effective_certificate(
+    proxied: bool,
+    association: (Option<bool>, Option<&str>),
+    zone_level: Option<&str>,
+    global: bool,
+) -> String {
+    match (proxied, association, zone_level, global) {
+        (false, ..) => "none (DNS only: Cloudflare is not in the path)".into(),
+        (true, (Some(true), Some(id)), ..) => format!("per-hostname {id}"),
+        (true, (Some(false), _), ..) => "none (AOP disabled for this hostname)".into(),
+        (true, _, Some(id), _) => format!("zone-level {id}"),
+        (true, _, None, true) => "global (Cloudflare's shared certificate)".into(),
+        _ => "none".into(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -122,7 +140,17 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
         } else {
             None
         };
+        let zone_level = in_use.as_deref().filter(|_| zone_level_enabled);
         hostnames.push(HostnameView {
+            effective_certificate: effective_certificate(
+                record.is_proxied(),
+                (
+                    association.as_ref().and_then(|a| a.enabled),
+                    association.as_ref().and_then(|a| a.cert_id.as_deref()),
+                ),
+                zone_level,
+                global_aop,
+            ),
             proxied: record.is_proxied(),
             cert_id: association.as_ref().and_then(|a| a.cert_id.clone()),
             aop_enabled: association.and_then(|a| a.enabled),
@@ -232,16 +260,10 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     }
     writeln!(out, "  Hostnames:")?;
     for host in &status.hostnames {
-        let aop = match (host.proxied, host.aop_enabled) {
-            (false, _) => palette.dim("DNS only: direct HTTPS will fail once the origin enforces"),
-            (true, Some(true)) => format!(
-                "per-hostname AOP on ({})",
-                host.cert_id.clone().unwrap_or_default()
-            ),
-            (true, Some(false)) => {
-                palette.bad("per-hostname AOP disabled: no client certificate is sent")
-            }
-            (true, None) => "proxied".into(),
+        let aop = if host.proxied {
+            format!("sends: {}", host.effective_certificate)
+        } else {
+            palette.dim("DNS only: direct HTTPS will fail once the origin enforces")
         };
         writeln!(
             out,
@@ -250,4 +272,34 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
         )?;
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::effective_certificate;
+
+    #[test]
+    fn per_hostname_beats_zone_level_beats_global() {
+        let zone = Some("zone-cert");
+        assert_eq!(
+            effective_certificate(true, (Some(true), Some("host-cert")), zone, true),
+            "per-hostname host-cert"
+        );
+        assert_eq!(
+            effective_certificate(true, (Some(false), Some("host-cert")), zone, true),
+            "none (AOP disabled for this hostname)"
+        );
+        assert_eq!(
+            effective_certificate(true, (None, None), zone, true),
+            "zone-level zone-cert"
+        );
+        assert_eq!(
+            effective_certificate(true, (None, None), None, true),
+            "global (Cloudflare's shared certificate)"
+        );
+        assert_eq!(
+            effective_certificate(true, (None, None), None, false),
+            "none"
+        );
+    }
 }
