@@ -377,13 +377,16 @@ fn the_token_round_trips_through_a_real_secret_service() {
     );
 }
 
-/// For cron: the exit code flips when the window reaches the certificate's expiry (365 days).
-#[test]
-fn check_expiry_exit_codes_on_either_side_of_the_window() {
+/// A fake where the CLI uploaded the test certificate (active at once) and enabled zone-level AOP.
+fn zone_level_enabled() -> Fake {
     let fake = fake();
     fake.fake
         .set_activation(aop_wizard::cloudflare::fake::Activation::AfterPolls(0));
     let pki = support::test_pki::test_pki();
+    let (cert, key) = (
+        pki.right.cert.to_str().unwrap(),
+        pki.right.key.to_str().unwrap(),
+    );
     let upload = aop(
         &fake,
         Some(DEMO_TOKEN),
@@ -392,9 +395,9 @@ fn check_expiry_exit_codes_on_either_side_of_the_window() {
             "--zone",
             "example.com",
             "--cert",
-            pki.right.cert.to_str().unwrap(),
+            cert,
             "--key",
-            pki.right.key.to_str().unwrap(),
+            key,
             "--wait",
         ],
     );
@@ -405,6 +408,13 @@ fn check_expiry_exit_codes_on_either_side_of_the_window() {
         &["enable", "--zone", "example.com", "--scope", "zone"],
     );
     assert!(enable.status.success(), "{}", text(&enable));
+    fake
+}
+
+/// For cron: the exit code flips when the window reaches the certificate's expiry (365 days).
+#[test]
+fn check_expiry_exit_codes_on_either_side_of_the_window() {
+    let fake = zone_level_enabled();
 
     let check = |days: &str| {
         aop(
@@ -471,35 +481,8 @@ fn check_expiry_exit_codes_on_either_side_of_the_window() {
 #[test]
 fn undo_waits_for_the_origin_before_turning_aop_off() {
     use aop_wizard::demo::{DemoOrigin, OriginPhase};
-    let fake = fake();
-    fake.fake
-        .set_activation(aop_wizard::cloudflare::fake::Activation::AfterPolls(0));
+    let fake = zone_level_enabled();
     let pki = support::test_pki::test_pki();
-    let (cert, key) = (
-        pki.right.cert.to_str().unwrap(),
-        pki.right.key.to_str().unwrap(),
-    );
-    let upload = aop(
-        &fake,
-        Some(DEMO_TOKEN),
-        &[
-            "upload",
-            "--zone",
-            "example.com",
-            "--cert",
-            cert,
-            "--key",
-            key,
-            "--wait",
-        ],
-    );
-    assert!(upload.status.success(), "{}", text(&upload));
-    let enable = aop(
-        &fake,
-        Some(DEMO_TOKEN),
-        &["enable", "--zone", "example.com", "--scope", "zone"],
-    );
-    assert!(enable.status.success(), "{}", text(&enable));
 
     let origin = fake
         .runtime

@@ -123,24 +123,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     } else {
-        lines.push(input_line(
-            "client cert",
-            state.import_cert.display(),
-            focused(Field::ImportCert),
-            theme,
-        ));
-        lines.push(input_line(
-            "client key",
-            state.import_key.display(),
-            focused(Field::ImportKey),
-            theme,
-        ));
-        lines.push(input_line(
-            "CA cert",
-            state.import_ca.display(),
-            focused(Field::ImportCa),
-            theme,
-        ));
+        for (label, input, field) in [
+            ("client cert", &state.import_cert, Field::ImportCert),
+            ("client key", &state.import_key, Field::ImportKey),
+            ("CA cert", &state.import_ca, Field::ImportCa),
+        ] {
+            lines.push(input_line(label, input.display(), focused(field), theme));
+        }
         lines.push(Line::from(""));
         lines.push(Line::styled(
             "Checked as `aop-wizard cert check` does: a leaf with clientAuth, matching unencrypted key, not expiring, signed by the CA.",
