@@ -100,12 +100,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         _ => None,
     };
     let expected_ca = if args.global {
-        ExpectedCa {
-            description: "Cloudflare's origin-pull CA".into(),
-            ..ExpectedCa::from_certificates(&[
-                pki::cloudflare_ca::der().map_err(color_eyre::eyre::Report::msg)?
-            ])
-        }
+        ExpectedCa::cloudflare().map_err(color_eyre::eyre::Report::msg)?
     } else {
         let mut certificates = Vec::new();
         for path in &args.ca {
@@ -166,9 +161,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
 }
 
 fn load_identity(cert: &std::path::Path, key: &std::path::Path) -> Result<ClientIdentity> {
-    let cert_pem = pki::read_pem_file(cert)?;
-    let key_pem = pki::read_pem_file(key)?;
-    ClientIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
+    ClientIdentity::from_files(cert, key).map_err(|e| {
         color_eyre::eyre::eyre!(
             "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
             key.display()

@@ -135,6 +135,15 @@ impl ClientIdentity {
     }
 }
 
+impl ClientIdentity {
+    /// From a certificate file and its unencrypted key file.
+    pub fn from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, String> {
+        let cert_pem = crate::pki::read_pem_file(cert).map_err(|e| e.to_string())?;
+        let key_pem = crate::pki::read_pem_file(key).map_err(|e| e.to_string())?;
+        Self::from_pem(&cert_pem, &key_pem)
+    }
+}
+
 /// Where to connect and what to ask for.
 #[derive(Debug, Clone)]
 pub struct AttemptTarget {

@@ -75,6 +75,16 @@ impl ExpectedCa {
     }
 }
 
+impl ExpectedCa {
+    /// Global AOP: the origin should trust Cloudflare's own origin-pull CA.
+    pub fn cloudflare() -> Result<Self, String> {
+        Ok(Self {
+            description: "Cloudflare's origin-pull CA".into(),
+            ..Self::from_certificates(&[crate::pki::cloudflare_ca::der()?])
+        })
+    }
+}
+
 pub fn judge(
     none: &AttemptReport,
     unrelated: &AttemptReport,

@@ -420,17 +420,17 @@ async fn verify(
         });
     }
     let yours = match (&files, global) {
-        (Some(files), false) => {
-            let cert = pki::read_pem_file(&files.client_cert).map_err(text)?;
-            let key = pki::read_pem_file(&files.client_key).map_err(text)?;
-            Some(ClientIdentity::from_pem(&cert, &key)?)
-        }
+        (Some(files), false) => Some(ClientIdentity::from_files(
+            &files.client_cert,
+            &files.client_key,
+        )?),
         _ => None,
     };
-    let mut expected_ca = ExpectedCa::from_certificates(&ca_ders);
-    if global {
-        expected_ca.description = "Cloudflare's origin-pull CA".into();
-    }
+    let expected_ca = if global {
+        ExpectedCa::cloudflare()?
+    } else {
+        ExpectedCa::from_certificates(&ca_ders)
+    };
     let plan = ProbePlan {
         origins,
         hostnames: hostnames.clone(),
