@@ -5,9 +5,11 @@
 
 pub mod cli;
 pub mod cloudflare;
+pub mod data_dir;
 pub mod demo;
 pub mod pki;
 pub mod probe;
+pub mod rotation;
 pub mod snippets;
 pub mod token_store;
 pub mod tui;

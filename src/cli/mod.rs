@@ -7,6 +7,7 @@ mod enable;
 mod expiry;
 mod fake_api;
 mod output;
+mod rotate;
 mod session;
 mod snippet;
 mod ssl_mode;
@@ -74,6 +75,8 @@ pub enum Command {
     CheckExpiry(expiry::ExpiryArgs),
     /// Probe origins directly: refused without the right client certificate, served with it.
     Verify(verify::VerifyArgs),
+    /// Replace the client certificate with a new one, never leaving Cloudflare without an active one.
+    Rotate(rotate::RotateArgs),
     /// Turn AOP off in the safe order: origin relaxed and proven first, then Cloudflare.
     Undo(undo::UndoArgs),
     /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
@@ -128,6 +131,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Disable(args) => enable::run(args, false, out),
         Command::Verify(args) => verify::run(args, out),
         Command::CheckExpiry(args) => expiry::run(args, out),
+        Command::Rotate(args) => rotate::run(args, out),
         Command::Undo(args) => undo::run(args, out),
         Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {

@@ -98,16 +98,6 @@ fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) ->
     }
 }
 
-/// Cloudflare presents the most recently deployed active certificate; the API has no deployment
-/// time, so the upload time stands in for it.
-fn in_use_id(certificates: &[UploadedCertificate]) -> Option<String> {
-    certificates
-        .iter()
-        .filter(|c| c.is_active())
-        .max_by_key(|c| c.uploaded_on.clone())
-        .map(|c| c.id.clone())
-}
-
 pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus> {
     let zone = zone(client, zone_name).await?;
     let now = OffsetDateTime::now_utc();
@@ -124,7 +114,7 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
     let hostname_certs = client
         .list_certificates(CertificateScope::Hostname, &zone.id)
         .await?;
-    let in_use = in_use_id(&zone_certs);
+    let in_use = crate::cloudflare::certificate_in_use(&zone_certs).map(|c| c.id.clone());
     let mut hostnames = Vec::new();
     for record in client
         .dns_records(&zone.id)

@@ -39,7 +39,7 @@ impl Default for RetryPolicy {
 }
 
 /// Zone-level and per-hostname certificates live in separate collections with separate ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CertificateScope {
     Zone,

@@ -235,6 +235,15 @@ impl UploadedCertificate {
     }
 }
 
+/// Cloudflare presents the most recently deployed active zone certificate; the API has no
+/// deployment time, so the upload time stands in for it.
+pub fn certificate_in_use(certificates: &[UploadedCertificate]) -> Option<&UploadedCertificate> {
+    certificates
+        .iter()
+        .filter(|c| c.is_active())
+        .max_by_key(|c| c.uploaded_on.clone())
+}
+
 /// A hostname's AOP association: which certificate Cloudflare presents for it, and whether.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct HostnameAssociation {

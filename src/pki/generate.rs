@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{PkiError, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyType {
     Rsa4096,

@@ -231,3 +231,15 @@ fn subject_alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
         })
         .collect()
 }
+
+/// Whether `ca_der`'s key made the signature on `leaf_der` (the signature, not the names: another
+/// CA can carry the same subject).
+pub fn signed_by(leaf_der: &[u8], ca_der: &[u8]) -> bool {
+    let (Ok((_, leaf)), Ok((_, ca))) = (
+        x509_parser::parse_x509_certificate(leaf_der),
+        x509_parser::parse_x509_certificate(ca_der),
+    ) else {
+        return false;
+    };
+    leaf.verify_signature(Some(ca.public_key())).is_ok()
+}

@@ -16,7 +16,9 @@ pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,
     LeafPurpose, LeafSpec, Validity, generate_ca_and_leaf, generate_ephemeral, generate_key,
 };
-pub use inspect::{CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate};
+pub use inspect::{
+    CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate, signed_by,
+};
 pub use pem::{
     LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem,
     read_pem_file,

@@ -14,7 +14,7 @@ mod traefik;
 use serde::Serialize;
 use time::Date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebServer {
     Nginx,
@@ -53,6 +53,18 @@ impl WebServer {
         }
     }
 
+    /// Where the wizard suggests putting the trusted CA on the origin.
+    pub fn default_ca_path(self) -> String {
+        format!("/etc/{}/aop/ca.crt", self.config_dir_name())
+    }
+
+    fn config_dir_name(self) -> &'static str {
+        match self {
+            WebServer::Apache => "apache2",
+            other => other.name(),
+        }
+    }
+
     /// Where the server's access log goes when the user does not say.
     fn default_log_dir(self) -> &'static str {
         match self {
@@ -82,7 +94,7 @@ impl std::str::FromStr for WebServer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SnippetPhase {
     /// Ask for the certificate and log the verification result; serve everything.
@@ -125,7 +137,7 @@ impl CaFile {
 }
 
 /// `major.minor` of the web server on the origin, where the syntax depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct ServerVersion {
     pub major: u32,
     pub minor: u32,

@@ -293,7 +293,7 @@ impl Wizard {
             upload_status: None,
             certificate_id: None,
             server: 0,
-            ca_path: TextInput::new(default_ca_path(WebServer::ALL[0])),
+            ca_path: TextInput::new(WebServer::ALL[0].default_ca_path()),
             snippet_dir: TextInput::default(),
             editing: None,
             scroll: 0,
@@ -580,17 +580,6 @@ impl Wizard {
 }
 
 /// Where the CA file usually lives on each server.
-pub fn default_ca_path(server: WebServer) -> String {
-    match server {
-        WebServer::Nginx => "/etc/nginx/aop/ca.crt",
-        WebServer::Apache => "/etc/apache2/aop/ca.crt",
-        WebServer::Haproxy => "/etc/haproxy/aop/ca.crt",
-        WebServer::Traefik => "/etc/traefik/aop/ca.crt",
-        WebServer::Caddy => "/etc/caddy/aop/ca.crt",
-    }
-    .into()
-}
-
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
@@ -1231,12 +1220,12 @@ fn snippet_key(state: &mut Wizard, key: KeyEvent, phase: SnippetPhase) -> Vec<Ef
     match key.code {
         KeyCode::Up | KeyCode::Left | KeyCode::Char('[') if phase == SnippetPhase::Log => {
             state.server = (state.server + WebServer::ALL.len() - 1) % WebServer::ALL.len();
-            state.ca_path = TextInput::new(default_ca_path(state.server()));
+            state.ca_path = TextInput::new(state.server().default_ca_path());
             state.scroll = 0;
         }
         KeyCode::Down | KeyCode::Right | KeyCode::Char(']') if phase == SnippetPhase::Log => {
             state.server = (state.server + 1) % WebServer::ALL.len();
-            state.ca_path = TextInput::new(default_ca_path(state.server()));
+            state.ca_path = TextInput::new(state.server().default_ca_path());
             state.scroll = 0;
         }
         KeyCode::PageDown => state.scroll = state.scroll.saturating_add(10),

@@ -25,41 +25,15 @@ pub struct Progress {
     pub files: Vec<(String, PathBuf)>,
 }
 
-/// `AOP_WIZARD_DATA_DIR`, else the platform's data directory (`~/.local/share/aop-wizard`).
-pub fn data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("AOP_WIZARD_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("", "", "aop-wizard").map(|d| d.data_dir().to_path_buf())
-}
+pub use crate::data_dir::data_dir;
 
 fn file_for(dir: &Path, zone: &str) -> PathBuf {
-    let safe: String = zone
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    dir.join("progress").join(format!("{safe}.json"))
+    crate::data_dir::state_file(dir, "progress", zone)
 }
 
 pub fn save(dir: &Path, progress: &Progress) -> Result<PathBuf, String> {
     let path = file_for(dir, &progress.zone);
-    let text = serde_json::to_string_pretty(progress).map_err(|e| e.to_string())?;
-    let parent = path.parent().unwrap_or(dir);
-    let file = crate::pki::OutputFile {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        contents: text,
-        secret: false,
-    };
-    crate::pki::write_files_atomically(parent, &[file], true).map_err(|e| e.to_string())?;
+    crate::data_dir::save_json(&path, progress)?;
     Ok(path)
 }
 

@@ -66,7 +66,7 @@ fn require(binary: &str) {
 }
 
 /// The Caddy on this machine decides the snippet's syntax, as `--server-version` would.
-fn caddy_version() -> ServerVersion {
+pub fn caddy_version() -> ServerVersion {
     let output = Command::new("caddy")
         .arg("version")
         .output()
@@ -145,6 +145,16 @@ impl Origin {
     }
 
     pub fn start_with(server: WebServer, snippet: Snippet, dir: PathBuf) -> Origin {
+        Self::start_ready_for(server, snippet, dir, &test_pki().right)
+    }
+
+    /// Started with `snippet`, ready once a request made with `ready` is served.
+    pub fn start_ready_for(
+        server: WebServer,
+        snippet: Snippet,
+        dir: PathBuf,
+        ready: &Identity,
+    ) -> Origin {
         let pki = test_pki();
         for command in &snippet.prepare {
             let status = Command::new("sh").arg("-c").arg(command).status().unwrap();
@@ -185,13 +195,12 @@ impl Origin {
             snippet,
             child,
         };
-        origin.wait_ready(&config);
+        origin.wait_ready(&config, ready);
         origin
     }
 
-    fn wait_ready(&mut self, config: &str) {
+    fn wait_ready(&mut self, config: &str, ready: &Identity) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        let pki = test_pki();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
@@ -200,7 +209,7 @@ impl Origin {
                     std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
                 );
             }
-            if self.request(Some(&pki.right), "/ready") == Seen::Status(200) {
+            if self.request(Some(ready), "/ready") == Seen::Status(200) {
                 return;
             }
             assert!(

@@ -88,6 +88,11 @@ impl FakeCloudflare {
         self.with(|w| w.calls.get(operation).copied().unwrap_or(0))
     }
 
+    /// Each change that left a switched-on scope without an active certificate, in order.
+    pub fn coverage_gaps(&self) -> Vec<String> {
+        self.with(|w| w.gaps.clone())
+    }
+
     pub fn zone(&self, name: &str) -> Option<FakeZoneView> {
         self.with(|w| w.zone_view(name))
     }

@@ -313,7 +313,7 @@ async fn handle(
     };
     let query = query_pairs(&uri);
     let body_text = String::from_utf8_lossy(&body).into_owned();
-    let (fault, retry_after, answer) = {
+    let fault = {
         let mut w = lock(&world);
         w.requests.push(RecordedRequest {
             operation: operation.into(),
@@ -330,47 +330,39 @@ async fn handle(
             *entry += 1;
             *entry
         };
-        let fault = w
-            .faults
+        w.faults
             .iter()
             .find(|f| f.operation == operation && f.nth == count)
-            .map(|f| f.kind);
-        let mut retry_after = None;
-        let answer = match fault {
-            Some(FaultKind::TooManyRequests) => {
-                retry_after = Some(0);
-                too_many_requests()
+            .map(|f| f.kind)
+    };
+    if let Some(FaultKind::Hang(delay)) = fault {
+        // Nothing is carried out until the delay is over: a client killed meanwhile changed
+        // nothing with this request.
+        tokio::time::sleep(delay).await;
+    }
+    let (answer, retry_after) = {
+        let mut w = lock(&world);
+        let (answer, retry_after) = match fault {
+            Some(FaultKind::TooManyRequests) => (too_many_requests(), Some(0)),
+            Some(FaultKind::ServerError) => {
+                (failure(500, 10002, "An unknown error has occurred"), None)
             }
-            Some(FaultKind::ServerError) => failure(500, 10002, "An unknown error has occurred"),
-            _ => match authenticate(&w, &headers, operation) {
-                Err(refusal) => refusal,
-                Ok(caller) => {
-                    let key = match &caller {
-                        Caller::Token(token) => token.clone(),
-                        Caller::GlobalKey(email) => email.clone(),
-                    };
-                    let allowed = match &caller {
-                        Caller::Token(token) => w.allows(token, permission),
-                        Caller::GlobalKey(_) => true,
-                    };
-                    if let Some(wait) = rate_limited(&mut w, &key) {
-                        retry_after = Some(wait);
-                        too_many_requests()
-                    } else if allowed {
-                        let body: Value = serde_json::from_str(&body_text).unwrap_or(Value::Null);
-                        operate(&mut w, operation, &segments, &query, &body)
-                    } else {
-                        failure(403, 9109, "Unauthorized to access requested resource")
-                    }
-                }
-            },
+            _ => answer_request(
+                &mut w, &headers, operation, permission, &segments, &query, &body_text,
+            ),
         };
-        // The answer is kept with its request so the contract test can check both against the spec.
-        if let Some(recorded) = w.requests.last_mut() {
+        // The answer is kept with its request so the contract test can check both against the
+        // spec: the last unanswered request like it, as others may have arrived meanwhile.
+        if let Some(recorded) = w
+            .requests
+            .iter_mut()
+            .rev()
+            .find(|r| r.status == 0 && r.operation == operation && r.body == body_text)
+        {
             recorded.status = answer.0.as_u16();
             recorded.response = answer.1.clone();
         }
-        (fault, retry_after, answer)
+        (answer, retry_after)
     };
     match (fault, retry_after) {
         (Some(FaultKind::Timeout(delay)), _) => {
@@ -386,6 +378,41 @@ async fn handle(
         (_, Some(seconds)) => reply_with_retry_after(answer, seconds),
         _ => reply(answer),
     }
+}
+
+/// Authentication, permission, rate limit, then the operation itself; a change that leaves a
+/// scope without the active certificate it had is recorded as a coverage gap.
+fn answer_request(
+    w: &mut World,
+    headers: &HeaderMap,
+    operation: &str,
+    permission: Option<Permission>,
+    segments: &[&str],
+    query: &[(String, String)],
+    body_text: &str,
+) -> (Answer, Option<u64>) {
+    let caller = match authenticate(w, headers, operation) {
+        Err(refusal) => return (refusal, None),
+        Ok(caller) => caller,
+    };
+    let (key, allowed) = match &caller {
+        Caller::Token(token) => (token.clone(), w.allows(token, permission)),
+        Caller::GlobalKey(email) => (email.clone(), true),
+    };
+    if let Some(wait) = rate_limited(w, &key) {
+        return (too_many_requests(), Some(wait));
+    }
+    if !allowed {
+        return (
+            failure(403, 9109, "Unauthorized to access requested resource"),
+            None,
+        );
+    }
+    let body: Value = serde_json::from_str(body_text).unwrap_or(Value::Null);
+    let covered_before = w.covered_scopes();
+    let answer = operate(w, operation, segments, query, &body);
+    w.record_gaps(&covered_before, operation);
+    (answer, None)
 }
 
 fn reply((status, body): Answer) -> Response {

@@ -1,6 +1,6 @@
 //! The fake's state and rules, apart from HTTP.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,8 @@ pub enum FaultKind {
     Timeout(Duration),
     /// The request is carried out, but the answer is not valid JSON.
     MalformedJson,
+    /// Nothing happens for this long; then the request is carried out and answered.
+    Hang(Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +178,7 @@ pub struct World {
     pub(super) rate_log: HashMap<String, VecDeque<Instant>>,
     pub(super) next_id: u64,
     pub(super) deploy_seq: u64,
+    pub(super) gaps: Vec<String>,
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -196,6 +199,7 @@ impl Default for World {
             rate_log: HashMap::new(),
             next_id: 1,
             deploy_seq: 0,
+            gaps: Vec::new(),
         }
     }
 }
@@ -453,6 +457,50 @@ impl World {
             );
         }
         Ok(None)
+    }
+
+    /// Every scope whose origin receives an active client certificate now: `zone` for zone-level
+    /// AOP, `zone/hostname` for an enabled per-hostname association.
+    pub(super) fn covered_scopes(&self) -> BTreeSet<String> {
+        let active = |certs: &[StoredCertificate], id: Option<&str>| {
+            certs
+                .iter()
+                .any(|c| c.status == "active" && id.is_none_or(|id| c.id == id))
+        };
+        let mut covered = BTreeSet::new();
+        for zone in &self.zones {
+            if zone.aop_enabled && active(&zone.zone_certs, None) {
+                covered.insert(zone.name.clone());
+            }
+            for (hostname, association) in &zone.associations {
+                if association.enabled
+                    && active(&zone.hostname_certs, Some(association.cert_id.as_str()))
+                {
+                    covered.insert(format!("{}/{hostname}", zone.name));
+                }
+            }
+        }
+        covered
+    }
+
+    /// A scope that had an active certificate and is still switched on but has none now is a
+    /// moment in which Cloudflare would connect to an enforcing origin without a certificate.
+    /// Switching a scope off is not a gap: that is undo's business.
+    pub(super) fn record_gaps(&mut self, before: &BTreeSet<String>, operation: &str) {
+        let after = self.covered_scopes();
+        for scope in before.difference(&after) {
+            let still_on = self.zones.iter().any(|zone| match scope.split_once('/') {
+                None => zone.name == *scope && zone.aop_enabled,
+                Some((name, hostname)) => {
+                    zone.name == name && zone.associations.get(hostname).is_some_and(|a| a.enabled)
+                }
+            });
+            if still_on {
+                self.gaps.push(format!(
+                    "{operation} left {scope} without an active certificate"
+                ));
+            }
+        }
     }
 
     pub fn zone_view(&self, name: &str) -> Option<FakeZoneView> {

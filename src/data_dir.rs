@@ -1,0 +1,46 @@
+//! Where aop-wizard keeps what must survive a restart (wizard progress, rotations in flight,
+//! the log): `AOP_WIZARD_DATA_DIR`, else the platform's data directory. Never a token or a key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// `AOP_WIZARD_DATA_DIR`, else the platform's data directory (`~/.local/share/aop-wizard`).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("AOP_WIZARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "aop-wizard").map(|d| d.data_dir().to_path_buf())
+}
+
+/// `dir/kind/<name>.json`, with anything but letters, digits, dots and dashes replaced.
+pub fn state_file(dir: &Path, kind: &str, name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(kind).join(format!("{safe}.json"))
+}
+
+/// Written beside the target and renamed: a crash leaves the old state or the new, never half.
+pub fn save_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let file = crate::pki::OutputFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        contents: text,
+        secret: false,
+    };
+    crate::pki::write_files_atomically(parent, &[file], true)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}

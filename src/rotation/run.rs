@@ -1,0 +1,562 @@
+//! Carrying a rotation out, one stage at a time, saving after each.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, bail, eyre};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::RotationStore;
+use super::plan::{HOSTNAME_CERTIFICATES_PER_ZONE, Rotation, Stage};
+use crate::cloudflare::{
+    CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
+};
+use crate::pki::{self, CaSpec, CertificateAuthority, LeafPurpose, LeafSpec, OutputFile, Validity};
+use crate::probe::{AttemptTarget, ClientIdentity, attempt_once, check_through_edge};
+use crate::snippets::{self, CaFile, SnippetRequest};
+
+/// How fast to poll and how long to wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Between polls for `active`.
+    pub interval: Duration,
+    /// For `active` at most.
+    pub timeout: Duration,
+    /// For one origin or edge request.
+    pub probe_timeout: Duration,
+}
+
+/// What a face shows while a rotation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Reached(Stage, String),
+    Note(String),
+}
+
+/// How a run ended when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Finish {
+    Rotated(Rotated),
+    /// The origin does not accept the new certificate (or, with a new CA, the old one) yet: put
+    /// `snippet` on it, reload, run again. Nothing changed on Cloudflare.
+    OriginNotReady {
+        snippet: Option<PathBuf>,
+        problems: Vec<String>,
+    },
+    /// Cloudflare presents the new certificate and a request through it failed: the old
+    /// certificate is kept; fix the origin and run again, or abort to go back.
+    EdgeRefused {
+        problems: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rotated {
+    pub certificate_id: String,
+    pub fingerprint: String,
+    pub certificate: PathBuf,
+    pub key: PathBuf,
+    pub ca: PathBuf,
+    /// The single-CA snippet to put on the origin now that the old CA is no longer needed.
+    pub final_snippet: Option<PathBuf>,
+    /// What a direct request without a certificate got: the origin should still refuse it.
+    pub origin_without_certificate: Vec<String>,
+    pub origin_still_enforces: bool,
+}
+
+/// Runs the rotation from its saved stage to the end, or to the first thing the user must do.
+pub async fn carry_out(
+    client: &Client,
+    rotation: &mut Rotation,
+    store: &RotationStore,
+    pace: Pace,
+    report: &mut impl FnMut(Event),
+) -> Result<Finish> {
+    loop {
+        let next = match rotation.stage {
+            Stage::Planned => {
+                write_new_files(rotation)?;
+                Stage::FilesWritten
+            }
+            Stage::FilesWritten => {
+                if let Some(finish) = prove_origin_accepts(rotation, pace, report).await? {
+                    return Ok(finish);
+                }
+                Stage::OriginAccepts
+            }
+            Stage::OriginAccepts => {
+                upload(client, rotation, report).await?;
+                Stage::Uploaded
+            }
+            Stage::Uploaded => {
+                wait_until_active(client, rotation, pace, report).await?;
+                Stage::Active
+            }
+            Stage::Active => {
+                switch(client, rotation).await?;
+                Stage::Switched
+            }
+            Stage::Switched => {
+                let problems = check_edge(rotation, pace, report).await;
+                if !problems.is_empty() {
+                    return Ok(Finish::EdgeRefused { problems });
+                }
+                Stage::EdgeVerified
+            }
+            Stage::EdgeVerified => {
+                delete_old(client, rotation).await?;
+                Stage::OldDeleted
+            }
+            Stage::OldDeleted => {
+                let rotated = finish(rotation, pace).await?;
+                store.forget(rotation).map_err(|e| eyre!(e))?;
+                return Ok(Finish::Rotated(rotated));
+            }
+        };
+        rotation.stage = next;
+        store.save(rotation).map_err(|e| eyre!(e))?;
+        report(Event::Reached(next, stage_detail(rotation, next)));
+    }
+}
+
+fn stage_detail(rotation: &Rotation, stage: Stage) -> String {
+    let id = rotation.new_id.as_deref().unwrap_or("?");
+    match stage {
+        Stage::Planned => String::new(),
+        Stage::FilesWritten => format!(
+            "{} and {} (SHA-256 {})",
+            rotation.new_cert.display(),
+            rotation.new_key.display(),
+            rotation.new_fingerprint.as_deref().unwrap_or("?")
+        ),
+        Stage::OriginAccepts => match rotation.origin.addresses.len() {
+            0 => "not probed: no --origin given (the CA does not change)".into(),
+            n => format!("{n} origin address(es) serve requests made with it"),
+        },
+        Stage::Uploaded => format!("certificate {id}"),
+        Stage::Active => format!("certificate {id} is active; the old one is still there"),
+        Stage::Switched => match rotation.scope {
+            CertificateScope::Zone => format!("certificate {id} is the newest active one"),
+            CertificateScope::Hostname => {
+                format!("{} now use {id}", rotation.hostnames.join(", "))
+            }
+        },
+        Stage::EdgeVerified if !rotation.origin.check_edge => {
+            "not checked through Cloudflare (--no-edge-check)".into()
+        }
+        Stage::EdgeVerified => "requests through Cloudflare are served".into(),
+        Stage::OldDeleted => format!("certificate {} deleted", rotation.old_id),
+    }
+}
+
+/// Writes the new leaf (and CA). Repeated after a crash, it starts over with new keys: nothing
+/// has left the machine yet.
+fn write_new_files(rotation: &mut Rotation) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let leaf_spec = LeafSpec {
+        common_name: format!("{} origin pull client", rotation.zone),
+        validity: Validity::days_from(now, rotation.leaf_days),
+        purpose: LeafPurpose::ClientAuth,
+    };
+    let mut files = Vec::new();
+    let leaf = if rotation.new_ca {
+        let ca_spec = CaSpec {
+            common_name: format!("{} origin pull CA {}", rotation.zone, now.date()),
+            organization: None,
+            validity: Validity::days_from(now, rotation.ca_days),
+        };
+        let set = pki::generate_ca_and_leaf(rotation.key_type, &ca_spec, &leaf_spec)?;
+        files.push(output(
+            &rotation.ca_cert,
+            set.ca.cert_pem().to_string(),
+            false,
+        ));
+        files.push(output(&rotation.ca_key, set.ca.key_pem(), true));
+        set.leaf
+    } else {
+        let passphrase = match &rotation.ca_passphrase_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                eyre!("the CA key's passphrase is expected in ${var}, which is not set")
+            })?),
+            None => None,
+        };
+        let key =
+            pki::load_private_key(&rotation.ca_key, passphrase.as_deref().map(str::as_bytes))?;
+        let ca_der = pki::load_certificates(&rotation.ca_cert)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| eyre!("{} holds no certificate", rotation.ca_cert.display()))?;
+        let ca = CertificateAuthority::from_existing(&ca_der, key.key_pair)?;
+        ca.issue(&leaf_spec, pki::generate_key(rotation.key_type)?)?
+    };
+    files.push(output(&rotation.new_cert, leaf.cert_pem.clone(), false));
+    files.push(output(&rotation.new_key, leaf.key_pem(), true));
+    pki::write_files_atomically(&rotation.out_dir, &files, true)?;
+    rotation.new_fingerprint = Some(pki::fingerprint_sha256(&leaf.cert_der));
+    Ok(())
+}
+
+fn output(path: &Path, contents: String, secret: bool) -> OutputFile {
+    OutputFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        contents,
+        secret,
+    }
+}
+
+/// Before Cloudflare hears of it: the origin must serve a request made with the new leaf and,
+/// when the CA changes, still one made with the old leaf (directly when its key is at hand,
+/// else through Cloudflare, which presents the old one until the switch).
+async fn prove_origin_accepts(
+    rotation: &Rotation,
+    pace: Pace,
+    report: &mut impl FnMut(Event),
+) -> Result<Option<Finish>> {
+    let snippet = if rotation.new_ca {
+        let path = write_snippet(rotation, &rotation.origin_ca_paths_during(), "both-cas")?;
+        report(Event::Note(format!(
+            "The CA changes: copy {} to {} on the origin and install the two-CA snippet {}",
+            rotation.ca_cert.display(),
+            rotation.new_ca_path.as_deref().unwrap_or_default(),
+            path.display()
+        )));
+        Some(path)
+    } else {
+        None
+    };
+    let mut problems = Vec::new();
+    let new =
+        ClientIdentity::from_files(&rotation.new_cert, &rotation.new_key).map_err(|e| eyre!(e))?;
+    problems.extend(refusals(rotation, &new, "the new certificate", pace).await);
+    if rotation.new_ca {
+        match &rotation.old_leaf {
+            Some((cert, key)) => {
+                let old = ClientIdentity::from_files(cert, key).map_err(|e| eyre!(e))?;
+                problems.extend(refusals(rotation, &old, "the current certificate", pace).await);
+            }
+            None if rotation.origin.check_edge => {
+                // Cloudflare still presents the old certificate: its answer is the old leaf's.
+                problems.extend(check_edge(rotation, pace, report).await);
+            }
+            None => problems.push(
+                "the current certificate's key is not at hand and --no-edge-check was given, so nothing proves the origin still accepts it: pass --old-cert and --old-key".into(),
+            ),
+        }
+    }
+    Ok((!problems.is_empty()).then_some(Finish::OriginNotReady { snippet, problems }))
+}
+
+/// Every origin × hostname that does not serve a request made with `identity`, in words.
+async fn refusals(
+    rotation: &Rotation,
+    identity: &ClientIdentity,
+    what: &str,
+    pace: Pace,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for address in &rotation.origin.addresses {
+        for hostname in &rotation.origin.hostnames {
+            let target = AttemptTarget {
+                address: *address,
+                hostname: hostname.clone(),
+                path: "/".into(),
+            };
+            let attempt = attempt_once(&target, Some(identity), pace.probe_timeout).await;
+            if !attempt.outcome.is_served() {
+                problems.push(format!(
+                    "{address} ({hostname}) does not serve a request made with {what}: {}",
+                    attempt.outcome.describe()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Result<PathBuf> {
+    let cas = ca_paths
+        .iter()
+        .map(|path| CaFile {
+            path: path.clone(),
+            certificates: Some(1),
+        })
+        .collect();
+    let mut request = SnippetRequest::new(
+        rotation.origin.server,
+        rotation.origin.phase,
+        cas,
+        OffsetDateTime::now_utc().date(),
+    );
+    request.server_version = rotation.origin.server_version;
+    let text = snippets::render(&request)?.text();
+    let path = rotation.out_dir.join(format!(
+        "{}-{}-{label}.conf",
+        rotation.origin.server.name(),
+        rotation.origin.phase.name()
+    ));
+    pki::write_files_atomically(&rotation.out_dir, &[output(&path, text, false)], true)?;
+    Ok(path)
+}
+
+async fn upload(
+    client: &Client,
+    rotation: &mut Rotation,
+    report: &mut impl FnMut(Event),
+) -> Result<()> {
+    let fingerprint = rotation.new_fingerprint.clone().ok_or_else(|| {
+        eyre!("the saved rotation has no new certificate; abort it and start over")
+    })?;
+    if rotation.scope == CertificateScope::Hostname {
+        let existing = client
+            .list_certificates(CertificateScope::Hostname, &rotation.zone_id)
+            .await?;
+        let already = existing
+            .iter()
+            .any(|c| c.fingerprint().as_deref() == Some(fingerprint.as_str()));
+        if !already && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
+            bail!(
+                "the zone has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses, then run rotate again",
+                existing.len()
+            );
+        }
+    }
+    let certificate = pki::read_pem_file(&rotation.new_cert)?;
+    let key = pki::read_pem_file(&rotation.new_key)?;
+    let outcome = client
+        .upload_certificate(
+            rotation.scope,
+            &rotation.zone_id,
+            &certificate,
+            &key,
+            &fingerprint,
+        )
+        .await?;
+    if outcome.already_present {
+        report(Event::Note(format!(
+            "certificate {} was already on Cloudflare (an earlier run uploaded it)",
+            outcome.certificate.id
+        )));
+    }
+    rotation.new_id = Some(outcome.certificate.id);
+    Ok(())
+}
+
+fn new_id(rotation: &Rotation) -> Result<&str> {
+    rotation
+        .new_id
+        .as_deref()
+        .ok_or_else(|| eyre!("the saved rotation has no uploaded certificate id"))
+}
+
+async fn wait_until_active(
+    client: &Client,
+    rotation: &Rotation,
+    pace: Pace,
+    report: &mut impl FnMut(Event),
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    client
+        .wait_until_active(
+            rotation.scope,
+            &rotation.zone_id,
+            new_id(rotation)?,
+            pace.interval,
+            pace.timeout,
+            |status| {
+                if status.as_str() != "active" {
+                    report(Event::Note(format!(
+                        "waiting for active: {} ({} s)",
+                        status.as_str(),
+                        started.elapsed().as_secs()
+                    )));
+                }
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Zone-level: Cloudflare presents the newest active certificate, so there is nothing to send.
+/// Per-hostname: every hostname that used the old certificate now uses the new one.
+async fn switch(client: &Client, rotation: &Rotation) -> Result<()> {
+    if rotation.scope == CertificateScope::Hostname {
+        let id = new_id(rotation)?;
+        let config: Vec<HostnameConfig> = rotation
+            .hostnames
+            .iter()
+            .map(|h| HostnameConfig::new(h.as_str(), id, HostnameEnablement::Enable))
+            .collect();
+        client
+            .set_hostname_associations(&rotation.zone_id, &config)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A request to each hostname through Cloudflare must be served; the problems otherwise.
+async fn check_edge(
+    rotation: &Rotation,
+    pace: Pace,
+    report: &mut impl FnMut(Event),
+) -> Vec<String> {
+    if !rotation.origin.check_edge {
+        return Vec::new();
+    }
+    let hostnames = edge_hostnames(rotation);
+    if hostnames.is_empty() {
+        return vec![
+            "no hostname to request through Cloudflare: pass --host NAME (or --no-edge-check)"
+                .into(),
+        ];
+    }
+    let http = match reqwest::Client::builder()
+        .timeout(pace.probe_timeout)
+        .build()
+    {
+        Ok(http) => http,
+        Err(e) => return vec![format!("cannot make an HTTPS client: {e}")],
+    };
+    let mut problems = Vec::new();
+    for hostname in hostnames {
+        let url = rotation.origin.edge_url.replace("{hostname}", &hostname);
+        let edge = check_through_edge(&http, &hostname, &url).await;
+        report(Event::Note(format!(
+            "through Cloudflare: {url} → {}",
+            edge.status
+                .map_or("no answer".to_string(), |s| s.to_string())
+        )));
+        if !edge.passed {
+            problems.push(format!("{url}: {}", edge.explanation));
+        }
+    }
+    problems
+}
+
+fn edge_hostnames(rotation: &Rotation) -> Vec<String> {
+    if rotation.origin.hostnames.is_empty() {
+        rotation.hostnames.clone()
+    } else {
+        rotation.origin.hostnames.clone()
+    }
+}
+
+/// Per-hostname certificates can only go once no hostname points at them; the re-pointing did
+/// that, and it is checked rather than assumed.
+async fn delete_old(client: &Client, rotation: &Rotation) -> Result<()> {
+    if rotation.scope == CertificateScope::Hostname {
+        for hostname in &rotation.hostnames {
+            let association = client
+                .hostname_association(&rotation.zone_id, hostname)
+                .await?;
+            if association.cert_id.as_deref() == Some(rotation.old_id.as_str()) {
+                bail!(
+                    "{hostname} still points at the old certificate {}; run rotate again",
+                    rotation.old_id
+                );
+            }
+        }
+    }
+    delete_if_present(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await
+}
+
+async fn delete_if_present(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    id: &str,
+) -> Result<()> {
+    match client.delete_certificate(scope, zone_id, id).await {
+        Ok(_) => Ok(()),
+        // An earlier run deleted it and did not live to save that.
+        Err(CloudflareError::Api { status: 404, .. }) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The single-CA snippet, and a last look: the origin must still refuse a request without a
+/// certificate.
+async fn finish(rotation: &Rotation, pace: Pace) -> Result<Rotated> {
+    let final_snippet = if rotation.new_ca {
+        Some(write_snippet(
+            rotation,
+            &[rotation.origin_ca_path_after()],
+            "new-ca",
+        )?)
+    } else {
+        None
+    };
+    let mut seen = Vec::new();
+    let mut enforced = !rotation.origin.addresses.is_empty();
+    for address in &rotation.origin.addresses {
+        for hostname in &rotation.origin.hostnames {
+            let target = AttemptTarget {
+                address: *address,
+                hostname: hostname.clone(),
+                path: "/".into(),
+            };
+            let attempt = attempt_once(&target, None, pace.probe_timeout).await;
+            enforced &= attempt.outcome.is_rejection();
+            seen.push(format!(
+                "{address} ({hostname}): {}",
+                attempt.outcome.describe()
+            ));
+        }
+    }
+    Ok(Rotated {
+        certificate_id: new_id(rotation)?.to_string(),
+        fingerprint: rotation.new_fingerprint.clone().unwrap_or_default(),
+        certificate: rotation.new_cert.clone(),
+        key: rotation.new_key.clone(),
+        ca: rotation.ca_cert.clone(),
+        final_snippet,
+        origin_without_certificate: seen,
+        origin_still_enforces: enforced,
+    })
+}
+
+/// Goes back to the old certificate before it is deleted: hostnames re-pointed to it, the new
+/// certificate deleted. The old one is active throughout, so nothing is ever left uncovered.
+pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) -> Result<()> {
+    if rotation.stage >= Stage::OldDeleted {
+        bail!(
+            "the old certificate is already deleted, so there is nothing to go back to: finish with `aop-wizard rotate --zone {}`",
+            rotation.zone
+        );
+    }
+    if rotation.scope == CertificateScope::Hostname && rotation.stage >= Stage::Active {
+        let config: Vec<HostnameConfig> = rotation
+            .hostnames
+            .iter()
+            .map(|h| {
+                HostnameConfig::new(
+                    h.as_str(),
+                    rotation.old_id.as_str(),
+                    HostnameEnablement::Enable,
+                )
+            })
+            .collect();
+        client
+            .set_hostname_associations(&rotation.zone_id, &config)
+            .await?;
+    }
+    // Found by fingerprint too: a run may have died between uploading and saving the id.
+    let uploaded = match (&rotation.new_id, &rotation.new_fingerprint) {
+        (Some(id), _) => Some(id.clone()),
+        (None, Some(fingerprint)) if rotation.stage >= Stage::OriginAccepts => client
+            .list_certificates(rotation.scope, &rotation.zone_id)
+            .await?
+            .into_iter()
+            .find(|c| c.fingerprint().as_deref() == Some(fingerprint.as_str()))
+            .map(|c| c.id),
+        _ => None,
+    };
+    if let Some(id) = uploaded {
+        delete_if_present(client, rotation.scope, &rotation.zone_id, &id).await?;
+    }
+    store.forget(rotation).map_err(|e| eyre!(e))
+}

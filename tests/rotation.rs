@@ -1,0 +1,500 @@
+//! `aop-wizard rotate`, the real binary against the fake Cloudflare and the demo origin: killed
+//! at every request it makes (before and after Cloudflare carried it out) and faulted at every
+//! one, it resumes and ends with exactly one active certificate, the new one, an origin that
+//! still enforces, and never a moment in which Cloudflare had no active certificate to present.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aop_wizard::cloudflare::fake::{Activation, DEMO_TOKEN, FaultKind};
+use aop_wizard::demo::{DemoOrigin, OriginPhase};
+use serde_json::Value;
+use support::fake::{Fake, fake};
+
+const HOST: &str = "www.example.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Zone,
+    Hostname,
+}
+
+/// A zone whose origin enforces with a certificate from `old/`, zone-level or for www.
+struct Setup {
+    fake: Fake,
+    dir: tempfile::TempDir,
+    origin: DemoOrigin,
+    scope: Scope,
+}
+
+impl Setup {
+    fn new(scope: Scope) -> Setup {
+        let fake = fake();
+        fake.fake.set_activation(Activation::AfterPolls(0));
+        let dir = tempfile::tempdir().unwrap();
+        let origin = fake
+            .runtime
+            .block_on(DemoOrigin::start(&[HOST, "example.com"]))
+            .unwrap();
+        let setup = Setup {
+            fake,
+            dir,
+            origin,
+            scope,
+        };
+        let old = setup.path("old");
+        setup.ok(&[
+            "cert",
+            "generate",
+            "--out",
+            old.to_str().unwrap(),
+            "--key-type",
+            "ecdsa-p256",
+        ]);
+        let (cert, key) = (old.join("client.crt"), old.join("client.key"));
+        let mut upload = vec![
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--wait",
+        ];
+        match scope {
+            Scope::Zone => {
+                setup.ok(&upload);
+                setup.ok(&["enable", "--zone", "example.com", "--scope", "zone"]);
+            }
+            Scope::Hostname => {
+                upload.extend(["--hostname", HOST]);
+                setup.ok(&upload);
+            }
+        }
+        setup
+            .origin
+            .set_phase(OriginPhase::Enforce(vec![setup.der("old/ca.crt")]));
+        // Cloudflare takes a few polls to deploy the new certificate.
+        setup.fake.fake.set_activation(Activation::AfterPolls(3));
+        setup
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn der(&self, name: &str) -> Vec<u8> {
+        aop_wizard::pki::load_certificates(&self.path(name))
+            .unwrap()
+            .remove(0)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
+        command
+            .args(args)
+            .env("CLOUDFLARE_API_BASE_URL", self.fake.fake.base_url())
+            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
+            .env("AOP_WIZARD_KEYRING", "none")
+            .env("AOP_WIZARD_DATA_DIR", self.path("data"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let output = self.run(args);
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+        output
+    }
+
+    /// `rotate` with the same CA, proving the origin directly and through the demo edge.
+    fn rotate_args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "rotate",
+            "--zone",
+            "example.com",
+            "--out",
+            self.path("new").to_str().unwrap(),
+            "--origin",
+            &self.origin.address().to_string(),
+            "--host",
+            HOST,
+            "--edge-url",
+            &self.fake.fake.edge_url("{hostname}", self.origin.address()),
+            "--interval",
+            "0",
+            "--yes",
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if self.scope == Scope::Hostname {
+            args.extend(["--hostname".to_string(), HOST.to_string()]);
+        }
+        if !extra.contains(&"--ca-cert") {
+            for (flag, file) in [("--ca-cert", "old/ca.crt"), ("--ca-key", "old/ca.key")] {
+                args.extend([flag.to_string(), self.path(file).display().to_string()]);
+            }
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    fn rotate(&self, extra: &[&str]) -> Output {
+        let args = self.rotate_args(extra);
+        self.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn spawn_rotate(&self) -> Child {
+        let args = self.rotate_args(&[]);
+        self.command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The certificates of the rotated scope on Cloudflare: (id, status, fingerprint).
+    fn certificates(&self) -> Vec<(String, String, String)> {
+        let zone = self.fake.fake.zone("example.com").unwrap();
+        match self.scope {
+            Scope::Zone => zone.zone_certificates,
+            Scope::Hostname => zone.hostname_certificates,
+        }
+    }
+
+    /// Exactly one certificate, the new one, active and presented; the origin still refuses a
+    /// request without a certificate and serves one made with the new certificate.
+    fn assert_rotated(&self, context: &str) {
+        let new = aop_wizard::pki::fingerprint_sha256(&self.der("new/client.crt"));
+        let certificates = self.certificates();
+        assert_eq!(certificates.len(), 1, "{context}: {certificates:?}");
+        let (id, status, fingerprint) = &certificates[0];
+        assert_eq!(
+            (status.as_str(), fingerprint),
+            ("active", &new),
+            "{context}"
+        );
+        let zone = self.fake.fake.zone("example.com").unwrap();
+        match self.scope {
+            Scope::Zone => assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id)),
+            Scope::Hostname => assert_eq!(zone.associations[HOST], (id.clone(), true)),
+        }
+        assert_eq!(
+            self.fake.fake.coverage_gaps(),
+            Vec::<String>::new(),
+            "{context}"
+        );
+        assert!(
+            !self
+                .path("data/rotations")
+                .read_dir()
+                .is_ok_and(|mut d| d.next().is_some()),
+            "{context}: the finished rotation's state is removed"
+        );
+        let verify = self.run(&[
+            "verify",
+            "--origin",
+            &self.origin.address().to_string(),
+            "--host",
+            HOST,
+            "--cert",
+            self.path("new/client.crt").to_str().unwrap(),
+            "--key",
+            self.path("new/client.key").to_str().unwrap(),
+            "--ca",
+            self.path("old/ca.crt").to_str().unwrap(),
+            "--expect",
+            "enforced",
+        ]);
+        assert!(verify.status.success(), "{context}: {}", text(&verify));
+    }
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(output)))
+}
+
+/// The requests a clean rotation makes, as (operation, nth call of it since the fake started).
+fn rotation_requests(scope: Scope) -> Vec<(String, u32)> {
+    let setup = Setup::new(scope);
+    let before = setup.fake.fake.requests().len();
+    let output = setup.rotate(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let result = json(&output);
+    assert_eq!(result["result"], "rotated", "{result}");
+    assert_eq!(result["origin_still_enforces"], true, "{result}");
+    setup.assert_rotated("clean run");
+    let requests = setup.fake.fake.requests();
+    requests
+        .iter()
+        .enumerate()
+        .skip(before)
+        .map(|(i, r)| {
+            let nth = requests[..=i]
+                .iter()
+                .filter(|q| q.operation == r.operation)
+                .count();
+            (r.operation.clone(), nth as u32)
+        })
+        .collect()
+}
+
+/// Waits until the `nth` call of `operation` has arrived (and, with `answered`, been carried out).
+fn wait_for_request(setup: &Setup, operation: &str, nth: u32, answered: bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = setup
+            .fake
+            .fake
+            .requests()
+            .iter()
+            .filter(|r| r.operation == operation)
+            .nth(nth as usize - 1)
+            .is_some_and(|r| !answered || r.status != 0);
+        if seen {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{operation} #{nth} never came");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn killed_and_faulted_at_every_request(scope: Scope) {
+    let requests = rotation_requests(scope);
+    assert!(
+        requests.iter().any(|(op, _)| op.starts_with("upload_"))
+            && requests.iter().any(|(op, _)| op.starts_with("delete_")),
+        "{requests:?}"
+    );
+    let hour = Duration::from_secs(3600);
+    for (operation, nth) in &requests {
+        for kind in [
+            FaultKind::Hang(hour),
+            FaultKind::Timeout(hour),
+            FaultKind::ServerError,
+        ] {
+            let context = format!("{scope:?}: {kind:?} at {operation} #{nth}");
+            let setup = Setup::new(scope);
+            setup.fake.fake.inject_fault(operation, *nth, kind);
+            if kind == FaultKind::ServerError {
+                // Retried, or the run fails and the next one picks up.
+                let first = setup.rotate(&[]);
+                if first.status.success() {
+                    setup.assert_rotated(&context);
+                    continue;
+                }
+                assert_eq!(first.status.code(), Some(4), "{context}: {}", text(&first));
+            } else {
+                let mut child = setup.spawn_rotate();
+                wait_for_request(
+                    &setup,
+                    operation,
+                    *nth,
+                    matches!(kind, FaultKind::Timeout(_)),
+                );
+                child.kill().unwrap();
+                child.wait().unwrap();
+                assert_eq!(
+                    setup.fake.fake.coverage_gaps(),
+                    Vec::<String>::new(),
+                    "{context}"
+                );
+            }
+            let resumed = setup.rotate(&[]);
+            assert!(resumed.status.success(), "{context}: {}", text(&resumed));
+            setup.assert_rotated(&context);
+        }
+    }
+}
+
+#[test]
+fn a_zone_level_rotation_survives_a_kill_or_a_fault_at_every_request() {
+    killed_and_faulted_at_every_request(Scope::Zone);
+}
+
+#[test]
+fn a_per_hostname_rotation_survives_a_kill_or_a_fault_at_every_request() {
+    killed_and_faulted_at_every_request(Scope::Hostname);
+}
+
+/// A new CA: nothing happens on Cloudflare until the origin trusts both CAs; then the old
+/// leaf is proven through Cloudflare (its key is not at hand) and the new one directly.
+#[test]
+fn a_new_ca_waits_for_the_origin_to_trust_both() {
+    let setup = Setup::new(Scope::Zone);
+    // Only the CA, without the old leaf beside it.
+    let ca_only = setup.path("ca-only");
+    std::fs::create_dir_all(&ca_only).unwrap();
+    for name in ["ca.crt", "ca.key"] {
+        std::fs::copy(setup.path("old").join(name), ca_only.join(name)).unwrap();
+    }
+    let (ca_path, key_path) = (ca_only.join("ca.crt"), ca_only.join("ca.key"));
+    let args = [
+        "--new-ca",
+        "--ca-cert",
+        ca_path.to_str().unwrap(),
+        "--ca-key",
+        key_path.to_str().unwrap(),
+        "--origin-ca-path",
+        "/etc/nginx/aop/ca.crt",
+    ];
+    let first = setup.rotate(&args);
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    let result = json(&first);
+    assert_eq!(result["result"], "origin-not-ready", "{result}");
+    let snippet_path = result["snippet"].as_str().unwrap();
+    let snippet = std::fs::read_to_string(snippet_path).unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    assert!(
+        snippet.contains("cat /etc/nginx/aop/ca.crt")
+            && snippet.contains(&format!("/etc/nginx/aop/ca-{today}.crt")),
+        "{snippet}"
+    );
+    assert_eq!(setup.certificates().len(), 1, "nothing uploaded yet");
+    assert_eq!(setup.fake.fake.calls("upload_zone_certificate"), 1);
+
+    // What installing the two-CA snippet does.
+    setup.origin.set_phase(OriginPhase::Enforce(vec![
+        setup.der("old/ca.crt"),
+        setup.der("new/ca.crt"),
+    ]));
+    let second = setup.rotate(&args);
+    assert!(second.status.success(), "{}", text(&second));
+    let result = json(&second);
+    let final_snippet = std::fs::read_to_string(result["final_snippet"].as_str().unwrap()).unwrap();
+    assert!(
+        final_snippet.contains(&format!("/etc/nginx/aop/ca-{today}.crt"))
+            && !final_snippet.contains("/etc/nginx/aop/ca.crt"),
+        "{final_snippet}"
+    );
+    let new = aop_wizard::pki::fingerprint_sha256(&setup.der("new/client.crt"));
+    let certificates = setup.certificates();
+    assert_eq!(certificates.len(), 1);
+    assert_eq!(certificates[0].2, new);
+    assert!(aop_wizard::pki::signed_by(
+        &setup.der("new/client.crt"),
+        &setup.der("new/ca.crt")
+    ));
+    assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
+}
+
+/// Cloudflare presents the new certificate and the origin refuses it: rotate stops with the old
+/// certificate still there, and --abort goes back to it.
+#[test]
+fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
+    let setup = Setup::new(Scope::Hostname);
+    let old_id = setup.certificates()[0].0.clone();
+    // Direct probes pass (the origin trusts the CA), but the demo edge presents the new
+    // certificate to an origin that, by then, trusts another CA.
+    let foreign = aop_wizard::pki::generate_ephemeral(
+        "someone else's CA",
+        "x",
+        aop_wizard::pki::LeafPurpose::ClientAuth,
+        1,
+    )
+    .unwrap();
+    // The re-pointing is carried out at once and answered late: time to change the origin.
+    let repoint = setup.fake.fake.calls("set_hostname_associations") + 1;
+    setup.fake.fake.inject_fault(
+        "set_hostname_associations",
+        repoint,
+        FaultKind::Timeout(Duration::from_millis(500)),
+    );
+    let mut child = setup.spawn_rotate();
+    wait_for_request(&setup, "set_hostname_associations", repoint, true);
+    setup
+        .origin
+        .set_phase(OriginPhase::Enforce(vec![foreign.ca.cert_der().to_vec()]));
+    assert!(child.wait().unwrap().code() == Some(3));
+    assert_eq!(setup.certificates().len(), 2, "the old certificate is kept");
+
+    let abort = setup.rotate(&["--abort"]);
+    assert!(abort.status.success(), "{}", text(&abort));
+    let certificates = setup.certificates();
+    assert_eq!(certificates.len(), 1);
+    assert_eq!(certificates[0].0, old_id);
+    let zone = setup.fake.fake.zone("example.com").unwrap();
+    assert_eq!(zone.associations[HOST], (old_id, true));
+    assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
+}
+
+/// The fake's bookkeeping can fail: deleting the only certificate of an enabled zone is a gap.
+#[test]
+fn the_coverage_check_catches_a_delete_before_the_new_certificate_is_active() {
+    let setup = Setup::new(Scope::Zone);
+    let id = setup.certificates()[0].0.clone();
+    let client = setup.fake.client();
+    setup
+        .fake
+        .runtime
+        .block_on(client.delete_certificate(
+            aop_wizard::cloudflare::CertificateScope::Zone,
+            &setup.fake.fake.zone("example.com").unwrap().id,
+            &id,
+        ))
+        .unwrap();
+    let gaps = setup.fake.fake.coverage_gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert!(gaps[0].contains("example.com"), "{gaps:?}");
+}
+
+/// Ten per-hostname certificates are Cloudflare's limit: rotate says so before uploading.
+#[test]
+fn a_full_zone_is_told_before_the_api_refuses() {
+    let setup = Setup::new(Scope::Hostname);
+    for n in 0..9 {
+        let dir = setup.path(&format!("extra{n}"));
+        setup.ok(&[
+            "cert",
+            "generate",
+            "--out",
+            dir.to_str().unwrap(),
+            "--key-type",
+            "ecdsa-p256",
+        ]);
+        let client = setup.fake.client();
+        let zone_id = setup.fake.fake.zone("example.com").unwrap().id;
+        let cert = aop_wizard::pki::read_pem_file(&dir.join("client.crt")).unwrap();
+        let key = aop_wizard::pki::read_pem_file(&dir.join("client.key")).unwrap();
+        let fingerprint =
+            aop_wizard::pki::fingerprint_sha256(&setup.der(&format!("extra{n}/client.crt")));
+        setup
+            .fake
+            .runtime
+            .block_on(client.upload_certificate(
+                aop_wizard::cloudflare::CertificateScope::Hostname,
+                &zone_id,
+                &cert,
+                &key,
+                &fingerprint,
+            ))
+            .unwrap();
+    }
+    let uploads = setup.fake.fake.calls("upload_hostname_certificate");
+    let refused = setup.rotate(&[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("10 per-hostname certificates"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        setup.fake.fake.calls("upload_hostname_certificate"),
+        uploads
+    );
+}
