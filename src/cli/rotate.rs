@@ -82,6 +82,9 @@ pub struct RotateArgs {
     /// Version of the web server on the origin (matters for Caddy: 2.8 introduced trust_pool)
     #[arg(long, value_name = "VERSION")]
     server_version: Option<ServerVersion>,
+    /// Directory for the access log the snippets add
+    #[arg(long, value_name = "DIR")]
+    log_dir: Option<String>,
     /// Where the current CA file is on the origin (default: the wizard's path for --server)
     #[arg(long, value_name = "PATH")]
     origin_ca_path: Option<String>,
@@ -241,6 +244,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
             server: args.server,
             server_version: args.server_version,
             phase: args.phase,
+            log_dir: args.log_dir.clone(),
             ca_path: args
                 .origin_ca_path
                 .clone()

@@ -67,6 +67,8 @@ pub struct OriginCheck {
     /// Where the syntax depends on it (Caddy).
     pub server_version: Option<ServerVersion>,
     pub phase: SnippetPhase,
+    /// Directory for the access log the snippets add (default: the server's).
+    pub log_dir: Option<String>,
     /// Where the CA the origin trusts now lives on the origin.
     pub ca_path: String,
     /// The request through Cloudflare, `{hostname}` replaced.

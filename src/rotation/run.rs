@@ -293,6 +293,7 @@ fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Resul
         OffsetDateTime::now_utc().date(),
     );
     request.server_version = rotation.origin.server_version;
+    request.log_dir = rotation.origin.log_dir.clone();
     let text = snippets::render(&request)?.text();
     let path = rotation.out_dir.join(format!(
         "{}-{}-{label}.conf",

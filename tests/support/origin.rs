@@ -29,14 +29,24 @@ pub struct Origin {
     pub dir: PathBuf,
     pub snippet: Snippet,
     child: Child,
+    keep_dir: bool,
 }
 
 impl Drop for Origin {
     fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: a killed nginx or Apache parent leaves its workers listening.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // A failing test keeps its directory (config, logs) for a look.
-        if !std::thread::panicking() {
+        // A failing test keeps its directory (config, logs) for a look; a restart keeps it too.
+        if !std::thread::panicking() && !self.keep_dir {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -145,14 +155,15 @@ impl Origin {
     }
 
     pub fn start_with(server: WebServer, snippet: Snippet, dir: PathBuf) -> Origin {
-        Self::start_ready_for(server, snippet, dir, &test_pki().right)
+        Self::start_on(server, snippet, dir, free_port(), &test_pki().right)
     }
 
-    /// Started with `snippet`, ready once a request made with `ready` is served.
-    pub fn start_ready_for(
+    /// Started with `snippet` on `port`, ready once a request made with `ready` is served.
+    pub fn start_on(
         server: WebServer,
         snippet: Snippet,
         dir: PathBuf,
+        port: u16,
         ready: &Identity,
     ) -> Origin {
         let pki = test_pki();
@@ -163,7 +174,6 @@ impl Origin {
                 "the snippet's preparation step failed: {command}"
             );
         }
-        let port = free_port();
         let (config, validate, run) = match server {
             WebServer::Nginx => nginx(&snippet, &dir, port, pki),
             WebServer::Apache => apache(&snippet, &dir, port, pki),
@@ -194,6 +204,7 @@ impl Origin {
             dir,
             snippet,
             child,
+            keep_dir: false,
         };
         origin.wait_ready(&config, ready);
         origin
@@ -219,6 +230,12 @@ impl Origin {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Stops the server but keeps its directory, for a restart with another snippet.
+    pub fn stop(mut self) -> PathBuf {
+        self.keep_dir = true;
+        self.dir.clone()
     }
 
     /// One HTTPS request with curl, a real TLS client, optionally presenting `identity`.
