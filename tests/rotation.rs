@@ -453,7 +453,8 @@ fn the_coverage_check_catches_a_delete_before_the_new_certificate_is_active() {
     assert!(gaps[0].contains("example.com"), "{gaps:?}");
 }
 
-/// Ten per-hostname certificates are Cloudflare's limit: rotate says so before uploading.
+/// Ten per-hostname certificates are Cloudflare's limit: rotate and upload say so before
+/// uploading; the same certificate again needs no room.
 #[test]
 fn a_full_zone_is_told_before_the_api_refuses() {
     let setup = Setup::new(Scope::Hostname);

@@ -13,6 +13,7 @@ use super::output::{Outcome, finish_dry_run, print_json};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::{CertificateScope, HostnameConfig, HostnameEnablement};
 use crate::pki;
+use crate::rotation::room_for_a_hostname_certificate;
 
 #[derive(Debug, Args)]
 #[command(
@@ -69,6 +70,9 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     let acting = client.for_changes(args.dry_run);
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
+        if args.hostname.is_some() {
+            room_for_a_hostname_certificate(&client, &zone.id, Some(&fingerprint)).await?;
+        }
         let uploaded = acting
             .upload_certificate(scope, &zone.id, &certificate_pem, &key_pem, &fingerprint)
             .await;

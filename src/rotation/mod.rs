@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 pub use plan::{
     DEFAULT_EDGE_URL, HOSTNAME_CERTIFICATES_PER_ZONE, HOSTNAMES_PER_CERTIFICATE, OriginCheck,
-    Rotation, RotationRequest, Stage, plan,
+    Rotation, RotationRequest, Stage, plan, room_for_a_hostname_certificate,
 };
 pub use run::{Event, Finish, Pace, Rotated, abort, carry_out};
 

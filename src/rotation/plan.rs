@@ -330,12 +330,8 @@ async fn hostname_certificate(
     let Some(current) = certificates.iter().find(|c| c.id == cert_id).cloned() else {
         bail!("{hostname} points at certificate {cert_id}, which Cloudflare no longer lists");
     };
-    if certificates.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
-        bail!(
-            "the zone already has {} per-hostname certificates, the most Cloudflare allows, and a rotation needs room for one more: delete one that no hostname uses (aop-wizard status lists them)",
-            certificates.len()
-        );
-    }
+    // A rotation holds the old and the new certificate for a while.
+    room_for_a_hostname_certificate(client, zone_id, None).await?;
     let mut hostnames = vec![hostname.to_string()];
     for record in client.dns_records(zone_id).await? {
         if record.is_proxied() && record.name != hostname && !hostnames.contains(&record.name) {
@@ -358,4 +354,26 @@ fn leaf_beside(
     let der = pki::load_certificates(&cert).ok()?.into_iter().next()?;
     (Some(pki::fingerprint_sha256(&der).as_str()) == fingerprint && key.exists())
         .then_some((cert, key))
+}
+
+/// Cloudflare refuses an eleventh per-hostname certificate; say so before sending it, with what
+/// to do. The same certificate already there is reused and needs no room.
+pub async fn room_for_a_hostname_certificate(
+    client: &Client,
+    zone_id: &str,
+    fingerprint: Option<&str>,
+) -> Result<()> {
+    let existing = client
+        .list_certificates(CertificateScope::Hostname, zone_id)
+        .await?;
+    let present = existing
+        .iter()
+        .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
+    if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
+        bail!(
+            "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
+            existing.len()
+        );
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::RotationStore;
-use super::plan::{HOSTNAME_CERTIFICATES_PER_ZONE, Rotation, Stage};
+use super::plan::{Rotation, Stage};
 use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
@@ -313,18 +313,8 @@ async fn upload(
         eyre!("the saved rotation has no new certificate; abort it and start over")
     })?;
     if rotation.scope == CertificateScope::Hostname {
-        let existing = client
-            .list_certificates(CertificateScope::Hostname, &rotation.zone_id)
+        super::plan::room_for_a_hostname_certificate(client, &rotation.zone_id, Some(&fingerprint))
             .await?;
-        let already = existing
-            .iter()
-            .any(|c| c.fingerprint().as_deref() == Some(fingerprint.as_str()));
-        if !already && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
-            bail!(
-                "the zone has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses, then run rotate again",
-                existing.len()
-            );
-        }
     }
     let certificate = pki::read_pem_file(&rotation.new_cert)?;
     let key = pki::read_pem_file(&rotation.new_key)?;

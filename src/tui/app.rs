@@ -1292,8 +1292,11 @@ fn enable_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
             && let Some(name) = hostnames.get(state.cursor)
         {
             if !state.hostname_choice.remove(name) {
-                if state.hostname_choice.len() >= 100 {
-                    state.error = Some("One certificate serves at most 100 hostnames.".into());
+                if state.hostname_choice.len() >= crate::rotation::HOSTNAMES_PER_CERTIFICATE {
+                    state.error = Some(format!(
+                        "One certificate serves at most {} hostnames.",
+                        crate::rotation::HOSTNAMES_PER_CERTIFICATE
+                    ));
                 } else {
                     state.hostname_choice.insert(name.clone());
                 }
