@@ -94,3 +94,80 @@ fn the_key_bar_lists_only_what_works_now() {
     let keys: Vec<&str> = view::valid_keys(&upload).iter().map(|(k, _)| *k).collect();
     assert_eq!(keys, vec!["Ctrl-C"], "an upload cannot be stopped half-way");
 }
+
+#[test]
+fn a_rotation_planned_running_and_done() {
+    use aop_wizard::rotation::{Event, Finish, Rotated, Stage};
+    let mut state = at(Step::Rotate);
+    update(
+        &mut state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    snapshot("rotate_planned", &state);
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    for (stage, detail) in [
+        (
+            Stage::FilesWritten,
+            "/home/sre/aop-example.com/rotated-2026-11-22/client.crt",
+        ),
+        (
+            Stage::OriginAccepts,
+            "1 origin address(es) serve requests made with it",
+        ),
+        (
+            Stage::Uploaded,
+            "certificate 8d85f846-7240-428a-a481-9b26bee26e3a",
+        ),
+    ] {
+        update(
+            &mut state,
+            Msg::RotationEvent(Event::Reached(stage, detail.into())),
+        );
+    }
+    update(
+        &mut state,
+        Msg::RotationEvent(Event::Note(
+            "waiting for active: pending_deployment (20 s)".into(),
+        )),
+    );
+    snapshot("rotate_running", &state);
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        &mut state,
+        Msg::RotationEnded(
+            Ok(Finish::Rotated(Rotated {
+                certificate_id: "8d85f846-7240-428a-a481-9b26bee26e3a".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: vec![
+                    "203.0.113.10:443 (example.com): handshake rejected".into(),
+                ],
+                origin_still_enforces: true,
+            })),
+            Box::new(done),
+        ),
+    );
+    snapshot("rotate_done", &state);
+}
+
+#[test]
+fn welcome_offers_the_rotation_of_an_expiring_certificate() {
+    let saved = aop_wizard::tui::progress::Progress {
+        zone: "example.com".into(),
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        ..Default::default()
+    };
+    let mut state = Wizard::new(
+        vec![saved],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    );
+    state.set_days_left(vec![Some(12)]);
+    snapshot("welcome_rotation_offered", &state);
+}

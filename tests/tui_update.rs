@@ -517,3 +517,156 @@ fn resume_restores_the_zone_scope_and_certificate() {
     );
     assert_eq!(state.import_key.value, "/tmp/aop/client.key");
 }
+
+#[test]
+fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
+    use aop_wizard::rotation::{Event, Finish, Rotated, Stage};
+    use aop_wizard::tui::steps::Task;
+    let mut state = at(Step::Rotate);
+    assert_eq!((state.step, state.task), (Step::Rotate, Task::Rotate));
+    assert!(state.typing(), "origins can be typed before the plan");
+    press(&mut state, KeyCode::Tab);
+    assert!(state.rotation.new_ca, "Tab asks for a new CA");
+    press(&mut state, KeyCode::Tab);
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::PlanRotation { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.zone, "example.com");
+    assert!(!request.new_ca);
+    assert_eq!(
+        request.ca.as_ref().map(|(cert, _)| cert.clone()),
+        Some(files().ca_cert),
+        "the CA of the set-up signs the new certificate"
+    );
+    assert_eq!(
+        request.origin.addresses,
+        vec!["203.0.113.10:443".parse().unwrap()]
+    );
+    assert_eq!(request.origin.edge_url, "https://{hostname}/");
+
+    update(
+        &mut state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    assert!(state.busy.is_none());
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty(),
+        "nothing changes before the confirmation"
+    );
+    assert!(state.confirm.is_some());
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::CarryOutRotation { .. }]
+    ));
+    assert!(state.busy.is_some(), "a spinner while it runs");
+
+    update(
+        &mut state,
+        Msg::RotationEvent(Event::Reached(Stage::Uploaded, "certificate N".into())),
+    );
+    assert!(state.busy.is_some(), "progress keeps the spinner going");
+    assert_eq!(
+        state.rotation.log,
+        vec!["✓ uploaded to Cloudflare: certificate N"]
+    );
+
+    let mut finished = planned_rotation();
+    finished.stage = Stage::OldDeleted;
+    let new_cert = finished.new_cert.clone();
+    let effects = update(
+        &mut state,
+        Msg::RotationEnded(
+            Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: new_cert.clone(),
+                key: finished.new_key.clone(),
+                ca: finished.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            Box::new(finished),
+        ),
+    );
+    assert!(state.busy.is_none());
+    assert!(state.done.contains(&Step::Rotate));
+    let [Effect::SaveProgress(progress)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(progress.certificate_id.as_deref(), Some("new-id"));
+    assert_eq!(
+        progress.certificate.as_ref().map(|f| f.client_cert.clone()),
+        Some(new_cert),
+        "the next rotation starts from the new certificate"
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(state.quit);
+}
+
+#[test]
+fn a_stopped_rotation_checks_again_or_is_abandoned_after_a_confirmation() {
+    use aop_wizard::rotation::{Finish, Stage};
+    let mut state = at(Step::Rotate);
+    let mut plan = planned_rotation();
+    plan.stage = Stage::Switched;
+    update(&mut state, Msg::RotationPlanned(Ok(Box::new(plan.clone()))));
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("stopped")),
+        "{:?}",
+        state.notice
+    );
+    update(
+        &mut state,
+        Msg::RotationEnded(
+            Ok(Finish::EdgeRefused {
+                problems: vec!["https://example.com/: 525".into()],
+            }),
+            Box::new(plan),
+        ),
+    );
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CarryOutRotation { .. }]),
+        "Enter checks again without asking: {effects:?}"
+    );
+    update(
+        &mut state,
+        Msg::RotationEnded(Err("still refused".into()), Box::new(planned_rotation())),
+    );
+    assert!(press(&mut state, KeyCode::Char('a')).is_empty());
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::AbortRotation { .. }]));
+    update(&mut state, Msg::RotationAborted(Ok(())));
+    assert!(state.rotation.plan.is_none());
+}
+
+#[test]
+fn a_certificate_near_its_end_is_offered_for_rotation_first() {
+    use aop_wizard::tui::steps::Task;
+    let saved = |zone: &str| Progress {
+        zone: zone.into(),
+        scope: Scope::Zone,
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        ..Progress::default()
+    };
+    let mut state = Wizard::new(
+        vec![saved("example.com"), saved("example.org")],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    );
+    state.set_days_left(vec![Some(400), Some(12)]);
+    assert_eq!(
+        state.cursor, 3,
+        "two resumes, then the rotation of example.org"
+    );
+    press(&mut state, KeyCode::Enter);
+    assert_eq!((state.task, state.step), (Task::Rotate, Step::Token));
+    assert_eq!(state.zone_filter.value, "example.org");
+}

@@ -9,12 +9,14 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::TextInput;
 use super::progress::Progress;
-use super::steps::{Scope, Step};
+use super::rotation::RotationView;
+use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
 use crate::pki::{GeneratedFiles, KeyType};
 use crate::probe::{CellReport, EdgeReport, Verdict};
+use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::snippets::{SnippetPhase, WebServer};
 
 /// Key types offered, fastest first: ECDSA is instant, RSA-4096 is Cloudflare's recipe.
@@ -162,6 +164,18 @@ pub enum Effect {
         email: String,
         hostname_scope: bool,
     },
+    PlanRotation {
+        client: Client,
+        request: Box<RotationRequest>,
+    },
+    CarryOutRotation {
+        client: Client,
+        rotation: Box<Rotation>,
+    },
+    AbortRotation {
+        client: Client,
+        rotation: Box<Rotation>,
+    },
     SaveProgress(Progress),
     Copy(String),
     Cancel,
@@ -186,6 +200,12 @@ pub enum Msg {
     SnippetWritten(Result<Vec<PathBuf>, String>),
     Verified(SnippetPhase, Result<VerifyResult, String>),
     AlertCreated(Result<String, String>),
+    /// The plan, or the rotation in flight for the zone.
+    RotationPlanned(Result<Box<Rotation>, String>),
+    RotationEvent(RotationEvent),
+    /// How the run ended, and the rotation as far as it got.
+    RotationEnded(Result<Finish, String>, Box<Rotation>),
+    RotationAborted(Result<(), String>),
     Copied,
     Cancelled,
 }
@@ -193,9 +213,12 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub struct Wizard {
     pub step: Step,
+    pub task: Task,
     pub scope: Scope,
     pub cursor: usize,
     pub resumable: Vec<Progress>,
+    /// Days the certificate of each resumable set-up has left, when its file is at hand.
+    pub days_left: Vec<Option<i64>>,
     pub resumed: bool,
     pub demo_origin: Option<SocketAddr>,
     pub base_url: String,
@@ -240,6 +263,8 @@ pub struct Wizard {
     pub email: TextInput,
     pub alert_id: Option<String>,
 
+    pub rotation: RotationView,
+
     pub busy: Option<Busy>,
     pub error: Option<String>,
     pub notice: Option<String>,
@@ -266,8 +291,10 @@ impl Wizard {
     ) -> Self {
         Self {
             step: Step::Welcome,
+            task: Task::SetUp,
             scope: Scope::Zone,
             cursor: 0,
+            days_left: Vec::new(),
             resumable,
             resumed: false,
             demo_origin,
@@ -304,6 +331,7 @@ impl Wizard {
             verify_enforce: None,
             email: TextInput::default(),
             alert_id: None,
+            rotation: RotationView::default(),
             busy: None,
             error: None,
             notice: None,
@@ -439,6 +467,35 @@ impl Wizard {
     }
 
     /// Whether a text field takes the keys on this screen now.
+    /// The saved set-ups whose certificate can be rotated, by index into `resumable`.
+    pub fn rotatable(&self) -> Vec<usize> {
+        self.resumable
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.certificate_id.is_some() && p.scope.uses_own_certificate())
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// A certificate this close to its end is offered for rotation first.
+    pub const ROTATE_WITHIN_DAYS: i64 = 30;
+
+    /// Remembers how long each saved certificate has left and, when one is within
+    /// `ROTATE_WITHIN_DAYS`, puts the cursor on its rotation.
+    pub fn set_days_left(&mut self, days_left: Vec<Option<i64>>) {
+        self.days_left = days_left;
+        let expiring = self.rotatable().iter().position(|index| {
+            self.days_left
+                .get(*index)
+                .copied()
+                .flatten()
+                .is_some_and(|days| days <= Self::ROTATE_WITHIN_DAYS)
+        });
+        if let Some(position) = expiring {
+            self.cursor = self.resumable.len() + position;
+        }
+    }
+
     pub fn typing(&self) -> bool {
         if self.editing.is_some() {
             return true;
@@ -455,11 +512,12 @@ impl Wizard {
             }
             Step::VerifyLog => true,
             Step::Alerts => self.alert_id.is_none(),
+            Step::Rotate => self.rotation.plan.is_none(),
             _ => false,
         }
     }
 
-    fn go(&mut self, step: Step) -> Vec<Effect> {
+    pub(super) fn go(&mut self, step: Step) -> Vec<Effect> {
         self.step = step;
         self.error = None;
         self.notice = None;
@@ -471,13 +529,13 @@ impl Wizard {
 
     fn finish(&mut self, step: Step) -> Vec<Effect> {
         self.done.insert(step);
-        match step.next(self.scope) {
+        match step.next(self.task, self.scope) {
             Some(next) => self.go(next),
             None => Vec::new(),
         }
     }
 
-    fn start(&mut self, label: impl Into<String>, cancellable: bool) {
+    pub(super) fn start(&mut self, label: impl Into<String>, cancellable: bool) {
         self.busy = Some(Busy {
             label: label.into(),
             since_tick: self.tick,
@@ -514,7 +572,13 @@ impl Wizard {
         }
     }
 
-    fn ask(&mut self, title: &str, lines: Vec<String>, on_yes: Vec<Effect>, busy: Option<&str>) {
+    pub(super) fn ask(
+        &mut self,
+        title: &str,
+        lines: Vec<String>,
+        on_yes: Vec<Effect>,
+        busy: Option<&str>,
+    ) {
         self.confirm = Some(Confirm {
             title: title.into(),
             lines,
@@ -525,7 +589,7 @@ impl Wizard {
     }
 
     fn back(&mut self) -> Vec<Effect> {
-        let Some(previous) = self.step.previous(self.scope) else {
+        let Some(previous) = self.step.previous(self.task, self.scope) else {
             return Vec::new();
         };
         let kept = self.kept_if_back();
@@ -550,7 +614,7 @@ impl Wizard {
     /// Effects already carried out that a step back would leave in place.
     fn kept_if_back(&self) -> Vec<String> {
         let mut kept = Vec::new();
-        let previous = self.step.previous(self.scope);
+        let previous = self.step.previous(self.task, self.scope);
         if let Some(previous) = previous {
             if previous == Step::Upload
                 && let Some(id) = &self.certificate_id
@@ -592,6 +656,11 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             state.busy = None;
             state.notice = Some("Stopped.".into());
             Vec::new()
+        }
+        msg @ Msg::RotationEvent(_) => super::rotation::on_message(state, msg),
+        msg @ (Msg::RotationPlanned(_) | Msg::RotationEnded(..) | Msg::RotationAborted(_)) => {
+            state.busy = None;
+            super::rotation::on_message(state, msg)
         }
         Msg::Copied => {
             state.notice =
@@ -757,7 +826,11 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         | Msg::Redraw
         | Msg::Cancelled
         | Msg::Copied
-        | Msg::UploadStatus(_) => {}
+        | Msg::UploadStatus(_)
+        | Msg::RotationPlanned(_)
+        | Msg::RotationEvent(_)
+        | Msg::RotationEnded(..)
+        | Msg::RotationAborted(_) => {}
     }
     effects
 }
@@ -838,12 +911,15 @@ fn on_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
         }
         Step::Enforce => snippet_key(state, key, SnippetPhase::Enforce),
         Step::Alerts => alerts_key(state, key),
-        Step::Summary => {
-            if key.code == KeyCode::Enter {
+        Step::Summary => match key.code {
+            KeyCode::Enter => {
                 state.quit = true;
+                Vec::new()
             }
-            Vec::new()
-        }
+            KeyCode::Char('r') if state.certificate_id.is_some() => super::rotation::begin(state),
+            _ => Vec::new(),
+        },
+        Step::Rotate => super::rotation::on_key(state, key),
     }
 }
 
@@ -862,14 +938,20 @@ fn move_cursor(cursor: &mut usize, len: usize, key: &KeyEvent) -> bool {
 }
 
 fn welcome_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
-    let options = state.resumable.len() + Scope::ALL.len();
+    let rotatable = state.rotatable();
+    let options = state.resumable.len() + rotatable.len() + Scope::ALL.len();
     if move_cursor(&mut state.cursor, options, &key) || key.code != KeyCode::Enter {
         return Vec::new();
     }
-    if let Some(progress) = state.resumable.get(state.cursor).cloned() {
+    let cursor = state.cursor;
+    if let Some(progress) = state.resumable.get(cursor).cloned() {
         resume(state, progress);
+    } else if let Some(index) = rotatable.get(cursor - state.resumable.len()) {
+        let progress = state.resumable[*index].clone();
+        resume(state, progress);
+        state.task = Task::Rotate;
     } else {
-        state.scope = Scope::ALL[state.cursor - state.resumable.len()];
+        state.scope = Scope::ALL[cursor - state.resumable.len() - rotatable.len()];
         state.resumed = false;
         state.resumable.retain(|_| false);
     }
@@ -900,6 +982,7 @@ fn resume(state: &mut Wizard, progress: Progress) {
     }
     state.resumed = true;
     state.resumable = vec![progress];
+    state.days_left.clear();
 }
 
 fn token_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {

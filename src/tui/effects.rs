@@ -19,6 +19,7 @@ use crate::cloudflare::{
 use crate::demo::{Demo, OriginPhase};
 use crate::pki::{self, GeneratedFiles};
 use crate::probe::{self, ClientIdentity, ExpectedCa, ProbePlan};
+use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
 use crate::snippets::SnippetPhase;
 
 pub struct Runner {
@@ -61,6 +62,16 @@ impl Runner {
             self.cancellable.retain(|h| !h.is_finished());
             self.cancellable.push(handle.abort_handle());
         }
+    }
+
+    fn rotation_store(&self) -> Result<RotationStore, String> {
+        self.data_dir
+            .as_deref()
+            .map(RotationStore::new)
+            .ok_or_else(|| {
+                "no data directory to keep the rotation's progress in: set AOP_WIZARD_DATA_DIR"
+                    .into()
+            })
     }
 
     pub fn run(&mut self, effect: Effect) {
@@ -222,6 +233,39 @@ impl Runner {
                 }
                 let _ = self.messages.send(Msg::Cancelled);
             }
+            Effect::PlanRotation { client, request } => {
+                let store = self.rotation_store();
+                self.spawn(true, async move {
+                    Msg::RotationPlanned(plan_rotation(&client, &request, store).await)
+                });
+            }
+            Effect::CarryOutRotation {
+                client,
+                mut rotation,
+            } => {
+                let (store, demo, messages) = (
+                    self.rotation_store(),
+                    self.demo.clone(),
+                    self.messages.clone(),
+                );
+                self.spawn(false, async move {
+                    let result =
+                        carry_out_rotation(&client, &mut rotation, store, demo, messages).await;
+                    Msg::RotationEnded(result, rotation)
+                });
+            }
+            Effect::AbortRotation { client, rotation } => {
+                let store = self.rotation_store();
+                self.spawn(false, async move {
+                    let aborted = match store {
+                        Ok(store) => crate::rotation::abort(&client, &rotation, &store)
+                            .await
+                            .map_err(|e| format!("{e:#}")),
+                        Err(e) => Err(e),
+                    };
+                    Msg::RotationAborted(aborted)
+                });
+            }
             // The drawing loop owns the terminal, so it writes the clipboard sequence itself.
             Effect::Copy(_) => {}
         }
@@ -244,6 +288,9 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::WriteSnippet { .. } => "write snippet",
         Effect::Verify { .. } => "verify",
         Effect::CreateAlert { .. } => "create alert",
+        Effect::PlanRotation { .. } => "plan rotation",
+        Effect::CarryOutRotation { .. } => "carry out rotation",
+        Effect::AbortRotation { .. } => "abort rotation",
         Effect::SaveProgress(_) => "save progress",
         Effect::Copy(_) => "copy",
         Effect::Cancel => "cancel",
@@ -480,4 +527,73 @@ async fn create_alert(
         .create_alert_policy(account_id, &NewAlertPolicy::email(name, alert_type, email))
         .await
         .map_err(text)
+}
+
+/// The rotation in flight for the zone when there is one (it is continued, not planned again).
+async fn plan_rotation(
+    client: &Client,
+    request: &RotationRequest,
+    store: Result<RotationStore, String>,
+) -> Result<Box<Rotation>, String> {
+    let store = store?;
+    if let Some(saved) = store.load(&request.zone, request.hostname.as_deref())? {
+        return Ok(Box::new(saved));
+    }
+    crate::rotation::plan(client, request)
+        .await
+        .map(Box::new)
+        .map_err(|e| format!("{e:#}"))
+}
+
+async fn carry_out_rotation(
+    client: &Client,
+    rotation: &mut Rotation,
+    store: Result<RotationStore, String>,
+    demo: Option<Arc<Demo>>,
+    messages: UnboundedSender<Msg>,
+) -> Result<Finish, String> {
+    let store = store?;
+    store.save(rotation)?;
+    let old_ca = rotation.old_ca_cert.clone();
+    let trusted = |paths: &[Option<&Path>]| -> Vec<Vec<u8>> {
+        paths
+            .iter()
+            .flatten()
+            .filter_map(|p| pki::load_certificates(p).ok())
+            .flatten()
+            .collect()
+    };
+    if let Some(demo) = &demo
+        && rotation.new_ca
+        && rotation.stage >= Stage::FilesWritten
+    {
+        // In the demo, installing the two-CA snippet is this line.
+        demo.origin.set_phase(OriginPhase::Enforce(trusted(&[
+            old_ca.as_deref(),
+            Some(&rotation.ca_cert),
+        ])));
+    }
+    let mut report = |event| {
+        let _ = messages.send(Msg::RotationEvent(event));
+    };
+    let finish = crate::rotation::carry_out(
+        client,
+        rotation,
+        &store,
+        crate::rotation::Pace {
+            interval: Duration::from_secs(if demo.is_some() { 1 } else { 10 }),
+            timeout: Duration::from_secs(900),
+            probe_timeout: Duration::from_secs(10),
+        },
+        &mut report,
+    )
+    .await
+    .map_err(|e| format!("{e:#}"))?;
+    if let (Some(demo), Finish::Rotated(_)) = (&demo, &finish)
+        && rotation.new_ca
+    {
+        demo.origin
+            .set_phase(OriginPhase::Enforce(trusted(&[Some(&rotation.ca_cert)])));
+    }
+    Ok(finish)
 }

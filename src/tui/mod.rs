@@ -6,6 +6,7 @@ pub mod app;
 mod effects;
 pub mod input;
 pub mod progress;
+pub mod rotation;
 pub mod screens;
 pub mod steps;
 pub mod theme;
@@ -76,7 +77,9 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
         .map(progress::load_all)
         .unwrap_or_default();
     let base_url = crate::cloudflare::Client::base_url_from_env();
+    let days_left = progress::days_left(&resumable);
     let mut state = Wizard::new(resumable, None, base_url);
+    state.set_days_left(days_left);
     state.can_save = data_dir.is_some();
     let theme = theme::Theme::from_env();
     tracing::info!(demo, "wizard started");

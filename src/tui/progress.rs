@@ -61,6 +61,24 @@ pub fn load_all(dir: &Path) -> Vec<Progress> {
     found.into_iter().map(|(_, p)| p).collect()
 }
 
+/// Days each set-up's client certificate has left, read from its file when it is at hand.
+pub fn days_left(saved: &[Progress]) -> Vec<Option<i64>> {
+    let now = time::OffsetDateTime::now_utc();
+    saved
+        .iter()
+        .map(|progress| {
+            let cert = &progress.certificate.as_ref()?.client_cert;
+            let der = crate::pki::load_certificates(cert)
+                .ok()?
+                .into_iter()
+                .next()?;
+            crate::pki::inspect_certificate(&der, now)
+                .ok()
+                .map(|info| info.days_left)
+        })
+        .collect()
+}
+
 pub fn forget(dir: &Path, zone: &str) {
     let _ = std::fs::remove_file(file_for(dir, zone));
 }

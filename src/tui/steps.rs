@@ -16,6 +16,16 @@ pub enum Step {
     Enforce,
     Alerts,
     Summary,
+    /// Day two: a new certificate in place of the current one.
+    Rotate,
+}
+
+/// What the wizard is walking through: the first set-up, or a rotation of what it set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Task {
+    #[default]
+    SetUp,
+    Rotate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -66,7 +76,7 @@ impl Scope {
 }
 
 impl Step {
-    pub const ALL: [Step; 12] = [
+    pub const ALL: [Step; 13] = [
         Step::Welcome,
         Step::Token,
         Step::Zone,
@@ -79,6 +89,7 @@ impl Step {
         Step::Enforce,
         Step::Alerts,
         Step::Summary,
+        Step::Rotate,
     ];
 
     pub fn title(self) -> &'static str {
@@ -95,6 +106,7 @@ impl Step {
             Step::Enforce => "Enforce",
             Step::Alerts => "Expiry alerts",
             Step::Summary => "Summary",
+            Step::Rotate => "Rotate",
         }
     }
 
@@ -131,31 +143,41 @@ impl Step {
                 "Cloudflare never removes an expired certificate: once it expires, every request fails. Get an e-mail first."
             }
             Step::Summary => "What was done, and how to check it again later.",
+            Step::Rotate => {
+                "A new certificate replaces the current one; Cloudflare always has an active one to present."
+            }
         }
     }
 
-    pub fn applies_to(self, scope: Scope) -> bool {
-        match self {
-            Step::Upload | Step::Alerts => scope.uses_own_certificate(),
-            _ => true,
+    pub fn applies_to(self, task: Task, scope: Scope) -> bool {
+        match (task, self) {
+            (Task::Rotate, step) => {
+                matches!(
+                    step,
+                    Step::Welcome | Step::Token | Step::Zone | Step::Rotate
+                )
+            }
+            (Task::SetUp, Step::Rotate) => false,
+            (Task::SetUp, Step::Upload | Step::Alerts) => scope.uses_own_certificate(),
+            (Task::SetUp, _) => true,
         }
     }
 
-    pub fn next(self, scope: Scope) -> Option<Step> {
+    pub fn next(self, task: Task, scope: Scope) -> Option<Step> {
         let index = Step::ALL.iter().position(|s| *s == self)?;
         Step::ALL[index + 1..]
             .iter()
             .copied()
-            .find(|s| s.applies_to(scope))
+            .find(|s| s.applies_to(task, scope))
     }
 
-    pub fn previous(self, scope: Scope) -> Option<Step> {
+    pub fn previous(self, task: Task, scope: Scope) -> Option<Step> {
         let index = Step::ALL.iter().position(|s| *s == self)?;
         Step::ALL[..index]
             .iter()
             .rev()
             .copied()
-            .find(|s| s.applies_to(scope))
+            .find(|s| s.applies_to(task, scope))
     }
 }
 
@@ -165,17 +187,37 @@ mod tests {
 
     #[test]
     fn global_skips_upload_and_alerts() {
+        let set_up = Task::SetUp;
         assert_eq!(
-            Step::Certificate.next(Scope::Global),
+            Step::Certificate.next(set_up, Scope::Global),
             Some(Step::SnippetLog)
         );
-        assert_eq!(Step::Enforce.next(Scope::Global), Some(Step::Summary));
         assert_eq!(
-            Step::SnippetLog.previous(Scope::Global),
+            Step::Enforce.next(set_up, Scope::Global),
+            Some(Step::Summary)
+        );
+        assert_eq!(
+            Step::SnippetLog.previous(set_up, Scope::Global),
             Some(Step::Certificate)
         );
-        assert_eq!(Step::Certificate.next(Scope::Zone), Some(Step::Upload));
-        assert_eq!(Step::Summary.next(Scope::Zone), None);
-        assert_eq!(Step::Welcome.previous(Scope::Zone), None);
+        assert_eq!(
+            Step::Certificate.next(set_up, Scope::Zone),
+            Some(Step::Upload)
+        );
+        assert_eq!(Step::Summary.next(set_up, Scope::Zone), None);
+        assert_eq!(Step::Welcome.previous(set_up, Scope::Zone), None);
+    }
+
+    #[test]
+    fn rotation_goes_from_the_zone_to_the_rotate_screen() {
+        assert_eq!(
+            Step::Zone.next(Task::Rotate, Scope::Hostname),
+            Some(Step::Rotate)
+        );
+        assert_eq!(
+            Step::Rotate.previous(Task::Rotate, Scope::Zone),
+            Some(Step::Zone)
+        );
+        assert!(!Step::Rotate.applies_to(Task::SetUp, Scope::Zone));
     }
 }

@@ -102,7 +102,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
 fn draw_stepper(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let lines: Vec<Line> = Step::ALL
         .iter()
-        .filter(|s| s.applies_to(state.scope))
+        .filter(|s| s.applies_to(state.task, state.scope))
         .map(|step| {
             let (mark, style) = if *step == state.step {
                 ("▶", theme.current)
@@ -271,7 +271,11 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
         }
         Step::Alerts if state.alert_id.is_some() => vec![("Enter", "continue")],
         Step::Alerts => vec![("type", "e-mail"), ("Enter", "create (empty: skip)")],
+        Step::Summary if state.certificate_id.is_some() => {
+            vec![("Enter/q", "quit"), ("r", "rotate the certificate")]
+        }
         Step::Summary => vec![("Enter/q", "quit")],
+        Step::Rotate => super::screens::rotate::valid_keys(state),
     };
     if state.step == Step::Summary {
         return keys;

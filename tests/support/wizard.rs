@@ -153,7 +153,54 @@ pub fn at(step: Step) -> Wizard {
             state.error
         );
     }
+    if step == Step::Rotate {
+        press(&mut state, KeyCode::Char('r'));
+    }
     state
+}
+
+/// The plan `rotate` would show for example.com's zone-level certificate, same CA.
+pub fn planned_rotation() -> aop_wizard::rotation::Rotation {
+    use aop_wizard::rotation::{OriginCheck, Rotation, Stage};
+    let dir = PathBuf::from("/home/sre/aop-example.com");
+    Rotation {
+        zone: "example.com".into(),
+        zone_id: format!("{:0>32}", 11),
+        scope: aop_wizard::cloudflare::CertificateScope::Zone,
+        hostnames: Vec::new(),
+        old_id: "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into(),
+        old_fingerprint: None,
+        old_expires_on: Some("2026-12-10T00:00:00Z".into()),
+        old_leaf: None,
+        new_ca: false,
+        why: "the same CA signs the new certificate (it is valid until 2031-11-21), so the origin keeps its configuration".into(),
+        ca_cert: dir.join("ca.crt"),
+        ca_key: dir.join("ca.key"),
+        ca_passphrase_env: None,
+        old_ca_cert: Some(dir.join("ca.crt")),
+        out_dir: dir.join("rotated-2026-11-22"),
+        new_cert: dir.join("rotated-2026-11-22/client.crt"),
+        new_key: dir.join("rotated-2026-11-22/client.key"),
+        key_type: aop_wizard::pki::KeyType::EcdsaP256,
+        leaf_days: 730,
+        ca_days: 1826,
+        new_fingerprint: None,
+        new_id: None,
+        origin: OriginCheck {
+            addresses: vec!["203.0.113.10:443".parse().unwrap()],
+            hostnames: vec!["example.com".into()],
+            server: aop_wizard::snippets::WebServer::Nginx,
+            server_version: None,
+            phase: SnippetPhase::Enforce,
+            log_dir: None,
+            ca_path: "/etc/nginx/aop/ca.crt".into(),
+            edge_url: aop_wizard::rotation::DEFAULT_EDGE_URL.into(),
+            check_edge: true,
+        },
+        new_ca_path: None,
+        stage: Stage::Planned,
+        started: "2026-11-22T12:00:00Z".into(),
+    }
 }
 
 pub fn uploaded() -> UploadedCertificate {

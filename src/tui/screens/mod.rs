@@ -4,6 +4,7 @@ mod alerts;
 mod certificate;
 mod enable;
 mod enforce;
+pub mod rotate;
 mod snippet;
 mod ssl_mode;
 mod summary;
@@ -25,6 +26,7 @@ use crate::snippets::SnippetPhase;
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     match state.step {
         Step::Welcome => welcome::draw(frame, area, state, theme),
+        Step::Rotate => rotate::draw(frame, area, state, theme),
         Step::Token => token::draw(frame, area, state, theme),
         Step::Zone => zone::draw(frame, area, state, theme),
         Step::SslMode => ssl_mode::draw(frame, area, state, theme),
@@ -98,6 +100,7 @@ pub fn cli_equivalent(state: &Wizard) -> String {
         Step::VerifyLog => format!("{} --expect log-only --via-edge", verify_command(state)),
         Step::Enforce => format!("{} --via-edge", verify_command(state)),
         Step::Alerts | Step::Summary => format!("aop-wizard status --zone {zone}"),
+        Step::Rotate => rotate::cli_equivalent(state),
     }
 }
 

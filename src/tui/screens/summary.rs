@@ -11,7 +11,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let zone = state.zone_name();
     let steps: Vec<&Step> = Step::ALL
         .iter()
-        .filter(|s| s.applies_to(state.scope) && **s != Step::Summary)
+        .filter(|s| s.applies_to(state.task, state.scope) && **s != Step::Summary)
         .collect();
     let (done, skipped): (Vec<&Step>, Vec<&Step>) =
         steps.into_iter().partition(|s| state.done.contains(s));

@@ -31,6 +31,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 style(index),
             )));
         }
+        let first = state.resumable.len();
+        for (offset, index) in state.rotatable().into_iter().enumerate() {
+            let progress = &state.resumable[index];
+            let days = state.days_left.get(index).copied().flatten();
+            let expiring = days.is_some_and(|d| d <= Wizard::ROTATE_WITHIN_DAYS);
+            let left = match days {
+                Some(days) if days < 0 => " (expired!)".to_string(),
+                Some(days) => format!(" ({days} days left)"),
+                None => String::new(),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{}Rotate the certificate of {}{left}",
+                        pointer(first + offset),
+                        progress.zone
+                    ),
+                    style(first + offset),
+                ),
+                Span::styled(if expiring { "  ⚠ rotate it now" } else { "" }, theme.warn),
+            ]));
+        }
         lines.push(Line::from(""));
         lines.push(Line::styled("Or start a new set-up:", theme.dim));
     } else {
@@ -40,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ));
     }
     for (offset, scope) in Scope::ALL.iter().enumerate() {
-        let index = state.resumable.len() + offset;
+        let index = state.resumable.len() + state.rotatable().len() + offset;
         let recommended = if *scope == Scope::Zone {
             "  (recommended)"
         } else {

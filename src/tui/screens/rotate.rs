@@ -1,0 +1,195 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{field, input_line};
+use crate::cloudflare::CertificateScope;
+use crate::rotation::{Finish, Stage};
+use crate::tui::app::Wizard;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let view = &state.rotation;
+    let mut lines = Vec::new();
+    match &view.plan {
+        None => {
+            lines.push(field("Zone", state.zone_name(), theme));
+            lines.push(field("Scope", state.scope.label(), theme));
+            lines.push(field(
+                "Certificate",
+                state.certificate_id.as_deref().unwrap_or("the one in use"),
+                theme,
+            ));
+            lines.push(field(
+                "New CA",
+                if view.new_ca {
+                    "yes: the origin will trust both CAs during the change"
+                } else {
+                    "only when the current CA's key is missing or it expires soon"
+                },
+                theme,
+            ));
+            lines.push(input_line(
+                "Origins",
+                state.origins.value.clone(),
+                true,
+                theme,
+            ));
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "Enter reads the current certificate and shows the plan; nothing changes yet.",
+                theme.dim,
+            ));
+        }
+        Some(plan) => {
+            lines.push(field("Rotating", plan.scope_label(), theme));
+            lines.push(field(
+                "Current",
+                format!(
+                    "{} (expires {})",
+                    plan.old_id,
+                    plan.old_expires_on
+                        .as_deref()
+                        .map_or("?", |date| date.get(..10).unwrap_or(date))
+                ),
+                theme,
+            ));
+            lines.push(field("CA", plan.why.clone(), theme));
+            lines.push(field(
+                "New files",
+                plan.out_dir.display().to_string(),
+                theme,
+            ));
+            if plan.new_ca {
+                lines.push(field(
+                    "Origin trusts",
+                    plan.origin_ca_paths_during().join(" + "),
+                    theme,
+                ));
+            }
+            if plan.scope == CertificateScope::Hostname {
+                lines.push(field("Hostnames", plan.hostnames.join(", "), theme));
+            }
+            lines.push(field("Stage", plan.stage.describe(), theme));
+            lines.push(Line::from(""));
+            for entry in &view.log {
+                let style = if entry.starts_with('✓') {
+                    theme.good
+                } else {
+                    theme.dim
+                };
+                lines.push(Line::styled(entry.clone(), style));
+            }
+        }
+    }
+    match &view.finish {
+        Some(Finish::Rotated(done)) => {
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "Rotated: Cloudflare presents {} and the old certificate is gone.",
+                    done.certificate_id
+                ),
+                theme.good,
+            ));
+            if let Some(snippet) = &done.final_snippet {
+                lines.push(Line::from(format!(
+                    "Last, on the origin: install {} (only the new CA) and reload.",
+                    snippet.display()
+                )));
+            }
+            let (text, style) = if done.origin_still_enforces {
+                (
+                    "The origin still refuses requests without a certificate.",
+                    theme.good,
+                )
+            } else {
+                (
+                    "The origin does not refuse requests without a certificate.",
+                    theme.bad,
+                )
+            };
+            lines.push(Line::styled(text, style));
+        }
+        Some(Finish::OriginNotReady { snippet, problems }) => {
+            lines.push(Line::from(""));
+            for problem in problems {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.bad),
+                    Span::raw(problem.clone()),
+                ]));
+            }
+            if let (Some(snippet), Some(plan)) = (snippet, &view.plan) {
+                lines.push(Line::from(format!(
+                    "Copy {} to {} on the origin, install {}, reload, then Enter. Nothing changed on Cloudflare.",
+                    plan.ca_cert.display(),
+                    plan.new_ca_path.as_deref().unwrap_or_default(),
+                    snippet.display()
+                )));
+            }
+        }
+        Some(Finish::EdgeRefused { problems }) => {
+            lines.push(Line::from(""));
+            for problem in problems {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.bad),
+                    Span::raw(problem.clone()),
+                ]));
+            }
+            lines.push(Line::from(
+                "Cloudflare presents the new certificate; the old one is kept. Fix the origin and press Enter, or a to go back.",
+            ));
+        }
+        None => {}
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
+    let view = &state.rotation;
+    match &view.plan {
+        _ if view.rotated() => vec![("Enter", "quit")],
+        None => vec![
+            ("type", "origins"),
+            ("Tab", "new CA on/off"),
+            ("Enter", "plan"),
+        ],
+        Some(plan) => {
+            let mut keys = match (&view.finish, plan.stage) {
+                (Some(_), _) => vec![("Enter", "check again")],
+                (None, Stage::Planned) if view.log.is_empty() => vec![("Enter", "start…")],
+                (None, _) => vec![("Enter", "continue")],
+            };
+            if plan.stage < Stage::OldDeleted {
+                keys.push(("a", "abandon…"));
+            }
+            keys
+        }
+    }
+}
+
+pub fn cli_equivalent(state: &Wizard) -> String {
+    let mut command = format!("aop-wizard rotate --zone {}", state.zone_name());
+    if let Some(hostname) = state.hostname_choice.iter().next()
+        && state.scope == crate::tui::steps::Scope::Hostname
+    {
+        command.push_str(&format!(" --hostname {hostname}"));
+    }
+    if let Some(plan) = &state.rotation.plan {
+        if plan.new_ca {
+            command.push_str(" --new-ca");
+        }
+        if let Some(ca) = plan.old_ca_cert.as_ref().filter(|_| !plan.new_ca) {
+            command.push_str(&format!(
+                " --ca-cert {} --ca-key {}",
+                ca.display(),
+                plan.ca_key.display()
+            ));
+        }
+        for origin in &plan.origin.addresses {
+            command.push_str(&format!(" --origin {origin}"));
+        }
+    }
+    command
+}
