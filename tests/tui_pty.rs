@@ -160,3 +160,57 @@ fn quitting_mid_flow_asks_first_and_restores_the_terminal() {
     assert!(status.success());
     assert!(!pty.parser.screen().alternate_screen());
 }
+
+/// Day two in the same session: the summary's `r`, the plan, a confirmation, and a rotation
+/// that ends with only the new certificate on Cloudflare, never without an active one.
+#[test]
+fn a_rotation_through_the_wizard_after_the_set_up() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = Pty::spawn(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[
+            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
+            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
+            ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
+            ("AOP_WIZARD_KEYRING", "none".to_string()),
+        ],
+    );
+    support::pty::zone_level_setup(&mut pty);
+    let first = fake.zone("example.com").unwrap().zone_certificates[0].clone();
+
+    pty.send("r");
+    pty.wait_for("nothing changes yet", STEP);
+    pty.send(ENTER);
+    pty.wait_for("the same CA signs the new certificate", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Start the rotation?", STEP);
+    pty.send("y");
+    pty.wait_for("origin still refuses requests without", STEP);
+    pty.send(ENTER);
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}\n{}", pty.screen());
+
+    let zone = fake.zone("example.com").unwrap();
+    assert_eq!(
+        zone.zone_certificates.len(),
+        1,
+        "{:?}",
+        zone.zone_certificates
+    );
+    let (id, state, fingerprint) = &zone.zone_certificates[0];
+    assert_ne!(id, &first.0, "the old certificate is gone");
+    assert_ne!(fingerprint, &first.2);
+    assert_eq!(state, "active");
+    assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id));
+    assert_eq!(fake.coverage_gaps(), Vec::<String>::new());
+    let progress = std::fs::read_to_string(data.join("progress/example.com.json")).unwrap();
+    assert!(progress.contains(id.as_str()), "{progress}");
+    assert!(
+        progress.contains("rotated-"),
+        "the saved set-up points at the new certificate: {progress}"
+    );
+}

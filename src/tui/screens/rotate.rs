@@ -73,20 +73,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             }
             lines.push(field("Stage", plan.stage.describe(), theme));
             lines.push(Line::from(""));
-            for entry in &view.log {
-                let style = if entry.starts_with('✓') {
-                    theme.good
-                } else {
-                    theme.dim
-                };
-                lines.push(Line::styled(entry.clone(), style));
-            }
         }
     }
+    let mut log: Vec<Line> = view
+        .log
+        .iter()
+        .map(|entry| {
+            let style = if entry.starts_with('✓') {
+                theme.good
+            } else {
+                theme.dim
+            };
+            Line::styled(entry.clone(), style)
+        })
+        .collect();
+    let mut end = Vec::new();
     match &view.finish {
         Some(Finish::Rotated(done)) => {
-            lines.push(Line::from(""));
-            lines.push(Line::styled(
+            end.push(Line::from(""));
+            end.push(Line::styled(
                 format!(
                     "Rotated: Cloudflare presents {} and the old certificate is gone.",
                     done.certificate_id
@@ -94,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 theme.good,
             ));
             if let Some(snippet) = &done.final_snippet {
-                lines.push(Line::from(format!(
+                end.push(Line::from(format!(
                     "Last, on the origin: install {} (only the new CA) and reload.",
                     snippet.display()
                 )));
@@ -110,18 +115,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                     theme.bad,
                 )
             };
-            lines.push(Line::styled(text, style));
+            end.push(Line::styled(text, style));
         }
         Some(Finish::OriginNotReady { snippet, problems }) => {
-            lines.push(Line::from(""));
+            end.push(Line::from(""));
             for problem in problems {
-                lines.push(Line::from(vec![
+                end.push(Line::from(vec![
                     Span::styled("✗ ", theme.bad),
                     Span::raw(problem.clone()),
                 ]));
             }
             if let (Some(snippet), Some(plan)) = (snippet, &view.plan) {
-                lines.push(Line::from(format!(
+                end.push(Line::from(format!(
                     "Copy {} to {} on the origin, install {}, reload, then Enter. Nothing changed on Cloudflare.",
                     plan.ca_cert.display(),
                     plan.new_ca_path.as_deref().unwrap_or_default(),
@@ -130,19 +135,40 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             }
         }
         Some(Finish::EdgeRefused { problems }) => {
-            lines.push(Line::from(""));
+            end.push(Line::from(""));
             for problem in problems {
-                lines.push(Line::from(vec![
+                end.push(Line::from(vec![
                     Span::styled("✗ ", theme.bad),
                     Span::raw(problem.clone()),
                 ]));
             }
-            lines.push(Line::from(
+            end.push(Line::from(
                 "Cloudflare presents the new certificate; the old one is kept. Fix the origin and press Enter, or a to go back.",
             ));
         }
         None => {}
     }
+    // The newest progress and the outcome always show; the oldest log lines give way.
+    let rows = |lines: &[Line]| {
+        lines
+            .iter()
+            .map(|l| wrapped_rows(l, area.width))
+            .sum::<usize>()
+    };
+    let budget = usize::from(area.height).saturating_sub(rows(&lines) + rows(&end) + 1);
+    let mut dropped = 0;
+    while rows(&log) > budget && !log.is_empty() {
+        log.remove(0);
+        dropped += 1;
+    }
+    if dropped > 0 {
+        lines.push(Line::styled(
+            format!("… {dropped} earlier line(s)"),
+            theme.dim,
+        ));
+    }
+    lines.extend(log);
+    lines.extend(end);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
@@ -192,4 +218,10 @@ pub fn cli_equivalent(state: &Wizard) -> String {
         }
     }
     command
+}
+
+/// Rows a line takes once wrapped, with some room for word wrapping.
+fn wrapped_rows(line: &Line, width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    (line.width() * 6 / 5).div_ceil(width).max(1)
 }
