@@ -11,5 +11,6 @@ pub mod pki;
 pub mod probe;
 pub mod rotation;
 pub mod snippets;
+pub mod terraform;
 pub mod token_store;
 pub mod tui;

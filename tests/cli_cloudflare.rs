@@ -532,3 +532,55 @@ fn undo_waits_for_the_origin_before_turning_aop_off() {
         zone.zone_certificates
     );
 }
+
+/// `export terraform`: every AOP resource of the zone with its import command; the private key
+/// only ever as a sensitive variable.
+#[test]
+fn export_terraform_lists_what_exists_with_import_commands() {
+    let fake = zone_level_enabled();
+    let zone = fake.fake.zone("example.com").unwrap();
+    let account = fake
+        .runtime
+        .block_on(fake.client().zone_by_name("example.com"))
+        .unwrap()
+        .account
+        .id;
+    fake.runtime
+        .block_on(fake.client().create_alert_policy(
+            &account,
+            &aop_wizard::cloudflare::NewAlertPolicy::email(
+                "AOP certificate expiry",
+                aop_wizard::cloudflare::ZONE_CERT_EXPIRY_ALERT,
+                "ops@example.com",
+            ),
+        ))
+        .unwrap();
+    let output = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["export", "terraform", "--zone", "example.com"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let hcl = String::from_utf8(output.stdout).unwrap();
+    let certificate = &zone.zone_certificates[0].0;
+    for expected in [
+        "resource \"cloudflare_authenticated_origin_pulls_certificate\"".to_string(),
+        "resource \"cloudflare_authenticated_origin_pulls_settings\"".to_string(),
+        "enabled = true".to_string(),
+        "resource \"cloudflare_zone_setting\"".to_string(),
+        "alert_type = \"zone_aop_custom_certificate_expiration_type\"".to_string(),
+        "sensitive   = true".to_string(),
+        format!("'{}/{certificate}'", zone.id),
+        format!(
+            "terraform import 'cloudflare_authenticated_origin_pulls_settings.example_com' '{}'",
+            zone.id
+        ),
+    ] {
+        assert!(hcl.contains(&expected), "missing {expected}:\n{hcl}");
+    }
+    assert!(
+        hcl.contains("BEGIN CERTIFICATE"),
+        "the certificate is public"
+    );
+    assert!(!hcl.contains("PRIVATE KEY"), "{hcl}");
+}

@@ -5,6 +5,7 @@ mod auth;
 mod cert;
 mod enable;
 mod expiry;
+mod export;
 mod fake_api;
 mod output;
 mod rotate;
@@ -79,6 +80,9 @@ pub enum Command {
     Rotate(rotate::RotateArgs),
     /// Turn AOP off in the safe order: origin relaxed and proven first, then Cloudflare.
     Undo(undo::UndoArgs),
+    /// Hand what exists over to infrastructure as code.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Run the project's fake Cloudflare API on 127.0.0.1 to try the CLI without an account.
     FakeApi(fake_api::FakeApiArgs),
     /// Print a shell completion script.
@@ -133,6 +137,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::CheckExpiry(args) => expiry::run(args, out),
         Command::Rotate(args) => rotate::run(args, out),
         Command::Undo(args) => undo::run(args, out),
+        Command::Export(command) => export::run(command, out),
         Command::FakeApi(args) => fake_api::run(args, out),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aop-wizard", out);
