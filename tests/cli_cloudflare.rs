@@ -584,3 +584,68 @@ fn export_terraform_lists_what_exists_with_import_commands() {
     );
     assert!(!hcl.contains("PRIVATE KEY"), "{hcl}");
 }
+
+/// `alerts create` twice makes one policy; `list` shows it; `delete` removes it.
+#[test]
+fn expiry_alerts_are_created_once_listed_and_deleted() {
+    let fake = fake();
+    let create = |email: &str| {
+        aop(
+            &fake,
+            Some(DEMO_TOKEN),
+            &[
+                "alerts",
+                "create",
+                "--zone",
+                "example.com",
+                "--email",
+                email,
+            ],
+        )
+    };
+    let first = create("ops@example.com");
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("Created"), "{}", text(&first));
+    let again = create("ops@example.com");
+    assert!(
+        text(&again).contains("Already in place"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(
+        fake.fake.calls("create_alert_policy"),
+        1,
+        "never a duplicate"
+    );
+    assert_eq!(create("not-an-address").status.code(), Some(1));
+
+    let list = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["alerts", "list", "--zone", "example.com", "--json"],
+    );
+    let policies: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let policies = policies.as_array().unwrap();
+    assert_eq!(policies.len(), 1, "{policies:?}");
+    assert_eq!(
+        policies[0]["alert_type"],
+        "zone_aop_custom_certificate_expiration_type"
+    );
+    let id = policies[0]["id"].as_str().unwrap();
+    let delete = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["alerts", "delete", "--zone", "example.com", "--id", id],
+    );
+    assert!(delete.status.success(), "{}", text(&delete));
+    let list = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &["alerts", "list", "--zone", "example.com"],
+    );
+    assert!(
+        text(&list).contains("No AOP expiry alert"),
+        "{}",
+        text(&list)
+    );
+}

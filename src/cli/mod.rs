@@ -1,6 +1,7 @@
 //! The scriptable face: one file per subcommand, tables for people and `--json` for machines.
 //! Only this module prints to stdout.
 
+mod alerts;
 mod auth;
 mod cert;
 mod enable;
@@ -72,6 +73,9 @@ pub enum Command {
     Enable(enable::ToggleArgs),
     /// Turn Authenticated Origin Pulls off for a scope (relax the origin first).
     Disable(enable::ToggleArgs),
+    /// List, create (never twice) or delete the e-mails sent before a certificate expires.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
     /// Exit 3 when a certificate expires within the window (for cron and monitoring).
     CheckExpiry(expiry::ExpiryArgs),
     /// Probe origins directly: refused without the right client certificate, served with it.
@@ -134,6 +138,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Enable(args) => enable::run(args, true, out),
         Command::Disable(args) => enable::run(args, false, out),
         Command::Verify(args) => verify::run(args, out),
+        Command::Alerts(command) => alerts::run(command, out),
         Command::CheckExpiry(args) => expiry::run(args, out),
         Command::Rotate(args) => rotate::run(args, out),
         Command::Undo(args) => undo::run(args, out),

@@ -2,6 +2,7 @@
 //! sends (never printed), and a faithful fake of the API for tests and `--demo` (`fake/`, which the
 //! client never imports).
 
+mod alerts;
 mod client;
 mod credentials;
 mod error;
@@ -9,6 +10,7 @@ pub mod fake;
 mod permissions;
 mod types;
 
+pub use alerts::{ensure_expiry_alert, expiry_alerts};
 pub use client::{
     BASE_URL_ENV, CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
     UploadOutcome,

@@ -13,8 +13,8 @@ use super::app::{CertificateReady, Effect, Msg, VerifyResult};
 use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{
-    ApiToken, CertificateScope, Client, Credentials, HOSTNAME_CERT_EXPIRY_ALERT, HostnameConfig,
-    HostnameEnablement, NewAlertPolicy, RetryPolicy, ZONE_CERT_EXPIRY_ALERT,
+    ApiToken, CertificateScope, Client, Credentials, HostnameConfig, HostnameEnablement,
+    RetryPolicy,
 };
 use crate::demo::{Demo, OriginPhase};
 use crate::pki::{self, GeneratedFiles};
@@ -215,7 +215,16 @@ impl Runner {
                 hostname_scope,
             } => self.spawn(false, async move {
                 Msg::AlertCreated(
-                    create_alert(&client, &account_id, &zone, &email, hostname_scope).await,
+                    crate::cloudflare::ensure_expiry_alert(
+                        &client,
+                        &account_id,
+                        &zone,
+                        &email,
+                        hostname_scope,
+                    )
+                    .await
+                    .map(|(id, _)| id)
+                    .map_err(text),
                 )
             }),
             Effect::SaveProgress(saved) => {
@@ -501,32 +510,6 @@ async fn verify(
         edge.push(probe::check_through_edge(&http, hostname, &url).await);
     }
     Ok(VerifyResult { cells, edge })
-}
-
-async fn create_alert(
-    client: &Client,
-    account_id: &str,
-    zone: &str,
-    email: &str,
-    hostname_scope: bool,
-) -> Result<String, String> {
-    let alert_type = if hostname_scope {
-        HOSTNAME_CERT_EXPIRY_ALERT
-    } else {
-        ZONE_CERT_EXPIRY_ALERT
-    };
-    let name = format!("AOP certificate expiry: {zone}");
-    let existing = client.alert_policies(account_id).await.map_err(text)?;
-    // Never a duplicate: the same alert to the same address is reused.
-    if let Some(policy) = existing.iter().find(|p| {
-        p.alert_type == alert_type && p.mechanisms.to_string().contains(&format!("\"{email}\""))
-    }) {
-        return Ok(policy.id.clone());
-    }
-    client
-        .create_alert_policy(account_id, &NewAlertPolicy::email(name, alert_type, email))
-        .await
-        .map_err(text)
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).
