@@ -17,7 +17,7 @@ use aop_wizard::cloudflare::{
 use serde_json::{Map, Value, json};
 use support::test_pki::test_pki;
 
-const SPEC: &str = include_str!("../../shared/reference/cloudflare-openapi-aop.json");
+const SPEC: &str = include_str!("data/cloudflare-openapi-aop.json");
 
 /// OpenAPI 3.0 says `nullable: true`; JSON Schema says the type may be "null".
 fn to_json_schema(value: &mut Value) {
