@@ -11,22 +11,31 @@ use support::pty::{ENTER, Pty};
 
 const STEP: Duration = Duration::from_secs(30);
 
-#[test]
-fn a_complete_zone_level_set_up_through_the_wizard() {
-    let fake = &support::fake::fake().fake;
-    let work = tempfile::tempdir().unwrap();
-    let data = work.path().join("data");
-    let mut pty = Pty::spawn(
+/// `aop-wizard --demo` against the test's fake, so its final state can be checked.
+fn demo_against(
+    fake: &aop_wizard::cloudflare::fake::FakeCloudflare,
+    dir: &std::path::Path,
+    data: &std::path::Path,
+) -> Pty {
+    Pty::spawn(
         env!("CARGO_BIN_EXE_aop-wizard"),
         &["--demo"],
-        work.path(),
+        dir,
         &[
             ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
             ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
             ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
             ("AOP_WIZARD_KEYRING", "none".to_string()),
         ],
-    );
+    )
+}
+
+#[test]
+fn a_complete_zone_level_set_up_through_the_wizard() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = demo_against(fake, work.path(), &data);
 
     support::pty::zone_level_setup(&mut pty);
     pty.send("q");
@@ -168,17 +177,7 @@ fn a_rotation_through_the_wizard_after_the_set_up() {
     let fake = &support::fake::fake().fake;
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
-    let mut pty = Pty::spawn(
-        env!("CARGO_BIN_EXE_aop-wizard"),
-        &["--demo"],
-        work.path(),
-        &[
-            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
-            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
-            ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
-            ("AOP_WIZARD_KEYRING", "none".to_string()),
-        ],
-    );
+    let mut pty = demo_against(fake, work.path(), &data);
     support::pty::zone_level_setup(&mut pty);
     let first = fake.zone("example.com").unwrap().zone_certificates[0].clone();
 

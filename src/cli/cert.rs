@@ -69,7 +69,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     out: PathBuf,
     /// rsa-4096 (as Cloudflare's recipe), rsa-2048 or ecdsa-p256 (instant)
-    #[arg(long, default_value = "rsa-4096", value_parser = parse_key_type)]
+    #[arg(long, default_value = "rsa-4096")]
     key_type: KeyType,
     /// Common name of the CA (Cloudflare's recipe uses the zone's domain)
     #[arg(long, default_value = "aop-wizard origin pull CA")]
@@ -91,10 +91,6 @@ pub struct GenerateArgs {
     force: bool,
     #[arg(long)]
     json: bool,
-}
-
-fn parse_key_type(s: &str) -> Result<KeyType, String> {
-    s.parse()
 }
 
 pub fn run(command: CertCommand, out: &mut dyn Write) -> Result<Outcome> {

@@ -62,7 +62,7 @@ pub struct RotateArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Key type of the new certificate: rsa-4096, rsa-2048 or ecdsa-p256
-    #[arg(long, default_value = "ecdsa-p256", value_parser = parse_key_type)]
+    #[arg(long, default_value = "ecdsa-p256")]
     key_type: KeyType,
     /// Days the new client certificate is valid
     #[arg(long, default_value_t = 730)]
@@ -77,7 +77,7 @@ pub struct RotateArgs {
     #[arg(long = "host", value_name = "NAME")]
     hosts: Vec<String>,
     /// The origin's web server, for the snippets: nginx, apache, haproxy, traefik or caddy
-    #[arg(long, default_value = "nginx", value_parser = parse_server)]
+    #[arg(long, default_value = "nginx")]
     server: WebServer,
     /// Version of the web server on the origin (matters for Caddy: 2.8 introduced trust_pool)
     #[arg(long, value_name = "VERSION")]
@@ -89,7 +89,7 @@ pub struct RotateArgs {
     #[arg(long, value_name = "PATH")]
     origin_ca_path: Option<String>,
     /// Phase of the snippets rotate writes
-    #[arg(long, default_value = "enforce", value_parser = parse_phase)]
+    #[arg(long, default_value = "enforce")]
     phase: SnippetPhase,
     /// The request through Cloudflare, {hostname} replaced
     #[arg(long, value_name = "URL", default_value = DEFAULT_EDGE_URL)]
@@ -112,22 +112,6 @@ pub struct RotateArgs {
     /// Print the result as JSON (progress goes to stderr)
     #[arg(long)]
     json: bool,
-}
-
-fn parse_key_type(s: &str) -> Result<KeyType, String> {
-    s.parse()
-}
-
-fn parse_server(s: &str) -> Result<WebServer, String> {
-    s.parse()
-}
-
-fn parse_phase(s: &str) -> Result<SnippetPhase, String> {
-    match s {
-        "log" => Ok(SnippetPhase::Log),
-        "enforce" => Ok(SnippetPhase::Enforce),
-        other => Err(format!("unknown phase {other:?}; choose log or enforce")),
-    }
 }
 
 pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {

@@ -21,10 +21,9 @@ const DEFAULT_GLOBAL_CA_DIR: &str = "/etc/ssl/cloudflare";
 )]
 pub struct SnippetArgs {
     /// nginx, apache, haproxy, traefik or caddy
-    #[arg(value_parser = parse_server)]
     server: WebServer,
     /// log: ask for the certificate and log the result, serve everything; enforce: refuse requests without a valid certificate
-    #[arg(long, value_parser = parse_phase)]
+    #[arg(long)]
     phase: SnippetPhase,
     /// Path of a trusted CA file on the origin; repeat for a rotation (old and new CA)
     #[arg(
@@ -54,18 +53,6 @@ pub struct SnippetArgs {
     nginx_root: Option<String>,
     #[arg(long)]
     json: bool,
-}
-
-fn parse_server(s: &str) -> Result<WebServer, String> {
-    s.parse()
-}
-
-fn parse_phase(s: &str) -> Result<SnippetPhase, String> {
-    match s {
-        "log" => Ok(SnippetPhase::Log),
-        "enforce" => Ok(SnippetPhase::Enforce),
-        other => Err(format!("unknown phase {other:?}; choose log or enforce")),
-    }
 }
 
 pub fn run(args: SnippetArgs, out: &mut dyn Write) -> Result<Outcome> {

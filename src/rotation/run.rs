@@ -259,23 +259,34 @@ async fn refusals(
     pace: Pace,
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    for address in &rotation.origin.addresses {
-        for hostname in &rotation.origin.hostnames {
-            let target = AttemptTarget {
-                address: *address,
-                hostname: hostname.clone(),
-                path: "/".into(),
-            };
-            let attempt = attempt_once(&target, Some(identity), pace.probe_timeout).await;
-            if !attempt.outcome.is_served() {
-                problems.push(format!(
-                    "{address} ({hostname}) does not serve a request made with {what}: {}",
-                    attempt.outcome.describe()
-                ));
-            }
+    for target in origin_targets(rotation) {
+        let attempt = attempt_once(&target, Some(identity), pace.probe_timeout).await;
+        if !attempt.outcome.is_served() {
+            problems.push(format!(
+                "{} ({}) does not serve a request made with {what}: {}",
+                target.address,
+                target.hostname,
+                attempt.outcome.describe()
+            ));
         }
     }
     problems
+}
+
+/// Every origin address × hostname the rotation proves.
+fn origin_targets(rotation: &Rotation) -> Vec<AttemptTarget> {
+    let origin = &rotation.origin;
+    origin
+        .addresses
+        .iter()
+        .flat_map(|address| {
+            origin.hostnames.iter().map(|hostname| AttemptTarget {
+                address: *address,
+                hostname: hostname.clone(),
+                path: "/".into(),
+            })
+        })
+        .collect()
 }
 
 fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Result<PathBuf> {
@@ -483,20 +494,15 @@ async fn finish(rotation: &Rotation, pace: Pace) -> Result<Rotated> {
     };
     let mut seen = Vec::new();
     let mut enforced = !rotation.origin.addresses.is_empty();
-    for address in &rotation.origin.addresses {
-        for hostname in &rotation.origin.hostnames {
-            let target = AttemptTarget {
-                address: *address,
-                hostname: hostname.clone(),
-                path: "/".into(),
-            };
-            let attempt = attempt_once(&target, None, pace.probe_timeout).await;
-            enforced &= attempt.outcome.is_rejection();
-            seen.push(format!(
-                "{address} ({hostname}): {}",
-                attempt.outcome.describe()
-            ));
-        }
+    for target in origin_targets(rotation) {
+        let attempt = attempt_once(&target, None, pace.probe_timeout).await;
+        enforced &= attempt.outcome.is_rejection();
+        seen.push(format!(
+            "{} ({}): {}",
+            target.address,
+            target.hostname,
+            attempt.outcome.describe()
+        ));
     }
     Ok(Rotated {
         certificate_id: new_id(rotation)?.to_string(),

@@ -77,6 +77,17 @@ impl WebServer {
     }
 }
 
+impl std::str::FromStr for SnippetPhase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "log" => Ok(SnippetPhase::Log),
+            "enforce" => Ok(SnippetPhase::Enforce),
+            other => Err(format!("unknown phase {other:?}; choose log or enforce")),
+        }
+    }
+}
+
 impl std::str::FromStr for WebServer {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
