@@ -245,7 +245,10 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
         out,
         "  current: {} (expires {})",
         rotation.old_id,
-        rotation.old_expires_on.as_deref().unwrap_or("unknown")
+        rotation
+            .old_expires_on
+            .as_deref()
+            .map_or("unknown", |date| date.get(..10).unwrap_or(date))
     )?;
     writeln!(out, "  CA: {}", rotation.why)?;
     writeln!(out, "  new files: {}", rotation.out_dir.display())?;
@@ -258,9 +261,14 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
     }
     writeln!(
         out,
-        "  then: upload, wait until active, {}check through Cloudflare, delete {}",
+        "  then: upload, wait until active, {}{}delete {}",
         if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
             "re-point the hostnames, "
+        } else {
+            ""
+        },
+        if rotation.origin.check_edge {
+            "check through Cloudflare, "
         } else {
             ""
         },

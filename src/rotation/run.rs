@@ -144,7 +144,8 @@ fn stage_detail(rotation: &Rotation, stage: Stage) -> String {
             }
         },
         Stage::EdgeVerified if !rotation.origin.check_edge => {
-            "not checked through Cloudflare (--no-edge-check)".into()
+            "skipped (--no-edge-check): nothing here proved requests through Cloudflare still pass"
+                .into()
         }
         Stage::EdgeVerified => "requests through Cloudflare are served".into(),
         Stage::OldDeleted => format!("certificate {} deleted", rotation.old_id),
