@@ -14,3 +14,4 @@ pub mod snippets;
 pub mod terraform;
 pub mod token_store;
 pub mod tui;
+pub mod undo;

@@ -1,7 +1,5 @@
-//! `aop-wizard undo --zone NAME`: turn Authenticated Origin Pulls off in the only safe order.
-//! An origin that still enforces refuses every request once Cloudflare stops presenting the
-//! certificate, so the origin is relaxed first and proven relaxed, and only then is Cloudflare
-//! told to stop; certificates go last, and only on request.
+//! `aop-wizard undo --zone NAME`: turn Authenticated Origin Pulls off in the only safe order
+//! (see `crate::undo`), waiting for the origin to be relaxed first.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -10,10 +8,9 @@ use clap::Args;
 use color_eyre::eyre::{Report, Result, bail};
 
 use super::output::{Outcome, Palette, print_plan};
-use super::session::{block_on, client, zone};
-use super::status::read_status;
-use crate::cloudflare::{CertificateScope, CloudflareError, HostnameConfig, HostnameEnablement};
-use crate::probe::{ExpectedCa, ProbePlan, Verdict, parse_origin};
+use super::session::{block_on, client};
+use crate::probe::parse_origin;
+use crate::undo;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -64,24 +61,18 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     let client = client()?;
     let palette = Palette::for_stdout();
     block_on(async {
-        let status = read_status(&client, &args.zone).await?;
-        let zone = zone(&client, &args.zone).await?;
+        let plan = undo::read(&client, &args.zone).await?;
         writeln!(
             out,
             "1. The origin first: install the log-phase snippet (aop-wizard snippet SERVER --phase log --ca …) and reload."
         )?;
         if !args.origin_relaxed {
             let hosts = if args.hosts.is_empty() {
-                status
-                    .hostnames
-                    .iter()
-                    .filter(|h| h.proxied)
-                    .map(|h| h.hostname.clone())
-                    .collect()
+                plan.proxied.clone()
             } else {
                 args.hosts.clone()
             };
-            if !wait_until_relaxed(origins, hosts, args.wait, out).await? {
+            if !wait_until_relaxed(&origins, &hosts, args.wait, out).await? {
                 writeln!(
                     out,
                     "{}",
@@ -94,80 +85,11 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
             out,
             "2. Turning Authenticated Origin Pulls off on Cloudflare."
         )?;
-        let acting = client.for_changes(args.dry_run);
-        let mut changes = Vec::new();
-        if status.zone_level_enabled {
-            changes.push(acting.set_zone_aop_enabled(&zone.id, false).await.map(drop));
-        }
-        if status.global_aop {
-            changes.push(acting.set_global_aop(&zone.id, false).await.map(drop));
-        }
-        let associated: Vec<(String, String)> = status
-            .hostnames
-            .iter()
-            .filter_map(|h| Some((h.hostname.clone(), h.cert_id.clone()?, h.aop_enabled?)))
-            .filter(|(_, _, enabled)| *enabled)
-            .map(|(h, c, _)| (h, c))
-            .collect();
-        if !associated.is_empty() {
-            let config: Vec<HostnameConfig> = associated
-                .iter()
-                .map(|(h, c)| {
-                    HostnameConfig::new(h.as_str(), c.as_str(), HostnameEnablement::Disable)
-                })
-                .collect();
-            changes.push(
-                acting
-                    .set_hostname_associations(&zone.id, &config)
-                    .await
-                    .map(drop),
-            );
-        }
         if args.delete_certificates {
-            writeln!(out, "3. Deleting the uploaded certificates.")?;
-            let linked: Vec<HostnameConfig> = status
-                .hostnames
-                .iter()
-                .filter_map(|h| {
-                    Some(HostnameConfig::new(
-                        h.hostname.as_str(),
-                        h.cert_id.clone()?,
-                        HostnameEnablement::Remove,
-                    ))
-                })
-                .collect();
-            // A per-hostname certificate can only go once no hostname points at it.
-            if !linked.is_empty() {
-                changes.push(
-                    acting
-                        .set_hostname_associations(&zone.id, &linked)
-                        .await
-                        .map(drop),
-                );
-            }
-            for certificate in &status.hostname_certificates {
-                changes.push(
-                    acting
-                        .delete_certificate(CertificateScope::Hostname, &zone.id, &certificate.id)
-                        .await
-                        .map(drop),
-                );
-            }
-            for certificate in &status.zone_certificates {
-                changes.push(
-                    acting
-                        .delete_certificate(CertificateScope::Zone, &zone.id, &certificate.id)
-                        .await
-                        .map(drop),
-                );
-            }
+            writeln!(out, "3. Then deleting the uploaded certificates.")?;
         }
-        for change in changes {
-            match change {
-                Ok(()) | Err(CloudflareError::DryRun) => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
+        let acting = client.for_changes(args.dry_run);
+        undo::turn_off(&acting, &plan, args.delete_certificates).await?;
         if args.dry_run {
             print_plan(out, &acting.planned_requests(), false)?;
         } else {
@@ -176,7 +98,7 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 "{}",
                 palette.good(&format!(
                     "Authenticated Origin Pulls is off for {}.",
-                    zone.name
+                    plan.zone
                 ))
             )?;
         }
@@ -186,36 +108,16 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
 
 /// Probes until no cell enforces any more; false when the time is up first.
 async fn wait_until_relaxed(
-    origins: Vec<std::net::SocketAddr>,
-    hostnames: Vec<String>,
+    origins: &[std::net::SocketAddr],
+    hostnames: &[String],
     wait: u64,
     out: &mut dyn Write,
 ) -> Result<bool> {
-    if hostnames.is_empty() {
-        bail!("no hostname to probe the origin with: pass --host NAME");
-    }
-    let plan = ProbePlan {
-        origins,
-        hostnames,
-        path: "/".into(),
-        yours: None,
-        expected_ca: ExpectedCa::default(),
-        timeout: Duration::from_secs(5),
-        concurrency: 16,
-    };
     let deadline = Instant::now() + Duration::from_secs(wait);
     loop {
-        let cells = crate::probe::run(&plan).await.map_err(Report::msg)?;
-        let enforcing: Vec<String> = cells
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.judgement.verdict,
-                    Verdict::Enforced | Verdict::Misconfigured | Verdict::Unreachable
-                )
-            })
-            .map(|c| format!("{} ({}: {})", c.origin, c.hostname, c.judgement.verdict))
-            .collect();
+        let enforcing = undo::still_enforcing(origins, hostnames)
+            .await
+            .map_err(Report::msg)?;
         if enforcing.is_empty() {
             writeln!(
                 out,

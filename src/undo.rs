@@ -1,0 +1,185 @@
+//! Turning Authenticated Origin Pulls off in the only safe order. An origin that still enforces
+//! refuses every request once Cloudflare stops presenting the certificate, so the origin is
+//! relaxed first and proven relaxed, and only then is Cloudflare told to stop; certificates go
+//! last, and only on request.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::cloudflare::{
+    CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
+};
+use crate::probe::{ExpectedCa, ProbePlan, Verdict};
+
+/// What is switched on for a zone, and what could be deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UndoPlan {
+    pub zone: String,
+    pub zone_id: String,
+    pub zone_level: bool,
+    pub global: bool,
+    /// (hostname, certificate id) of every enabled per-hostname association.
+    pub enabled_hostnames: Vec<(String, String)>,
+    /// (hostname, certificate id) of every association, enabled or not.
+    pub linked_hostnames: Vec<(String, String)>,
+    pub zone_certificates: Vec<String>,
+    pub hostname_certificates: Vec<String>,
+    /// The proxied hostnames: what the probe asks the origin for.
+    pub proxied: Vec<String>,
+}
+
+impl UndoPlan {
+    pub fn anything_on(&self) -> bool {
+        self.zone_level || self.global || !self.enabled_hostnames.is_empty()
+    }
+
+    /// The changes, in words, in the order they are made.
+    pub fn describe(&self, delete_certificates: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.zone_level {
+            lines.push("turn zone-level AOP off".to_string());
+        }
+        if self.global {
+            lines.push("turn global AOP (tls_client_auth) off".to_string());
+        }
+        for (hostname, _) in &self.enabled_hostnames {
+            lines.push(format!("disable per-hostname AOP for {hostname}"));
+        }
+        if delete_certificates {
+            for (hostname, _) in &self.linked_hostnames {
+                lines.push(format!("remove the association of {hostname}"));
+            }
+            for id in self
+                .hostname_certificates
+                .iter()
+                .chain(&self.zone_certificates)
+            {
+                lines.push(format!("delete certificate {id}"));
+            }
+        }
+        lines
+    }
+}
+
+pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, CloudflareError> {
+    let zone = client.zone_by_name(zone_name).await?;
+    let mut plan = UndoPlan {
+        zone_level: client.zone_aop_enabled(&zone.id).await?,
+        global: client.global_aop(&zone.id).await?,
+        zone_certificates: ids(client
+            .list_certificates(CertificateScope::Zone, &zone.id)
+            .await?),
+        hostname_certificates: ids(client
+            .list_certificates(CertificateScope::Hostname, &zone.id)
+            .await?),
+        ..UndoPlan::default()
+    };
+    for record in client.dns_records(&zone.id).await? {
+        if !record.is_proxied() || !record.points_at_origin() {
+            continue;
+        }
+        let association = client.hostname_association(&zone.id, &record.name).await?;
+        if let Some(cert_id) = association.cert_id {
+            if association.enabled == Some(true) {
+                plan.enabled_hostnames
+                    .push((record.name.clone(), cert_id.clone()));
+            }
+            plan.linked_hostnames.push((record.name.clone(), cert_id));
+        }
+        plan.proxied.push(record.name);
+    }
+    plan.zone = zone.name;
+    plan.zone_id = zone.id;
+    Ok(plan)
+}
+
+fn ids(certificates: Vec<crate::cloudflare::UploadedCertificate>) -> Vec<String> {
+    certificates.into_iter().map(|c| c.id).collect()
+}
+
+/// One round of the probe: every origin × hostname that still refuses a request without a
+/// certificate (or cannot be reached), in words. Empty: the origin is relaxed.
+pub async fn still_enforcing(
+    origins: &[SocketAddr],
+    hostnames: &[String],
+) -> Result<Vec<String>, String> {
+    if hostnames.is_empty() {
+        return Err("no hostname to probe the origin with: pass --host NAME".into());
+    }
+    let plan = ProbePlan {
+        origins: origins.to_vec(),
+        hostnames: hostnames.to_vec(),
+        path: "/".into(),
+        yours: None,
+        expected_ca: ExpectedCa::default(),
+        timeout: Duration::from_secs(5),
+        concurrency: 16,
+    };
+    Ok(crate::probe::run(&plan)
+        .await?
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.judgement.verdict,
+                Verdict::Enforced | Verdict::Misconfigured | Verdict::Unreachable
+            )
+        })
+        .map(|c| format!("{} ({}: {})", c.origin, c.hostname, c.judgement.verdict))
+        .collect())
+}
+
+/// Cloudflare stops presenting certificates; with `delete_certificates`, associations are voided
+/// and certificates deleted after. With a dry-run client every request is planned, none sent.
+pub async fn turn_off(
+    client: &Client,
+    plan: &UndoPlan,
+    delete_certificates: bool,
+) -> Result<(), CloudflareError> {
+    let zone_id = plan.zone_id.as_str();
+    if plan.zone_level {
+        settle(client.set_zone_aop_enabled(zone_id, false).await)?;
+    }
+    if plan.global {
+        settle(client.set_global_aop(zone_id, false).await)?;
+    }
+    let associations = |list: &[(String, String)], enablement| -> Vec<HostnameConfig> {
+        list.iter()
+            .map(|(h, c)| HostnameConfig::new(h.as_str(), c.as_str(), enablement))
+            .collect()
+    };
+    if !plan.enabled_hostnames.is_empty() {
+        let config = associations(&plan.enabled_hostnames, HostnameEnablement::Disable);
+        settle(client.set_hostname_associations(zone_id, &config).await)?;
+    }
+    if !delete_certificates {
+        return Ok(());
+    }
+    // A per-hostname certificate can only go once no hostname points at it.
+    if !plan.linked_hostnames.is_empty() {
+        let config = associations(&plan.linked_hostnames, HostnameEnablement::Remove);
+        settle(client.set_hostname_associations(zone_id, &config).await)?;
+    }
+    for id in &plan.hostname_certificates {
+        settle(
+            client
+                .delete_certificate(CertificateScope::Hostname, zone_id, id)
+                .await,
+        )?;
+    }
+    for id in &plan.zone_certificates {
+        settle(
+            client
+                .delete_certificate(CertificateScope::Zone, zone_id, id)
+                .await,
+        )?;
+    }
+    Ok(())
+}
+
+/// A planned request (dry run) counts as done; the first real failure stops the rest.
+fn settle<T>(result: Result<T, CloudflareError>) -> Result<(), CloudflareError> {
+    match result {
+        Ok(_) | Err(CloudflareError::DryRun) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
