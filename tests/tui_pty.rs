@@ -213,3 +213,34 @@ fn a_rotation_through_the_wizard_after_the_set_up() {
         "the saved set-up points at the new certificate: {progress}"
     );
 }
+
+/// The way back in the same session: the summary's `u`, the probe (the demo origin relaxes, as
+/// installing the log snippet would), a confirmation, and zone-level AOP off on Cloudflare.
+#[test]
+fn undo_through_the_wizard_relaxes_the_origin_before_cloudflare() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = demo_against(fake, work.path(), &data);
+    support::pty::zone_level_setup(&mut pty);
+    assert!(fake.zone("example.com").unwrap().zone_aop_enabled);
+
+    pty.send("u");
+    pty.wait_for("without a certificate", STEP);
+    pty.send(ENTER);
+    pty.wait_for("serves requests without a certificate again", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Turn Authenticated Origin Pulls off on Cloudflare?", STEP);
+    pty.send("y");
+    pty.wait_for("Authenticated Origin Pulls is off for example.com", STEP);
+    pty.send(ENTER);
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}\n{}", pty.screen());
+    let zone = fake.zone("example.com").unwrap();
+    assert!(!zone.zone_aop_enabled);
+    assert_eq!(
+        zone.zone_certificates.len(),
+        1,
+        "certificates kept unless asked"
+    );
+}

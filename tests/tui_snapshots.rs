@@ -171,3 +171,22 @@ fn welcome_offers_the_rotation_of_an_expiring_certificate() {
     state.set_days_left(vec![Some(12)]);
     snapshot("welcome_rotation_offered", &state);
 }
+
+#[test]
+fn undo_waits_for_the_origin() {
+    let mut state = at(Step::Undo);
+    update(
+        &mut state,
+        Msg::UndoRead(Ok(Box::new(aop_wizard::undo::UndoPlan {
+            zone: "example.com".into(),
+            zone_level: true,
+            proxied: vec!["example.com".into()],
+            ..Default::default()
+        }))),
+    );
+    update(
+        &mut state,
+        Msg::UndoProbed(Ok(vec!["203.0.113.10:443 (example.com: enforced)".into()])),
+    );
+    snapshot("undo_origin_still_enforcing", &state);
+}

@@ -670,3 +670,61 @@ fn a_certificate_near_its_end_is_offered_for_rotation_first() {
     assert_eq!((state.task, state.step), (Task::Rotate, Step::Token));
     assert_eq!(state.zone_filter.value, "example.org");
 }
+
+#[test]
+fn undo_probes_the_origin_first_then_asks_and_turns_off() {
+    use aop_wizard::tui::steps::Task;
+    use aop_wizard::undo::UndoPlan;
+    let mut state = at(Step::Summary);
+    let effects = press(&mut state, KeyCode::Char('u'));
+    assert_eq!((state.step, state.task), (Step::Undo, Task::Undo));
+    assert!(matches!(effects.as_slice(), [Effect::ReadUndo { zone, .. }] if zone == "example.com"));
+    let plan = UndoPlan {
+        zone: "example.com".into(),
+        zone_level: true,
+        zone_certificates: vec!["2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()],
+        proxied: vec!["example.com".into()],
+        ..UndoPlan::default()
+    };
+    update(&mut state, Msg::UndoRead(Ok(Box::new(plan))));
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::ProbeRelaxed { hostnames, .. }] = effects.as_slice() else {
+        panic!("the origin is probed before anything else: {effects:?}")
+    };
+    assert_eq!(hostnames, &vec!["example.com".to_string()]);
+    update(
+        &mut state,
+        Msg::UndoProbed(Ok(vec!["203.0.113.10:443 (example.com: enforced)".into()])),
+    );
+    assert!(
+        matches!(
+            press(&mut state, KeyCode::Enter).as_slice(),
+            [Effect::ProbeRelaxed { .. }]
+        ),
+        "still enforcing: Enter probes again, nothing is turned off"
+    );
+    update(&mut state, Msg::UndoProbed(Ok(Vec::new())));
+    press(&mut state, KeyCode::Char('d'));
+    assert!(press(&mut state, KeyCode::Enter).is_empty(), "asks first");
+    let confirm = state.confirm.clone().unwrap();
+    assert!(
+        confirm
+            .lines
+            .iter()
+            .any(|l| l.contains("delete certificate 2458ce5a")),
+        "{:?}",
+        confirm.lines
+    );
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::TurnOff {
+            delete_certificates: true,
+            ..
+        }]
+    ));
+    update(&mut state, Msg::TurnedOff(Ok(())));
+    assert!(state.done.contains(&Step::Undo));
+    press(&mut state, KeyCode::Enter);
+    assert!(state.quit);
+}

@@ -11,6 +11,7 @@ use super::input::TextInput;
 use super::progress::Progress;
 use super::rotation::RotationView;
 use super::steps::{Scope, Step, Task};
+use super::undo::UndoView;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
@@ -18,6 +19,7 @@ use crate::pki::{GeneratedFiles, KeyType};
 use crate::probe::{CellReport, EdgeReport, Verdict};
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::snippets::{SnippetPhase, WebServer};
+use crate::undo::UndoPlan;
 
 /// Key types offered, fastest first: ECDSA is instant, RSA-4096 is Cloudflare's recipe.
 pub const KEY_TYPES: [KeyType; 3] = [KeyType::EcdsaP256, KeyType::Rsa2048, KeyType::Rsa4096];
@@ -176,6 +178,19 @@ pub enum Effect {
         client: Client,
         rotation: Box<Rotation>,
     },
+    ReadUndo {
+        client: Client,
+        zone: String,
+    },
+    ProbeRelaxed {
+        origins: Vec<SocketAddr>,
+        hostnames: Vec<String>,
+    },
+    TurnOff {
+        client: Client,
+        plan: Box<UndoPlan>,
+        delete_certificates: bool,
+    },
     SaveProgress(Progress),
     Copy(String),
     Cancel,
@@ -206,6 +221,10 @@ pub enum Msg {
     /// How the run ended, and the rotation as far as it got.
     RotationEnded(Result<Finish, String>, Box<Rotation>),
     RotationAborted(Result<(), String>),
+    UndoRead(Result<Box<UndoPlan>, String>),
+    /// What still refuses a request without a certificate.
+    UndoProbed(Result<Vec<String>, String>),
+    TurnedOff(Result<(), String>),
     Copied,
     Cancelled,
 }
@@ -264,6 +283,7 @@ pub struct Wizard {
     pub alert_id: Option<String>,
 
     pub rotation: RotationView,
+    pub undo: UndoView,
 
     pub busy: Option<Busy>,
     pub error: Option<String>,
@@ -332,6 +352,7 @@ impl Wizard {
             email: TextInput::default(),
             alert_id: None,
             rotation: RotationView::default(),
+            undo: UndoView::default(),
             busy: None,
             error: None,
             notice: None,
@@ -477,6 +498,16 @@ impl Wizard {
             .collect()
     }
 
+    /// The saved set-ups that turned AOP on, by index into `resumable`.
+    pub fn undoable(&self) -> Vec<usize> {
+        self.resumable
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.done.contains(&Step::Enable))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
     /// A certificate this close to its end is offered for rotation first.
     pub const ROTATE_WITHIN_DAYS: i64 = 30;
 
@@ -568,6 +599,7 @@ impl Wizard {
                 self.origins = TextInput::new(self.default_origins());
                 Vec::new()
             }
+            Step::Undo => super::undo::enter(self),
             _ => Vec::new(),
         }
     }
@@ -661,6 +693,11 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         msg @ (Msg::RotationPlanned(_) | Msg::RotationEnded(..) | Msg::RotationAborted(_)) => {
             state.busy = None;
             super::rotation::on_message(state, msg)
+        }
+        msg @ (Msg::UndoRead(_) | Msg::UndoProbed(_) | Msg::TurnedOff(_)) => {
+            state.busy = None;
+            super::undo::on_message(state, msg);
+            Vec::new()
         }
         Msg::Copied => {
             state.notice =
@@ -830,7 +867,10 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         | Msg::RotationPlanned(_)
         | Msg::RotationEvent(_)
         | Msg::RotationEnded(..)
-        | Msg::RotationAborted(_) => {}
+        | Msg::RotationAborted(_)
+        | Msg::UndoRead(_)
+        | Msg::UndoProbed(_)
+        | Msg::TurnedOff(_) => {}
     }
     effects
 }
@@ -917,9 +957,11 @@ fn on_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             KeyCode::Char('r') if state.certificate_id.is_some() => super::rotation::begin(state),
+            KeyCode::Char('u') if state.enabled => super::undo::begin(state),
             _ => Vec::new(),
         },
         Step::Rotate => super::rotation::on_key(state, key),
+        Step::Undo => super::undo::on_key(state, key),
     }
 }
 
@@ -939,7 +981,8 @@ fn move_cursor(cursor: &mut usize, len: usize, key: &KeyEvent) -> bool {
 
 fn welcome_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
     let rotatable = state.rotatable();
-    let options = state.resumable.len() + rotatable.len() + Scope::ALL.len();
+    let undoable = state.undoable();
+    let options = state.resumable.len() + rotatable.len() + undoable.len() + Scope::ALL.len();
     if move_cursor(&mut state.cursor, options, &key) || key.code != KeyCode::Enter {
         return Vec::new();
     }
@@ -950,8 +993,12 @@ fn welcome_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
         let progress = state.resumable[*index].clone();
         resume(state, progress);
         state.task = Task::Rotate;
+    } else if let Some(index) = undoable.get(cursor - state.resumable.len() - rotatable.len()) {
+        let progress = state.resumable[*index].clone();
+        resume(state, progress);
+        state.task = Task::Undo;
     } else {
-        state.scope = Scope::ALL[cursor - state.resumable.len() - rotatable.len()];
+        state.scope = Scope::ALL[cursor - state.resumable.len() - rotatable.len() - undoable.len()];
         state.resumed = false;
         state.resumable.retain(|_| false);
     }

@@ -275,6 +275,36 @@ impl Runner {
                     Msg::RotationAborted(aborted)
                 });
             }
+            Effect::ReadUndo { client, zone } => self.spawn(true, async move {
+                Msg::UndoRead(
+                    crate::undo::read(&client, &zone)
+                        .await
+                        .map(Box::new)
+                        .map_err(text),
+                )
+            }),
+            Effect::ProbeRelaxed { origins, hostnames } => {
+                if let Some(demo) = &self.demo
+                    && let OriginPhase::Enforce(cas) = demo.origin.phase()
+                {
+                    // In the demo, installing the log-phase snippet is this line.
+                    demo.origin.set_phase(OriginPhase::Log(cas));
+                }
+                self.spawn(true, async move {
+                    Msg::UndoProbed(crate::undo::still_enforcing(&origins, &hostnames).await)
+                });
+            }
+            Effect::TurnOff {
+                client,
+                plan,
+                delete_certificates,
+            } => self.spawn(false, async move {
+                Msg::TurnedOff(
+                    crate::undo::turn_off(&client, &plan, delete_certificates)
+                        .await
+                        .map_err(text),
+                )
+            }),
             // The drawing loop owns the terminal, so it writes the clipboard sequence itself.
             Effect::Copy(_) => {}
         }
@@ -300,6 +330,9 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::PlanRotation { .. } => "plan rotation",
         Effect::CarryOutRotation { .. } => "carry out rotation",
         Effect::AbortRotation { .. } => "abort rotation",
+        Effect::ReadUndo { .. } => "read for undo",
+        Effect::ProbeRelaxed { .. } => "probe relaxed",
+        Effect::TurnOff { .. } => "turn off",
         Effect::SaveProgress(_) => "save progress",
         Effect::Copy(_) => "copy",
         Effect::Cancel => "cancel",

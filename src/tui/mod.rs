@@ -10,6 +10,7 @@ pub mod rotation;
 pub mod screens;
 pub mod steps;
 pub mod theme;
+pub mod undo;
 pub mod view;
 
 use std::io::{IsTerminal, Write};

@@ -18,6 +18,8 @@ pub enum Step {
     Summary,
     /// Day two: a new certificate in place of the current one.
     Rotate,
+    /// The way back: origin relaxed first, then Cloudflare.
+    Undo,
 }
 
 /// What the wizard is walking through: the first set-up, or a rotation of what it set up.
@@ -26,6 +28,7 @@ pub enum Task {
     #[default]
     SetUp,
     Rotate,
+    Undo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -76,7 +79,7 @@ impl Scope {
 }
 
 impl Step {
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 14] = [
         Step::Welcome,
         Step::Token,
         Step::Zone,
@@ -90,6 +93,7 @@ impl Step {
         Step::Alerts,
         Step::Summary,
         Step::Rotate,
+        Step::Undo,
     ];
 
     pub fn title(self) -> &'static str {
@@ -107,6 +111,7 @@ impl Step {
             Step::Alerts => "Expiry alerts",
             Step::Summary => "Summary",
             Step::Rotate => "Rotate",
+            Step::Undo => "Undo",
         }
     }
 
@@ -146,6 +151,9 @@ impl Step {
             Step::Rotate => {
                 "A new certificate replaces the current one; Cloudflare always has an active one to present."
             }
+            Step::Undo => {
+                "Turning AOP off on Cloudflare while the origin still enforces breaks every request: the origin goes first."
+            }
         }
     }
 
@@ -157,7 +165,10 @@ impl Step {
                     Step::Welcome | Step::Token | Step::Zone | Step::Rotate
                 )
             }
-            (Task::SetUp, Step::Rotate) => false,
+            (Task::Undo, step) => {
+                matches!(step, Step::Welcome | Step::Token | Step::Zone | Step::Undo)
+            }
+            (Task::SetUp, Step::Rotate | Step::Undo) => false,
             (Task::SetUp, Step::Upload | Step::Alerts) => scope.uses_own_certificate(),
             (Task::SetUp, _) => true,
         }

@@ -271,11 +271,18 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
         }
         Step::Alerts if state.alert_id.is_some() => vec![("Enter", "continue")],
         Step::Alerts => vec![("type", "e-mail"), ("Enter", "create (empty: skip)")],
-        Step::Summary if state.certificate_id.is_some() => {
-            vec![("Enter/q", "quit"), ("r", "rotate the certificate")]
+        Step::Summary => {
+            let mut keys = vec![("Enter/q", "quit")];
+            if state.certificate_id.is_some() {
+                keys.push(("r", "rotate the certificate"));
+            }
+            if state.enabled {
+                keys.push(("u", "undo (turn AOP off)"));
+            }
+            keys
         }
-        Step::Summary => vec![("Enter/q", "quit")],
         Step::Rotate => super::screens::rotate::valid_keys(state),
+        Step::Undo => super::screens::undo::valid_keys(state),
     };
     if state.step == Step::Summary {
         return keys;

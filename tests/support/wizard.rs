@@ -153,8 +153,10 @@ pub fn at(step: Step) -> Wizard {
             state.error
         );
     }
-    if step == Step::Rotate {
-        press(&mut state, KeyCode::Char('r'));
+    match step {
+        Step::Rotate => drop(press(&mut state, KeyCode::Char('r'))),
+        Step::Undo => drop(press(&mut state, KeyCode::Char('u'))),
+        _ => {}
     }
     state
 }

@@ -9,6 +9,7 @@ mod snippet;
 mod ssl_mode;
 mod summary;
 mod token;
+pub mod undo;
 mod upload;
 mod verify;
 mod welcome;
@@ -27,6 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     match state.step {
         Step::Welcome => welcome::draw(frame, area, state, theme),
         Step::Rotate => rotate::draw(frame, area, state, theme),
+        Step::Undo => undo::draw(frame, area, state, theme),
         Step::Token => token::draw(frame, area, state, theme),
         Step::Zone => zone::draw(frame, area, state, theme),
         Step::SslMode => ssl_mode::draw(frame, area, state, theme),
@@ -101,6 +103,7 @@ pub fn cli_equivalent(state: &Wizard) -> String {
         Step::Enforce => format!("{} --via-edge", verify_command(state)),
         Step::Alerts | Step::Summary => format!("aop-wizard status --zone {zone}"),
         Step::Rotate => rotate::cli_equivalent(state),
+        Step::Undo => undo::cli_equivalent(state),
     }
 }
 

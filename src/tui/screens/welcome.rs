@@ -53,6 +53,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 Span::styled(if expiring { "  ⚠ rotate it now" } else { "" }, theme.warn),
             ]));
         }
+        let first = first + state.rotatable().len();
+        for (offset, index) in state.undoable().into_iter().enumerate() {
+            lines.push(Line::styled(
+                format!(
+                    "{}Turn AOP off for {} (undo, origin first)",
+                    pointer(first + offset),
+                    state.resumable[index].zone
+                ),
+                style(first + offset),
+            ));
+        }
         lines.push(Line::from(""));
         lines.push(Line::styled("Or start a new set-up:", theme.dim));
     } else {
@@ -62,7 +73,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ));
     }
     for (offset, scope) in Scope::ALL.iter().enumerate() {
-        let index = state.resumable.len() + state.rotatable().len() + offset;
+        let index =
+            state.resumable.len() + state.rotatable().len() + state.undoable().len() + offset;
         let recommended = if *scope == Scope::Zone {
             "  (recommended)"
         } else {

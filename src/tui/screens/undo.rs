@@ -1,0 +1,103 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::field;
+use crate::tui::app::Wizard;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let view = &state.undo;
+    let mut lines = Vec::new();
+    let Some(plan) = &view.plan else {
+        frame.render_widget(Paragraph::new("Reading what is on…"), area);
+        return;
+    };
+    let on = plan.describe(false);
+    lines.push(field(
+        "Cloudflare",
+        if on.is_empty() {
+            "nothing: AOP is off".to_string()
+        } else {
+            on.join(", ")
+        },
+        theme,
+    ));
+    lines.push(Line::from(""));
+    lines.push(Line::from(format!(
+        "1. On the origin: install the log-phase snippet (aop-wizard snippet {} --phase log --ca {}) and reload.",
+        state.server().name(),
+        state.ca_path.trimmed()
+    )));
+    let (mark, text, style) = match (&view.enforcing, view.overridden) {
+        (_, true) => (
+            "!",
+            "you said the origin is relaxed".to_string(),
+            theme.warn,
+        ),
+        (None, false) => (
+            "·",
+            format!("Enter probes {} without a certificate", state.origins.value),
+            theme.dim,
+        ),
+        (Some(cells), false) if cells.is_empty() => (
+            "✓",
+            "the origin serves requests without a certificate again".to_string(),
+            theme.good,
+        ),
+        (Some(cells), false) => (
+            "✗",
+            format!("still refusing: {}", cells.join(", ")),
+            theme.bad,
+        ),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("2. {mark} "), style),
+        Span::styled(text, style),
+    ]));
+    lines.push(Line::from(format!(
+        "3. Turn AOP off on Cloudflare{}.",
+        if view.delete_certificates {
+            ", then delete the certificates"
+        } else {
+            " (certificates kept; d to delete them too)"
+        }
+    )));
+    if view.done {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!("Authenticated Origin Pulls is off for {}.", plan.zone),
+            theme.good,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
+    let view = &state.undo;
+    if view.done {
+        return vec![("Enter", "quit")];
+    }
+    if view.plan.is_none() {
+        return vec![("Enter", "read again")];
+    }
+    let mut keys = if view.origin_relaxed() {
+        vec![("Enter", "turn off…")]
+    } else {
+        vec![("Enter", "probe the origin"), ("o", "checked it myself")]
+    };
+    keys.push(("d", "delete certs"));
+    keys
+}
+
+pub fn cli_equivalent(state: &Wizard) -> String {
+    let mut command = format!("aop-wizard undo --zone {}", state.zone_name());
+    for origin in state.origins.value.split_whitespace() {
+        command.push_str(&format!(" --origin {origin}"));
+    }
+    if state.undo.delete_certificates {
+        command.push_str(" --delete-certificates");
+    }
+    command
+}
