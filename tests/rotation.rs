@@ -45,36 +45,12 @@ impl Setup {
             origin,
             scope,
         };
-        let old = setup.path("old");
-        setup.ok(&[
-            "cert",
-            "generate",
-            "--out",
-            old.to_str().unwrap(),
-            "--key-type",
-            "ecdsa-p256",
-        ]);
-        let (cert, key) = (old.join("client.crt"), old.join("client.key"));
-        let mut upload = vec![
-            "upload",
-            "--zone",
-            "example.com",
-            "--cert",
-            cert.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--wait",
-        ];
-        match scope {
-            Scope::Zone => {
-                setup.ok(&upload);
-                setup.ok(&["enable", "--zone", "example.com", "--scope", "zone"]);
-            }
-            Scope::Hostname => {
-                upload.extend(["--hostname", HOST]);
-                setup.ok(&upload);
-            }
-        }
+        let hostname = (scope == Scope::Hostname).then_some(HOST);
+        support::fake::certificate_on_cloudflare(
+            &|args| drop(setup.ok(args)),
+            &setup.path("old"),
+            hostname,
+        );
         setup
             .origin
             .set_phase(OriginPhase::Enforce(vec![setup.der("old/ca.crt")]));

@@ -67,35 +67,17 @@ fn rotate_to_a_new_ca(server: WebServer) {
     let data = work.path().join("data");
     let (old, new) = (work.path().join("old"), work.path().join("new"));
     let run = |args: &[&str]| aop(&fake, &data, args);
-    let generated = run(&[
-        "cert",
-        "generate",
-        "--out",
-        old.to_str().unwrap(),
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    assert!(generated.status.success(), "{}", text(&generated));
+    support::fake::certificate_on_cloudflare(
+        &|args| {
+            let output = run(args);
+            assert!(output.status.success(), "{args:?}: {}", text(&output));
+        },
+        &old,
+        None,
+    );
     make_world_readable(&old);
     for name in ["ca.crt", "client.crt"] {
         make_world_readable(&old.join(name));
-    }
-    let (cert, key) = (old.join("client.crt"), old.join("client.key"));
-    for args in [
-        vec![
-            "upload",
-            "--zone",
-            "example.com",
-            "--cert",
-            cert.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--wait",
-        ],
-        vec!["enable", "--zone", "example.com", "--scope", "zone"],
-    ] {
-        let output = run(&args);
-        assert!(output.status.success(), "{}", text(&output));
     }
     let (old_leaf, new_leaf) = (identity(&old, "old"), identity(&new, "new"));
     let old_ca = old.join("ca.crt");

@@ -32,3 +32,42 @@ impl Fake {
         .unwrap()
     }
 }
+
+/// What the set-up leaves on Cloudflare, made with the binary as a user would: an ECDSA CA and
+/// client certificate in `dir`, uploaded and active, zone-level AOP on — or, with `hostname`,
+/// a per-hostname certificate enabled for it. `run` runs the binary and asserts it succeeded.
+pub fn certificate_on_cloudflare(
+    run: &dyn Fn(&[&str]),
+    dir: &std::path::Path,
+    hostname: Option<&str>,
+) {
+    run(&[
+        "cert",
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let (cert, key) = (dir.join("client.crt"), dir.join("client.key"));
+    let mut upload = vec![
+        "upload",
+        "--zone",
+        "example.com",
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--wait",
+    ];
+    match hostname {
+        Some(hostname) => {
+            upload.extend(["--hostname", hostname]);
+            run(&upload);
+        }
+        None => {
+            run(&upload);
+            run(&["enable", "--zone", "example.com", "--scope", "zone"]);
+        }
+    }
+}
