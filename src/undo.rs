@@ -74,19 +74,16 @@ pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, Cloudfla
             .await?),
         ..UndoPlan::default()
     };
-    for record in client.dns_records(&zone.id).await? {
-        if !record.is_proxied() || !record.points_at_origin() {
-            continue;
-        }
-        let association = client.hostname_association(&zone.id, &record.name).await?;
+    for association in client.proxied_associations(&zone.id).await? {
+        let hostname = association.hostname;
         if let Some(cert_id) = association.cert_id {
             if association.enabled == Some(true) {
                 plan.enabled_hostnames
-                    .push((record.name.clone(), cert_id.clone()));
+                    .push((hostname.clone(), cert_id.clone()));
             }
-            plan.linked_hostnames.push((record.name.clone(), cert_id));
+            plan.linked_hostnames.push((hostname.clone(), cert_id));
         }
-        plan.proxied.push(record.name);
+        plan.proxied.push(hostname);
     }
     plan.zone = zone.name;
     plan.zone_id = zone.id;

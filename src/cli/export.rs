@@ -36,16 +36,12 @@ pub fn run(command: ExportCommand, out: &mut dyn Write) -> Result<Outcome> {
         let hostname_certificates = client
             .list_certificates(CertificateScope::Hostname, &zone.id)
             .await?;
-        let mut associations = Vec::new();
-        for record in client.dns_records(&zone.id).await? {
-            if !record.is_proxied() {
-                continue;
-            }
-            let association = client.hostname_association(&zone.id, &record.name).await?;
-            if let (Some(cert_id), Some(enabled)) = (association.cert_id, association.enabled) {
-                associations.push((record.name, cert_id, enabled));
-            }
-        }
+        let associations = client
+            .proxied_associations(&zone.id)
+            .await?
+            .into_iter()
+            .filter_map(|a| Some((a.hostname, a.cert_id?, a.enabled?)))
+            .collect();
         let alert_policies = client
             .alert_policies(&zone.account.id)
             .await?

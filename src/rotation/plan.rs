@@ -333,12 +333,11 @@ async fn hostname_certificate(
     // A rotation holds the old and the new certificate for a while.
     room_for_a_hostname_certificate(client, zone_id, None).await?;
     let mut hostnames = vec![hostname.to_string()];
-    for record in client.dns_records(zone_id).await? {
-        if record.is_proxied() && record.name != hostname && !hostnames.contains(&record.name) {
-            let other = client.hostname_association(zone_id, &record.name).await?;
-            if other.cert_id.as_deref() == Some(cert_id.as_str()) {
-                hostnames.push(record.name);
-            }
+    for other in client.proxied_associations(zone_id).await? {
+        if other.cert_id.as_deref() == Some(cert_id.as_str())
+            && !hostnames.contains(&other.hostname)
+        {
+            hostnames.push(other.hostname);
         }
     }
     Ok((current, hostnames))
