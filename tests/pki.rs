@@ -303,3 +303,138 @@ fn the_shipped_cloudflare_ca_is_the_pinned_one() {
     assert!(info.subject.contains("origin-pull.cloudflare.net"));
     assert_eq!(info.not_after.date(), ::time::macros::date!(2029 - 11 - 01));
 }
+
+/// A CA certificate and its key, written as `cert generate` writes them.
+fn write_ca(
+    dir: &std::path::Path,
+    name: &str,
+    ca: &CertificateAuthority,
+) -> [std::path::PathBuf; 2] {
+    let files = [
+        OutputFile {
+            name: format!("{name}.crt"),
+            contents: ca.cert_pem().to_string(),
+            secret: false,
+        },
+        OutputFile {
+            name: format!("{name}.key"),
+            contents: ca.key_pem(),
+            secret: true,
+        },
+    ];
+    let written = pki::write_files_atomically(dir, &files, true).unwrap();
+    [written[0].clone(), written[1].clone()]
+}
+
+/// The outage: a CA certificate with another CA's key signed a leaf no origin trusting that CA
+/// accepts. Every way of signing with an existing CA refuses it, and says which file is wrong.
+#[test]
+fn a_ca_certificate_with_another_cas_key_signs_nothing() {
+    let now = OffsetDateTime::now_utc();
+    let (ca_spec, leaf_spec) = specs(now);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec).unwrap();
+    let other_ec = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec).unwrap();
+    let other_rsa = pki::generate_ca_and_leaf(KeyType::Rsa2048, &ca_spec, &leaf_spec).unwrap();
+    let [ca_cert, _] = write_ca(dir.path(), "ca", &ours.ca);
+    for (name, other) in [("other-ec", &other_ec), ("other-rsa", &other_rsa)] {
+        let [_, other_key] = write_ca(dir.path(), name, &other.ca);
+        let refused = CertificateAuthority::load(&ca_cert, &other_key, None).unwrap_err();
+        assert!(
+            matches!(&refused, PkiError::CaKeyMismatch { cert, key } if cert == &ca_cert && key == &other_key),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "{} is not the private key of {} (their public keys differ): pass the key that belongs to this CA, or --new-ca",
+                other_key.display(),
+                ca_cert.display()
+            )
+        );
+
+        let key = pki::load_private_key(&other_key, None).unwrap().key_pair;
+        let refused = CertificateAuthority::from_existing(ours.ca.cert_der(), key).unwrap_err();
+        assert!(
+            matches!(refused, PkiError::CaKeyMismatch { .. }),
+            "{name}: {refused:?}"
+        );
+        assert!(
+            refused.to_string().starts_with(
+                "the CA key is not the private key of the CA certificate (their public keys differ)"
+            ),
+            "{refused}"
+        );
+    }
+
+    // An encrypted key opened with its passphrase is still someone else's.
+    let encrypted = dir.path().join("other-encrypted.key");
+    std::fs::write(&encrypted, other_ec.ca.encrypted_key_pem(b"pass").unwrap()).unwrap();
+    assert!(matches!(
+        CertificateAuthority::load(&ca_cert, &encrypted, Some(b"pass")),
+        Err(PkiError::CaKeyMismatch { .. })
+    ));
+}
+
+/// The right key signs, and what it signs verifies against the CA certificate, here and in
+/// OpenSSL; CAs made by OpenSSL (RSA, P-256, P-384) pass the same comparison with their own key
+/// and fail it with another's.
+#[test]
+fn a_ca_with_its_own_key_signs_leaves_that_verify() {
+    let now = OffsetDateTime::now_utc();
+    let (ca_spec, leaf_spec) = specs(now);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ours = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec).unwrap();
+    assert!(pki::signed_by(&ours.leaf.cert_der, ours.ca.cert_der()));
+    write_ca(d, "ours", &ours.ca);
+
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ca_ext =
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign";
+    for (name, newkey) in [
+        ("rsa", "rsa:2048"),
+        ("p256", "ec -pkeyopt ec_paramgen_curve:P-256"),
+        ("p384", "ec -pkeyopt ec_paramgen_curve:P-384"),
+    ] {
+        sh(&format!(
+            "openssl req -x509 -newkey {newkey} -nodes -keyout {name}.key -out {name}.crt -subj /CN={name}-ca -days 30 {ca_ext}"
+        ));
+    }
+    for name in ["ours", "rsa", "p256", "p384"] {
+        let (cert, key) = (d.join(format!("{name}.crt")), d.join(format!("{name}.key")));
+        let ca =
+            CertificateAuthority::load(&cert, &key, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let leaf = ca
+            .issue(&leaf_spec, pki::generate_key(KeyType::EcdsaP256).unwrap())
+            .unwrap();
+        let ca_der = pki::load_certificates(&cert).unwrap().remove(0);
+        assert!(pki::signed_by(&leaf.cert_der, &ca_der), "{name}");
+        let leaf_path = d.join(format!("{name}-leaf.crt"));
+        std::fs::write(&leaf_path, &leaf.cert_pem).unwrap();
+        sh(&format!(
+            "openssl verify -purpose sslclient -CAfile {name}.crt {name}-leaf.crt"
+        ));
+
+        let other = if name == "ours" { "rsa" } else { "ours" };
+        assert!(
+            matches!(
+                CertificateAuthority::load(&cert, &d.join(format!("{other}.key")), None),
+                Err(PkiError::CaKeyMismatch { .. })
+            ),
+            "{name} with {other}.key"
+        );
+    }
+}

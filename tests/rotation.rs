@@ -475,3 +475,156 @@ fn a_full_zone_is_told_before_the_api_refuses() {
         uploads
     );
 }
+
+/// Requests since the `since`th that change something on Cloudflare.
+fn changes_since(setup: &Setup, since: usize) -> Vec<String> {
+    setup.fake.fake.requests()[since..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .filter(|op| {
+            ["upload_", "delete_", "set_", "edit_", "create_"]
+                .iter()
+                .any(|prefix| op.starts_with(prefix))
+        })
+        .collect()
+}
+
+/// The old certificate is still the only one, active and presented; no new files, no plan.
+fn assert_untouched(setup: &Setup, old_id: &str) {
+    let old = aop_wizard::pki::fingerprint_sha256(&setup.der("old/client.crt"));
+    let certificates = setup.certificates();
+    assert_eq!(certificates.len(), 1, "{certificates:?}");
+    assert_eq!(
+        (certificates[0].0.as_str(), certificates[0].1.as_str()),
+        (old_id, "active")
+    );
+    assert_eq!(certificates[0].2, old);
+    let zone = setup.fake.fake.zone("example.com").unwrap();
+    assert_eq!(zone.zone_certificate_in_use.as_deref(), Some(old_id));
+    assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
+    assert!(!setup.path("new/client.crt").exists(), "no new certificate");
+}
+
+/// The outage: `rotate --ca-cert old/ca.crt --ca-key OTHER/ca.key --yes` without an origin to
+/// prove the new leaf on signed it with the other key, uploaded it, deleted the working
+/// certificate and exited 0. Now the plan refuses, before it is saved or Cloudflare hears of it.
+#[test]
+fn a_ca_key_that_is_not_the_cas_is_refused_before_anything_changes() {
+    let setup = Setup::new(Scope::Zone);
+    let old_id = setup.certificates()[0].0.clone();
+    let other = setup.path("other");
+    setup.ok(&[
+        "cert",
+        "generate",
+        "--out",
+        other.to_str().unwrap(),
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let (ca, key) = (setup.path("old/ca.crt"), other.join("ca.key"));
+    let before = setup.fake.fake.requests().len();
+    let refused = setup.run(&[
+        "rotate",
+        "--zone",
+        "example.com",
+        "--ca-cert",
+        ca.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+        "--out",
+        setup.path("new").to_str().unwrap(),
+        "--no-edge-check",
+        "--interval",
+        "0",
+        "--yes",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let sentence = format!(
+        "{} is not the private key of {} (their public keys differ): pass the key that belongs to this CA, or --new-ca",
+        key.display(),
+        ca.display()
+    );
+    assert!(text(&refused).contains(&sentence), "{}", text(&refused));
+    assert_eq!(changes_since(&setup, before), Vec::<String>::new());
+    assert_untouched(&setup, &old_id);
+    assert!(
+        !setup
+            .path("data/rotations")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some()),
+        "no plan saved"
+    );
+}
+
+/// When the key's passphrase is not at hand while planning, signing refuses the key instead:
+/// a resumed run with the passphrase stops before Cloudflare hears of anything.
+#[test]
+fn a_ca_key_that_is_not_the_cas_is_refused_at_signing_when_planning_could_not_open_it() {
+    let setup = Setup::new(Scope::Zone);
+    let old_id = setup.certificates()[0].0.clone();
+    let other = setup.path("other");
+    let generate = setup
+        .command(&[
+            "cert",
+            "generate",
+            "--out",
+            other.to_str().unwrap(),
+            "--key-type",
+            "ecdsa-p256",
+            "--ca-passphrase-env",
+            "AOP_TEST_CA_PASS",
+        ])
+        .env("AOP_TEST_CA_PASS", "correct horse")
+        .output()
+        .unwrap();
+    assert!(generate.status.success(), "{}", text(&generate));
+    let (ca, key) = (setup.path("old/ca.crt"), other.join("ca.key"));
+    let out = setup.path("new");
+    let args = [
+        "rotate",
+        "--zone",
+        "example.com",
+        "--ca-cert",
+        ca.to_str().unwrap(),
+        "--ca-key",
+        key.to_str().unwrap(),
+        "--ca-passphrase-env",
+        "AOP_TEST_CA_PASS",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-edge-check",
+        "--interval",
+        "0",
+        "--yes",
+    ];
+    let before = setup.fake.fake.requests().len();
+    let first = setup
+        .command(&args)
+        .env_remove("AOP_TEST_CA_PASS")
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first));
+    assert!(
+        text(&first).contains("AOP_TEST_CA_PASS, which is not set"),
+        "{}",
+        text(&first)
+    );
+    let resumed = setup
+        .command(&args)
+        .env("AOP_TEST_CA_PASS", "correct horse")
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
+    assert!(
+        text(&resumed).contains("Resuming")
+            && text(&resumed).contains(&format!(
+                "{} is not the private key of {} (their public keys differ)",
+                key.display(),
+                ca.display()
+            )),
+        "{}",
+        text(&resumed)
+    );
+    assert_eq!(changes_since(&setup, before), Vec::<String>::new());
+    assert_untouched(&setup, &old_id);
+}

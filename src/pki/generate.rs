@@ -1,6 +1,7 @@
 //! A private CA and the client (leaf) certificates it signs, as Cloudflare's openssl recipe makes
 //! them, minus the five commands and the slow key generation.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use rcgen::{
@@ -107,6 +108,8 @@ pub struct CertificateAuthority {
     cert_der: Vec<u8>,
     cert_pem: String,
     not_after: OffsetDateTime,
+    /// What the user calls the certificate (its path, when it came from a file), for errors.
+    cert_name: PathBuf,
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -148,14 +151,47 @@ impl CertificateAuthority {
             cert_pem: cert.pem(),
             not_after: spec.validity.not_after,
             issuer: Issuer::new(params, key),
+            cert_name: PathBuf::from("the new CA certificate"),
         })
     }
 
     /// An existing CA (its certificate and its key), e.g. to sign a new leaf during rotation.
+    /// Refused ([`PkiError::CaKeyMismatch`]) when the key is not the certificate's.
     pub fn from_existing(cert_der: &[u8], key: KeyPair) -> Result<Self> {
+        Self::existing(
+            cert_der,
+            key,
+            Path::new("the CA certificate"),
+            Path::new("the CA key"),
+        )
+    }
+
+    /// The existing CA in `cert` (its first certificate) with its key in `key`, decrypted with
+    /// `passphrase` when encrypted; errors name the files. Refused
+    /// ([`PkiError::CaKeyMismatch`]) when the key is not the certificate's.
+    pub fn load(cert: &Path, key: &Path, passphrase: Option<&[u8]>) -> Result<Self> {
+        let cert_der = super::load_certificates(cert)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PkiError::NoCertificate {
+                path: cert.to_path_buf(),
+            })?;
+        let loaded = super::load_private_key(key, passphrase)?;
+        Self::existing(&cert_der, loaded.key_pair, cert, key)
+    }
+
+    /// Every existing CA comes through here: nothing is signed with a key whose public half is
+    /// not the one in the CA certificate, since no origin trusting that CA would accept it.
+    fn existing(cert_der: &[u8], key: KeyPair, cert_name: &Path, key_name: &Path) -> Result<Self> {
         let (_, x509) = x509_parser::parse_x509_certificate(cert_der).map_err(|e| {
             PkiError::InvalidSpec(format!("the CA certificate does not parse: {e}"))
         })?;
+        if x509.public_key().subject_public_key.data.as_ref() != key.der_bytes() {
+            return Err(PkiError::CaKeyMismatch {
+                cert: cert_name.to_path_buf(),
+                key: key_name.to_path_buf(),
+            });
+        }
         let not_after = x509.validity().not_after.to_datetime();
         let issuer = Issuer::from_ca_cert_der(&cert_der.to_vec().into(), key)
             .map_err(|e| PkiError::InvalidSpec(format!("the CA certificate cannot sign: {e}")))?;
@@ -169,6 +205,7 @@ impl CertificateAuthority {
             cert_der: cert_der.to_vec(),
             not_after,
             issuer,
+            cert_name: cert_name.to_path_buf(),
         })
     }
 
@@ -195,7 +232,8 @@ impl CertificateAuthority {
     }
 
     /// Signs a leaf. Its validity is clamped inside the CA's, because no verifier accepts a leaf
-    /// that outlives its issuer.
+    /// that outlives its issuer. The leaf is checked against the CA certificate before it is
+    /// returned ([`PkiError::LeafDoesNotVerify`]).
     pub fn issue(&self, spec: &LeafSpec, key: KeyPair) -> Result<IssuedCertificate> {
         if spec.common_name.trim().is_empty() {
             return Err(PkiError::InvalidSpec(
@@ -232,6 +270,11 @@ impl CertificateAuthority {
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| PkiError::Generation(format!("leaf certificate: {e}")))?;
+        if !super::signed_by(cert.der(), &self.cert_der) {
+            return Err(PkiError::LeafDoesNotVerify {
+                ca: self.cert_name.clone(),
+            });
+        }
         Ok(IssuedCertificate {
             cert_der: cert.der().to_vec(),
             cert_pem: cert.pem(),
@@ -446,4 +489,50 @@ fn encrypt_key(key: &KeyPair, passphrase: &[u8]) -> Result<String> {
         .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
         .map(|pem| pem.to_string())
         .map_err(|e| PkiError::Generation(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check after signing catches a key that slipped past the one before (bypassed here:
+    /// the CA is put together by hand).
+    #[test]
+    fn a_leaf_that_does_not_verify_against_the_ca_certificate_is_not_returned() {
+        let validity = Validity::days_from(OffsetDateTime::now_utc(), 30);
+        let spec = CaSpec {
+            common_name: "test CA".into(),
+            organization: None,
+            validity,
+        };
+        let ca =
+            CertificateAuthority::create(&spec, generate_key(KeyType::EcdsaP256).unwrap()).unwrap();
+        let other_key = generate_key(KeyType::EcdsaP256).unwrap();
+        let mismatched = CertificateAuthority {
+            issuer: Issuer::from_ca_cert_der(&ca.cert_der.clone().into(), other_key).unwrap(),
+            cert_der: ca.cert_der.clone(),
+            cert_pem: ca.cert_pem.clone(),
+            not_after: ca.not_after,
+            cert_name: PathBuf::from("ca.crt"),
+        };
+        let leaf = LeafSpec {
+            common_name: "leaf".into(),
+            validity,
+            purpose: LeafPurpose::ClientAuth,
+        };
+        let refused = mismatched
+            .issue(&leaf, generate_key(KeyType::EcdsaP256).unwrap())
+            .unwrap_err();
+        assert!(
+            matches!(&refused, PkiError::LeafDoesNotVerify { ca } if ca == Path::new("ca.crt")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            refused.to_string(),
+            "the certificate just signed does not verify against ca.crt, so it was not used: pass the key that belongs to this CA, or --new-ca"
+        );
+        // The same CA with its own key signs.
+        ca.issue(&leaf, generate_key(KeyType::EcdsaP256).unwrap())
+            .unwrap();
+    }
 }

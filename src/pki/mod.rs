@@ -62,6 +62,14 @@ pub enum PkiError {
     LeafWhereCaExpected { path: PathBuf },
     #[error("the private key in {key} does not belong to the certificate in {cert}")]
     KeyMismatch { cert: PathBuf, key: PathBuf },
+    #[error(
+        "{key} is not the private key of {cert} (their public keys differ): pass the key that belongs to this CA, or --new-ca"
+    )]
+    CaKeyMismatch { cert: PathBuf, key: PathBuf },
+    #[error(
+        "the certificate just signed does not verify against {ca}, so it was not used: pass the key that belongs to this CA, or --new-ca"
+    )]
+    LeafDoesNotVerify { ca: PathBuf },
     #[error("{path} already exists; pass --force to replace it")]
     WouldOverwrite { path: PathBuf },
     #[error("cannot write into {dir}: {source}")]

@@ -238,6 +238,9 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
             ),
         ),
     };
+    if let (false, Some((cert, key))) = (new_ca, &ca) {
+        check_ca_key(cert, key, request.ca_passphrase_env.as_deref())?;
+    }
     if new_ca && request.origin.addresses.is_empty() {
         bail!(
             "the CA changes, so the origin must trust both CAs before Cloudflare switches: pass --origin ADDR (and --host NAME) so rotate can prove it"
@@ -307,6 +310,19 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
     })
+}
+
+/// The existing CA signs the new leaf: load it as signing will, so a key that is not the CA's is
+/// refused before the plan is saved or Cloudflare hears of anything. When the passphrase's
+/// variable is not set now, signing checks it.
+fn check_ca_key(cert: &Path, key: &Path, passphrase_env: Option<&str>) -> Result<()> {
+    let passphrase = match passphrase_env.map(std::env::var) {
+        Some(Ok(passphrase)) => Some(passphrase),
+        Some(Err(_)) => return Ok(()),
+        None => None,
+    };
+    pki::CertificateAuthority::load(cert, key, passphrase.as_deref().map(str::as_bytes))?;
+    Ok(())
 }
 
 /// The certificate `hostname` uses, and every hostname of the zone that uses it too.

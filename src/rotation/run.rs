@@ -183,13 +183,11 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
             })?),
             None => None,
         };
-        let key =
-            pki::load_private_key(&rotation.ca_key, passphrase.as_deref().map(str::as_bytes))?;
-        let ca_der = pki::load_certificates(&rotation.ca_cert)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| eyre!("{} holds no certificate", rotation.ca_cert.display()))?;
-        let ca = CertificateAuthority::from_existing(&ca_der, key.key_pair)?;
+        let ca = CertificateAuthority::load(
+            &rotation.ca_cert,
+            &rotation.ca_key,
+            passphrase.as_deref().map(str::as_bytes),
+        )?;
         ca.issue(&leaf_spec, pki::generate_key(rotation.key_type)?)?
     };
     files.push(output(&rotation.new_cert, leaf.cert_pem.clone(), false));
