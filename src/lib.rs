@@ -10,6 +10,7 @@ pub mod demo;
 pub mod pki;
 pub mod probe;
 pub mod rotation;
+pub mod setup;
 pub mod snippets;
 pub mod terraform;
 pub mod token_store;

@@ -11,6 +11,7 @@ mod fake_api;
 mod output;
 mod rotate;
 mod session;
+mod setup;
 mod snippet;
 mod ssl_mode;
 mod status;
@@ -63,6 +64,8 @@ pub enum Command {
     /// Store, check or remove the Cloudflare API token (OS keyring; CLOUDFLARE_API_TOKEN overrides).
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// The whole set-up without a screen: certificate, upload, origin snippets, enable, proof, enforce, alert.
+    Setup(setup::SetupArgs),
     /// Show SSL mode, AOP switches, certificates and hostnames of a zone.
     Status(status::StatusArgs),
     /// Read or set the zone's SSL/TLS mode (AOP needs Full or higher).
@@ -132,6 +135,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Cert(command) => cert::run(command, out),
         Command::Snippet(args) => snippet::run(args, out),
         Command::Auth(command) => auth::run(command, out),
+        Command::Setup(args) => setup::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::SslMode(args) => ssl_mode::run(args, out),
         Command::Upload(args) => upload::run(args, out),

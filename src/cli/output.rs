@@ -32,8 +32,24 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
             || cause
                 .downcast_ref::<crate::token_store::TokenStoreError>()
                 .is_some()
+            || cause
+                .downcast_ref::<crate::setup::SetupError>()
+                .is_some_and(crate::setup::SetupError::is_cloudflare)
     });
     ExitCode::from(if cloudflare { 4 } else { 1 })
+}
+
+/// Asks "Start? [y/N]" on a terminal; elsewhere refuses, as only --yes starts a change there.
+pub fn confirmed(what: &str) -> Result<bool> {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        color_eyre::eyre::bail!("{what}: pass --yes to run it without a terminal");
+    }
+    eprint!("Start? [y/N] ");
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {

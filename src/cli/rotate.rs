@@ -2,14 +2,14 @@
 //! in place of the current one, with Cloudflare never presenting nothing. Resumes a rotation
 //! that stopped (a crash, a kill, an origin that was not ready) from where it stopped.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use color_eyre::eyre::{Report, Result, bail, eyre};
 
-use super::output::{Outcome, Palette, print_json};
+use super::output::{Outcome, Palette, confirmed, print_json};
 use super::session::{block_on, client};
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
@@ -161,7 +161,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
                 let request = request_from(&args)?;
                 let rotation = rotation::plan(&client, &request).await?;
                 print_plan(human, &rotation)?;
-                if !args.yes && !confirmed()? {
+                if !args.yes && !confirmed("rotate changes Cloudflare")? {
                     writeln!(human, "Nothing changed.")?;
                     return Ok(None);
                 }
@@ -275,18 +275,6 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
         rotation.old_id
     )?;
     Ok(())
-}
-
-/// Asks on a terminal; elsewhere only --yes starts a change.
-fn confirmed() -> Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        bail!("rotate changes Cloudflare: pass --yes to run it without a terminal");
-    }
-    eprint!("Start? [y/N] ");
-    let mut answer = String::new();
-    stdin.lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn print_finish(

@@ -13,7 +13,7 @@ use crate::snippets::{
     self, CaFile, NginxFallback, ServerVersion, SnippetPhase, SnippetRequest, WebServer,
 };
 
-const DEFAULT_GLOBAL_CA_DIR: &str = "/etc/ssl/cloudflare";
+pub(super) const DEFAULT_GLOBAL_CA_DIR: &str = "/etc/ssl/cloudflare";
 
 #[derive(Debug, Args)]
 #[command(

@@ -71,6 +71,54 @@ impl CellReport {
     }
 }
 
+/// What a verification found: every origin × hostname, and each request through Cloudflare.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub cells: Vec<CellReport>,
+    pub edge: Vec<EdgeReport>,
+}
+
+impl Verification {
+    /// The one definition of "passed": at least one cell, every cell exactly the verdict
+    /// expected (an origin that already enforces is not in the log phase), and every request
+    /// through Cloudflare served.
+    pub fn passed(&self, expected: Verdict) -> bool {
+        !self.cells.is_empty()
+            && self.cells.iter().all(|c| c.judgement.verdict == expected)
+            && self.edge.iter().all(|e| e.passed)
+    }
+
+    /// Each cell and edge request that is not as expected, in words.
+    pub fn problems(&self, expected: Verdict) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .cells
+            .iter()
+            .filter(|c| c.judgement.verdict != expected)
+            .map(|c| {
+                format!(
+                    "{} ({}) is {}, not {}: {} Next: {}",
+                    c.origin,
+                    c.hostname,
+                    c.judgement.verdict.label(),
+                    expected.label(),
+                    c.judgement.explanation,
+                    c.judgement.next_step
+                )
+            })
+            .collect();
+        problems.extend(
+            self.edge
+                .iter()
+                .filter(|e| !e.passed)
+                .map(|e| format!("{}: {}", e.url, e.explanation)),
+        );
+        if self.cells.is_empty() {
+            problems.push("nothing was probed: give at least one origin and hostname".into());
+        }
+        problems
+    }
+}
+
 /// A certificate from a CA made on the spot, which no origin can trust.
 pub fn unrelated_identity() -> Result<ClientIdentity, String> {
     let set = pki::generate_ephemeral(

@@ -1,0 +1,387 @@
+//! `aop-wizard setup --zone NAME --origin ADDR …`: the whole documented set-up without a screen,
+//! the same procedure the wizard drives. Each run goes as far as it safely can and stops with
+//! exit 3 when the origin must change; the same command continues.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use color_eyre::eyre::{Result, bail, eyre};
+
+use super::output::{Outcome, Palette, confirmed, print_json};
+use super::session::{block_on, client};
+use crate::pki::KeyType;
+use crate::probe::parse_origin;
+use crate::rotation::{DEFAULT_EDGE_URL, OriginCheck, Pace};
+use crate::setup::{
+    self, CertificateSource, Event, Finish, Scope, Setup, SetupRequest, SetupStore, Stage,
+};
+use crate::snippets::{ServerVersion, SnippetPhase, WebServer};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aop-wizard setup --zone example.com --origin 203.0.113.10 --server nginx --email ops@example.com
+  aop-wizard setup --zone example.com --scope hostname --hostname app.example.com --origin 203.0.113.10
+  aop-wizard setup --zone example.com --cert ./client.crt --key ./client.key --ca ./ca.crt --origin 203.0.113.10
+  aop-wizard setup --zone example.com --scope global --origin 203.0.113.10 --server haproxy
+  aop-wizard setup --zone example.com --origin 203.0.113.10 --dry-run
+
+Order: SSL/TLS mode Full (or kept) → certificate made (or yours checked) → uploaded → active →
+log-phase snippet written → the origin asks for the certificate → enabled → a request through
+Cloudflare is served → enforce snippet written → the origin enforces → served again → expiry alert.
+Snippets and the CA file for the origin go under --out DIR/origin. When the origin must change,
+setup says what to install and exits 3; run the same command again after reloading the origin.
+Each stage is saved in the data directory, so a run killed anywhere continues where it stopped.
+Exit codes: 0 enforced and proven, 3 the origin or the request through Cloudflare needs you,
+1 bad input, 4 Cloudflare API failure.")]
+pub struct SetupArgs {
+    #[arg(long)]
+    zone: String,
+    /// zone (your certificate, every hostname), hostname (chosen hostnames) or global (Cloudflare's certificate)
+    #[arg(long, default_value = "zone")]
+    scope: Scope,
+    /// With --scope hostname: a hostname to cover; repeat for several
+    #[arg(long, value_name = "NAME")]
+    hostname: Vec<String>,
+    /// Origin address to prove (IP or IP:PORT); repeat for several
+    #[arg(long = "origin", value_name = "ADDR")]
+    origins: Vec<String>,
+    /// Hostname for the probe and the request through Cloudflare (default: the zone's proxied hostnames, or --hostname); repeat for several
+    #[arg(long = "host", value_name = "NAME")]
+    hosts: Vec<String>,
+    /// The origin's web server: nginx, apache, haproxy, caddy or traefik
+    #[arg(long, default_value = "nginx")]
+    server: WebServer,
+    /// Version of the web server (matters for Caddy: 2.8 introduced trust_pool)
+    #[arg(long, value_name = "VERSION")]
+    server_version: Option<ServerVersion>,
+    /// Directory for the certificate, the snippets and the CA copy (default ./aop-ZONE)
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Use your own client certificate instead of making one (with --key and --ca)
+    #[arg(long, value_name = "PATH", requires_all = ["key", "ca"])]
+    cert: Option<PathBuf>,
+    /// Its private key (unencrypted: Cloudflare needs it)
+    #[arg(long, value_name = "PATH", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The CA that signed it (goes on the origin)
+    #[arg(long, value_name = "PATH", requires = "cert")]
+    ca: Option<PathBuf>,
+    /// Key type of a certificate made here: ecdsa-p256, rsa-2048 or rsa-4096
+    #[arg(long, default_value = "ecdsa-p256", conflicts_with = "cert")]
+    key_type: KeyType,
+    /// Encrypt the CA key made here with the passphrase in this environment variable
+    #[arg(long, value_name = "VAR", conflicts_with = "cert")]
+    ca_passphrase_env: Option<String>,
+    /// Where the CA file will be on the origin (default: the usual path for --server)
+    #[arg(long, value_name = "PATH")]
+    origin_ca_path: Option<String>,
+    /// Directory for the access log the log-phase snippet adds
+    #[arg(long, value_name = "DIR")]
+    log_dir: Option<String>,
+    /// E-mail this address before the certificate expires
+    #[arg(long, value_name = "ADDR")]
+    email: Option<String>,
+    /// The request through Cloudflare, {hostname} replaced (default https://{hostname}/); honoured when resuming too
+    #[arg(long, value_name = "URL")]
+    edge_url: Option<String>,
+    /// Do not request the hostnames through Cloudflare (not reachable from here); honoured when resuming too
+    #[arg(long, conflicts_with = "edge_url")]
+    no_edge_check: bool,
+    /// Seconds between polls for active
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+    /// Seconds to wait for active
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+    /// Print the plan and the exact requests, change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask before starting
+    #[arg(long)]
+    yes: bool,
+    /// Print the result as JSON (progress goes to stderr)
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let data_dir = crate::data_dir::data_dir().ok_or_else(|| {
+        eyre!("no data directory for the set-up's progress: set AOP_WIZARD_DATA_DIR")
+    })?;
+    let store = SetupStore::new(&data_dir);
+    let client = client()?;
+    let palette = Palette::for_stdout();
+    let pace = Pace {
+        interval: Duration::from_secs(args.interval),
+        timeout: Duration::from_secs(args.timeout),
+        probe_timeout: Duration::from_secs(10),
+    };
+    let saved = store.load(&args.zone)?;
+    // With --json only the result goes to stdout; what people read goes to stderr.
+    let mut stderr = std::io::stderr();
+    let human: &mut dyn Write = if args.json { &mut stderr } else { &mut *out };
+    let ran = block_on(async {
+        let (mut setup, resumed) = match saved {
+            Some(mut setup) => {
+                apply_resumable_flags(&args, &mut setup);
+                (setup, true)
+            }
+            None => {
+                let request = request_from(&args)?;
+                (setup::plan(&client, &request).await?, false)
+            }
+        };
+        if resumed {
+            writeln!(
+                human,
+                "Continuing the set-up of {} begun {} (stage: {}); the plan saved then is followed.",
+                setup.scope_label(),
+                setup.started,
+                setup.stage.describe()
+            )?;
+        } else {
+            print_plan(human, &setup)?;
+        }
+        if args.dry_run {
+            print_preview(human, &setup::preview(&client, &setup).await?)?;
+            writeln!(human, "Dry run: nothing changed.")?;
+            return Ok(None);
+        }
+        if !resumed {
+            if !args.yes && !confirmed("setup changes Cloudflare")? {
+                writeln!(human, "Nothing changed.")?;
+                return Ok(None);
+            }
+        }
+        store.save(&setup)?;
+        let mut report = |event: Event| {
+            let line = match event {
+                Event::Reached(stage, detail) => {
+                    format!("{} {}: {detail}", palette.good("✓"), stage.describe())
+                }
+                Event::Note(note) => format!("  {note}"),
+            };
+            let _ = writeln!(human, "{line}");
+        };
+        let finish = setup::carry_out(&client, &mut setup, &store, pace, &mut report).await?;
+        if !args.json {
+            print_finish(human, &finish, &setup, palette)?;
+        }
+        Ok::<_, color_eyre::Report>(Some((setup, finish)))
+    })??;
+    let Some((setup, finish)) = ran else {
+        return Ok(Outcome::Success);
+    };
+    if args.json {
+        print_json(
+            out,
+            &serde_json::json!({
+                "zone": setup.zone,
+                "scope": setup.scope.cli_name(),
+                "stage": setup.stage,
+                "waiting_for": finish.waiting_for(),
+                "snippets": setup.snippets,
+                "certificate_id": setup.certificate_id,
+                "client_certificate": setup.client.as_ref().map(|(cert, _)| cert),
+                "ca": setup.ca_cert,
+                "alert_id": setup.alert_id,
+                "finish": finish,
+            }),
+        )?;
+    }
+    Ok(match finish {
+        Finish::Done => Outcome::Success,
+        _ => Outcome::NeedsAction,
+    })
+}
+
+/// What may change on a resumed run without changing what is safe: where and whether the
+/// request through Cloudflare is made.
+fn apply_resumable_flags(args: &SetupArgs, setup: &mut Setup) {
+    if let Some(url) = &args.edge_url {
+        setup.origin.edge_url = url.clone();
+        setup.origin.check_edge = true;
+    }
+    if args.no_edge_check {
+        setup.origin.check_edge = false;
+    }
+}
+
+fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
+    let addresses = args
+        .origins
+        .iter()
+        .map(|o| parse_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(color_eyre::Report::msg)?;
+    if args.scope == Scope::Global && args.cert.is_some() {
+        bail!(
+            "global AOP uses Cloudflare's certificate: drop --cert/--key/--ca, or choose --scope zone"
+        );
+    }
+    let certificate = match (args.scope, &args.cert, &args.key, &args.ca) {
+        (Scope::Global, ..) => CertificateSource::Cloudflare,
+        (_, Some(cert), Some(key), Some(ca)) => CertificateSource::Import {
+            cert: cert.clone(),
+            key: key.clone(),
+            ca: ca.clone(),
+        },
+        _ => CertificateSource::Generate {
+            key_type: args.key_type,
+            ca_passphrase_env: args.ca_passphrase_env.clone(),
+        },
+    };
+    let default_ca_path = match args.scope {
+        Scope::Global => format!(
+            "{}/{}",
+            super::snippet::DEFAULT_GLOBAL_CA_DIR,
+            crate::pki::cloudflare_ca::FILE_NAME
+        ),
+        _ => args.server.default_ca_path(),
+    };
+    Ok(SetupRequest {
+        zone: args.zone.trim().trim_end_matches('.').to_ascii_lowercase(),
+        scope: args.scope,
+        hostnames: args.hostname.clone(),
+        certificate,
+        out_dir: args.out.clone(),
+        origin: OriginCheck {
+            addresses,
+            hostnames: args.hosts.clone(),
+            server: args.server,
+            server_version: args.server_version,
+            phase: SnippetPhase::Enforce,
+            log_dir: args.log_dir.clone(),
+            ca_path: args.origin_ca_path.clone().unwrap_or(default_ca_path),
+            edge_url: args
+                .edge_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_EDGE_URL.to_string()),
+            check_edge: !args.no_edge_check,
+        },
+        email: args.email.clone(),
+    })
+}
+
+fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
+    writeln!(out, "Setting up {}:", setup.scope_label())?;
+    let certificate = match &setup.certificate {
+        CertificateSource::Generate { key_type, .. } => format!(
+            "a new CA and {key_type} client certificate in {}",
+            setup.out_dir.display()
+        ),
+        CertificateSource::Import { cert, .. } => {
+            format!("yours, {} (checked)", cert.display())
+        }
+        CertificateSource::Cloudflare => "Cloudflare's shared certificate".into(),
+    };
+    writeln!(out, "  certificate: {certificate}")?;
+    writeln!(
+        out,
+        "  origin: {} for {} ({}), snippets in {}",
+        setup
+            .origin
+            .addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        setup.origin.hostnames.join(", "),
+        setup.origin.server.display_name(),
+        setup.origin_dir().display()
+    )?;
+    writeln!(
+        out,
+        "  through Cloudflare: {}",
+        if setup.origin.check_edge {
+            setup.origin.edge_url.clone()
+        } else {
+            "not checked (--no-edge-check)".into()
+        }
+    )?;
+    let stages: Vec<&str> = Stage::ALL
+        .into_iter()
+        .skip(1)
+        .filter(|s| s.applies_to(setup.scope, setup.email.is_some()))
+        .map(Stage::describe)
+        .collect();
+    writeln!(out, "  stages: {}", stages.join(" → "))?;
+    Ok(())
+}
+
+fn print_preview(
+    out: &mut dyn Write,
+    steps: &[(Stage, Vec<crate::cloudflare::PlannedRequest>)],
+) -> Result<()> {
+    for (stage, requests) in steps {
+        writeln!(out, "{}:", stage.describe())?;
+        for request in requests {
+            writeln!(out, "  {} {}", request.method, request.url)?;
+            if let Some(body) = &request.body {
+                writeln!(out, "    {body}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_finish(
+    out: &mut dyn Write,
+    finish: &Finish,
+    setup: &Setup,
+    palette: Palette,
+) -> Result<()> {
+    match finish {
+        Finish::Done => {
+            writeln!(
+                out,
+                "{}",
+                palette.good(&format!(
+                    "Done: {} is on, the origin enforces, and requests through Cloudflare are served.",
+                    setup.scope_label()
+                ))
+            )?;
+            if let Some((cert, _)) = &setup.client {
+                writeln!(
+                    out,
+                    "Check it again any time: aop-wizard check-expiry --zone {} (certificate {})",
+                    setup.zone,
+                    cert.display()
+                )?;
+            }
+        }
+        Finish::NeedsOrigin {
+            phase,
+            snippet,
+            ca_file,
+            ca_path_on_origin,
+            problems,
+        } => {
+            for problem in problems {
+                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+            }
+            let what = match phase {
+                SnippetPhase::Log => "ask for the certificate and log it (phase 1 of 2)",
+                SnippetPhase::Enforce => "refuse requests without the certificate (phase 2 of 2)",
+            };
+            writeln!(
+                out,
+                "The origin must {what}: copy {} to {ca_path_on_origin} on the origin, install {} (its header says where each part goes), reload, and run the same command again.",
+                ca_file.display(),
+                snippet.display()
+            )?;
+        }
+        Finish::EdgeRefused { problems, .. } => {
+            for problem in problems {
+                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+            }
+            writeln!(
+                out,
+                "Requests through Cloudflare must be served before going on: fix what is listed and run the same command again (or --no-edge-check when the hostnames are not reachable from here)."
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The one certificate recipe: the names and validity every certificate this tool makes gets,
+//! whether `cert generate`, `setup`, the wizard or a rotation makes it.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::pki::{
+    self, CaSpec, GeneratedFiles, GeneratedSet, KeyType, LeafPurpose, LeafSpec, PkiError, Validity,
+};
+
+/// Days a CA is valid (five years, as Cloudflare's recipe).
+pub const CA_DAYS: u32 = 1826;
+/// Days a client certificate is valid.
+pub const LEAF_DAYS: u32 = 730;
+
+/// What the certificates are named after: the zone, when there is one.
+fn subject(zone: Option<&str>) -> &str {
+    zone.filter(|z| !z.trim().is_empty())
+        .unwrap_or("aop-wizard")
+}
+
+/// The CA's common name. Dated, so that during a rotation the origin's list of acceptable CAs
+/// tells the old CA from the new one.
+pub fn ca_common_name(zone: Option<&str>, now: OffsetDateTime) -> String {
+    format!("{} origin pull CA {}", subject(zone), now.date())
+}
+
+/// The client certificate's common name.
+pub fn leaf_common_name(zone: Option<&str>) -> String {
+    format!("{} origin pull client", subject(zone))
+}
+
+pub fn ca_spec(common_name: String, days: u32, now: OffsetDateTime) -> CaSpec {
+    CaSpec {
+        common_name,
+        organization: None,
+        validity: Validity::days_from(now, days),
+    }
+}
+
+pub fn leaf_spec(common_name: String, days: u32, now: OffsetDateTime) -> LeafSpec {
+    LeafSpec {
+        common_name,
+        validity: Validity::days_from(now, days),
+        purpose: LeafPurpose::ClientAuth,
+    }
+}
+
+/// A new CA and client certificate for `zone`, by the recipe.
+pub fn generate_for_zone(
+    zone: &str,
+    key_type: KeyType,
+    now: OffsetDateTime,
+) -> Result<GeneratedSet, PkiError> {
+    pki::generate_ca_and_leaf(
+        key_type,
+        &ca_spec(ca_common_name(Some(zone), now), CA_DAYS, now),
+        &leaf_spec(leaf_common_name(Some(zone)), LEAF_DAYS, now),
+    )
+}
+
+/// Generates by the recipe and writes `ca.crt`, `ca.key`, `client.crt`, `client.key` into `dir`
+/// (the CA key encrypted when a passphrase is given); the files and the leaf's fingerprint.
+pub fn generate_and_write(
+    zone: &str,
+    key_type: KeyType,
+    dir: &Path,
+    ca_passphrase: Option<&[u8]>,
+    force: bool,
+) -> Result<(GeneratedFiles, String), PkiError> {
+    let set = generate_for_zone(zone, key_type, OffsetDateTime::now_utc())?;
+    let files = set.write(dir, ca_passphrase, force)?;
+    Ok((files, pki::fingerprint_sha256(&set.leaf.cert_der)))
+}
+
+/// The passphrase in the environment variable `var`, which must be set and not empty.
+pub fn passphrase_from_env(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(value),
+        _ => Err(format!(
+            "the CA key's passphrase is expected in ${var}, which is unset or empty: export it first"
+        )),
+    }
+}

@@ -1,0 +1,357 @@
+//! One implementation of each operation the set-up is made of. `setup`, the wizard's screens,
+//! the single-purpose subcommands and the rotation call these; none has a copy of its own.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{Scope, SetupError};
+use crate::cloudflare::{
+    ApiToken, CertificateScope, CertificateStatus, Client, Credentials, HostnameConfig,
+    HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
+};
+use crate::pki;
+use crate::probe::{
+    self, ClientIdentity, EdgeReport, ExpectedCa, ProbePlan, Verdict, Verification,
+};
+use crate::rotation::{HOSTNAME_CERTIFICATES_PER_ZONE, HOSTNAMES_PER_CERTIFICATE, Pace};
+use crate::snippets::SnippetPhase;
+
+/// A client for `token`, once Cloudflare has said the token works. A Global API Key is refused:
+/// it can do anything on the account.
+pub async fn verified_client(base_url: &str, token: ApiToken) -> Result<Client, SetupError> {
+    if token.looks_like_global_key() {
+        return Err(SetupError::Refused(
+            "that looks like a Global API Key, which can do anything on the account; create a scoped API token instead (My Profile → API Tokens)".into(),
+        ));
+    }
+    let client = Client::new(
+        base_url,
+        Credentials::Token(token.clone()),
+        RetryPolicy::default(),
+    )?;
+    // Account-owned tokens fail on the user endpoint; listing zones proves them just as well.
+    match client.verify_token(None).await {
+        Ok(status) if status.status == "active" => Ok(client),
+        Ok(status) => Err(SetupError::Refused(format!(
+            "the token is {}, not active; create a new one",
+            status.status
+        ))),
+        Err(error) if token.looks_like_account_token() || error.has_code(1000) => {
+            client.list_zones(None).await.map_err(|_| error)?;
+            Ok(client)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The SSL/TLS mode before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SslModeChange {
+    pub before: SslMode,
+    pub after: SslMode,
+}
+
+/// AOP needs Cloudflare to speak HTTPS to the origin: Full or Full (strict). `wanted` sets that
+/// mode; without it a mode that already works is kept and Off or Flexible become Full (which
+/// accepts any origin certificate, so nothing else breaks).
+pub async fn ensure_ssl_mode(
+    client: &Client,
+    zone_id: &str,
+    wanted: Option<SslMode>,
+) -> Result<SslModeChange, SetupError> {
+    let before = client.ssl_mode(zone_id).await?;
+    let target = match wanted {
+        Some(mode) if !mode.supports_aop() => {
+            return Err(SetupError::Refused(format!(
+                "AOP does not work in {} mode: choose Full or Full (strict)",
+                mode.label()
+            )));
+        }
+        Some(mode) => mode,
+        None if before.supports_aop() => before.clone(),
+        None => SslMode::Full,
+    };
+    if target == before {
+        return Ok(SslModeChange {
+            after: before.clone(),
+            before,
+        });
+    }
+    let after = client.set_ssl_mode(zone_id, &target).await?;
+    Ok(SslModeChange { before, after })
+}
+
+/// Cloudflare refuses an eleventh per-hostname certificate; say so before sending it, with what
+/// to do. The same certificate already there is reused and needs no room.
+pub async fn room_for_a_hostname_certificate(
+    client: &Client,
+    zone_id: &str,
+    fingerprint: Option<&str>,
+) -> Result<(), SetupError> {
+    let existing = client
+        .list_certificates(CertificateScope::Hostname, zone_id)
+        .await?;
+    let present = existing
+        .iter()
+        .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
+    if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
+        return Err(SetupError::Refused(format!(
+            "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
+            existing.len()
+        )));
+    }
+    Ok(())
+}
+
+/// An upload, and whether the certificate was there already.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub certificate: UploadedCertificate,
+    pub fingerprint: String,
+    pub already_present: bool,
+}
+
+/// Uploads the certificate and key at these paths, never twice (matched by fingerprint); a
+/// per-hostname certificate only when the zone has room for it.
+pub async fn upload(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    cert: &Path,
+    key: &Path,
+) -> Result<Uploaded, SetupError> {
+    let certificate_pem = pki::read_pem_file(cert)?;
+    let key_pem = pki::read_pem_file(key)?;
+    let der = pki::certificates_from_pem(&certificate_pem, cert)?;
+    let Some(leaf) = der.first() else {
+        return Err(SetupError::Refused(format!(
+            "{} holds no certificate",
+            cert.display()
+        )));
+    };
+    let fingerprint = pki::fingerprint_sha256(leaf);
+    if scope == CertificateScope::Hostname {
+        room_for_a_hostname_certificate(client, zone_id, Some(&fingerprint)).await?;
+    }
+    let outcome = client
+        .upload_certificate(scope, zone_id, &certificate_pem, &key_pem, &fingerprint)
+        .await?;
+    Ok(Uploaded {
+        certificate: outcome.certificate,
+        fingerprint,
+        already_present: outcome.already_present,
+    })
+}
+
+/// Polls until Cloudflare reports the certificate active, within `pace`.
+pub async fn wait_until_active(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    id: &str,
+    pace: Pace,
+    progress: impl FnMut(&CertificateStatus),
+) -> Result<UploadedCertificate, SetupError> {
+    Ok(client
+        .wait_until_active(scope, zone_id, id, pace.interval, pace.timeout, progress)
+        .await?)
+}
+
+/// Uploads and waits until active: what the wizard's upload screen does in one go.
+pub async fn upload_and_wait(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    cert: &Path,
+    key: &Path,
+    pace: Pace,
+    progress: impl FnMut(&CertificateStatus),
+) -> Result<Uploaded, SetupError> {
+    let mut uploaded = upload(client, scope, zone_id, cert, key).await?;
+    uploaded.certificate = wait_until_active(
+        client,
+        scope,
+        zone_id,
+        &uploaded.certificate.id,
+        pace,
+        progress,
+    )
+    .await?;
+    Ok(uploaded)
+}
+
+/// Turns a scope's own switch on or off: the global `tls_client_auth` setting, the zone-level
+/// switch, or the chosen hostnames' associations with `certificate_id`. Read back by the client.
+pub async fn switch_scope(
+    client: &Client,
+    zone_id: &str,
+    scope: Scope,
+    on: bool,
+    certificate_id: Option<&str>,
+    hostnames: &[String],
+) -> Result<(), SetupError> {
+    match scope {
+        Scope::Global => {
+            client.set_global_aop(zone_id, on).await?;
+        }
+        Scope::Zone => {
+            client.set_zone_aop_enabled(zone_id, on).await?;
+        }
+        Scope::Hostname => {
+            let config = hostname_config(certificate_id, hostnames, on)?;
+            client.set_hostname_associations(zone_id, &config).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The associations a per-hostname switch sends; checked before anything is sent.
+pub fn hostname_config(
+    certificate_id: Option<&str>,
+    hostnames: &[String],
+    on: bool,
+) -> Result<Vec<HostnameConfig>, SetupError> {
+    let Some(id) = certificate_id.filter(|id| !id.is_empty()) else {
+        return Err(SetupError::Refused(
+            "per-hostname AOP needs the per-hostname certificate's id (the one `aop-wizard upload --hostname` printed)".into(),
+        ));
+    };
+    if hostnames.is_empty() {
+        return Err(SetupError::Refused(
+            "per-hostname AOP needs at least one hostname".into(),
+        ));
+    }
+    if hostnames.len() > HOSTNAMES_PER_CERTIFICATE {
+        return Err(SetupError::Refused(format!(
+            "one certificate serves at most {HOSTNAMES_PER_CERTIFICATE} hostnames; {} were given",
+            hostnames.len()
+        )));
+    }
+    let enablement = if on {
+        HostnameEnablement::Enable
+    } else {
+        HostnameEnablement::Disable
+    };
+    Ok(hostnames
+        .iter()
+        .map(|h| HostnameConfig::new(h.as_str(), id, enablement))
+        .collect())
+}
+
+/// The e-mail before a certificate of this scope expires: the existing policy when there is
+/// one, else a new one. The policy id, and whether it was created now.
+pub async fn expiry_alert(
+    client: &Client,
+    account_id: &str,
+    zone: &str,
+    email: &str,
+    scope: Scope,
+) -> Result<(String, bool), SetupError> {
+    if !email.contains('@') || email.chars().any(char::is_whitespace) {
+        return Err(SetupError::Refused(format!(
+            "{email:?} is not an e-mail address"
+        )));
+    }
+    Ok(crate::cloudflare::ensure_expiry_alert(
+        client,
+        account_id,
+        zone,
+        email,
+        scope == Scope::Hostname,
+    )
+    .await?)
+}
+
+/// The verdict the origin must show in each phase of its snippet.
+pub fn expected_verdict(phase: SnippetPhase) -> Verdict {
+    match phase {
+        SnippetPhase::Log => Verdict::LogOnly,
+        SnippetPhase::Enforce => Verdict::Enforced,
+    }
+}
+
+/// What a verification probes, and how.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    pub origins: Vec<SocketAddr>,
+    pub hostnames: Vec<String>,
+    /// The client certificate and key Cloudflare presents (none for global AOP).
+    pub identity: Option<(PathBuf, PathBuf)>,
+    /// The CA files the origin must trust; ignored for global (Cloudflare's CA).
+    pub ca: Vec<PathBuf>,
+    pub global: bool,
+    /// The request through Cloudflare per hostname, `{hostname}` replaced; none to skip it.
+    pub edge_url: Option<String>,
+    pub timeout: Duration,
+}
+
+/// Probes every origin × hostname directly and, when asked, each hostname through Cloudflare.
+pub async fn verify(request: &VerifyRequest) -> Result<Verification, SetupError> {
+    let expected_ca = if request.global {
+        ExpectedCa::cloudflare().map_err(SetupError::Refused)?
+    } else {
+        let mut certificates = Vec::new();
+        for path in &request.ca {
+            certificates.extend(pki::load_certificates(path)?);
+        }
+        ExpectedCa::from_certificates(&certificates)
+    };
+    let yours = match &request.identity {
+        Some((cert, key)) => Some(ClientIdentity::from_files(cert, key).map_err(|e| {
+            SetupError::Refused(format!(
+                "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
+                key.display()
+            ))
+        })?),
+        None => None,
+    };
+    let plan = ProbePlan {
+        origins: request.origins.clone(),
+        hostnames: request.hostnames.clone(),
+        path: "/".into(),
+        yours,
+        expected_ca,
+        timeout: request.timeout,
+        concurrency: 16,
+    };
+    let cells = probe::run(&plan).await.map_err(SetupError::Refused)?;
+    let edge = match &request.edge_url {
+        Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
+        None => Vec::new(),
+    };
+    Ok(Verification { cells, edge })
+}
+
+/// A request to each hostname through Cloudflare.
+pub async fn through_edge(
+    template: &str,
+    hostnames: &[String],
+    timeout: Duration,
+) -> Vec<EdgeReport> {
+    let http = match reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(http) => http,
+        Err(e) => {
+            return hostnames
+                .iter()
+                .map(|hostname| EdgeReport {
+                    hostname: hostname.clone(),
+                    url: template.replace("{hostname}", hostname),
+                    status: None,
+                    passed: false,
+                    explanation: format!("cannot make an HTTPS client: {e}"),
+                })
+                .collect();
+        }
+    };
+    let mut reports = Vec::new();
+    for hostname in hostnames {
+        let url = template.replace("{hostname}", hostname);
+        reports.push(probe::check_through_edge(&http, hostname, &url).await);
+    }
+    reports
+}

@@ -1,0 +1,572 @@
+//! `aop-wizard setup`, the real binary against the fake Cloudflare: from nothing to "enforced and
+//! proven", stopping for the origin twice (log phase, then enforce); killed at every request it
+//! makes (before and after Cloudflare carried it out) and faulted at each, a rerun completes
+//! without a second upload. Zone-level and per-hostname on the demo origin, zone-level on a real
+//! nginx with the snippets setup wrote.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use aop_wizard::cloudflare::fake::{Activation, DEMO_TOKEN, FaultKind};
+use aop_wizard::demo::{DemoOrigin, OriginPhase};
+use aop_wizard::snippets::{CaFile, Snippet, SnippetPhase, SnippetRequest, WebServer, render};
+use serde_json::Value;
+use support::fake::{Fake, fake};
+use support::origin::{Origin, Seen, curl, free_port, site_dir};
+use support::test_pki::{Identity, make_world_readable};
+
+const HOST: &str = "www.example.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Zone,
+    Hostname,
+}
+
+/// A zone with nothing set up, an origin that answers anyone, and a data directory.
+struct Zone {
+    fake: Fake,
+    dir: tempfile::TempDir,
+    origin: DemoOrigin,
+    scope: Scope,
+}
+
+impl Zone {
+    fn new(scope: Scope) -> Zone {
+        let fake = fake();
+        // Cloudflare takes a few polls to deploy a certificate.
+        fake.fake.set_activation(Activation::AfterPolls(2));
+        let origin = fake
+            .runtime
+            .block_on(DemoOrigin::start(&[HOST, "example.com"]))
+            .unwrap();
+        Zone {
+            fake,
+            dir: tempfile::tempdir().unwrap(),
+            origin,
+            scope,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "setup",
+            "--zone",
+            "example.com",
+            "--out",
+            self.path("aop").to_str().unwrap(),
+            "--origin",
+            &self.origin.address().to_string(),
+            "--host",
+            HOST,
+            "--edge-url",
+            &self.fake.fake.edge_url("{hostname}", self.origin.address()),
+            "--email",
+            "ops@example.com",
+            "--interval",
+            "0",
+            "--yes",
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if self.scope == Scope::Hostname {
+            args.extend(["--scope", "hostname", "--hostname", HOST].map(String::from));
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    fn command(&self, args: &[String]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
+        command
+            .args(args)
+            .env("CLOUDFLARE_API_BASE_URL", self.fake.fake.base_url())
+            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
+            .env("AOP_WIZARD_KEYRING", "none")
+            .env("AOP_WIZARD_DATA_DIR", self.path("data"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn setup(&self, extra: &[&str]) -> Output {
+        self.command(&self.args(extra)).output().unwrap()
+    }
+
+    fn spawn_setup(&self) -> Child {
+        self.command(&self.args(&[]))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    fn ca(&self) -> Vec<Vec<u8>> {
+        aop_wizard::pki::load_certificates(&self.path("aop/ca.crt")).unwrap()
+    }
+
+    /// Runs `setup` until it is done, doing what it asks of the origin in between, as a person
+    /// would: the log-phase snippet, then the enforce snippet. Asserts that it asks for the
+    /// origin only when it should, and returns every run's JSON.
+    fn until_done(&self, context: &str) -> Vec<Value> {
+        let mut runs = Vec::new();
+        for _ in 0..4 {
+            let output = self.setup(&[]);
+            let result = json(&output);
+            runs.push(result.clone());
+            match output.status.code() {
+                Some(0) => {
+                    assert_eq!(result["waiting_for"], Value::Null, "{context}: {result}");
+                    return runs;
+                }
+                Some(3) => match result["waiting_for"].as_str() {
+                    Some("origin-log-phase") => self.origin.set_phase(OriginPhase::Log(self.ca())),
+                    Some("origin-enforce-phase") => {
+                        self.origin.set_phase(OriginPhase::Enforce(self.ca()))
+                    }
+                    other => panic!("{context}: waiting for {other:?}: {result}"),
+                },
+                _ => panic!("{context}: {}", text(&output)),
+            }
+        }
+        panic!("{context}: not done after 4 runs: {runs:?}");
+    }
+
+    /// One certificate, the one setup made, active and presented; the origin enforces; exactly
+    /// one expiry policy; no moment in which an enabled scope had no certificate.
+    fn assert_done(&self, context: &str) {
+        let fingerprint = aop_wizard::pki::fingerprint_sha256(
+            &aop_wizard::pki::load_certificates(&self.path("aop/client.crt")).unwrap()[0],
+        );
+        let zone = self.fake.fake.zone("example.com").unwrap();
+        let certificates = match self.scope {
+            Scope::Zone => &zone.zone_certificates,
+            Scope::Hostname => &zone.hostname_certificates,
+        };
+        assert_eq!(certificates.len(), 1, "{context}: {certificates:?}");
+        let (id, status, found) = &certificates[0];
+        assert_eq!(
+            (status.as_str(), found),
+            ("active", &fingerprint),
+            "{context}"
+        );
+        match self.scope {
+            Scope::Zone => {
+                assert!(zone.zone_aop_enabled, "{context}");
+                assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id), "{context}");
+            }
+            Scope::Hostname => assert_eq!(zone.associations[HOST], (id.clone(), true)),
+        }
+        assert_eq!(
+            self.expiry_policies(),
+            1,
+            "{context}: one expiry policy, never two"
+        );
+        assert_eq!(
+            self.fake.fake.coverage_gaps(),
+            Vec::<String>::new(),
+            "{context}"
+        );
+        assert!(
+            matches!(self.origin.phase(), OriginPhase::Enforce(_)),
+            "{context}"
+        );
+        let verify = self
+            .command(
+                &[
+                    "verify",
+                    "--origin",
+                    &self.origin.address().to_string(),
+                    "--host",
+                    HOST,
+                    "--cert",
+                    self.path("aop/client.crt").to_str().unwrap(),
+                    "--key",
+                    self.path("aop/client.key").to_str().unwrap(),
+                    "--ca",
+                    self.path("aop/ca.crt").to_str().unwrap(),
+                ]
+                .map(String::from),
+            )
+            .output()
+            .unwrap();
+        assert!(verify.status.success(), "{context}: {}", text(&verify));
+    }
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(output)))
+}
+
+#[test]
+fn setup_stops_for_the_origin_twice_and_ends_enforced() {
+    let zone = Zone::new(Scope::Zone);
+    let runs = zone.until_done("clean run");
+    let waits: Vec<&Value> = runs.iter().map(|r| &r["waiting_for"]).collect();
+    assert_eq!(
+        waits,
+        [
+            &Value::from("origin-log-phase"),
+            &Value::from("origin-enforce-phase"),
+            &Value::Null
+        ]
+    );
+    let first = &runs[0];
+    assert_eq!(first["stage"], "log-snippet-written", "{first}");
+    let snippets: Vec<&str> = first["snippets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        snippets
+            .iter()
+            .any(|s| s.ends_with("origin/nginx-log.conf")),
+        "{snippets:?}"
+    );
+    assert!(snippets.iter().any(|s| s.ends_with("origin/ca.crt")));
+    // Nothing was enabled while the origin did not ask for the certificate.
+    assert_eq!(
+        zone.fake.fake.calls("set_zone_aop_setting"),
+        1,
+        "enabled once, after the origin asked"
+    );
+    let last = runs.last().unwrap();
+    assert_eq!(last["stage"], "alert-set", "{last}");
+    zone.assert_done("clean run");
+    // Done is done: another run changes nothing and says so.
+    let before = zone.fake.fake.requests().len();
+    let again = zone.setup(&[]);
+    assert!(again.status.success(), "{}", text(&again));
+    let mutating = zone.fake.fake.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count();
+    assert_eq!(mutating, 0);
+}
+
+#[test]
+fn a_dry_run_prints_the_exact_requests_and_changes_nothing() {
+    let zone = Zone::new(Scope::Zone);
+    let output = zone.setup(&["--dry-run"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let shown = text(&output);
+    for expected in [
+        "POST http://",
+        "/zones/",
+        "/origin_tls_client_auth\n",
+        "PUT http://",
+        "/origin_tls_client_auth/settings",
+        "\"enabled\":true",
+        "/alerting/v3/policies",
+        "Dry run: nothing changed.",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
+    }
+    assert!(!shown.contains(DEMO_TOKEN), "the token is never printed");
+    assert!(
+        zone.fake.fake.requests().iter().all(|r| r.method == "GET"),
+        "a dry run only reads"
+    );
+    assert!(!zone.path("aop").exists(), "and writes no file");
+    assert!(!zone.path("data/setups").exists(), "nor saves a plan");
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_it_refuses() {
+    let zone = Zone::new(Scope::Zone);
+    let args: Vec<String> = zone
+        .args(&[])
+        .into_iter()
+        .filter(|a| a != "--yes")
+        .collect();
+    let output = zone.command(&args).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("--yes"), "{}", text(&output));
+    assert!(zone.fake.fake.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn flags_that_do_not_change_what_is_safe_are_honoured_when_resuming() {
+    let zone = Zone::new(Scope::Zone);
+    let first = zone.setup(&[]);
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    zone.origin.set_phase(OriginPhase::Log(zone.ca()));
+    // The edge is not reachable now: a resumed run with --no-edge-check must not ask it.
+    let mut args = zone.args(&["--no-edge-check"]);
+    let at = args.iter().position(|a| a == "--edge-url").unwrap();
+    args.drain(at..at + 2);
+    let resumed = zone.command(&args).output().unwrap();
+    let result = json(&resumed);
+    assert_eq!(result["waiting_for"], "origin-enforce-phase", "{result}");
+    assert!(
+        text(&resumed).contains("skipped (--no-edge-check)"),
+        "{}",
+        text(&resumed)
+    );
+}
+
+/// The requests a clean set-up makes, as (operation, nth call of it since the fake started).
+fn setup_requests(scope: Scope) -> Vec<(String, u32)> {
+    let zone = Zone::new(scope);
+    zone.until_done("clean run");
+    zone.assert_done("clean run");
+    let requests = zone.fake.fake.requests();
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let nth = requests[..=i]
+                .iter()
+                .filter(|q| q.operation == r.operation)
+                .count();
+            (r.operation.clone(), nth as u32)
+        })
+        .collect()
+}
+
+fn killed_and_faulted_at_every_request(scope: Scope) {
+    let requests = setup_requests(scope);
+    assert!(
+        requests.iter().any(|(op, _)| op.starts_with("upload_"))
+            && requests.iter().any(|(op, _)| op.starts_with("set_"))
+            && requests.iter().any(|(op, _)| op == "create_alert_policy"),
+        "{requests:?}"
+    );
+    let hour = Duration::from_secs(3600);
+    for (operation, nth) in &requests {
+        for kind in [
+            FaultKind::Hang(hour),
+            FaultKind::Timeout(hour),
+            FaultKind::ServerError,
+        ] {
+            let context = format!("{scope:?}: {kind:?} at {operation} #{nth}");
+            let zone = Zone::new(scope);
+            zone.fake.fake.inject_fault(operation, *nth, kind);
+            if kind == FaultKind::ServerError {
+                // Retried, or the run fails and a later one picks up.
+                zone.until_done_allowing_failures(&context);
+            } else {
+                // The request may come in a later run (after the origin changed): run until
+                // it comes, then kill the run that made it.
+                let mut reached = false;
+                for _ in 0..4 {
+                    let mut child = zone.spawn_setup();
+                    let came = loop {
+                        if request_seen(&zone, operation, *nth, kind) {
+                            break true;
+                        }
+                        if let Ok(Some(_)) = child.try_wait() {
+                            break request_seen(&zone, operation, *nth, kind);
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    };
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    if came {
+                        reached = true;
+                        break;
+                    }
+                    zone.follow_origin_request();
+                }
+                assert!(reached, "{context}: the request never came");
+                assert_eq!(
+                    zone.fake.fake.coverage_gaps(),
+                    Vec::<String>::new(),
+                    "{context}"
+                );
+                zone.until_done(&context);
+            }
+            zone.assert_done(&context);
+        }
+    }
+}
+
+/// Whether the request has arrived (and, for a late answer, been carried out).
+fn request_seen(zone: &Zone, operation: &str, nth: u32, kind: FaultKind) -> bool {
+    let answered = matches!(kind, FaultKind::Timeout(_));
+    zone.fake
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.operation == operation)
+        .nth(nth as usize - 1)
+        .is_some_and(|r| !answered || r.status != 0)
+}
+
+impl Zone {
+    fn expiry_policies(&self) -> usize {
+        let client = self.fake.client();
+        self.fake.runtime.block_on(async {
+            let zone = client.zone_by_name("example.com").await.unwrap();
+            aop_wizard::cloudflare::expiry_alerts(&client, &zone.account.id)
+                .await
+                .unwrap()
+                .len()
+        })
+    }
+
+    /// After a run that stopped for the origin: what the person at the origin does.
+    fn follow_origin_request(&self) {
+        let Ok(text) = std::fs::read_to_string(self.path("data/setups/example.com.json")) else {
+            return;
+        };
+        let saved: Value = serde_json::from_str(&text).unwrap();
+        match saved["stage"].as_str() {
+            Some("log-snippet-written") => self.origin.set_phase(OriginPhase::Log(self.ca())),
+            Some("enforce-snippet-written") => {
+                self.origin.set_phase(OriginPhase::Enforce(self.ca()))
+            }
+            _ => {}
+        }
+    }
+
+    /// Like `until_done`, but a run may fail (exit 4) on an injected error; the next continues.
+    fn until_done_allowing_failures(&self, context: &str) {
+        for _ in 0..6 {
+            let output = self.setup(&[]);
+            match output.status.code() {
+                Some(0) => return,
+                Some(3) | Some(4) => self.follow_origin_request(),
+                _ => panic!("{context}: {}", text(&output)),
+            }
+        }
+        panic!("{context}: not done after 6 runs");
+    }
+}
+
+#[test]
+fn a_zone_level_setup_survives_a_kill_or_a_fault_at_every_request() {
+    killed_and_faulted_at_every_request(Scope::Zone);
+}
+
+#[test]
+fn a_per_hostname_setup_survives_a_kill_or_a_fault_at_every_request() {
+    killed_and_faulted_at_every_request(Scope::Hostname);
+}
+
+/// The snippet setup writes, as the test renders it independently, for comparison.
+fn expected_snippet(phase: SnippetPhase, ca_on_origin: &Path, dir: &Path) -> Snippet {
+    let mut request = SnippetRequest::new(
+        WebServer::Nginx,
+        phase,
+        vec![CaFile {
+            path: ca_on_origin.display().to_string(),
+            certificates: Some(1),
+        }],
+        time::OffsetDateTime::now_utc().date(),
+    );
+    request.log_dir = Some(dir.display().to_string());
+    render(&request).unwrap()
+}
+
+/// A real nginx as the origin: setup writes the log-phase snippet and the CA copy, waits; the
+/// operator installs them; setup enables and proves, writes the enforce snippet, waits; the
+/// operator installs it; setup proves it enforced and through Cloudflare.
+#[test]
+fn setup_takes_a_real_nginx_from_open_to_enforced() {
+    let fake = fake();
+    fake.fake.set_activation(Activation::AfterPolls(1));
+    let work = tempfile::tempdir().unwrap();
+    let (out, data) = (work.path().join("aop"), work.path().join("data"));
+    let port = free_port();
+    let dir = site_dir(WebServer::Nginx);
+    let ca_on_origin = dir.join("aop-ca.crt");
+    let address = format!("127.0.0.1:{port}");
+    let edge = fake.fake.edge_url("{hostname}", address.parse().unwrap());
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+            .args([
+                "setup",
+                "--zone",
+                "example.com",
+                "--out",
+                out.to_str().unwrap(),
+                "--origin",
+                &address,
+                "--host",
+                HOST,
+                "--server",
+                "nginx",
+                "--origin-ca-path",
+                ca_on_origin.to_str().unwrap(),
+                "--log-dir",
+                dir.to_str().unwrap(),
+                "--edge-url",
+                &edge,
+                "--interval",
+                "0",
+                "--yes",
+                "--json",
+            ])
+            .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
+            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
+            .env("AOP_WIZARD_KEYRING", "none")
+            .env("AOP_WIZARD_DATA_DIR", &data)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+
+    // Nothing listens yet: the certificate is made and uploaded, the log snippet written.
+    let first = run();
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    assert_eq!(json(&first)["waiting_for"], "origin-log-phase");
+    assert!(!fake.fake.zone("example.com").unwrap().zone_aop_enabled);
+
+    // The operator installs what setup wrote.
+    std::fs::copy(out.join("origin/aop-ca.crt"), &ca_on_origin).unwrap();
+    make_world_readable(&out);
+    make_world_readable(&out.join("client.crt"));
+    let leaf = Identity {
+        name: "setup's certificate",
+        cert: out.join("client.crt"),
+        key: out.join("client.key"),
+    };
+    let log = expected_snippet(SnippetPhase::Log, &ca_on_origin, &dir);
+    assert_eq!(
+        std::fs::read_to_string(out.join("origin/nginx-log.conf")).unwrap(),
+        log.text()
+    );
+    let origin = Origin::start_on(WebServer::Nginx, log, dir.clone(), port, &leaf);
+    assert_eq!(
+        curl(port, None, "/none"),
+        Seen::Status(200),
+        "log phase serves all"
+    );
+
+    let second = run();
+    assert_eq!(second.status.code(), Some(3), "{}", text(&second));
+    assert_eq!(json(&second)["waiting_for"], "origin-enforce-phase");
+    assert!(fake.fake.zone("example.com").unwrap().zone_aop_enabled);
+
+    let enforce = expected_snippet(SnippetPhase::Enforce, &ca_on_origin, &dir);
+    assert_eq!(
+        std::fs::read_to_string(out.join("origin/nginx-enforce.conf")).unwrap(),
+        enforce.text()
+    );
+    let dir = origin.stop();
+    let _origin = Origin::start_on(WebServer::Nginx, enforce, dir, port, &leaf);
+    assert_ne!(curl(port, None, "/none"), Seen::Status(200));
+
+    let third = run();
+    assert!(third.status.success(), "{}", text(&third));
+    let result = json(&third);
+    assert_eq!(result["waiting_for"], Value::Null, "{result}");
+    assert_eq!(result["stage"], "served-while-enforcing", "{result}");
+    assert_eq!(fake.fake.coverage_gaps(), Vec::<String>::new());
+}
