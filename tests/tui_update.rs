@@ -728,3 +728,57 @@ fn undo_probes_the_origin_first_then_asks_and_turns_off() {
     press(&mut state, KeyCode::Enter);
     assert!(state.quit);
 }
+
+/// Every "Same as" line is a command the CLI accepts, on every screen, for every scope, and names
+/// what the screen really does.
+#[test]
+fn every_same_as_line_parses_with_the_cli_definition() {
+    use aop_wizard::cli::Cli;
+    use aop_wizard::tui::same_as;
+    use clap::Parser;
+    for scope in Scope::ALL {
+        for step in Step::ALL {
+            let mut state = at(step);
+            state.scope = scope;
+            for generate in [true, false] {
+                state.generate = generate;
+                for command in same_as::commands(&state) {
+                    assert_eq!(command[0], "aop-wizard");
+                    if let Err(error) = Cli::try_parse_from(&command) {
+                        panic!("{scope:?} {step:?}: {command:?} does not parse:\n{error}");
+                    }
+                }
+            }
+        }
+    }
+    let line = |state: &Wizard| same_as::line(state);
+    assert!(line(&at(Step::Alerts)).starts_with("aop-wizard alerts create --zone example.com"));
+    let mut import = at(Step::Certificate);
+    import.generate = false;
+    assert!(
+        line(&import).starts_with("aop-wizard cert check"),
+        "{}",
+        line(&import)
+    );
+    let mut global = at(Step::SnippetLog);
+    global.scope = Scope::Global;
+    assert!(line(&global).contains(" --global "), "{}", line(&global));
+    let mut two = at(Step::Enable);
+    two.scope = Scope::Hostname;
+    two.hostname_choice = ["a.example.com", "b.example.com"]
+        .map(String::from)
+        .into_iter()
+        .collect();
+    let enable = line(&two);
+    assert!(
+        enable.contains("--hostname a.example.com --hostname b.example.com"),
+        "{enable}"
+    );
+    let mut spaced = at(Step::Certificate);
+    spaced.out_dir = aop_wizard::tui::input::TextInput::new("/tmp/my certs");
+    assert!(
+        line(&spaced).contains("--out '/tmp/my certs'"),
+        "{}",
+        line(&spaced)
+    );
+}

@@ -297,22 +297,8 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
         }
         CertificateSource::Import { cert, key, ca } => {
             let (cert, key, ca) = (absolute(cert), absolute(key), absolute(ca));
-            let report =
-                pki::check_client_certificate(&cert, &key, Some(&ca), OffsetDateTime::now_utc())?;
-            if !report.uploadable() {
-                let problems: Vec<&str> =
-                    report.problems.iter().map(|p| p.message.as_str()).collect();
-                return Err(SetupError::Refused(format!(
-                    "{} cannot be used: {}",
-                    cert.display(),
-                    problems.join(" ")
-                )));
-            }
-            (
-                ca,
-                Some((cert, key)),
-                Some(report.certificate.fingerprint_sha256),
-            )
+            let fingerprint = certificate::check_import(&cert, &key, &ca)?;
+            (ca, Some((cert, key)), Some(fingerprint))
         }
     };
     if request.scope == Scope::Hostname {

@@ -255,18 +255,7 @@ fn write_certificate(setup: &mut Setup) -> Result<(), SetupError> {
         }
         // Checked when planned; checked again, as the files may have changed since.
         CertificateSource::Import { cert, key, ca } => {
-            let report =
-                pki::check_client_certificate(&cert, &key, Some(&ca), OffsetDateTime::now_utc())?;
-            if !report.uploadable() {
-                let problems: Vec<&str> =
-                    report.problems.iter().map(|p| p.message.as_str()).collect();
-                return Err(SetupError::Refused(format!(
-                    "{} cannot be used: {}",
-                    cert.display(),
-                    problems.join(" ")
-                )));
-            }
-            setup.fingerprint = Some(report.certificate.fingerprint_sha256);
+            setup.fingerprint = Some(certificate::check_import(&cert, &key, &ca)?);
         }
     }
     Ok(())

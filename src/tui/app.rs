@@ -16,8 +16,9 @@ use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
 use crate::pki::{GeneratedFiles, KeyType};
-use crate::probe::{CellReport, EdgeReport, Verdict};
+use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
+use crate::setup::ops::expected_verdict;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
@@ -46,27 +47,6 @@ pub struct CertificateReady {
     pub fingerprint: String,
     /// Generated here, or imported (then `ca_key` may be missing).
     pub generated: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct VerifyResult {
-    pub cells: Vec<CellReport>,
-    pub edge: Vec<EdgeReport>,
-}
-
-impl VerifyResult {
-    pub fn passed(&self, phase: SnippetPhase) -> bool {
-        let cell_ok = |c: &CellReport| match phase {
-            // An origin already enforcing is fine in the log phase too.
-            SnippetPhase::Log => {
-                matches!(c.judgement.verdict, Verdict::LogOnly | Verdict::Enforced)
-            }
-            SnippetPhase::Enforce => c.judgement.verdict == Verdict::Enforced,
-        };
-        !self.cells.is_empty()
-            && self.cells.iter().all(cell_ok)
-            && self.edge.iter().all(|e| e.passed)
-    }
 }
 
 /// A question asked before anything that changes the zone or leaves the flow.
@@ -164,7 +144,7 @@ pub enum Effect {
         account_id: String,
         zone: String,
         email: String,
-        hostname_scope: bool,
+        scope: Scope,
     },
     PlanRotation {
         client: Client,
@@ -213,7 +193,7 @@ pub enum Msg {
     Uploaded(Result<UploadedCertificate, String>),
     Enabled(Result<(), String>),
     SnippetWritten(Result<Vec<PathBuf>, String>),
-    Verified(SnippetPhase, Result<VerifyResult, String>),
+    Verified(SnippetPhase, Result<Verification, String>),
     AlertCreated(Result<String, String>),
     /// The plan, or the rotation in flight for the zone.
     RotationPlanned(Result<Box<Rotation>, String>),
@@ -276,8 +256,8 @@ pub struct Wizard {
     pub enabled: bool,
 
     pub origins: TextInput,
-    pub verify_log: Option<VerifyResult>,
-    pub verify_enforce: Option<VerifyResult>,
+    pub verify_log: Option<Verification>,
+    pub verify_enforce: Option<Verification>,
 
     pub email: TextInput,
     pub alert_id: Option<String>,
@@ -837,7 +817,7 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::SnippetWritten(Err(e)) => state.error = Some(e),
         Msg::Verified(phase, Ok(result)) => {
-            let passed = result.passed(phase);
+            let passed = result.passed(expected_verdict(phase));
             let step = match phase {
                 SnippetPhase::Log => Step::VerifyLog,
                 SnippetPhase::Enforce => Step::Enforce,
@@ -1506,7 +1486,10 @@ fn verify_key(state: &mut Wizard, key: KeyEvent, phase: SnippetPhase) -> Vec<Eff
         state.origins.handle(key);
         return Vec::new();
     }
-    if result.as_ref().is_some_and(|r| r.passed(phase)) {
+    if result
+        .as_ref()
+        .is_some_and(|r| r.passed(expected_verdict(phase)))
+    {
         return state.finish(step);
     }
     let origins = match state.parsed_origins() {
@@ -1587,7 +1570,7 @@ fn alerts_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
             account_id: zone.account.id.clone(),
             zone: zone.name.clone(),
             email,
-            hostname_scope: state.scope == Scope::Hostname,
+            scope: state.scope,
         }],
         Some("Creating the notification policy"),
     );

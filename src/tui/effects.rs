@@ -9,17 +9,15 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{CertificateReady, Effect, Msg, VerifyResult};
+use super::app::{CertificateReady, Effect, Msg};
 use super::progress;
 use super::steps::Scope;
-use crate::cloudflare::{
-    ApiToken, CertificateScope, Client, Credentials, HostnameConfig, HostnameEnablement,
-    RetryPolicy,
-};
+use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
 use crate::pki::{self, GeneratedFiles};
-use crate::probe::{self, ClientIdentity, ExpectedCa, ProbePlan};
-use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
+use crate::probe::Verification;
+use crate::rotation::{Finish, Pace, Rotation, RotationRequest, RotationStore, Stage};
+use crate::setup;
 use crate::snippets::SnippetPhase;
 
 pub struct Runner {
@@ -74,6 +72,11 @@ impl Runner {
             })
     }
 
+    /// How often Cloudflare is polled while a certificate deploys; the demo's fake is quick.
+    fn poll_interval(&self) -> Duration {
+        Duration::from_millis(if self.demo.is_some() { 200 } else { 2000 })
+    }
+
     pub fn run(&mut self, effect: Effect) {
         tracing::info!(effect = effect_name(&effect), "effect");
         match effect {
@@ -111,7 +114,12 @@ impl Runner {
                 zone_id,
                 mode,
             } => self.spawn(false, async move {
-                Msg::SslModeSet(client.set_ssl_mode(&zone_id, &mode).await.map_err(text))
+                Msg::SslModeSet(
+                    setup::ops::ensure_ssl_mode(&client, &zone_id, Some(mode))
+                        .await
+                        .map(|change| change.after)
+                        .map_err(text),
+                )
             }),
             Effect::GenerateCertificate {
                 key_type,
@@ -133,8 +141,11 @@ impl Runner {
                 files,
             } => {
                 let messages = self.messages.clone();
+                let interval = self.poll_interval();
                 self.spawn(false, async move {
-                    Msg::Uploaded(upload(&client, &zone_id, scope, &files, messages).await)
+                    Msg::Uploaded(
+                        upload(&client, &zone_id, scope, &files, interval, messages).await,
+                    )
                 });
             }
             Effect::Enable {
@@ -144,27 +155,15 @@ impl Runner {
                 certificate_id,
                 hostnames,
             } => self.spawn(false, async move {
-                let result = match scope {
-                    Scope::Zone => client.set_zone_aop_enabled(&zone_id, true).await.map(drop),
-                    Scope::Global => client.set_global_aop(&zone_id, true).await.map(drop),
-                    Scope::Hostname => {
-                        let id = certificate_id.unwrap_or_default();
-                        let config: Vec<HostnameConfig> = hostnames
-                            .iter()
-                            .map(|h| {
-                                HostnameConfig::new(
-                                    h.as_str(),
-                                    id.as_str(),
-                                    HostnameEnablement::Enable,
-                                )
-                            })
-                            .collect();
-                        client
-                            .set_hostname_associations(&zone_id, &config)
-                            .await
-                            .map(drop)
-                    }
-                };
+                let result = setup::ops::switch_scope(
+                    &client,
+                    &zone_id,
+                    scope,
+                    true,
+                    certificate_id.as_deref(),
+                    &hostnames,
+                )
+                .await;
                 Msg::Enabled(result.map_err(text))
             }),
             Effect::WriteSnippet {
@@ -212,19 +211,13 @@ impl Runner {
                 account_id,
                 zone,
                 email,
-                hostname_scope,
+                scope,
             } => self.spawn(false, async move {
                 Msg::AlertCreated(
-                    crate::cloudflare::ensure_expiry_alert(
-                        &client,
-                        &account_id,
-                        &zone,
-                        &email,
-                        hostname_scope,
-                    )
-                    .await
-                    .map(|(id, _)| id)
-                    .map_err(text),
+                    setup::ops::expiry_alert(&client, &account_id, &zone, &email, scope)
+                        .await
+                        .map(|(id, _)| id)
+                        .map_err(text),
                 )
             }),
             Effect::SaveProgress(saved) => {
@@ -369,26 +362,9 @@ async fn verify_token(
             },
         },
     };
-    if token.looks_like_global_key() {
-        return Err(
-            "That looks like the Global API Key: create a scoped API token instead.".into(),
-        );
-    }
-    let client = Client::new(
-        base_url,
-        Credentials::Token(token.clone()),
-        RetryPolicy::default(),
-    )
-    .map_err(text)?;
-    // Account-owned tokens cannot use the user endpoint; listing zones proves them just as well.
-    if token.looks_like_account_token() {
-        client.list_zones(None).await.map_err(text)?;
-    } else {
-        let status = client.verify_token(None).await.map_err(text)?;
-        if status.status != "active" {
-            return Err(format!("The token is {}, not active.", status.status));
-        }
-    }
+    let client = setup::ops::verified_client(base_url, token)
+        .await
+        .map_err(text)?;
     Ok((client, source, was_typed))
 }
 
@@ -410,22 +386,9 @@ fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, 
 }
 
 fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
-    let now = OffsetDateTime::now_utc();
-    let set = pki::generate_ca_and_leaf(
-        key_type,
-        &pki::CaSpec {
-            common_name: format!("{zone} origin-pull CA"),
-            organization: None,
-            validity: pki::Validity::days_from(now, 1826),
-        },
-        &pki::LeafSpec {
-            common_name: zone.to_string(),
-            validity: pki::Validity::days_from(now, 730),
-            purpose: pki::LeafPurpose::ClientAuth,
-        },
-    )
-    .map_err(text)?;
-    let files = set.write(&absolute(dir), None, false).map_err(text)?;
+    let (files, _) =
+        setup::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
+            .map_err(text)?;
     describe(files, true)
 }
 
@@ -433,18 +396,14 @@ fn import(cert: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Result<Certificat
     let Some(ca) = ca else {
         return Err("Type the CA certificate's path too: the origin must trust it.".into());
     };
-    let report = pki::check_client_certificate(&cert, &key, Some(&ca), OffsetDateTime::now_utc())
-        .map_err(text)?;
-    if !report.uploadable() {
-        let problems: Vec<String> = report.problems.iter().map(|p| p.message.clone()).collect();
-        return Err(problems.join(" "));
-    }
     let files = GeneratedFiles {
         ca_cert: absolute(&ca),
         ca_key: PathBuf::new(),
         client_cert: absolute(&cert),
         client_key: absolute(&key),
     };
+    setup::certificate::check_import(&files.client_cert, &files.client_key, &files.ca_cert)
+        .map_err(text)?;
     describe(files, false)
 }
 
@@ -453,39 +412,31 @@ async fn upload(
     zone_id: &str,
     scope: Scope,
     files: &GeneratedFiles,
+    interval: Duration,
     messages: UnboundedSender<Msg>,
 ) -> Result<crate::cloudflare::UploadedCertificate, String> {
-    let certificate_scope = match scope {
-        Scope::Hostname => CertificateScope::Hostname,
-        _ => CertificateScope::Zone,
+    let Some(certificate_scope) = scope.certificate_scope() else {
+        return Err("Global AOP uses Cloudflare's certificate: there is nothing to upload.".into());
     };
-    let cert_pem = pki::read_pem_file(&files.client_cert).map_err(text)?;
-    let key_pem = pki::read_pem_file(&files.client_key).map_err(text)?;
-    let der = pki::certificates_from_pem(&cert_pem, &files.client_cert).map_err(text)?;
-    let fingerprint = pki::fingerprint_sha256(&der[0]);
-    let outcome = client
-        .upload_certificate(
-            certificate_scope,
-            zone_id,
-            &cert_pem,
-            &key_pem,
-            &fingerprint,
-        )
-        .await
-        .map_err(text)?;
-    client
-        .wait_until_active(
-            certificate_scope,
-            zone_id,
-            &outcome.certificate.id,
-            Duration::from_millis(500),
-            Duration::from_secs(600),
-            |status| {
-                let _ = messages.send(Msg::UploadStatus(status.as_str().to_string()));
-            },
-        )
-        .await
-        .map_err(text)
+    let pace = Pace {
+        interval,
+        timeout: Duration::from_secs(600),
+        probe_timeout: Duration::from_secs(10),
+    };
+    setup::ops::upload_and_wait(
+        client,
+        certificate_scope,
+        zone_id,
+        &files.client_cert,
+        &files.client_key,
+        pace,
+        |status| {
+            let _ = messages.send(Msg::UploadStatus(status.as_str().to_string()));
+        },
+    )
+    .await
+    .map(|uploaded| uploaded.certificate)
+    .map_err(text)
 }
 
 async fn verify(
@@ -495,54 +446,39 @@ async fn verify(
     files: Option<GeneratedFiles>,
     global: bool,
     demo: Option<Arc<Demo>>,
-) -> Result<VerifyResult, String> {
-    let ca_ders = match (&files, global) {
-        (_, true) => vec![pki::cloudflare_ca::der()?],
-        (Some(files), false) => pki::load_certificates(&files.ca_cert).map_err(text)?,
+) -> Result<Verification, String> {
+    let ca = match (&files, global) {
+        (_, true) => Vec::new(),
+        (Some(files), false) => vec![files.ca_cert.clone()],
         (None, false) => return Err("No certificate yet: make or import one first.".into()),
     };
     if let Some(demo) = &demo {
         // In the demo, installing the snippet on the origin is this line.
+        let ca_ders = match (&files, global) {
+            (Some(files), false) => pki::load_certificates(&files.ca_cert).map_err(text)?,
+            _ => vec![pki::cloudflare_ca::der()?],
+        };
         demo.origin.set_phase(match phase {
-            SnippetPhase::Log => OriginPhase::Log(ca_ders.clone()),
-            SnippetPhase::Enforce => OriginPhase::Enforce(ca_ders.clone()),
+            SnippetPhase::Log => OriginPhase::Log(ca_ders),
+            SnippetPhase::Enforce => OriginPhase::Enforce(ca_ders),
         });
     }
-    let yours = match (&files, global) {
-        (Some(files), false) => Some(ClientIdentity::from_files(
-            &files.client_cert,
-            &files.client_key,
-        )?),
-        _ => None,
+    let edge_url = match &demo {
+        Some(demo) => demo.edge_url("{hostname}"),
+        None => crate::rotation::DEFAULT_EDGE_URL.to_string(),
     };
-    let expected_ca = if global {
-        ExpectedCa::cloudflare()?
-    } else {
-        ExpectedCa::from_certificates(&ca_ders)
-    };
-    let plan = ProbePlan {
+    let request = setup::ops::VerifyRequest {
         origins,
-        hostnames: hostnames.clone(),
-        path: "/".into(),
-        yours,
-        expected_ca,
+        hostnames,
+        identity: files
+            .filter(|_| !global)
+            .map(|f| (f.client_cert, f.client_key)),
+        ca,
+        global,
+        edge_url: Some(edge_url),
         timeout: Duration::from_secs(5),
-        concurrency: 16,
     };
-    let cells = probe::run(&plan).await?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(text)?;
-    let mut edge = Vec::new();
-    for hostname in &hostnames {
-        let url = match &demo {
-            Some(demo) => demo.edge_url(hostname),
-            None => format!("https://{hostname}/"),
-        };
-        edge.push(probe::check_through_edge(&http, hostname, &url).await);
-    }
-    Ok(VerifyResult { cells, edge })
+    setup::ops::verify(&request).await.map_err(text)
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).

@@ -7,6 +7,7 @@ mod effects;
 pub mod input;
 pub mod progress;
 pub mod rotation;
+pub mod same_as;
 pub mod screens;
 pub mod steps;
 pub mod theme;

@@ -31,52 +31,7 @@ pub enum Task {
     Undo,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Scope {
-    Global,
-    #[default]
-    Zone,
-    Hostname,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Zone, Scope::Hostname, Scope::Global];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Scope::Global => "Global",
-            Scope::Zone => "Zone-level",
-            Scope::Hostname => "Per-hostname",
-        }
-    }
-
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            Scope::Global => "global",
-            Scope::Zone => "zone",
-            Scope::Hostname => "hostname",
-        }
-    }
-
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Scope::Zone => {
-                "Your own CA and certificate, sent for every proxied hostname of the zone. Recommended: only your certificate opens your origin."
-            }
-            Scope::Hostname => {
-                "Your own certificate for chosen hostnames only (up to 10 certificates per zone, 100 hostnames each); it wins over zone-level."
-            }
-            Scope::Global => {
-                "Cloudflare's shared certificate, the same for every Cloudflare customer: anyone on Cloudflare can reach your origin. Quick, but weak."
-            }
-        }
-    }
-
-    /// Global AOP uses Cloudflare's certificate: nothing to upload, no expiry alert to set.
-    pub fn uses_own_certificate(self) -> bool {
-        self != Scope::Global
-    }
-}
+pub use crate::setup::Scope;
 
 impl Step {
     pub const ALL: [Step; 14] = [

@@ -149,7 +149,7 @@ fn draw_body(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     frame.render_widget(
         Line::from(vec![
             Span::styled("Same as: ", theme.dim),
-            Span::raw(screens::cli_equivalent(state)),
+            Span::raw(super::same_as::line(state)),
         ]),
         cli,
     );
@@ -244,7 +244,7 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
             if state
                 .verify_log
                 .as_ref()
-                .is_some_and(|r| r.passed(crate::snippets::SnippetPhase::Log))
+                .is_some_and(|r| r.passed(crate::probe::Verdict::LogOnly))
             {
                 vec![("Enter", "continue")]
             } else {
@@ -255,7 +255,7 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
             let passed = state
                 .verify_enforce
                 .as_ref()
-                .is_some_and(|r| r.passed(crate::snippets::SnippetPhase::Enforce));
+                .is_some_and(|r| r.passed(crate::probe::Verdict::Enforced));
             let mut keys = vec![
                 ("c", "copy"),
                 ("w", "write"),

@@ -212,13 +212,10 @@ pub fn uploaded() -> UploadedCertificate {
     .unwrap()
 }
 
-pub fn passing(phase: SnippetPhase) -> aop_wizard::tui::app::VerifyResult {
+pub fn passing(phase: SnippetPhase) -> aop_wizard::probe::Verification {
     use aop_wizard::probe::{Judgement, Verdict};
-    let verdict = match phase {
-        SnippetPhase::Log => Verdict::LogOnly,
-        SnippetPhase::Enforce => Verdict::Enforced,
-    };
-    aop_wizard::tui::app::VerifyResult {
+    let verdict: Verdict = aop_wizard::setup::ops::expected_verdict(phase);
+    aop_wizard::probe::Verification {
         cells: vec![aop_wizard::probe::CellReport {
             origin: "203.0.113.10:443".parse().unwrap(),
             hostname: "example.com".into(),

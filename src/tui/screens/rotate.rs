@@ -195,31 +195,6 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-pub fn cli_equivalent(state: &Wizard) -> String {
-    let mut command = format!("aop-wizard rotate --zone {}", state.zone_name());
-    if let Some(hostname) = state.hostname_choice.iter().next()
-        && state.scope == crate::tui::steps::Scope::Hostname
-    {
-        command.push_str(&format!(" --hostname {hostname}"));
-    }
-    if let Some(plan) = &state.rotation.plan {
-        if plan.new_ca {
-            command.push_str(" --new-ca");
-        }
-        if let Some(ca) = plan.old_ca_cert.as_ref().filter(|_| !plan.new_ca) {
-            command.push_str(&format!(
-                " --ca-cert {} --ca-key {}",
-                ca.display(),
-                plan.ca_key.display()
-            ));
-        }
-        for origin in &plan.origin.addresses {
-            command.push_str(&format!(" --origin {origin}"));
-        }
-    }
-    command
-}
-
 /// Rows a line takes once wrapped, with some room for word wrapping.
 fn wrapped_rows(line: &Line, width: u16) -> usize {
     let width = usize::from(width.max(1));

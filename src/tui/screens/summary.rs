@@ -49,7 +49,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         theme.code,
     ));
     lines.push(Line::styled(
-        format!("  {}", super::verify_command(state)),
+        format!(
+            "  {}",
+            crate::tui::same_as::verify(state)
+                .iter()
+                .map(|a| crate::tui::same_as::shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         theme.code,
     ));
     if !state.files.is_empty() {

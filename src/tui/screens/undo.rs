@@ -90,14 +90,3 @@ pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
     keys.push(("d", "delete certs"));
     keys
 }
-
-pub fn cli_equivalent(state: &Wizard) -> String {
-    let mut command = format!("aop-wizard undo --zone {}", state.zone_name());
-    for origin in state.origins.value.split_whitespace() {
-        command.push_str(&format!(" --origin {origin}"));
-    }
-    if state.undo.delete_certificates {
-        command.push_str(" --delete-certificates");
-    }
-    command
-}

@@ -4,9 +4,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
+use crate::probe::Verification;
 use crate::probe::{Presented, Verdict};
+use crate::setup::ops::expected_verdict;
 use crate::snippets::SnippetPhase;
-use crate::tui::app::{VerifyResult, Wizard};
+use crate::tui::app::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
@@ -33,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
 pub fn results(
     frame: &mut Frame,
     area: Rect,
-    result: Option<&VerifyResult>,
+    result: Option<&Verification>,
     phase: SnippetPhase,
     theme: &Theme,
 ) {
@@ -45,7 +47,7 @@ pub fn results(
         return;
     };
     // The outcome first: on a short terminal the details may not all fit.
-    let mut lines = vec![if result.passed(phase) {
+    let mut lines = vec![if result.passed(expected_verdict(phase)) {
         Line::styled("✓ All as expected. Enter continues.", theme.good)
     } else {
         Line::styled(

@@ -1,0 +1,238 @@
+//! The "Same as:" line: the aop-wizard commands that do what the screen does, built from the
+//! operation the screen performs, as argument lists (a test parses each with the CLI's own
+//! definition), shown shell-quoted.
+
+use super::app::{KEY_TYPES, Wizard};
+use super::steps::{Scope, Step};
+use crate::snippets::SnippetPhase;
+
+/// Each command as its arguments, `aop-wizard` first.
+pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
+    let zone = if state.zone_name().is_empty() {
+        "ZONE".to_string()
+    } else {
+        state.zone_name()
+    };
+    let files = state.certificate.as_ref().map(|c| &c.files);
+    let command = |args: &[&str]| -> Vec<String> {
+        std::iter::once("aop-wizard")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect()
+    };
+    let path = |p: &std::path::Path| p.display().to_string();
+    match state.step {
+        Step::Welcome | Step::Zone | Step::Summary => vec![command(&["status", "--zone", &zone])],
+        Step::Token => vec![
+            command(&["auth", "login"]),
+            command(&["auth", "status", "--zone", &zone]),
+        ],
+        Step::SslMode => match &state.ssl_mode {
+            Some(mode) if !mode.supports_aop() => {
+                vec![command(&["ssl-mode", "--zone", &zone, "--set", "full"])]
+            }
+            _ => vec![command(&["ssl-mode", "--zone", &zone])],
+        },
+        Step::Certificate if state.scope == Scope::Global => {
+            vec![command(&["cert", "global-ca", "--out", "DIR"])]
+        }
+        Step::Certificate if state.generate => vec![command(&[
+            "cert",
+            "generate",
+            "--out",
+            state.out_dir.trimmed(),
+            "--key-type",
+            KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
+        ])],
+        Step::Certificate => vec![command(&[
+            "cert",
+            "check",
+            "--cert",
+            or_placeholder(state.import_cert.trimmed(), "CERT"),
+            "--key",
+            or_placeholder(state.import_key.trimmed(), "KEY"),
+            "--ca",
+            or_placeholder(state.import_ca.trimmed(), "CA"),
+        ])],
+        Step::Upload => {
+            let (cert, key) = files.map_or(("CERT".into(), "KEY".into()), |f| {
+                (path(&f.client_cert), path(&f.client_key))
+            });
+            let mut upload = command(&["upload", "--zone", &zone, "--cert", &cert, "--key", &key]);
+            if state.scope == Scope::Hostname {
+                // `upload --hostname` also associates it, as the next screen does.
+                if let Some(hostname) = state.hostname_choice.iter().next() {
+                    upload.extend(["--hostname".to_string(), hostname.clone()]);
+                }
+            }
+            upload.push("--wait".into());
+            vec![upload]
+        }
+        Step::SnippetLog => vec![snippet(state, SnippetPhase::Log)],
+        Step::Enable => {
+            let mut enable =
+                command(&["enable", "--zone", &zone, "--scope", state.scope.cli_name()]);
+            if state.scope == Scope::Hostname {
+                for hostname in hostnames_or_placeholder(state) {
+                    enable.extend(["--hostname".to_string(), hostname]);
+                }
+                enable.extend([
+                    "--cert-id".to_string(),
+                    state.certificate_id.clone().unwrap_or_else(|| "ID".into()),
+                ]);
+            }
+            vec![enable]
+        }
+        Step::VerifyLog => {
+            let mut verify = verify(state);
+            verify.extend(["--expect", "log-only", "--via-edge"].map(String::from));
+            vec![verify]
+        }
+        Step::Enforce => {
+            let mut verify = verify(state);
+            verify.push("--via-edge".into());
+            vec![snippet(state, SnippetPhase::Enforce), verify]
+        }
+        Step::Alerts => vec![command(&[
+            "alerts",
+            "create",
+            "--zone",
+            &zone,
+            "--email",
+            or_placeholder(state.email.trimmed(), "EMAIL"),
+        ])],
+        Step::Rotate => vec![rotate(state)],
+        Step::Undo => vec![undo(state)],
+    }
+}
+
+/// The hostnames the screen works on; a placeholder until there are some.
+fn hostnames_or_placeholder(state: &Wizard) -> Vec<String> {
+    let hostnames = state.target_hostnames();
+    if hostnames.is_empty() {
+        vec!["HOST".into()]
+    } else {
+        hostnames
+    }
+}
+
+fn or_placeholder<'a>(value: &'a str, placeholder: &'a str) -> &'a str {
+    if value.is_empty() { placeholder } else { value }
+}
+
+/// The commands as one line, each argument quoted for a POSIX shell when it needs it.
+pub fn line(state: &Wizard) -> String {
+    commands(state)
+        .iter()
+        .map(|args| {
+            args.iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("  ·  ")
+}
+
+/// `value` as a POSIX shell reads it back: bare when safe, else in single quotes.
+pub fn shell_quote(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%{}".contains(c));
+    if safe {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+fn snippet(state: &Wizard, phase: SnippetPhase) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "aop-wizard",
+        "snippet",
+        state.server().name(),
+        "--phase",
+        phase.name(),
+    ]
+    .map(String::from)
+    .to_vec();
+    if state.scope == Scope::Global {
+        args.extend(["--global".to_string(), "--global-ca-path".to_string()]);
+    } else {
+        args.push("--ca".into());
+    }
+    args.push(state.ca_path.trimmed().to_string());
+    args
+}
+
+/// `aop-wizard verify` for this zone's origins, hostnames and certificate.
+pub fn verify(state: &Wizard) -> Vec<String> {
+    let mut args = vec!["aop-wizard".to_string(), "verify".to_string()];
+    let origins: Vec<&str> = state.origins.value.split_whitespace().collect();
+    for origin in if origins.is_empty() {
+        vec!["ORIGIN"]
+    } else {
+        origins
+    } {
+        args.extend(["--origin".to_string(), origin.to_string()]);
+    }
+    for host in hostnames_or_placeholder(state) {
+        args.extend(["--host".to_string(), host]);
+    }
+    match (&state.certificate, state.scope) {
+        (_, Scope::Global) => args.push("--global".into()),
+        (Some(ready), _) => {
+            for (flag, path) in [
+                ("--cert", &ready.files.client_cert),
+                ("--key", &ready.files.client_key),
+                ("--ca", &ready.files.ca_cert),
+            ] {
+                args.extend([flag.to_string(), path.display().to_string()]);
+            }
+        }
+        _ => {}
+    }
+    args
+}
+
+fn rotate(state: &Wizard) -> Vec<String> {
+    let mut args: Vec<String> = ["aop-wizard", "rotate", "--zone"]
+        .map(String::from)
+        .to_vec();
+    args.push(state.zone_name());
+    if let Some(hostname) = state.hostname_choice.iter().next()
+        && state.scope == Scope::Hostname
+    {
+        args.extend(["--hostname".to_string(), hostname.clone()]);
+    }
+    if let Some(plan) = &state.rotation.plan {
+        if plan.new_ca {
+            args.push("--new-ca".into());
+        }
+        if let Some(ca) = plan.old_ca_cert.as_ref().filter(|_| !plan.new_ca) {
+            args.extend([
+                "--ca-cert".to_string(),
+                ca.display().to_string(),
+                "--ca-key".to_string(),
+                plan.ca_key.display().to_string(),
+            ]);
+        }
+        for origin in &plan.origin.addresses {
+            args.extend(["--origin".to_string(), origin.to_string()]);
+        }
+    }
+    args
+}
+
+fn undo(state: &Wizard) -> Vec<String> {
+    let mut args: Vec<String> = ["aop-wizard", "undo", "--zone"].map(String::from).to_vec();
+    args.push(state.zone_name());
+    for origin in state.origins.value.split_whitespace() {
+        args.extend(["--origin".to_string(), origin.to_string()]);
+    }
+    if state.undo.delete_certificates {
+        args.push("--delete-certificates".into());
+    }
+    args
+}
