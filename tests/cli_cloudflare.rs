@@ -649,3 +649,85 @@ fn expiry_alerts_are_created_once_listed_and_deleted() {
         text(&list)
     );
 }
+
+/// Cloudflare answers the switch with success but does not take it: the binary says so on
+/// stderr with the Cloudflare exit code, never "enabled"; once Cloudflare takes writes again,
+/// running the same command again works.
+#[test]
+fn enable_that_cloudflare_did_not_take_exits_4() {
+    let fake = fake();
+    fake.fake.ignore_writes("set_zone_aop_setting");
+    let args = ["enable", "--zone", "example.com", "--scope", "zone"];
+    let ignored = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert_eq!(ignored.status.code(), Some(4), "{}", text(&ignored));
+    let stderr = String::from_utf8_lossy(&ignored.stderr);
+    assert!(
+        stderr.contains("nothing changed") && stderr.contains("run the command again"),
+        "{stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&ignored.stdout).contains("enabled")
+            && !text(&ignored).contains("Zone-level AOP enabled"),
+        "{}",
+        text(&ignored)
+    );
+    assert!(!fake.fake.zone("example.com").unwrap().zone_aop_enabled);
+
+    fake.fake.heed_writes("set_zone_aop_setting");
+    let again = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("Zone-level AOP enabled"));
+    assert!(fake.fake.zone("example.com").unwrap().zone_aop_enabled);
+}
+
+#[test]
+fn an_ssl_mode_that_cloudflare_did_not_take_exits_4() {
+    let fake = fake();
+    fake.fake.ignore_writes("edit_setting");
+    let args = ["ssl-mode", "--zone", "example.org", "--set", "strict"];
+    let ignored = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert_eq!(ignored.status.code(), Some(4), "{}", text(&ignored));
+    let stderr = String::from_utf8_lossy(&ignored.stderr);
+    assert!(
+        stderr.contains("ssl = strict") && stderr.contains("nothing changed"),
+        "{stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&ignored.stdout).contains("Full (strict)"),
+        "{}",
+        text(&ignored)
+    );
+    assert_eq!(fake.fake.zone("example.org").unwrap().ssl, "flexible");
+
+    fake.fake.heed_writes("edit_setting");
+    let again = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(fake.fake.zone("example.org").unwrap().ssl, "strict");
+}
+
+#[test]
+fn an_alert_policy_that_cloudflare_did_not_create_exits_4() {
+    let fake = fake();
+    fake.fake.ignore_writes("create_alert_policy");
+    let args = [
+        "alerts",
+        "create",
+        "--zone",
+        "example.com",
+        "--email",
+        "ops@example.com",
+    ];
+    let ignored = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert_eq!(ignored.status.code(), Some(4), "{}", text(&ignored));
+    assert!(
+        text(&ignored).contains("nothing changed"),
+        "{}",
+        text(&ignored)
+    );
+    assert!(!text(&ignored).contains("Created"), "{}", text(&ignored));
+
+    fake.fake.heed_writes("create_alert_policy");
+    let again = aop(&fake, Some(DEMO_TOKEN), &args);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("Created"), "{}", text(&again));
+}

@@ -620,3 +620,278 @@ async fn the_token_is_never_sent_anywhere_but_the_authorization_header() {
             .all(|r| !r.body.contains("BEGIN PRIVATE KEY") || !r.body.contains(&ca_key))
     );
 }
+
+/// The write was answered with success (the fake lied) and the client still refused it, naming
+/// the operation.
+#[track_caller]
+fn assert_not_applied<T: std::fmt::Debug>(
+    fake: &FakeCloudflare,
+    result: Result<T, CloudflareError>,
+    fake_operation: &str,
+    client_operation: &str,
+) -> CloudflareError {
+    let error = result.expect_err("a write that did not take is an error");
+    match &error {
+        CloudflareError::NotApplied { operation, .. } => assert_eq!(*operation, client_operation),
+        other => panic!("expected NotApplied, got {other:?}"),
+    }
+    let text = error.to_string();
+    assert!(
+        text.contains("nothing changed") && text.contains("run the command again"),
+        "{text}"
+    );
+    let write = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.operation == fake_operation)
+        .unwrap();
+    assert_eq!(
+        (write.status, &write.response["success"]),
+        (200, &serde_json::json!(true)),
+        "the fake answered the ignored write with success"
+    );
+    error
+}
+
+#[tokio::test]
+async fn an_ignored_ssl_mode_change_is_not_applied_and_changes_nothing() {
+    let (fake, client) = demo().await;
+    let zone = client.zone_by_name("example.com").await.unwrap();
+    fake.ignore_writes("edit_setting");
+    let error = assert_not_applied(
+        &fake,
+        client.set_ssl_mode(&zone.id, &SslMode::Strict).await,
+        "edit_setting",
+        "set setting",
+    );
+    assert!(
+        error.to_string().contains("ssl = strict") && error.to_string().contains("ssl = full"),
+        "{error}"
+    );
+    let claimed = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.operation == "edit_setting");
+    assert_eq!(
+        claimed.unwrap().response["result"]["value"],
+        "strict",
+        "the lying answer claims the requested value"
+    );
+    assert_eq!(fake.zone("example.com").unwrap().ssl, "full");
+    assert_eq!(client.ssl_mode(&zone.id).await.unwrap(), SslMode::Full);
+
+    fake.heed_writes("edit_setting");
+    assert_eq!(
+        client
+            .set_ssl_mode(&zone.id, &SslMode::Strict)
+            .await
+            .unwrap(),
+        SslMode::Strict
+    );
+    assert_eq!(fake.zone("example.com").unwrap().ssl, "strict");
+}
+
+#[tokio::test]
+async fn an_ignored_global_switch_is_not_applied_and_changes_nothing() {
+    let (fake, client) = demo().await;
+    let zone = client.zone_by_name("example.com").await.unwrap();
+    fake.ignore_writes("edit_setting");
+    assert_not_applied(
+        &fake,
+        client.set_global_aop(&zone.id, true).await,
+        "edit_setting",
+        "set setting",
+    );
+    assert!(!fake.zone("example.com").unwrap().global_aop);
+
+    fake.heed_writes("edit_setting");
+    assert!(client.set_global_aop(&zone.id, true).await.unwrap());
+    assert!(fake.zone("example.com").unwrap().global_aop);
+}
+
+#[tokio::test]
+async fn an_ignored_zone_level_switch_is_not_applied_and_changes_nothing() {
+    let (fake, client) = demo().await;
+    let zone = client.zone_by_name("example.com").await.unwrap();
+    fake.ignore_writes("set_zone_aop_setting");
+    let error = assert_not_applied(
+        &fake,
+        client.set_zone_aop_enabled(&zone.id, true).await,
+        "set_zone_aop_setting",
+        "set zone aop setting",
+    );
+    assert!(
+        error.to_string().contains("now reports zone-level AOP off"),
+        "{error}"
+    );
+    let claimed = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.operation == "set_zone_aop_setting");
+    assert_eq!(claimed.unwrap().response["result"]["enabled"], true);
+    assert!(!fake.zone("example.com").unwrap().zone_aop_enabled);
+
+    fake.heed_writes("set_zone_aop_setting");
+    assert!(client.set_zone_aop_enabled(&zone.id, true).await.unwrap());
+    assert!(fake.zone("example.com").unwrap().zone_aop_enabled);
+}
+
+#[tokio::test]
+async fn ignored_hostname_associations_are_not_applied_and_change_nothing() {
+    let (fake, client) = demo().await;
+    fake.set_activation(Activation::AfterPolls(0));
+    let pki = test_pki();
+    let zone = client.zone_by_name("example.com").await.unwrap();
+    let cert_id = client
+        .upload_certificate(
+            CertificateScope::Hostname,
+            &zone.id,
+            &pem(&pki.right.cert),
+            &pem(&pki.right.key),
+            &fingerprint(&pki.right.cert),
+        )
+        .await
+        .unwrap()
+        .certificate
+        .id;
+    let set = |enablement| {
+        let client = client.clone();
+        let (zone_id, cert_id) = (zone.id.clone(), cert_id.clone());
+        async move {
+            client
+                .set_hostname_associations(
+                    &zone_id,
+                    &[
+                        HostnameConfig::new("www.example.com", cert_id.as_str(), enablement),
+                        HostnameConfig::new("example.com", cert_id.as_str(), enablement),
+                    ],
+                )
+                .await
+        }
+    };
+    let associations = || fake.zone("example.com").unwrap().associations;
+    let operation = "set_hostname_associations";
+
+    // Enable, ignored: nothing associated, and the error names what was wanted.
+    fake.ignore_writes(operation);
+    let error = assert_not_applied(
+        &fake,
+        set(HostnameEnablement::Enable).await,
+        operation,
+        "set hostname associations",
+    );
+    assert!(
+        error.to_string().contains(&format!(
+            "www.example.com enabled with certificate {cert_id}"
+        )),
+        "{error}"
+    );
+    let claimed = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.operation == operation);
+    assert_eq!(claimed.unwrap().response["result"][0]["enabled"], true);
+    assert!(associations().is_empty());
+
+    // Enable for real: the read-back associations come back.
+    fake.heed_writes(operation);
+    let enabled = set(HostnameEnablement::Enable).await.unwrap();
+    assert_eq!(enabled.len(), 2);
+    assert_eq!(enabled[0].hostname, "www.example.com");
+    assert_eq!(enabled[1].hostname, "example.com");
+    assert!(
+        enabled
+            .iter()
+            .all(|a| a.enabled == Some(true) && a.cert_id.as_deref() == Some(cert_id.as_str()))
+    );
+
+    // Disable, ignored: still enabled.
+    fake.ignore_writes(operation);
+    assert_not_applied(
+        &fake,
+        set(HostnameEnablement::Disable).await,
+        operation,
+        "set hostname associations",
+    );
+    assert!(
+        associations()
+            .values()
+            .all(|(id, on)| *id == cert_id && *on)
+    );
+
+    // Void, ignored: still associated, still enabled.
+    let error = assert_not_applied(
+        &fake,
+        set(HostnameEnablement::Remove).await,
+        operation,
+        "set hostname associations",
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("www.example.com with no certificate"),
+        "{error}"
+    );
+    assert_eq!(associations().len(), 2);
+    assert!(associations().values().all(|(_, on)| *on));
+
+    // Void for real: nothing associated; the read-back shows no certificate.
+    fake.heed_writes(operation);
+    let voided = set(HostnameEnablement::Remove).await.unwrap();
+    assert!(
+        voided
+            .iter()
+            .all(|a| a.cert_id.is_none() || a.enabled.is_none())
+    );
+    assert!(associations().is_empty());
+}
+
+#[tokio::test]
+async fn an_ignored_alert_policy_is_not_applied_and_creates_nothing() {
+    let (fake, client) = demo().await;
+    let account = client.zone_by_name("example.com").await.unwrap().account.id;
+    let policy = NewAlertPolicy::email("AOP expiry", ZONE_CERT_EXPIRY_ALERT, "ops@example.com");
+    fake.ignore_writes("create_alert_policy");
+    let error = assert_not_applied(
+        &fake,
+        client.create_alert_policy(&account, &policy).await,
+        "create_alert_policy",
+        "create alert policy",
+    );
+    let claimed = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.operation == "create_alert_policy")
+        .unwrap();
+    let claimed_id = claimed.response["result"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!claimed_id.is_empty(), "the lying answer names an id");
+    assert!(error.to_string().contains(&claimed_id), "{error}");
+    assert!(client.alert_policies(&account).await.unwrap().is_empty());
+
+    fake.heed_writes("create_alert_policy");
+    let id = client.create_alert_policy(&account, &policy).await.unwrap();
+    let listed = client.alert_policies(&account).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, id);
+}
+
+#[tokio::test]
+async fn a_dry_run_write_is_planned_and_not_read_back() {
+    let (fake, client) = demo().await;
+    let zone = client.zone_by_name("example.com").await.unwrap();
+    let dry = client.dry_run();
+    assert!(matches!(
+        dry.set_zone_aop_enabled(&zone.id, true).await,
+        Err(CloudflareError::DryRun)
+    ));
+    assert!(matches!(
+        dry.set_ssl_mode(&zone.id, &SslMode::Strict).await,
+        Err(CloudflareError::DryRun)
+    ));
+    assert_eq!(dry.planned_requests().len(), 2);
+    assert_eq!(fake.calls("get_zone_aop_setting"), 0);
+    assert_eq!(fake.calls("get_setting"), 0);
+}

@@ -1,6 +1,7 @@
 //! The typed client: one method per operation in the API contract, retries as the official SDKs
-//! do (408/409/429/5xx, Retry-After honoured, exponential backoff with jitter, two retries), and an
-//! upload that can never happen twice.
+//! do (408/409/429/5xx, Retry-After honoured, exponential backoff with jitter, two retries), an
+//! upload that can never happen twice, and every other write read back: an answer of success
+//! that changed nothing is `CloudflareError::NotApplied`, not a success.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -424,6 +425,7 @@ impl Client {
         .await
     }
 
+    /// PATCHes a setting, then reads it back; the setting as Cloudflare reports it afterwards.
     pub async fn set_setting(
         &self,
         zone_id: &str,
@@ -431,7 +433,7 @@ impl Client {
         value: &str,
     ) -> Result<ZoneSetting, CloudflareError> {
         let body = json!({ "value": value });
-        Ok(self
+        let _: (ZoneSetting, _) = self
             .call(
                 "set setting",
                 Method::PATCH,
@@ -440,8 +442,17 @@ impl Client {
                 Some(&body),
                 true,
             )
-            .await?
-            .0)
+            .await?;
+        // The answer may claim the value; only a fresh read shows whether it took.
+        let now = self.get_setting(zone_id, setting).await?;
+        if now.text() != value {
+            return Err(CloudflareError::NotApplied {
+                operation: "set setting",
+                wanted: format!("{setting} = {value}"),
+                found: format!("{setting} = {}", now.text()),
+            });
+        }
+        Ok(now)
     }
 
     pub async fn ssl_mode(&self, zone_id: &str) -> Result<SslMode, CloudflareError> {
@@ -641,13 +652,14 @@ impl Client {
         Ok(value["enabled"].as_bool().unwrap_or(false))
     }
 
+    /// Switches zone-level AOP, then reads it back.
     pub async fn set_zone_aop_enabled(
         &self,
         zone_id: &str,
         enabled: bool,
     ) -> Result<bool, CloudflareError> {
         let body = json!({ "enabled": enabled });
-        let (value, _): (Value, _) = self
+        let _: (Value, _) = self
             .call(
                 "set zone aop setting",
                 Method::PUT,
@@ -657,16 +669,27 @@ impl Client {
                 true,
             )
             .await?;
-        Ok(value["enabled"].as_bool().unwrap_or(false))
+        let now = self.zone_aop_enabled(zone_id).await?;
+        if now != enabled {
+            let state = |on: bool| format!("zone-level AOP {}", if on { "on" } else { "off" });
+            return Err(CloudflareError::NotApplied {
+                operation: "set zone aop setting",
+                wanted: state(enabled),
+                found: state(now),
+            });
+        }
+        Ok(now)
     }
 
+    /// Sets the associations, then reads each one back; the associations as Cloudflare reports
+    /// them afterwards, in `config` order.
     pub async fn set_hostname_associations(
         &self,
         zone_id: &str,
         config: &[HostnameConfig],
     ) -> Result<Vec<HostnameAssociation>, CloudflareError> {
         let body = json!({ "config": config });
-        Ok(self
+        let _: (Value, _) = self
             .call(
                 "set hostname associations",
                 Method::PUT,
@@ -675,8 +698,44 @@ impl Client {
                 Some(&body),
                 true,
             )
-            .await?
-            .0)
+            .await?;
+        let mut associations = Vec::with_capacity(config.len());
+        let (mut wanted, mut found) = (Vec::new(), Vec::new());
+        for entry in config {
+            let mut association = self.hostname_association(zone_id, &entry.hostname).await?;
+            if association.hostname.is_empty() {
+                association.hostname = entry.hostname.clone();
+            }
+            let took = match entry.enabled {
+                // Voided: no certificate left, or one that is neither on nor off.
+                None => association.cert_id.is_none() || association.enabled.is_none(),
+                Some(enabled) => {
+                    association.cert_id.as_deref() == Some(entry.cert_id.as_str())
+                        && association.enabled == Some(enabled)
+                }
+            };
+            if !took {
+                wanted.push(describe_association(
+                    &entry.hostname,
+                    Some(entry.cert_id.as_str()).filter(|_| entry.enabled.is_some()),
+                    entry.enabled,
+                ));
+                found.push(describe_association(
+                    &entry.hostname,
+                    association.cert_id.as_deref(),
+                    association.enabled,
+                ));
+            }
+            associations.push(association);
+        }
+        if !wanted.is_empty() {
+            return Err(CloudflareError::NotApplied {
+                operation: "set hostname associations",
+                wanted: wanted.join(", "),
+                found: found.join(", "),
+            });
+        }
+        Ok(associations)
     }
 
     pub async fn hostname_association(
@@ -733,6 +792,7 @@ impl Client {
         .await
     }
 
+    /// Creates a policy and checks that the account lists it; its id.
     pub async fn create_alert_policy(
         &self,
         account_id: &str,
@@ -752,7 +812,29 @@ impl Client {
                 false,
             )
             .await?;
-        Ok(value["id"].as_str().unwrap_or_default().to_string())
+        let id = value["id"].as_str().unwrap_or_default().to_string();
+        if id.is_empty() {
+            return Err(CloudflareError::Decode {
+                operation: "create alert policy",
+                detail: format!(
+                    "the answer names no policy id; check Notifications in the Cloudflare dashboard for a policy named \"{}\" before running the command again",
+                    policy.name
+                ),
+            });
+        }
+        if !self
+            .alert_policies(account_id)
+            .await?
+            .iter()
+            .any(|p| p.id == id)
+        {
+            return Err(CloudflareError::NotApplied {
+                operation: "create alert policy",
+                wanted: format!("a new alert policy \"{}\"", policy.name),
+                found: format!("no policy with id {id} in the account's list"),
+            });
+        }
+        Ok(id)
     }
 
     pub async fn delete_alert_policy(
@@ -781,6 +863,16 @@ impl Client {
             &[],
         )
         .await
+    }
+}
+
+/// One hostname association as an error message shows it.
+fn describe_association(hostname: &str, cert_id: Option<&str>, enabled: Option<bool>) -> String {
+    match (cert_id, enabled) {
+        (Some(id), Some(true)) => format!("{hostname} enabled with certificate {id}"),
+        (Some(id), Some(false)) => format!("{hostname} disabled with certificate {id}"),
+        (Some(id), None) => format!("{hostname} voided (certificate {id}, enabled null)"),
+        _ => format!("{hostname} with no certificate"),
     }
 }
 

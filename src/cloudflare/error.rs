@@ -52,6 +52,16 @@ pub enum CloudflareError {
         operation: &'static str,
         detail: String,
     },
+    /// Cloudflare answered a write with success, but reading the value back shows it did not
+    /// take: `wanted` is what was sent, `found` what Cloudflare reports now.
+    #[error(
+        "{operation}: sent {wanted} and Cloudflare answered success, but it now reports {found}, so nothing changed; run the command again or check the Cloudflare dashboard, and if this persists the token may lack the permission for this change"
+    )]
+    NotApplied {
+        operation: &'static str,
+        wanted: String,
+        found: String,
+    },
 }
 
 impl CloudflareError {
@@ -208,5 +218,27 @@ mod tests {
                 .contains("id in the request is wrong")
         );
         assert!(api(429, 971, "list zones").to_string().contains("wait"));
+    }
+
+    #[test]
+    fn a_write_that_did_not_take_says_what_and_what_to_do() {
+        let error = CloudflareError::NotApplied {
+            operation: "set zone aop setting",
+            wanted: "zone-level AOP on".into(),
+            found: "zone-level AOP off".into(),
+        };
+        let text = error.to_string();
+        for part in [
+            "sent zone-level AOP on",
+            "now reports zone-level AOP off",
+            "nothing changed",
+            "run the command again",
+            "Cloudflare dashboard",
+            "permission",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        assert!(!error.is_auth());
+        assert_eq!(error.status(), None);
     }
 }

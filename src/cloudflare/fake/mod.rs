@@ -9,6 +9,13 @@
 //! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
 //! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
 //! (429, 500, a timeout, malformed JSON) on the Nth call of an operation and records every request.
+//!
+//! It can also lie: after `ignore_writes("set_zone_aop_setting")` (any operation name `classify`
+//! in `routes.rs` gives a write: `edit_setting`, `set_zone_aop_setting`,
+//! `set_hostname_associations`, `create_alert_policy`, ...) that write is still checked and
+//! carried out to build its answer, which reports success and claims the requested value, but the
+//! zones and alert policies are then put back as they were, so only a later read (the client's
+//! read-back) shows that nothing changed. Errors are answered as usual. `heed_writes` ends it.
 
 mod routes;
 mod world;
@@ -78,6 +85,17 @@ impl FakeCloudflare {
                 kind,
             })
         });
+    }
+
+    /// From now on, `operation` (a write, named as `classify` names it, e.g. `edit_setting`)
+    /// answers success, claiming the requested value, but changes nothing.
+    pub fn ignore_writes(&self, operation: &str) {
+        self.with(|w| w.ignored_writes.insert(operation.to_string()));
+    }
+
+    /// Undoes `ignore_writes`: `operation` changes things again.
+    pub fn heed_writes(&self, operation: &str) {
+        self.with(|w| w.ignored_writes.remove(operation));
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

@@ -179,6 +179,8 @@ pub struct World {
     pub(super) next_id: u64,
     pub(super) deploy_seq: u64,
     pub(super) gaps: Vec<String>,
+    /// Operations answered with success that change nothing (see `FakeCloudflare::ignore_writes`).
+    pub(super) ignored_writes: BTreeSet<String>,
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -200,6 +202,7 @@ impl Default for World {
             next_id: 1,
             deploy_seq: 0,
             gaps: Vec::new(),
+            ignored_writes: BTreeSet::new(),
         }
     }
 }
