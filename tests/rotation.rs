@@ -409,6 +409,57 @@ fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
     assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
 }
 
+/// Where the edge is asked does not change what is safe: a resumed run takes `--edge-url` as
+/// given now, not as saved in the plan.
+#[test]
+fn a_resumed_rotation_honours_a_new_edge_url() {
+    let setup = Setup::new(Scope::Zone);
+    let old_ca = setup.der("old/ca.crt");
+    let foreign = aop_wizard::pki::generate_ephemeral(
+        "someone else's CA",
+        "x",
+        aop_wizard::pki::LeafPurpose::ClientAuth,
+        1,
+    )
+    .unwrap();
+    // The edge's request fails while the origin trusts another CA.
+    let zone_switch = setup.fake.fake.calls("get_zone_certificate") + 3;
+    setup.fake.fake.inject_fault(
+        "get_zone_certificate",
+        zone_switch,
+        FaultKind::Timeout(Duration::from_millis(300)),
+    );
+    let mut child = setup.spawn_rotate();
+    wait_for_request(&setup, "get_zone_certificate", zone_switch, false);
+    setup
+        .origin
+        .set_phase(OriginPhase::Enforce(vec![foreign.ca.cert_der().to_vec()]));
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    setup.origin.set_phase(OriginPhase::Enforce(vec![old_ca]));
+
+    let with_edge = |url: &str| {
+        let mut args = setup.rotate_args(&[]);
+        let at = args.iter().position(|a| a == "--edge-url").unwrap();
+        args[at + 1] = url.to_string();
+        setup.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let unreachable = with_edge("http://127.0.0.1:9/{hostname}");
+    assert_eq!(unreachable.status.code(), Some(3), "{}", text(&unreachable));
+    assert!(
+        text(&unreachable).contains("127.0.0.1:9"),
+        "the new URL was asked: {}",
+        text(&unreachable)
+    );
+    assert_eq!(setup.certificates().len(), 2, "the old certificate is kept");
+    let good = setup
+        .fake
+        .fake
+        .edge_url("{hostname}", setup.origin.address());
+    let done = with_edge(&good);
+    assert!(done.status.success(), "{}", text(&done));
+    setup.assert_rotated("resumed with a new edge URL");
+}
+
 /// The fake's bookkeeping can fail: deleting the only certificate of an enabled zone is a gap.
 #[test]
 fn the_coverage_check_catches_a_delete_before_the_new_certificate_is_active() {
@@ -605,7 +656,7 @@ fn a_ca_key_that_is_not_the_cas_is_refused_at_signing_when_planning_could_not_op
         .unwrap();
     assert_eq!(first.status.code(), Some(1), "{}", text(&first));
     assert!(
-        text(&first).contains("AOP_TEST_CA_PASS, which is not set"),
+        text(&first).contains("AOP_TEST_CA_PASS, which is unset or empty"),
         "{}",
         text(&first)
     );

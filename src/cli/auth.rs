@@ -8,7 +8,8 @@ use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::{block_on, credentials};
-use crate::cloudflare::{ApiToken, Client, Credentials, RetryPolicy, probe_permissions};
+use crate::cloudflare::{ApiToken, Client, RetryPolicy, probe_permissions};
+use crate::ops;
 use crate::token_store;
 
 #[derive(Debug, Subcommand)]
@@ -93,17 +94,10 @@ fn read_token(with_token: bool) -> Result<ApiToken> {
 
 fn login(args: LoginArgs, out: &mut dyn Write) -> Result<Outcome> {
     let token = read_token(args.with_token)?;
-    if token.looks_like_global_key() {
-        bail!(
-            "that looks like a Global API Key, which can do anything on the account; create a scoped API token instead (My Profile → API Tokens)"
-        );
-    }
-    let client = Client::new(
+    block_on(ops::verified_client(
         &Client::base_url_from_env(),
-        Credentials::Token(token.clone()),
-        RetryPolicy::default(),
-    )?;
-    block_on(verify(&client, &token))??;
+        token.clone(),
+    ))??;
     let backend = token_store::save(&token)?;
     writeln!(
         out,
@@ -115,20 +109,6 @@ fn login(args: LoginArgs, out: &mut dyn Write) -> Result<Outcome> {
         "Next: aop-wizard auth status --zone YOUR-ZONE (checks its permissions)"
     )?;
     Ok(Outcome::Success)
-}
-
-/// User tokens verify on `/user/tokens/verify`; account tokens fail there, so listing zones is
-/// their test.
-async fn verify(client: &Client, token: &ApiToken) -> Result<()> {
-    match client.verify_token(None).await {
-        Ok(status) if status.status == "active" => Ok(()),
-        Ok(status) => bail!("the token is {}; create a new one", status.status),
-        Err(error) if token.looks_like_account_token() || error.has_code(1000) => {
-            client.list_zones(None).await.map_err(|_| error)?;
-            Ok(())
-        }
-        Err(error) => Err(error.into()),
-    }
 }
 
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {

@@ -8,10 +8,8 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use time::OffsetDateTime;
 
 use super::output::{Outcome, Palette, print_json};
-use crate::pki::{
-    self, CaSpec, CertificateInfo, KeyType, LeafPurpose, LeafSpec, OutputFile, Validity,
-    cloudflare_ca,
-};
+use crate::ops::certificate;
+use crate::pki::{self, CertificateInfo, KeyType, OutputFile, cloudflare_ca};
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
@@ -71,17 +69,20 @@ pub struct GenerateArgs {
     /// rsa-4096 (as Cloudflare's recipe), rsa-2048 or ecdsa-p256 (instant)
     #[arg(long, default_value = "rsa-4096")]
     key_type: KeyType,
-    /// Common name of the CA (Cloudflare's recipe uses the zone's domain)
-    #[arg(long, default_value = "aop-wizard origin pull CA")]
-    ca_cn: String,
-    /// Common name of the client certificate (Cloudflare's recipe uses the hostname)
-    #[arg(long, default_value = "Cloudflare origin pull client")]
-    leaf_cn: String,
+    /// The zone the certificates are for: names them as setup and the wizard do
+    #[arg(long)]
+    zone: Option<String>,
+    /// Common name of the CA (default: "ZONE origin pull CA DATE")
+    #[arg(long)]
+    ca_cn: Option<String>,
+    /// Common name of the client certificate (default: "ZONE origin pull client")
+    #[arg(long)]
+    leaf_cn: Option<String>,
     /// Days the CA is valid
-    #[arg(long, default_value_t = 1826)]
+    #[arg(long, default_value_t = certificate::CA_DAYS)]
     ca_days: u32,
     /// Days the client certificate is valid (never past the CA's end)
-    #[arg(long, default_value_t = 730)]
+    #[arg(long, default_value_t = certificate::LEAF_DAYS)]
     leaf_days: u32,
     /// Encrypt ca.key with the passphrase in this environment variable (PKCS#8, AES-256)
     #[arg(long, value_name = "VAR")]
@@ -118,16 +119,19 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
         None => None,
     };
     let now = OffsetDateTime::now_utc();
-    let ca_spec = CaSpec {
-        common_name: args.ca_cn,
-        organization: None,
-        validity: Validity::days_from(now, args.ca_days),
-    };
-    let leaf_spec = LeafSpec {
-        common_name: args.leaf_cn,
-        validity: Validity::days_from(now, args.leaf_days),
-        purpose: LeafPurpose::ClientAuth,
-    };
+    let zone = args.zone.as_deref();
+    let ca_spec = certificate::ca_spec(
+        args.ca_cn
+            .unwrap_or_else(|| certificate::ca_common_name(zone, now)),
+        args.ca_days,
+        now,
+    );
+    let leaf_spec = certificate::leaf_spec(
+        args.leaf_cn
+            .unwrap_or_else(|| certificate::leaf_common_name(zone)),
+        args.leaf_days,
+        now,
+    );
     let set = pki::generate_ca_and_leaf(args.key_type, &ca_spec, &leaf_spec)?;
     let files = set.write(
         &args.out,

@@ -3,22 +3,12 @@
 
 use std::io::Write;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, finish_dry_run, print_json};
 use super::session::{block_on, client, zone};
-use crate::cloudflare::{HostnameConfig, HostnameEnablement};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scope {
-    /// Cloudflare's shared certificate for the whole zone
-    Global,
-    /// Your uploaded certificate for the whole zone
-    Zone,
-    /// Your uploaded certificate for chosen hostnames
-    Hostname,
-}
+use crate::ops::{self, Scope};
 
 #[derive(Debug, Args)]
 #[command(
@@ -27,7 +17,8 @@ pub enum Scope {
 pub struct ToggleArgs {
     #[arg(long)]
     zone: String,
-    #[arg(long, value_enum)]
+    /// global (Cloudflare's shared certificate), zone (your certificate, every hostname) or hostname (chosen hostnames)
+    #[arg(long)]
     scope: Scope,
     /// With --scope hostname; repeat for several
     #[arg(long)]
@@ -52,40 +43,25 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
     let acting = client.for_changes(args.dry_run);
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
-        let result = match args.scope {
-            Scope::Global => acting
-                .set_global_aop(&zone.id, enable)
-                .await
-                .map(|on| serde_json::json!({ "global": on })),
-            Scope::Zone => acting
-                .set_zone_aop_enabled(&zone.id, enable)
-                .await
-                .map(|on| serde_json::json!({ "zone_level": on })),
-            Scope::Hostname => {
-                let cert_id = args.cert_id.clone().unwrap_or_default();
-                let enablement = if enable {
-                    HostnameEnablement::Enable
-                } else {
-                    HostnameEnablement::Disable
-                };
-                let config: Vec<HostnameConfig> = args
-                    .hostname
-                    .iter()
-                    .map(|h| HostnameConfig::new(h.as_str(), cert_id.as_str(), enablement))
-                    .collect();
-                acting
-                    .set_hostname_associations(&zone.id, &config)
-                    .await
-                    .map(|list| serde_json::json!({ "hostnames": list }))
-            }
-        };
-        let Some(state) = finish_dry_run(result, &acting, args.json, out)? else {
+        let result = ops::switch_scope(
+            &acting,
+            &zone.id,
+            args.scope,
+            enable,
+            args.cert_id.as_deref(),
+            &args.hostname,
+        )
+        .await;
+        let Some(()) = finish_dry_run(result, &acting, args.json, out)? else {
             return Ok(Outcome::Success);
         };
         if args.json {
             print_json(
                 out,
-                &serde_json::json!({ "zone": zone.name, "enabled": enable, "result": state }),
+                &serde_json::json!({
+                    "zone": zone.name, "scope": args.scope.cli_name(), "enabled": enable,
+                    "hostnames": args.hostname, "cert_id": args.cert_id,
+                }),
             )?;
         } else {
             let what = match args.scope {

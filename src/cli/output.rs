@@ -33,8 +33,8 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
                 .downcast_ref::<crate::token_store::TokenStoreError>()
                 .is_some()
             || cause
-                .downcast_ref::<crate::setup::SetupError>()
-                .is_some_and(crate::setup::SetupError::is_cloudflare)
+                .downcast_ref::<crate::ops::OperationError>()
+                .is_some_and(crate::ops::OperationError::is_cloudflare)
     });
     ExitCode::from(if cloudflare { 4 } else { 1 })
 }
@@ -139,14 +139,16 @@ pub fn print_plan(
 
 /// Runs a change, or in a dry run records it: a dry run ends at the first request that would
 /// change something, which is then printed instead of sent.
-pub fn finish_dry_run<T>(
-    result: Result<T, crate::cloudflare::CloudflareError>,
+pub fn finish_dry_run<T, E: Into<crate::ops::OperationError>>(
+    result: Result<T, E>,
     client: &crate::cloudflare::Client,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<Option<T>> {
-    match result {
-        Err(crate::cloudflare::CloudflareError::DryRun) => {
+    use crate::cloudflare::CloudflareError;
+    use crate::ops::OperationError;
+    match result.map_err(Into::into) {
+        Err(OperationError::Cloudflare(CloudflareError::DryRun)) => {
             print_plan(out, &client.planned_requests(), json)?;
             Ok(None)
         }

@@ -11,12 +11,10 @@ use color_eyre::eyre::{Report, Result, bail, eyre};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
 use super::session::{block_on, client};
+use crate::ops::{DEFAULT_EDGE_URL, OriginCheck, Pace};
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
-use crate::rotation::{
-    self, DEFAULT_EDGE_URL, Event, Finish, OriginCheck, Pace, Rotation, RotationRequest,
-    RotationStore,
-};
+use crate::rotation::{self, Event, Finish, Rotation, RotationRequest, RotationStore};
 use crate::snippets::{ServerVersion, SnippetPhase, WebServer};
 
 #[derive(Debug, Args)]
@@ -91,11 +89,11 @@ pub struct RotateArgs {
     /// Phase of the snippets rotate writes
     #[arg(long, default_value = "enforce")]
     phase: SnippetPhase,
-    /// The request through Cloudflare, {hostname} replaced
-    #[arg(long, value_name = "URL", default_value = DEFAULT_EDGE_URL)]
-    edge_url: String,
-    /// Do not request the hostnames through Cloudflare (they are not reachable from here)
-    #[arg(long)]
+    /// The request through Cloudflare, {hostname} replaced (default https://{hostname}/); honoured when resuming too
+    #[arg(long, value_name = "URL")]
+    edge_url: Option<String>,
+    /// Do not request the hostnames through Cloudflare (they are not reachable from here); honoured when resuming too
+    #[arg(long, conflicts_with = "edge_url")]
     no_edge_check: bool,
     /// Seconds between polls for active
     #[arg(long, default_value_t = 10)]
@@ -147,7 +145,10 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
             return Ok(None);
         }
         let mut rotation = match saved {
-            Some(rotation) => {
+            Some(mut rotation) => {
+                rotation
+                    .origin
+                    .set_edge_check(args.edge_url.as_deref(), args.no_edge_check);
                 writeln!(
                     human,
                     "Resuming the rotation of the {} begun {} (stage: {}); the plan saved then is followed.",
@@ -233,7 +234,10 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
                 .origin_ca_path
                 .clone()
                 .unwrap_or_else(|| args.server.default_ca_path()),
-            edge_url: args.edge_url.clone(),
+            edge_url: args
+                .edge_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_EDGE_URL.to_string()),
             check_edge: !args.no_edge_check,
         },
     })

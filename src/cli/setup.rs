@@ -11,9 +11,9 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
 use super::session::{block_on, client};
+use crate::ops::{DEFAULT_EDGE_URL, OriginCheck, Pace};
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
-use crate::rotation::{DEFAULT_EDGE_URL, OriginCheck, Pace};
 use crate::setup::{
     self, CertificateSource, Event, Finish, Scope, Setup, SetupRequest, SetupStore, Stage,
 };
@@ -125,7 +125,9 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     let ran = block_on(async {
         let (mut setup, resumed) = match saved {
             Some(mut setup) => {
-                apply_resumable_flags(&args, &mut setup);
+                setup
+                    .origin
+                    .set_edge_check(args.edge_url.as_deref(), args.no_edge_check);
                 (setup, true)
             }
             None => {
@@ -149,11 +151,9 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(human, "Dry run: nothing changed.")?;
             return Ok(None);
         }
-        if !resumed {
-            if !args.yes && !confirmed("setup changes Cloudflare")? {
-                writeln!(human, "Nothing changed.")?;
-                return Ok(None);
-            }
+        if !resumed && !args.yes && !confirmed("setup changes Cloudflare")? {
+            writeln!(human, "Nothing changed.")?;
+            return Ok(None);
         }
         store.save(&setup)?;
         let mut report = |event: Event| {
@@ -195,18 +195,6 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
         Finish::Done => Outcome::Success,
         _ => Outcome::NeedsAction,
     })
-}
-
-/// What may change on a resumed run without changing what is safe: where and whether the
-/// request through Cloudflare is made.
-fn apply_resumable_flags(args: &SetupArgs, setup: &mut Setup) {
-    if let Some(url) = &args.edge_url {
-        setup.origin.edge_url = url.clone();
-        setup.origin.check_edge = true;
-    }
-    if args.no_edge_check {
-        setup.origin.check_edge = false;
-    }
 }
 
 fn request_from(args: &SetupArgs) -> Result<SetupRequest> {

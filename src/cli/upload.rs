@@ -11,9 +11,10 @@ use time::OffsetDateTime;
 
 use super::output::{Outcome, finish_dry_run, print_json};
 use super::session::{block_on, client, zone};
-use crate::cloudflare::{CertificateScope, HostnameConfig, HostnameEnablement};
+use crate::cloudflare::CertificateScope;
+use crate::ops::Pace;
+use crate::ops::{self, Scope};
 use crate::pki;
-use crate::rotation::room_for_a_hostname_certificate;
 
 #[derive(Debug, Args)]
 #[command(
@@ -58,8 +59,6 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             problems.join(" ")
         );
     }
-    let certificate_pem = pki::read_pem_file(&args.cert)?;
-    let key_pem = pki::read_pem_file(&args.key)?;
     let fingerprint = report.certificate.fingerprint_sha256.clone();
     let scope = if args.hostname.is_some() {
         CertificateScope::Hostname
@@ -68,14 +67,14 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     };
     let client = client()?;
     let acting = client.for_changes(args.dry_run);
+    let pace = Pace {
+        interval: Duration::from_secs(args.interval),
+        timeout: Duration::from_secs(args.timeout),
+        probe_timeout: Duration::from_secs(10),
+    };
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
-        if args.hostname.is_some() {
-            room_for_a_hostname_certificate(&client, &zone.id, Some(&fingerprint)).await?;
-        }
-        let uploaded = acting
-            .upload_certificate(scope, &zone.id, &certificate_pem, &key_pem, &fingerprint)
-            .await;
+        let uploaded = ops::upload(&acting, scope, &zone.id, &args.cert, &args.key).await;
         let Some(outcome) = finish_dry_run(uploaded, &acting, args.json, out)? else {
             return Ok(Outcome::Success);
         };
@@ -99,36 +98,28 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
         if args.wait && !certificate.is_active() {
             let started = std::time::Instant::now();
             let json = args.json;
-            certificate = client
-                .wait_until_active(
-                    scope,
-                    &zone.id,
-                    &certificate.id,
-                    Duration::from_secs(args.interval),
-                    Duration::from_secs(args.timeout),
-                    |status| {
-                        if !json {
-                            eprintln!(
-                                "  waiting for active: {} ({} s)",
-                                status.as_str(),
-                                started.elapsed().as_secs()
-                            );
-                        }
-                    },
-                )
+            certificate =
+                ops::wait_until_active(&client, scope, &zone.id, &certificate.id, pace, |status| {
+                    if !json {
+                        eprintln!(
+                            "  waiting for active: {} ({} s)",
+                            status.as_str(),
+                            started.elapsed().as_secs()
+                        );
+                    }
+                })
                 .await?;
         }
         if let Some(hostname) = &args.hostname {
-            client
-                .set_hostname_associations(
-                    &zone.id,
-                    &[HostnameConfig::new(
-                        hostname.as_str(),
-                        certificate.id.as_str(),
-                        HostnameEnablement::Enable,
-                    )],
-                )
-                .await?;
+            ops::switch_scope(
+                &client,
+                &zone.id,
+                Scope::Hostname,
+                true,
+                Some(&certificate.id),
+                std::slice::from_ref(hostname),
+            )
+            .await?;
             if !args.json {
                 writeln!(
                     out,

@@ -14,7 +14,7 @@ use super::session::block_on;
 use crate::pki;
 use crate::probe::{
     CellReport, ClientIdentity, EdgeReport, ExpectedCa, Presented, ProbePlan, Verdict,
-    check_through_edge, parse_origin,
+    Verification, check_through_edge, parse_origin,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,8 +138,9 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         Expect::Enforced => Verdict::Enforced,
         Expect::LogOnly => Verdict::LogOnly,
     };
-    let passed =
-        cells.iter().all(|c| c.judgement.verdict == wanted) && edge.iter().all(|e| e.passed);
+    let verification = Verification { cells, edge };
+    let passed = verification.passed(wanted);
+    let Verification { cells, edge } = verification;
     if args.json {
         print_json(
             out,
@@ -286,7 +287,11 @@ fn print_table(
             report.url, report.explanation
         )?;
     }
-    let all = cells.iter().all(|c| c.judgement.verdict == wanted) && edge.iter().all(|e| e.passed);
+    let all = Verification {
+        cells: cells.to_vec(),
+        edge: edge.to_vec(),
+    }
+    .passed(wanted);
     writeln!(out)?;
     if all {
         writeln!(

@@ -8,11 +8,8 @@ mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use plan::{
-    DEFAULT_EDGE_URL, HOSTNAME_CERTIFICATES_PER_ZONE, HOSTNAMES_PER_CERTIFICATE, OriginCheck,
-    Rotation, RotationRequest, Stage, plan, room_for_a_hostname_certificate,
-};
-pub use run::{Event, Finish, Pace, Rotated, abort, carry_out};
+pub use plan::{Rotation, RotationRequest, Stage, plan};
+pub use run::{Event, Finish, Rotated, abort, carry_out};
 
 /// Rotations in flight, one file per zone (or zone and hostname) in the data directory.
 #[derive(Debug, Clone)]

@@ -1,7 +1,6 @@
 //! What a rotation will do, decided once and saved before anything changes: the current
 //! certificate, whether the CA changes and why, where the new files go, how the origin is proven.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, bail, eyre};
@@ -9,13 +8,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::cloudflare::{CertificateScope, Client, UploadedCertificate, certificate_in_use};
+use crate::ops::{self, OriginCheck};
 use crate::pki::{self, KeyType};
-use crate::snippets::{ServerVersion, SnippetPhase, WebServer};
-
-/// Cloudflare's limit on per-hostname certificates in one zone.
-pub const HOSTNAME_CERTIFICATES_PER_ZONE: usize = 10;
-/// Cloudflare's limit on hostnames associated with one certificate.
-pub const HOSTNAMES_PER_CERTIFICATE: usize = 100;
 
 /// A CA that would expire within this many days of the new leaf's end is replaced instead.
 const CA_MARGIN_DAYS: i64 = 30;
@@ -56,27 +50,6 @@ impl Stage {
         }
     }
 }
-
-/// How the origin is proven to accept the new certificate, and what its snippet looks like.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OriginCheck {
-    pub addresses: Vec<SocketAddr>,
-    /// Hostnames for the probe's SNI and for the request through Cloudflare.
-    pub hostnames: Vec<String>,
-    pub server: WebServer,
-    /// Where the syntax depends on it (Caddy).
-    pub server_version: Option<ServerVersion>,
-    pub phase: SnippetPhase,
-    /// Directory for the access log the snippets add (default: the server's).
-    pub log_dir: Option<String>,
-    /// Where the CA the origin trusts now lives on the origin.
-    pub ca_path: String,
-    /// The request through Cloudflare, `{hostname}` replaced.
-    pub edge_url: String,
-    pub check_edge: bool,
-}
-
-pub const DEFAULT_EDGE_URL: &str = "https://{hostname}/";
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -347,7 +320,7 @@ async fn hostname_certificate(
         bail!("{hostname} points at certificate {cert_id}, which Cloudflare no longer lists");
     };
     // A rotation holds the old and the new certificate for a while.
-    room_for_a_hostname_certificate(client, zone_id, None).await?;
+    ops::room_for_a_hostname_certificate(client, zone_id, None).await?;
     let mut hostnames = vec![hostname.to_string()];
     for other in client.proxied_associations(zone_id).await? {
         if other.cert_id.as_deref() == Some(cert_id.as_str())
@@ -369,26 +342,4 @@ fn leaf_beside(
     let der = pki::load_certificates(&cert).ok()?.into_iter().next()?;
     (Some(pki::fingerprint_sha256(&der).as_str()) == fingerprint && key.exists())
         .then_some((cert, key))
-}
-
-/// Cloudflare refuses an eleventh per-hostname certificate; say so before sending it, with what
-/// to do. The same certificate already there is reused and needs no room.
-pub async fn room_for_a_hostname_certificate(
-    client: &Client,
-    zone_id: &str,
-    fingerprint: Option<&str>,
-) -> Result<()> {
-    let existing = client
-        .list_certificates(CertificateScope::Hostname, zone_id)
-        .await?;
-    let present = existing
-        .iter()
-        .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
-    if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
-        bail!(
-            "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
-            existing.len()
-        );
-    }
-    Ok(())
 }

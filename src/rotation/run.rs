@@ -1,7 +1,6 @@
 //! Carrying a rotation out, one stage at a time, saving after each.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use color_eyre::eyre::{Result, bail, eyre};
 use serde::Serialize;
@@ -12,20 +11,10 @@ use super::plan::{Rotation, Stage};
 use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
-use crate::pki::{self, CaSpec, CertificateAuthority, LeafPurpose, LeafSpec, OutputFile, Validity};
-use crate::probe::{AttemptTarget, ClientIdentity, attempt_once, check_through_edge};
+use crate::ops::{self, Pace, certificate};
+use crate::pki::{self, CertificateAuthority, OutputFile};
+use crate::probe::{AttemptTarget, ClientIdentity, attempt_once};
 use crate::snippets::{self, CaFile, SnippetRequest};
-
-/// How fast to poll and how long to wait.
-#[derive(Debug, Clone, Copy)]
-pub struct Pace {
-    /// Between polls for `active`.
-    pub interval: Duration,
-    /// For `active` at most.
-    pub timeout: Duration,
-    /// For one origin or edge request.
-    pub probe_timeout: Duration,
-}
 
 /// What a face shows while a rotation runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,18 +145,18 @@ fn stage_detail(rotation: &Rotation, stage: Stage) -> String {
 /// has left the machine yet.
 fn write_new_files(rotation: &mut Rotation) -> Result<()> {
     let now = OffsetDateTime::now_utc();
-    let leaf_spec = LeafSpec {
-        common_name: format!("{} origin pull client", rotation.zone),
-        validity: Validity::days_from(now, rotation.leaf_days),
-        purpose: LeafPurpose::ClientAuth,
-    };
+    let leaf_spec = certificate::leaf_spec(
+        certificate::leaf_common_name(Some(&rotation.zone)),
+        rotation.leaf_days,
+        now,
+    );
     let mut files = Vec::new();
     let leaf = if rotation.new_ca {
-        let ca_spec = CaSpec {
-            common_name: format!("{} origin pull CA {}", rotation.zone, now.date()),
-            organization: None,
-            validity: Validity::days_from(now, rotation.ca_days),
-        };
+        let ca_spec = certificate::ca_spec(
+            certificate::ca_common_name(Some(&rotation.zone), now),
+            rotation.ca_days,
+            now,
+        );
         let set = pki::generate_ca_and_leaf(rotation.key_type, &ca_spec, &leaf_spec)?;
         files.push(output(
             &rotation.ca_cert,
@@ -177,12 +166,12 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
         files.push(output(&rotation.ca_key, set.ca.key_pem(), true));
         set.leaf
     } else {
-        let passphrase = match &rotation.ca_passphrase_env {
-            Some(var) => Some(std::env::var(var).map_err(|_| {
-                eyre!("the CA key's passphrase is expected in ${var}, which is not set")
-            })?),
-            None => None,
-        };
+        let passphrase = rotation
+            .ca_passphrase_env
+            .as_deref()
+            .map(certificate::passphrase_from_env)
+            .transpose()
+            .map_err(|e| eyre!(e))?;
         let ca = CertificateAuthority::load(
             &rotation.ca_cert,
             &rotation.ca_key,
@@ -319,31 +308,27 @@ async fn upload(
     rotation: &mut Rotation,
     report: &mut impl FnMut(Event),
 ) -> Result<()> {
-    let fingerprint = rotation.new_fingerprint.clone().ok_or_else(|| {
-        eyre!("the saved rotation has no new certificate; abort it and start over")
-    })?;
-    if rotation.scope == CertificateScope::Hostname {
-        super::plan::room_for_a_hostname_certificate(client, &rotation.zone_id, Some(&fingerprint))
-            .await?;
+    let uploaded = ops::upload(
+        client,
+        rotation.scope,
+        &rotation.zone_id,
+        &rotation.new_cert,
+        &rotation.new_key,
+    )
+    .await?;
+    if rotation.new_fingerprint.as_deref() != Some(uploaded.fingerprint.as_str()) {
+        bail!(
+            "{} is not the certificate this rotation made; abort the rotation and start over",
+            rotation.new_cert.display()
+        );
     }
-    let certificate = pki::read_pem_file(&rotation.new_cert)?;
-    let key = pki::read_pem_file(&rotation.new_key)?;
-    let outcome = client
-        .upload_certificate(
-            rotation.scope,
-            &rotation.zone_id,
-            &certificate,
-            &key,
-            &fingerprint,
-        )
-        .await?;
-    if outcome.already_present {
+    if uploaded.already_present {
         report(Event::Note(format!(
             "certificate {} was already on Cloudflare (an earlier run uploaded it)",
-            outcome.certificate.id
+            uploaded.certificate.id
         )));
     }
-    rotation.new_id = Some(outcome.certificate.id);
+    rotation.new_id = Some(uploaded.certificate.id);
     Ok(())
 }
 
@@ -361,24 +346,23 @@ async fn wait_until_active(
     report: &mut impl FnMut(Event),
 ) -> Result<()> {
     let started = std::time::Instant::now();
-    client
-        .wait_until_active(
-            rotation.scope,
-            &rotation.zone_id,
-            new_id(rotation)?,
-            pace.interval,
-            pace.timeout,
-            |status| {
-                if status.as_str() != "active" {
-                    report(Event::Note(format!(
-                        "waiting for active: {} ({} s)",
-                        status.as_str(),
-                        started.elapsed().as_secs()
-                    )));
-                }
-            },
-        )
-        .await?;
+    ops::wait_until_active(
+        client,
+        rotation.scope,
+        &rotation.zone_id,
+        new_id(rotation)?,
+        pace,
+        |status| {
+            if status.as_str() != "active" {
+                report(Event::Note(format!(
+                    "waiting for active: {} ({} s)",
+                    status.as_str(),
+                    started.elapsed().as_secs()
+                )));
+            }
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -415,24 +399,16 @@ async fn check_edge(
                 .into(),
         ];
     }
-    let http = match reqwest::Client::builder()
-        .timeout(pace.probe_timeout)
-        .build()
-    {
-        Ok(http) => http,
-        Err(e) => return vec![format!("cannot make an HTTPS client: {e}")],
-    };
     let mut problems = Vec::new();
-    for hostname in hostnames {
-        let url = rotation.origin.edge_url.replace("{hostname}", &hostname);
-        let edge = check_through_edge(&http, &hostname, &url).await;
+    for edge in ops::through_edge(&rotation.origin.edge_url, &hostnames, pace.probe_timeout).await {
         report(Event::Note(format!(
-            "through Cloudflare: {url} → {}",
+            "through Cloudflare: {} → {}",
+            edge.url,
             edge.status
                 .map_or("no answer".to_string(), |s| s.to_string())
         )));
         if !edge.passed {
-            problems.push(format!("{url}: {}", edge.explanation));
+            problems.push(format!("{}: {}", edge.url, edge.explanation));
         }
     }
     problems

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Scope, SetupError, certificate, ops};
+use super::Scope;
 use crate::cloudflare::Client;
+use crate::ops::{self, OperationError, certificate};
+use crate::ops::{HOSTNAMES_PER_CERTIFICATE, OriginCheck};
 use crate::pki::{self, KeyType};
-use crate::rotation::{HOSTNAMES_PER_CERTIFICATE, OriginCheck};
 use crate::snippets::SnippetPhase;
 
 /// Where a set-up stands; each is saved as soon as it is reached, in this order.
@@ -203,7 +204,7 @@ impl Setup {
 
 /// Reads Cloudflare and the files, decides, and returns the plan at `Stage::Planned`. Nothing
 /// is changed anywhere.
-pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, SetupError> {
+pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, OperationError> {
     let zone = client.zone_by_name(&request.zone).await?;
     let mut hostnames = Vec::new();
     for hostname in &request.hostnames {
@@ -214,26 +215,26 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
     }
     match request.scope {
         Scope::Hostname if hostnames.is_empty() => {
-            return Err(SetupError::Refused(
+            return Err(OperationError::Refused(
                 "--scope hostname needs --hostname NAME (repeat for several)".into(),
             ));
         }
         Scope::Hostname if hostnames.len() > HOSTNAMES_PER_CERTIFICATE => {
-            return Err(SetupError::Refused(format!(
+            return Err(OperationError::Refused(format!(
                 "one certificate serves at most {HOSTNAMES_PER_CERTIFICATE} hostnames; {} were given",
                 hostnames.len()
             )));
         }
         Scope::Hostname => {}
         _ if !hostnames.is_empty() => {
-            return Err(SetupError::Refused(
+            return Err(OperationError::Refused(
                 "--hostname is for --scope hostname; zone-level and global AOP cover every proxied hostname".into(),
             ));
         }
         _ => {}
     }
     if request.origin.addresses.is_empty() {
-        return Err(SetupError::Refused(
+        return Err(OperationError::Refused(
             "give --origin ADDR (the origin's IP, or IP:PORT): the set-up proves the origin asks for the certificate, then enforces it".into(),
         ));
     }
@@ -246,7 +247,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
         };
     }
     if origin.hostnames.is_empty() {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "{} has no proxied A, AAAA or CNAME record to probe: give --host NAME",
             zone.name
         )));
@@ -254,7 +255,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
     if let Some(email) = &request.email
         && (!email.contains('@') || email.chars().any(char::is_whitespace))
     {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "--email {email:?} is not an e-mail address"
         )));
     }
@@ -264,11 +265,11 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
             .clone()
             .unwrap_or_else(|| PathBuf::from(format!("./aop-{}", zone.name))),
     )
-    .map_err(|e| SetupError::Refused(format!("cannot resolve the output directory: {e}")))?;
+    .map_err(|e| OperationError::Refused(format!("cannot resolve the output directory: {e}")))?;
     let certificate = match (request.scope, &request.certificate) {
         (Scope::Global, _) => CertificateSource::Cloudflare,
         (_, CertificateSource::Cloudflare) => {
-            return Err(SetupError::Refused(
+            return Err(OperationError::Refused(
                 "Cloudflare's shared certificate is global AOP: pass --scope global".into(),
             ));
         }
@@ -280,11 +281,11 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Setu
             ca_passphrase_env, ..
         } => {
             if let Some(var) = ca_passphrase_env {
-                certificate::passphrase_from_env(var).map_err(SetupError::Refused)?;
+                certificate::passphrase_from_env(var).map_err(OperationError::Refused)?;
             }
             let files = ["ca.crt", "ca.key", "client.crt", "client.key"].map(|n| out_dir.join(n));
             if let Some(existing) = files.iter().find(|p| p.exists()) {
-                return Err(SetupError::Refused(format!(
+                return Err(OperationError::Refused(format!(
                     "{} already exists: choose another directory with --out, or use those files with --cert, --key and --ca",
                     existing.display()
                 )));
@@ -333,7 +334,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// A hostname of the zone, lower-case without a trailing dot; anything else refused.
-pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, SetupError> {
+pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, OperationError> {
     let name = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid = !name.is_empty()
         && name.len() <= 253
@@ -345,13 +346,13 @@ pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, SetupErr
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
         });
     if !valid {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "{hostname:?} is not a hostname: give a name such as app.{zone}"
         )));
     }
     let zone = zone.to_ascii_lowercase();
     if name != zone && !name.ends_with(&format!(".{zone}")) {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "{name} is not in the zone {zone}: per-hostname AOP covers the zone's own hostnames"
         )));
     }
@@ -359,7 +360,7 @@ pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, SetupErr
 }
 
 /// The zone's proxied hostnames that send HTTP traffic to an origin, sorted.
-async fn proxied_hostnames(client: &Client, zone_id: &str) -> Result<Vec<String>, SetupError> {
+async fn proxied_hostnames(client: &Client, zone_id: &str) -> Result<Vec<String>, OperationError> {
     let mut names: Vec<String> = client
         .dns_records(zone_id)
         .await?

@@ -6,10 +6,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::plan::{CertificateSource, Setup, Stage};
-use super::{Scope, SetupError, SetupStore, certificate, ops};
+use super::{Scope, SetupStore};
 use crate::cloudflare::{Client, CloudflareError, PlannedRequest};
+use crate::ops::{self, OperationError, Pace, certificate};
 use crate::pki::{self, OutputFile};
-use crate::rotation::Pace;
+
 use crate::snippets::{self, CaFile, SnippetPhase, SnippetRequest};
 
 /// What a face shows while a set-up runs.
@@ -63,7 +64,7 @@ pub async fn carry_out(
     store: &SetupStore,
     pace: Pace,
     report: &mut impl FnMut(Event),
-) -> Result<Finish, SetupError> {
+) -> Result<Finish, OperationError> {
     while let Some(next) = setup.next_stage() {
         if let Some(finish) = reach(client, setup, next, pace, report).await? {
             return Ok(finish);
@@ -82,7 +83,7 @@ async fn reach(
     stage: Stage,
     pace: Pace,
     report: &mut impl FnMut(Event),
-) -> Result<Option<Finish>, SetupError> {
+) -> Result<Option<Finish>, OperationError> {
     match stage {
         Stage::Planned => {}
         Stage::SslModeReady => {
@@ -163,21 +164,20 @@ async fn reach(
 
 fn own_certificate(
     setup: &Setup,
-) -> Result<(crate::cloudflare::CertificateScope, (PathBuf, PathBuf)), SetupError> {
+) -> Result<(crate::cloudflare::CertificateScope, (PathBuf, PathBuf)), OperationError> {
     match (setup.scope.certificate_scope(), setup.client.clone()) {
         (Some(scope), Some(files)) => Ok((scope, files)),
-        _ => Err(SetupError::State(
+        _ => Err(OperationError::State(
             "the saved set-up has no client certificate to upload; move it away and start over"
                 .into(),
         )),
     }
 }
 
-fn certificate_id(setup: &Setup) -> Result<&str, SetupError> {
-    setup
-        .certificate_id
-        .as_deref()
-        .ok_or_else(|| SetupError::State("the saved set-up has no uploaded certificate id".into()))
+fn certificate_id(setup: &Setup) -> Result<&str, OperationError> {
+    setup.certificate_id.as_deref().ok_or_else(|| {
+        OperationError::State("the saved set-up has no uploaded certificate id".into())
+    })
 }
 
 fn stage_detail(setup: &Setup, stage: Stage) -> String {
@@ -224,10 +224,10 @@ fn stage_detail(setup: &Setup, stage: Stage) -> String {
 
 /// The certificate on disk. Repeated after a crash, a generated set starts over with new keys:
 /// nothing has left the machine yet.
-fn write_certificate(setup: &mut Setup) -> Result<(), SetupError> {
+fn write_certificate(setup: &mut Setup) -> Result<(), OperationError> {
     match setup.certificate.clone() {
         CertificateSource::Cloudflare => {
-            pki::cloudflare_ca::der().map_err(SetupError::Refused)?;
+            pki::cloudflare_ca::der().map_err(OperationError::Refused)?;
             write_files(
                 &setup.out_dir,
                 vec![output(&setup.ca_cert, pki::cloudflare_ca::PEM.to_string())],
@@ -241,7 +241,7 @@ fn write_certificate(setup: &mut Setup) -> Result<(), SetupError> {
                 .as_deref()
                 .map(certificate::passphrase_from_env)
                 .transpose()
-                .map_err(SetupError::Refused)?;
+                .map_err(OperationError::Refused)?;
             let (files, fingerprint) = certificate::generate_and_write(
                 &setup.zone,
                 key_type,
@@ -272,13 +272,13 @@ fn output(path: &std::path::Path, contents: String) -> OutputFile {
     }
 }
 
-fn write_files(dir: &std::path::Path, files: Vec<OutputFile>) -> Result<(), SetupError> {
+fn write_files(dir: &std::path::Path, files: Vec<OutputFile>) -> Result<(), OperationError> {
     pki::write_files_atomically(dir, &files, true)?;
     Ok(())
 }
 
 /// The snippet of a phase, rendered for the set-up's server and CA path.
-pub fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, SetupError> {
+pub fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, OperationError> {
     let mut request = SnippetRequest::new(
         setup.origin.server,
         phase,
@@ -295,10 +295,10 @@ pub fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, SetupE
 }
 
 /// The phase's snippet and, beside it, the CA file to put at `origin.ca_path`.
-fn write_snippet(setup: &mut Setup, phase: SnippetPhase) -> Result<(), SetupError> {
+fn write_snippet(setup: &mut Setup, phase: SnippetPhase) -> Result<(), OperationError> {
     let text = snippet_text(setup, phase)?;
     let ca = std::fs::read_to_string(&setup.ca_cert).map_err(|e| {
-        SetupError::Refused(format!("cannot read {}: {e}", setup.ca_cert.display()))
+        OperationError::Refused(format!("cannot read {}: {e}", setup.ca_cert.display()))
     })?;
     let (snippet, ca_copy) = (setup.snippet_path(phase), setup.origin_ca_copy());
     write_files(
@@ -319,7 +319,7 @@ async fn origin_in_phase(
     setup: &Setup,
     phase: SnippetPhase,
     pace: Pace,
-) -> Result<Option<Finish>, SetupError> {
+) -> Result<Option<Finish>, OperationError> {
     let verification = ops::verify(&verify_request(setup, None, pace)).await?;
     let expected = ops::expected_verdict(phase);
     if verification.passed(expected) {
@@ -352,7 +352,7 @@ async fn served_through_edge(
     phase: SnippetPhase,
     pace: Pace,
     report: &mut impl FnMut(Event),
-) -> Result<Option<Finish>, SetupError> {
+) -> Result<Option<Finish>, OperationError> {
     if !setup.origin.check_edge {
         return Ok(None);
     }
@@ -383,7 +383,7 @@ async fn served_through_edge(
 pub async fn preview(
     client: &Client,
     setup: &Setup,
-) -> Result<Vec<(Stage, Vec<PlannedRequest>)>, SetupError> {
+) -> Result<Vec<(Stage, Vec<PlannedRequest>)>, OperationError> {
     let mut steps = Vec::new();
     let mut stage = setup.stage;
     while let Some(next) = stage.next(setup.scope, setup.email.is_some()) {
@@ -408,7 +408,7 @@ pub async fn preview(
                     )
                     .await
                     .map(drop)
-                    .map_err(SetupError::from),
+                    .map_err(OperationError::from),
                 _ => Ok(()),
             },
             Stage::Enabled => {
@@ -439,7 +439,7 @@ pub async fn preview(
             _ => Ok(()),
         };
         match sent {
-            Ok(()) | Err(SetupError::Cloudflare(CloudflareError::DryRun)) => {}
+            Ok(()) | Err(OperationError::Cloudflare(CloudflareError::DryRun)) => {}
             Err(error) => return Err(error),
         }
         steps.push((next, dry.planned_requests()));

@@ -15,10 +15,10 @@ use super::undo::UndoView;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
+use crate::ops::expected_verdict;
 use crate::pki::{GeneratedFiles, KeyType};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
-use crate::setup::ops::expected_verdict;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
@@ -1402,10 +1402,10 @@ fn enable_key(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
             && let Some(name) = hostnames.get(state.cursor)
         {
             if !state.hostname_choice.remove(name) {
-                if state.hostname_choice.len() >= crate::rotation::HOSTNAMES_PER_CERTIFICATE {
+                if state.hostname_choice.len() >= crate::ops::HOSTNAMES_PER_CERTIFICATE {
                     state.error = Some(format!(
                         "One certificate serves at most {} hostnames.",
-                        crate::rotation::HOSTNAMES_PER_CERTIFICATE
+                        crate::ops::HOSTNAMES_PER_CERTIFICATE
                     ));
                 } else {
                     state.hostname_choice.insert(name.clone());

@@ -14,10 +14,10 @@ use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
+use crate::ops::{self, Pace};
 use crate::pki::{self, GeneratedFiles};
 use crate::probe::Verification;
-use crate::rotation::{Finish, Pace, Rotation, RotationRequest, RotationStore, Stage};
-use crate::setup;
+use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
 use crate::snippets::SnippetPhase;
 
 pub struct Runner {
@@ -115,7 +115,7 @@ impl Runner {
                 mode,
             } => self.spawn(false, async move {
                 Msg::SslModeSet(
-                    setup::ops::ensure_ssl_mode(&client, &zone_id, Some(mode))
+                    ops::ensure_ssl_mode(&client, &zone_id, Some(mode))
                         .await
                         .map(|change| change.after)
                         .map_err(text),
@@ -155,7 +155,7 @@ impl Runner {
                 certificate_id,
                 hostnames,
             } => self.spawn(false, async move {
-                let result = setup::ops::switch_scope(
+                let result = ops::switch_scope(
                     &client,
                     &zone_id,
                     scope,
@@ -214,7 +214,7 @@ impl Runner {
                 scope,
             } => self.spawn(false, async move {
                 Msg::AlertCreated(
-                    setup::ops::expiry_alert(&client, &account_id, &zone, &email, scope)
+                    ops::expiry_alert(&client, &account_id, &zone, &email, scope)
                         .await
                         .map(|(id, _)| id)
                         .map_err(text),
@@ -362,9 +362,7 @@ async fn verify_token(
             },
         },
     };
-    let client = setup::ops::verified_client(base_url, token)
-        .await
-        .map_err(text)?;
+    let client = ops::verified_client(base_url, token).await.map_err(text)?;
     Ok((client, source, was_typed))
 }
 
@@ -387,7 +385,7 @@ fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, 
 
 fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
     let (files, _) =
-        setup::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
+        ops::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
             .map_err(text)?;
     describe(files, true)
 }
@@ -402,7 +400,7 @@ fn import(cert: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Result<Certificat
         client_cert: absolute(&cert),
         client_key: absolute(&key),
     };
-    setup::certificate::check_import(&files.client_cert, &files.client_key, &files.ca_cert)
+    ops::certificate::check_import(&files.client_cert, &files.client_key, &files.ca_cert)
         .map_err(text)?;
     describe(files, false)
 }
@@ -423,7 +421,7 @@ async fn upload(
         timeout: Duration::from_secs(600),
         probe_timeout: Duration::from_secs(10),
     };
-    setup::ops::upload_and_wait(
+    ops::upload_and_wait(
         client,
         certificate_scope,
         zone_id,
@@ -465,9 +463,9 @@ async fn verify(
     }
     let edge_url = match &demo {
         Some(demo) => demo.edge_url("{hostname}"),
-        None => crate::rotation::DEFAULT_EDGE_URL.to_string(),
+        None => ops::DEFAULT_EDGE_URL.to_string(),
     };
-    let request = setup::ops::VerifyRequest {
+    let request = ops::VerifyRequest {
         origins,
         hostnames,
         identity: files
@@ -478,7 +476,7 @@ async fn verify(
         edge_url: Some(edge_url),
         timeout: Duration::from_secs(5),
     };
-    setup::ops::verify(&request).await.map_err(text)
+    ops::verify(&request).await.map_err(text)
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).
@@ -532,7 +530,7 @@ async fn carry_out_rotation(
         client,
         rotation,
         &store,
-        crate::rotation::Pace {
+        Pace {
             interval: Duration::from_secs(if demo.is_some() { 1 } else { 10 }),
             timeout: Duration::from_secs(900),
             probe_timeout: Duration::from_secs(10),

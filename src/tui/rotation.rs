@@ -5,10 +5,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{Effect, Msg, Wizard};
 use super::steps::{Scope, Step, Task};
+use crate::ops::{DEFAULT_EDGE_URL, OriginCheck};
 use crate::pki::GeneratedFiles;
-use crate::rotation::{
-    DEFAULT_EDGE_URL, Event, Finish, OriginCheck, Rotation, RotationRequest, Stage,
-};
+use crate::rotation::{Event, Finish, Rotation, RotationRequest, Stage};
 use crate::snippets::SnippetPhase;
 
 /// What the rotate screen shows and remembers.

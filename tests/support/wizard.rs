@@ -163,7 +163,8 @@ pub fn at(step: Step) -> Wizard {
 
 /// The plan `rotate` would show for example.com's zone-level certificate, same CA.
 pub fn planned_rotation() -> aop_wizard::rotation::Rotation {
-    use aop_wizard::rotation::{OriginCheck, Rotation, Stage};
+    use aop_wizard::ops::OriginCheck;
+    use aop_wizard::rotation::{Rotation, Stage};
     let dir = PathBuf::from("/home/sre/aop-example.com");
     Rotation {
         zone: "example.com".into(),
@@ -196,7 +197,7 @@ pub fn planned_rotation() -> aop_wizard::rotation::Rotation {
             phase: SnippetPhase::Enforce,
             log_dir: None,
             ca_path: "/etc/nginx/aop/ca.crt".into(),
-            edge_url: aop_wizard::rotation::DEFAULT_EDGE_URL.into(),
+            edge_url: aop_wizard::ops::DEFAULT_EDGE_URL.into(),
             check_edge: true,
         },
         new_ca_path: None,
@@ -214,7 +215,7 @@ pub fn uploaded() -> UploadedCertificate {
 
 pub fn passing(phase: SnippetPhase) -> aop_wizard::probe::Verification {
     use aop_wizard::probe::{Judgement, Verdict};
-    let verdict: Verdict = aop_wizard::setup::ops::expected_verdict(phase);
+    let verdict: Verdict = aop_wizard::ops::expected_verdict(phase);
     aop_wizard::probe::Verification {
         cells: vec![aop_wizard::probe::CellReport {
             origin: "203.0.113.10:443".parse().unwrap(),

@@ -4,9 +4,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
+use crate::ops::expected_verdict;
 use crate::probe::Verification;
 use crate::probe::{Presented, Verdict};
-use crate::setup::ops::expected_verdict;
 use crate::snippets::SnippetPhase;
 use crate::tui::app::Wizard;
 use crate::tui::theme::Theme;

@@ -1,27 +1,174 @@
-//! One implementation of each operation the set-up is made of. `setup`, the wizard's screens,
-//! the single-purpose subcommands and the rotation call these; none has a copy of its own.
+//! One implementation of each operation the procedures are made of. The set-up, the rotation,
+//! the wizard's screens and the single-purpose subcommands call these; none has a copy of its
+//! own. Below the procedures (`setup`, `rotation`), above the parts (`cloudflare`, `pki`,
+//! `probe`, `snippets`).
+
+pub mod certificate;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Scope, SetupError};
 use crate::cloudflare::{
-    ApiToken, CertificateScope, CertificateStatus, Client, Credentials, HostnameConfig,
-    HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
+    ApiToken, CertificateScope, CertificateStatus, Client, CloudflareError, Credentials,
+    HostnameConfig, HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
 };
 use crate::pki;
 use crate::probe::{
     self, ClientIdentity, EdgeReport, ExpectedCa, ProbePlan, Verdict, Verification,
 };
-use crate::rotation::{HOSTNAME_CERTIFICATES_PER_ZONE, HOSTNAMES_PER_CERTIFICATE, Pace};
 use crate::snippets::SnippetPhase;
+use crate::snippets::{ServerVersion, WebServer};
+use serde::{Deserialize, Serialize};
+
+/// Which certificate Cloudflare presents to the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Scope {
+    Global,
+    #[default]
+    Zone,
+    Hostname,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Zone, Scope::Hostname, Scope::Global];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Global => "Global",
+            Scope::Zone => "Zone-level",
+            Scope::Hostname => "Per-hostname",
+        }
+    }
+
+    /// As `--scope` takes it.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Zone => "zone",
+            Scope::Hostname => "hostname",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Scope::Zone => {
+                "Your own CA and certificate, sent for every proxied hostname of the zone. Recommended: only your certificate opens your origin."
+            }
+            Scope::Hostname => {
+                "Your own certificate for chosen hostnames only (up to 10 certificates per zone, 100 hostnames each); it wins over zone-level."
+            }
+            Scope::Global => {
+                "Cloudflare's shared certificate, the same for every Cloudflare customer: anyone on Cloudflare can reach your origin. Quick, but weak."
+            }
+        }
+    }
+
+    /// Global AOP uses Cloudflare's certificate: nothing to upload, no expiry alert to set.
+    pub fn uses_own_certificate(self) -> bool {
+        self != Scope::Global
+    }
+
+    /// Where an own certificate is uploaded; none for global.
+    pub fn certificate_scope(self) -> Option<CertificateScope> {
+        match self {
+            Scope::Global => None,
+            Scope::Zone => Some(CertificateScope::Zone),
+            Scope::Hostname => Some(CertificateScope::Hostname),
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.cli_name() == s.to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown scope {s:?}; choose zone, hostname or global"))
+    }
+}
+
+/// Cloudflare's limit on per-hostname certificates in one zone.
+pub const HOSTNAME_CERTIFICATES_PER_ZONE: usize = 10;
+/// Cloudflare's limit on hostnames associated with one certificate.
+pub const HOSTNAMES_PER_CERTIFICATE: usize = 100;
+
+/// How fast to poll and how long to wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Between polls for `active`.
+    pub interval: Duration,
+    /// For `active` at most.
+    pub timeout: Duration,
+    /// For one origin or edge request.
+    pub probe_timeout: Duration,
+}
+
+/// How the origin is proven to accept the new certificate, and what its snippet looks like.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginCheck {
+    pub addresses: Vec<SocketAddr>,
+    /// Hostnames for the probe's SNI and for the request through Cloudflare.
+    pub hostnames: Vec<String>,
+    pub server: WebServer,
+    /// Where the syntax depends on it (Caddy).
+    pub server_version: Option<ServerVersion>,
+    pub phase: SnippetPhase,
+    /// Directory for the access log the snippets add (default: the server's).
+    pub log_dir: Option<String>,
+    /// Where the CA the origin trusts now lives on the origin.
+    pub ca_path: String,
+    /// The request through Cloudflare, `{hostname}` replaced.
+    pub edge_url: String,
+    pub check_edge: bool,
+}
+
+impl OriginCheck {
+    /// Where and whether the edge is asked: given again on a resumed run, it is honoured, as
+    /// it does not change what is safe.
+    pub fn set_edge_check(&mut self, edge_url: Option<&str>, no_edge_check: bool) {
+        if let Some(url) = edge_url {
+            self.edge_url = url.to_string();
+            self.check_edge = true;
+        }
+        if no_edge_check {
+            self.check_edge = false;
+        }
+    }
+}
+
+pub const DEFAULT_EDGE_URL: &str = "https://{hostname}/";
+
+/// What went wrong in an operation or a procedure made of them, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    #[error(transparent)]
+    Cloudflare(#[from] CloudflareError),
+    #[error(transparent)]
+    Certificate(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Snippet(#[from] crate::snippets::SnippetError),
+    /// The request cannot be carried out as given (a flag, a file, the zone's state).
+    #[error("{0}")]
+    Refused(String),
+    /// The saved progress cannot be read or written.
+    #[error("{0}")]
+    State(String),
+}
+
+impl OperationError {
+    /// A Cloudflare API, network or credential failure, as opposed to bad input.
+    pub fn is_cloudflare(&self) -> bool {
+        matches!(self, OperationError::Cloudflare(_))
+    }
+}
 
 /// A client for `token`, once Cloudflare has said the token works. A Global API Key is refused:
 /// it can do anything on the account.
-pub async fn verified_client(base_url: &str, token: ApiToken) -> Result<Client, SetupError> {
+pub async fn verified_client(base_url: &str, token: ApiToken) -> Result<Client, OperationError> {
     if token.looks_like_global_key() {
-        return Err(SetupError::Refused(
+        return Err(OperationError::Refused(
             "that looks like a Global API Key, which can do anything on the account; create a scoped API token instead (My Profile → API Tokens)".into(),
         ));
     }
@@ -33,7 +180,7 @@ pub async fn verified_client(base_url: &str, token: ApiToken) -> Result<Client, 
     // Account-owned tokens fail on the user endpoint; listing zones proves them just as well.
     match client.verify_token(None).await {
         Ok(status) if status.status == "active" => Ok(client),
-        Ok(status) => Err(SetupError::Refused(format!(
+        Ok(status) => Err(OperationError::Refused(format!(
             "the token is {}, not active; create a new one",
             status.status
         ))),
@@ -59,11 +206,11 @@ pub async fn ensure_ssl_mode(
     client: &Client,
     zone_id: &str,
     wanted: Option<SslMode>,
-) -> Result<SslModeChange, SetupError> {
+) -> Result<SslModeChange, OperationError> {
     let before = client.ssl_mode(zone_id).await?;
     let target = match wanted {
         Some(mode) if !mode.supports_aop() => {
-            return Err(SetupError::Refused(format!(
+            return Err(OperationError::Refused(format!(
                 "AOP does not work in {} mode: choose Full or Full (strict)",
                 mode.label()
             )));
@@ -88,7 +235,7 @@ pub async fn room_for_a_hostname_certificate(
     client: &Client,
     zone_id: &str,
     fingerprint: Option<&str>,
-) -> Result<(), SetupError> {
+) -> Result<(), OperationError> {
     let existing = client
         .list_certificates(CertificateScope::Hostname, zone_id)
         .await?;
@@ -96,7 +243,7 @@ pub async fn room_for_a_hostname_certificate(
         .iter()
         .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
     if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
             existing.len()
         )));
@@ -120,12 +267,12 @@ pub async fn upload(
     zone_id: &str,
     cert: &Path,
     key: &Path,
-) -> Result<Uploaded, SetupError> {
+) -> Result<Uploaded, OperationError> {
     let certificate_pem = pki::read_pem_file(cert)?;
     let key_pem = pki::read_pem_file(key)?;
     let der = pki::certificates_from_pem(&certificate_pem, cert)?;
     let Some(leaf) = der.first() else {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "{} holds no certificate",
             cert.display()
         )));
@@ -152,7 +299,7 @@ pub async fn wait_until_active(
     id: &str,
     pace: Pace,
     progress: impl FnMut(&CertificateStatus),
-) -> Result<UploadedCertificate, SetupError> {
+) -> Result<UploadedCertificate, OperationError> {
     Ok(client
         .wait_until_active(scope, zone_id, id, pace.interval, pace.timeout, progress)
         .await?)
@@ -167,7 +314,7 @@ pub async fn upload_and_wait(
     key: &Path,
     pace: Pace,
     progress: impl FnMut(&CertificateStatus),
-) -> Result<Uploaded, SetupError> {
+) -> Result<Uploaded, OperationError> {
     let mut uploaded = upload(client, scope, zone_id, cert, key).await?;
     uploaded.certificate = wait_until_active(
         client,
@@ -190,7 +337,7 @@ pub async fn switch_scope(
     on: bool,
     certificate_id: Option<&str>,
     hostnames: &[String],
-) -> Result<(), SetupError> {
+) -> Result<(), OperationError> {
     match scope {
         Scope::Global => {
             client.set_global_aop(zone_id, on).await?;
@@ -211,19 +358,19 @@ pub fn hostname_config(
     certificate_id: Option<&str>,
     hostnames: &[String],
     on: bool,
-) -> Result<Vec<HostnameConfig>, SetupError> {
+) -> Result<Vec<HostnameConfig>, OperationError> {
     let Some(id) = certificate_id.filter(|id| !id.is_empty()) else {
-        return Err(SetupError::Refused(
+        return Err(OperationError::Refused(
             "per-hostname AOP needs the per-hostname certificate's id (the one `aop-wizard upload --hostname` printed)".into(),
         ));
     };
     if hostnames.is_empty() {
-        return Err(SetupError::Refused(
+        return Err(OperationError::Refused(
             "per-hostname AOP needs at least one hostname".into(),
         ));
     }
     if hostnames.len() > HOSTNAMES_PER_CERTIFICATE {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "one certificate serves at most {HOSTNAMES_PER_CERTIFICATE} hostnames; {} were given",
             hostnames.len()
         )));
@@ -247,9 +394,9 @@ pub async fn expiry_alert(
     zone: &str,
     email: &str,
     scope: Scope,
-) -> Result<(String, bool), SetupError> {
+) -> Result<(String, bool), OperationError> {
     if !email.contains('@') || email.chars().any(char::is_whitespace) {
-        return Err(SetupError::Refused(format!(
+        return Err(OperationError::Refused(format!(
             "{email:?} is not an e-mail address"
         )));
     }
@@ -287,9 +434,9 @@ pub struct VerifyRequest {
 }
 
 /// Probes every origin × hostname directly and, when asked, each hostname through Cloudflare.
-pub async fn verify(request: &VerifyRequest) -> Result<Verification, SetupError> {
+pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationError> {
     let expected_ca = if request.global {
-        ExpectedCa::cloudflare().map_err(SetupError::Refused)?
+        ExpectedCa::cloudflare().map_err(OperationError::Refused)?
     } else {
         let mut certificates = Vec::new();
         for path in &request.ca {
@@ -299,7 +446,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, SetupError>
     };
     let yours = match &request.identity {
         Some((cert, key)) => Some(ClientIdentity::from_files(cert, key).map_err(|e| {
-            SetupError::Refused(format!(
+            OperationError::Refused(format!(
                 "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
                 key.display()
             ))
@@ -315,7 +462,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, SetupError>
         timeout: request.timeout,
         concurrency: 16,
     };
-    let cells = probe::run(&plan).await.map_err(SetupError::Refused)?;
+    let cells = probe::run(&plan).await.map_err(OperationError::Refused)?;
     let edge = match &request.edge_url {
         Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
         None => Vec::new(),

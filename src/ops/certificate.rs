@@ -86,11 +86,11 @@ pub fn passphrase_from_env(var: &str) -> Result<String, String> {
 
 /// The user's own client certificate, key and CA, checked as Cloudflare and the origin will:
 /// a leaf with client-auth use, its key, signed by that CA, not expiring soon. Its fingerprint.
-pub fn check_import(cert: &Path, key: &Path, ca: &Path) -> Result<String, super::SetupError> {
+pub fn check_import(cert: &Path, key: &Path, ca: &Path) -> Result<String, super::OperationError> {
     let report = pki::check_client_certificate(cert, key, Some(ca), OffsetDateTime::now_utc())?;
     if !report.uploadable() {
         let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
-        return Err(super::SetupError::Refused(format!(
+        return Err(super::OperationError::Refused(format!(
             "{} cannot be used: {}",
             cert.display(),
             problems.join(" ")
