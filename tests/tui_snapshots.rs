@@ -42,7 +42,10 @@ fn results_of_both_probes() {
     let mut log = at(Step::VerifyLog);
     update(
         &mut log,
-        Msg::Verified(SnippetPhase::Log, Ok(passing(SnippetPhase::Log))),
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
     );
     snapshot("verifylog_passed", &log);
     let mut enforce = at(Step::Enforce);
@@ -56,7 +59,10 @@ fn results_of_both_probes() {
     };
     update(
         &mut enforce,
-        Msg::Verified(SnippetPhase::Enforce, Ok(failing)),
+        Msg::Verified {
+            phase: SnippetPhase::Enforce,
+            result: Ok(failing),
+        },
     );
     snapshot("enforce_failed", &enforce);
 }
@@ -136,8 +142,8 @@ fn a_rotation_planned_running_and_done() {
     done.stage = Stage::OldDeleted;
     update(
         &mut state,
-        Msg::RotationEnded(
-            Ok(Finish::Rotated(Rotated {
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
                 certificate_id: "8d85f846-7240-428a-a481-9b26bee26e3a".into(),
                 fingerprint: "AB:CD".into(),
                 certificate: done.new_cert.clone(),
@@ -149,8 +155,8 @@ fn a_rotation_planned_running_and_done() {
                 ],
                 origin_still_enforces: true,
             })),
-            Box::new(done),
-        ),
+            rotation: Box::new(done),
+        },
     );
     snapshot("rotate_done", &state);
 }

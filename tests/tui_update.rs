@@ -56,7 +56,7 @@ fn no_token_asks_for_one_and_verifies_what_is_typed() {
     assert_eq!(token.expose(), "secret-token-value");
     update(
         &mut state,
-        Msg::TokenChecked(Ok((client(), "typed in".into(), true))),
+        Msg::TokenChecked(Ok(verified_token("typed in", true))),
     );
     assert!(
         state.token_input.value.is_empty(),
@@ -74,7 +74,7 @@ fn a_typed_token_can_be_saved_in_the_keyring() {
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
-        Msg::TokenChecked(Ok((client(), "typed in".into(), true))),
+        Msg::TokenChecked(Ok(verified_token("typed in", true))),
     );
     update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
     assert!(
@@ -98,7 +98,7 @@ fn after_the_token_zones_load_and_permissions_are_probed() {
     press(&mut state, KeyCode::Enter);
     let effects = update(
         &mut state,
-        Msg::TokenChecked(Ok((client(), "env".into(), false))),
+        Msg::TokenChecked(Ok(verified_token("env", false))),
     );
     assert!(matches!(effects.as_slice(), [Effect::LoadZones(_)]));
     let effects = update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
@@ -135,7 +135,7 @@ fn flexible_blocks_until_fixed_with_confirmation() {
     let mut state = at(Step::SslMode);
     update(
         &mut state,
-        Msg::ZoneRead(Ok((SslMode::Flexible, "custom".into(), Vec::new()))),
+        Msg::ZoneRead(Ok(zone_settings(SslMode::Flexible, "custom", Vec::new()))),
     );
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::SslMode, "Flexible blocks");
@@ -163,7 +163,7 @@ fn declining_a_confirmation_changes_nothing() {
     let mut state = at(Step::SslMode);
     update(
         &mut state,
-        Msg::ZoneRead(Ok((SslMode::Off, "custom".into(), Vec::new()))),
+        Msg::ZoneRead(Ok(zone_settings(SslMode::Off, "custom", Vec::new()))),
     );
     press(&mut state, KeyCode::Char('s'));
     assert!(press(&mut state, KeyCode::Char('n')).is_empty());
@@ -376,7 +376,13 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
     // A not-requesting origin does not pass the log phase.
     let mut failing = passing(SnippetPhase::Log);
     failing.cells[0].judgement.verdict = aop_wizard::probe::Verdict::NotRequesting;
-    update(&mut state, Msg::Verified(SnippetPhase::Log, Ok(failing)));
+    update(
+        &mut state,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            result: Ok(failing),
+        },
+    );
     assert!(!state.done.contains(&Step::VerifyLog));
     let effects = press(&mut state, KeyCode::Enter);
     assert!(
@@ -385,7 +391,10 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
     );
     update(
         &mut state,
-        Msg::Verified(SnippetPhase::Log, Ok(passing(SnippetPhase::Log))),
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
     );
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::Enforce);
@@ -456,7 +465,7 @@ fn global_scope_skips_upload_and_alerts() {
     assert_eq!(state.scope, Scope::Global);
     update(
         &mut state,
-        Msg::TokenChecked(Ok((client(), "env".into(), false))),
+        Msg::TokenChecked(Ok(verified_token("env", false))),
     );
     update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
     update(&mut state, Msg::Permissions(Vec::new()));
@@ -464,7 +473,7 @@ fn global_scope_skips_upload_and_alerts() {
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
-        Msg::ZoneRead(Ok((SslMode::Strict, "auto".into(), Vec::new()))),
+        Msg::ZoneRead(Ok(zone_settings(SslMode::Strict, "auto", Vec::new()))),
     );
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::Certificate);
@@ -577,8 +586,8 @@ fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
     let new_cert = finished.new_cert.clone();
     let effects = update(
         &mut state,
-        Msg::RotationEnded(
-            Ok(Finish::Rotated(Rotated {
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
                 certificate_id: "new-id".into(),
                 fingerprint: "AB:CD".into(),
                 certificate: new_cert.clone(),
@@ -588,8 +597,8 @@ fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
                 origin_without_certificate: Vec::new(),
                 origin_still_enforces: true,
             })),
-            Box::new(finished),
-        ),
+            rotation: Box::new(finished),
+        },
     );
     assert!(state.busy.is_none());
     assert!(state.done.contains(&Step::Rotate));
@@ -623,12 +632,12 @@ fn a_stopped_rotation_checks_again_or_is_abandoned_after_a_confirmation() {
     );
     update(
         &mut state,
-        Msg::RotationEnded(
-            Ok(Finish::EdgeRefused {
+        Msg::RotationEnded {
+            result: Ok(Finish::EdgeRefused {
                 problems: vec!["https://example.com/: 525".into()],
             }),
-            Box::new(plan),
-        ),
+            rotation: Box::new(plan),
+        },
     );
     let effects = press(&mut state, KeyCode::Enter);
     assert!(
@@ -637,7 +646,10 @@ fn a_stopped_rotation_checks_again_or_is_abandoned_after_a_confirmation() {
     );
     update(
         &mut state,
-        Msg::RotationEnded(Err("still refused".into()), Box::new(planned_rotation())),
+        Msg::RotationEnded {
+            result: Err("still refused".into()),
+            rotation: Box::new(planned_rotation()),
+        },
     );
     assert!(press(&mut state, KeyCode::Char('a')).is_empty());
     let effects = press(&mut state, KeyCode::Char('y'));

@@ -176,30 +176,56 @@ pub enum Effect {
     Cancel,
 }
 
+/// A token Cloudflare accepted, and where it came from.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    pub client: Client,
+    /// Where it was found, for the screen ("the OS keyring", "typed in").
+    pub source: String,
+    /// Typed in this session: it can be saved in the keyring.
+    pub typed: bool,
+}
+
+/// What the wizard reads of a zone once it is chosen.
+#[derive(Debug, Clone)]
+pub struct ZoneSettings {
+    pub ssl_mode: SslMode,
+    /// The automatic SSL/TLS setting ("auto" or "custom").
+    pub ssl_automatic: String,
+    pub dns: Vec<DnsRecord>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
     Tick,
     /// The terminal was resized: draw again.
     Redraw,
-    TokenChecked(Result<(Client, String, bool), String>),
+    TokenChecked(Result<VerifiedToken, String>),
     TokenSaved(Result<String, String>),
     Zones(Result<Vec<Zone>, String>),
     Permissions(Vec<PermissionCheck>),
-    ZoneRead(Result<(SslMode, String, Vec<DnsRecord>), String>),
+    ZoneRead(Result<ZoneSettings, String>),
     SslModeSet(Result<SslMode, String>),
     CertificateReady(Result<CertificateReady, String>),
     UploadStatus(String),
     Uploaded(Result<UploadedCertificate, String>),
     Enabled(Result<(), String>),
     SnippetWritten(Result<Vec<PathBuf>, String>),
-    Verified(SnippetPhase, Result<Verification, String>),
+    Verified {
+        phase: SnippetPhase,
+        result: Result<Verification, String>,
+    },
     AlertCreated(Result<String, String>),
     /// The plan, or the rotation in flight for the zone.
     RotationPlanned(Result<Box<Rotation>, String>),
     RotationEvent(RotationEvent),
-    /// How the run ended, and the rotation as far as it got.
-    RotationEnded(Result<Finish, String>, Box<Rotation>),
+    RotationEnded {
+        /// How the run ended.
+        result: Result<Finish, String>,
+        /// The rotation as far as it got.
+        rotation: Box<Rotation>,
+    },
     RotationAborted(Result<(), String>),
     UndoRead(Result<Box<UndoPlan>, String>),
     /// What still refuses a request without a certificate.
@@ -670,7 +696,7 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         msg @ Msg::RotationEvent(_) => super::rotation::on_message(state, msg),
-        msg @ (Msg::RotationPlanned(_) | Msg::RotationEnded(..) | Msg::RotationAborted(_)) => {
+        msg @ (Msg::RotationPlanned(_) | Msg::RotationEnded { .. } | Msg::RotationAborted(_)) => {
             state.busy = None;
             super::rotation::on_message(state, msg)
         }
@@ -700,7 +726,11 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     }
     state.busy = None;
     match msg {
-        Msg::TokenChecked(Ok((client, source, typed))) => {
+        Msg::TokenChecked(Ok(VerifiedToken {
+            client,
+            source,
+            typed,
+        })) => {
             state.client = Some(client.clone());
             state.token_state = TokenState::Verified { source, typed };
             state.token_input.value.clear();
@@ -739,10 +769,10 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         }
         Msg::Zones(Err(e)) => state.error = Some(e),
         Msg::Permissions(checks) => state.permissions = checks,
-        Msg::ZoneRead(Ok((mode, automatic, dns))) => {
-            state.ssl_mode = Some(mode);
-            state.ssl_automatic = Some(automatic);
-            state.dns = dns;
+        Msg::ZoneRead(Ok(settings)) => {
+            state.ssl_mode = Some(settings.ssl_mode);
+            state.ssl_automatic = Some(settings.ssl_automatic);
+            state.dns = settings.dns;
             state.origins = TextInput::new(state.default_origins());
         }
         Msg::ZoneRead(Err(e)) => state.error = Some(e),
@@ -816,7 +846,10 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             effects.extend(state.save());
         }
         Msg::SnippetWritten(Err(e)) => state.error = Some(e),
-        Msg::Verified(phase, Ok(result)) => {
+        Msg::Verified {
+            phase,
+            result: Ok(result),
+        } => {
             let passed = result.passed(expected_verdict(phase));
             let step = match phase {
                 SnippetPhase::Log => Step::VerifyLog,
@@ -831,7 +864,7 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 SnippetPhase::Enforce => state.verify_enforce = Some(result),
             }
         }
-        Msg::Verified(_, Err(e)) => state.error = Some(e),
+        Msg::Verified { result: Err(e), .. } => state.error = Some(e),
         Msg::AlertCreated(Ok(id)) => {
             state.alert_id = Some(id);
             state.done.insert(Step::Alerts);
@@ -846,7 +879,7 @@ fn on_result(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         | Msg::UploadStatus(_)
         | Msg::RotationPlanned(_)
         | Msg::RotationEvent(_)
-        | Msg::RotationEnded(..)
+        | Msg::RotationEnded { .. }
         | Msg::RotationAborted(_)
         | Msg::UndoRead(_)
         | Msg::UndoProbed(_)

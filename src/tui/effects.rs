@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{CertificateReady, Effect, Msg};
+use super::app::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
 use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
@@ -105,7 +105,11 @@ impl Runner {
                     let mode = client.ssl_mode(&zone.id).await?;
                     let automatic = client.ssl_automatic_mode(&zone.id).await?;
                     let dns = client.dns_records(&zone.id).await?;
-                    Ok::<_, crate::cloudflare::CloudflareError>((mode, automatic, dns))
+                    Ok::<_, crate::cloudflare::CloudflareError>(ZoneSettings {
+                        ssl_mode: mode,
+                        ssl_automatic: automatic,
+                        dns,
+                    })
                 };
                 Msg::ZoneRead(read.await.map_err(text))
             }),
@@ -200,10 +204,10 @@ impl Runner {
             } => {
                 let demo = self.demo.clone();
                 self.spawn(true, async move {
-                    Msg::Verified(
+                    Msg::Verified {
                         phase,
-                        verify(phase, origins, hostnames, files, global, demo).await,
-                    )
+                        result: verify(phase, origins, hostnames, files, global, demo).await,
+                    }
                 });
             }
             Effect::CreateAlert {
@@ -253,7 +257,7 @@ impl Runner {
                 self.spawn(false, async move {
                     let result =
                         carry_out_rotation(&client, &mut rotation, store, demo, messages).await;
-                    Msg::RotationEnded(result, rotation)
+                    Msg::RotationEnded { result, rotation }
                 });
             }
             Effect::AbortRotation { client, rotation } => {
@@ -336,7 +340,7 @@ async fn verify_token(
     base_url: &str,
     typed: Option<ApiToken>,
     demo_token: Option<String>,
-) -> Result<(Client, String, bool), String> {
+) -> Result<VerifiedToken, String> {
     let (token, source, was_typed) = match typed {
         Some(token) => (token, "typed in".to_string(), true),
         None => match demo_token {
@@ -363,7 +367,11 @@ async fn verify_token(
         },
     };
     let client = ops::verified_client(base_url, token).await.map_err(text)?;
-    Ok((client, source, was_typed))
+    Ok(VerifiedToken {
+        client,
+        source,
+        typed: was_typed,
+    })
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -187,7 +187,10 @@ pub fn on_message(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             Event::Note(note) => format!("  {note}"),
         }),
-        Msg::RotationEnded(result, plan) => {
+        Msg::RotationEnded {
+            result,
+            rotation: plan,
+        } => {
             let rotated = match result {
                 Ok(Finish::Rotated(done)) => Some(done),
                 Ok(other) => {

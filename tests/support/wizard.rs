@@ -8,7 +8,9 @@ use aop_wizard::cloudflare::{
 };
 use aop_wizard::pki::GeneratedFiles;
 use aop_wizard::snippets::SnippetPhase;
-use aop_wizard::tui::app::{CertificateReady, Effect, Msg, Wizard, update};
+use aop_wizard::tui::app::{
+    CertificateReady, Effect, Msg, VerifiedToken, Wizard, ZoneSettings, update,
+};
 use aop_wizard::tui::steps::Step;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -33,6 +35,24 @@ pub fn client() -> Client {
         RetryPolicy::default(),
     )
     .unwrap()
+}
+
+/// The token check's answer: a client, where the token came from, whether it was typed.
+pub fn verified_token(source: &str, typed: bool) -> VerifiedToken {
+    VerifiedToken {
+        client: client(),
+        source: source.into(),
+        typed,
+    }
+}
+
+/// The zone read's answer.
+pub fn zone_settings(ssl_mode: SslMode, ssl_automatic: &str, dns: Vec<DnsRecord>) -> ZoneSettings {
+    ZoneSettings {
+        ssl_mode,
+        ssl_automatic: ssl_automatic.into(),
+        dns,
+    }
 }
 
 pub fn zone(name: &str) -> Zone {
@@ -87,7 +107,7 @@ pub fn at(step: Step) -> Wizard {
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
-        Msg::TokenChecked(Ok((client(), "the OS keyring".into(), false))),
+        Msg::TokenChecked(Ok(verified_token("the OS keyring", false))),
     );
     update(
         &mut state,
@@ -104,9 +124,9 @@ pub fn at(step: Step) -> Wizard {
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
-        Msg::ZoneRead(Ok((
+        Msg::ZoneRead(Ok(zone_settings(
             SslMode::Full,
-            "custom".into(),
+            "custom",
             vec![
                 record("A", "example.com", "203.0.113.10", true),
                 record("CNAME", "www.example.com", "example.com", true),
@@ -142,7 +162,13 @@ pub fn at(step: Step) -> Wizard {
                 } else {
                     SnippetPhase::Enforce
                 };
-                update(&mut state, Msg::Verified(phase, Ok(passing(phase))));
+                update(
+                    &mut state,
+                    Msg::Verified {
+                        phase,
+                        result: Ok(passing(phase)),
+                    },
+                );
             }
             _ => {}
         }
