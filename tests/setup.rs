@@ -271,7 +271,7 @@ fn a_dry_run_prints_the_exact_requests_and_changes_nothing() {
         "/origin_tls_client_auth\n",
         "PUT http://",
         "/origin_tls_client_auth/settings",
-        "\"enabled\":true",
+        "\"enabled\": true",
         "/alerting/v3/policies",
         "Dry run: nothing changed.",
     ] {
@@ -572,4 +572,112 @@ fn setup_takes_a_real_nginx_from_open_to_enforced() {
     assert_eq!(result["waiting_for"], Value::Null, "{result}");
     assert_eq!(result["stage"], "served-while-enforcing", "{result}");
     assert_eq!(fake.fake.coverage_gaps(), Vec::<String>::new());
+}
+
+/// What the wizard shows before it asks is what a dry run records for the same operation.
+#[test]
+fn the_wizard_shows_the_requests_a_dry_run_records() {
+    use aop_wizard::cloudflare::{CertificateScope, SslMode};
+    use aop_wizard::ops::{self, Scope, preview};
+    let fake = fake();
+    let client = fake.client();
+    let hostnames = vec![HOST.to_string()];
+    fake.runtime.block_on(async {
+        let zone = client.zone_by_name("example.com").await.unwrap();
+        let recorded = |dry: &aop_wizard::cloudflare::Client| dry.planned_requests()[0].lines();
+
+        let dry = client.dry_run();
+        let _ = ops::ensure_ssl_mode(&dry, &zone.id, Some(SslMode::Strict)).await;
+        assert_eq!(
+            recorded(&dry),
+            preview::ssl_mode(&client, &zone.id, &SslMode::Strict).lines()
+        );
+        for scope in Scope::ALL {
+            let dry = client.dry_run();
+            let _ = ops::switch_scope(&dry, &zone.id, scope, true, Some("ID"), &hostnames).await;
+            let shown =
+                preview::switch_scope(&client, &zone.id, scope, true, Some("ID"), &hostnames)
+                    .unwrap();
+            assert_eq!(recorded(&dry), shown.lines(), "{scope:?}");
+        }
+        let dry = client.dry_run();
+        let _ = ops::expiry_alert(
+            &dry,
+            &zone.account.id,
+            &zone.name,
+            "ops@example.com",
+            Scope::Zone,
+        )
+        .await;
+        let shown = preview::expiry_alert(
+            &client,
+            &zone.account.id,
+            &zone.name,
+            "ops@example.com",
+            Scope::Zone,
+        );
+        assert_eq!(recorded(&dry), shown.lines());
+        let dry = client.dry_run();
+        let _ = dry
+            .upload_certificate(CertificateScope::Zone, &zone.id, "PEM", "KEY", "")
+            .await;
+        let shown = preview::upload(&client, CertificateScope::Zone, &zone.id, "PEM");
+        assert_eq!(recorded(&dry), shown.lines());
+        assert!(
+            shown.lines().iter().all(|l| !l.contains(DEMO_TOKEN)),
+            "the token never shows"
+        );
+    });
+}
+
+/// Your own files are checked before anything is sent: a client certificate the given CA did
+/// not sign, or a key that is not the certificate's, stops the set-up with one sentence.
+#[test]
+fn imported_files_that_do_not_belong_together_are_refused_before_anything_is_sent() {
+    let zone = Zone::new(Scope::Zone);
+    for name in ["one", "two"] {
+        let made = zone
+            .command(
+                &[
+                    "cert",
+                    "generate",
+                    "--out",
+                    zone.path(name).to_str().unwrap(),
+                    "--key-type",
+                    "ecdsa-p256",
+                ]
+                .map(String::from),
+            )
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{}", text(&made));
+    }
+    let file = |set: &str, name: &str| zone.path(set).join(name).display().to_string();
+    for (cert, key, ca, says) in [
+        (
+            file("one", "client.crt"),
+            file("one", "client.key"),
+            file("two", "ca.crt"),
+            "not signed by",
+        ),
+        (
+            file("one", "client.crt"),
+            file("two", "client.key"),
+            file("one", "ca.crt"),
+            "key",
+        ),
+    ] {
+        let output = zone.setup(&["--cert", &cert, "--key", &key, "--ca", &ca]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+        assert!(
+            text(&output).contains("cannot be used") && text(&output).contains(says),
+            "{}",
+            text(&output)
+        );
+        assert!(
+            zone.fake.fake.requests().iter().all(|r| r.method == "GET"),
+            "nothing was sent"
+        );
+        assert!(!zone.path("data/setups").exists(), "no plan was saved");
+    }
 }

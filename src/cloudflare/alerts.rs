@@ -29,20 +29,25 @@ pub async fn ensure_expiry_alert(
     email: &str,
     hostname_certificates: bool,
 ) -> Result<(String, bool), CloudflareError> {
+    let policy = expiry_policy(zone, email, hostname_certificates);
+    let existing = expiry_alerts(client, account_id).await?;
+    if let Some(found) = existing.iter().find(|p| {
+        p.alert_type == policy.alert_type
+            && p.mechanisms.to_string().contains(&format!("\"{email}\""))
+    }) {
+        return Ok((found.id.clone(), false));
+    }
+    let id = client.create_alert_policy(account_id, &policy).await?;
+    Ok((id, true))
+}
+
+/// The policy that e-mails `email` before a zone-level (or per-hostname) certificate of `zone`
+/// expires.
+pub fn expiry_policy(zone: &str, email: &str, hostname_certificates: bool) -> NewAlertPolicy {
     let alert_type = if hostname_certificates {
         HOSTNAME_CERT_EXPIRY_ALERT
     } else {
         ZONE_CERT_EXPIRY_ALERT
     };
-    let existing = expiry_alerts(client, account_id).await?;
-    if let Some(policy) = existing.iter().find(|p| {
-        p.alert_type == alert_type && p.mechanisms.to_string().contains(&format!("\"{email}\""))
-    }) {
-        return Ok((policy.id.clone(), false));
-    }
-    let name = format!("AOP certificate expiry: {zone}");
-    let id = client
-        .create_alert_policy(account_id, &NewAlertPolicy::email(name, alert_type, email))
-        .await?;
-    Ok((id, true))
+    NewAlertPolicy::email(format!("AOP certificate expiry: {zone}"), alert_type, email)
 }

@@ -89,6 +89,127 @@ pub struct PlannedRequest {
     pub body: Option<Value>,
 }
 
+impl PlannedRequest {
+    /// As a dry run prints it and the wizard's confirmation shows it: the request line, the
+    /// headers, the body.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("{} {}", self.method, self.url)];
+        lines.extend(
+            self.headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}")),
+        );
+        if let Some(body) = &self.body {
+            lines.push(String::new());
+            lines.extend(
+                serde_json::to_string_pretty(body)
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_string),
+            );
+        }
+        lines
+    }
+}
+
+/// A request that changes something, built in one place: the write it belongs to sends it, a
+/// dry run records it, and the wizard shows it before asking.
+#[derive(Debug, Clone)]
+pub struct Change {
+    operation: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    /// False for a POST that creates something: it is never retried blindly.
+    retry: bool,
+}
+
+impl Change {
+    pub fn setting(zone_id: &str, setting: &str, value: &str) -> Self {
+        Self {
+            operation: "set setting",
+            method: Method::PATCH,
+            path: format!("zones/{zone_id}/settings/{setting}"),
+            body: Some(json!({ "value": value })),
+            retry: true,
+        }
+    }
+
+    pub fn ssl_mode(zone_id: &str, mode: &SslMode) -> Self {
+        Self::setting(zone_id, "ssl", mode.api_value())
+    }
+
+    /// Global AOP: Cloudflare's shared certificate (`tls_client_auth`).
+    pub fn global_aop(zone_id: &str, on: bool) -> Self {
+        Self::setting(zone_id, "tls_client_auth", on_off(on))
+    }
+
+    pub fn zone_aop(zone_id: &str, enabled: bool) -> Self {
+        Self {
+            operation: "set zone aop setting",
+            method: Method::PUT,
+            path: format!("zones/{zone_id}/origin_tls_client_auth/settings"),
+            body: Some(json!({ "enabled": enabled })),
+            retry: true,
+        }
+    }
+
+    pub fn hostname_associations(zone_id: &str, config: &[HostnameConfig]) -> Self {
+        Self {
+            operation: "set hostname associations",
+            method: Method::PUT,
+            path: format!("zones/{zone_id}/origin_tls_client_auth/hostnames"),
+            body: Some(json!({ "config": config })),
+            retry: true,
+        }
+    }
+
+    pub fn upload(
+        scope: CertificateScope,
+        zone_id: &str,
+        certificate_pem: &str,
+        private_key_pem: &str,
+    ) -> Self {
+        Self {
+            operation: scope.operation("upload"),
+            method: Method::POST,
+            path: scope.path(zone_id),
+            body: Some(json!({ "certificate": certificate_pem, "private_key": private_key_pem })),
+            retry: false,
+        }
+    }
+
+    pub fn delete_certificate(scope: CertificateScope, zone_id: &str, id: &str) -> Self {
+        Self {
+            operation: scope.operation("delete"),
+            method: Method::DELETE,
+            path: format!("{}/{id}", scope.path(zone_id)),
+            body: None,
+            retry: true,
+        }
+    }
+
+    pub fn create_alert_policy(account_id: &str, policy: &NewAlertPolicy) -> Self {
+        Self {
+            operation: "create alert policy",
+            method: Method::POST,
+            path: format!("accounts/{account_id}/alerting/v3/policies"),
+            body: Some(serde_json::to_value(policy).unwrap_or(Value::Null)),
+            retry: false,
+        }
+    }
+
+    pub fn delete_alert_policy(account_id: &str, policy_id: &str) -> Self {
+        Self {
+            operation: "delete alert policy",
+            method: Method::DELETE,
+            path: format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"),
+            body: None,
+            retry: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UploadOutcome {
     pub certificate: UploadedCertificate,
@@ -185,6 +306,37 @@ impl Client {
         format!("{}/{}", self.base_url, path)
     }
 
+    /// A change as it would be sent by this client, token and private key redacted.
+    pub fn shown(&self, change: &Change) -> PlannedRequest {
+        self.planned_request(&change.method, &change.path, change.body.as_ref())
+    }
+
+    fn planned_request(&self, method: &Method, path: &str, body: Option<&Value>) -> PlannedRequest {
+        let mut headers = self.credentials.redacted_headers();
+        headers.push(("Content-Type".into(), "application/json".into()));
+        PlannedRequest {
+            method: method.to_string(),
+            url: self.url(path),
+            headers,
+            body: body.map(redact_body),
+        }
+    }
+
+    /// Sends a change with the retry policy its kind allows.
+    async fn send<T: DeserializeOwned>(&self, change: &Change) -> Result<T, CloudflareError> {
+        Ok(self
+            .call(
+                change.operation,
+                change.method.clone(),
+                &change.path,
+                &[],
+                change.body.as_ref(),
+                change.retry,
+            )
+            .await?
+            .0)
+    }
+
     /// Sends one request with the retry policy; `retry` is false for a POST that creates something.
     async fn call<T: DeserializeOwned>(
         &self,
@@ -199,20 +351,8 @@ impl Client {
         if method != Method::GET
             && let Some(planned) = &self.planned
         {
-            let mut shown = url.clone();
-            if !query.is_empty() {
-                let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                shown = format!("{shown}?{}", pairs.join("&"));
-            }
-            let mut headers = self.credentials.redacted_headers();
-            headers.push(("Content-Type".into(), "application/json".into()));
             if let Ok(mut list) = planned.lock() {
-                list.push(PlannedRequest {
-                    method: method.to_string(),
-                    url: shown,
-                    headers,
-                    body: body.map(redact_body),
-                });
+                list.push(self.planned_request(&method, path, body));
             }
             return Err(CloudflareError::DryRun);
         }
@@ -432,17 +572,7 @@ impl Client {
         setting: &str,
         value: &str,
     ) -> Result<ZoneSetting, CloudflareError> {
-        let body = json!({ "value": value });
-        let _: (ZoneSetting, _) = self
-            .call(
-                "set setting",
-                Method::PATCH,
-                &format!("zones/{zone_id}/settings/{setting}"),
-                &[],
-                Some(&body),
-                true,
-            )
-            .await?;
+        let _: ZoneSetting = self.send(&Change::setting(zone_id, setting, value)).await?;
         // The answer may claim the value; only a fresh read shows whether it took.
         let now = self.get_setting(zone_id, setting).await?;
         if now.text() != value {
@@ -488,7 +618,7 @@ impl Client {
 
     pub async fn set_global_aop(&self, zone_id: &str, on: bool) -> Result<bool, CloudflareError> {
         Ok(self
-            .set_setting(zone_id, "tls_client_auth", if on { "on" } else { "off" })
+            .set_setting(zone_id, "tls_client_auth", on_off(on))
             .await?
             .text()
             == "on")
@@ -532,18 +662,8 @@ impl Client {
         zone_id: &str,
         id: &str,
     ) -> Result<UploadedCertificate, CloudflareError> {
-        let operation = scope.operation("delete");
-        Ok(self
-            .call(
-                operation,
-                Method::DELETE,
-                &format!("{}/{id}", scope.path(zone_id)),
-                &[],
-                None,
-                true,
-            )
-            .await?
-            .0)
+        self.send(&Change::delete_certificate(scope, zone_id, id))
+            .await
     }
 
     /// Uploads a client certificate unless the same one (by fingerprint) is already there. The
@@ -568,19 +688,9 @@ impl Client {
             });
         }
         let operation = scope.operation("upload");
-        let body = json!({ "certificate": certificate_pem, "private_key": private_key_pem });
-        match self
-            .call::<UploadedCertificate>(
-                operation,
-                Method::POST,
-                &scope.path(zone_id),
-                &[],
-                Some(&body),
-                false,
-            )
-            .await
-        {
-            Ok((certificate, _)) => Ok(UploadOutcome {
+        let change = Change::upload(scope, zone_id, certificate_pem, private_key_pem);
+        match self.send::<UploadedCertificate>(&change).await {
+            Ok(certificate) => Ok(UploadOutcome {
                 certificate,
                 already_present: false,
             }),
@@ -658,17 +768,7 @@ impl Client {
         zone_id: &str,
         enabled: bool,
     ) -> Result<bool, CloudflareError> {
-        let body = json!({ "enabled": enabled });
-        let _: (Value, _) = self
-            .call(
-                "set zone aop setting",
-                Method::PUT,
-                &format!("zones/{zone_id}/origin_tls_client_auth/settings"),
-                &[],
-                Some(&body),
-                true,
-            )
-            .await?;
+        let _: Value = self.send(&Change::zone_aop(zone_id, enabled)).await?;
         let now = self.zone_aop_enabled(zone_id).await?;
         if now != enabled {
             let state = |on: bool| format!("zone-level AOP {}", if on { "on" } else { "off" });
@@ -688,16 +788,8 @@ impl Client {
         zone_id: &str,
         config: &[HostnameConfig],
     ) -> Result<Vec<HostnameAssociation>, CloudflareError> {
-        let body = json!({ "config": config });
-        let _: (Value, _) = self
-            .call(
-                "set hostname associations",
-                Method::PUT,
-                &format!("zones/{zone_id}/origin_tls_client_auth/hostnames"),
-                &[],
-                Some(&body),
-                true,
-            )
+        let _: Value = self
+            .send(&Change::hostname_associations(zone_id, config))
             .await?;
         let mut associations = Vec::with_capacity(config.len());
         let (mut wanted, mut found) = (Vec::new(), Vec::new());
@@ -798,19 +890,8 @@ impl Client {
         account_id: &str,
         policy: &NewAlertPolicy,
     ) -> Result<String, CloudflareError> {
-        let body = serde_json::to_value(policy).map_err(|e| CloudflareError::Decode {
-            operation: "create alert policy",
-            detail: e.to_string(),
-        })?;
-        let (value, _): (Value, _) = self
-            .call(
-                "create alert policy",
-                Method::POST,
-                &format!("accounts/{account_id}/alerting/v3/policies"),
-                &[],
-                Some(&body),
-                false,
-            )
+        let value: Value = self
+            .send(&Change::create_alert_policy(account_id, policy))
             .await?;
         let id = value["id"].as_str().unwrap_or_default().to_string();
         if id.is_empty() {
@@ -842,15 +923,8 @@ impl Client {
         account_id: &str,
         policy_id: &str,
     ) -> Result<(), CloudflareError> {
-        let _: (Value, _) = self
-            .call(
-                "delete alert policy",
-                Method::DELETE,
-                &format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"),
-                &[],
-                None,
-                true,
-            )
+        let _: Value = self
+            .send(&Change::delete_alert_policy(account_id, policy_id))
             .await?;
         Ok(())
     }
@@ -876,6 +950,11 @@ fn describe_association(hostname: &str, cert_id: Option<&str>, enabled: Option<b
     }
 }
 
+/// The value of an on/off zone setting.
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
 /// A refusal (bad certificate, missing permission) means nothing was created; a timeout, a 5xx or
 /// a 429/408/409 may hide a certificate that did arrive.
 fn definitely_not_created(error: &CloudflareError) -> bool {
@@ -888,12 +967,11 @@ fn definitely_not_created(error: &CloudflareError) -> bool {
     }
 }
 
-/// Private keys never appear in a dry run.
+/// Private keys never appear in a dry run, nor anything about them.
 fn redact_body(body: &Value) -> Value {
     let mut shown = body.clone();
     if let Some(key) = shown.get_mut("private_key") {
-        let length = key.as_str().map_or(0, str::len);
-        *key = Value::String(format!("<redacted private key, {length} bytes>"));
+        *key = Value::String("<redacted private key>".into());
     }
     shown
 }

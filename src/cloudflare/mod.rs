@@ -10,9 +10,9 @@ pub mod fake;
 mod permissions;
 mod types;
 
-pub use alerts::{ensure_expiry_alert, expiry_alerts};
+pub use alerts::{ensure_expiry_alert, expiry_alerts, expiry_policy};
 pub use client::{
-    BASE_URL_ENV, CertificateScope, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
+    BASE_URL_ENV, CertificateScope, Change, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
     UploadOutcome,
 };
 pub use credentials::{ApiToken, Credentials};

@@ -1,0 +1,60 @@
+//! The requests an operation will send, as the client shows them in a dry run (token and
+//! private key redacted), for the wizard to show before it asks. Built from the same
+//! `Change` the operation sends, so what is shown is what is sent.
+
+use super::{OperationError, Scope, hostname_config};
+use crate::cloudflare::{CertificateScope, Change, Client, PlannedRequest, SslMode, expiry_policy};
+
+/// Setting the SSL/TLS mode.
+pub fn ssl_mode(client: &Client, zone_id: &str, mode: &SslMode) -> PlannedRequest {
+    client.shown(&Change::ssl_mode(zone_id, mode))
+}
+
+/// Uploading a certificate; `certificate` stands for its PEM (the wizard shows what it is, not
+/// the file's text).
+pub fn upload(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    certificate: &str,
+) -> PlannedRequest {
+    client.shown(&Change::upload(
+        scope,
+        zone_id,
+        certificate,
+        "<private key>",
+    ))
+}
+
+/// Switching a scope on or off.
+pub fn switch_scope(
+    client: &Client,
+    zone_id: &str,
+    scope: Scope,
+    on: bool,
+    certificate_id: Option<&str>,
+    hostnames: &[String],
+) -> Result<PlannedRequest, OperationError> {
+    let change = match scope {
+        Scope::Global => Change::global_aop(zone_id, on),
+        Scope::Zone => Change::zone_aop(zone_id, on),
+        Scope::Hostname => {
+            Change::hostname_associations(zone_id, &hostname_config(certificate_id, hostnames, on)?)
+        }
+    };
+    Ok(client.shown(&change))
+}
+
+/// Creating the expiry alert (skipped when an identical one exists).
+pub fn expiry_alert(
+    client: &Client,
+    account_id: &str,
+    zone: &str,
+    email: &str,
+    scope: Scope,
+) -> PlannedRequest {
+    client.shown(&Change::create_alert_policy(
+        account_id,
+        &expiry_policy(zone, email, scope == Scope::Hostname),
+    ))
+}
