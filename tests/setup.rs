@@ -681,3 +681,43 @@ fn imported_files_that_do_not_belong_together_are_refused_before_anything_is_sen
         assert!(!zone.path("data/setups").exists(), "no plan was saved");
     }
 }
+
+/// Global AOP: nothing uploaded, Cloudflare's CA written for the origin, the same stops.
+#[test]
+fn a_global_setup_trusts_cloudflares_ca_and_uploads_nothing() {
+    let zone = Zone::new(Scope::Zone);
+    let mut args = zone.args(&["--scope", "global", "--no-edge-check"]);
+    let at = args.iter().position(|a| a == "--edge-url").unwrap();
+    args.drain(at..at + 2);
+    let cloudflare_ca = aop_wizard::pki::cloudflare_ca::der().unwrap();
+    let run = || zone.command(&args).output().unwrap();
+    let first = run();
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    assert_eq!(json(&first)["waiting_for"], "origin-log-phase");
+    let ca_copy = zone
+        .path("aop/origin")
+        .join(aop_wizard::pki::cloudflare_ca::FILE_NAME);
+    assert_eq!(
+        std::fs::read_to_string(&ca_copy).unwrap(),
+        aop_wizard::pki::cloudflare_ca::PEM
+    );
+    let snippet = std::fs::read_to_string(zone.path("aop/origin/nginx-log.conf")).unwrap();
+    assert!(snippet.contains("/etc/ssl/cloudflare/"), "{snippet}");
+    zone.origin
+        .set_phase(OriginPhase::Log(vec![cloudflare_ca.clone()]));
+    let second = run();
+    assert_eq!(second.status.code(), Some(3), "{}", text(&second));
+    assert_eq!(json(&second)["waiting_for"], "origin-enforce-phase");
+    zone.origin
+        .set_phase(OriginPhase::Enforce(vec![cloudflare_ca]));
+    let third = run();
+    assert!(third.status.success(), "{}", text(&third));
+    let view = zone.fake.fake.zone("example.com").unwrap();
+    assert!(view.global_aop);
+    assert!(view.zone_certificates.is_empty() && view.hostname_certificates.is_empty());
+    assert_eq!(
+        zone.expiry_policies(),
+        0,
+        "no certificate of its own to watch"
+    );
+}
