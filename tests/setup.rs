@@ -721,3 +721,63 @@ fn a_global_setup_trusts_cloudflares_ca_and_uploads_nothing() {
         "no certificate of its own to watch"
     );
 }
+
+/// The drifts that were found, each pinned: one definition of a passed log phase (an origin
+/// that already enforces is not in the log phase, for `verify --expect log-only` and the wizard
+/// alike), one certificate recipe (setup names its certificates as `cert generate --zone` does),
+/// one token check (a Global API Key is refused before anything is sent).
+#[test]
+fn the_operations_that_had_drifted_are_decided_once() {
+    use aop_wizard::ops::{self, certificate};
+    use aop_wizard::probe::Verdict;
+    use aop_wizard::snippets::SnippetPhase;
+
+    let enforced = support::wizard::passing(SnippetPhase::Enforce);
+    assert!(enforced.passed(ops::expected_verdict(SnippetPhase::Enforce)));
+    assert!(!enforced.passed(ops::expected_verdict(SnippetPhase::Log)));
+    assert_eq!(ops::expected_verdict(SnippetPhase::Log), Verdict::LogOnly);
+
+    let zone = Zone::new(Scope::Zone);
+    zone.until_done("names");
+    let now = time::OffsetDateTime::now_utc();
+    let subject = |path: &str| {
+        let der = aop_wizard::pki::load_certificates(&zone.path(path)).unwrap();
+        aop_wizard::pki::inspect_certificate(&der[0], now)
+            .unwrap()
+            .subject
+    };
+    assert!(
+        subject("aop/client.crt").contains(&certificate::leaf_common_name(Some("example.com"))),
+        "{}",
+        subject("aop/client.crt")
+    );
+    assert!(subject("aop/ca.crt").contains(&certificate::ca_common_name(Some("example.com"), now)));
+    let generated = zone
+        .command(
+            &[
+                "cert",
+                "generate",
+                "--zone",
+                "example.com",
+                "--key-type",
+                "ecdsa-p256",
+                "--out",
+                zone.path("generated").to_str().unwrap(),
+            ]
+            .map(String::from),
+        )
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated));
+    assert_eq!(subject("generated/client.crt"), subject("aop/client.crt"));
+    assert_eq!(subject("generated/ca.crt"), subject("aop/ca.crt"));
+
+    let refused = zone.fake.runtime.block_on(ops::verified_client(
+        &zone.fake.fake.base_url(),
+        aop_wizard::cloudflare::ApiToken::new("0123456789abcdef0123456789abcdef01234"),
+    ));
+    assert!(
+        refused.unwrap_err().to_string().contains("Global API Key"),
+        "a Global API Key is refused"
+    );
+}
