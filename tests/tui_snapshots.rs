@@ -4,7 +4,9 @@
 mod support;
 
 use aop_wizard::snippets::SnippetPhase;
-use aop_wizard::tui::app::{Msg, Wizard, update};
+use aop_wizard::tui::app::{self, update};
+use aop_wizard::tui::message::Msg;
+use aop_wizard::tui::state::Wizard;
 use aop_wizard::tui::steps::Step;
 use aop_wizard::tui::theme::Theme;
 use aop_wizard::tui::view;
@@ -85,19 +87,19 @@ fn modals_and_a_small_terminal() {
 #[test]
 fn the_key_bar_lists_only_what_works_now() {
     let state = at(Step::Zone);
-    let keys: Vec<&str> = view::valid_keys(&state).iter().map(|(k, _)| *k).collect();
+    let keys: Vec<&str> = app::hints(&state).iter().map(|h| h.label).collect();
     assert!(
         keys.contains(&"Ctrl-C") && !keys.contains(&"q"),
         "letters type into the filter: {keys:?}"
     );
     let mut busy = at(Step::VerifyLog);
     press(&mut busy, KeyCode::Enter);
-    let keys: Vec<&str> = view::valid_keys(&busy).iter().map(|(k, _)| *k).collect();
+    let keys: Vec<&str> = app::hints(&busy).iter().map(|h| h.label).collect();
     assert_eq!(keys, vec!["Esc", "Ctrl-C"], "a probe can be stopped");
     let mut upload = at(Step::Upload);
     press(&mut upload, KeyCode::Enter);
     press(&mut upload, KeyCode::Char('y'));
-    let keys: Vec<&str> = view::valid_keys(&upload).iter().map(|(k, _)| *k).collect();
+    let keys: Vec<&str> = app::hints(&upload).iter().map(|h| h.label).collect();
     assert_eq!(keys, vec!["Ctrl-C"], "an upload cannot be stopped half-way");
 }
 

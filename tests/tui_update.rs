@@ -7,8 +7,10 @@ use std::path::PathBuf;
 
 use aop_wizard::cloudflare::SslMode;
 use aop_wizard::snippets::SnippetPhase;
-use aop_wizard::tui::app::{Effect, Msg, TokenState, Wizard, update};
+use aop_wizard::tui::app::{typing, update};
+use aop_wizard::tui::message::{Effect, Msg};
 use aop_wizard::tui::progress::Progress;
+use aop_wizard::tui::state::{TokenState, Wizard};
 use aop_wizard::tui::steps::{Scope, Step};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use support::wizard::*;
@@ -39,7 +41,7 @@ fn no_token_asks_for_one_and_verifies_what_is_typed() {
     );
     assert!(matches!(state.token_state, TokenState::NeedInput { .. }));
     assert!(
-        state.typing(),
+        typing(&state),
         "letters go into the token field, q does not quit"
     );
     assert!(
@@ -144,7 +146,7 @@ fn flexible_blocks_until_fixed_with_confirmation() {
         press(&mut state, KeyCode::Char('f')).is_empty(),
         "asks first"
     );
-    assert!(state.confirm.is_some());
+    assert!(confirmation(&state).is_some());
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
         effects.as_slice(),
@@ -167,7 +169,7 @@ fn declining_a_confirmation_changes_nothing() {
     );
     press(&mut state, KeyCode::Char('s'));
     assert!(press(&mut state, KeyCode::Char('n')).is_empty());
-    assert!(state.confirm.is_none());
+    assert!(confirmation(&state).is_none());
     assert_eq!(state.ssl_mode, Some(SslMode::Off));
 }
 
@@ -221,7 +223,7 @@ fn import_needs_both_paths_then_checks() {
 fn upload_asks_first_and_records_the_id() {
     let mut state = at(Step::Upload);
     assert!(press(&mut state, KeyCode::Enter).is_empty());
-    let confirm = state.confirm.clone().unwrap();
+    let confirm = confirmation(&state).cloned().unwrap();
     assert!(
         confirm.lines.iter().any(|l| l.contains("never shown")),
         "key redacted in the preview"
@@ -273,7 +275,7 @@ fn a_failed_upload_says_why_and_stays() {
 fn going_back_after_an_upload_lists_what_stays() {
     let mut state = at(Step::SnippetLog);
     assert!(press(&mut state, KeyCode::Esc).is_empty());
-    let confirm = state.confirm.clone().expect("going back asks");
+    let confirm = confirmation(&state).cloned().expect("going back asks");
     assert!(
         confirm
             .lines
@@ -286,7 +288,7 @@ fn going_back_after_an_upload_lists_what_stays() {
     let mut early = at(Step::Zone);
     press(&mut early, KeyCode::Esc);
     assert_eq!(early.step, Step::Token);
-    assert!(early.confirm.is_none());
+    assert!(confirmation(&early).is_none());
 }
 
 #[test]
@@ -298,7 +300,7 @@ fn snippet_screen_switches_servers_writes_and_copies() {
     let effects = press(&mut state, KeyCode::Char('c'));
     assert!(matches!(effects.as_slice(), [Effect::Copy(text)] if text.contains("SSLVerifyClient")));
     press(&mut state, KeyCode::Char('e'));
-    assert!(state.typing());
+    assert!(typing(&state));
     for _ in 0..6 {
         press(&mut state, KeyCode::Backspace);
     }
@@ -311,7 +313,7 @@ fn snippet_screen_switches_servers_writes_and_copies() {
 fn enable_asks_then_applies_for_the_scope() {
     let mut state = at(Step::Enable);
     press(&mut state, KeyCode::Enter);
-    assert!(state.confirm.as_ref().unwrap().lines[0].contains("origin_tls_client_auth/settings"));
+    assert!(confirmation(&state).unwrap().lines[0].contains("origin_tls_client_auth/settings"));
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
         effects.as_slice(),
@@ -336,9 +338,7 @@ fn per_hostname_enable_needs_a_picked_hostname() {
     assert_eq!(state.hostname_choice.len(), 1);
     press(&mut state, KeyCode::Enter);
     assert!(
-        state
-            .confirm
-            .as_ref()
+        confirmation(&state)
             .unwrap()
             .lines
             .iter()
@@ -442,12 +442,12 @@ fn alerts_validate_the_address_or_skip() {
 fn quitting_mid_flow_asks_and_ctrl_c_always_works() {
     let mut state = at(Step::SslMode);
     press(&mut state, KeyCode::Char('q'));
-    assert!(state.quit_asked && !state.quit);
+    assert!(asks_to_quit(&state) && !state.quit);
     press(&mut state, KeyCode::Char('n'));
-    assert!(!state.quit_asked);
+    assert!(!asks_to_quit(&state));
     let mut typing = at(Step::Zone);
     type_text(&mut typing, "q");
-    assert!(!typing.quit_asked, "q is a letter in the filter");
+    assert!(!asks_to_quit(&typing), "q is a letter in the filter");
     update(
         &mut typing,
         Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
@@ -533,7 +533,7 @@ fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
     use aop_wizard::tui::steps::Task;
     let mut state = at(Step::Rotate);
     assert_eq!((state.step, state.task), (Step::Rotate, Task::Rotate));
-    assert!(state.typing(), "origins can be typed before the plan");
+    assert!(typing(&state), "origins can be typed before the plan");
     press(&mut state, KeyCode::Tab);
     assert!(state.rotation.new_ca, "Tab asks for a new CA");
     press(&mut state, KeyCode::Tab);
@@ -563,7 +563,7 @@ fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
         press(&mut state, KeyCode::Enter).is_empty(),
         "nothing changes before the confirmation"
     );
-    assert!(state.confirm.is_some());
+    assert!(confirmation(&state).is_some());
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
         effects.as_slice(),
@@ -718,7 +718,7 @@ fn undo_probes_the_origin_first_then_asks_and_turns_off() {
     update(&mut state, Msg::UndoProbed(Ok(Vec::new())));
     press(&mut state, KeyCode::Char('d'));
     assert!(press(&mut state, KeyCode::Enter).is_empty(), "asks first");
-    let confirm = state.confirm.clone().unwrap();
+    let confirm = confirmation(&state).cloned().unwrap();
     assert!(
         confirm
             .lines

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
+use super::message::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
 use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};

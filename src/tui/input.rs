@@ -25,6 +25,15 @@ impl TextInput {
         }
     }
 
+    /// Whether `handle` takes this key: a character without Ctrl, Backspace, Ctrl-U.
+    pub fn takes(key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Char(c) => !key.modifiers.contains(KeyModifiers::CONTROL) || c == 'u',
+            KeyCode::Backspace => true,
+            _ => false,
+        }
+    }
+
     /// Returns true when the key changed the text.
     pub fn handle(&mut self, key: KeyEvent) -> bool {
         match key.code {

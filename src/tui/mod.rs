@@ -1,17 +1,19 @@
-//! The wizard face: a ratatui app over the same core as the CLI. One state (`app`), a pure
-//! `update`, pure drawing (`view`, `screens/`), and a runner for the effects (`effects`) whose
-//! answers come back as messages on a channel.
+//! The wizard face: a ratatui app over the same core as the CLI. One state (`state`), the
+//! messages and effects (`message`), a pure `update` with one module per step owning its key
+//! bindings (`app`, `keys`), pure drawing (`view`, `screens/`), and a runner for the effects
+//! (`effects`) whose answers come back as messages on a channel.
 
 pub mod app;
 mod effects;
 pub mod input;
+pub mod keys;
+pub mod message;
 pub mod progress;
-pub mod rotation;
 pub mod same_as;
 pub mod screens;
+pub mod state;
 pub mod steps;
 pub mod theme;
-pub mod undo;
 pub mod view;
 
 use std::io::{IsTerminal, Write};
@@ -23,8 +25,10 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use tokio::sync::mpsc;
 
-use app::{Effect, Msg, Wizard, update};
+use app::update;
 use effects::Runner;
+use message::{Effect, Msg};
+use state::Wizard;
 
 /// Set to anything: the wizard panics after its first frame (tests prove the terminal is restored).
 const DEBUG_PANIC_ENV: &str = "AOP_WIZARD_DEBUG_PANIC";

@@ -2,7 +2,7 @@
 //! operation the screen performs, as argument lists (a test parses each with the CLI's own
 //! definition), shown shell-quoted.
 
-use super::app::{KEY_TYPES, Wizard};
+use super::state::{KEY_TYPES, Wizard};
 use super::steps::{Scope, Step};
 use crate::snippets::SnippetPhase;
 

@@ -1,5 +1,6 @@
-//! The frame around every screen: title, stepper, status line, the keys valid now, and the
-//! modal boxes. Pure: it reads the state and draws, nothing else.
+//! The frame around every screen: title, stepper, status line, the keys valid now (`app::hints`,
+//! the list the key handler dispatches through), and the modal box. Pure: it reads the state and
+//! draws, nothing else.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,8 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::app::{TokenState, Wizard};
+use super::app;
 use super::screens;
+use super::state::{Modal, Wizard};
 use super::steps::Step;
 use super::theme::Theme;
 
@@ -44,22 +46,29 @@ pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
     draw_body(frame, body, state, theme);
     draw_status(frame, status, state, theme);
     draw_keys(frame, keys, state, theme);
-    if let Some(confirm) = &state.confirm {
-        let mut lines: Vec<Line> = confirm
-            .lines
-            .iter()
-            .map(|l| Line::from(l.as_str()))
-            .collect();
-        lines.push(Line::from(""));
-        lines.push(Line::from(vec![
-            Span::styled("y", theme.key),
-            Span::raw(" / Enter: yes    "),
-            Span::styled("n", theme.key),
-            Span::raw(" / Esc: no"),
-        ]));
-        modal(frame, &confirm.title, lines, theme);
-    } else if state.quit_asked {
-        modal(
+    if let Some(modal) = &state.modal {
+        draw_modal(frame, modal, theme);
+    }
+}
+
+fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
+    match modal {
+        Modal::Confirm(confirm) => {
+            let mut lines: Vec<Line> = confirm
+                .lines
+                .iter()
+                .map(|l| Line::from(l.as_str()))
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("y", theme.key),
+                Span::raw(" / Enter: yes    "),
+                Span::styled("n", theme.key),
+                Span::raw(" / Esc: no"),
+            ]));
+            boxed(frame, &confirm.title, lines, theme);
+        }
+        Modal::Quit => boxed(
             frame,
             "Quit?",
             vec![
@@ -73,9 +82,8 @@ pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
                 ]),
             ],
             theme,
-        );
-    } else if state.help {
-        modal(frame, "Help", help_lines(theme), theme);
+        ),
+        Modal::Help => boxed(frame, "Help", help_lines(theme), theme),
     }
 }
 
@@ -175,135 +183,11 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     frame.render_widget(line, area);
 }
 
-/// Only the keys that do something now.
-pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
-    if state.confirm.is_some() {
-        return vec![("y", "yes"), ("n", "no")];
-    }
-    if state.quit_asked {
-        return vec![("y", "quit"), ("any", "stay")];
-    }
-    if let Some(busy) = &state.busy {
-        let mut keys = vec![("Ctrl-C", "quit")];
-        if busy.cancellable {
-            keys.insert(0, ("Esc", "stop"));
-        }
-        return keys;
-    }
-    if state.editing.is_some() {
-        return vec![("Enter", "done"), ("Ctrl-U", "clear")];
-    }
-    let mut keys: Vec<(&str, &str)> = match state.step {
-        Step::Welcome => vec![("↑↓", "choose"), ("Enter", "start")],
-        Step::Token => match state.token_state {
-            TokenState::NeedInput { .. } => vec![("type", "token"), ("Enter", "verify")],
-            TokenState::Verified { typed, .. } => {
-                let mut keys = vec![("Enter", "continue"), ("r", "other token")];
-                if typed {
-                    keys.insert(1, ("s", "save in keyring"));
-                }
-                keys
-            }
-            TokenState::Looking => Vec::new(),
-        },
-        Step::Zone => vec![("type", "filter"), ("↑↓", "choose"), ("Enter", "select")],
-        Step::SslMode => {
-            let mut keys = vec![("Enter", "continue")];
-            match &state.ssl_mode {
-                Some(mode) if !mode.supports_aop() => {
-                    keys = vec![("f", "set Full"), ("s", "set Full (strict)")];
-                }
-                Some(crate::cloudflare::SslMode::Strict) => {}
-                Some(_) => keys.push(("s", "set Full (strict)")),
-                None => {}
-            }
-            keys
-        }
-        Step::Certificate if !state.scope.uses_own_certificate() => vec![("Enter", "continue")],
-        Step::Certificate if state.certificate.is_some() => {
-            vec![("Enter", "continue"), ("n", "make another")]
-        }
-        Step::Certificate => vec![("↑↓/Tab", "field"), ("←→", "change"), ("Enter", "go")],
-        Step::Upload if state.certificate_id.is_some() => vec![("Enter", "continue")],
-        Step::Upload => vec![("Enter", "upload…")],
-        Step::SnippetLog => vec![
-            ("↑↓", "server"),
-            ("e", "CA path"),
-            ("c", "copy"),
-            ("w", "write"),
-            ("d", "dir"),
-            ("PgDn", "scroll"),
-            ("Enter", "next"),
-        ],
-        Step::Enable if state.enabled => vec![("Enter", "continue")],
-        Step::Enable if state.scope == super::steps::Scope::Hostname => {
-            vec![("↑↓", "move"), ("Space", "pick"), ("Enter", "enable…")]
-        }
-        Step::Enable => vec![("Enter", "enable…")],
-        Step::VerifyLog => {
-            if state
-                .verify_log
-                .as_ref()
-                .is_some_and(|r| r.passed(crate::probe::Verdict::LogOnly))
-            {
-                vec![("Enter", "continue")]
-            } else {
-                vec![("type", "origins"), ("Enter", "probe")]
-            }
-        }
-        Step::Enforce => {
-            let passed = state
-                .verify_enforce
-                .as_ref()
-                .is_some_and(|r| r.passed(crate::probe::Verdict::Enforced));
-            let mut keys = vec![
-                ("c", "copy"),
-                ("w", "write"),
-                ("e", "CA path"),
-                ("PgDn", "scroll"),
-            ];
-            keys.push(if passed {
-                ("Enter", "next")
-            } else {
-                ("Enter", "probe")
-            });
-            keys
-        }
-        Step::Alerts if state.alert_id.is_some() => vec![("Enter", "continue")],
-        Step::Alerts => vec![("type", "e-mail"), ("Enter", "create (empty: skip)")],
-        Step::Summary => {
-            let mut keys = vec![("Enter/q", "quit")];
-            if state.certificate_id.is_some() {
-                keys.push(("r", "rotate the certificate"));
-            }
-            if state.enabled {
-                keys.push(("u", "undo (turn AOP off)"));
-            }
-            keys
-        }
-        Step::Rotate => super::screens::rotate::valid_keys(state),
-        Step::Undo => super::screens::undo::valid_keys(state),
-    };
-    if state.step == Step::Summary {
-        return keys;
-    }
-    if state.step != Step::Welcome {
-        keys.push(("Esc", "back"));
-    }
-    if state.typing() {
-        keys.push(("Ctrl-C", "quit"));
-    } else {
-        keys.push(("?", "help"));
-        keys.push(("q", "quit"));
-    }
-    keys
-}
-
 fn draw_keys(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let mut spans = Vec::new();
-    for (key, action) in valid_keys(state) {
-        spans.push(Span::styled(key, theme.key));
-        spans.push(Span::raw(format!(" {action}  ")));
+    for hint in app::hints(state) {
+        spans.push(Span::styled(hint.label, theme.key));
+        spans.push(Span::raw(format!(" {}  ", hint.action)));
     }
     frame.render_widget(Line::from(spans), area);
 }
@@ -329,7 +213,7 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     ]
 }
 
-fn modal(frame: &mut Frame, title: &str, lines: Vec<Line>, theme: &Theme) {
+fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line>, theme: &Theme) {
     let area = frame.area();
     let width = area.width.saturating_sub(8).min(90);
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));

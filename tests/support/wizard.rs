@@ -8,11 +8,24 @@ use aop_wizard::cloudflare::{
 };
 use aop_wizard::pki::GeneratedFiles;
 use aop_wizard::snippets::SnippetPhase;
-use aop_wizard::tui::app::{
-    CertificateReady, Effect, Msg, VerifiedToken, Wizard, ZoneSettings, update,
-};
+use aop_wizard::tui::app::update;
+use aop_wizard::tui::message::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
+use aop_wizard::tui::state::{Confirm, Modal, Wizard};
 use aop_wizard::tui::steps::Step;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The confirmation open now, if any.
+pub fn confirmation(state: &Wizard) -> Option<&Confirm> {
+    match &state.modal {
+        Some(Modal::Confirm(confirm)) => Some(confirm),
+        _ => None,
+    }
+}
+
+/// The wizard asks whether to quit.
+pub fn asks_to_quit(state: &Wizard) -> bool {
+    matches!(state.modal, Some(Modal::Quit))
+}
 
 pub fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))

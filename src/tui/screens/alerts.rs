@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
-use crate::tui::app::Wizard;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {

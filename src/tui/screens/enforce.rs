@@ -5,7 +5,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{snippet, verify};
 use crate::snippets::SnippetPhase;
-use crate::tui::app::Wizard;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {

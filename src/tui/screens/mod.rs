@@ -19,7 +19,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::app::Wizard;
+use super::state::Wizard;
 use super::steps::Step;
 use super::theme::Theme;
 use crate::snippets::SnippetPhase;

@@ -5,8 +5,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::cloudflare::CertificateScope;
-use crate::rotation::{Finish, Stage};
-use crate::tui::app::Wizard;
+use crate::rotation::Finish;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
@@ -170,29 +170,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     lines.extend(log);
     lines.extend(end);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-}
-
-pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
-    let view = &state.rotation;
-    match &view.plan {
-        _ if view.rotated() => vec![("Enter", "quit")],
-        None => vec![
-            ("type", "origins"),
-            ("Tab", "new CA on/off"),
-            ("Enter", "plan"),
-        ],
-        Some(plan) => {
-            let mut keys = match (&view.finish, plan.stage) {
-                (Some(_), _) => vec![("Enter", "check again")],
-                (None, Stage::Planned) if view.log.is_empty() => vec![("Enter", "start…")],
-                (None, _) => vec![("Enter", "continue")],
-            };
-            if plan.stage < Stage::OldDeleted {
-                keys.push(("a", "abandon…"));
-            }
-            keys
-        }
-    }
 }
 
 /// Rows a line takes once wrapped, with some room for word wrapping.

@@ -5,7 +5,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::input_line;
 use crate::snippets::{SnippetPhase, WebServer};
-use crate::tui::app::{Field, Wizard};
+use crate::tui::state::{Field, Wizard};
 use crate::tui::theme::Theme;
 
 /// The snippet screens: server choice (log phase), CA path, and the snippet itself.

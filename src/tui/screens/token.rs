@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
-use crate::tui::app::{TokenState, Wizard};
+use crate::tui::state::{TokenState, Wizard};
 use crate::tui::theme::Theme;
 
 const NEEDED: &str = "Needed: Zone → Zone Read, Zone Settings Edit, SSL and Certificates Edit, DNS Read; Account → Notifications Edit.";

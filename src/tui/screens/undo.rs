@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::field;
-use crate::tui::app::Wizard;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
@@ -72,21 +72,4 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-}
-
-pub fn valid_keys(state: &Wizard) -> Vec<(&'static str, &'static str)> {
-    let view = &state.undo;
-    if view.done {
-        return vec![("Enter", "quit")];
-    }
-    if view.plan.is_none() {
-        return vec![("Enter", "read again")];
-    }
-    let mut keys = if view.origin_relaxed() {
-        vec![("Enter", "turn off…")]
-    } else {
-        vec![("Enter", "probe the origin"), ("o", "checked it myself")]
-    };
-    keys.push(("d", "delete certs"));
-    keys
 }

@@ -4,7 +4,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::field;
-use crate::tui::app::{Wizard, upload_preview};
+use crate::tui::app::upload_preview;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {

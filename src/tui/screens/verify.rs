@@ -8,7 +8,7 @@ use crate::ops::expected_verdict;
 use crate::probe::Verification;
 use crate::probe::{Presented, Verdict};
 use crate::snippets::SnippetPhase;
-use crate::tui::app::Wizard;
+use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {

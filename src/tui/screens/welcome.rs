@@ -3,7 +3,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::tui::app::Wizard;
+use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 

@@ -1,0 +1,129 @@
+//! Enabling AOP on Cloudflare for the scope (per hostname: the hostnames picked here), asked
+//! first with the request it sends.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use crate::tui::keys::{self, Binding};
+use crate::tui::message::Effect;
+use crate::tui::state::Wizard;
+use crate::tui::steps::{Scope, Step};
+
+/// Per hostname, the first proxied hostname is picked to begin with.
+pub fn enter(state: &mut Wizard) {
+    if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
+        state.hostname_choice = state.proxied_hostnames().into_iter().take(1).collect();
+    }
+}
+
+pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    if state.enabled {
+        return vec![Binding::new(
+            "Enter",
+            "continue",
+            [KeyCode::Enter],
+            |state, _| {
+                state.finish(Step::Enable);
+                Vec::new()
+            },
+        )];
+    }
+    let mut bindings = Vec::new();
+    if state.scope == Scope::Hostname {
+        let hostnames = state.proxied_hostnames();
+        bindings.extend(keys::cursor("↑↓", "move", hostnames.len()));
+        if !hostnames.is_empty() {
+            bindings.push(Binding::new("Space", "pick", [KeyCode::Char(' ')], pick));
+        }
+    }
+    bindings.push(Binding::new(
+        "Enter",
+        "enable…",
+        [KeyCode::Enter],
+        ask_to_enable,
+    ));
+    bindings
+}
+
+/// Picks or drops the hostname under the cursor.
+fn pick(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    let Some(name) = state.proxied_hostnames().get(state.cursor).cloned() else {
+        return Vec::new();
+    };
+    if !state.hostname_choice.remove(&name) {
+        if state.hostname_choice.len() >= crate::ops::HOSTNAMES_PER_CERTIFICATE {
+            state.error = Some(format!(
+                "One certificate serves at most {} hostnames.",
+                crate::ops::HOSTNAMES_PER_CERTIFICATE
+            ));
+        } else {
+            state.hostname_choice.insert(name);
+        }
+    }
+    Vec::new()
+}
+
+fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    let (Some(client), Some(zone)) = (state.client.clone(), state.zone.clone()) else {
+        return Vec::new();
+    };
+    if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
+        state.error = Some("Pick at least one hostname with Space.".into());
+        return Vec::new();
+    }
+    let lines = preview(state);
+    state.ask(
+        "Enable Authenticated Origin Pulls?",
+        lines,
+        vec![Effect::Enable {
+            client,
+            zone_id: zone.id,
+            scope: state.scope,
+            certificate_id: state.certificate_id.clone(),
+            hostnames: state.hostname_choice.iter().cloned().collect(),
+        }],
+        Some("Enabling"),
+    );
+    Vec::new()
+}
+
+/// The request enabling sends.
+pub fn preview(state: &Wizard) -> Vec<String> {
+    let zone_id = state
+        .zone
+        .as_ref()
+        .map(|z| z.id.as_str())
+        .unwrap_or("ZONE_ID");
+    let base = &state.base_url;
+    match state.scope {
+        Scope::Zone => vec![
+            format!("PUT {base}/zones/{zone_id}/origin_tls_client_auth/settings"),
+            "  {\"enabled\": true}".into(),
+            "Cloudflare presents your certificate on every proxied request of the zone.".into(),
+        ],
+        Scope::Global => vec![
+            format!("PATCH {base}/zones/{zone_id}/settings/tls_client_auth"),
+            "  {\"value\": \"on\"}".into(),
+            "Cloudflare presents its shared certificate on every proxied request of the zone."
+                .into(),
+        ],
+        Scope::Hostname => {
+            let mut lines = vec![format!(
+                "PUT {base}/zones/{zone_id}/origin_tls_client_auth/hostnames"
+            )];
+            for name in &state.hostname_choice {
+                lines.push(format!(
+                    "  {{\"hostname\": \"{name}\", \"cert_id\": \"{}\", \"enabled\": true}}",
+                    state.certificate_id.as_deref().unwrap_or("CERT_ID")
+                ));
+            }
+            lines
+        }
+    }
+}
+
+pub fn enabled(state: &mut Wizard) -> Vec<Effect> {
+    state.enabled = true;
+    state.done.insert(Step::Enable);
+    state.notice = Some("Enabled: Cloudflare now presents the certificate to your origin.".into());
+    state.save()
+}

@@ -1,0 +1,180 @@
+//! `update`, the one place messages change the state, and the keymap of the moment. Keys go
+//! through the bindings valid now (a modal's; while work runs, stopping it and quitting; else the
+//! step's own, then the global ones), the same list the key bar draws. Answers go to the step that
+//! asked for them; entering a step runs what that step needs. Everything else is the runner's
+//! (`effects`); two exceptions remain: writing a snippet reads the CA file (`snippet::write`), and
+//! the snippet text carries today's date (`Wizard::snippet_text`).
+//!
+//! One module per step owns its key bindings, what it needs when entered and what it does with
+//! its answers. They use `state`; nothing they use calls back here.
+
+mod alerts;
+mod certificate;
+mod enable;
+mod global;
+mod modal;
+mod rotate;
+mod snippet;
+mod ssl_mode;
+mod summary;
+mod token;
+mod undo;
+mod upload;
+mod verify;
+mod welcome;
+mod zone;
+
+use super::keys::{self, Binding, KeyHint, Keys};
+use super::message::{Effect, Msg};
+use super::state::Wizard;
+use super::steps::Step;
+use crate::snippets::SnippetPhase;
+
+pub use enable::preview as enable_preview;
+pub use upload::preview as upload_preview;
+
+pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
+    let before = state.step;
+    if msg.ends_work() {
+        state.busy = None;
+    }
+    let mut effects = match msg {
+        Msg::Key(key) => keys::dispatch(keymap(state), state, key),
+        Msg::Tick => {
+            state.tick += 1;
+            Vec::new()
+        }
+        Msg::Redraw => Vec::new(),
+        Msg::Copied => {
+            state.notice =
+                Some("Copied to the clipboard (OSC 52; your terminal must allow it).".into());
+            Vec::new()
+        }
+        Msg::Cancelled => {
+            state.notice = Some("Stopped.".into());
+            Vec::new()
+        }
+        Msg::TokenChecked(result) => token::checked(state, result),
+        Msg::TokenSaved(result) => answered(state, result, token::saved),
+        Msg::Zones(result) => answered(state, result, token::zones_listed),
+        Msg::Permissions(checks) => token::permissions(state, checks),
+        Msg::ZoneRead(result) => answered(state, result, zone::read),
+        Msg::SslModeSet(result) => answered(state, result, ssl_mode::set),
+        Msg::CertificateReady(result) => answered(state, result, certificate::ready),
+        Msg::UploadStatus(status) => upload::status(state, status),
+        Msg::Uploaded(result) => answered(state, result, upload::uploaded),
+        Msg::Enabled(result) => answered(state, result, |state, ()| enable::enabled(state)),
+        Msg::SnippetWritten(result) => answered(state, result, snippet::written),
+        Msg::Verified { phase, result } => answered(state, result, |state, verification| {
+            verify::verified(state, phase, verification)
+        }),
+        Msg::AlertCreated(result) => answered(state, result, alerts::created),
+        Msg::RotationPlanned(result) => {
+            answered(state, result, |state, plan| rotate::planned(state, *plan))
+        }
+        Msg::RotationEvent(event) => rotate::progressed(state, event),
+        Msg::RotationEnded { result, rotation } => rotate::ended(state, result, *rotation),
+        Msg::RotationAborted(result) => answered(state, result, |state, ()| rotate::aborted(state)),
+        Msg::UndoRead(result) => answered(state, result, |state, plan| undo::read(state, *plan)),
+        Msg::UndoProbed(result) => answered(state, result, undo::probed),
+        Msg::TurnedOff(result) => answered(state, result, |state, ()| undo::turned_off(state)),
+    };
+    if state.step != before {
+        effects.extend(enter(state));
+    }
+    effects
+}
+
+/// An answer: the step takes a success; a failure is shown and nothing else changes.
+fn answered<T>(
+    state: &mut Wizard,
+    result: Result<T, String>,
+    then: impl FnOnce(&mut Wizard, T) -> Vec<Effect>,
+) -> Vec<Effect> {
+    match result {
+        Ok(value) => then(state, value),
+        Err(error) => {
+            state.error = Some(error);
+            Vec::new()
+        }
+    }
+}
+
+/// What a step needs when it is entered.
+fn enter(state: &mut Wizard) -> Vec<Effect> {
+    match state.step {
+        Step::Token => token::enter(state),
+        Step::Undo => undo::enter(state),
+        Step::Certificate => {
+            certificate::enter(state);
+            Vec::new()
+        }
+        Step::SnippetLog => {
+            snippet::enter(state);
+            Vec::new()
+        }
+        Step::Enable => {
+            enable::enter(state);
+            Vec::new()
+        }
+        Step::VerifyLog => {
+            verify::enter(state);
+            Vec::new()
+        }
+        Step::Welcome
+        | Step::Zone
+        | Step::SslMode
+        | Step::Upload
+        | Step::Enforce
+        | Step::Alerts
+        | Step::Summary
+        | Step::Rotate => Vec::new(),
+    }
+}
+
+/// The keys valid now, in the key bar's order.
+fn keymap(state: &Wizard) -> Vec<Binding> {
+    if let Some(modal) = &state.modal {
+        return modal::bindings(modal);
+    }
+    if let Some(busy) = &state.busy {
+        return global::while_busy(busy);
+    }
+    let mut bindings = step_bindings(state);
+    let typing = takes_text(&bindings);
+    bindings.extend(global::bindings(state, typing));
+    bindings
+}
+
+fn step_bindings(state: &Wizard) -> Vec<Binding> {
+    match state.step {
+        Step::Welcome => welcome::bindings(state),
+        Step::Token => token::bindings(state),
+        Step::Zone => zone::bindings(state),
+        Step::SslMode => ssl_mode::bindings(state),
+        Step::Certificate => certificate::bindings(state),
+        Step::Upload => upload::bindings(state),
+        Step::SnippetLog => snippet::bindings(state, SnippetPhase::Log),
+        Step::Enable => enable::bindings(state),
+        Step::VerifyLog => verify::bindings(state),
+        Step::Enforce => snippet::bindings(state, SnippetPhase::Enforce),
+        Step::Alerts => alerts::bindings(state),
+        Step::Summary => summary::bindings(state),
+        Step::Rotate => rotate::bindings(state),
+        Step::Undo => undo::bindings(state),
+    }
+}
+
+fn takes_text(bindings: &[Binding]) -> bool {
+    bindings.iter().any(|b| b.hint.keys == Keys::Text)
+}
+
+/// The key bar: only the keys that do something now.
+pub fn hints(state: &Wizard) -> Vec<KeyHint> {
+    keymap(state).into_iter().map(|b| b.hint).collect()
+}
+
+/// Whether a text field takes the keys on this screen (then `q` and `?` are letters).
+pub fn typing(state: &Wizard) -> bool {
+    takes_text(&step_bindings(state))
+}

@@ -1,0 +1,52 @@
+//! The keys of the box over the screen: help closes on any key, the quit question and the
+//! confirmations take y or n.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use crate::tui::keys::{Binding, Keys};
+use crate::tui::message::Effect;
+use crate::tui::state::{Modal, Wizard};
+
+const YES: [KeyCode; 3] = [KeyCode::Char('y'), KeyCode::Char('Y'), KeyCode::Enter];
+
+pub fn bindings(modal: &Modal) -> Vec<Binding> {
+    match modal {
+        Modal::Help => vec![Binding::with_keys("any", "close", Keys::Any, close)],
+        Modal::Quit => vec![
+            Binding::new("y", "quit", YES, |state, _| {
+                state.quit = true;
+                Vec::new()
+            }),
+            Binding::with_keys("any", "stay", Keys::Any, close),
+        ],
+        // Any other key leaves the question open.
+        Modal::Confirm(_) => vec![
+            Binding::new("y", "yes", YES, yes),
+            Binding::new(
+                "n",
+                "no",
+                [KeyCode::Char('n'), KeyCode::Char('N'), KeyCode::Esc],
+                close,
+            ),
+        ],
+    }
+}
+
+fn close(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    state.modal = None;
+    Vec::new()
+}
+
+/// What was asked is done: its effects, or the step it leads to.
+fn yes(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    let Some(Modal::Confirm(confirm)) = state.modal.take() else {
+        return Vec::new();
+    };
+    if let Some(label) = confirm.busy_label {
+        state.start(label, false);
+    }
+    if let Some(step) = confirm.go_to {
+        state.go(step);
+    }
+    confirm.on_yes
+}

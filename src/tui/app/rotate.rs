@@ -1,0 +1,246 @@
+//! The rotate screen: plan, confirm, carry out, check again, abandon. The work itself is
+//! `crate::rotation`; this only decides what to ask for next.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use crate::ops::{DEFAULT_EDGE_URL, OriginCheck};
+use crate::pki::GeneratedFiles;
+use crate::rotation::{Event, Finish, Rotation, RotationRequest, Stage};
+use crate::snippets::SnippetPhase;
+use crate::tui::keys::Binding;
+use crate::tui::message::Effect;
+use crate::tui::state::{KEY_TYPES, RotationView, Wizard};
+use crate::tui::steps::{Scope, Step, Task};
+
+/// From the summary of a set-up just done (the welcome screen's offer sets the task itself).
+pub fn begin(state: &mut Wizard) {
+    state.task = Task::Rotate;
+    state.rotation = RotationView::default();
+    state.go(Step::Rotate);
+}
+
+pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    let view = &state.rotation;
+    if view.rotated() {
+        return vec![Binding::new(
+            "Enter",
+            "quit",
+            [KeyCode::Enter],
+            |state, _| {
+                state.quit = true;
+                Vec::new()
+            },
+        )];
+    }
+    let Some(plan) = &view.plan else {
+        return vec![
+            Binding::text("origins", |state| &mut state.origins),
+            Binding::new("Tab", "new CA on/off", [KeyCode::Tab], |state, _| {
+                state.rotation.new_ca = !state.rotation.new_ca;
+                Vec::new()
+            }),
+            Binding::new("Enter", "plan", [KeyCode::Enter], |state, _| {
+                plan_rotation(state)
+            }),
+        ];
+    };
+    let mut bindings = vec![if plan.stage == Stage::Planned && view.log.is_empty() {
+        Binding::new("Enter", "start…", [KeyCode::Enter], ask_to_start)
+    } else {
+        // After a stop: the same run goes on from where it stopped.
+        let label = if view.finish.is_some() {
+            "check again"
+        } else {
+            "continue"
+        };
+        Binding::new("Enter", label, [KeyCode::Enter], |state, _| {
+            state.start("Rotating", false);
+            carry_out(state)
+        })
+    }];
+    if plan.stage < Stage::OldDeleted {
+        bindings.push(Binding::new(
+            "a",
+            "abandon…",
+            [KeyCode::Char('a')],
+            ask_to_abandon,
+        ));
+    }
+    bindings
+}
+
+fn ask_to_start(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    let Some(plan) = &state.rotation.plan else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        format!("Rotate the {}?", plan.scope_label()),
+        format!("  1. new certificate in {}", plan.out_dir.display()),
+    ];
+    if plan.new_ca {
+        lines.push(
+            "  2. the origin must trust both CAs: the snippet is written, then proven".into(),
+        );
+    }
+    lines.push("  3. upload, wait until active, check through Cloudflare".into());
+    lines.push(format!("  4. delete the old certificate {}", plan.old_id));
+    let effects = carry_out(state);
+    state.ask("Start the rotation?", lines, effects, Some("Rotating"));
+    Vec::new()
+}
+
+fn ask_to_abandon(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
+    let (Some(plan), Some(client)) = (state.rotation.plan.clone(), state.client.clone()) else {
+        return Vec::new();
+    };
+    let lines = vec![
+        format!("Cloudflare presents {} again;", plan.old_id),
+        "the new certificate is deleted from Cloudflare (its files stay).".into(),
+    ];
+    state.ask(
+        "Abandon the rotation?",
+        lines,
+        vec![Effect::AbortRotation {
+            client,
+            rotation: Box::new(plan),
+        }],
+        Some("Going back to the old certificate"),
+    );
+    Vec::new()
+}
+
+/// Carries out the plan, or goes on from where the rotation stopped.
+fn carry_out(state: &Wizard) -> Vec<Effect> {
+    match (&state.client, &state.rotation.plan) {
+        (Some(client), Some(plan)) => vec![Effect::CarryOutRotation {
+            client: client.clone(),
+            rotation: Box::new(plan.clone()),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
+    let (Some(client), Some(zone)) = (state.client.clone(), state.zone.clone()) else {
+        return Vec::new();
+    };
+    let files = state
+        .certificate
+        .as_ref()
+        .map(|c| c.files.clone())
+        .or_else(|| state.resumable.first().and_then(|p| p.certificate.clone()));
+    let addresses = match state.parsed_origins() {
+        Ok(addresses) => addresses,
+        Err(e) => {
+            state.error = Some(e);
+            return Vec::new();
+        }
+    };
+    let edge_url = match state.demo_origin {
+        Some(origin) => crate::demo::edge_url(&state.base_url, "{hostname}", origin),
+        None => DEFAULT_EDGE_URL.to_string(),
+    };
+    let request = RotationRequest {
+        zone: zone.name,
+        hostname: match state.scope {
+            Scope::Hostname => state.hostname_choice.iter().next().cloned(),
+            _ => None,
+        },
+        new_ca: state.rotation.new_ca,
+        ca: files
+            .as_ref()
+            .map(|f| (f.ca_cert.clone(), f.ca_key.clone())),
+        ca_passphrase_env: None,
+        old_leaf: files.map(|f: GeneratedFiles| (f.client_cert, f.client_key)),
+        out_dir: None,
+        key_type: KEY_TYPES[state.key_type % KEY_TYPES.len()],
+        leaf_days: 730,
+        ca_days: 1826,
+        origin: OriginCheck {
+            addresses,
+            hostnames: state.target_hostnames(),
+            server: state.server(),
+            server_version: None,
+            phase: SnippetPhase::Enforce,
+            log_dir: None,
+            ca_path: state.ca_path.trimmed().to_string(),
+            edge_url,
+            check_edge: true,
+        },
+    };
+    state.start("Reading the current certificate", true);
+    vec![Effect::PlanRotation {
+        client,
+        request: Box::new(request),
+    }]
+}
+
+pub fn planned(state: &mut Wizard, plan: Rotation) -> Vec<Effect> {
+    if plan.stage > Stage::Planned {
+        state.notice = Some(format!(
+            "A rotation begun {} stopped at \"{}\": Enter continues it, a abandons it.",
+            plan.started,
+            plan.stage.describe()
+        ));
+    }
+    state.rotation.plan = Some(plan);
+    Vec::new()
+}
+
+/// A stage reached or a note: the spinner goes on.
+pub fn progressed(state: &mut Wizard, event: Event) -> Vec<Effect> {
+    state.rotation.log.push(match event {
+        Event::Reached(stage, detail) => {
+            if let Some(plan) = state.rotation.plan.as_mut() {
+                plan.stage = stage;
+            }
+            format!("✓ {}: {detail}", stage.describe())
+        }
+        Event::Note(note) => format!("  {note}"),
+    });
+    Vec::new()
+}
+
+/// How the run ended; the rotation as far as it got is kept either way.
+pub fn ended(state: &mut Wizard, result: Result<Finish, String>, plan: Rotation) -> Vec<Effect> {
+    let done = match result {
+        Ok(Finish::Rotated(done)) => done,
+        Ok(other) => {
+            state.rotation.finish = Some(other);
+            state.rotation.plan = Some(plan);
+            return Vec::new();
+        }
+        Err(e) => {
+            state.error = Some(e);
+            state.rotation.plan = Some(plan);
+            return Vec::new();
+        }
+    };
+    state.certificate_id = Some(done.certificate_id.clone());
+    let files = GeneratedFiles {
+        ca_cert: done.ca.clone(),
+        ca_key: plan.ca_key.clone(),
+        client_cert: done.certificate.clone(),
+        client_key: done.key.clone(),
+    };
+    if let Some(certificate) = state.certificate.as_mut() {
+        certificate.files = files.clone();
+    }
+    if let Some(progress) = state.resumable.first_mut() {
+        progress.certificate = Some(files.clone());
+        progress.certificate_id = Some(done.certificate_id.clone());
+    }
+    state.rotation.finish = Some(Finish::Rotated(done));
+    state.done.insert(Step::Rotate);
+    state.rotation.plan = Some(plan);
+    let mut progress = state.progress();
+    progress.certificate = Some(files);
+    vec![Effect::SaveProgress(progress)]
+}
+
+pub fn aborted(state: &mut Wizard) -> Vec<Effect> {
+    state.rotation = RotationView::default();
+    state.notice =
+        Some("Rotation abandoned: Cloudflare presents the old certificate again.".into());
+    Vec::new()
+}

@@ -1,0 +1,42 @@
+//! The last screen of a set-up: quit, or go on to rotate the certificate or undo it all.
+
+use ratatui::crossterm::event::KeyCode;
+
+use super::{rotate, undo};
+use crate::tui::keys::Binding;
+use crate::tui::state::Wizard;
+
+pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    let mut bindings = vec![Binding::new(
+        "Enter",
+        "quit",
+        [KeyCode::Enter],
+        |state, _| {
+            state.quit = true;
+            Vec::new()
+        },
+    )];
+    if state.certificate_id.is_some() {
+        bindings.push(Binding::new(
+            "r",
+            "rotate the certificate",
+            [KeyCode::Char('r')],
+            |state, _| {
+                rotate::begin(state);
+                Vec::new()
+            },
+        ));
+    }
+    if state.enabled {
+        bindings.push(Binding::new(
+            "u",
+            "undo (turn AOP off)",
+            [KeyCode::Char('u')],
+            |state, _| {
+                undo::begin(state);
+                Vec::new()
+            },
+        ));
+    }
+    bindings
+}

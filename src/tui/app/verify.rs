@@ -1,0 +1,108 @@
+//! The probes: the origin asked directly (without a certificate, with a foreign one, with yours)
+//! and through Cloudflare. The log screen's own; the enforce screen's Enter (see `snippet`).
+
+use ratatui::crossterm::event::KeyCode;
+
+use crate::ops::expected_verdict;
+use crate::probe::Verification;
+use crate::snippets::SnippetPhase;
+use crate::tui::input::TextInput;
+use crate::tui::keys::Binding;
+use crate::tui::message::Effect;
+use crate::tui::state::Wizard;
+use crate::tui::steps::{Scope, Step};
+
+/// The origins are pre-filled from the zone's proxied records.
+pub fn enter(state: &mut Wizard) {
+    if state.origins.value.is_empty() {
+        state.origins = TextInput::new(state.default_origins());
+    }
+}
+
+pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    vec![
+        Binding::text("origins", |state| &mut state.origins),
+        probe_or_continue(state, SnippetPhase::Log),
+    ]
+}
+
+/// Enter: on once the probe passed, else probe (again).
+pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
+    let passed = result(state, phase).is_some_and(|r| r.passed(expected_verdict(phase)));
+    if !passed {
+        return Binding::new("Enter", "probe", [KeyCode::Enter], move |state, _| {
+            probe(state, phase)
+        });
+    }
+    let label = match phase {
+        SnippetPhase::Log => "continue",
+        SnippetPhase::Enforce => "next",
+    };
+    Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+        state.finish(step(phase));
+        Vec::new()
+    })
+}
+
+fn result(state: &Wizard, phase: SnippetPhase) -> Option<&Verification> {
+    match phase {
+        SnippetPhase::Log => state.verify_log.as_ref(),
+        SnippetPhase::Enforce => state.verify_enforce.as_ref(),
+    }
+}
+
+fn step(phase: SnippetPhase) -> Step {
+    match phase {
+        SnippetPhase::Log => Step::VerifyLog,
+        SnippetPhase::Enforce => Step::Enforce,
+    }
+}
+
+fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
+    let origins = match state.parsed_origins() {
+        Ok(origins) => origins,
+        Err(e) => {
+            state.error = Some(e);
+            return Vec::new();
+        }
+    };
+    let hostnames = state.target_hostnames();
+    if hostnames.is_empty() {
+        state.error = Some(
+            "No proxied hostname to probe: the zone has no proxied A, AAAA or CNAME record.".into(),
+        );
+        return Vec::new();
+    }
+    state.start(
+        format!(
+            "Probing {} origin(s) × {} hostname(s), then through Cloudflare",
+            origins.len(),
+            hostnames.len()
+        ),
+        true,
+    );
+    vec![Effect::Verify {
+        phase,
+        origins,
+        hostnames,
+        files: state.certificate.as_ref().map(|c| c.files.clone()),
+        global: state.scope == Scope::Global,
+    }]
+}
+
+pub fn verified(
+    state: &mut Wizard,
+    phase: SnippetPhase,
+    verification: Verification,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if verification.passed(expected_verdict(phase)) {
+        state.done.insert(step(phase));
+        effects = state.save();
+    }
+    match phase {
+        SnippetPhase::Log => state.verify_log = Some(verification),
+        SnippetPhase::Enforce => state.verify_enforce = Some(verification),
+    }
+    effects
+}

@@ -1,0 +1,216 @@
+//! The wizard's vocabulary: the messages that change the state (key presses, ticks and the
+//! answers of the effects) and the effects `update` asks the runner for.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::progress::Progress;
+use super::steps::Scope;
+use crate::cloudflare::{
+    ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
+};
+use crate::pki::{GeneratedFiles, KeyType};
+use crate::probe::Verification;
+use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
+use crate::snippets::SnippetPhase;
+use crate::undo::UndoPlan;
+
+/// A certificate made or imported, checked and described for the screen.
+#[derive(Debug, Clone)]
+pub struct CertificateReady {
+    pub files: GeneratedFiles,
+    pub subject: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub fingerprint: String,
+    /// Generated here, or imported (then `ca_key` may be missing).
+    pub generated: bool,
+}
+
+/// What the runner is asked to do; each answers with one or more `Msg`.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Environment or keyring (`None`), or a typed token.
+    VerifyToken(Option<ApiToken>),
+    SaveToken(ApiToken),
+    LoadZones(Client),
+    ProbePermissions {
+        client: Client,
+        zone: String,
+    },
+    ReadZone {
+        client: Client,
+        zone: Zone,
+    },
+    SetSslMode {
+        client: Client,
+        zone_id: String,
+        mode: SslMode,
+    },
+    GenerateCertificate {
+        key_type: KeyType,
+        dir: PathBuf,
+        zone: String,
+    },
+    ImportCertificate {
+        cert: PathBuf,
+        key: PathBuf,
+        ca: Option<PathBuf>,
+    },
+    Upload {
+        client: Client,
+        zone_id: String,
+        scope: Scope,
+        files: GeneratedFiles,
+    },
+    Enable {
+        client: Client,
+        zone_id: String,
+        scope: Scope,
+        certificate_id: Option<String>,
+        hostnames: Vec<String>,
+    },
+    WriteSnippet {
+        dir: PathBuf,
+        snippet_name: String,
+        snippet: String,
+        ca_name: String,
+        ca_pem: String,
+    },
+    Verify {
+        phase: SnippetPhase,
+        origins: Vec<SocketAddr>,
+        hostnames: Vec<String>,
+        files: Option<GeneratedFiles>,
+        global: bool,
+    },
+    CreateAlert {
+        client: Client,
+        account_id: String,
+        zone: String,
+        email: String,
+        scope: Scope,
+    },
+    PlanRotation {
+        client: Client,
+        request: Box<RotationRequest>,
+    },
+    CarryOutRotation {
+        client: Client,
+        rotation: Box<Rotation>,
+    },
+    AbortRotation {
+        client: Client,
+        rotation: Box<Rotation>,
+    },
+    ReadUndo {
+        client: Client,
+        zone: String,
+    },
+    ProbeRelaxed {
+        origins: Vec<SocketAddr>,
+        hostnames: Vec<String>,
+    },
+    TurnOff {
+        client: Client,
+        plan: Box<UndoPlan>,
+        delete_certificates: bool,
+    },
+    SaveProgress(Progress),
+    Copy(String),
+    Cancel,
+}
+
+/// A token Cloudflare accepted, and where it came from.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    pub client: Client,
+    /// Where it was found, for the screen ("the OS keyring", "typed in").
+    pub source: String,
+    /// Typed in this session: it can be saved in the keyring.
+    pub typed: bool,
+}
+
+/// What the wizard reads of a zone once it is chosen.
+#[derive(Debug, Clone)]
+pub struct ZoneSettings {
+    pub ssl_mode: SslMode,
+    /// The automatic SSL/TLS setting ("auto" or "custom").
+    pub ssl_automatic: String,
+    pub dns: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Tick,
+    /// The terminal was resized: draw again.
+    Redraw,
+    TokenChecked(Result<VerifiedToken, String>),
+    TokenSaved(Result<String, String>),
+    Zones(Result<Vec<Zone>, String>),
+    Permissions(Vec<PermissionCheck>),
+    ZoneRead(Result<ZoneSettings, String>),
+    SslModeSet(Result<SslMode, String>),
+    CertificateReady(Result<CertificateReady, String>),
+    UploadStatus(String),
+    Uploaded(Result<UploadedCertificate, String>),
+    Enabled(Result<(), String>),
+    SnippetWritten(Result<Vec<PathBuf>, String>),
+    Verified {
+        phase: SnippetPhase,
+        result: Result<Verification, String>,
+    },
+    AlertCreated(Result<String, String>),
+    /// The plan, or the rotation in flight for the zone.
+    RotationPlanned(Result<Box<Rotation>, String>),
+    RotationEvent(RotationEvent),
+    RotationEnded {
+        /// How the run ended.
+        result: Result<Finish, String>,
+        /// The rotation as far as it got.
+        rotation: Box<Rotation>,
+    },
+    RotationAborted(Result<(), String>),
+    UndoRead(Result<Box<UndoPlan>, String>),
+    /// What still refuses a request without a certificate.
+    UndoProbed(Result<Vec<String>, String>),
+    TurnedOff(Result<(), String>),
+    Copied,
+    Cancelled,
+}
+
+impl Msg {
+    /// An answer that ends the work the spinner stands for (progress reports do not).
+    pub fn ends_work(&self) -> bool {
+        match self {
+            Msg::Key(_)
+            | Msg::Tick
+            | Msg::Redraw
+            | Msg::Copied
+            | Msg::UploadStatus(_)
+            | Msg::RotationEvent(_) => false,
+            Msg::TokenChecked(_)
+            | Msg::TokenSaved(_)
+            | Msg::Zones(_)
+            | Msg::Permissions(_)
+            | Msg::ZoneRead(_)
+            | Msg::SslModeSet(_)
+            | Msg::CertificateReady(_)
+            | Msg::Uploaded(_)
+            | Msg::Enabled(_)
+            | Msg::SnippetWritten(_)
+            | Msg::Verified { .. }
+            | Msg::AlertCreated(_)
+            | Msg::RotationPlanned(_)
+            | Msg::RotationEnded { .. }
+            | Msg::RotationAborted(_)
+            | Msg::UndoRead(_)
+            | Msg::UndoProbed(_)
+            | Msg::TurnedOff(_)
+            | Msg::Cancelled => true,
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! The wizard's one state: what every screen shows and remembers, and the moves all steps share
+//! (go to a step, finish one, start work, ask before a change, step back). The steps' own key
+//! handling lives in `app`, which uses this module and is never used by it.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::input::TextInput;
+use super::message::{CertificateReady, Effect};
+use super::progress::Progress;
+use super::steps::{Scope, Step, Task};
+use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
+use crate::pki::KeyType;
+use crate::probe::Verification;
+use crate::rotation::{Finish, Rotation};
+use crate::snippets::{SnippetPhase, WebServer};
+use crate::undo::UndoPlan;
+
+/// Key types offered, fastest first: ECDSA is instant, RSA-4096 is Cloudflare's recipe.
+pub const KEY_TYPES: [KeyType; 3] = [KeyType::EcdsaP256, KeyType::Rsa2048, KeyType::Rsa4096];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    Looking,
+    /// No usable token yet: the user types one.
+    NeedInput {
+        problem: String,
+    },
+    Verified {
+        source: String,
+        typed: bool,
+    },
+}
+
+/// A question asked before anything that changes the zone or leaves the flow.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub on_yes: Vec<Effect>,
+    /// Where the wizard goes when the user says yes without an effect (going back).
+    pub go_to: Option<Step>,
+    pub busy_label: Option<String>,
+}
+
+/// The box over the screen that takes every key until it closes.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    Help,
+    /// Quit mid-flow? (Progress so far is saved either way.)
+    Quit,
+    Confirm(Confirm),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Certificate screen: generate or import.
+    Mode,
+    KeyType,
+    OutDir,
+    ImportCert,
+    ImportKey,
+    ImportCa,
+    /// Snippet screens.
+    CaPathOnOrigin,
+    SnippetDir,
+}
+
+#[derive(Debug, Clone)]
+pub struct Busy {
+    pub label: String,
+    pub since_tick: u64,
+    /// Esc may stop it (reads and probes; never an upload or a change).
+    pub cancellable: bool,
+}
+
+/// What the rotate screen shows and remembers.
+#[derive(Debug, Clone, Default)]
+pub struct RotationView {
+    pub new_ca: bool,
+    /// The plan read from Cloudflare (or the rotation in flight), as far as it got.
+    pub plan: Option<Rotation>,
+    pub log: Vec<String>,
+    pub finish: Option<Finish>,
+}
+
+impl RotationView {
+    pub fn rotated(&self) -> bool {
+        matches!(self.finish, Some(Finish::Rotated(_)))
+    }
+}
+
+/// What the undo screen shows and remembers.
+#[derive(Debug, Clone, Default)]
+pub struct UndoView {
+    pub plan: Option<UndoPlan>,
+    /// What still refuses a request without a certificate; `None` until probed.
+    pub enforcing: Option<Vec<String>>,
+    /// The user checked the origin without the probe.
+    pub overridden: bool,
+    pub delete_certificates: bool,
+    pub done: bool,
+}
+
+impl UndoView {
+    pub fn origin_relaxed(&self) -> bool {
+        self.overridden || self.enforcing.as_ref().is_some_and(Vec::is_empty)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Wizard {
+    pub step: Step,
+    pub task: Task,
+    pub scope: Scope,
+    pub cursor: usize,
+    pub resumable: Vec<Progress>,
+    /// Days the certificate of each resumable set-up has left, when its file is at hand.
+    pub days_left: Vec<Option<i64>>,
+    pub resumed: bool,
+    pub demo_origin: Option<SocketAddr>,
+    pub base_url: String,
+
+    pub token_state: TokenState,
+    pub token_input: TextInput,
+    pub permissions: Vec<PermissionCheck>,
+    pub client: Option<Client>,
+
+    pub zones: Vec<Zone>,
+    pub zone_filter: TextInput,
+    pub zone: Option<Zone>,
+    pub ssl_mode: Option<SslMode>,
+    pub ssl_automatic: Option<String>,
+    pub dns: Vec<DnsRecord>,
+
+    pub generate: bool,
+    pub key_type: usize,
+    pub focus: Field,
+    pub out_dir: TextInput,
+    pub import_cert: TextInput,
+    pub import_key: TextInput,
+    pub import_ca: TextInput,
+    pub certificate: Option<CertificateReady>,
+
+    pub upload_status: Option<String>,
+    pub certificate_id: Option<String>,
+
+    pub server: usize,
+    pub ca_path: TextInput,
+    pub snippet_dir: TextInput,
+    pub editing: Option<Field>,
+    pub scroll: u16,
+
+    pub hostname_choice: BTreeSet<String>,
+    pub enabled: bool,
+
+    pub origins: TextInput,
+    pub verify_log: Option<Verification>,
+    pub verify_enforce: Option<Verification>,
+
+    pub email: TextInput,
+    pub alert_id: Option<String>,
+
+    pub rotation: RotationView,
+    pub undo: UndoView,
+
+    pub busy: Option<Busy>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub modal: Option<Modal>,
+    pub quit: bool,
+    pub done: BTreeSet<Step>,
+    pub files: Vec<(String, PathBuf)>,
+    pub tick: u64,
+    /// The data directory exists: progress can be saved.
+    pub can_save: bool,
+}
+
+impl Wizard {
+    pub fn new(
+        resumable: Vec<Progress>,
+        demo_origin: Option<SocketAddr>,
+        base_url: String,
+    ) -> Self {
+        Self {
+            step: Step::Welcome,
+            task: Task::SetUp,
+            scope: Scope::Zone,
+            cursor: 0,
+            days_left: Vec::new(),
+            resumable,
+            resumed: false,
+            demo_origin,
+            base_url,
+            token_state: TokenState::Looking,
+            token_input: TextInput::masked(),
+            permissions: Vec::new(),
+            client: None,
+            zones: Vec::new(),
+            zone_filter: TextInput::default(),
+            zone: None,
+            ssl_mode: None,
+            ssl_automatic: None,
+            dns: Vec::new(),
+            generate: true,
+            key_type: 0,
+            focus: Field::Mode,
+            out_dir: TextInput::default(),
+            import_cert: TextInput::default(),
+            import_key: TextInput::default(),
+            import_ca: TextInput::default(),
+            certificate: None,
+            upload_status: None,
+            certificate_id: None,
+            server: 0,
+            ca_path: TextInput::new(WebServer::ALL[0].default_ca_path()),
+            snippet_dir: TextInput::default(),
+            editing: None,
+            scroll: 0,
+            hostname_choice: BTreeSet::new(),
+            enabled: false,
+            origins: TextInput::default(),
+            verify_log: None,
+            verify_enforce: None,
+            email: TextInput::default(),
+            alert_id: None,
+            rotation: RotationView::default(),
+            undo: UndoView::default(),
+            busy: None,
+            error: None,
+            notice: None,
+            modal: None,
+            quit: false,
+            done: BTreeSet::new(),
+            files: Vec::new(),
+            tick: 0,
+            can_save: true,
+        }
+    }
+
+    pub fn server(&self) -> WebServer {
+        WebServer::ALL[self.server % WebServer::ALL.len()]
+    }
+
+    pub fn zone_name(&self) -> String {
+        self.zone
+            .as_ref()
+            .map(|z| z.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Zones matching the type-ahead filter.
+    pub fn filtered_zones(&self) -> Vec<&Zone> {
+        let filter = self.zone_filter.trimmed().to_ascii_lowercase();
+        self.zones
+            .iter()
+            .filter(|z| z.name.to_ascii_lowercase().contains(&filter))
+            .collect()
+    }
+
+    pub fn proxied_hostnames(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .dns
+            .iter()
+            .filter(|r| r.is_proxied() && matches!(r.record_type.as_str(), "A" | "AAAA" | "CNAME"))
+            .map(|r| r.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The hostnames the probe and the per-hostname scope work on.
+    pub fn target_hostnames(&self) -> Vec<String> {
+        match self.scope {
+            Scope::Hostname => self.hostname_choice.iter().cloned().collect(),
+            _ => self.proxied_hostnames(),
+        }
+    }
+
+    /// DNS-only records pointing at an origin being locked down: they stop working over HTTPS.
+    pub fn exposed_dns_only(&self) -> Vec<&DnsRecord> {
+        let origins = self.origin_ips();
+        self.dns
+            .iter()
+            .filter(|r| !r.is_proxied() && origins.contains(&r.content))
+            .collect()
+    }
+
+    fn origin_ips(&self) -> Vec<String> {
+        let mut ips: Vec<String> = self
+            .dns
+            .iter()
+            .filter(|r| r.is_proxied() && matches!(r.record_type.as_str(), "A" | "AAAA"))
+            .map(|r| r.content.clone())
+            .collect();
+        ips.sort();
+        ips.dedup();
+        ips
+    }
+
+    /// Origins pre-filled from the zone's proxied records (the demo's local origin in a demo).
+    pub(crate) fn default_origins(&self) -> String {
+        match self.demo_origin {
+            Some(address) => address.to_string(),
+            None => self.origin_ips().join(" "),
+        }
+    }
+
+    pub fn parsed_origins(&self) -> Result<Vec<SocketAddr>, String> {
+        let origins: Vec<&str> = self
+            .origins
+            .value
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .collect();
+        if origins.is_empty() {
+            return Err("type at least one origin address (IP or IP:PORT)".into());
+        }
+        origins
+            .into_iter()
+            .map(|o| crate::probe::parse_origin(o).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    /// The origin snippet for the chosen server, phase and CA path, as text.
+    pub fn snippet_text(&self, phase: SnippetPhase) -> Result<String, String> {
+        let ca = crate::snippets::CaFile {
+            path: self.ca_path.trimmed().to_string(),
+            certificates: Some(1),
+        };
+        let today = time::OffsetDateTime::now_utc().date();
+        let mut request =
+            crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], today);
+        request.global = self.scope == Scope::Global;
+        crate::snippets::render(&request)
+            .map(|s| s.text())
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            zone: self.zone_name(),
+            scope: self.scope,
+            done: self.done.clone(),
+            certificate: self.certificate.as_ref().map(|c| c.files.clone()),
+            certificate_id: self.certificate_id.clone(),
+            hostnames: self.hostname_choice.iter().cloned().collect(),
+            files: self.files.clone(),
+        }
+    }
+
+    /// Saves the progress, when there is a zone and a place to save it in.
+    pub(crate) fn save(&self) -> Vec<Effect> {
+        if self.zone.is_some() && self.can_save {
+            vec![Effect::SaveProgress(self.progress())]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The saved set-ups whose certificate can be rotated, by index into `resumable`.
+    pub fn rotatable(&self) -> Vec<usize> {
+        self.resumable
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.certificate_id.is_some() && p.scope.uses_own_certificate())
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// The saved set-ups that turned AOP on, by index into `resumable`.
+    pub fn undoable(&self) -> Vec<usize> {
+        self.resumable
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.done.contains(&Step::Enable))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// A certificate this close to its end is offered for rotation first.
+    pub const ROTATE_WITHIN_DAYS: i64 = 30;
+
+    /// Remembers how long each saved certificate has left and, when one is within
+    /// `ROTATE_WITHIN_DAYS`, puts the cursor on its rotation.
+    pub fn set_days_left(&mut self, days_left: Vec<Option<i64>>) {
+        self.days_left = days_left;
+        let expiring = self.rotatable().iter().position(|index| {
+            self.days_left
+                .get(*index)
+                .copied()
+                .flatten()
+                .is_some_and(|days| days <= Self::ROTATE_WITHIN_DAYS)
+        });
+        if let Some(position) = expiring {
+            self.cursor = self.resumable.len() + position;
+        }
+    }
+
+    /// Shows `step`; `update` then runs what the step needs when it is entered.
+    pub(crate) fn go(&mut self, step: Step) {
+        self.step = step;
+        self.error = None;
+        self.notice = None;
+        self.cursor = 0;
+        self.scroll = 0;
+        self.editing = None;
+    }
+
+    /// Marks `step` done and goes to the next one of the task and scope.
+    pub(crate) fn finish(&mut self, step: Step) {
+        self.done.insert(step);
+        if let Some(next) = step.next(self.task, self.scope) {
+            self.go(next);
+        }
+    }
+
+    /// Work begins: the spinner shows `label` until its answer comes.
+    pub(crate) fn start(&mut self, label: impl Into<String>, cancellable: bool) {
+        self.busy = Some(Busy {
+            label: label.into(),
+            since_tick: self.tick,
+            cancellable,
+        });
+        self.error = None;
+    }
+
+    /// Asks before `on_yes` is carried out; `busy` labels the spinner once it is.
+    pub(crate) fn ask(
+        &mut self,
+        title: &str,
+        lines: Vec<String>,
+        on_yes: Vec<Effect>,
+        busy: Option<&str>,
+    ) {
+        self.modal = Some(Modal::Confirm(Confirm {
+            title: title.into(),
+            lines,
+            on_yes,
+            go_to: None,
+            busy_label: busy.map(str::to_string),
+        }));
+    }
+
+    /// One step back; asked first when what was done stays done.
+    pub(crate) fn back(&mut self) {
+        let Some(previous) = self.step.previous(self.task, self.scope) else {
+            return;
+        };
+        let kept = self.kept_if_back();
+        if kept.is_empty() {
+            self.go(previous);
+            return;
+        }
+        let mut lines = vec!["Going back undoes nothing; these stay as they are:".to_string()];
+        lines.extend(kept.into_iter().map(|k| format!("  • {k}")));
+        lines.push(
+            "Undo them with `aop-wizard disable` / the Cloudflare dashboard if needed.".into(),
+        );
+        self.modal = Some(Modal::Confirm(Confirm {
+            title: format!("Back to {}?", previous.title()),
+            lines,
+            on_yes: Vec::new(),
+            go_to: Some(previous),
+            busy_label: None,
+        }));
+    }
+
+    /// Effects already carried out that a step back would leave in place.
+    fn kept_if_back(&self) -> Vec<String> {
+        let mut kept = Vec::new();
+        let previous = self.step.previous(self.task, self.scope);
+        if let Some(previous) = previous {
+            if previous == Step::Upload
+                && let Some(id) = &self.certificate_id
+            {
+                kept.push(format!("the certificate uploaded to Cloudflare (id {id})"));
+            }
+            if previous == Step::Enable && self.enabled {
+                kept.push(format!(
+                    "AOP enabled on Cloudflare ({} scope)",
+                    self.scope.label()
+                ));
+            }
+            if previous == Step::Certificate
+                && self.certificate.as_ref().is_some_and(|c| c.generated)
+            {
+                kept.push("the generated certificate files on disk".into());
+            }
+            if previous == Step::SslMode
+                && self.done.contains(&Step::SslMode)
+                && let Some(mode) = &self.ssl_mode
+            {
+                kept.push(format!("the zone's SSL/TLS mode ({})", mode.label()));
+            }
+        }
+        kept
+    }
+}
