@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use aop_wizard::cloudflare::SslMode;
 use aop_wizard::snippets::SnippetPhase;
-use aop_wizard::tui::app::{typing, update};
+use aop_wizard::tui::app::{self, typing, update};
 use aop_wizard::tui::message::{Effect, Msg};
 use aop_wizard::tui::progress::Progress;
 use aop_wizard::tui::state::{TokenState, Wizard};
@@ -793,4 +793,316 @@ fn every_same_as_line_parses_with_the_cli_definition() {
         "{}",
         line(&spaced)
     );
+}
+
+/// The key bar and the key handler agree on every screen, in the variants that change the keys:
+/// each hint has a key that does something (changes the state or asks for an effect), and every
+/// key that does something is in a hint, and in one hint only.
+#[test]
+fn every_hinted_key_works_and_every_working_key_is_hinted() {
+    use aop_wizard::tui::keys::{Key, Keys};
+    for (screen, state) in screens() {
+        let hints = app::hints(&state);
+        let bar: Vec<String> = hints
+            .iter()
+            .map(|h| format!("{} {}", h.label, h.action))
+            .collect();
+        for hint in &hints {
+            let tries: Vec<KeyEvent> = match &hint.keys {
+                Keys::These(keys) => keys
+                    .iter()
+                    .map(|key| match *key {
+                        Key::Plain(code) => KeyEvent::new(code, KeyModifiers::NONE),
+                        Key::Ctrl(letter) => {
+                            KeyEvent::new(KeyCode::Char(letter), KeyModifiers::CONTROL)
+                        }
+                    })
+                    .collect(),
+                Keys::Text | Keys::Any => {
+                    vec![KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)]
+                }
+            };
+            assert!(
+                tries.iter().any(|key| acts(&state, *key)),
+                "{screen}: \"{} {}\" is in the bar but does nothing",
+                hint.label,
+                hint.action
+            );
+        }
+        for key in candidate_keys() {
+            let covering = hints
+                .iter()
+                .filter(|h| h.keys != Keys::Any && h.covers(&key))
+                .count();
+            assert!(
+                covering <= 1,
+                "{screen}: {key:?} is in {covering} hints: {bar:?}"
+            );
+            if acts(&state, key) {
+                assert!(
+                    hints.iter().any(|h| h.covers(&key)),
+                    "{screen}: {key:?} does something but the bar does not show it: {bar:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Whether pressing `key` on a copy of `state` changes it or asks for an effect.
+fn acts(state: &Wizard, key: KeyEvent) -> bool {
+    let mut pressed = state.clone();
+    let effects = update(&mut pressed, Msg::Key(key));
+    !effects.is_empty() || format!("{pressed:?}") != format!("{state:?}")
+}
+
+/// Letters, digits and the keys screens use; Ctrl-C and Ctrl-U too.
+fn candidate_keys() -> Vec<KeyEvent> {
+    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let mut keys: Vec<KeyEvent> = ('a'..='z')
+        .chain('A'..='Z')
+        .chain('0'..='9')
+        .chain([' ', '?', '[', ']'])
+        .map(|c| plain(KeyCode::Char(c)))
+        .collect();
+    keys.extend(
+        [
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Backspace,
+        ]
+        .map(plain),
+    );
+    keys.extend(['c', 'u'].map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    keys
+}
+
+/// Every step as `at` leaves it, and the variants whose keys differ.
+fn screens() -> Vec<(String, Wizard)> {
+    use aop_wizard::rotation::{Event, Finish, Rotated, Stage};
+    use aop_wizard::undo::UndoPlan;
+    let mut screens: Vec<(String, Wizard)> = Step::ALL
+        .into_iter()
+        .map(|step| (format!("{step:?}"), at(step)))
+        .collect();
+    let mut add = |name: &str, state: Wizard| screens.push((name.to_string(), state));
+
+    let saved = Progress {
+        zone: "example.com".into(),
+        scope: Scope::Zone,
+        done: [Step::Welcome, Step::Token, Step::Zone, Step::Enable].into(),
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        ..Progress::default()
+    };
+    add(
+        "Welcome with a set-up to resume, rotate or undo",
+        Wizard::new(
+            vec![saved],
+            None,
+            "https://api.cloudflare.com/client/v4".into(),
+        ),
+    );
+
+    let mut looking = wizard();
+    press(&mut looking, KeyCode::Enter);
+    add("Token being looked for", looking.clone());
+    let mut need = looking.clone();
+    update(&mut need, Msg::TokenChecked(Err("No token.".into())));
+    add("Token to type", need);
+    let mut typed = looking.clone();
+    update(
+        &mut typed,
+        Msg::TokenChecked(Ok(verified_token("typed in", true))),
+    );
+    update(&mut typed, Msg::Zones(Ok(vec![zone("example.com")])));
+    update(&mut typed, Msg::Permissions(Vec::new()));
+    add("Token typed (it can be saved)", typed);
+    let mut no_zones = looking;
+    update(
+        &mut no_zones,
+        Msg::TokenChecked(Ok(verified_token("env", false))),
+    );
+    update(&mut no_zones, Msg::Zones(Ok(Vec::new())));
+    add("Token that sees no zone", no_zones);
+
+    let mut one_zone = at(Step::Zone);
+    type_text(&mut one_zone, "org");
+    add("Zone filtered to one", one_zone);
+    let mut reading = at(Step::Zone);
+    press(&mut reading, KeyCode::Enter);
+    add("Zone being read", reading);
+
+    for mode in [SslMode::Off, SslMode::Flexible, SslMode::Strict] {
+        let mut state = at(Step::SslMode);
+        update(
+            &mut state,
+            Msg::ZoneRead(Ok(zone_settings(mode.clone(), "custom", Vec::new()))),
+        );
+        add(&format!("SslMode {mode:?}"), state);
+    }
+
+    let mut key_type = at(Step::Certificate);
+    press(&mut key_type, KeyCode::Down);
+    add("Certificate, key type", key_type.clone());
+    let mut out_dir = key_type;
+    press(&mut out_dir, KeyCode::Down);
+    add("Certificate, directory typed", out_dir);
+    let mut import = at(Step::Certificate);
+    press(&mut import, KeyCode::Right);
+    add("Certificate, import", import.clone());
+    press(&mut import, KeyCode::Down);
+    add("Certificate, import path typed", import);
+    let mut made = at(Step::Certificate);
+    update(&mut made, Msg::CertificateReady(Ok(ready())));
+    add("Certificate made", made);
+    let mut global = at(Step::Certificate);
+    global.scope = Scope::Global;
+    add("Certificate, global scope", global);
+
+    let mut uploaded = at(Step::Upload);
+    uploaded.certificate_id = Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into());
+    add("Upload done", uploaded);
+    let mut uploading = at(Step::Upload);
+    press(&mut uploading, KeyCode::Enter);
+    add("Upload asked (a confirmation open)", uploading.clone());
+    press(&mut uploading, KeyCode::Char('y'));
+    add("Upload running (it cannot be stopped)", uploading);
+
+    for (key, field) in [('e', "CA path"), ('d', "directory")] {
+        let mut editing = at(Step::SnippetLog);
+        press(&mut editing, KeyCode::Char(key));
+        add(&format!("SnippetLog, {field} edited"), editing);
+    }
+
+    let mut hostname = at(Step::Enable);
+    hostname.scope = Scope::Hostname;
+    add("Enable, hostname scope", hostname);
+    let mut enabled = at(Step::Enable);
+    enabled.enabled = true;
+    add("Enable done", enabled);
+
+    let mut failing = passing(SnippetPhase::Log);
+    failing.cells[0].judgement.verdict = aop_wizard::probe::Verdict::NotRequesting;
+    let mut failed = at(Step::VerifyLog);
+    update(
+        &mut failed,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            result: Ok(failing),
+        },
+    );
+    add("VerifyLog failed", failed);
+    let mut passed = at(Step::VerifyLog);
+    update(
+        &mut passed,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
+    );
+    add("VerifyLog passed", passed);
+    let mut probing = at(Step::VerifyLog);
+    press(&mut probing, KeyCode::Enter);
+    add("VerifyLog probing (it can be stopped)", probing);
+
+    let mut enforced = at(Step::Enforce);
+    update(
+        &mut enforced,
+        Msg::Verified {
+            phase: SnippetPhase::Enforce,
+            result: Ok(passing(SnippetPhase::Enforce)),
+        },
+    );
+    add("Enforce passed", enforced);
+    let mut enforce_editing = at(Step::Enforce);
+    press(&mut enforce_editing, KeyCode::Char('d'));
+    add("Enforce, directory edited", enforce_editing);
+
+    let mut alert = at(Step::Alerts);
+    update(&mut alert, Msg::AlertCreated(Ok("policy".into())));
+    add("Alerts done", alert);
+
+    let mut bare = at(Step::Summary);
+    bare.certificate_id = None;
+    bare.enabled = false;
+    add("Summary with nothing to rotate or undo", bare);
+
+    let mut help = at(Step::SslMode);
+    press(&mut help, KeyCode::Char('?'));
+    add("Help open", help);
+    let mut quit = at(Step::SslMode);
+    press(&mut quit, KeyCode::Char('q'));
+    add("Quit asked", quit);
+
+    let mut planned = at(Step::Rotate);
+    update(
+        &mut planned,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    add("Rotate planned", planned.clone());
+    let mut stopped = planned.clone();
+    update(
+        &mut stopped,
+        Msg::RotationEvent(Event::Reached(Stage::Uploaded, "certificate N".into())),
+    );
+    let mut switched = planned_rotation();
+    switched.stage = Stage::Switched;
+    update(
+        &mut stopped,
+        Msg::RotationEnded {
+            result: Ok(Finish::EdgeRefused {
+                problems: vec!["https://example.com/: 525".into()],
+            }),
+            rotation: Box::new(switched),
+        },
+    );
+    add("Rotate stopped at the edge", stopped);
+    let mut rotated = planned;
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        &mut rotated,
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            rotation: Box::new(done),
+        },
+    );
+    add("Rotate done", rotated);
+
+    let mut unread = at(Step::Undo);
+    update(&mut unread, Msg::UndoRead(Err("rate limited".into())));
+    add("Undo, not read", unread);
+    let mut read = at(Step::Undo);
+    let plan = UndoPlan {
+        zone: "example.com".into(),
+        zone_level: true,
+        proxied: vec!["example.com".into()],
+        ..UndoPlan::default()
+    };
+    update(&mut read, Msg::UndoRead(Ok(Box::new(plan))));
+    add("Undo, origin not probed", read.clone());
+    let mut relaxed = read;
+    update(&mut relaxed, Msg::UndoProbed(Ok(Vec::new())));
+    add("Undo, origin relaxed", relaxed.clone());
+    let mut off = relaxed;
+    update(&mut off, Msg::TurnedOff(Ok(())));
+    add("Undo done", off);
+    screens
 }
