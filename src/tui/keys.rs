@@ -100,16 +100,12 @@ impl Binding {
             Vec::new()
         })
     }
-
-    pub fn run(self, state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
-        (self.action)(state, key)
-    }
 }
 
 /// Runs the first binding that covers the key; a key no binding covers does nothing.
 pub fn dispatch(bindings: Vec<Binding>, state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
     match bindings.into_iter().find(|b| b.hint.covers(&key)) {
-        Some(binding) => binding.run(state, key),
+        Some(binding) => (binding.action)(state, key),
         None => Vec::new(),
     }
 }
