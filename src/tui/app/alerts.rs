@@ -51,17 +51,26 @@ fn create_or_skip(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     };
     state.ask(
         "Create the expiry notification?",
-        vec![
-            format!(
-                "POST {}/accounts/{}/alerting/v3/policies",
-                state.base_url, zone.account.id
-            ),
-            format!(
-                "  e-mail {email} when a {kind}-level AOP certificate of {} nears expiry",
+        {
+            let mut lines = vec![format!(
+                "E-mail {email} when a {kind}-level AOP certificate of {} nears expiry.",
                 zone.name
-            ),
-            "An identical policy that already exists is reused, never duplicated.".into(),
-        ],
+            )];
+            lines.extend(
+                crate::ops::preview::expiry_alert(
+                    &client,
+                    &zone.account.id,
+                    &zone.name,
+                    &email,
+                    state.scope,
+                )
+                .lines(),
+            );
+            lines.push(
+                "An identical policy that already exists is reused, never duplicated.".into(),
+            );
+            lines
+        },
         vec![Effect::CreateAlert {
             client,
             account_id: zone.account.id.clone(),

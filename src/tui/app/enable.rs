@@ -86,39 +86,37 @@ fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The request enabling sends.
+/// The request enabling sends, as a dry run shows it, and what it means.
 pub fn preview(state: &Wizard) -> Vec<String> {
-    let zone_id = state
-        .zone
-        .as_ref()
-        .map(|z| z.id.as_str())
-        .unwrap_or("ZONE_ID");
-    let base = &state.base_url;
-    match state.scope {
-        Scope::Zone => vec![
-            format!("PUT {base}/zones/{zone_id}/origin_tls_client_auth/settings"),
-            "  {\"enabled\": true}".into(),
-            "Cloudflare presents your certificate on every proxied request of the zone.".into(),
-        ],
-        Scope::Global => vec![
-            format!("PATCH {base}/zones/{zone_id}/settings/tls_client_auth"),
-            "  {\"value\": \"on\"}".into(),
-            "Cloudflare presents its shared certificate on every proxied request of the zone."
-                .into(),
-        ],
-        Scope::Hostname => {
-            let mut lines = vec![format!(
-                "PUT {base}/zones/{zone_id}/origin_tls_client_auth/hostnames"
-            )];
-            for name in &state.hostname_choice {
-                lines.push(format!(
-                    "  {{\"hostname\": \"{name}\", \"cert_id\": \"{}\", \"enabled\": true}}",
-                    state.certificate_id.as_deref().unwrap_or("CERT_ID")
-                ));
+    let (Some(client), Some(zone)) = (&state.client, &state.zone) else {
+        return Vec::new();
+    };
+    let hostnames: Vec<String> = state.hostname_choice.iter().cloned().collect();
+    let mut lines = match crate::ops::preview::switch_scope(
+        client,
+        &zone.id,
+        state.scope,
+        true,
+        Some(state.certificate_id.as_deref().unwrap_or("CERT_ID")),
+        &hostnames,
+    ) {
+        Ok(request) => request.lines(),
+        Err(error) => vec![error.to_string()],
+    };
+    lines.push(String::new());
+    lines.push(
+        match state.scope {
+            Scope::Zone => {
+                "Cloudflare presents your certificate on every proxied request of the zone."
             }
-            lines
+            Scope::Global => {
+                "Cloudflare presents its shared certificate on every proxied request of the zone."
+            }
+            Scope::Hostname => "Cloudflare presents your certificate for these hostnames.",
         }
-    }
+        .to_string(),
+    );
+    lines
 }
 
 pub fn enabled(state: &mut Wizard) -> Vec<Effect> {

@@ -66,7 +66,7 @@ fn ask_to_set(state: &mut Wizard, target: SslMode) -> Vec<Effect> {
     ) else {
         return Vec::new();
     };
-    let lines = vec![
+    let mut lines = vec![
         format!(
             "Zone {}: SSL/TLS mode {} → {}.",
             zone.name,
@@ -78,12 +78,8 @@ fn ask_to_set(state: &mut Wizard, target: SslMode) -> Vec<Effect> {
             SslMode::Strict => "Full (strict) also checks the origin's certificate: it must be valid for the hostname (a Cloudflare Origin CA certificate works).".into(),
             _ => "Full accepts any certificate on the origin, even self-signed.".into(),
         },
-        format!(
-            "Same as: aop-wizard ssl-mode --zone {} --set {}",
-            zone.name,
-            target.api_value()
-        ),
     ];
+    lines.extend(crate::ops::preview::ssl_mode(&client, &zone.id, &target).lines());
     state.ask(
         "Change the SSL/TLS mode?",
         lines,

@@ -7,7 +7,7 @@ use crate::cloudflare::UploadedCertificate;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
 use crate::tui::state::Wizard;
-use crate::tui::steps::{Scope, Step};
+use crate::tui::steps::Step;
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
     vec![if state.certificate_id.is_some() {
@@ -45,38 +45,26 @@ fn ask_to_upload(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The request an upload will send, with the key redacted.
+/// The request an upload will send, as a dry run shows it (the key redacted); the certificate
+/// is named rather than printed.
 pub fn preview(state: &Wizard) -> Vec<String> {
-    let zone_id = state
-        .zone
-        .as_ref()
-        .map(|z| z.id.as_str())
-        .unwrap_or("ZONE_ID");
-    let endpoint = match state.scope {
-        Scope::Hostname => "origin_tls_client_auth/hostnames/certificates",
-        _ => "origin_tls_client_auth",
+    let (Some(client), Some(zone), Some(scope), Some(ready)) = (
+        &state.client,
+        &state.zone,
+        state.scope.certificate_scope(),
+        &state.certificate,
+    ) else {
+        return Vec::new();
     };
-    let mut lines = vec![format!(
-        "POST {}/zones/{zone_id}/{endpoint}",
-        state.base_url
-    )];
-    if let Some(ready) = &state.certificate {
-        lines.push(format!(
-            "  certificate: {} ({})",
-            ready.files.client_cert.display(),
-            ready.subject
-        ));
-        lines.push(format!("    SHA-256 {}", ready.fingerprint));
-        lines.push(format!(
-            "    expires {} ({} days)",
-            ready.not_after, ready.days_left
-        ));
-        lines.push(format!(
-            "  private_key: {} (sent, never shown)",
-            ready.files.client_key.display()
-        ));
-    }
-    lines
+    let certificate = format!(
+        "<{}: {}, SHA-256 {}, expires {} ({} days)>",
+        ready.files.client_cert.display(),
+        ready.subject,
+        ready.fingerprint,
+        ready.not_after,
+        ready.days_left
+    );
+    crate::ops::preview::upload(client, scope, &zone.id, &certificate).lines()
 }
 
 /// Still working: the spinner goes on with the new status.
