@@ -26,7 +26,7 @@ impl TokenSource {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenStoreError {
     #[error(
         "no OS keyring is available here ({0}); set CLOUDFLARE_API_TOKEN in the environment instead (aop-wizard never writes the token to a file)"
@@ -84,7 +84,7 @@ fn entry() -> Result<keyring_core::Entry, TokenStoreError> {
     keyring_core::Entry::new(SERVICE, USER).map_err(|e| TokenStoreError::Unavailable(e.to_string()))
 }
 
-static BACKEND: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+static BACKEND: std::sync::OnceLock<Result<String, TokenStoreError>> = std::sync::OnceLock::new();
 
 /// Picks the backend once per process.
 fn install_store() -> Result<(), TokenStoreError> {
@@ -97,7 +97,6 @@ fn install_store() -> Result<(), TokenStoreError> {
         })
         .clone()
         .map(|_| ())
-        .map_err(TokenStoreError::Unavailable)
 }
 
 pub fn backend_name() -> String {
@@ -110,13 +109,13 @@ pub fn backend_name() -> String {
 type Store = std::sync::Arc<keyring_core::CredentialStore>;
 
 #[cfg(target_os = "linux")]
-fn platform_store(wanted: &str) -> Result<(String, Store), String> {
-    let secret_service = || -> Result<(String, Store), String> {
+fn platform_store(wanted: &str) -> Result<(String, Store), TokenStoreError> {
+    let secret_service = || -> Result<(String, Store), TokenStoreError> {
         let store = zbus_secret_service_keyring_store::Store::new()
-            .map_err(|e| format!("Secret Service: {e}"))?;
+            .map_err(|e| TokenStoreError::Unavailable(format!("Secret Service: {e}")))?;
         Ok(("Secret Service".into(), store))
     };
-    let keyutils = || -> Result<(String, Store), String> {
+    let keyutils = || -> Result<(String, Store), TokenStoreError> {
         // Without a session keyring of its own (no pam_keyinit: SSH, containers, CI) the process
         // cannot link keys into the persistent keyring; joining a fresh one fixes that.
         let _ = linux_keyutils::KeyRing::from_special_id(
@@ -124,11 +123,11 @@ fn platform_store(wanted: &str) -> Result<(String, Store), String> {
             true,
         );
         let store = linux_keyutils_keyring_store::Store::new()
-            .map_err(|e| format!("kernel keyring: {e}"))?;
+            .map_err(|e| TokenStoreError::Unavailable(format!("kernel keyring: {e}")))?;
         Ok(("kernel keyring (kept until reboot)".into(), store))
     };
     match wanted {
-        "none" => Err(format!("{STORE_ENV}=none")),
+        "none" => Err(TokenStoreError::Unavailable(format!("{STORE_ENV}=none"))),
         "secret-service" => secret_service(),
         "keyutils" => keyutils(),
         _ if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() => {
@@ -139,24 +138,28 @@ fn platform_store(wanted: &str) -> Result<(String, Store), String> {
 }
 
 #[cfg(target_os = "macos")]
-fn platform_store(wanted: &str) -> Result<(String, Store), String> {
+fn platform_store(wanted: &str) -> Result<(String, Store), TokenStoreError> {
     if wanted == "none" {
-        return Err(format!("{STORE_ENV}=none"));
+        return Err(TokenStoreError::Unavailable(format!("{STORE_ENV}=none")));
     }
-    let store = apple_native_keyring_store::keychain::Store::new().map_err(|e| e.to_string())?;
+    let store = apple_native_keyring_store::keychain::Store::new()
+        .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
     Ok(("macOS Keychain".into(), store))
 }
 
 #[cfg(windows)]
-fn platform_store(wanted: &str) -> Result<(String, Store), String> {
+fn platform_store(wanted: &str) -> Result<(String, Store), TokenStoreError> {
     if wanted == "none" {
-        return Err(format!("{STORE_ENV}=none"));
+        return Err(TokenStoreError::Unavailable(format!("{STORE_ENV}=none")));
     }
-    let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+    let store = windows_native_keyring_store::Store::new()
+        .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
     Ok(("Windows Credential Manager".into(), store))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-fn platform_store(_wanted: &str) -> Result<(String, Store), String> {
-    Err("no supported keyring on this operating system".into())
+fn platform_store(_wanted: &str) -> Result<(String, Store), TokenStoreError> {
+    Err(TokenStoreError::Unavailable(
+        "no supported keyring on this operating system".into(),
+    ))
 }

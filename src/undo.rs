@@ -9,7 +9,26 @@ use std::time::Duration;
 use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
-use crate::probe::{ExpectedCa, ProbePlan, Verdict};
+use crate::probe::{ExpectedCa, ProbeError, ProbePlan, Verdict};
+
+/// What stopped an undo, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error(transparent)]
+    Cloudflare(#[from] CloudflareError),
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// The origin cannot be probed without a hostname for SNI and Host.
+    #[error("no hostname to probe the origin with: pass --host NAME")]
+    NoHostname,
+}
+
+impl UndoError {
+    /// A Cloudflare API, network or credential failure, as opposed to bad input.
+    pub fn is_cloudflare(&self) -> bool {
+        matches!(self, UndoError::Cloudflare(_))
+    }
+}
 
 /// What is switched on for a zone, and what could be deleted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +80,7 @@ impl UndoPlan {
     }
 }
 
-pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, CloudflareError> {
+pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, UndoError> {
     let zone = client.zone_by_name(zone_name).await?;
     let mut plan = UndoPlan {
         zone_level: client.zone_aop_enabled(&zone.id).await?,
@@ -99,9 +118,9 @@ fn ids(certificates: Vec<crate::cloudflare::UploadedCertificate>) -> Vec<String>
 pub async fn still_enforcing(
     origins: &[SocketAddr],
     hostnames: &[String],
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, UndoError> {
     if hostnames.is_empty() {
-        return Err("no hostname to probe the origin with: pass --host NAME".into());
+        return Err(UndoError::NoHostname);
     }
     let plan = ProbePlan {
         origins: origins.to_vec(),
@@ -131,7 +150,7 @@ pub async fn turn_off(
     client: &Client,
     plan: &UndoPlan,
     delete_certificates: bool,
-) -> Result<(), CloudflareError> {
+) -> Result<(), UndoError> {
     let zone_id = plan.zone_id.as_str();
     if plan.zone_level {
         settle(client.set_zone_aop_enabled(zone_id, false).await)?;

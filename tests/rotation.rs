@@ -679,3 +679,51 @@ fn a_ca_key_that_is_not_the_cas_is_refused_at_signing_when_planning_could_not_op
     assert_eq!(changes_since(&setup, before), Vec::<String>::new());
     assert_untouched(&setup, &old_id);
 }
+
+/// The wizard's rotation plans through the same core: with a CA key that is not the CA's, the
+/// plan it asks for is refused and nothing is sent.
+#[test]
+fn the_wizards_rotation_with_a_ca_key_that_is_not_the_cas_sends_nothing() {
+    use aop_wizard::tui::message::Effect;
+    use aop_wizard::tui::steps::Step;
+    use ratatui::crossterm::event::KeyCode;
+    let setup = Setup::new(Scope::Zone);
+    let other = setup.path("other");
+    setup.ok(&[
+        "cert",
+        "generate",
+        "--out",
+        other.to_str().unwrap(),
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let mut state = support::wizard::at(Step::Rotate);
+    if let Some(ready) = state.certificate.as_mut() {
+        ready.files = aop_wizard::pki::GeneratedFiles {
+            ca_cert: setup.path("old/ca.crt"),
+            ca_key: other.join("ca.key"),
+            client_cert: setup.path("old/client.crt"),
+            client_key: setup.path("old/client.key"),
+        };
+    }
+    state.origins = aop_wizard::tui::input::TextInput::new(setup.origin.address().to_string());
+    let effects = support::wizard::press(&mut state, KeyCode::Enter);
+    let Some(Effect::PlanRotation { request, .. }) = effects.first() else {
+        panic!("the rotate screen asks for a plan: {effects:?}");
+    };
+    let before = setup.fake.fake.requests().len();
+    let client = setup.fake.client();
+    let refused = setup
+        .fake
+        .runtime
+        .block_on(aop_wizard::rotation::plan(&client, request))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("is not the private key of"), "{refused}");
+    assert!(
+        setup.fake.fake.requests()[before..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "nothing but reads"
+    );
+}

@@ -35,6 +35,12 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
             || cause
                 .downcast_ref::<crate::ops::OperationError>()
                 .is_some_and(crate::ops::OperationError::is_cloudflare)
+            || cause
+                .downcast_ref::<crate::rotation::RotationError>()
+                .is_some_and(crate::rotation::RotationError::is_cloudflare)
+            || cause
+                .downcast_ref::<crate::undo::UndoError>()
+                .is_some_and(crate::undo::UndoError::is_cloudflare)
     });
     ExitCode::from(if cloudflare { 4 } else { 1 })
 }
@@ -171,5 +177,35 @@ mod tests {
             "empty NO_COLOR is unset"
         );
         assert_eq!(Palette::decide(None, false).good("x"), "x");
+    }
+
+    /// A Cloudflare failure wrapped in a procedure's error still exits 4; bad input exits 1.
+    #[test]
+    fn cloudflare_failures_inside_procedure_errors_exit_4() {
+        use crate::cloudflare::CloudflareError;
+        use crate::ops::OperationError;
+        use crate::rotation::RotationError;
+        use crate::undo::UndoError;
+        let code = |error: color_eyre::Report| exit_code_for(&error);
+        let cloudflare = || CloudflareError::Refused("no".into());
+        assert_eq!(
+            code(RotationError::from(cloudflare()).into()),
+            ExitCode::from(4)
+        );
+        assert_eq!(
+            code(RotationError::from(OperationError::from(cloudflare())).into()),
+            ExitCode::from(4)
+        );
+        assert_eq!(
+            code(UndoError::from(cloudflare()).into()),
+            ExitCode::from(4)
+        );
+        assert_eq!(
+            code(RotationError::Refused("no".into()).into()),
+            ExitCode::from(1)
+        );
+        assert_eq!(code(UndoError::NoHostname.into()), ExitCode::from(1));
+        let probe = crate::probe::parse_origin("nowhere").unwrap_err();
+        assert_eq!(code(OperationError::from(probe).into()), ExitCode::from(1));
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use color_eyre::eyre::{Report, Result, bail, eyre};
+use color_eyre::eyre::{Result, bail, eyre};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
 use super::session::{block_on, client};
@@ -124,9 +124,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
         timeout: Duration::from_secs(args.timeout),
         probe_timeout: Duration::from_secs(10),
     };
-    let saved = store
-        .load(&args.zone, args.hostname.as_deref())
-        .map_err(Report::msg)?;
+    let saved = store.load(&args.zone, args.hostname.as_deref())?;
     // With --json only the result goes to stdout; what people read goes to stderr.
     let mut stderr = std::io::stderr();
     let human: &mut dyn Write = if args.json { &mut stderr } else { &mut *out };
@@ -166,7 +164,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
                     writeln!(human, "Nothing changed.")?;
                     return Ok(None);
                 }
-                store.save(&rotation).map_err(Report::msg)?;
+                store.save(&rotation)?;
                 rotation
             }
         };
@@ -202,8 +200,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
         .origins
         .iter()
         .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Report::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     if !addresses.is_empty() && args.hosts.is_empty() && args.hostname.is_none() {
         bail!("give --host NAME: the hostname to ask the origin for (its SNI and Host header)");
     }

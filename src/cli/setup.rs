@@ -202,8 +202,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
         .origins
         .iter()
         .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(color_eyre::Report::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     if args.scope == Scope::Global && args.cert.is_some() {
         bail!(
             "global AOP uses Cloudflare's certificate: drop --cert/--key/--ca, or choose --scope zone"

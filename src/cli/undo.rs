@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use color_eyre::eyre::{Report, Result, bail};
+use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, print_plan};
 use super::session::{block_on, client};
@@ -56,8 +56,7 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
         .origins
         .iter()
         .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Report::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let client = client()?;
     let palette = Palette::for_stdout();
     block_on(async {
@@ -115,9 +114,7 @@ async fn wait_until_relaxed(
 ) -> Result<bool> {
     let deadline = Instant::now() + Duration::from_secs(wait);
     loop {
-        let enforcing = undo::still_enforcing(origins, hostnames)
-            .await
-            .map_err(Report::msg)?;
+        let enforcing = undo::still_enforcing(origins, hostnames).await?;
         if enforcing.is_empty() {
             writeln!(
                 out,

@@ -90,8 +90,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         .origins
         .iter()
         .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(color_eyre::eyre::Report::msg)?;
+        .collect::<Result<Vec<_>, _>>()?;
     if !(args.timeout > 0.0 && args.timeout <= 300.0) {
         bail!("--timeout must be between 0 and 300 seconds");
     }
@@ -100,7 +99,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         _ => None,
     };
     let expected_ca = if args.global {
-        ExpectedCa::cloudflare().map_err(color_eyre::eyre::Report::msg)?
+        ExpectedCa::cloudflare()?
     } else {
         let mut certificates = Vec::new();
         for path in &args.ca {
@@ -133,7 +132,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         (cells, edge)
     })?;
-    let cells = cells.map_err(color_eyre::eyre::Report::msg)?;
+    let cells = cells?;
     let wanted = match args.expect {
         Expect::Enforced => Verdict::Enforced,
         Expect::LogOnly => Verdict::LogOnly,
@@ -175,7 +174,7 @@ fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {
         .timeout(Duration::from_secs_f64(args.timeout))
         .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")));
     if let Some(address) = &args.edge_address {
-        let address = parse_origin(address).map_err(color_eyre::eyre::Report::msg)?;
+        let address = parse_origin(address)?;
         for host in &args.hosts {
             builder = builder.resolve(host, address);
         }

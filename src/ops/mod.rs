@@ -149,6 +149,8 @@ pub enum OperationError {
     Certificate(#[from] crate::pki::PkiError),
     #[error(transparent)]
     Snippet(#[from] crate::snippets::SnippetError),
+    #[error(transparent)]
+    Probe(#[from] crate::probe::ProbeError),
     /// The request cannot be carried out as given (a flag, a file, the zone's state).
     #[error("{0}")]
     Refused(String),
@@ -436,7 +438,7 @@ pub struct VerifyRequest {
 /// Probes every origin × hostname directly and, when asked, each hostname through Cloudflare.
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationError> {
     let expected_ca = if request.global {
-        ExpectedCa::cloudflare().map_err(OperationError::Refused)?
+        ExpectedCa::cloudflare()?
     } else {
         let mut certificates = Vec::new();
         for path in &request.ca {
@@ -462,7 +464,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
         timeout: request.timeout,
         concurrency: 16,
     };
-    let cells = probe::run(&plan).await.map_err(OperationError::Refused)?;
+    let cells = probe::run(&plan).await?;
     let edge = match &request.edge_url {
         Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
         None => Vec::new(),

@@ -16,6 +16,8 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::ProbeError;
+
 /// What an origin did with one attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -109,14 +111,14 @@ pub struct ClientIdentity {
 }
 
 impl ClientIdentity {
-    pub fn new(chain_der: Vec<Vec<u8>>, key_pkcs8_der: Vec<u8>) -> Result<Self, String> {
+    pub fn new(chain_der: Vec<Vec<u8>>, key_pkcs8_der: Vec<u8>) -> Result<Self, ProbeError> {
         let provider = provider();
         let key = provider
             .key_provider
             .load_private_key(rustls::pki_types::PrivateKeyDer::Pkcs8(
                 key_pkcs8_der.into(),
             ))
-            .map_err(|e| format!("the client key cannot sign: {e}"))?;
+            .map_err(ProbeError::KeyCannotSign)?;
         let chain = chain_der.into_iter().map(CertificateDer::from).collect();
         Ok(Self {
             key: Arc::new(CertifiedKey::new(chain, key)),
@@ -126,20 +128,19 @@ impl ClientIdentity {
 
 impl ClientIdentity {
     /// From PEM text: the certificate (chain) and its unencrypted private key.
-    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, String> {
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, ProbeError> {
         let here = std::path::Path::new("certificate");
-        let chain = crate::pki::certificates_from_pem(cert_pem, here).map_err(|e| e.to_string())?;
-        let key = crate::pki::private_key_from_pem(key_pem, std::path::Path::new("key"), None)
-            .map_err(|e| e.to_string())?;
+        let chain = crate::pki::certificates_from_pem(cert_pem, here)?;
+        let key = crate::pki::private_key_from_pem(key_pem, std::path::Path::new("key"), None)?;
         Self::new(chain, key.key_pair.serialize_der())
     }
 }
 
 impl ClientIdentity {
     /// From a certificate file and its unencrypted key file.
-    pub fn from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, String> {
-        let cert_pem = crate::pki::read_pem_file(cert).map_err(|e| e.to_string())?;
-        let key_pem = crate::pki::read_pem_file(key).map_err(|e| e.to_string())?;
+    pub fn from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, ProbeError> {
+        let cert_pem = crate::pki::read_pem_file(cert)?;
+        let key_pem = crate::pki::read_pem_file(key)?;
         Self::from_pem(&cert_pem, &key_pem)
     }
 }

@@ -6,6 +6,7 @@
 
 mod attempt;
 mod edge;
+mod error;
 mod verdict;
 
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 pub use attempt::{AttemptReport, AttemptTarget, ClientIdentity, Outcome, ServerCertificate};
 pub use edge::{EdgeReport, check_through_edge};
+pub use error::ProbeError;
 pub use verdict::{ExpectedCa, Judgement, Verdict, judge};
 
 use crate::pki;
@@ -120,19 +122,18 @@ impl Verification {
 }
 
 /// A certificate from a CA made on the spot, which no origin can trust.
-pub fn unrelated_identity() -> Result<ClientIdentity, String> {
+pub fn unrelated_identity() -> Result<ClientIdentity, ProbeError> {
     let set = pki::generate_ephemeral(
         "aop-wizard probe: a CA nobody trusts",
         "aop-wizard probe",
         pki::LeafPurpose::ClientAuth,
         2,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     ClientIdentity::new(vec![set.leaf.cert_der.clone()], set.leaf.key_der())
 }
 
 /// An origin address: `IP`, `IP:PORT` or `[IPv6]:PORT`; port 443 when none is given.
-pub fn parse_origin(text: &str) -> Result<SocketAddr, String> {
+pub fn parse_origin(text: &str) -> Result<SocketAddr, ProbeError> {
     let text = text.trim();
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
@@ -141,8 +142,8 @@ pub fn parse_origin(text: &str) -> Result<SocketAddr, String> {
         .trim_end_matches(']')
         .parse::<std::net::IpAddr>()
         .map(|ip| SocketAddr::new(ip, 443))
-        .map_err(|_| {
-            format!("{text:?} is not an origin address: give an IP address, optionally with :PORT (for example 203.0.113.10 or 203.0.113.10:8443)")
+        .map_err(|_| ProbeError::NotAnOrigin {
+            text: text.to_string(),
         })
 }
 
@@ -156,7 +157,7 @@ pub async fn attempt_once(
 }
 
 /// Runs every origin × hostname × identity attempt, at most `concurrency` at once.
-pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
+pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, ProbeError> {
     let unrelated = unrelated_identity()?;
     let trust = attempt::system_verifier();
     let limit = Arc::new(tokio::sync::Semaphore::new(plan.concurrency.max(1)));
@@ -193,8 +194,7 @@ pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
     type Cell = (SocketAddr, String, Vec<(Presented, AttemptReport)>);
     let mut cells: Vec<Option<Cell>> = vec![None; plan.origins.len() * plan.hostnames.len()];
     while let Some(done) = tasks.join_next().await {
-        let (cell, origin, hostname, presented, report) =
-            done.map_err(|e| format!("a probe task failed: {e}"))?;
+        let (cell, origin, hostname, presented, report) = done.map_err(ProbeError::TaskFailed)?;
         cells[cell]
             .get_or_insert_with(|| (origin, hostname, Vec::new()))
             .2
@@ -219,4 +219,28 @@ pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, String> {
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_addresses_with_an_optional_port() {
+        assert_eq!(
+            parse_origin("203.0.113.10").unwrap(),
+            "203.0.113.10:443".parse().unwrap()
+        );
+        assert_eq!(
+            parse_origin("[2001:db8::1]").unwrap(),
+            "[2001:db8::1]:443".parse().unwrap()
+        );
+        let error = parse_origin(" origin.example ").unwrap_err();
+        assert!(matches!(error, ProbeError::NotAnOrigin { .. }));
+        assert!(
+            error
+                .to_string()
+                .starts_with("\"origin.example\" is not an origin address: give an IP address")
+        );
+    }
 }

@@ -77,10 +77,11 @@ impl ExpectedCa {
 
 impl ExpectedCa {
     /// Global AOP: the origin should trust Cloudflare's own origin-pull CA.
-    pub fn cloudflare() -> Result<Self, String> {
+    pub fn cloudflare() -> Result<Self, super::ProbeError> {
+        let der = crate::pki::cloudflare_ca::der().map_err(super::ProbeError::CloudflareCa)?;
         Ok(Self {
             description: "Cloudflare's origin-pull CA".into(),
-            ..Self::from_certificates(&[crate::pki::cloudflare_ca::der()?])
+            ..Self::from_certificates(&[der])
         })
     }
 }

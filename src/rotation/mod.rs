@@ -11,6 +11,40 @@ use std::path::{Path, PathBuf};
 pub use plan::{Rotation, RotationRequest, Stage, plan};
 pub use run::{Event, Finish, Rotated, abort, carry_out};
 
+use crate::cloudflare::CloudflareError;
+
+/// What stopped a rotation, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error(transparent)]
+    Cloudflare(#[from] CloudflareError),
+    #[error(transparent)]
+    Operation(#[from] crate::ops::OperationError),
+    #[error(transparent)]
+    Certificate(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Snippet(#[from] crate::snippets::SnippetError),
+    #[error(transparent)]
+    Probe(#[from] crate::probe::ProbeError),
+    /// The rotation cannot be planned or continued as asked (a flag, a file, the zone's state).
+    #[error("{0}")]
+    Refused(String),
+    /// The saved rotation cannot be read, written or removed, or is incomplete.
+    #[error("{0}")]
+    State(String),
+}
+
+impl RotationError {
+    /// A Cloudflare API, network or credential failure, as opposed to bad input.
+    pub fn is_cloudflare(&self) -> bool {
+        match self {
+            RotationError::Cloudflare(_) => true,
+            RotationError::Operation(error) => error.is_cloudflare(),
+            _ => false,
+        }
+    }
+}
+
 /// Rotations in flight, one file per zone (or zone and hostname) in the data directory.
 #[derive(Debug, Clone)]
 pub struct RotationStore {
@@ -43,29 +77,38 @@ impl RotationStore {
     }
 
     /// The rotation in flight for this zone (and hostname), if any.
-    pub fn load(&self, zone: &str, hostname: Option<&str>) -> Result<Option<Rotation>, String> {
+    pub fn load(
+        &self,
+        zone: &str,
+        hostname: Option<&str>,
+    ) -> Result<Option<Rotation>, RotationError> {
         let path = self.path(zone, hostname);
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                format!(
+                RotationError::State(format!(
                     "{} is not a rotation state this version understands ({e}); move it away to start over",
                     path.display()
-                )
+                ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => Err(RotationError::State(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
         }
     }
 
-    pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, String> {
+    pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, RotationError> {
         let path = self.path_of(rotation);
-        crate::data_dir::save_json(&path, rotation)?;
+        crate::data_dir::save_json(&path, rotation).map_err(RotationError::State)?;
         Ok(path)
     }
 
-    pub fn forget(&self, rotation: &Rotation) -> Result<(), String> {
+    pub fn forget(&self, rotation: &Rotation) -> Result<(), RotationError> {
         match std::fs::remove_file(self.path_of(rotation)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(RotationError::State(e.to_string()))
+            }
             _ => Ok(()),
         }
     }

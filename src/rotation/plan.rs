@@ -3,13 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use color_eyre::eyre::{Result, bail, eyre};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::cloudflare::{CertificateScope, Client, UploadedCertificate, certificate_in_use};
 use crate::ops::{self, OriginCheck};
 use crate::pki::{self, KeyType};
+
+use super::RotationError;
+
+type Result<T, E = RotationError> = std::result::Result<T, E>;
 
 /// A CA that would expire within this many days of the new leaf's end is replaced instead.
 const CA_MARGIN_DAYS: i64 = 30;
@@ -141,11 +144,10 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
                 .list_certificates(CertificateScope::Zone, &zone.id)
                 .await?;
             let Some(current) = certificate_in_use(&certificates).cloned() else {
-                bail!(
+                return Err(RotationError::Refused(format!(
                     "{} has no active zone-level certificate, so there is nothing to rotate: set one up with `aop-wizard` or `aop-wizard upload --zone {}`",
-                    zone.name,
-                    zone.name
-                );
+                    zone.name, zone.name
+                )));
             };
             (CertificateScope::Zone, current, Vec::new())
         }
@@ -165,12 +167,14 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
             let der = pki::load_certificates(cert)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| eyre!("{} holds no certificate", cert.display()))?;
+                .ok_or_else(|| {
+                    RotationError::Refused(format!("{} holds no certificate", cert.display()))
+                })?;
             if !key.exists() {
-                bail!(
+                return Err(RotationError::Refused(format!(
                     "{} does not exist: pass the CA's private key with --ca-key, or --new-ca",
                     key.display()
-                );
+                )));
             }
             (Some((cert.clone(), key.clone())), Some(der))
         }
@@ -179,21 +183,23 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
     if let (Some(ca_der), Some(old_der), Some((cert, _))) = (&ca_der, &old_der, &ca)
         && !pki::signed_by(old_der, ca_der)
     {
-        bail!(
+        return Err(RotationError::Refused(format!(
             "{} did not sign the certificate Cloudflare presents now ({}); pass the CA that did with --ca-cert/--ca-key, or --new-ca",
             cert.display(),
             old.id
-        );
+        )));
     }
     let ca_info = ca_der
         .as_ref()
-        .map(|der| pki::inspect_certificate(der, now).map_err(|e| eyre!(e)))
+        .map(|der| pki::inspect_certificate(der, now).map_err(RotationError::Refused))
         .transpose()?;
     let (new_ca, why) = match (&ca_info, request.new_ca) {
         (_, true) => (true, "a new CA was asked for (--new-ca)".to_string()),
-        (None, false) => bail!(
-            "rotate needs the CA that signed the current certificate to sign the new one: pass --ca-cert and --ca-key, or --new-ca to make a new CA (the origin then trusts both while Cloudflare switches)"
-        ),
+        (None, false) => {
+            return Err(RotationError::Refused(
+                "rotate needs the CA that signed the current certificate to sign the new one: pass --ca-cert and --ca-key, or --new-ca to make a new CA (the origin then trusts both while Cloudflare switches)".into(),
+            ));
+        }
         (Some(info), false) if info.days_left < i64::from(request.leaf_days) + CA_MARGIN_DAYS => (
             true,
             format!(
@@ -215,9 +221,9 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         check_ca_key(cert, key, request.ca_passphrase_env.as_deref())?;
     }
     if new_ca && request.origin.addresses.is_empty() {
-        bail!(
-            "the CA changes, so the origin must trust both CAs before Cloudflare switches: pass --origin ADDR (and --host NAME) so rotate can prove it"
-        );
+        return Err(RotationError::Refused(
+            "the CA changes, so the origin must trust both CAs before Cloudflare switches: pass --origin ADDR (and --host NAME) so rotate can prove it".into(),
+        ));
     }
     let out_dir = request.out_dir.clone().unwrap_or_else(|| {
         let parent = ca
@@ -241,10 +247,10 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         targets.extend([&ca_cert, &ca_key]);
     }
     if let Some(existing) = targets.iter().find(|p| p.exists()) {
-        bail!(
+        return Err(RotationError::Refused(format!(
             "{} already exists: choose an empty directory for the new certificate with --out",
             existing.display()
-        );
+        )));
     }
     let new_ca_path = new_ca.then(|| {
         let current = Path::new(&request.origin.ca_path);
@@ -309,15 +315,17 @@ async fn hostname_certificate(
         .cert_id
         .filter(|_| association.enabled == Some(true))
     else {
-        bail!(
+        return Err(RotationError::Refused(format!(
             "{hostname} has no enabled per-hostname certificate, so there is nothing to rotate: upload one with `aop-wizard upload --hostname {hostname}`"
-        );
+        )));
     };
     let certificates = client
         .list_certificates(CertificateScope::Hostname, zone_id)
         .await?;
     let Some(current) = certificates.iter().find(|c| c.id == cert_id).cloned() else {
-        bail!("{hostname} points at certificate {cert_id}, which Cloudflare no longer lists");
+        return Err(RotationError::Refused(format!(
+            "{hostname} points at certificate {cert_id}, which Cloudflare no longer lists"
+        )));
     };
     // A rotation holds the old and the new certificate for a while.
     ops::room_for_a_hostname_certificate(client, zone_id, None).await?;

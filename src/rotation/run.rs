@@ -2,12 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use color_eyre::eyre::{Result, bail, eyre};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::RotationStore;
 use super::plan::{Rotation, Stage};
+use super::{RotationError, RotationStore};
 use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
@@ -15,6 +14,8 @@ use crate::ops::{self, Pace, certificate};
 use crate::pki::{self, CertificateAuthority, OutputFile};
 use crate::probe::{AttemptTarget, ClientIdentity, attempt_once};
 use crate::snippets::{self, CaFile, SnippetRequest};
+
+type Result<T, E = RotationError> = std::result::Result<T, E>;
 
 /// What a face shows while a rotation runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,12 +101,12 @@ pub async fn carry_out(
             }
             Stage::OldDeleted => {
                 let rotated = finish(rotation, pace).await?;
-                store.forget(rotation).map_err(|e| eyre!(e))?;
+                store.forget(rotation)?;
                 return Ok(Finish::Rotated(rotated));
             }
         };
         rotation.stage = next;
-        store.save(rotation).map_err(|e| eyre!(e))?;
+        store.save(rotation)?;
         report(Event::Reached(next, stage_detail(rotation, next)));
     }
 }
@@ -171,7 +172,7 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
             .as_deref()
             .map(certificate::passphrase_from_env)
             .transpose()
-            .map_err(|e| eyre!(e))?;
+            .map_err(RotationError::Refused)?;
         let ca = CertificateAuthority::load(
             &rotation.ca_cert,
             &rotation.ca_key,
@@ -218,13 +219,12 @@ async fn prove_origin_accepts(
         None
     };
     let mut problems = Vec::new();
-    let new =
-        ClientIdentity::from_files(&rotation.new_cert, &rotation.new_key).map_err(|e| eyre!(e))?;
+    let new = ClientIdentity::from_files(&rotation.new_cert, &rotation.new_key)?;
     problems.extend(refusals(rotation, &new, "the new certificate", pace).await);
     if rotation.new_ca {
         match &rotation.old_leaf {
             Some((cert, key)) => {
-                let old = ClientIdentity::from_files(cert, key).map_err(|e| eyre!(e))?;
+                let old = ClientIdentity::from_files(cert, key)?;
                 problems.extend(refusals(rotation, &old, "the current certificate", pace).await);
             }
             None if rotation.origin.check_edge => {
@@ -317,10 +317,10 @@ async fn upload(
     )
     .await?;
     if rotation.new_fingerprint.as_deref() != Some(uploaded.fingerprint.as_str()) {
-        bail!(
+        return Err(RotationError::Refused(format!(
             "{} is not the certificate this rotation made; abort the rotation and start over",
             rotation.new_cert.display()
-        );
+        )));
     }
     if uploaded.already_present {
         report(Event::Note(format!(
@@ -333,10 +333,9 @@ async fn upload(
 }
 
 fn new_id(rotation: &Rotation) -> Result<&str> {
-    rotation
-        .new_id
-        .as_deref()
-        .ok_or_else(|| eyre!("the saved rotation has no uploaded certificate id"))
+    rotation.new_id.as_deref().ok_or_else(|| {
+        RotationError::State("the saved rotation has no uploaded certificate id".into())
+    })
 }
 
 async fn wait_until_active(
@@ -431,10 +430,10 @@ async fn delete_old(client: &Client, rotation: &Rotation) -> Result<()> {
                 .hostname_association(&rotation.zone_id, hostname)
                 .await?;
             if association.cert_id.as_deref() == Some(rotation.old_id.as_str()) {
-                bail!(
+                return Err(RotationError::Refused(format!(
                     "{hostname} still points at the old certificate {}; run rotate again",
                     rotation.old_id
-                );
+                )));
             }
         }
     }
@@ -495,10 +494,10 @@ async fn finish(rotation: &Rotation, pace: Pace) -> Result<Rotated> {
 /// certificate deleted. The old one is active throughout, so nothing is ever left uncovered.
 pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) -> Result<()> {
     if rotation.stage >= Stage::OldDeleted {
-        bail!(
+        return Err(RotationError::Refused(format!(
             "the old certificate is already deleted, so there is nothing to go back to: finish with `aop-wizard rotate --zone {}`",
             rotation.zone
-        );
+        )));
     }
     if rotation.scope == CertificateScope::Hostname && rotation.stage >= Stage::Active {
         let config: Vec<HostnameConfig> = rotation
@@ -530,5 +529,5 @@ pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) 
     if let Some(id) = uploaded {
         delete_if_present(client, rotation.scope, &rotation.zone_id, &id).await?;
     }
-    store.forget(rotation).map_err(|e| eyre!(e))
+    store.forget(rotation)
 }

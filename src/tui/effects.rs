@@ -288,7 +288,11 @@ impl Runner {
                     demo.origin.set_phase(OriginPhase::Log(cas));
                 }
                 self.spawn(true, async move {
-                    Msg::UndoProbed(crate::undo::still_enforcing(&origins, &hostnames).await)
+                    Msg::UndoProbed(
+                        crate::undo::still_enforcing(&origins, &hostnames)
+                            .await
+                            .map_err(text),
+                    )
                 });
             }
             Effect::TurnOff {
@@ -494,7 +498,10 @@ async fn plan_rotation(
     store: Result<RotationStore, String>,
 ) -> Result<Box<Rotation>, String> {
     let store = store?;
-    if let Some(saved) = store.load(&request.zone, request.hostname.as_deref())? {
+    if let Some(saved) = store
+        .load(&request.zone, request.hostname.as_deref())
+        .map_err(text)?
+    {
         return Ok(Box::new(saved));
     }
     crate::rotation::plan(client, request)
@@ -511,7 +518,7 @@ async fn carry_out_rotation(
     messages: UnboundedSender<Msg>,
 ) -> Result<Finish, String> {
     let store = store?;
-    store.save(rotation)?;
+    store.save(rotation).map_err(text)?;
     let old_ca = rotation.old_ca_cert.clone();
     let trusted = |paths: &[Option<&Path>]| -> Vec<Vec<u8>> {
         paths

@@ -42,7 +42,9 @@ async fn edge(
         Ok(None) => None,
         Ok(Some((cert, key))) => match ClientIdentity::from_pem(&cert, &key) {
             Ok(identity) => Some(identity),
-            Err(why) => return (StatusCode::INTERNAL_SERVER_ERROR, why).into_response(),
+            Err(why) => {
+                return (StatusCode::INTERNAL_SERVER_ERROR, why.to_string()).into_response();
+            }
         },
     };
     let target = AttemptTarget {

@@ -154,8 +154,8 @@ fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
         old_leaf: files.map(|f: GeneratedFiles| (f.client_cert, f.client_key)),
         out_dir: None,
         key_type: KEY_TYPES[state.key_type % KEY_TYPES.len()],
-        leaf_days: 730,
-        ca_days: 1826,
+        leaf_days: crate::ops::certificate::LEAF_DAYS,
+        ca_days: crate::ops::certificate::CA_DAYS,
         origin: OriginCheck {
             addresses,
             hostnames: state.target_hostnames(),

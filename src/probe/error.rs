@@ -1,0 +1,31 @@
+//! What can stop a probe before it has a verdict, in words a user can act on.
+
+/// Why the probe could not be set up or run. An origin that refuses or does not answer is not an
+/// error: that is what the probe reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The text given as an origin is not an IP address (with or without a port).
+    #[error(
+        "{text:?} is not an origin address: give an IP address, optionally with :PORT (for example 203.0.113.10 or 203.0.113.10:8443)"
+    )]
+    NotAnOrigin { text: String },
+    /// The client certificate or its key cannot be read or parsed. The message already names the
+    /// cause, so the `PkiError` is not also given as a source (a chain would say it twice).
+    #[error("{0}")]
+    Certificate(crate::pki::PkiError),
+    /// rustls cannot sign with the client key.
+    #[error("the client key cannot sign: {0}")]
+    KeyCannotSign(rustls::Error),
+    /// Cloudflare's CA shipped in the binary does not parse or is not the pinned one.
+    #[error("{0}")]
+    CloudflareCa(String),
+    /// One of the concurrent attempts panicked or was cancelled.
+    #[error("a probe task failed: {0}")]
+    TaskFailed(tokio::task::JoinError),
+}
+
+impl From<crate::pki::PkiError> for ProbeError {
+    fn from(error: crate::pki::PkiError) -> Self {
+        ProbeError::Certificate(error)
+    }
+}
