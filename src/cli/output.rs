@@ -132,12 +132,9 @@ pub fn print_plan(
         "Dry run: nothing was changed. These requests would be sent:"
     )?;
     for request in planned {
-        writeln!(out, "\n{} {}", request.method, request.url)?;
-        for (name, value) in &request.headers {
-            writeln!(out, "{name}: {value}")?;
-        }
-        if let Some(body) = &request.body {
-            writeln!(out, "\n{}", serde_json::to_string_pretty(body)?)?;
+        writeln!(out)?;
+        for line in request.lines() {
+            writeln!(out, "{line}")?;
         }
     }
     Ok(())

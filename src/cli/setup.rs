@@ -305,9 +305,8 @@ fn print_preview(
     for (stage, requests) in steps {
         writeln!(out, "{}:", stage.describe())?;
         for request in requests {
-            writeln!(out, "  {} {}", request.method, request.url)?;
-            if let Some(body) = &request.body {
-                writeln!(out, "    {body}")?;
+            for line in request.lines() {
+                writeln!(out, "    {line}")?;
             }
         }
     }

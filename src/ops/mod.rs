@@ -4,6 +4,7 @@
 //! `probe`, `snippets`).
 
 pub mod certificate;
+pub mod preview;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
