@@ -225,8 +225,16 @@ fn upload_asks_first_and_records_the_id() {
     assert!(press(&mut state, KeyCode::Enter).is_empty());
     let confirm = confirmation(&state).cloned().unwrap();
     assert!(
-        confirm.lines.iter().any(|l| l.contains("never shown")),
-        "key redacted in the preview"
+        confirm
+            .lines
+            .iter()
+            .any(|l| l.contains("\"private_key\": \"<redacted private key>\"")),
+        "key redacted in the preview: {:?}",
+        confirm.lines
+    );
+    assert!(
+        confirm.lines.iter().any(|l| l.starts_with("POST ")),
+        "the request a dry run shows"
     );
     let effects = press(&mut state, KeyCode::Enter);
     assert!(matches!(
