@@ -9,6 +9,7 @@ mod expiry;
 mod export;
 mod fake_api;
 mod output;
+mod procedure;
 mod rotate;
 mod session;
 mod setup;

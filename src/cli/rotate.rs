@@ -4,14 +4,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail, eyre};
+use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line};
 use super::session::{block_on, client};
-use crate::ops::{DEFAULT_EDGE_URL, OriginCheck, Pace};
+use crate::ops::OriginCheck;
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
 use crate::rotation::{self, Event, Finish, Rotation, RotationRequest, RotationStore};
@@ -89,18 +89,10 @@ pub struct RotateArgs {
     /// Phase of the snippets rotate writes
     #[arg(long, default_value = "enforce")]
     phase: SnippetPhase,
-    /// The request through Cloudflare, {hostname} replaced (default https://{hostname}/); honoured when resuming too
-    #[arg(long, value_name = "URL")]
-    edge_url: Option<String>,
-    /// Do not request the hostnames through Cloudflare (they are not reachable from here); honoured when resuming too
-    #[arg(long, conflicts_with = "edge_url")]
-    no_edge_check: bool,
-    /// Seconds between polls for active
-    #[arg(long, default_value_t = 10)]
-    interval: u64,
-    /// Seconds to wait for active
-    #[arg(long, default_value_t = 900)]
-    timeout: u64,
+    #[command(flatten)]
+    edge: EdgeArgs,
+    #[command(flatten)]
+    pace: PaceArgs,
     /// Go back to the old certificate (only before it is deleted)
     #[arg(long)]
     abort: bool,
@@ -113,17 +105,11 @@ pub struct RotateArgs {
 }
 
 pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let data_dir = crate::data_dir::data_dir().ok_or_else(|| {
-        eyre!("no data directory for the rotation's progress: set AOP_WIZARD_DATA_DIR")
-    })?;
+    let data_dir = data_dir("rotation")?;
     let store = RotationStore::new(&data_dir);
     let client = client()?;
     let palette = Palette::for_stdout();
-    let pace = Pace {
-        interval: Duration::from_secs(args.interval),
-        timeout: Duration::from_secs(args.timeout),
-        probe_timeout: Duration::from_secs(10),
-    };
+    let pace = args.pace.pace();
     let saved = store.load(&args.zone, args.hostname.as_deref())?;
     // With --json only the result goes to stdout; what people read goes to stderr.
     let mut stderr = std::io::stderr();
@@ -144,9 +130,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         let mut rotation = match saved {
             Some(mut rotation) => {
-                rotation
-                    .origin
-                    .set_edge_check(args.edge_url.as_deref(), args.no_edge_check);
+                args.edge.apply_to(&mut rotation.origin);
                 writeln!(
                     human,
                     "Resuming the rotation of the {} begun {} (stage: {}); the plan saved then is followed.",
@@ -169,13 +153,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
             }
         };
         let mut report = |event: Event| {
-            let line = match event {
-                Event::Reached(stage, detail) => {
-                    format!("{} {}: {detail}", palette.good("✓"), stage.describe())
-                }
-                Event::Note(note) => format!("  {note}"),
-            };
-            let _ = writeln!(human, "{line}");
+            let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
         };
         let finish = rotation::carry_out(&client, &mut rotation, &store, pace, &mut report).await?;
         if !args.json {
@@ -209,6 +187,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
     } else {
         args.hosts.clone()
     };
+    let (edge_url, check_edge) = args.edge.for_plan();
     Ok(RotationRequest {
         zone: args.zone.clone(),
         hostname: args.hostname.clone(),
@@ -231,11 +210,8 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
                 .origin_ca_path
                 .clone()
                 .unwrap_or_else(|| args.server.default_ca_path()),
-            edge_url: args
-                .edge_url
-                .clone()
-                .unwrap_or_else(|| DEFAULT_EDGE_URL.to_string()),
-            check_edge: !args.no_edge_check,
+            edge_url,
+            check_edge,
         },
     })
 }

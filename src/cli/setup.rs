@@ -4,14 +4,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail, eyre};
+use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line};
 use super::session::{block_on, client};
-use crate::ops::{DEFAULT_EDGE_URL, OriginCheck, Pace};
+use crate::ops::OriginCheck;
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
 use crate::setup::{
@@ -83,18 +83,10 @@ pub struct SetupArgs {
     /// E-mail this address before the certificate expires
     #[arg(long, value_name = "ADDR")]
     email: Option<String>,
-    /// The request through Cloudflare, {hostname} replaced (default https://{hostname}/); honoured when resuming too
-    #[arg(long, value_name = "URL")]
-    edge_url: Option<String>,
-    /// Do not request the hostnames through Cloudflare (not reachable from here); honoured when resuming too
-    #[arg(long, conflicts_with = "edge_url")]
-    no_edge_check: bool,
-    /// Seconds between polls for active
-    #[arg(long, default_value_t = 10)]
-    interval: u64,
-    /// Seconds to wait for active
-    #[arg(long, default_value_t = 900)]
-    timeout: u64,
+    #[command(flatten)]
+    edge: EdgeArgs,
+    #[command(flatten)]
+    pace: PaceArgs,
     /// Print the plan and the exact requests, change nothing
     #[arg(long)]
     dry_run: bool,
@@ -107,17 +99,11 @@ pub struct SetupArgs {
 }
 
 pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let data_dir = crate::data_dir::data_dir().ok_or_else(|| {
-        eyre!("no data directory for the set-up's progress: set AOP_WIZARD_DATA_DIR")
-    })?;
+    let data_dir = data_dir("set-up")?;
     let store = SetupStore::new(&data_dir);
     let client = client()?;
     let palette = Palette::for_stdout();
-    let pace = Pace {
-        interval: Duration::from_secs(args.interval),
-        timeout: Duration::from_secs(args.timeout),
-        probe_timeout: Duration::from_secs(10),
-    };
+    let pace = args.pace.pace();
     let saved = store.load(&args.zone)?;
     // With --json only the result goes to stdout; what people read goes to stderr.
     let mut stderr = std::io::stderr();
@@ -125,9 +111,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     let ran = block_on(async {
         let (mut setup, resumed) = match saved {
             Some(mut setup) => {
-                setup
-                    .origin
-                    .set_edge_check(args.edge_url.as_deref(), args.no_edge_check);
+                args.edge.apply_to(&mut setup.origin);
                 (setup, true)
             }
             None => {
@@ -157,13 +141,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         store.save(&setup)?;
         let mut report = |event: Event| {
-            let line = match event {
-                Event::Reached(stage, detail) => {
-                    format!("{} {}: {detail}", palette.good("✓"), stage.describe())
-                }
-                Event::Note(note) => format!("  {note}"),
-            };
-            let _ = writeln!(human, "{line}");
+            let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
         };
         let finish = setup::carry_out(&client, &mut setup, &store, pace, &mut report).await?;
         if !args.json {
@@ -228,6 +206,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
         ),
         _ => args.server.default_ca_path(),
     };
+    let (edge_url, check_edge) = args.edge.for_plan();
     Ok(SetupRequest {
         zone: args.zone.trim().trim_end_matches('.').to_ascii_lowercase(),
         scope: args.scope,
@@ -242,11 +221,8 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
             phase: SnippetPhase::Enforce,
             log_dir: args.log_dir.clone(),
             ca_path: args.origin_ca_path.clone().unwrap_or(default_ca_path),
-            edge_url: args
-                .edge_url
-                .clone()
-                .unwrap_or_else(|| DEFAULT_EDGE_URL.to_string()),
-            check_edge: !args.no_edge_check,
+            edge_url,
+            check_edge,
         },
         email: args.email.clone(),
     })

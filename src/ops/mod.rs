@@ -125,6 +125,14 @@ pub struct OriginCheck {
     pub check_edge: bool,
 }
 
+/// What a face shows while a procedure runs: a stage reached (with what it means now), or a
+/// note on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<Stage> {
+    Reached(Stage, String),
+    Note(String),
+}
+
 impl OriginCheck {
     /// Where and whether the edge is asked: given again on a resumed run, it is honoured, as
     /// it does not change what is safe.
@@ -294,7 +302,8 @@ pub async fn upload(
     })
 }
 
-/// Polls until Cloudflare reports the certificate active, within `pace`.
+/// Polls until Cloudflare reports the certificate active, within `pace`, calling `progress`
+/// with each status seen.
 pub async fn wait_until_active(
     client: &Client,
     scope: CertificateScope,
@@ -306,6 +315,28 @@ pub async fn wait_until_active(
     Ok(client
         .wait_until_active(scope, zone_id, id, pace.interval, pace.timeout, progress)
         .await?)
+}
+
+/// Like `wait_until_active`, telling each status short of active as a note a person reads.
+pub async fn wait_until_active_noting(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    id: &str,
+    pace: Pace,
+    mut note: impl FnMut(String),
+) -> Result<UploadedCertificate, OperationError> {
+    let started = std::time::Instant::now();
+    wait_until_active(client, scope, zone_id, id, pace, |status| {
+        if status.as_str() != "active" {
+            note(format!(
+                "waiting for active: {} ({} s)",
+                status.as_str(),
+                started.elapsed().as_secs()
+            ));
+        }
+    })
+    .await
 }
 
 /// Uploads and waits until active: what the wizard's upload screen does in one go.

@@ -18,11 +18,7 @@ use crate::snippets::{self, CaFile, SnippetRequest};
 type Result<T, E = RotationError> = std::result::Result<T, E>;
 
 /// What a face shows while a rotation runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    Reached(Stage, String),
-    Note(String),
-}
+pub type Event = ops::Event<Stage>;
 
 /// How a run ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -343,23 +339,14 @@ async fn wait_until_active(
     rotation: &Rotation,
     pace: Pace,
     report: &mut impl FnMut(Event),
-) -> Result<()> {
-    let started = std::time::Instant::now();
-    ops::wait_until_active(
+) -> Result<(), RotationError> {
+    ops::wait_until_active_noting(
         client,
         rotation.scope,
         &rotation.zone_id,
         new_id(rotation)?,
         pace,
-        |status| {
-            if status.as_str() != "active" {
-                report(Event::Note(format!(
-                    "waiting for active: {} ({} s)",
-                    status.as_str(),
-                    started.elapsed().as_secs()
-                )));
-            }
-        },
+        |note| report(Event::Note(note)),
     )
     .await?;
     Ok(())

@@ -14,11 +14,7 @@ use crate::pki::{self, OutputFile};
 use crate::snippets::{self, CaFile, SnippetPhase, SnippetRequest};
 
 /// What a face shows while a set-up runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    Reached(Stage, String),
-    Note(String),
-}
+pub type Event = ops::Event<Stage>;
 
 /// How a run ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,15 +107,8 @@ async fn reach(
         Stage::Active => {
             let (scope, _) = own_certificate(setup)?;
             let id = certificate_id(setup)?.to_string();
-            let started = std::time::Instant::now();
-            ops::wait_until_active(client, scope, &setup.zone_id, &id, pace, |status| {
-                if status.as_str() != "active" {
-                    report(Event::Note(format!(
-                        "waiting for active: {} ({} s)",
-                        status.as_str(),
-                        started.elapsed().as_secs()
-                    )));
-                }
+            ops::wait_until_active_noting(client, scope, &setup.zone_id, &id, pace, |note| {
+                report(Event::Note(note))
             })
             .await?;
         }

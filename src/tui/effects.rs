@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::message::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
+use super::message::{CaSource, CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
 use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
@@ -175,8 +175,15 @@ impl Runner {
                 snippet_name,
                 snippet,
                 ca_name,
-                ca_pem,
+                ca,
             } => self.spawn(false, async move {
+                let ca_pem = match ca {
+                    CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
+                    CaSource::File(path) => match pki::read_pem_file(&path) {
+                        Ok(pem) => pem,
+                        Err(e) => return Msg::SnippetWritten(Err(text(e))),
+                    },
+                };
                 let files = [
                     pki::OutputFile {
                         name: snippet_name,

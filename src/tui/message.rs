@@ -77,7 +77,7 @@ pub enum Effect {
         snippet_name: String,
         snippet: String,
         ca_name: String,
-        ca_pem: String,
+        ca: CaSource,
     },
     Verify {
         phase: SnippetPhase,
@@ -213,4 +213,12 @@ impl Msg {
             | Msg::Cancelled => true,
         }
     }
+}
+
+/// The CA file written beside a snippet: read by the runner, never by `update`.
+#[derive(Debug, Clone)]
+pub enum CaSource {
+    /// Cloudflare's CA, shipped in the binary (global AOP).
+    Cloudflare,
+    File(PathBuf),
 }

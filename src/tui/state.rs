@@ -111,6 +111,8 @@ impl UndoView {
 
 #[derive(Debug, Clone)]
 pub struct Wizard {
+    /// The date snippets are stamped with.
+    pub today: time::Date,
     pub step: Step,
     pub task: Task,
     pub scope: Scope,
@@ -184,6 +186,8 @@ impl Wizard {
         base_url: String,
     ) -> Self {
         Self {
+            // Read once when the wizard starts, so that `update` never reads the clock.
+            today: time::OffsetDateTime::now_utc().date(),
             step: Step::Welcome,
             task: Task::SetUp,
             scope: Scope::Zone,
@@ -330,9 +334,8 @@ impl Wizard {
             path: self.ca_path.trimmed().to_string(),
             certificates: Some(1),
         };
-        let today = time::OffsetDateTime::now_utc().date();
         let mut request =
-            crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], today);
+            crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], self.today);
         request.global = self.scope == Scope::Global;
         crate::snippets::render(&request)
             .map(|s| s.text())

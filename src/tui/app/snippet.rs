@@ -9,7 +9,7 @@ use super::verify;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
-use crate::tui::message::Effect;
+use crate::tui::message::{CaSource, Effect};
 use crate::tui::state::{Field, Wizard};
 use crate::tui::steps::{Scope, Step};
 
@@ -120,19 +120,9 @@ fn write(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    // The one read from disk in `update`: the effect carries the CA's text, not its path.
-    let ca_pem = match (&state.scope, &state.certificate) {
-        (Scope::Global, _) => crate::pki::cloudflare_ca::PEM.to_string(),
-        (_, Some(ready)) => match std::fs::read_to_string(&ready.files.ca_cert) {
-            Ok(pem) => pem,
-            Err(e) => {
-                state.error = Some(format!(
-                    "cannot read {}: {e}",
-                    ready.files.ca_cert.display()
-                ));
-                return Vec::new();
-            }
-        },
+    let ca = match (&state.scope, &state.certificate) {
+        (Scope::Global, _) => CaSource::Cloudflare,
+        (_, Some(ready)) => CaSource::File(ready.files.ca_cert.clone()),
         (_, None) => {
             state.error = Some("No CA yet: make or import a certificate first.".into());
             return Vec::new();
@@ -148,7 +138,7 @@ fn write(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
         snippet_name: format!("{}-{}.conf", state.server().name(), phase.name()),
         snippet: text,
         ca_name,
-        ca_pem,
+        ca,
     }]
 }
 

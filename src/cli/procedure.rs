@@ -1,0 +1,76 @@
+//! What `setup` and `rotate` share: how fast to poll, where and whether the edge is asked (both
+//! honoured when a saved run resumes, as they do not change what is safe), where progress is
+//! kept, and how a stage reached is printed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use color_eyre::eyre::{Result, eyre};
+
+use super::output::Palette;
+use crate::ops::{DEFAULT_EDGE_URL, Event, OriginCheck, Pace};
+
+#[derive(Debug, Args)]
+pub struct PaceArgs {
+    /// Seconds between polls for active
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+    /// Seconds to wait for active
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+}
+
+impl PaceArgs {
+    pub fn pace(&self) -> Pace {
+        Pace {
+            interval: Duration::from_secs(self.interval),
+            timeout: Duration::from_secs(self.timeout),
+            probe_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EdgeArgs {
+    /// The request through Cloudflare, {hostname} replaced (default https://{hostname}/); honoured when resuming too
+    #[arg(long, value_name = "URL")]
+    edge_url: Option<String>,
+    /// Do not request the hostnames through Cloudflare (not reachable from here); honoured when resuming too
+    #[arg(long, conflicts_with = "edge_url")]
+    no_edge_check: bool,
+}
+
+impl EdgeArgs {
+    /// For a new plan: the URL to ask (the default when none is given) and whether to ask it.
+    pub fn for_plan(&self) -> (String, bool) {
+        (
+            self.edge_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_EDGE_URL.to_string()),
+            !self.no_edge_check,
+        )
+    }
+
+    /// For a saved plan: what was given now replaces what was saved.
+    pub fn apply_to(&self, origin: &mut OriginCheck) {
+        origin.set_edge_check(self.edge_url.as_deref(), self.no_edge_check);
+    }
+}
+
+/// Where a procedure keeps its progress.
+pub fn data_dir(whose: &str) -> Result<PathBuf> {
+    crate::data_dir::data_dir().ok_or_else(|| {
+        eyre!("no data directory for the {whose}'s progress: set AOP_WIZARD_DATA_DIR")
+    })
+}
+
+/// A line for a stage reached or a note on the way.
+pub fn event_line<S>(event: Event<S>, describe: impl Fn(&S) -> &str, palette: Palette) -> String {
+    match event {
+        Event::Reached(stage, detail) => {
+            format!("{} {}: {detail}", palette.good("✓"), describe(&stage))
+        }
+        Event::Note(note) => format!("  {note}"),
+    }
+}
