@@ -779,3 +779,29 @@ fn the_operations_that_had_drifted_are_decided_once() {
         "a Global API Key is refused"
     );
 }
+
+/// A saved set-up is continued as planned: asked for another scope or other hostnames, setup
+/// says which set-up is saved and how to start another, and changes nothing.
+#[test]
+fn another_set_up_of_a_zone_with_one_in_progress_is_refused_with_the_way_out() {
+    let zone = Zone::new(Scope::Zone);
+    let first = zone.setup(&[]);
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    let before = zone.fake.fake.requests().len();
+    let other = zone.setup(&["--scope", "hostname", "--hostname", HOST]);
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    let said = text(&other);
+    assert!(
+        said.contains("zone-level AOP for example.com") && said.contains("setups/example.com.json"),
+        "{said}"
+    );
+    assert!(
+        zone.fake.fake.requests()[before..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "nothing changed"
+    );
+    // The same choices continue it.
+    let same = zone.setup(&["--scope", "zone"]);
+    assert_eq!(json(&same)["waiting_for"], "origin-log-phase");
+}

@@ -38,9 +38,9 @@ Exit codes: 0 enforced and proven, 3 the origin or the request through Cloudflar
 pub struct SetupArgs {
     #[arg(long)]
     zone: String,
-    /// zone (your certificate, every hostname), hostname (chosen hostnames) or global (Cloudflare's certificate)
-    #[arg(long, default_value = "zone")]
-    scope: Scope,
+    /// zone (your certificate, every hostname; the default), hostname (chosen hostnames) or global (Cloudflare's certificate)
+    #[arg(long)]
+    scope: Option<Scope>,
     /// With --scope hostname: a hostname to cover; repeat for several
     #[arg(long, value_name = "NAME")]
     hostname: Vec<String>,
@@ -111,6 +111,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     let ran = block_on(async {
         let (mut setup, resumed) = match saved {
             Some(mut setup) => {
+                refuse_another_set_up(&args, &setup, &store)?;
                 args.edge.apply_to(&mut setup.origin);
                 (setup, true)
             }
@@ -175,18 +176,52 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
+/// A saved set-up is continued as planned; asked for another scope, other hostnames or other
+/// files, the command says so rather than quietly doing what was planned before.
+fn refuse_another_set_up(args: &SetupArgs, saved: &Setup, store: &SetupStore) -> Result<()> {
+    let mut asked: Vec<String> = Vec::new();
+    for hostname in &args.hostname {
+        asked.push(setup::normalise_hostname(hostname, &saved.zone)?);
+    }
+    asked.sort();
+    asked.dedup();
+    let mut planned = saved.hostnames.clone();
+    planned.sort();
+    let other_scope = args.scope.is_some_and(|scope| scope != saved.scope);
+    let other_hostnames = !asked.is_empty() && asked != planned;
+    let other_files = match (&args.cert, &saved.certificate) {
+        (None, _) => false,
+        (Some(cert), CertificateSource::Import { cert: planned, .. }) => {
+            std::path::absolute(cert).ok().as_ref() != Some(planned)
+        }
+        (Some(_), _) => true,
+    };
+    if other_scope || other_hostnames || other_files {
+        bail!(
+            "a set-up of {} is saved for {} (stage: {}), begun {}: run it with the same choices to continue it, or move {} away to start another",
+            saved.scope_label(),
+            saved.zone,
+            saved.stage.describe(),
+            saved.started,
+            store.path(&saved.zone).display()
+        );
+    }
+    Ok(())
+}
+
 fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
+    let scope = args.scope.unwrap_or_default();
     let addresses = args
         .origins
         .iter()
         .map(|o| parse_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.scope == Scope::Global && args.cert.is_some() {
+    if scope == Scope::Global && args.cert.is_some() {
         bail!(
             "global AOP uses Cloudflare's certificate: drop --cert/--key/--ca, or choose --scope zone"
         );
     }
-    let certificate = match (args.scope, &args.cert, &args.key, &args.ca) {
+    let certificate = match (scope, &args.cert, &args.key, &args.ca) {
         (Scope::Global, ..) => CertificateSource::Cloudflare,
         (_, Some(cert), Some(key), Some(ca)) => CertificateSource::Import {
             cert: cert.clone(),
@@ -198,7 +233,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
             ca_passphrase_env: args.ca_passphrase_env.clone(),
         },
     };
-    let default_ca_path = match args.scope {
+    let default_ca_path = match scope {
         Scope::Global => format!(
             "{}/{}",
             super::snippet::DEFAULT_GLOBAL_CA_DIR,
@@ -209,7 +244,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
     let (edge_url, check_edge) = args.edge.for_plan();
     Ok(SetupRequest {
         zone: args.zone.trim().trim_end_matches('.').to_ascii_lowercase(),
-        scope: args.scope,
+        scope,
         hostnames: args.hostname.clone(),
         certificate,
         out_dir: args.out.clone(),

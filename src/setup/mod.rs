@@ -11,7 +11,7 @@ mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use plan::{CertificateSource, Setup, SetupRequest, Stage, plan};
+pub use plan::{CertificateSource, Setup, SetupRequest, Stage, normalise_hostname, plan};
 pub use run::{Event, Finish, carry_out, preview};
 
 use crate::ops::OperationError;
@@ -30,7 +30,8 @@ impl SetupStore {
         }
     }
 
-    fn path(&self, zone: &str) -> PathBuf {
+    /// The file a zone's set-up is saved in.
+    pub fn path(&self, zone: &str) -> PathBuf {
         crate::data_dir::state_file(&self.dir, "setups", &zone.to_ascii_lowercase())
     }
 
