@@ -165,7 +165,7 @@ fn a_rotation_planned_running_and_done() {
 
 #[test]
 fn welcome_offers_the_rotation_of_an_expiring_certificate() {
-    let saved = aop_wizard::tui::progress::Progress {
+    let saved = aop_wizard::setup::progress::Progress {
         zone: "example.com".into(),
         certificate: Some(files()),
         certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),

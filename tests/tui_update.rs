@@ -6,10 +6,11 @@ mod support;
 use std::path::PathBuf;
 
 use aop_wizard::cloudflare::SslMode;
+use aop_wizard::setup::Stage;
+use aop_wizard::setup::progress::Progress;
 use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::{self, typing, update};
 use aop_wizard::tui::message::{Effect, Msg};
-use aop_wizard::tui::progress::Progress;
 use aop_wizard::tui::state::{TokenState, Wizard};
 use aop_wizard::tui::steps::{Scope, Step};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -500,14 +501,7 @@ fn resume_restores_the_zone_scope_and_certificate() {
     let progress = Progress {
         zone: "example.com".into(),
         scope: Scope::Hostname,
-        done: [
-            Step::Welcome,
-            Step::Token,
-            Step::Zone,
-            Step::Certificate,
-            Step::Upload,
-        ]
-        .into(),
+        reached: [Stage::CertificateReady, Stage::Active].into(),
         certificate: Some(files()),
         certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
         hostnames: vec!["www.example.com".into()],
@@ -527,6 +521,7 @@ fn resume_restores_the_zone_scope_and_certificate() {
         Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60")
     );
     assert!(state.done.contains(&Step::Upload));
+    assert!(state.done.contains(&Step::Zone) && !state.done.contains(&Step::Enable));
     assert_eq!(state.step, Step::Token);
     assert!(
         !state.generate,
@@ -905,7 +900,7 @@ fn screens() -> Vec<(String, Wizard)> {
     let saved = Progress {
         zone: "example.com".into(),
         scope: Scope::Zone,
-        done: [Step::Welcome, Step::Token, Step::Zone, Step::Enable].into(),
+        reached: [aop_wizard::setup::Stage::Enabled].into(),
         certificate: Some(files()),
         certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
         ..Progress::default()

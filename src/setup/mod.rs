@@ -7,6 +7,7 @@
 //! `ops`, which the wizard's screens call too.
 
 mod plan;
+pub mod progress;
 mod run;
 
 use std::path::{Path, PathBuf};

@@ -10,7 +10,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::message::{CaSource, CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
-use super::progress;
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
@@ -18,6 +17,7 @@ use crate::ops::{self, Pace};
 use crate::pki::{self, GeneratedFiles};
 use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
+use crate::setup::progress;
 use crate::snippets::SnippetPhase;
 
 pub struct Runner {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::progress::Progress;
 use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
@@ -14,6 +13,7 @@ use crate::cloudflare::{
 use crate::pki::{GeneratedFiles, KeyType};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
+use crate::setup::progress::Progress;
 use crate::snippets::SnippetPhase;
 use crate::undo::UndoPlan;
 

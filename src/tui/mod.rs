@@ -8,7 +8,6 @@ mod effects;
 pub mod input;
 pub mod keys;
 pub mod message;
-pub mod progress;
 pub mod same_as;
 pub mod screens;
 pub mod state;
@@ -30,6 +29,8 @@ use effects::Runner;
 use message::{Effect, Msg};
 use state::Wizard;
 
+use crate::setup::progress;
+
 /// Set to anything: the wizard panics after its first frame (tests prove the terminal is restored).
 const DEBUG_PANIC_ENV: &str = "AOP_WIZARD_DEBUG_PANIC";
 
@@ -47,7 +48,7 @@ pub fn run(demo: bool) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the wizard needs a terminal; for scripts use the subcommands (aop-wizard --help)");
     }
-    let data_dir = progress::data_dir();
+    let data_dir = crate::data_dir::data_dir();
     let _log = start_logging(data_dir.as_deref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

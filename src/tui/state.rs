@@ -8,12 +8,13 @@ use std::path::PathBuf;
 
 use super::input::TextInput;
 use super::message::{CertificateReady, Effect};
-use super::progress::Progress;
 use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
 use crate::pki::KeyType;
 use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation};
+use crate::setup::Stage;
+use crate::setup::progress::Progress;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
@@ -346,7 +347,7 @@ impl Wizard {
         Progress {
             zone: self.zone_name(),
             scope: self.scope,
-            done: self.done.clone(),
+            reached: self.done.iter().filter_map(|s| s.stage()).collect(),
             certificate: self.certificate.as_ref().map(|c| c.files.clone()),
             certificate_id: self.certificate_id.clone(),
             hostnames: self.hostname_choice.iter().cloned().collect(),
@@ -378,7 +379,7 @@ impl Wizard {
         self.resumable
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.done.contains(&Step::Enable))
+            .filter(|(_, p)| p.reached.contains(&Stage::Enabled))
             .map(|(index, _)| index)
             .collect()
     }

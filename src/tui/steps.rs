@@ -32,8 +32,38 @@ pub enum Task {
 }
 
 pub use crate::setup::Scope;
+use crate::setup::Stage;
 
 impl Step {
+    /// The stage of the set-up this screen brings the zone to, when it is one.
+    pub fn stage(self) -> Option<Stage> {
+        Some(match self {
+            Step::SslMode => Stage::SslModeReady,
+            Step::Certificate => Stage::CertificateReady,
+            Step::Upload => Stage::Active,
+            Step::SnippetLog => Stage::LogSnippetWritten,
+            Step::Enable => Stage::Enabled,
+            Step::VerifyLog => Stage::ServedWhileLogging,
+            Step::Enforce => Stage::ServedWhileEnforcing,
+            Step::Alerts => Stage::AlertSet,
+            _ => return None,
+        })
+    }
+
+    /// The screens a saved set-up has finished: those of the stages it reached, and the ones
+    /// before the set-up proper (scope, token, zone).
+    pub fn finished_by(
+        reached: &std::collections::BTreeSet<Stage>,
+    ) -> std::collections::BTreeSet<Step> {
+        Step::ALL
+            .into_iter()
+            .filter(|step| match step.stage() {
+                Some(stage) => reached.contains(&stage),
+                None => matches!(step, Step::Welcome | Step::Token | Step::Zone),
+            })
+            .collect()
+    }
+
     pub const ALL: [Step; 14] = [
         Step::Welcome,
         Step::Token,

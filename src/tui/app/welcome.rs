@@ -2,9 +2,10 @@
 
 use ratatui::crossterm::event::KeyCode;
 
+use crate::setup::Stage;
+use crate::setup::progress::Progress;
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, Binding};
-use crate::tui::progress::Progress;
 use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step, Task};
 
@@ -50,12 +51,12 @@ fn choose(state: &mut Wizard) {
 
 fn resume(state: &mut Wizard, progress: Progress) {
     state.scope = progress.scope;
-    state.done = progress.done.clone();
+    state.done = Step::finished_by(&progress.reached);
     state.certificate_id = progress.certificate_id.clone();
     state.hostname_choice = progress.hostnames.iter().cloned().collect();
     state.files = progress.files.clone();
     state.zone_filter = TextInput::new(progress.zone.clone());
-    state.enabled = progress.done.contains(&Step::Enable);
+    state.enabled = progress.reached.contains(&Stage::Enabled);
     if let Some(files) = &progress.certificate {
         state.out_dir = TextInput::new(
             files

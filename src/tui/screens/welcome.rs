@@ -22,11 +22,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         for (index, progress) in state.resumable.iter().enumerate() {
             lines.push(Line::from(Span::styled(
                 format!(
-                    "{}Resume {} ({} AOP, {} steps done)",
+                    "{}Resume {} ({} AOP, {})",
                     pointer(index),
                     progress.zone,
                     progress.scope.label(),
-                    progress.done.len()
+                    progress
+                        .reached
+                        .last()
+                        .map_or("just begun", |stage| stage.describe())
                 ),
                 style(index),
             )));

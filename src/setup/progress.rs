@@ -1,19 +1,22 @@
-//! Progress saved after every completed effect, one file per zone in the data directory, so a
-//! restart resumes where it stopped. Never the token: that stays in the keyring.
+//! The wizard's progress through the set-up, saved after every completed effect, one file per
+//! zone in the data directory, so a restart resumes where it stopped: which stages of the
+//! set-up it reached, with the certificate's files and id. Never the token: that stays in the
+//! keyring.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::steps::{Scope, Step};
+use super::{Scope, Stage};
 use crate::pki::GeneratedFiles;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub zone: String,
     pub scope: Scope,
-    pub done: BTreeSet<Step>,
+    /// The stages of the set-up reached so far.
+    pub reached: BTreeSet<Stage>,
     #[serde(default)]
     pub certificate: Option<GeneratedFiles>,
     #[serde(default)]
@@ -24,8 +27,6 @@ pub struct Progress {
     #[serde(default)]
     pub files: Vec<(String, PathBuf)>,
 }
-
-pub use crate::data_dir::data_dir;
 
 fn file_for(dir: &Path, zone: &str) -> PathBuf {
     crate::data_dir::state_file(dir, "progress", zone)
@@ -93,7 +94,7 @@ mod tests {
         let progress = Progress {
             zone: "example.com".into(),
             scope: Scope::Zone,
-            done: [Step::Welcome, Step::Token, Step::Zone].into(),
+            reached: [Stage::SslModeReady, Stage::CertificateReady].into(),
             certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
             ..Progress::default()
         };
