@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::cloudflare::{
-    CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
+    CertificateScope, Change, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
 use crate::probe::{ExpectedCa, ProbeError, ProbePlan, Verdict};
 
@@ -144,58 +144,64 @@ pub async fn still_enforcing(
         .collect())
 }
 
-/// Cloudflare stops presenting certificates; with `delete_certificates`, associations are voided
-/// and certificates deleted after. With a dry-run client every request is planned, none sent.
-pub async fn turn_off(
-    client: &Client,
-    plan: &UndoPlan,
-    delete_certificates: bool,
-) -> Result<(), UndoError> {
+/// What turning AOP off sends, in order: Cloudflare stops presenting certificates; with
+/// `delete_certificates`, associations are voided and certificates deleted after. What a dry
+/// run prints is this list, and `turn_off` carries out this list.
+pub fn changes(plan: &UndoPlan, delete_certificates: bool) -> Vec<Change> {
     let zone_id = plan.zone_id.as_str();
-    if plan.zone_level {
-        settle(client.set_zone_aop_enabled(zone_id, false).await)?;
-    }
-    if plan.global {
-        settle(client.set_global_aop(zone_id, false).await)?;
-    }
     let associations = |list: &[(String, String)], enablement| -> Vec<HostnameConfig> {
         list.iter()
             .map(|(h, c)| HostnameConfig::new(h.as_str(), c.as_str(), enablement))
             .collect()
     };
+    let mut changes = Vec::new();
+    if plan.zone_level {
+        changes.push(Change::zone_aop(zone_id, false));
+    }
+    if plan.global {
+        changes.push(Change::global_aop(zone_id, false));
+    }
     if !plan.enabled_hostnames.is_empty() {
-        let config = associations(&plan.enabled_hostnames, HostnameEnablement::Disable);
-        settle(client.set_hostname_associations(zone_id, &config).await)?;
+        changes.push(Change::hostname_associations(
+            zone_id,
+            &associations(&plan.enabled_hostnames, HostnameEnablement::Disable),
+        ));
     }
     if !delete_certificates {
-        return Ok(());
+        return changes;
     }
     // A per-hostname certificate can only go once no hostname points at it.
     if !plan.linked_hostnames.is_empty() {
-        let config = associations(&plan.linked_hostnames, HostnameEnablement::Remove);
-        settle(client.set_hostname_associations(zone_id, &config).await)?;
+        changes.push(Change::hostname_associations(
+            zone_id,
+            &associations(&plan.linked_hostnames, HostnameEnablement::Remove),
+        ));
     }
     for id in &plan.hostname_certificates {
-        settle(
-            client
-                .delete_certificate(CertificateScope::Hostname, zone_id, id)
-                .await,
-        )?;
+        changes.push(Change::delete_certificate(
+            CertificateScope::Hostname,
+            zone_id,
+            id,
+        ));
     }
     for id in &plan.zone_certificates {
-        settle(
-            client
-                .delete_certificate(CertificateScope::Zone, zone_id, id)
-                .await,
-        )?;
+        changes.push(Change::delete_certificate(
+            CertificateScope::Zone,
+            zone_id,
+            id,
+        ));
     }
-    Ok(())
+    changes
 }
 
-/// A planned request (dry run) counts as done; the first real failure stops the rest.
-fn settle<T>(result: Result<T, CloudflareError>) -> Result<(), CloudflareError> {
-    match result {
-        Ok(_) | Err(CloudflareError::DryRun) => Ok(()),
-        Err(error) => Err(error),
+/// Carries `changes` out in order, each read back; the first failure stops the rest.
+pub async fn turn_off(
+    client: &Client,
+    plan: &UndoPlan,
+    delete_certificates: bool,
+) -> Result<(), UndoError> {
+    for change in changes(plan, delete_certificates) {
+        client.apply(&change).await?;
     }
+    Ok(())
 }

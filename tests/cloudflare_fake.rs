@@ -877,21 +877,3 @@ async fn an_ignored_alert_policy_is_not_applied_and_creates_nothing() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, id);
 }
-
-#[tokio::test]
-async fn a_dry_run_write_is_planned_and_not_read_back() {
-    let (fake, client) = demo().await;
-    let zone = client.zone_by_name("example.com").await.unwrap();
-    let dry = client.dry_run();
-    assert!(matches!(
-        dry.set_zone_aop_enabled(&zone.id, true).await,
-        Err(CloudflareError::DryRun)
-    ));
-    assert!(matches!(
-        dry.set_ssl_mode(&zone.id, &SslMode::Strict).await,
-        Err(CloudflareError::DryRun)
-    ));
-    assert_eq!(dry.planned_requests().len(), 2);
-    assert_eq!(fake.calls("get_zone_aop_setting"), 0);
-    assert_eq!(fake.calls("get_setting"), 0);
-}

@@ -572,59 +572,120 @@ fn setup_takes_a_real_nginx_from_open_to_enforced() {
     assert_eq!(fake.fake.coverage_gaps(), Vec::<String>::new());
 }
 
-/// What the wizard shows before it asks is what a dry run records for the same operation.
+/// What a dry run prints and the wizard shows before it asks is what the operation then sends:
+/// each operation is carried out for real on the fake, and the request the fake received is the
+/// one shown (the private key aside, which is never shown).
 #[test]
-fn the_wizard_shows_the_requests_a_dry_run_records() {
-    use aop_wizard::cloudflare::{CertificateScope, SslMode};
-    use aop_wizard::ops::{self, Scope, preview};
-    let fake = fake();
-    let client = fake.client();
-    let hostnames = vec![HOST.to_string()];
-    fake.runtime.block_on(async {
-        let zone = client.zone_by_name("example.com").await.unwrap();
-        let recorded = |dry: &aop_wizard::cloudflare::Client| dry.planned_requests()[0].lines();
-
-        let dry = client.dry_run();
-        let _ = ops::ensure_ssl_mode(&dry, &zone.id, Some(SslMode::Strict)).await;
-        assert_eq!(
-            recorded(&dry),
-            preview::ssl_mode(&client, &zone.id, &SslMode::Strict).lines()
-        );
-        for scope in Scope::ALL {
-            let dry = client.dry_run();
-            let _ = ops::switch_scope(&dry, &zone.id, scope, true, Some("ID"), &hostnames).await;
-            let shown =
-                preview::switch_scope(&client, &zone.id, scope, true, Some("ID"), &hostnames)
-                    .unwrap();
-            assert_eq!(recorded(&dry), shown.lines(), "{scope:?}");
-        }
-        let dry = client.dry_run();
-        let _ = ops::expiry_alert(
-            &dry,
-            &zone.account.id,
-            &zone.name,
-            "ops@example.com",
-            Scope::Zone,
+fn what_is_shown_before_a_change_is_what_is_sent() {
+    use aop_wizard::cloudflare::{CertificateScope, PlannedRequest, SslMode};
+    use aop_wizard::ops::{self, preview};
+    let zone = Zone::new(self::Scope::Zone);
+    let made = zone
+        .command(
+            &[
+                "cert",
+                "generate",
+                "--out",
+                zone.path("files").to_str().unwrap(),
+                "--key-type",
+                "ecdsa-p256",
+            ]
+            .map(String::from),
         )
-        .await;
-        let shown = preview::expiry_alert(
-            &client,
-            &zone.account.id,
-            &zone.name,
-            "ops@example.com",
-            Scope::Zone,
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let (cert, key) = (zone.path("files/client.crt"), zone.path("files/client.key"));
+    let client = zone.fake.client();
+    let hostnames = vec![HOST.to_string()];
+    let last_sent = || {
+        let requests = zone.fake.fake.requests();
+        let sent = requests
+            .iter()
+            .rev()
+            .find(|r| r.method != "GET")
+            .unwrap()
+            .clone();
+        let mut body: serde_json::Value = serde_json::from_str(&sent.body).unwrap_or_default();
+        if let Some(key) = body.get_mut("private_key") {
+            *key = "<redacted private key>".into();
+        }
+        (sent.method, sent.path, body)
+    };
+    let same = |shown: &PlannedRequest, what: &str| {
+        let (method, path, body) = last_sent();
+        assert_eq!(shown.method, method, "{what}");
+        assert!(
+            shown.url.ends_with(&path),
+            "{what}: {} vs {path}",
+            shown.url
         );
-        assert_eq!(recorded(&dry), shown.lines());
-        let dry = client.dry_run();
-        let _ = dry
-            .upload_certificate(CertificateScope::Zone, &zone.id, "PEM", "KEY", "")
-            .await;
-        let shown = preview::upload(&client, CertificateScope::Zone, &zone.id, "PEM");
-        assert_eq!(recorded(&dry), shown.lines());
+        assert_eq!(shown.body.clone().unwrap_or_default(), body, "{what}");
         assert!(
             shown.lines().iter().all(|l| !l.contains(DEMO_TOKEN)),
             "the token never shows"
         );
+    };
+    zone.fake.runtime.block_on(async {
+        let found = client.zone_by_name("example.com").await.unwrap();
+        let id = found.id.as_str();
+
+        let shown = preview::ssl_mode(&client, id, &SslMode::Strict);
+        ops::ensure_ssl_mode(&client, id, Some(SslMode::Strict))
+            .await
+            .unwrap();
+        same(&shown, "ssl mode");
+
+        let shown = preview::upload_files(&client, CertificateScope::Hostname, id, &cert, &key)
+            .await
+            .unwrap()
+            .expect("not there yet");
+        let uploaded = ops::upload(&client, CertificateScope::Hostname, id, &cert, &key)
+            .await
+            .unwrap();
+        same(&shown, "upload");
+        assert!(
+            preview::upload_files(&client, CertificateScope::Hostname, id, &cert, &key)
+                .await
+                .unwrap()
+                .is_none(),
+            "the same certificate again sends nothing"
+        );
+
+        use aop_wizard::ops::Scope as AopScope;
+        for (scope, certificate_id) in [
+            (AopScope::Zone, None),
+            (AopScope::Global, None),
+            (AopScope::Hostname, Some(uploaded.certificate.id.as_str())),
+        ] {
+            for on in [true, false] {
+                let shown =
+                    preview::switch_scope(&client, id, scope, on, certificate_id, &hostnames)
+                        .unwrap();
+                ops::switch_scope(&client, id, scope, on, certificate_id, &hostnames)
+                    .await
+                    .unwrap();
+                same(&shown, &format!("{scope:?} {on}"));
+            }
+        }
+
+        let shown = preview::expiry_alert(
+            &client,
+            &found.account.id,
+            &found.name,
+            "ops@example.com",
+            AopScope::Zone,
+        );
+        ops::expiry_alert(
+            &client,
+            &found.account.id,
+            &found.name,
+            "ops@example.com",
+            AopScope::Zone,
+        )
+        .await
+        .unwrap();
+        same(&shown, "alert");
     });
 }
 

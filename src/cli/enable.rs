@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
-use super::output::{Outcome, finish_dry_run, print_json};
+use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::ops::{self, Scope};
 
@@ -40,21 +40,29 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
         );
     }
     let client = client()?;
-    let acting = client.for_changes(args.dry_run);
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
-        let result = ops::switch_scope(
-            &acting,
+        if args.dry_run {
+            let shown = ops::preview::switch_scope(
+                &client,
+                &zone.id,
+                args.scope,
+                enable,
+                args.cert_id.as_deref(),
+                &args.hostname,
+            )?;
+            print_plan(out, &[shown], args.json)?;
+            return Ok(Outcome::Success);
+        }
+        ops::switch_scope(
+            &client,
             &zone.id,
             args.scope,
             enable,
             args.cert_id.as_deref(),
             &args.hostname,
         )
-        .await;
-        let Some(()) = finish_dry_run(result, &acting, args.json, out)? else {
-            return Ok(Outcome::Success);
-        };
+        .await?;
         if args.json {
             print_json(
                 out,

@@ -140,25 +140,6 @@ pub fn print_plan(
     Ok(())
 }
 
-/// Runs a change, or in a dry run records it: a dry run ends at the first request that would
-/// change something, which is then printed instead of sent.
-pub fn finish_dry_run<T, E: Into<crate::ops::OperationError>>(
-    result: Result<T, E>,
-    client: &crate::cloudflare::Client,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<Option<T>> {
-    use crate::cloudflare::CloudflareError;
-    use crate::ops::OperationError;
-    match result.map_err(Into::into) {
-        Err(OperationError::Cloudflare(CloudflareError::DryRun)) => {
-            print_plan(out, &client.planned_requests(), json)?;
-            Ok(None)
-        }
-        other => Ok(Some(other?)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

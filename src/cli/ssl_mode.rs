@@ -5,9 +5,10 @@ use std::io::Write;
 use clap::Args;
 use color_eyre::eyre::Result;
 
-use super::output::{Outcome, finish_dry_run, print_json};
+use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::SslMode;
+use crate::ops;
 
 #[derive(Debug, Args)]
 #[command(
@@ -38,17 +39,13 @@ pub fn run(args: SslModeArgs, out: &mut dyn Write) -> Result<Outcome> {
         let mut after = before.clone();
         if let Some(wanted) = &args.set {
             let wanted = SslMode::parse(wanted);
+            if wanted != before && args.dry_run {
+                let shown = ops::preview::ssl_mode(&client, &zone.id, &wanted);
+                print_plan(out, &[shown], args.json)?;
+                return Ok(Outcome::Success);
+            }
             if wanted != before {
-                let acting = client.for_changes(args.dry_run);
-                match finish_dry_run(
-                    acting.set_ssl_mode(&zone.id, &wanted).await,
-                    &acting,
-                    args.json,
-                    out,
-                )? {
-                    Some(mode) => after = mode,
-                    None => return Ok(Outcome::Success),
-                }
+                after = client.set_ssl_mode(&zone.id, &wanted).await?;
             }
         }
         let outcome = if after.supports_aop() {

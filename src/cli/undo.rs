@@ -87,11 +87,14 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
         if args.delete_certificates {
             writeln!(out, "3. Then deleting the uploaded certificates.")?;
         }
-        let acting = client.for_changes(args.dry_run);
-        undo::turn_off(&acting, &plan, args.delete_certificates).await?;
         if args.dry_run {
-            print_plan(out, &acting.planned_requests(), false)?;
+            let shown: Vec<_> = undo::changes(&plan, args.delete_certificates)
+                .iter()
+                .map(|change| client.shown(change))
+                .collect();
+            print_plan(out, &shown, false)?;
         } else {
+            undo::turn_off(&client, &plan, args.delete_certificates).await?;
             writeln!(
                 out,
                 "{}",

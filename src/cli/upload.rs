@@ -9,7 +9,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 use time::OffsetDateTime;
 
-use super::output::{Outcome, finish_dry_run, print_json};
+use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::CertificateScope;
 use crate::ops::Pace;
@@ -66,7 +66,6 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
         CertificateScope::Zone
     };
     let client = client()?;
-    let acting = client.for_changes(args.dry_run);
     let pace = Pace {
         interval: Duration::from_secs(args.interval),
         timeout: Duration::from_secs(args.timeout),
@@ -74,10 +73,19 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     };
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
-        let uploaded = ops::upload(&acting, scope, &zone.id, &args.cert, &args.key).await;
-        let Some(outcome) = finish_dry_run(uploaded, &acting, args.json, out)? else {
+        if args.dry_run {
+            match ops::preview::upload_files(&client, scope, &zone.id, &args.cert, &args.key)
+                .await?
+            {
+                Some(shown) => print_plan(out, &[shown], args.json)?,
+                None => writeln!(
+                    out,
+                    "Dry run: this certificate is on Cloudflare already; nothing would be sent."
+                )?,
+            }
             return Ok(Outcome::Success);
-        };
+        }
+        let outcome = ops::upload(&client, scope, &zone.id, &args.cert, &args.key).await?;
         let mut certificate = outcome.certificate;
         if !args.json {
             let verb = if outcome.already_present {

@@ -3,7 +3,6 @@
 //! upload that can never happen twice, and every other write read back: an answer of success
 //! that changed nothing is `CloudflareError::NotApplied`, not a success.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -113,7 +112,7 @@ impl PlannedRequest {
 }
 
 /// A request that changes something, built in one place: the write it belongs to sends it, a
-/// dry run records it, and the wizard shows it before asking.
+/// dry run and the wizard show it before it is sent.
 #[derive(Debug, Clone)]
 pub struct Change {
     operation: &'static str,
@@ -122,6 +121,32 @@ pub struct Change {
     body: Option<Value>,
     /// False for a POST that creates something: it is never retried blindly.
     retry: bool,
+    /// What it changes, for `Client::apply` to read back.
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Setting {
+        zone_id: String,
+        setting: String,
+        value: String,
+    },
+    ZoneAop {
+        zone_id: String,
+        enabled: bool,
+    },
+    HostnameAssociations {
+        zone_id: String,
+        config: Vec<HostnameConfig>,
+    },
+    DeleteCertificate {
+        scope: CertificateScope,
+        zone_id: String,
+        id: String,
+    },
+    /// Uploads and alert policies have methods of their own that do more around the request.
+    Created,
 }
 
 impl Change {
@@ -132,6 +157,11 @@ impl Change {
             path: format!("zones/{zone_id}/settings/{setting}"),
             body: Some(json!({ "value": value })),
             retry: true,
+            target: Target::Setting {
+                zone_id: zone_id.into(),
+                setting: setting.into(),
+                value: value.into(),
+            },
         }
     }
 
@@ -151,6 +181,10 @@ impl Change {
             path: format!("zones/{zone_id}/origin_tls_client_auth/settings"),
             body: Some(json!({ "enabled": enabled })),
             retry: true,
+            target: Target::ZoneAop {
+                zone_id: zone_id.into(),
+                enabled,
+            },
         }
     }
 
@@ -161,6 +195,10 @@ impl Change {
             path: format!("zones/{zone_id}/origin_tls_client_auth/hostnames"),
             body: Some(json!({ "config": config })),
             retry: true,
+            target: Target::HostnameAssociations {
+                zone_id: zone_id.into(),
+                config: config.to_vec(),
+            },
         }
     }
 
@@ -176,6 +214,7 @@ impl Change {
             path: scope.path(zone_id),
             body: Some(json!({ "certificate": certificate_pem, "private_key": private_key_pem })),
             retry: false,
+            target: Target::Created,
         }
     }
 
@@ -186,6 +225,11 @@ impl Change {
             path: format!("{}/{id}", scope.path(zone_id)),
             body: None,
             retry: true,
+            target: Target::DeleteCertificate {
+                scope,
+                zone_id: zone_id.into(),
+                id: id.into(),
+            },
         }
     }
 
@@ -196,6 +240,7 @@ impl Change {
             path: format!("accounts/{account_id}/alerting/v3/policies"),
             body: Some(serde_json::to_value(policy).unwrap_or(Value::Null)),
             retry: false,
+            target: Target::Created,
         }
     }
 
@@ -206,6 +251,7 @@ impl Change {
             path: format!("accounts/{account_id}/alerting/v3/policies/{policy_id}"),
             body: None,
             retry: true,
+            target: Target::Created,
         }
     }
 }
@@ -226,7 +272,6 @@ pub struct Client {
     base_url: String,
     credentials: Credentials,
     retry: RetryPolicy,
-    planned: Option<Arc<Mutex<Vec<PlannedRequest>>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -254,7 +299,6 @@ impl Client {
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
             retry,
-            planned: None,
         })
     }
 
@@ -278,47 +322,43 @@ impl Client {
         &self.base_url
     }
 
-    /// The client a command changes things with: itself, or under `--dry-run` a recording copy.
-    pub fn for_changes(&self, dry_run: bool) -> Self {
-        if dry_run {
-            self.dry_run()
-        } else {
-            self.clone()
-        }
-    }
-
-    /// A copy that reads for real but only records what it would change.
-    pub fn dry_run(&self) -> Self {
-        Self {
-            planned: Some(Arc::new(Mutex::new(Vec::new()))),
-            ..self.clone()
-        }
-    }
-
-    pub fn planned_requests(&self) -> Vec<PlannedRequest> {
-        self.planned
-            .as_ref()
-            .map(|p| p.lock().map(|v| v.clone()).unwrap_or_default())
-            .unwrap_or_default()
-    }
-
     fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base_url, path)
     }
 
-    /// A change as it would be sent by this client, token and private key redacted.
+    /// A change as this client would send it, token and private key redacted: what a dry run
+    /// prints and the wizard shows before it asks.
     pub fn shown(&self, change: &Change) -> PlannedRequest {
-        self.planned_request(&change.method, &change.path, change.body.as_ref())
-    }
-
-    fn planned_request(&self, method: &Method, path: &str, body: Option<&Value>) -> PlannedRequest {
         let mut headers = self.credentials.redacted_headers();
         headers.push(("Content-Type".into(), "application/json".into()));
         PlannedRequest {
-            method: method.to_string(),
-            url: self.url(path),
+            method: change.method.to_string(),
+            url: self.url(&change.path),
             headers,
-            body: body.map(redact_body),
+            body: change.body.as_ref().map(redact_body),
+        }
+    }
+
+    /// Carries a change out the way its own method does, read back included; a procedure that
+    /// lists its changes first (to show them) carries them out with this.
+    pub async fn apply(&self, change: &Change) -> Result<(), CloudflareError> {
+        match &change.target {
+            Target::Setting {
+                zone_id,
+                setting,
+                value,
+            } => self.set_setting(zone_id, setting, value).await.map(drop),
+            Target::ZoneAop { zone_id, enabled } => {
+                self.set_zone_aop_enabled(zone_id, *enabled).await.map(drop)
+            }
+            Target::HostnameAssociations { zone_id, config } => self
+                .set_hostname_associations(zone_id, config)
+                .await
+                .map(drop),
+            Target::DeleteCertificate { scope, zone_id, id } => {
+                self.delete_certificate(*scope, zone_id, id).await.map(drop)
+            }
+            Target::Created => self.send::<Value>(change).await.map(drop),
         }
     }
 
@@ -348,14 +388,6 @@ impl Client {
         retry: bool,
     ) -> Result<(T, Option<ResultInfo>), CloudflareError> {
         let url = self.url(path);
-        if method != Method::GET
-            && let Some(planned) = &self.planned
-        {
-            if let Ok(mut list) = planned.lock() {
-                list.push(self.planned_request(&method, path, body));
-            }
-            return Err(CloudflareError::DryRun);
-        }
         let mut attempt = 0;
         loop {
             let mut request = self
@@ -959,7 +991,6 @@ fn on_off(on: bool) -> &'static str {
 /// a 429/408/409 may hide a certificate that did arrive.
 fn definitely_not_created(error: &CloudflareError) -> bool {
     match error {
-        CloudflareError::DryRun => true,
         CloudflareError::Api { status, .. } => {
             (400..500).contains(status) && !matches!(status, 408 | 409 | 429)
         }

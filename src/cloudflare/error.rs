@@ -42,9 +42,6 @@ pub enum CloudflareError {
     },
     #[error("{0}")]
     Refused(String),
-    /// A dry run reached a request that would change something; it was recorded, not sent.
-    #[error("dry run: the request was not sent")]
-    DryRun,
     #[error(
         "{operation}: the upload may or may not have reached Cloudflare ({detail}) and the certificate is not listed yet; run the same command again: it looks for the certificate before uploading, so it never uploads twice"
     )]

@@ -219,6 +219,19 @@ pub async fn ensure_ssl_mode(
     wanted: Option<SslMode>,
 ) -> Result<SslModeChange, OperationError> {
     let before = client.ssl_mode(zone_id).await?;
+    let after = match ssl_mode_to_set(&before, wanted)? {
+        Some(target) => client.set_ssl_mode(zone_id, &target).await?,
+        None => before.clone(),
+    };
+    Ok(SslModeChange { before, after })
+}
+
+/// The mode to set so that AOP works, given the current one and what was asked for; none when
+/// nothing needs to change.
+pub fn ssl_mode_to_set(
+    current: &SslMode,
+    wanted: Option<SslMode>,
+) -> Result<Option<SslMode>, OperationError> {
     let target = match wanted {
         Some(mode) if !mode.supports_aop() => {
             return Err(OperationError::Refused(format!(
@@ -227,17 +240,10 @@ pub async fn ensure_ssl_mode(
             )));
         }
         Some(mode) => mode,
-        None if before.supports_aop() => before.clone(),
+        None if current.supports_aop() => current.clone(),
         None => SslMode::Full,
     };
-    if target == before {
-        return Ok(SslModeChange {
-            after: before.clone(),
-            before,
-        });
-    }
-    let after = client.set_ssl_mode(zone_id, &target).await?;
-    Ok(SslModeChange { before, after })
+    Ok((target != *current).then_some(target))
 }
 
 /// Cloudflare refuses an eleventh per-hostname certificate; say so before sending it, with what
@@ -279,6 +285,37 @@ pub async fn upload(
     cert: &Path,
     key: &Path,
 ) -> Result<Uploaded, OperationError> {
+    let ToUpload {
+        certificate_pem,
+        key_pem,
+        fingerprint,
+    } = ready_to_upload(client, scope, zone_id, cert, key).await?;
+    let outcome = client
+        .upload_certificate(scope, zone_id, &certificate_pem, &key_pem, &fingerprint)
+        .await?;
+    Ok(Uploaded {
+        certificate: outcome.certificate,
+        fingerprint,
+        already_present: outcome.already_present,
+    })
+}
+
+/// A certificate and key read for an upload, with what identifies the certificate.
+pub struct ToUpload {
+    pub certificate_pem: String,
+    pub key_pem: String,
+    pub fingerprint: String,
+}
+
+/// Reads the files and, per hostname, makes sure the zone has room: what an upload and its
+/// preview both start with.
+pub async fn ready_to_upload(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    cert: &Path,
+    key: &Path,
+) -> Result<ToUpload, OperationError> {
     let certificate_pem = pki::read_pem_file(cert)?;
     let key_pem = pki::read_pem_file(key)?;
     let der = pki::certificates_from_pem(&certificate_pem, cert)?;
@@ -292,13 +329,10 @@ pub async fn upload(
     if scope == CertificateScope::Hostname {
         room_for_a_hostname_certificate(client, zone_id, Some(&fingerprint)).await?;
     }
-    let outcome = client
-        .upload_certificate(scope, zone_id, &certificate_pem, &key_pem, &fingerprint)
-        .await?;
-    Ok(Uploaded {
-        certificate: outcome.certificate,
+    Ok(ToUpload {
+        certificate_pem,
+        key_pem,
         fingerprint,
-        already_present: outcome.already_present,
     })
 }
 

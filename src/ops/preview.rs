@@ -26,6 +26,31 @@ pub fn upload(
     ))
 }
 
+/// Uploading the certificate in these files: none when the same certificate is on Cloudflare
+/// already (nothing would be sent).
+pub async fn upload_files(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Option<PlannedRequest>, OperationError> {
+    let ready = super::ready_to_upload(client, scope, zone_id, cert, key).await?;
+    let present = client
+        .list_certificates(scope, zone_id)
+        .await?
+        .iter()
+        .any(|c| c.fingerprint().as_deref() == Some(ready.fingerprint.as_str()));
+    Ok((!present).then(|| {
+        client.shown(&Change::upload(
+            scope,
+            zone_id,
+            &ready.certificate_pem,
+            &ready.key_pem,
+        ))
+    }))
+}
+
 /// Switching a scope on or off.
 pub fn switch_scope(
     client: &Client,

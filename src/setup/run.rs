@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 
 use super::plan::{CertificateSource, Setup, Stage};
 use super::{Scope, SetupStore};
-use crate::cloudflare::{Client, CloudflareError, PlannedRequest};
-use crate::ops::{self, OperationError, Pace, certificate};
+use crate::cloudflare::{Client, PlannedRequest};
+use crate::ops::{self, OperationError, Pace, certificate, preview};
 use crate::pki::{self, OutputFile};
 
 use crate::snippets::{self, CaFile, SnippetPhase, SnippetRequest};
@@ -367,8 +367,8 @@ async fn served_through_edge(
     Ok((!problems.is_empty()).then_some(Finish::EdgeRefused { phase, problems }))
 }
 
-/// The plan from its saved stage on, each stage with the exact requests it sends (the client's
-/// own dry run; token and private key redacted). Reads Cloudflare, changes nothing.
+/// The plan from its saved stage on, each stage with the exact requests it sends, as the client
+/// shows them (token and private key redacted). Reads Cloudflare, changes nothing.
 pub async fn preview(
     client: &Client,
     setup: &Setup,
@@ -376,62 +376,52 @@ pub async fn preview(
     let mut steps = Vec::new();
     let mut stage = setup.stage;
     while let Some(next) = stage.next(setup.scope, setup.email.is_some()) {
-        let dry = client.dry_run();
         let sent = match next {
-            Stage::SslModeReady => ops::ensure_ssl_mode(&dry, &setup.zone_id, None)
-                .await
-                .map(drop),
+            Stage::SslModeReady => {
+                let current = client.ssl_mode(&setup.zone_id).await?;
+                ops::ssl_mode_to_set(&current, None)?
+                    .map(|target| preview::ssl_mode(client, &setup.zone_id, &target))
+                    .into_iter()
+                    .collect()
+            }
             Stage::Uploaded => match (&setup.client, setup.scope.certificate_scope()) {
                 (Some((cert, key)), Some(scope)) if cert.exists() => {
-                    ops::upload(&dry, scope, &setup.zone_id, cert, key)
-                        .await
-                        .map(drop)
+                    preview::upload_files(client, scope, &setup.zone_id, cert, key)
+                        .await?
+                        .into_iter()
+                        .collect()
                 }
-                (_, Some(scope)) => dry
-                    .upload_certificate(
-                        scope,
-                        &setup.zone_id,
-                        "<the client certificate made at the certificate stage>",
-                        "<its private key>",
-                        "",
-                    )
-                    .await
-                    .map(drop)
-                    .map_err(OperationError::from),
-                _ => Ok(()),
-            },
-            Stage::Enabled => {
-                ops::switch_scope(
-                    &dry,
+                (_, Some(scope)) => vec![preview::upload(
+                    client,
+                    scope,
                     &setup.zone_id,
-                    setup.scope,
-                    true,
-                    Some(
-                        setup
-                            .certificate_id
-                            .as_deref()
-                            .unwrap_or("<id of the uploaded certificate>"),
-                    ),
-                    &setup.hostnames,
-                )
-                .await
-            }
-            Stage::AlertSet => ops::expiry_alert(
-                &dry,
+                    "<the client certificate made at the certificate stage>",
+                )],
+                _ => Vec::new(),
+            },
+            Stage::Enabled => vec![preview::switch_scope(
+                client,
+                &setup.zone_id,
+                setup.scope,
+                true,
+                Some(
+                    setup
+                        .certificate_id
+                        .as_deref()
+                        .unwrap_or("<id of the uploaded certificate>"),
+                ),
+                &setup.hostnames,
+            )?],
+            Stage::AlertSet => vec![preview::expiry_alert(
+                client,
                 &setup.account_id,
                 &setup.zone,
                 setup.email.as_deref().unwrap_or_default(),
                 setup.scope,
-            )
-            .await
-            .map(drop),
-            _ => Ok(()),
+            )],
+            _ => Vec::new(),
         };
-        match sent {
-            Ok(()) | Err(OperationError::Cloudflare(CloudflareError::DryRun)) => {}
-            Err(error) => return Err(error),
-        }
-        steps.push((next, dry.planned_requests()));
+        steps.push((next, sent));
         stage = next;
     }
     Ok(steps)
