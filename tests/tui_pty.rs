@@ -102,7 +102,10 @@ fn a_complete_zone_level_set_up_through_the_wizard() {
         assert!(dir.join("origin").join(name).exists(), "{name} written");
     }
     let progress = std::fs::read_to_string(data.join("progress/example.com.json")).unwrap();
-    assert!(progress.contains("\"served-while-enforcing\""), "{progress}");
+    assert!(
+        progress.contains("\"served-while-enforcing\""),
+        "{progress}"
+    );
     let log = std::fs::read_to_string(data.join("aop-wizard.log")).unwrap();
     assert!(log.contains("wizard finished"));
     for secret in [DEMO_TOKEN, key.lines().nth(1).unwrap()] {
