@@ -75,12 +75,12 @@ pub fn generate_and_write(
 }
 
 /// The passphrase in the environment variable `var`, which must be set and not empty.
-pub fn passphrase_from_env(var: &str) -> Result<String, String> {
+pub fn passphrase_from_env(var: &str) -> Result<String, super::OperationError> {
     match std::env::var(var) {
         Ok(value) if !value.is_empty() => Ok(value),
-        _ => Err(format!(
+        _ => Err(super::OperationError::Refused(format!(
             "the CA key's passphrase is expected in ${var}, which is unset or empty: export it first"
-        )),
+        ))),
     }
 }
 

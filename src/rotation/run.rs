@@ -167,8 +167,7 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
             .ca_passphrase_env
             .as_deref()
             .map(certificate::passphrase_from_env)
-            .transpose()
-            .map_err(RotationError::Refused)?;
+            .transpose()?;
         let ca = CertificateAuthority::load(
             &rotation.ca_cert,
             &rotation.ca_key,

@@ -229,8 +229,7 @@ fn write_certificate(setup: &mut Setup) -> Result<(), OperationError> {
             let passphrase = ca_passphrase_env
                 .as_deref()
                 .map(certificate::passphrase_from_env)
-                .transpose()
-                .map_err(OperationError::Refused)?;
+                .transpose()?;
             let (files, fingerprint) = certificate::generate_and_write(
                 &setup.zone,
                 key_type,
