@@ -32,14 +32,7 @@ pub fn state_file(dir: &Path, kind: &str, name: &str) -> PathBuf {
 pub fn save_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     let parent = path.parent().unwrap_or(Path::new("."));
-    let file = crate::pki::OutputFile {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        contents: text,
-        secret: false,
-    };
+    let file = crate::pki::OutputFile::named_after(path, text, false);
     crate::pki::write_files_atomically(parent, &[file], true)
         .map(drop)
         .map_err(|e| e.to_string())

@@ -11,7 +11,7 @@ use color_eyre::eyre::{Result, bail};
 use super::output::{Outcome, Palette, confirmed, print_json};
 use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line};
 use super::session::{block_on, client};
-use crate::ops::OriginCheck;
+use crate::ops::{OriginCheck, certificate};
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
 use crate::rotation::{self, Event, Finish, Rotation, RotationRequest, RotationStore};
@@ -63,10 +63,10 @@ pub struct RotateArgs {
     #[arg(long, default_value = "ecdsa-p256")]
     key_type: KeyType,
     /// Days the new client certificate is valid
-    #[arg(long, default_value_t = 730)]
+    #[arg(long, default_value_t = certificate::LEAF_DAYS)]
     leaf_days: u32,
     /// Days a new CA is valid
-    #[arg(long, default_value_t = 1826)]
+    #[arg(long, default_value_t = certificate::CA_DAYS)]
     ca_days: u32,
     /// Origin address to prove (IP or IP:PORT); repeat for several. Required when the CA changes
     #[arg(long = "origin", value_name = "ADDR")]

@@ -14,6 +14,20 @@ pub struct OutputFile {
     pub secret: bool,
 }
 
+impl OutputFile {
+    /// A file to be written where `path` points (its directory given to the writer).
+    pub fn named_after(path: &Path, contents: String, secret: bool) -> Self {
+        Self {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            contents,
+            secret,
+        }
+    }
+}
+
 impl std::fmt::Debug for OutputFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutputFile")

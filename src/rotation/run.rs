@@ -1,6 +1,6 @@
 //! Carrying a rotation out, one stage at a time, saving after each.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -155,12 +155,16 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
             now,
         );
         let set = pki::generate_ca_and_leaf(rotation.key_type, &ca_spec, &leaf_spec)?;
-        files.push(output(
+        files.push(OutputFile::named_after(
             &rotation.ca_cert,
             set.ca.cert_pem().to_string(),
             false,
         ));
-        files.push(output(&rotation.ca_key, set.ca.key_pem(), true));
+        files.push(OutputFile::named_after(
+            &rotation.ca_key,
+            set.ca.key_pem(),
+            true,
+        ));
         set.leaf
     } else {
         let passphrase = rotation
@@ -175,22 +179,19 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
         )?;
         ca.issue(&leaf_spec, pki::generate_key(rotation.key_type)?)?
     };
-    files.push(output(&rotation.new_cert, leaf.cert_pem.clone(), false));
-    files.push(output(&rotation.new_key, leaf.key_pem(), true));
+    files.push(OutputFile::named_after(
+        &rotation.new_cert,
+        leaf.cert_pem.clone(),
+        false,
+    ));
+    files.push(OutputFile::named_after(
+        &rotation.new_key,
+        leaf.key_pem(),
+        true,
+    ));
     pki::write_files_atomically(&rotation.out_dir, &files, true)?;
     rotation.new_fingerprint = Some(pki::fingerprint_sha256(&leaf.cert_der));
     Ok(())
-}
-
-fn output(path: &Path, contents: String, secret: bool) -> OutputFile {
-    OutputFile {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        contents,
-        secret,
-    }
 }
 
 /// Before Cloudflare hears of it: the origin must serve a request made with the new leaf and,
@@ -294,7 +295,11 @@ fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Resul
         rotation.origin.server.name(),
         rotation.origin.phase.name()
     ));
-    pki::write_files_atomically(&rotation.out_dir, &[output(&path, text, false)], true)?;
+    pki::write_files_atomically(
+        &rotation.out_dir,
+        &[OutputFile::named_after(&path, text, false)],
+        true,
+    )?;
     Ok(path)
 }
 

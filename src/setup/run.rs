@@ -219,7 +219,11 @@ fn write_certificate(setup: &mut Setup) -> Result<(), OperationError> {
             pki::cloudflare_ca::der().map_err(OperationError::Refused)?;
             write_files(
                 &setup.out_dir,
-                vec![output(&setup.ca_cert, pki::cloudflare_ca::PEM.to_string())],
+                vec![OutputFile::named_after(
+                    &setup.ca_cert,
+                    pki::cloudflare_ca::PEM.to_string(),
+                    false,
+                )],
             )?;
         }
         CertificateSource::Generate {
@@ -247,17 +251,6 @@ fn write_certificate(setup: &mut Setup) -> Result<(), OperationError> {
         }
     }
     Ok(())
-}
-
-fn output(path: &std::path::Path, contents: String) -> OutputFile {
-    OutputFile {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        contents,
-        secret: false,
-    }
 }
 
 fn write_files(dir: &std::path::Path, files: Vec<OutputFile>) -> Result<(), OperationError> {
@@ -291,7 +284,10 @@ fn write_snippet(setup: &mut Setup, phase: SnippetPhase) -> Result<(), Operation
     let (snippet, ca_copy) = (setup.snippet_path(phase), setup.origin_ca_copy());
     write_files(
         &setup.origin_dir(),
-        vec![output(&snippet, text), output(&ca_copy, ca)],
+        vec![
+            OutputFile::named_after(&snippet, text, false),
+            OutputFile::named_after(&ca_copy, ca, false),
+        ],
     )?;
     for path in [ca_copy, snippet] {
         if !setup.snippets.contains(&path) {
