@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use aop_wizard::cloudflare::fake::{Activation, DEMO_TOKEN, FaultKind};
+use aop_wizard::cloudflare::fake::{Activation, FaultKind};
 use aop_wizard::demo::{DemoOrigin, OriginPhase};
 use serde_json::Value;
 use support::fake::{Fake, fake};
@@ -70,15 +70,8 @@ impl Setup {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
-        command
-            .args(args)
-            .env("CLOUDFLARE_API_BASE_URL", self.fake.fake.base_url())
-            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
-            .env("AOP_WIZARD_KEYRING", "none")
-            .env("AOP_WIZARD_DATA_DIR", self.path("data"))
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut command = self.fake.aop(&self.path("data"));
+        command.args(args);
         command
     }
 

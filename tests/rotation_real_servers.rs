@@ -5,9 +5,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use aop_wizard::cloudflare::fake::{Activation, DEMO_TOKEN};
+use aop_wizard::cloudflare::fake::Activation;
 use aop_wizard::snippets::{CaFile, Snippet, SnippetPhase, SnippetRequest, WebServer, render};
 use serde_json::Value;
 use support::fake::{Fake, fake};
@@ -15,15 +15,7 @@ use support::origin::{HOST, Origin, Seen, caddy_version, curl, free_port, site_d
 use support::test_pki::{Identity, make_world_readable};
 
 fn aop(fake: &Fake, data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
-        .args(args)
-        .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
-        .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
-        .env("AOP_WIZARD_KEYRING", "none")
-        .env("AOP_WIZARD_DATA_DIR", data)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    fake.aop(data).args(args).output().unwrap()
 }
 
 fn text(output: &Output) -> String {

@@ -86,15 +86,8 @@ impl Zone {
     }
 
     fn command(&self, args: &[String]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
-        command
-            .args(args)
-            .env("CLOUDFLARE_API_BASE_URL", self.fake.fake.base_url())
-            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
-            .env("AOP_WIZARD_KEYRING", "none")
-            .env("AOP_WIZARD_DATA_DIR", self.path("data"))
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut command = self.fake.aop(&self.path("data"));
+        command.args(args);
         command
     }
 
@@ -490,7 +483,7 @@ fn setup_takes_a_real_nginx_from_open_to_enforced() {
     let address = format!("127.0.0.1:{port}");
     let edge = fake.fake.edge_url("{hostname}", address.parse().unwrap());
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+        fake.aop(&data)
             .args([
                 "setup",
                 "--zone",
@@ -514,11 +507,6 @@ fn setup_takes_a_real_nginx_from_open_to_enforced() {
                 "--yes",
                 "--json",
             ])
-            .env("CLOUDFLARE_API_BASE_URL", fake.fake.base_url())
-            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
-            .env("AOP_WIZARD_KEYRING", "none")
-            .env("AOP_WIZARD_DATA_DIR", &data)
-            .stdin(Stdio::null())
             .output()
             .unwrap()
     };
@@ -865,4 +853,91 @@ fn another_set_up_of_a_zone_with_one_in_progress_is_refused_with_the_way_out() {
     // The same choices continue it.
     let same = zone.setup(&["--scope", "zone"]);
     assert_eq!(json(&same)["waiting_for"], "origin-log-phase");
+}
+
+/// A zone in Flexible mode is switched to Full only once the origin answers HTTPS: switching an
+/// HTTP-only origin would take the site down. Until then setup says so and changes nothing.
+#[test]
+fn flexible_becomes_full_only_once_the_origin_answers_https() {
+    let zone = Zone::new(Scope::Zone);
+    let closed = support::origin::free_port();
+    let run = |origin: &str| {
+        zone.command(
+            &[
+                "setup",
+                "--zone",
+                "example.org",
+                "--out",
+                zone.path("org").to_str().unwrap(),
+                "--origin",
+                origin,
+                "--no-edge-check",
+                "--interval",
+                "0",
+                "--yes",
+                "--json",
+            ]
+            .map(String::from),
+        )
+        .output()
+        .unwrap()
+    };
+    assert_eq!(zone.fake.fake.zone("example.org").unwrap().ssl, "flexible");
+    let refused = run(&format!("127.0.0.1:{closed}"));
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    let result = json(&refused);
+    assert_eq!(result["waiting_for"], "origin-https", "{result}");
+    assert!(
+        text(&refused).contains("does not answer HTTPS"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(zone.fake.fake.zone("example.org").unwrap().ssl, "flexible");
+    assert!(
+        zone.fake.fake.requests().iter().all(|r| r.method == "GET"),
+        "nothing changed"
+    );
+    // The origin answers HTTPS now: the same command goes on (the plan's origin is kept).
+    std::fs::remove_file(zone.path("data/setups/example.org.json")).unwrap();
+    let going = run(&zone.origin.address().to_string());
+    assert_eq!(
+        json(&going)["waiting_for"],
+        "origin-log-phase",
+        "{}",
+        text(&going)
+    );
+    assert_eq!(zone.fake.fake.zone("example.org").unwrap().ssl, "full");
+}
+
+/// An e-mail given to a finished set-up that had none adds the expiry alert; another origin is
+/// refused with the way out, never quietly ignored.
+#[test]
+fn a_finished_set_up_takes_an_alert_later_and_refuses_other_choices() {
+    let zone = Zone::new(Scope::Zone);
+    let without_email = |extra: &[&str]| {
+        let mut args = zone.args(extra);
+        let at = args.iter().position(|a| a == "--email").unwrap();
+        args.drain(at..at + 2);
+        zone.command(&args).output().unwrap()
+    };
+    for _ in 0..3 {
+        let output = without_email(&[]);
+        match json(&output)["waiting_for"].as_str() {
+            Some("origin-log-phase") => zone.origin.set_phase(OriginPhase::Log(zone.ca())),
+            Some("origin-enforce-phase") => zone.origin.set_phase(OriginPhase::Enforce(zone.ca())),
+            _ => break,
+        }
+    }
+    assert_eq!(zone.expiry_policies(), 0);
+    let with_email = zone.setup(&[]);
+    assert!(with_email.status.success(), "{}", text(&with_email));
+    assert_eq!(json(&with_email)["stage"], "alert-set");
+    assert_eq!(zone.expiry_policies(), 1);
+    let elsewhere = zone.setup(&["--server", "apache"]);
+    assert_eq!(elsewhere.status.code(), Some(1), "{}", text(&elsewhere));
+    assert!(
+        text(&elsewhere).contains("--server differ"),
+        "{}",
+        text(&elsewhere)
+    );
 }

@@ -50,9 +50,9 @@ pub struct SetupArgs {
     /// Hostname for the probe and the request through Cloudflare (default: the zone's proxied hostnames, or --hostname); repeat for several
     #[arg(long = "host", value_name = "NAME")]
     hosts: Vec<String>,
-    /// The origin's web server: nginx, apache, haproxy, caddy or traefik
-    #[arg(long, default_value = "nginx")]
-    server: WebServer,
+    /// The origin's web server: nginx (the default), apache, haproxy, caddy or traefik
+    #[arg(long)]
+    server: Option<WebServer>,
     /// Version of the web server (matters for Caddy: 2.8 introduced trust_pool)
     #[arg(long, value_name = "VERSION")]
     server_version: Option<ServerVersion>,
@@ -111,7 +111,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     let ran = block_on(async {
         let (mut setup, resumed) = match saved {
             Some(mut setup) => {
-                refuse_another_set_up(&args, &setup, &store)?;
+                continue_saved(&args, &mut setup, &store)?;
                 args.edge.apply_to(&mut setup.origin);
                 (setup, true)
             }
@@ -176,9 +176,11 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
-/// A saved set-up is continued as planned; asked for another scope, other hostnames or other
-/// files, the command says so rather than quietly doing what was planned before.
-fn refuse_another_set_up(args: &SetupArgs, saved: &Setup, store: &SetupStore) -> Result<()> {
+/// A saved set-up is continued as planned. An e-mail for the expiry alert may be added to one
+/// that has none (the alert comes last, so nothing done is affected); asked for anything else
+/// that differs from the plan, the command says which set-up is saved and how to start another
+/// rather than quietly doing what was planned before.
+fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Result<()> {
     let mut asked: Vec<String> = Vec::new();
     for hostname in &args.hostname {
         asked.push(setup::normalise_hostname(hostname, &saved.zone)?);
@@ -187,8 +189,14 @@ fn refuse_another_set_up(args: &SetupArgs, saved: &Setup, store: &SetupStore) ->
     asked.dedup();
     let mut planned = saved.hostnames.clone();
     planned.sort();
-    let other_scope = args.scope.is_some_and(|scope| scope != saved.scope);
-    let other_hostnames = !asked.is_empty() && asked != planned;
+    let origins = addresses(args)?;
+    let mut differs = Vec::new();
+    if args.scope.is_some_and(|scope| scope != saved.scope) {
+        differs.push("--scope");
+    }
+    if !asked.is_empty() && asked != planned {
+        differs.push("--hostname");
+    }
     let other_files = match (&args.cert, &saved.certificate) {
         (None, _) => false,
         (Some(cert), CertificateSource::Import { cert: planned, .. }) => {
@@ -196,26 +204,74 @@ fn refuse_another_set_up(args: &SetupArgs, saved: &Setup, store: &SetupStore) ->
         }
         (Some(_), _) => true,
     };
-    if other_scope || other_hostnames || other_files {
+    if other_files {
+        differs.push("--cert");
+    }
+    if !origins.is_empty() && origins != saved.origin.addresses {
+        differs.push("--origin");
+    }
+    if !args.hosts.is_empty() && args.hosts != saved.origin.hostnames {
+        differs.push("--host");
+    }
+    if args
+        .server
+        .is_some_and(|server| server != saved.origin.server)
+    {
+        differs.push("--server");
+    }
+    if args.server_version.is_some() && args.server_version != saved.origin.server_version {
+        differs.push("--server-version");
+    }
+    if args
+        .origin_ca_path
+        .as_ref()
+        .is_some_and(|path| *path != saved.origin.ca_path)
+    {
+        differs.push("--origin-ca-path");
+    }
+    if args.log_dir.is_some() && args.log_dir != saved.origin.log_dir {
+        differs.push("--log-dir");
+    }
+    if args
+        .out
+        .as_ref()
+        .is_some_and(|out| std::path::absolute(out).ok().as_ref() != Some(&saved.out_dir))
+    {
+        differs.push("--out");
+    }
+    match (&args.email, &saved.email) {
+        (Some(email), None) if saved.scope.uses_own_certificate() => {
+            saved.email = Some(email.clone());
+        }
+        (Some(email), planned) if planned.as_ref() != Some(email) => differs.push("--email"),
+        _ => {}
+    }
+    if !differs.is_empty() {
         bail!(
-            "a set-up of {} is saved for {} (stage: {}), begun {}: run it with the same choices to continue it, or move {} away to start another",
+            "a set-up of {} is saved for {} (stage: {}), begun {}, and {} differ from it: run it with the same choices to continue it, or move {} away to start another",
             saved.scope_label(),
             saved.zone,
             saved.stage.describe(),
             saved.started,
+            differs.join(", "),
             store.path(&saved.zone).display()
         );
     }
     Ok(())
 }
 
-fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
-    let scope = args.scope.unwrap_or_default();
-    let addresses = args
+fn addresses(args: &SetupArgs) -> Result<Vec<std::net::SocketAddr>> {
+    Ok(args
         .origins
         .iter()
         .map(|o| parse_origin(o))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
+    let scope = args.scope.unwrap_or_default();
+    let server = args.server.unwrap_or(WebServer::Nginx);
+    let addresses = addresses(args)?;
     if scope == Scope::Global && args.cert.is_some() {
         bail!(
             "global AOP uses Cloudflare's certificate: drop --cert/--key/--ca, or choose --scope zone"
@@ -239,7 +295,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
             super::snippet::DEFAULT_GLOBAL_CA_DIR,
             crate::pki::cloudflare_ca::FILE_NAME
         ),
-        _ => args.server.default_ca_path(),
+        _ => server.default_ca_path(),
     };
     let (edge_url, check_edge) = args.edge.for_plan();
     Ok(SetupRequest {
@@ -251,7 +307,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
         origin: OriginCheck {
             addresses,
             hostnames: args.hosts.clone(),
-            server: args.server,
+            server,
             server_version: args.server_version,
             phase: SnippetPhase::Enforce,
             log_dir: args.log_dir.clone(),
@@ -368,6 +424,15 @@ fn print_finish(
                 "The origin must {what}: copy {} to {ca_path_on_origin} on the origin, install {} (its header says where each part goes), reload, and run the same command again.",
                 ca_file.display(),
                 snippet.display()
+            )?;
+        }
+        Finish::NeedsHttps { ssl_mode, problems } => {
+            for problem in problems {
+                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+            }
+            writeln!(
+                out,
+                "The zone's SSL/TLS mode is {ssl_mode}: Cloudflare reaches the origin over plain HTTP. AOP needs Full, and switching now would cut the origin off, as it does not answer HTTPS: give it a certificate and HTTPS on port 443 (a Cloudflare Origin CA certificate works), then run the same command again. Nothing changed."
             )?;
         }
         Finish::EdgeRefused { problems, .. } => {

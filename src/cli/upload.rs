@@ -74,15 +74,22 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
         if args.dry_run {
-            match ops::preview::upload_files(&client, scope, &zone.id, &args.cert, &args.key)
-                .await?
-            {
-                Some(shown) => print_plan(out, &[shown], args.json)?,
-                None => writeln!(
-                    out,
-                    "Dry run: this certificate is on Cloudflare already; nothing would be sent."
-                )?,
+            let mut shown: Vec<_> =
+                ops::preview::upload_files(&client, scope, &zone.id, &args.cert, &args.key)
+                    .await?
+                    .into_iter()
+                    .collect();
+            if let Some(hostname) = &args.hostname {
+                shown.push(ops::preview::switch_scope(
+                    &client,
+                    &zone.id,
+                    Scope::Hostname,
+                    true,
+                    Some("<id of the uploaded certificate>"),
+                    std::slice::from_ref(hostname),
+                )?);
             }
+            print_plan(out, &shown, args.json)?;
             return Ok(Outcome::Success);
         }
         let outcome = ops::upload(&client, scope, &zone.id, &args.cert, &args.key).await?;

@@ -246,6 +246,34 @@ pub fn ssl_mode_to_set(
     Ok((target != *current).then_some(target))
 }
 
+/// Every origin × hostname that does not answer HTTPS, in words. Before Cloudflare is switched
+/// from Off or Flexible to Full, this must be empty: an origin that only speaks HTTP would stop
+/// answering Cloudflare at once. A refusal for want of a client certificate still proves HTTPS.
+pub async fn origins_without_https(
+    addresses: &[SocketAddr],
+    hostnames: &[String],
+    timeout: Duration,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for address in addresses {
+        for hostname in hostnames {
+            let target = probe::AttemptTarget {
+                address: *address,
+                hostname: hostname.clone(),
+                path: "/".into(),
+            };
+            let attempt = probe::attempt_once(&target, None, timeout).await;
+            if !attempt.outcome.is_served() && !attempt.outcome.is_rejection() {
+                problems.push(format!(
+                    "{address} ({hostname}) does not answer HTTPS: {}",
+                    attempt.outcome.describe()
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// Cloudflare refuses an eleventh per-hostname certificate; say so before sending it, with what
 /// to do. The same certificate already there is reused and needs no room.
 pub async fn room_for_a_hostname_certificate(

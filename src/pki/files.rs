@@ -44,9 +44,9 @@ pub fn write_files_atomically(
     files: &[OutputFile],
     force: bool,
 ) -> Result<Vec<PathBuf>> {
-    let write_err = |source| PkiError::Write {
+    let write_err = |cause| PkiError::Write {
         dir: dir.to_path_buf(),
-        source,
+        cause,
     };
     std::fs::create_dir_all(dir).map_err(write_err)?;
     let targets: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();

@@ -29,10 +29,11 @@ use std::path::PathBuf;
 /// Everything that can go wrong with certificates and keys, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
-    #[error("cannot read {path}: {source}")]
+    // The io error is in the message, not a source: `{:#}` would print it twice.
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "{path} holds no PEM certificate (expected a block starting with -----BEGIN CERTIFICATE-----)"
@@ -72,11 +73,8 @@ pub enum PkiError {
     LeafDoesNotVerify { ca: PathBuf },
     #[error("{path} already exists; pass --force to replace it")]
     WouldOverwrite { path: PathBuf },
-    #[error("cannot write into {dir}: {source}")]
-    Write {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot write into {dir}: {cause}")]
+    Write { dir: PathBuf, cause: std::io::Error },
     #[error("{0}")]
     InvalidSpec(String),
     #[error("certificate generation failed: {0}")]

@@ -25,9 +25,9 @@ impl std::fmt::Debug for LoadedKey {
 }
 
 pub fn read_pem_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| PkiError::Read {
+    let bytes = std::fs::read(path).map_err(|cause| PkiError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     String::from_utf8(bytes).map_err(|_| PkiError::Garbage {
         path: path.to_path_buf(),

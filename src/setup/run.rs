@@ -31,6 +31,12 @@ pub enum Finish {
         ca_path_on_origin: String,
         problems: Vec<String>,
     },
+    /// The zone's SSL/TLS mode (Off or Flexible) must become Full for AOP, and the origin does not
+    /// answer HTTPS yet: switching now would take the site down. Nothing changed.
+    NeedsHttps {
+        ssl_mode: String,
+        problems: Vec<String>,
+    },
     /// A request through Cloudflare was not served: fix what is listed and run again.
     EdgeRefused {
         phase: SnippetPhase,
@@ -48,6 +54,7 @@ impl Finish {
                 ..
             } => Some("origin-log-phase"),
             Finish::NeedsOrigin { .. } => Some("origin-enforce-phase"),
+            Finish::NeedsHttps { .. } => Some("origin-https"),
             Finish::EdgeRefused { .. } => Some("edge"),
         }
     }
@@ -83,6 +90,21 @@ async fn reach(
     match stage {
         Stage::Planned => {}
         Stage::SslModeReady => {
+            let current = client.ssl_mode(&setup.zone_id).await?;
+            if ops::ssl_mode_to_set(&current, None)?.is_some() {
+                let problems = ops::origins_without_https(
+                    &setup.origin.addresses,
+                    &setup.origin.hostnames,
+                    pace.probe_timeout,
+                )
+                .await;
+                if !problems.is_empty() {
+                    return Ok(Some(Finish::NeedsHttps {
+                        ssl_mode: current.label(),
+                        problems,
+                    }));
+                }
+            }
             let change = ops::ensure_ssl_mode(client, &setup.zone_id, None).await?;
             if change.before != change.after {
                 report(Event::Note(format!(

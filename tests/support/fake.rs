@@ -22,6 +22,20 @@ pub fn fake() -> Fake {
 }
 
 impl Fake {
+    /// The binary as a user runs it against this fake: the demo token from the environment, no
+    /// keyring, progress kept in `data`, no colour, nothing on stdin.
+    pub fn aop(&self, data: &std::path::Path) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_aop-wizard"));
+        command
+            .env("CLOUDFLARE_API_BASE_URL", self.fake.base_url())
+            .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
+            .env("AOP_WIZARD_KEYRING", "none")
+            .env("AOP_WIZARD_DATA_DIR", data)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
     /// A client with the demo token, for arranging the fake's state from a test.
     pub fn client(&self) -> Client {
         Client::new(
