@@ -101,7 +101,11 @@ fn a_complete_zone_level_set_up_through_the_wizard() {
     for name in ["nginx-log.conf", "nginx-enforce.conf", "ca.crt"] {
         assert!(dir.join("origin").join(name).exists(), "{name} written");
     }
-    let progress = std::fs::read_to_string(data.join("progress/example.com.json")).unwrap();
+    let progress = std::fs::read_to_string(data.join("demo/progress/example.com.json")).unwrap();
+    assert!(
+        !data.join("progress").exists(),
+        "the demo's progress is kept apart from real set-ups"
+    );
     assert!(
         progress.contains("\"served-while-enforcing\""),
         "{progress}"
@@ -209,7 +213,11 @@ fn a_rotation_through_the_wizard_after_the_set_up() {
     assert_eq!(state, "active");
     assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id));
     assert_eq!(fake.coverage_gaps(), Vec::<String>::new());
-    let progress = std::fs::read_to_string(data.join("progress/example.com.json")).unwrap();
+    let progress = std::fs::read_to_string(data.join("demo/progress/example.com.json")).unwrap();
+    assert!(
+        !data.join("progress").exists(),
+        "the demo's progress is kept apart from real set-ups"
+    );
     assert!(progress.contains(id.as_str()), "{progress}");
     assert!(
         progress.contains("rotated-"),

@@ -54,7 +54,10 @@ pub fn run(demo: bool) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let result = runtime.block_on(run_async(demo, data_dir));
+    // The demo's progress is kept apart: its zones are the fake's, never to be offered (to
+    // resume, rotate or turn off) against the real API.
+    let state_dir = data_dir.map(|dir| if demo { dir.join("demo") } else { dir });
+    let result = runtime.block_on(run_async(demo, state_dir));
     // Background searches (RSA hedging) must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result

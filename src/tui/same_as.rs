@@ -39,6 +39,8 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         Step::Certificate if state.generate => vec![command(&[
             "cert",
             "generate",
+            "--zone",
+            &zone,
             "--out",
             state.out_dir.trimmed(),
             "--key-type",
