@@ -264,7 +264,7 @@ fn a_dry_run_prints_the_exact_requests_and_changes_nothing() {
         "/origin_tls_client_auth\n",
         "PUT http://",
         "/origin_tls_client_auth/settings",
-        "\"enabled\": true",
+        "\"enabled\":true",
         "/alerting/v3/policies",
         "Dry run: nothing changed.",
     ] {

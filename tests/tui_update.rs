@@ -229,7 +229,7 @@ fn upload_asks_first_and_records_the_id() {
         confirm
             .lines
             .iter()
-            .any(|l| l.contains("\"private_key\": \"<redacted private key>\"")),
+            .any(|l| l.contains("\"private_key\":\"<redacted private key>\"")),
         "key redacted in the preview: {:?}",
         confirm.lines
     );
@@ -351,7 +351,7 @@ fn per_hostname_enable_needs_a_picked_hostname() {
             .unwrap()
             .lines
             .iter()
-            .any(|l| l.contains("\"enabled\": true"))
+            .any(|l| l.contains("\"enabled\":true"))
     );
 }
 

@@ -93,19 +93,15 @@ impl PlannedRequest {
     /// headers, the body.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = vec![format!("{} {}", self.method, self.url)];
+        // Every body is JSON; the header that says so would only take a line.
         lines.extend(
             self.headers
                 .iter()
+                .filter(|(name, _)| name != "Content-Type")
                 .map(|(name, value)| format!("{name}: {value}")),
         );
         if let Some(body) = &self.body {
-            lines.push(String::new());
-            lines.extend(
-                serde_json::to_string_pretty(body)
-                    .unwrap_or_default()
-                    .lines()
-                    .map(str::to_string),
-            );
+            lines.push(serde_json::to_string(body).unwrap_or_default());
         }
         lines
     }

@@ -54,36 +54,34 @@ pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
 fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
     match modal {
         Modal::Confirm(confirm) => {
-            let mut lines: Vec<Line> = confirm
+            let lines: Vec<Line> = confirm
                 .lines
                 .iter()
                 .map(|l| Line::from(l.as_str()))
                 .collect();
-            lines.push(Line::from(""));
-            lines.push(Line::from(vec![
-                Span::styled("y", theme.key),
+            let answer = Line::from(vec![
+                Span::styled(" y", theme.key),
                 Span::raw(" / Enter: yes    "),
                 Span::styled("n", theme.key),
-                Span::raw(" / Esc: no"),
-            ]));
-            boxed(frame, &confirm.title, lines, theme);
+                Span::raw(" / Esc: no "),
+            ]);
+            boxed(frame, &confirm.title, lines, Some(answer), theme);
         }
         Modal::Quit => boxed(
             frame,
             "Quit?",
-            vec![
-                Line::from("Progress so far is saved; run aop-wizard again to resume."),
-                Line::from(""),
-                Line::from(vec![
-                    Span::styled("y", theme.key),
-                    Span::raw(": quit    "),
-                    Span::styled("any other key", theme.key),
-                    Span::raw(": stay"),
-                ]),
-            ],
+            vec![Line::from(
+                "Progress so far is saved; run aop-wizard again to resume.",
+            )],
+            Some(Line::from(vec![
+                Span::styled(" y", theme.key),
+                Span::raw(": quit    "),
+                Span::styled("any other key", theme.key),
+                Span::raw(": stay "),
+            ])),
             theme,
         ),
-        Modal::Help => boxed(frame, "Help", help_lines(theme), theme),
+        Modal::Help => boxed(frame, "Help", help_lines(theme), None, theme),
     }
 }
 
@@ -213,10 +211,14 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     ]
 }
 
-fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line>, theme: &Theme) {
+/// A box over the screen, as tall as its wrapped text needs (at most the screen); `answer`, on
+/// its bottom border, stays in view however long the text is.
+fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line>, answer: Option<Line>, theme: &Theme) {
     let area = frame.area();
     let width = area.width.saturating_sub(8).min(90);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = text.line_count(width.saturating_sub(2));
+    let height = (rows as u16 + 2).min(area.height.saturating_sub(2));
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,
@@ -225,14 +227,16 @@ fn boxed(frame: &mut Frame, title: &str, lines: Vec<Line>, theme: &Theme) {
     };
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::bordered()
-                    .title(Span::styled(format!(" {title} "), theme.title))
-                    .border_style(theme.current),
-            )
-            .style(Style::new().not_dim()),
+        text.block({
+            let block = Block::bordered()
+                .title(Span::styled(format!(" {title} "), theme.title))
+                .border_style(theme.current);
+            match answer {
+                Some(answer) => block.title_bottom(answer),
+                None => block,
+            }
+        })
+        .style(Style::new().not_dim()),
         popup,
     );
 }
