@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             )),
         ]));
         lines.push(Line::from(
-            "The origin is in the log phase, so nothing is refused yet.",
+            "Next: prove the origin asks for the certificate and that requests through Cloudflare are served.",
         ));
     } else {
         if state.scope == Scope::Hostname {
@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         );
         lines.push(Line::from(""));
         lines.push(Line::styled(
-            "Safe now: the origin only logs. Enabling before the origin asks for the certificate changes nothing visible.",
+            "Cloudflare presents the certificate from now on. An origin with the log-phase snippet serves either way; the next screen proves it.",
             theme.dim,
         ));
     }
