@@ -93,6 +93,14 @@ impl Binding {
         }
     }
 
+    /// Enter ends the wizard: on a screen where the work is done.
+    pub fn enter_quits() -> Self {
+        Self::new("Enter", "quit", [KeyCode::Enter], |state, _| {
+            state.quit = true;
+            Vec::new()
+        })
+    }
+
     /// Typing into a text field: `field` picks it from the state.
     pub fn text(action: &'static str, field: fn(&mut Wizard) -> &mut TextInput) -> Self {
         Self::with_keys("type", action, Keys::Text, move |state, key| {

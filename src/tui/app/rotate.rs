@@ -22,15 +22,7 @@ pub fn begin(state: &mut Wizard) {
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
     let view = &state.rotation;
     if view.rotated() {
-        return vec![Binding::new(
-            "Enter",
-            "quit",
-            [KeyCode::Enter],
-            |state, _| {
-                state.quit = true;
-                Vec::new()
-            },
-        )];
+        return vec![Binding::enter_quits()];
     }
     let Some(plan) = &view.plan else {
         return vec![

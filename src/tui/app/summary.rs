@@ -7,15 +7,7 @@ use crate::tui::keys::Binding;
 use crate::tui::state::Wizard;
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
-    let mut bindings = vec![Binding::new(
-        "Enter",
-        "quit",
-        [KeyCode::Enter],
-        |state, _| {
-            state.quit = true;
-            Vec::new()
-        },
-    )];
+    let mut bindings = vec![Binding::enter_quits()];
     if state.certificate_id.is_some() {
         bindings.push(Binding::new(
             "r",

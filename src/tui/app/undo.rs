@@ -31,15 +31,7 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
     let view = &state.undo;
     if view.done {
-        return vec![Binding::new(
-            "Enter",
-            "quit",
-            [KeyCode::Enter],
-            |state, _| {
-                state.quit = true;
-                Vec::new()
-            },
-        )];
+        return vec![Binding::enter_quits()];
     }
     if view.plan.is_none() {
         return vec![Binding::new(
