@@ -267,6 +267,7 @@ fn a_dry_run_prints_the_exact_requests_and_changes_nothing() {
         "\"enabled\":true",
         "/alerting/v3/policies",
         "Dry run: nothing changed.",
+        "direct.example.com (A 127.0.0.1) is DNS-only and points at this origin",
     ] {
         assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
     }
@@ -940,4 +941,44 @@ fn a_finished_set_up_takes_an_alert_later_and_refuses_other_choices() {
         "{}",
         text(&elsewhere)
     );
+}
+
+/// Ctrl-C while a set-up runs says that nothing is lost and how to go on; the same command does.
+#[test]
+fn an_interrupted_set_up_says_so_and_continues() {
+    let zone = Zone::new(Scope::Zone);
+    // The upload is answered late: time to interrupt while it is in flight.
+    zone.fake.fake.inject_fault(
+        "upload_zone_certificate",
+        1,
+        FaultKind::Timeout(Duration::from_secs(2)),
+    );
+    let child = zone
+        .command(&zone.args(&[]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while zone.fake.fake.calls("upload_zone_certificate") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never came"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("interrupted: every stage of the set-up reached so far is saved"),
+        "{}",
+        text(&output)
+    );
+    zone.until_done("after an interrupt");
+    zone.assert_done("after an interrupt");
 }

@@ -65,6 +65,13 @@ pub fn data_dir(whose: &str) -> Result<PathBuf> {
     })
 }
 
+/// What an interrupted procedure says: nothing is lost, the same command continues.
+pub fn interrupted(what: &str) -> String {
+    format!(
+        "interrupted: every stage of the {what} reached so far is saved; run the same command again to continue"
+    )
+}
+
 /// A line for a stage reached or a note on the way.
 pub fn event_line<S>(event: Event<S>, describe: impl Fn(&S) -> &str, palette: Palette) -> String {
     match event {

@@ -9,7 +9,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
-use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line, interrupted};
 use super::session::{block_on, client};
 use crate::ops::{OriginCheck, certificate};
 use crate::pki::KeyType;
@@ -155,7 +155,10 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
         let mut report = |event: Event| {
             let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
         };
-        let finish = rotation::carry_out(&client, &mut rotation, &store, pace, &mut report).await?;
+        let finish = tokio::select! {
+            finish = rotation::carry_out(&client, &mut rotation, &store, pace, &mut report) => finish?,
+            _ = tokio::signal::ctrl_c() => bail!("{}", interrupted("rotation")),
+        };
         if !args.json {
             print_finish(human, &finish, &rotation, palette)?;
         }

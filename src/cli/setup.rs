@@ -9,7 +9,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, confirmed, print_json};
-use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line, interrupted};
 use super::session::{block_on, client};
 use crate::ops::OriginCheck;
 use crate::pki::KeyType;
@@ -144,7 +144,10 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
         let mut report = |event: Event| {
             let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
         };
-        let finish = setup::carry_out(&client, &mut setup, &store, pace, &mut report).await?;
+        let finish = tokio::select! {
+            finish = setup::carry_out(&client, &mut setup, &store, pace, &mut report) => finish?,
+            _ = tokio::signal::ctrl_c() => bail!("{}", interrupted("set-up")),
+        };
         if !args.json {
             print_finish(human, &finish, &setup, palette)?;
         }
@@ -166,6 +169,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
                 "client_certificate": setup.client.as_ref().map(|(cert, _)| cert),
                 "ca": setup.ca_cert,
                 "alert_id": setup.alert_id,
+                "warnings": setup.warnings,
                 "finish": finish,
             }),
         )?;
@@ -362,6 +366,9 @@ fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
         .map(Stage::describe)
         .collect();
     writeln!(out, "  stages: {}", stages.join(" → "))?;
+    for warning in &setup.warnings {
+        writeln!(out, "  ! {warning}")?;
+    }
     Ok(())
 }
 

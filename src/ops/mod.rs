@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cloudflare::{
-    ApiToken, CertificateScope, CertificateStatus, Client, CloudflareError, Credentials,
+    ApiToken, CertificateScope, CertificateStatus, Client, CloudflareError, Credentials, DnsRecord,
     HostnameConfig, HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
 };
 use crate::pki;
@@ -244,6 +244,15 @@ pub fn ssl_mode_to_set(
         None => SslMode::Full,
     };
     Ok((target != *current).then_some(target))
+}
+
+/// DNS-only records that point at one of these origin addresses: once the origin enforces, a
+/// visitor who reaches it through them directly is refused.
+pub fn dns_only_records_on<'a>(records: &'a [DnsRecord], ips: &[String]) -> Vec<&'a DnsRecord> {
+    records
+        .iter()
+        .filter(|r| !r.is_proxied() && ips.contains(&r.content))
+        .collect()
 }
 
 /// Every origin × hostname that does not answer HTTPS, in words. Before Cloudflare is switched

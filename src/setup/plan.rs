@@ -158,6 +158,9 @@ pub struct Setup {
     pub snippets: Vec<PathBuf>,
     pub stage: Stage,
     pub started: String,
+    /// What the plan found that will break on enforce and is not the set-up's to fix.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Setup {
@@ -240,12 +243,27 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
     }
     let mut origin = request.origin.clone();
     origin.phase = SnippetPhase::Enforce;
+    let dns = client.dns_records(&zone.id).await?;
     if origin.hostnames.is_empty() {
         origin.hostnames = match request.scope {
             Scope::Hostname => hostnames.clone(),
-            _ => proxied_hostnames(client, &zone.id).await?,
+            _ => proxied_hostnames(&dns),
         };
     }
+    let origin_ips: Vec<String> = origin
+        .addresses
+        .iter()
+        .map(|a| a.ip().to_string())
+        .collect();
+    let warnings = ops::dns_only_records_on(&dns, &origin_ips)
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} ({} {}) is DNS-only and points at this origin: once it enforces, requests by that name are refused; proxy the record or point it elsewhere",
+                r.name, r.record_type, r.content
+            )
+        })
+        .collect();
     if origin.hostnames.is_empty() {
         return Err(OperationError::Refused(format!(
             "{} has no proxied A, AAAA or CNAME record to probe: give --host NAME",
@@ -326,6 +344,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         started: now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
+        warnings,
     })
 }
 
@@ -360,15 +379,13 @@ pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, Operatio
 }
 
 /// The zone's proxied hostnames that send HTTP traffic to an origin, sorted.
-async fn proxied_hostnames(client: &Client, zone_id: &str) -> Result<Vec<String>, OperationError> {
-    let mut names: Vec<String> = client
-        .dns_records(zone_id)
-        .await?
-        .into_iter()
+fn proxied_hostnames(records: &[crate::cloudflare::DnsRecord]) -> Vec<String> {
+    let mut names: Vec<String> = records
+        .iter()
         .filter(|r| r.is_proxied() && r.points_at_origin())
-        .map(|r| r.name)
+        .map(|r| r.name.clone())
         .collect();
     names.sort();
     names.dedup();
-    Ok(names)
+    names
 }

@@ -286,11 +286,7 @@ impl Wizard {
 
     /// DNS-only records pointing at an origin being locked down: they stop working over HTTPS.
     pub fn exposed_dns_only(&self) -> Vec<&DnsRecord> {
-        let origins = self.origin_ips();
-        self.dns
-            .iter()
-            .filter(|r| !r.is_proxied() && origins.contains(&r.content))
-            .collect()
+        crate::ops::dns_only_records_on(&self.dns, &self.origin_ips())
     }
 
     fn origin_ips(&self) -> Vec<String> {
