@@ -109,9 +109,12 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     let mut stderr = std::io::stderr();
     let human: &mut dyn Write = if args.json { &mut stderr } else { &mut *out };
     let ran = block_on(async {
+        let saved = match saved {
+            Some(mut setup) => continue_saved(&args, &mut setup, &store)?.then_some(setup),
+            None => None,
+        };
         let (mut setup, resumed) = match saved {
             Some(mut setup) => {
-                continue_saved(&args, &mut setup, &store)?;
                 args.edge.apply_to(&mut setup.origin);
                 (setup, true)
             }
@@ -183,8 +186,9 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
 /// A saved set-up is continued as planned. An e-mail for the expiry alert may be added to one
 /// that has none (the alert comes last, so nothing done is affected); asked for anything else
 /// that differs from the plan, the command says which set-up is saved and how to start another
-/// rather than quietly doing what was planned before.
-fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Result<()> {
+/// rather than quietly doing what was planned before. A plan that has not reached its first
+/// stage has changed nothing, so other choices then plan anew (false).
+fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Result<bool> {
     let mut asked: Vec<String> = Vec::new();
     for hostname in &args.hostname {
         asked.push(setup::normalise_hostname(hostname, &saved.zone)?);
@@ -250,6 +254,9 @@ fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Re
         (Some(email), planned) if planned.as_ref() != Some(email) => differs.push("--email"),
         _ => {}
     }
+    if !differs.is_empty() && saved.stage == Stage::Planned {
+        return Ok(false);
+    }
     if !differs.is_empty() {
         bail!(
             "a set-up of {} is saved for {} (stage: {}), begun {}, and {} differ from it: run it with the same choices to continue it, or move {} away to start another",
@@ -261,7 +268,7 @@ fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Re
             store.path(&saved.zone).display()
         );
     }
-    Ok(())
+    Ok(true)
 }
 
 fn addresses(args: &SetupArgs) -> Result<Vec<std::net::SocketAddr>> {
@@ -439,7 +446,7 @@ fn print_finish(
             }
             writeln!(
                 out,
-                "The zone's SSL/TLS mode is {ssl_mode}: Cloudflare reaches the origin over plain HTTP. AOP needs Full, and switching now would cut the origin off, as it does not answer HTTPS: give it a certificate and HTTPS on port 443 (a Cloudflare Origin CA certificate works), then run the same command again. Nothing changed."
+                "The zone's SSL/TLS mode is {ssl_mode}: Cloudflare reaches the origin over plain HTTP. AOP needs Full, and switching now would cut the origin off, as it does not answer HTTPS: set up HTTPS on the origin (a Cloudflare Origin CA certificate works), then run the same command again. Nothing changed."
             )?;
         }
         Finish::EdgeRefused { problems, .. } => {
