@@ -48,7 +48,7 @@ pub fn leaf_spec(common_name: String, days: u32, now: OffsetDateTime) -> LeafSpe
 }
 
 /// A new CA and client certificate for `zone`, by the recipe.
-pub fn generate_for_zone(
+fn generate_for_zone(
     zone: &str,
     key_type: KeyType,
     now: OffsetDateTime,

@@ -169,10 +169,6 @@ impl Setup {
         self.stage.next(self.scope, self.email.is_some())
     }
 
-    pub fn is_complete(&self) -> bool {
-        self.next_stage().is_none()
-    }
-
     /// Where the snippets and the CA copy for the origin go.
     pub fn origin_dir(&self) -> PathBuf {
         self.out_dir.join("origin")

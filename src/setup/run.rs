@@ -281,7 +281,7 @@ fn write_files(dir: &std::path::Path, files: Vec<OutputFile>) -> Result<(), Oper
 }
 
 /// The snippet of a phase, rendered for the set-up's server and CA path.
-pub fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, OperationError> {
+fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, OperationError> {
     let mut request = SnippetRequest::new(
         setup.origin.server,
         phase,
@@ -341,7 +341,7 @@ async fn origin_in_phase(
 }
 
 /// What `verify` probes for this set-up; with `edge_url`, through Cloudflare too.
-pub fn verify_request(setup: &Setup, edge_url: Option<String>, pace: Pace) -> ops::VerifyRequest {
+fn verify_request(setup: &Setup, edge_url: Option<String>, pace: Pace) -> ops::VerifyRequest {
     ops::VerifyRequest {
         origins: setup.origin.addresses.clone(),
         hostnames: setup.origin.hostnames.clone(),

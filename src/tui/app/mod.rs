@@ -1,9 +1,8 @@
 //! `update`, the one place messages change the state, and the keymap of the moment. Keys go
 //! through the bindings valid now (a modal's; while work runs, stopping it and quitting; else the
 //! step's own, then the global ones), the same list the key bar draws. Answers go to the step that
-//! asked for them; entering a step runs what that step needs. Everything else is the runner's
-//! (`effects`); two exceptions remain: writing a snippet reads the CA file (`snippet::write`), and
-//! the snippet text carries today's date (`Wizard::snippet_text`).
+//! asked for them; entering a step runs what that step needs. Everything that reads or writes
+//! the world (files, the clock, the network) is the runner's (`effects`).
 //!
 //! One module per step owns its key bindings, what it needs when entered and what it does with
 //! its answers. They use `state`; nothing they use calls back here.
