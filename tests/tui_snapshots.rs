@@ -46,6 +46,7 @@ fn results_of_both_probes() {
         &mut log,
         Msg::Verified {
             phase: SnippetPhase::Log,
+            through_edge: true,
             result: Ok(passing(SnippetPhase::Log)),
         },
     );
@@ -63,6 +64,7 @@ fn results_of_both_probes() {
         &mut enforce,
         Msg::Verified {
             phase: SnippetPhase::Enforce,
+            through_edge: true,
             result: Ok(failing),
         },
     );

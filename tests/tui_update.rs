@@ -321,6 +321,7 @@ fn snippet_screen_switches_servers_writes_and_copies() {
 #[test]
 fn enable_asks_then_applies_for_the_scope() {
     let mut state = at(Step::Enable);
+    update(&mut state, origin_asks());
     press(&mut state, KeyCode::Enter);
     assert!(confirmation(&state).unwrap().lines[0].contains("origin_tls_client_auth/settings"));
     let effects = press(&mut state, KeyCode::Char('y'));
@@ -336,6 +337,48 @@ fn enable_asks_then_applies_for_the_scope() {
     assert_eq!(state.step, Step::Enable);
 }
 
+/// Cloudflare presents the certificate only once the origin, probed directly, asks for it and
+/// still serves without it: Enter probes first, and keeps probing until it does.
+#[test]
+fn enabling_waits_until_the_origin_asks_for_the_certificate() {
+    let mut state = at(Step::Enable);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Verify {
+                phase: SnippetPhase::Log,
+                through_edge: false,
+                ..
+            }]
+        ),
+        "the origin alone is probed first: {effects:?}"
+    );
+    assert!(confirmation(&state).is_none());
+    let mut enforcing = passing(SnippetPhase::Log);
+    enforcing.cells[0].judgement.verdict = aop_wizard::probe::Verdict::Enforced;
+    update(
+        &mut state,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: false,
+            result: Ok(enforcing),
+        },
+    );
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Verify { .. }]) && confirmation(&state).is_none(),
+        "an origin that is not log-only is probed again, never enabled"
+    );
+    assert!(
+        !state.done.contains(&Step::VerifyLog),
+        "the probe before enabling is not the log phase's proof"
+    );
+    update(&mut state, origin_asks());
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some(), "now it asks");
+}
+
 #[test]
 fn per_hostname_enable_needs_a_picked_hostname() {
     let mut state = at(Step::Enable);
@@ -345,6 +388,7 @@ fn per_hostname_enable_needs_a_picked_hostname() {
     assert!(state.error.as_deref().unwrap().contains("Space"));
     press(&mut state, KeyCode::Char(' '));
     assert_eq!(state.hostname_choice.len(), 1);
+    update(&mut state, origin_asks());
     press(&mut state, KeyCode::Enter);
     assert!(
         confirmation(&state)
@@ -389,6 +433,7 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
         &mut state,
         Msg::Verified {
             phase: SnippetPhase::Log,
+            through_edge: true,
             result: Ok(failing),
         },
     );
@@ -402,6 +447,7 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
         &mut state,
         Msg::Verified {
             phase: SnippetPhase::Log,
+            through_edge: true,
             result: Ok(passing(SnippetPhase::Log)),
         },
     );
@@ -999,6 +1045,7 @@ fn screens() -> Vec<(String, Wizard)> {
         &mut failed,
         Msg::Verified {
             phase: SnippetPhase::Log,
+            through_edge: true,
             result: Ok(failing),
         },
     );
@@ -1008,6 +1055,7 @@ fn screens() -> Vec<(String, Wizard)> {
         &mut passed,
         Msg::Verified {
             phase: SnippetPhase::Log,
+            through_edge: true,
             result: Ok(passing(SnippetPhase::Log)),
         },
     );
@@ -1021,6 +1069,7 @@ fn screens() -> Vec<(String, Wizard)> {
         &mut enforced,
         Msg::Verified {
             phase: SnippetPhase::Enforce,
+            through_edge: true,
             result: Ok(passing(SnippetPhase::Enforce)),
         },
     );

@@ -208,12 +208,16 @@ impl Runner {
                 hostnames,
                 files,
                 global,
+                through_edge,
             } => {
                 let demo = self.demo.clone();
                 self.spawn(true, async move {
+                    let result =
+                        verify(phase, origins, hostnames, files, global, through_edge, demo).await;
                     Msg::Verified {
                         phase,
-                        result: verify(phase, origins, hostnames, files, global, demo).await,
+                        through_edge,
+                        result,
                     }
                 });
             }
@@ -462,6 +466,7 @@ async fn verify(
     hostnames: Vec<String>,
     files: Option<GeneratedFiles>,
     global: bool,
+    through_edge: bool,
     demo: Option<Arc<Demo>>,
 ) -> Result<Verification, String> {
     let ca = match (&files, global) {
@@ -492,7 +497,7 @@ async fn verify(
             .map(|f| (f.client_cert, f.client_key)),
         ca,
         global,
-        edge_url: Some(edge_url),
+        edge_url: through_edge.then_some(edge_url),
         timeout: Duration::from_secs(5),
     };
     ops::verify(&request).await.map_err(text)

@@ -85,6 +85,8 @@ pub enum Effect {
         hostnames: Vec<String>,
         files: Option<GeneratedFiles>,
         global: bool,
+        /// Also request each hostname through Cloudflare (not before AOP is enabled).
+        through_edge: bool,
     },
     CreateAlert {
         client: Client,
@@ -161,6 +163,7 @@ pub enum Msg {
     SnippetWritten(Result<Vec<PathBuf>, String>),
     Verified {
         phase: SnippetPhase,
+        through_edge: bool,
         result: Result<Verification, String>,
     },
     AlertCreated(Result<String, String>),

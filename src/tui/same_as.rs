@@ -83,7 +83,9 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
                     state.certificate_id.clone().unwrap_or_else(|| "ID".into()),
                 ]);
             }
-            vec![enable]
+            let mut origin_asks = verify(state);
+            origin_asks.extend(["--expect", "log-only"].map(String::from));
+            vec![origin_asks, enable]
         }
         Step::VerifyLog => {
             let mut verify = verify(state);

@@ -159,6 +159,8 @@ pub struct Wizard {
     pub enabled: bool,
 
     pub origins: TextInput,
+    /// The origin probed before enabling: it must ask for the certificate (log-only) first.
+    pub origin_asks: Option<Verification>,
     pub verify_log: Option<Verification>,
     pub verify_enforce: Option<Verification>,
 
@@ -226,6 +228,7 @@ impl Wizard {
             hostname_choice: BTreeSet::new(),
             enabled: false,
             origins: TextInput::default(),
+            origin_asks: None,
             verify_log: None,
             verify_enforce: None,
             email: TextInput::default(),

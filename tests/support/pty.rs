@@ -153,7 +153,9 @@ pub fn zone_level_setup(pty: &mut Pty) {
     pty.send("w");
     pty.wait_for("Wrote", STEP);
     pty.send(ENTER);
-    pty.wait_for("Enter asks before sending", STEP);
+    pty.wait_for("First the origin, directly", STEP);
+    pty.send(ENTER);
+    pty.wait_for("serves without it: Enter asks", STEP);
     pty.send(ENTER);
     pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
     pty.send("y");

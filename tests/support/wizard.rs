@@ -165,6 +165,7 @@ pub fn at(step: Step) -> Wizard {
                 update(&mut state, Msg::Uploaded(Ok(uploaded())));
             }
             Step::Enable => {
+                update(&mut state, origin_asks());
                 press(&mut state, KeyCode::Enter);
                 press(&mut state, KeyCode::Char('y'));
                 update(&mut state, Msg::Enabled(Ok(())));
@@ -179,6 +180,7 @@ pub fn at(step: Step) -> Wizard {
                     &mut state,
                     Msg::Verified {
                         phase,
+                        through_edge: true,
                         result: Ok(passing(phase)),
                     },
                 );
@@ -250,6 +252,15 @@ pub fn uploaded() -> UploadedCertificate {
         serde_json::json!({"id": "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60", "status": "active"}),
     )
     .unwrap()
+}
+
+/// The probe before enabling: the origin asks for the certificate and serves without it.
+pub fn origin_asks() -> Msg {
+    Msg::Verified {
+        phase: SnippetPhase::Log,
+        through_edge: false,
+        result: Ok(passing(SnippetPhase::Log)),
+    }
 }
 
 pub fn passing(phase: SnippetPhase) -> aop_wizard::probe::Verification {

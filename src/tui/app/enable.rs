@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use crate::probe::Verdict;
 use crate::tui::keys::{self, Binding};
 use crate::tui::message::Effect;
 use crate::tui::state::Wizard;
@@ -35,20 +36,35 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
             bindings.push(Binding::new("Space", "pick", [KeyCode::Char(' ')], pick));
         }
     }
-    bindings.push(Binding::new(
-        "Enter",
-        "enable…",
-        [KeyCode::Enter],
-        ask_to_enable,
-    ));
+    bindings.push(if origin_asks(state) {
+        Binding::new("Enter", "enable…", [KeyCode::Enter], ask_to_enable)
+    } else {
+        Binding::new("Enter", "probe the origin", [KeyCode::Enter], |state, _| {
+            if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
+                state.error = Some("Pick at least one hostname with Space.".into());
+                return Vec::new();
+            }
+            super::verify::probe_before_enabling(state)
+        })
+    });
     bindings
 }
 
-/// Picks or drops the hostname under the cursor.
+/// The origin, probed for the hostnames picked, asks for the certificate and serves without it:
+/// the one safe moment to let Cloudflare present it.
+pub fn origin_asks(state: &Wizard) -> bool {
+    state
+        .origin_asks
+        .as_ref()
+        .is_some_and(|v| v.passed(Verdict::LogOnly))
+}
+
+/// Picks or drops the hostname under the cursor; the origin is probed again for the new set.
 fn pick(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     let Some(name) = state.proxied_hostnames().get(state.cursor).cloned() else {
         return Vec::new();
     };
+    state.origin_asks = None;
     if !state.hostname_choice.remove(&name) {
         if state.hostname_choice.len() >= crate::ops::HOSTNAMES_PER_CERTIFICATE {
             state.error = Some(format!(

@@ -29,7 +29,7 @@ use super::state::Wizard;
 use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
-pub use enable::preview as enable_preview;
+pub use enable::{origin_asks, preview as enable_preview};
 pub use upload::preview as upload_preview;
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
@@ -64,8 +64,12 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Uploaded(result) => answered(state, result, upload::uploaded),
         Msg::Enabled(result) => answered(state, result, |state, ()| enable::enabled(state)),
         Msg::SnippetWritten(result) => answered(state, result, snippet::written),
-        Msg::Verified { phase, result } => answered(state, result, |state, verification| {
-            verify::verified(state, phase, verification)
+        Msg::Verified {
+            phase,
+            through_edge,
+            result,
+        } => answered(state, result, |state, verification| {
+            verify::verified(state, phase, through_edge, verification)
         }),
         Msg::AlertCreated(result) => answered(state, result, alerts::created),
         Msg::RotationPlanned(result) => {

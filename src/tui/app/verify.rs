@@ -59,6 +59,15 @@ fn step(phase: SnippetPhase) -> Step {
 }
 
 fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
+    probe_origins(state, phase, true)
+}
+
+/// Before Cloudflare presents the certificate: the origin alone must ask for it (log-only).
+pub fn probe_before_enabling(state: &mut Wizard) -> Vec<Effect> {
+    probe_origins(state, SnippetPhase::Log, false)
+}
+
+fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) -> Vec<Effect> {
     let origins = match state.parsed_origins() {
         Ok(origins) => origins,
         Err(e) => {
@@ -75,9 +84,14 @@ fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
     }
     state.start(
         format!(
-            "Probing {} origin(s) × {} hostname(s), then through Cloudflare",
+            "Probing {} origin(s) × {} hostname(s){}",
             origins.len(),
-            hostnames.len()
+            hostnames.len(),
+            if through_edge {
+                ", then through Cloudflare"
+            } else {
+                ""
+            }
         ),
         true,
     );
@@ -87,14 +101,20 @@ fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
         hostnames,
         files: state.certificate.as_ref().map(|c| c.files.clone()),
         global: state.scope == Scope::Global,
+        through_edge,
     }]
 }
 
 pub fn verified(
     state: &mut Wizard,
     phase: SnippetPhase,
+    through_edge: bool,
     verification: Verification,
 ) -> Vec<Effect> {
+    if !through_edge {
+        state.origin_asks = Some(verification);
+        return Vec::new();
+    }
     let mut effects = Vec::new();
     if verification.passed(expected_verdict(phase)) {
         state.done.insert(step(phase));

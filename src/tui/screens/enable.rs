@@ -3,7 +3,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::tui::app::enable_preview;
+use crate::probe::Verdict;
+use crate::tui::app::{enable_preview, origin_asks};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -43,10 +44,31 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             }
             lines.push(Line::from(""));
         }
-        lines.push(Line::styled(
-            "The request (Enter asks before sending):",
-            theme.dim,
-        ));
+        match &state.origin_asks {
+            None => lines.push(Line::from(
+                "First the origin, directly: Enter probes it; it must ask for the certificate and still serve without one (the log-phase snippet).",
+            )),
+            Some(_) if origin_asks(state) => lines.push(Line::from(vec![
+                Span::styled("✓ ", theme.good),
+                Span::raw(
+                    "The origin asks for the certificate and serves without it: Enter asks before sending",
+                ),
+            ])),
+            Some(verification) => {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.bad),
+                    Span::raw("The origin is not in the log phase yet:"),
+                ]));
+                for problem in verification.problems(Verdict::LogOnly) {
+                    lines.push(Line::from(format!("  {problem}")));
+                }
+                lines.push(Line::from(
+                    "Install the log-phase snippet (back with Esc), reload, and press Enter to probe again.",
+                ));
+            }
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::styled("The request enabling sends:", theme.dim));
         lines.extend(
             enable_preview(state)
                 .into_iter()
