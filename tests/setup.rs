@@ -91,6 +91,17 @@ impl Zone {
         command
     }
 
+    /// `cert generate` into `dir` (ECDSA, quick), as a user would; `extra` flags added.
+    fn generate(&self, dir: &str, extra: &[&str]) {
+        let mut args: Vec<String> = ["cert", "generate", "--key-type", "ecdsa-p256", "--out"]
+            .map(String::from)
+            .to_vec();
+        args.push(self.path(dir).display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let made = self.command(&args).output().unwrap();
+        assert!(made.status.success(), "{}", text(&made));
+    }
+
     fn setup(&self, extra: &[&str]) -> Output {
         self.command(&self.args(extra)).output().unwrap()
     }
@@ -569,21 +580,7 @@ fn what_is_shown_before_a_change_is_what_is_sent() {
     use aop_wizard::cloudflare::{CertificateScope, PlannedRequest, SslMode};
     use aop_wizard::ops::{self, preview};
     let zone = Zone::new(self::Scope::Zone);
-    let made = zone
-        .command(
-            &[
-                "cert",
-                "generate",
-                "--out",
-                zone.path("files").to_str().unwrap(),
-                "--key-type",
-                "ecdsa-p256",
-            ]
-            .map(String::from),
-        )
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", text(&made));
+    zone.generate("files", &[]);
     let (cert, key) = (zone.path("files/client.crt"), zone.path("files/client.key"));
     let client = zone.fake.client();
     let hostnames = vec![HOST.to_string()];
@@ -684,21 +681,7 @@ fn what_is_shown_before_a_change_is_what_is_sent() {
 fn imported_files_that_do_not_belong_together_are_refused_before_anything_is_sent() {
     let zone = Zone::new(Scope::Zone);
     for name in ["one", "two"] {
-        let made = zone
-            .command(
-                &[
-                    "cert",
-                    "generate",
-                    "--out",
-                    zone.path(name).to_str().unwrap(),
-                    "--key-type",
-                    "ecdsa-p256",
-                ]
-                .map(String::from),
-            )
-            .output()
-            .unwrap();
-        assert!(made.status.success(), "{}", text(&made));
+        zone.generate(name, &[]);
     }
     let file = |set: &str, name: &str| zone.path(set).join(name).display().to_string();
     for (cert, key, ca, says) in [
@@ -800,23 +783,7 @@ fn the_operations_that_had_drifted_are_decided_once() {
         subject("aop/client.crt")
     );
     assert!(subject("aop/ca.crt").contains(&certificate::ca_common_name(Some("example.com"), now)));
-    let generated = zone
-        .command(
-            &[
-                "cert",
-                "generate",
-                "--zone",
-                "example.com",
-                "--key-type",
-                "ecdsa-p256",
-                "--out",
-                zone.path("generated").to_str().unwrap(),
-            ]
-            .map(String::from),
-        )
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{}", text(&generated));
+    zone.generate("generated", &["--zone", "example.com"]);
     assert_eq!(subject("generated/client.crt"), subject("aop/client.crt"));
     assert_eq!(subject("generated/ca.crt"), subject("aop/ca.crt"));
 

@@ -42,27 +42,18 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
     let client = client()?;
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
-        if args.dry_run {
-            let shown = ops::preview::switch_scope(
-                &client,
-                &zone.id,
-                args.scope,
-                enable,
-                args.cert_id.as_deref(),
-                &args.hostname,
-            )?;
-            print_plan(out, &[shown], args.json)?;
-            return Ok(Outcome::Success);
-        }
-        ops::switch_scope(
-            &client,
+        let change = ops::switch_change(
             &zone.id,
             args.scope,
             enable,
             args.cert_id.as_deref(),
             &args.hostname,
-        )
-        .await?;
+        )?;
+        if args.dry_run {
+            print_plan(out, &[client.shown(&change)], args.json)?;
+            return Ok(Outcome::Success);
+        }
+        client.apply(&change).await?;
         if args.json {
             print_json(
                 out,

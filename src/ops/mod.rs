@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cloudflare::{
-    ApiToken, CertificateScope, CertificateStatus, Client, CloudflareError, Credentials, DnsRecord,
-    HostnameConfig, HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
+    ApiToken, CertificateScope, CertificateStatus, Change, Client, CloudflareError, Credentials,
+    DnsRecord, HostnameConfig, HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
 };
 use crate::pki;
 use crate::probe::{
@@ -443,19 +443,25 @@ pub async fn switch_scope(
     certificate_id: Option<&str>,
     hostnames: &[String],
 ) -> Result<(), OperationError> {
-    match scope {
-        Scope::Global => {
-            client.set_global_aop(zone_id, on).await?;
-        }
-        Scope::Zone => {
-            client.set_zone_aop_enabled(zone_id, on).await?;
-        }
+    let change = switch_change(zone_id, scope, on, certificate_id, hostnames)?;
+    Ok(client.apply(&change).await?)
+}
+
+/// The request that switches a scope on or off: what `switch_scope` sends and a preview shows.
+pub fn switch_change(
+    zone_id: &str,
+    scope: Scope,
+    on: bool,
+    certificate_id: Option<&str>,
+    hostnames: &[String],
+) -> Result<Change, OperationError> {
+    Ok(match scope {
+        Scope::Global => Change::global_aop(zone_id, on),
+        Scope::Zone => Change::zone_aop(zone_id, on),
         Scope::Hostname => {
-            let config = hostname_config(certificate_id, hostnames, on)?;
-            client.set_hostname_associations(zone_id, &config).await?;
+            Change::hostname_associations(zone_id, &hostname_config(certificate_id, hostnames, on)?)
         }
-    }
-    Ok(())
+    })
 }
 
 /// The associations a per-hostname switch sends; checked before anything is sent.
@@ -575,12 +581,31 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
     Ok(Verification { cells, edge })
 }
 
-/// A request to each hostname through Cloudflare.
-pub async fn through_edge(
+/// The requests through Cloudflare that were not served, in words; each answer is told to
+/// `note` as it comes.
+pub async fn edge_problems(
     template: &str,
     hostnames: &[String],
     timeout: Duration,
-) -> Vec<EdgeReport> {
+    mut note: impl FnMut(String),
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for edge in through_edge(template, hostnames, timeout).await {
+        note(format!(
+            "through Cloudflare: {} → {}",
+            edge.url,
+            edge.status
+                .map_or("no answer".to_string(), |s| s.to_string())
+        ));
+        if !edge.passed {
+            problems.push(format!("{}: {}", edge.url, edge.explanation));
+        }
+    }
+    problems
+}
+
+/// A request to each hostname through Cloudflare.
+async fn through_edge(template: &str, hostnames: &[String], timeout: Duration) -> Vec<EdgeReport> {
     let http = match reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))

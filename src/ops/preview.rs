@@ -2,7 +2,7 @@
 //! private key redacted), for the wizard to show before it asks. Built from the same
 //! `Change` the operation sends, so what is shown is what is sent.
 
-use super::{OperationError, Scope, hostname_config};
+use super::{OperationError, Scope};
 use crate::cloudflare::{CertificateScope, Change, Client, PlannedRequest, SslMode, expiry_policy};
 
 /// Setting the SSL/TLS mode.
@@ -60,13 +60,7 @@ pub fn switch_scope(
     certificate_id: Option<&str>,
     hostnames: &[String],
 ) -> Result<PlannedRequest, OperationError> {
-    let change = match scope {
-        Scope::Global => Change::global_aop(zone_id, on),
-        Scope::Zone => Change::zone_aop(zone_id, on),
-        Scope::Hostname => {
-            Change::hostname_associations(zone_id, &hostname_config(certificate_id, hostnames, on)?)
-        }
-    };
+    let change = super::switch_change(zone_id, scope, on, certificate_id, hostnames)?;
     Ok(client.shown(&change))
 }
 

@@ -389,19 +389,13 @@ async fn check_edge(
                 .into(),
         ];
     }
-    let mut problems = Vec::new();
-    for edge in ops::through_edge(&rotation.origin.edge_url, &hostnames, pace.probe_timeout).await {
-        report(Event::Note(format!(
-            "through Cloudflare: {} → {}",
-            edge.url,
-            edge.status
-                .map_or("no answer".to_string(), |s| s.to_string())
-        )));
-        if !edge.passed {
-            problems.push(format!("{}: {}", edge.url, edge.explanation));
-        }
-    }
-    problems
+    ops::edge_problems(
+        &rotation.origin.edge_url,
+        &hostnames,
+        pace.probe_timeout,
+        |note| report(Event::Note(note)),
+    )
+    .await
 }
 
 fn edge_hostnames(rotation: &Rotation) -> Vec<String> {

@@ -362,25 +362,13 @@ async fn served_through_edge(
     if !setup.origin.check_edge {
         return Ok(None);
     }
-    let reports = ops::through_edge(
+    let problems = ops::edge_problems(
         &setup.origin.edge_url,
         &setup.origin.hostnames,
         pace.probe_timeout,
+        |note| report(Event::Note(note)),
     )
     .await;
-    for edge in &reports {
-        report(Event::Note(format!(
-            "through Cloudflare: {} → {}",
-            edge.url,
-            edge.status
-                .map_or("no answer".to_string(), |s| s.to_string())
-        )));
-    }
-    let problems: Vec<String> = reports
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| format!("{}: {}", e.url, e.explanation))
-        .collect();
     Ok((!problems.is_empty()).then_some(Finish::EdgeRefused { phase, problems }))
 }
 
