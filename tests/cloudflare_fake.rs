@@ -38,6 +38,24 @@ async fn demo() -> (FakeCloudflare, Client) {
     (fake, client)
 }
 
+/// The test PKI's trusted client certificate uploaded as a user would (found again if there).
+async fn upload_right(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+) -> Result<aop_wizard::cloudflare::UploadOutcome, aop_wizard::cloudflare::CloudflareError> {
+    let right = &test_pki().right;
+    client
+        .upload_certificate(
+            scope,
+            zone_id,
+            &pem(&right.cert),
+            &pem(&right.key),
+            &fingerprint(&right.cert),
+        )
+        .await
+}
+
 fn pem(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
@@ -108,14 +126,7 @@ async fn zone_certificate_lifecycle_upload_wait_enable_delete() {
     let (fake, client) = demo().await;
     let pki = test_pki();
     let zone = client.zone_by_name("example.com").await.unwrap();
-    let uploaded = client
-        .upload_certificate(
-            CertificateScope::Zone,
-            &zone.id,
-            &pem(&pki.right.cert),
-            &pem(&pki.right.key),
-            &fingerprint(&pki.right.cert),
-        )
+    let uploaded = upload_right(&client, CertificateScope::Zone, &zone.id)
         .await
         .unwrap();
     assert!(!uploaded.already_present);
@@ -143,14 +154,7 @@ async fn zone_certificate_lifecycle_upload_wait_enable_delete() {
         "compared by fingerprint, whatever the PEM text"
     );
 
-    let again = client
-        .upload_certificate(
-            CertificateScope::Zone,
-            &zone.id,
-            &pem(&pki.right.cert),
-            &pem(&pki.right.key),
-            &fingerprint(&pki.right.cert),
-        )
+    let again = upload_right(&client, CertificateScope::Zone, &zone.id)
         .await
         .unwrap();
     assert!(again.already_present);
@@ -257,14 +261,7 @@ async fn hostname_certificates_associations_and_their_rules() {
     fake.set_activation(Activation::AfterPolls(0));
     let pki = test_pki();
     let zone = client.zone_by_name("example.com").await.unwrap();
-    let hostname_cert = client
-        .upload_certificate(
-            CertificateScope::Hostname,
-            &zone.id,
-            &pem(&pki.right.cert),
-            &pem(&pki.right.key),
-            &fingerprint(&pki.right.cert),
-        )
+    let hostname_cert = upload_right(&client, CertificateScope::Hostname, &zone.id)
         .await
         .unwrap()
         .certificate;
@@ -530,17 +527,8 @@ async fn rate_limit_answers_429_with_retry_after() {
 
 /// The upload-and-enable flow a user runs; returns the certificate id.
 async fn upload_and_enable(client: &Client) -> Result<String, CloudflareError> {
-    let pki = test_pki();
     let zone = client.zone_by_name("example.com").await?;
-    let outcome = client
-        .upload_certificate(
-            CertificateScope::Zone,
-            &zone.id,
-            &pem(&pki.right.cert),
-            &pem(&pki.right.key),
-            &fingerprint(&pki.right.cert),
-        )
-        .await?;
+    let outcome = upload_right(client, CertificateScope::Zone, &zone.id).await?;
     client
         .wait_until_active(
             CertificateScope::Zone,
@@ -740,16 +728,8 @@ async fn an_ignored_zone_level_switch_is_not_applied_and_changes_nothing() {
 async fn ignored_hostname_associations_are_not_applied_and_change_nothing() {
     let (fake, client) = demo().await;
     fake.set_activation(Activation::AfterPolls(0));
-    let pki = test_pki();
     let zone = client.zone_by_name("example.com").await.unwrap();
-    let cert_id = client
-        .upload_certificate(
-            CertificateScope::Hostname,
-            &zone.id,
-            &pem(&pki.right.cert),
-            &pem(&pki.right.key),
-            &fingerprint(&pki.right.cert),
-        )
+    let cert_id = upload_right(&client, CertificateScope::Hostname, &zone.id)
         .await
         .unwrap()
         .certificate

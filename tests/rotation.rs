@@ -190,6 +190,20 @@ impl Setup {
     }
 }
 
+/// A CA the origin may be made to trust instead of the right one.
+fn someone_elses_ca() -> Vec<u8> {
+    aop_wizard::pki::generate_ephemeral(
+        "someone else's CA",
+        "x",
+        aop_wizard::pki::LeafPurpose::ClientAuth,
+        1,
+    )
+    .unwrap()
+    .ca
+    .cert_der()
+    .to_vec()
+}
+
 fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
@@ -370,13 +384,7 @@ fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
     let old_id = setup.certificates()[0].0.clone();
     // Direct probes pass (the origin trusts the CA), but the demo edge presents the new
     // certificate to an origin that, by then, trusts another CA.
-    let foreign = aop_wizard::pki::generate_ephemeral(
-        "someone else's CA",
-        "x",
-        aop_wizard::pki::LeafPurpose::ClientAuth,
-        1,
-    )
-    .unwrap();
+    let foreign = someone_elses_ca();
     // The re-pointing is carried out at once and answered late: time to change the origin.
     let repoint = setup.fake.fake.calls("set_hostname_associations") + 1;
     setup.fake.fake.inject_fault(
@@ -388,7 +396,7 @@ fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
     wait_for_request(&setup, "set_hostname_associations", repoint, true);
     setup
         .origin
-        .set_phase(OriginPhase::Enforce(vec![foreign.ca.cert_der().to_vec()]));
+        .set_phase(OriginPhase::Enforce(vec![foreign.clone()]));
     assert!(child.wait().unwrap().code() == Some(3));
     assert_eq!(setup.certificates().len(), 2, "the old certificate is kept");
 
@@ -408,13 +416,7 @@ fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
 fn a_resumed_rotation_honours_a_new_edge_url() {
     let setup = Setup::new(Scope::Zone);
     let old_ca = setup.der("old/ca.crt");
-    let foreign = aop_wizard::pki::generate_ephemeral(
-        "someone else's CA",
-        "x",
-        aop_wizard::pki::LeafPurpose::ClientAuth,
-        1,
-    )
-    .unwrap();
+    let foreign = someone_elses_ca();
     // The edge's request fails while the origin trusts another CA.
     let zone_switch = setup.fake.fake.calls("get_zone_certificate") + 3;
     setup.fake.fake.inject_fault(
@@ -426,7 +428,7 @@ fn a_resumed_rotation_honours_a_new_edge_url() {
     wait_for_request(&setup, "get_zone_certificate", zone_switch, false);
     setup
         .origin
-        .set_phase(OriginPhase::Enforce(vec![foreign.ca.cert_der().to_vec()]));
+        .set_phase(OriginPhase::Enforce(vec![foreign.clone()]));
     assert_eq!(child.wait().unwrap().code(), Some(3));
     setup.origin.set_phase(OriginPhase::Enforce(vec![old_ca]));
 
