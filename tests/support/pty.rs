@@ -19,16 +19,30 @@ pub struct Pty {
     pub child: Box<dyn Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
     pub started: Instant,
+    /// Keys pressed so far (`send`); text typed into a field (`type_text`) is not counted.
+    pub keys: usize,
 }
 
 impl Pty {
     /// Starts `binary args` in `dir` with `env` (and TERM=xterm-256color) on a 100×30 terminal.
     pub fn spawn(binary: &str, args: &[&str], dir: &Path, env: &[(&str, String)]) -> Pty {
+        Self::spawn_sized(binary, args, dir, env, ROWS, COLS)
+    }
+
+    /// As `spawn`, on a terminal of `rows`×`cols`.
+    pub fn spawn_sized(
+        binary: &str,
+        args: &[&str],
+        dir: &Path,
+        env: &[(&str, String)],
+        rows: u16,
+        cols: u16,
+    ) -> Pty {
         let system = native_pty_system();
         let pair = system
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -59,8 +73,8 @@ impl Pty {
         });
         Pty {
             parser: vt100::Parser::new(
-                NonZeroU16::new(ROWS).unwrap(),
-                NonZeroU16::new(COLS).unwrap(),
+                NonZeroU16::new(rows).unwrap(),
+                NonZeroU16::new(cols).unwrap(),
                 0,
             ),
             output,
@@ -68,6 +82,7 @@ impl Pty {
             child,
             _master: pair.master,
             started,
+            keys: 0,
         }
     }
 
@@ -101,8 +116,19 @@ impl Pty {
         }
     }
 
-    pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
+    /// Presses one key (a character, `ENTER`, an escape sequence such as `DOWN`): counted.
+    pub fn send(&mut self, key: &str) {
+        self.keys += 1;
+        self.write(key);
+    }
+
+    /// Types text into the field that has the keys: not counted as key presses.
+    pub fn type_text(&mut self, text: &str) {
+        self.write(text);
+    }
+
+    fn write(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
 
@@ -125,6 +151,9 @@ impl Pty {
 }
 
 pub const ENTER: &str = "\r";
+pub const ESC: &str = "\x1b";
+pub const DOWN: &str = "\x1b[B";
+pub const UP: &str = "\x1b[A";
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -174,7 +203,7 @@ pub fn zone_level_setup(pty: &mut Pty) {
     assert!(pty.screen().contains("enforced"), "{}", pty.screen());
     pty.send(ENTER);
     pty.wait_for("e-mail", STEP);
-    pty.send("ops@example.com");
+    pty.type_text("ops@example.com");
     pty.send(ENTER);
     pty.wait_for("Create the expiry notification?", STEP);
     pty.send("y");
