@@ -81,6 +81,9 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::UndoRead(result) => answered(state, result, |state, plan| undo::read(state, *plan)),
         Msg::UndoProbed(result) => answered(state, result, undo::probed),
         Msg::TurnedOff(result) => answered(state, result, |state, ()| undo::turned_off(state)),
+        Msg::Rechecked(result) => answered(state, result, |state, resumed| {
+            zone::rechecked(state, *resumed)
+        }),
     };
     if state.step != before {
         effects.extend(enter(state));
