@@ -543,40 +543,6 @@ fn global_scope_skips_upload_and_alerts() {
 }
 
 #[test]
-fn resume_restores_the_zone_scope_and_certificate() {
-    let progress = Progress {
-        zone: "example.com".into(),
-        scope: Scope::Hostname,
-        reached: [Stage::CertificateReady, Stage::Active].into(),
-        certificate: Some(files()),
-        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
-        hostnames: vec!["www.example.com".into()],
-        files: Vec::new(),
-    };
-    let mut state = Wizard::new(
-        vec![progress],
-        None,
-        "https://api.cloudflare.com/client/v4".into(),
-    );
-    press(&mut state, KeyCode::Enter);
-    assert!(state.resumed);
-    assert_eq!(state.scope, Scope::Hostname);
-    assert_eq!(state.zone_filter.value, "example.com");
-    assert_eq!(
-        state.certificate_id.as_deref(),
-        Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60")
-    );
-    assert!(state.done.contains(&Step::Upload));
-    assert!(state.done.contains(&Step::Zone) && !state.done.contains(&Step::Enable));
-    assert_eq!(state.step, Step::Token);
-    assert!(
-        !state.generate,
-        "the saved certificate is offered for import, not made again"
-    );
-    assert_eq!(state.import_key.value, "/tmp/aop/client.key");
-}
-
-#[test]
 fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
     use aop_wizard::rotation::{Event, Finish, Rotated, Stage};
     use aop_wizard::tui::steps::Task;
