@@ -150,6 +150,28 @@ impl Pty {
     }
 }
 
+/// `aop-wizard --demo` against the test's fake, so its final state can be checked.
+pub fn demo_against(
+    fake: &aop_wizard::cloudflare::fake::FakeCloudflare,
+    dir: &Path,
+    data: &Path,
+) -> Pty {
+    Pty::spawn(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        dir,
+        &[
+            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
+            (
+                "CLOUDFLARE_API_TOKEN",
+                aop_wizard::cloudflare::fake::DEMO_TOKEN.to_string(),
+            ),
+            ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
+            ("AOP_WIZARD_KEYRING", "none".to_string()),
+        ],
+    )
+}
+
 pub const ENTER: &str = "\r";
 pub const ESC: &str = "\x1b";
 pub const DOWN: &str = "\x1b[B";
