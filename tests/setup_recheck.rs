@@ -175,7 +175,10 @@ fn a_certificate_deleted_on_cloudflare_is_said_and_what_stood_on_it_is_not_done(
         .unwrap();
     let found = saved.recheck();
     assert!(
-        says(&found, &format!("{}… is gone from Cloudflare", &saved.id()[..8])),
+        says(
+            &found,
+            &format!("{}… is gone from Cloudflare", &saved.id()[..8])
+        ),
         "{:?}",
         found.changes
     );
@@ -189,7 +192,10 @@ fn a_certificate_deleted_on_cloudflare_is_said_and_what_stood_on_it_is_not_done(
             Stage::AlertSet,
         ])
     );
-    assert!(found.prove_again.is_empty(), "nothing to probe before it is back");
+    assert!(
+        found.prove_again.is_empty(),
+        "nothing to probe before it is back"
+    );
     assert_eq!(found.certificate_id, None);
     assert!(found.certificate.is_some(), "the files still serve");
 }

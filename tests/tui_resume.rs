@@ -69,8 +69,8 @@ impl Runs {
         assert_eq!(status, "active");
         assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id));
         assert!(zone.zone_aop_enabled);
-        let progress = std::fs::read_to_string(self.data().join("demo/progress/example.com.json"))
-            .unwrap();
+        let progress =
+            std::fs::read_to_string(self.data().join("demo/progress/example.com.json")).unwrap();
         assert!(
             progress.contains("\"served-while-enforcing\""),
             "{progress}"
@@ -235,7 +235,13 @@ fn a_certificate_deleted_since_is_said_and_uploaded_again() {
     through_upload(&mut pty);
     runs.wait_saved("active");
     quit(&mut pty);
-    let (deleted, _, _) = runs.fake.fake.zone("example.com").unwrap().zone_certificates[0].clone();
+    let (deleted, _, _) = runs
+        .fake
+        .fake
+        .zone("example.com")
+        .unwrap()
+        .zone_certificates[0]
+        .clone();
     let client = runs.fake.client();
     runs.fake
         .runtime

@@ -263,7 +263,13 @@ fn an_origin_proof_is_made_again_on_its_own_screen() {
     );
     let effects = press(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::Verify { through_edge: true, .. }]),
+        matches!(
+            effects.as_slice(),
+            [Effect::Verify {
+                through_edge: true,
+                ..
+            }]
+        ),
         "Enter probes: {effects:?}"
     );
 }
@@ -283,7 +289,10 @@ fn the_notes_wrap_at_80_columns() {
     assert_eq!(state.step, Step::SslMode);
     let text = screen(&state, 80, 24);
     assert!(text.contains("now Flexible: AOP needs Full or"), "{text}");
-    assert!(text.contains("│Full (strict).  "), "wrapped, not cut: {text}");
+    assert!(
+        text.contains("│Full (strict).  "),
+        "wrapped, not cut: {text}"
+    );
 }
 
 #[test]
@@ -308,7 +317,9 @@ fn without_a_stored_token_it_is_asked_for_then_the_set_up_goes_on() {
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
-        Msg::TokenChecked(Err("No token in CLOUDFLARE_API_TOKEN or the OS keyring.".into())),
+        Msg::TokenChecked(Err(
+            "No token in CLOUDFLARE_API_TOKEN or the OS keyring.".into()
+        )),
     );
     assert!(matches!(state.token_state, TokenState::NeedInput { .. }));
     type_text(&mut state, "typed-token-000000000000000000000000");

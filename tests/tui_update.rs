@@ -6,7 +6,6 @@ mod support;
 use std::path::PathBuf;
 
 use aop_wizard::cloudflare::SslMode;
-use aop_wizard::setup::Stage;
 use aop_wizard::setup::progress::Progress;
 use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::{self, typing, update};

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::progress::Progress;
 use super::{Scope, Stage};
-use crate::cloudflare::{
-    Client, HOSTNAME_CERT_EXPIRY_ALERT, SslMode, UploadedCertificate, ZONE_CERT_EXPIRY_ALERT, Zone,
-    certificate_in_use,
-};
+use crate::cloudflare::{Client, SslMode, UploadedCertificate, Zone, certificate_in_use};
 use crate::ops::{OperationError, certificate};
 use crate::pki::GeneratedFiles;
 use crate::snippets::SnippetPhase;
@@ -66,17 +63,12 @@ pub async fn recheck(client: &Client, progress: &Progress) -> Result<Recheck, Op
     let uploaded = match (own, &progress.certificate_id, &fingerprint) {
         (Some(scope), Some(id), Some(fingerprint)) => {
             let listed = client.list_certificates(scope, &zone.id).await?;
-            let check = uploaded_certificate(&listed, id, fingerprint);
+            // An upload that is not active yet is uploaded again: the upload finds it there
+            // (same fingerprint, never a second copy) and waits until it is active.
             for stage in [Stage::Uploaded, Stage::Active] {
                 if saved.contains(&stage) {
-                    let check = check.clone();
-                    let check = if stage == Stage::Uploaded {
-                        check.or_else(|e| if e.is_inactive { Ok(()) } else { Err(e) })
-                    } else {
-                        check
-                    };
                     found.check(stage, &[Stage::CertificateReady], || {
-                        check.map_err(|e| e.text)
+                        as_saved_on_cloudflare(&listed, id, fingerprint)
                     });
                 }
             }
@@ -132,20 +124,16 @@ pub async fn recheck(client: &Client, progress: &Progress) -> Result<Recheck, Op
 
     if saved.contains(&Stage::AlertSet) {
         let policies = crate::cloudflare::expiry_alerts(client, &zone.account.id).await?;
-        let wanted = match progress.scope {
-            Scope::Hostname => HOSTNAME_CERT_EXPIRY_ALERT,
-            _ => ZONE_CERT_EXPIRY_ALERT,
-        };
-        let present = policies.iter().any(|p| match &progress.alert_id {
-            Some(id) => p.id == *id,
-            // Saved by a version that did not keep the id: any policy of this kind e-mails.
-            None => p.alert_type == wanted,
-        });
-        found.check(Stage::AlertSet, &[], || {
-            present.then_some(()).ok_or_else(|| {
-                "The certificate expiry alert is gone from the account: it is set up again."
-                    .to_string()
-            })
+        found.check(Stage::AlertSet, &[], || match &progress.alert_id {
+            Some(id) if policies.iter().any(|p| p.id == *id) => Ok(()),
+            Some(_) => Err(
+                "The certificate expiry alert is gone from the account: it is set up again.".into(),
+            ),
+            // Saved before the id was kept: the alert screen finds the policy again (an
+            // identical one is reused, never duplicated).
+            None => Err(
+                "The saved set-up does not name its expiry alert: it is looked up again.".into(),
+            ),
         });
     }
 
@@ -245,48 +233,34 @@ fn certificate_files(progress: &Progress, found: &mut Found) -> Option<String> {
     fingerprint
 }
 
-/// Why the uploaded certificate no longer stands for the saved stage.
-#[derive(Debug, Clone)]
-struct NotAsSaved {
-    text: String,
-    /// It is there and is the same certificate, only not active.
-    is_inactive: bool,
-}
-
-fn uploaded_certificate(
+/// The saved certificate is on Cloudflare, the same one as in the files, and active.
+fn as_saved_on_cloudflare(
     listed: &[UploadedCertificate],
     id: &str,
     fingerprint: &str,
-) -> Result<(), NotAsSaved> {
-    let lost = |text: String| NotAsSaved {
-        text,
-        is_inactive: false,
-    };
+) -> Result<(), String> {
     let Some(found) = listed.iter().find(|c| c.id == id) else {
-        return Err(lost(format!(
+        return Err(format!(
             "The certificate {} is gone from Cloudflare: it is uploaded again.",
             short(id)
-        )));
+        ));
     };
     if found.fingerprint().as_deref() != Some(fingerprint) {
-        return Err(lost(format!(
+        return Err(format!(
             "The certificate {} on Cloudflare is not the one in the saved files: the saved one is uploaded.",
             short(id)
-        )));
+        ));
     }
     if !found.is_active() {
         let status = found
             .status
             .as_ref()
             .map_or("without a status", |s| s.as_str());
-        return Err(NotAsSaved {
-            text: format!(
-                "The certificate {} is {} on Cloudflare, not active.",
-                short(id),
-                shown(status)
-            ),
-            is_inactive: true,
-        });
+        return Err(format!(
+            "The certificate {} is {} on Cloudflare, not active: the upload screen waits for it.",
+            short(id),
+            shown(status)
+        ));
     }
     Ok(())
 }
