@@ -5,10 +5,10 @@
 mod support;
 
 use aop_wizard::cloudflare::{PermissionCheck, SslMode};
+use aop_wizard::setup::Stage;
 use aop_wizard::setup::progress::Progress;
-use aop_wizard::setup::{Recheck, Stage};
 use aop_wizard::tui::app::update;
-use aop_wizard::tui::message::{Effect, Msg, Resumed};
+use aop_wizard::tui::message::{Effect, Msg};
 use aop_wizard::tui::state::{TokenState, Wizard};
 use aop_wizard::tui::steps::{Scope, Step, Task};
 use aop_wizard::tui::theme::Theme;
@@ -17,84 +17,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use support::wizard::*;
-
-const ID: &str = "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60";
-
-fn saved(reached: &[Stage]) -> Progress {
-    Progress {
-        zone: "example.com".into(),
-        scope: Scope::Zone,
-        reached: reached.iter().copied().collect(),
-        certificate: Some(files()),
-        certificate_id: Some(ID.into()),
-        files: vec![("client certificate".into(), files().client_cert)],
-        ..Progress::default()
-    }
-}
-
-fn wizard_with(progress: Progress) -> Wizard {
-    Wizard::new(
-        vec![progress],
-        None,
-        "https://api.cloudflare.com/client/v4".into(),
-    )
-}
-
-fn granted() -> Vec<PermissionCheck> {
-    vec![PermissionCheck {
-        permission: "Zone → Zone → Read",
-        granted: Some(true),
-    }]
-}
-
-/// Enter on the saved set-up, the stored token found, the zones listed: the answers up to the
-/// permissions, which come last. The effects of that last answer.
-fn to_permissions(state: &mut Wizard, permissions: Vec<PermissionCheck>) -> Vec<Effect> {
-    let effects = press(state, KeyCode::Enter);
-    assert!(
-        matches!(effects.as_slice(), [Effect::VerifyToken(None)]),
-        "the stored token is looked for: {effects:?}"
-    );
-    update(
-        state,
-        Msg::TokenChecked(Ok(verified_token("the OS keyring", false))),
-    );
-    update(
-        state,
-        Msg::Zones(Ok(vec![zone("example.org"), zone("example.com")])),
-    );
-    update(state, Msg::Permissions(permissions))
-}
-
-fn recheck(holds: &[Stage], prove_again: &[Stage], changes: &[&str]) -> Recheck {
-    Recheck {
-        zone: zone("example.com"),
-        ssl_mode: SslMode::Full,
-        holds: holds.iter().copied().collect(),
-        prove_again: prove_again.iter().copied().collect(),
-        changes: changes.iter().map(|c| c.to_string()).collect(),
-        certificate: holds.contains(&Stage::CertificateReady).then(files),
-        certificate_id: holds.contains(&Stage::Active).then(|| ID.to_string()),
-        files: vec![("client certificate".into(), files().client_cert)],
-        alert_id: None,
-    }
-}
-
-fn rechecked(state: &mut Wizard, recheck: Recheck) -> Vec<Effect> {
-    let certificate = recheck.certificate.as_ref().map(|_| ready());
-    update(
-        state,
-        Msg::Rechecked(Ok(Box::new(Resumed {
-            recheck,
-            settings: zone_settings(
-                SslMode::Full,
-                "custom",
-                vec![record("A", "example.com", "203.0.113.10", true)],
-            ),
-            certificate,
-        }))),
-    )
-}
 
 fn screen(state: &Wizard, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -114,14 +36,14 @@ fn screen(state: &Wizard, width: u16, height: u16) -> String {
 
 #[test]
 fn the_cursor_starts_on_the_saved_set_up() {
-    let state = wizard_with(saved(&[Stage::SslModeReady]));
+    let state = wizard_with(saved_set_up(&[Stage::SslModeReady]));
     assert_eq!(state.cursor, 0);
     assert!(screen(&state, 100, 30).contains("▶ Resume example.com"));
 }
 
 #[test]
 fn nothing_saved_is_taken_on_trust_until_it_is_checked_again() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
@@ -141,12 +63,12 @@ fn nothing_saved_is_taken_on_trust_until_it_is_checked_again() {
 
 #[test]
 fn with_a_stored_token_the_saved_zone_is_checked_again_without_a_key() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
     ]));
-    let effects = to_permissions(&mut state, granted());
+    let effects = resume_to_permissions(&mut state, all_granted());
     let [Effect::Recheck { progress, .. }] = effects.as_slice() else {
         panic!("the re-check starts by itself: {effects:?}")
     };
@@ -157,12 +79,12 @@ fn with_a_stored_token_the_saved_zone_is_checked_again_without_a_key() {
 
 #[test]
 fn after_the_re_check_the_wizard_is_on_the_first_stage_not_done_with_what_still_holds() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
     ]));
-    to_permissions(&mut state, granted());
+    resume_to_permissions(&mut state, all_granted());
     rechecked(
         &mut state,
         recheck(
@@ -172,7 +94,7 @@ fn after_the_re_check_the_wizard_is_on_the_first_stage_not_done_with_what_still_
         ),
     );
     assert_eq!(state.step, Step::SnippetLog);
-    assert_eq!(state.certificate_id.as_deref(), Some(ID));
+    assert_eq!(state.certificate_id.as_deref(), Some(SAVED_ID));
     assert!(state.certificate.is_some());
     assert_eq!(state.ssl_mode, Some(SslMode::Full));
     assert_eq!(state.origins.value, "203.0.113.10");
@@ -196,14 +118,14 @@ fn after_the_re_check_the_wizard_is_on_the_first_stage_not_done_with_what_still_
 
 #[test]
 fn a_certificate_gone_is_said_on_the_upload_screen_and_uploaded_again() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
         Stage::LogSnippetWritten,
         Stage::Enabled,
     ]));
-    to_permissions(&mut state, granted());
+    resume_to_permissions(&mut state, all_granted());
     rechecked(
         &mut state,
         recheck(
@@ -231,7 +153,7 @@ fn a_certificate_gone_is_said_on_the_upload_screen_and_uploaded_again() {
 
 #[test]
 fn an_origin_proof_is_made_again_on_its_own_screen() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
@@ -239,7 +161,7 @@ fn an_origin_proof_is_made_again_on_its_own_screen() {
         Stage::Enabled,
         Stage::ServedWhileLogging,
     ]));
-    to_permissions(&mut state, granted());
+    resume_to_permissions(&mut state, all_granted());
     rechecked(
         &mut state,
         recheck(
@@ -276,8 +198,11 @@ fn an_origin_proof_is_made_again_on_its_own_screen() {
 
 #[test]
 fn the_notes_wrap_at_80_columns() {
-    let mut state = wizard_with(saved(&[Stage::SslModeReady, Stage::CertificateReady]));
-    to_permissions(&mut state, granted());
+    let mut state = wizard_with(saved_set_up(&[
+        Stage::SslModeReady,
+        Stage::CertificateReady,
+    ]));
+    resume_to_permissions(&mut state, all_granted());
     rechecked(
         &mut state,
         recheck(
@@ -297,12 +222,12 @@ fn the_notes_wrap_at_80_columns() {
 
 #[test]
 fn a_missing_permission_keeps_the_token_screen_and_enter_goes_on() {
-    let mut state = wizard_with(saved(&[Stage::SslModeReady]));
+    let mut state = wizard_with(saved_set_up(&[Stage::SslModeReady]));
     let missing = vec![PermissionCheck {
         permission: "Zone → Zone → Read",
         granted: Some(false),
     }];
-    assert!(to_permissions(&mut state, missing).is_empty());
+    assert!(resume_to_permissions(&mut state, missing).is_empty());
     assert_eq!(state.step, Step::Token);
     let effects = press(&mut state, KeyCode::Enter);
     assert!(
@@ -313,7 +238,7 @@ fn a_missing_permission_keeps_the_token_screen_and_enter_goes_on() {
 
 #[test]
 fn without_a_stored_token_it_is_asked_for_then_the_set_up_goes_on() {
-    let mut state = wizard_with(saved(&[Stage::SslModeReady]));
+    let mut state = wizard_with(saved_set_up(&[Stage::SslModeReady]));
     press(&mut state, KeyCode::Enter);
     update(
         &mut state,
@@ -330,7 +255,7 @@ fn without_a_stored_token_it_is_asked_for_then_the_set_up_goes_on() {
         Msg::TokenChecked(Ok(verified_token("typed in", true))),
     );
     update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
-    let effects = update(&mut state, Msg::Permissions(granted()));
+    let effects = update(&mut state, Msg::Permissions(all_granted()));
     assert!(
         matches!(effects.as_slice(), [Effect::Recheck { .. }]),
         "{effects:?}"
@@ -341,9 +266,9 @@ fn without_a_stored_token_it_is_asked_for_then_the_set_up_goes_on() {
 fn a_saved_zone_the_token_does_not_see_is_said_and_enter_picks_a_zone() {
     let mut state = wizard_with(Progress {
         zone: "example.net".into(),
-        ..saved(&[Stage::SslModeReady])
+        ..saved_set_up(&[Stage::SslModeReady])
     });
-    assert!(to_permissions(&mut state, granted()).is_empty());
+    assert!(resume_to_permissions(&mut state, all_granted()).is_empty());
     assert!(
         state
             .error
@@ -358,8 +283,8 @@ fn a_saved_zone_the_token_does_not_see_is_said_and_enter_picks_a_zone() {
 
 #[test]
 fn a_failed_re_check_is_shown_and_enter_tries_again() {
-    let mut state = wizard_with(saved(&[Stage::SslModeReady]));
-    to_permissions(&mut state, granted());
+    let mut state = wizard_with(saved_set_up(&[Stage::SslModeReady]));
+    resume_to_permissions(&mut state, all_granted());
     update(
         &mut state,
         Msg::Rechecked(Err("list zones: network unreachable".into())),
@@ -375,14 +300,14 @@ fn a_failed_re_check_is_shown_and_enter_tries_again() {
 
 #[test]
 fn the_rotation_row_goes_to_the_rotate_screen_through_the_same_path() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
         Stage::Enabled,
     ]));
     state.cursor = 1;
-    let effects = to_permissions(&mut state, granted());
+    let effects = resume_to_permissions(&mut state, all_granted());
     assert_eq!((state.task, state.step), (Task::Rotate, Step::Rotate));
     assert!(
         matches!(effects.as_slice(), [Effect::ReadZone { .. }]),
@@ -390,21 +315,21 @@ fn the_rotation_row_goes_to_the_rotate_screen_through_the_same_path() {
     );
     assert_eq!(
         state.certificate_id.as_deref(),
-        Some(ID),
+        Some(SAVED_ID),
         "a rotation keeps the set-up's record as saved"
     );
 }
 
 #[test]
 fn the_undo_row_goes_to_the_undo_screen_through_the_same_path() {
-    let mut state = wizard_with(saved(&[
+    let mut state = wizard_with(saved_set_up(&[
         Stage::SslModeReady,
         Stage::CertificateReady,
         Stage::Active,
         Stage::Enabled,
     ]));
     state.cursor = 2;
-    let effects = to_permissions(&mut state, granted());
+    let effects = resume_to_permissions(&mut state, all_granted());
     assert_eq!((state.task, state.step), (Task::Undo, Step::Undo));
     assert!(
         effects

@@ -200,3 +200,30 @@ fn undo_waits_for_the_origin() {
     );
     snapshot("undo_origin_still_enforcing", &state);
 }
+
+#[test]
+fn a_resumed_set_up_says_what_changed_on_the_screen_it_lands_on() {
+    use aop_wizard::setup::Stage;
+    let mut state = wizard_with(saved_set_up(&[
+        Stage::SslModeReady,
+        Stage::CertificateReady,
+        Stage::Active,
+        Stage::LogSnippetWritten,
+        Stage::Enabled,
+    ]));
+    resume_to_permissions(&mut state, all_granted());
+    rechecked(
+        &mut state,
+        recheck(
+            &[
+                Stage::SslModeReady,
+                Stage::CertificateReady,
+                Stage::Active,
+                Stage::LogSnippetWritten,
+            ],
+            &[],
+            &["Zone-level AOP was turned off."],
+        ),
+    );
+    snapshot("resumed_switch_turned_off", &state);
+}
