@@ -10,7 +10,7 @@ use aop_wizard::setup::progress::Progress;
 use aop_wizard::tui::app::update;
 use aop_wizard::tui::message::{Effect, Msg};
 use aop_wizard::tui::state::{TokenState, Wizard};
-use aop_wizard::tui::steps::{Scope, Step, Task};
+use aop_wizard::tui::steps::{Step, Task};
 use aop_wizard::tui::theme::Theme;
 use aop_wizard::tui::view;
 use ratatui::Terminal;
