@@ -198,9 +198,12 @@ impl Found {
         stages.iter().all(|s| self.holds.contains(s))
     }
 
+    /// Every change is said on a screen, and holds text from answers and files: it is made fit
+    /// for one here.
     fn lost(&mut self, change: &str) {
-        if !self.changes.iter().any(|c| c == change) {
-            self.changes.push(change.to_string());
+        let change = shown(change);
+        if !self.changes.contains(&change) {
+            self.changes.push(change);
         }
     }
 }
@@ -224,10 +227,7 @@ fn certificate_files(progress: &Progress, found: &mut Found) -> Option<String> {
     let fingerprint = checked.as_ref().ok().cloned();
     found.check(Stage::CertificateReady, &[], || {
         checked.map(|_| ()).map_err(|e| {
-            format!(
-                "The certificate files no longer check out ({}): make or import them again.",
-                shown(&e.to_string())
-            )
+            format!("The certificate files no longer check out ({e}): make or import them again.")
         })
     });
     fingerprint
@@ -257,9 +257,8 @@ fn as_saved_on_cloudflare(
             .as_ref()
             .map_or("without a status", |s| s.as_str());
         return Err(format!(
-            "The certificate {} is {} on Cloudflare, not active: the upload screen waits for it.",
+            "The certificate {} is {status} on Cloudflare, not active: the upload screen waits for it.",
             short(id),
-            shown(status)
         ));
     }
     Ok(())
@@ -414,5 +413,25 @@ fn shown(text: &str) -> String {
     match clean.char_indices().nth(MOST) {
         Some((end, _)) => format!("{}…", &clean[..end]),
         None => clean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_reach_the_screen_without_control_characters_and_ids_are_shortened() {
+        let mut found = Found {
+            changes: Vec::new(),
+            holds: BTreeSet::new(),
+        };
+        found.lost("The certificate \u{1b}[2Jabc is gone.");
+        found.lost("The certificate \u{1b}[2Jabc is gone.");
+        assert_eq!(found.changes, vec!["The certificate [2Jabc is gone."]);
+        found.lost(&"x".repeat(1000));
+        assert_eq!(found.changes[1].chars().count(), 301);
+        assert_eq!(short("2458ce5a-0c35-4c7f"), "2458ce5a…");
+        assert_eq!(short("abc"), "abc");
     }
 }
