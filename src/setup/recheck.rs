@@ -346,7 +346,8 @@ fn origin_proof_stands(
         ],
         _ => &[Stage::SslModeReady, Stage::Enabled],
     };
-    // Saved by the wizard or by `setup`: whichever of the two recorded the enforce snippet.
+    // The wizard records the enforce snippet with its proof; a record that names the snippet
+    // on its own needs it still to hold.
     let enforce_written = !saved.contains(&Stage::EnforceSnippetWritten)
         || holds.contains(&Stage::EnforceSnippetWritten);
     let enforce_side = !matches!(stage, Stage::OriginEnforces | Stage::ServedWhileEnforcing)
