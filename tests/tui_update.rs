@@ -186,6 +186,8 @@ fn certificate_generation_uses_the_chosen_key_type_and_directory() {
             key_type,
             dir,
             zone,
+            ca_passphrase: None,
+            replace: false,
         },
     ] = effects.as_slice()
     else {

@@ -76,6 +76,56 @@ pub fn write_files_atomically(
     Ok(targets)
 }
 
+/// The files among `files` that are already in `dir` with other contents: writing them would
+/// replace something. A file that cannot be read counts as different.
+pub fn differing_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .map(|file| (dir.join(&file.name), file))
+        .filter(|(path, file)| {
+            path.exists()
+                && std::fs::read(path).map_or(true, |held| held != file.contents.as_bytes())
+        })
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// What a file holds, in a few words safe to put on a screen: a certificate's subject and end
+/// (the first of a bundle), a private key, or how much other text. Never the file's own text
+/// beyond the subject, and that without control characters.
+pub fn describe_file(path: &Path) -> String {
+    let Ok(bytes) = std::fs::read(path) else {
+        return "a file that cannot be read".into();
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return "binary data".into();
+    };
+    if let Ok(certificates) = super::certificates_from_pem(&text, path)
+        && let Some(first) = certificates.first()
+        && let Ok(info) = super::inspect_certificate(first, time::OffsetDateTime::now_utc())
+    {
+        let subject: String = info
+            .subject
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        let more = match certificates.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return format!(
+            "{} certificate {subject}, valid until {}{more}",
+            info.kind(),
+            info.not_after.date()
+        );
+    }
+    if text.contains("PRIVATE KEY-----") {
+        return "a private key".into();
+    }
+    format!("{} line(s) of other text", text.lines().count())
+}
+
 fn stage(dir: &Path, file: &OutputFile) -> std::io::Result<PathBuf> {
     let mut suffix = [0u8; 6];
     let _ = aws_lc_rs::rand::fill(&mut suffix);

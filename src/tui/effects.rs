@@ -9,14 +9,16 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::message::{CaSource, CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
+use super::message::{
+    CaSource, CertificateReady, Effect, ExistingFile, Msg, VerifiedToken, ZoneSettings,
+};
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
 use crate::ops::{self, Pace};
-use crate::pki::{self, GeneratedFiles};
+use crate::pki::{self, GeneratedFiles, Passphrase, PkiError};
 use crate::probe::Verification;
-use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
+use crate::rotation::{Finish, Rotation, RotationError, RotationRequest, RotationStore, Stage};
 use crate::setup::progress;
 use crate::snippets::SnippetPhase;
 
@@ -129,10 +131,14 @@ impl Runner {
                 key_type,
                 dir,
                 zone,
+                ca_passphrase,
+                replace,
             } => self.spawn(false, async move {
-                let made =
-                    tokio::task::spawn_blocking(move || generate(key_type, &dir, &zone)).await;
-                Msg::CertificateReady(made.map_err(text).and_then(|r| r))
+                let made = tokio::task::spawn_blocking(move || {
+                    generate(key_type, &dir, &zone, ca_passphrase.as_ref(), replace)
+                })
+                .await;
+                made.unwrap_or_else(|e| Msg::CertificateReady(Err(text(e))))
             }),
             Effect::ImportCertificate { cert, key, ca } => self.spawn(false, async move {
                 let checked = tokio::task::spawn_blocking(move || import(cert, key, ca)).await;
@@ -176,6 +182,7 @@ impl Runner {
                 snippet,
                 ca_name,
                 ca,
+                replace,
             } => self.spawn(false, async move {
                 let ca_pem = match ca {
                     CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
@@ -197,10 +204,10 @@ impl Runner {
                     },
                 ];
                 let written = tokio::task::spawn_blocking(move || {
-                    pki::write_files_atomically(&absolute(&dir), &files, true)
+                    write_snippet(&absolute(&dir), &files, &replace)
                 })
                 .await;
-                Msg::SnippetWritten(written.map_err(text).and_then(|r| r.map_err(text)))
+                written.unwrap_or_else(|e| Msg::SnippetWritten(Err(text(e))))
             }),
             Effect::Verify {
                 phase,
@@ -253,7 +260,11 @@ impl Runner {
             Effect::PlanRotation { client, request } => {
                 let store = self.rotation_store();
                 self.spawn(true, async move {
-                    Msg::RotationPlanned(plan_rotation(&client, &request, store).await)
+                    match plan_rotation(&client, &request, store).await {
+                        Ok(plan) => Msg::RotationPlanned(Ok(plan)),
+                        Err(error) => passphrase_needed(&error)
+                            .unwrap_or_else(|| Msg::RotationPlanned(Err(format!("{error:#}")))),
+                    }
                 });
             }
             Effect::CarryOutRotation {
@@ -403,14 +414,75 @@ fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, 
         fingerprint: info.fingerprint_sha256.clone(),
         files,
         generated,
+        ca_key_encrypted: false,
     })
 }
 
-fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
-    let (files, _) =
-        ops::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
-            .map_err(text)?;
-    describe(files, true)
+/// Generates into `dir`; a set already there is reported (with what it holds) unless `replace`.
+fn generate(
+    key_type: pki::KeyType,
+    dir: &Path,
+    zone: &str,
+    ca_passphrase: Option<&Passphrase>,
+    replace: bool,
+) -> Msg {
+    let dir = absolute(dir);
+    let passphrase = ca_passphrase.map(Passphrase::expose);
+    match ops::certificate::generate_and_write(zone, key_type, &dir, passphrase, replace) {
+        Ok((files, _)) => {
+            let mut ready = describe(files, true);
+            if let Ok(ready) = ready.as_mut() {
+                ready.ca_key_encrypted = ca_passphrase.is_some();
+            }
+            Msg::CertificateReady(ready)
+        }
+        Err(PkiError::WouldOverwrite { .. }) => {
+            let set = GeneratedFiles::in_dir(&dir);
+            Msg::CertificateFilesExist(existing(set.paths().into_iter().filter(|p| p.exists())))
+        }
+        Err(error) => Msg::CertificateReady(Err(text(error))),
+    }
+}
+
+/// What each of `paths` holds now, for the question before replacing it.
+fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<ExistingFile> {
+    paths
+        .into_iter()
+        .map(|path| ExistingFile {
+            path: path.to_path_buf(),
+            holds: pki::describe_file(path),
+        })
+        .collect()
+}
+
+/// Writes the snippet and its CA. A file there with other contents is replaced only when the
+/// user agreed to (`replace`); else all of them are reported and nothing is written. A file with
+/// the same contents is simply written again.
+fn write_snippet(dir: &Path, files: &[pki::OutputFile], replace: &[PathBuf]) -> Msg {
+    let differing = pki::differing_files(dir, files);
+    if differing.iter().any(|path| !replace.contains(path)) {
+        return Msg::SnippetFilesDiffer(existing(differing.iter().map(PathBuf::as_path)));
+    }
+    Msg::SnippetWritten(pki::write_files_atomically(dir, files, true).map_err(text))
+}
+
+/// A CA key that cannot sign without (another) passphrase, as the question to ask.
+fn passphrase_needed(error: &RotationError) -> Option<Msg> {
+    match error {
+        RotationError::Certificate(PkiError::EncryptedKey { path, .. }) => {
+            Some(Msg::CaPassphraseNeeded {
+                key: path.clone(),
+                wrong: false,
+            })
+        }
+        RotationError::Certificate(PkiError::BadPassphrase { path }) => {
+            Some(Msg::CaPassphraseNeeded {
+                key: path.clone(),
+                wrong: true,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn import(cert: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Result<CertificateReady, String> {
@@ -508,18 +580,15 @@ async fn plan_rotation(
     client: &Client,
     request: &RotationRequest,
     store: Result<RotationStore, String>,
-) -> Result<Box<Rotation>, String> {
-    let store = store?;
-    if let Some(saved) = store
-        .load(&request.zone, request.hostname.as_deref())
-        .map_err(text)?
-    {
+) -> Result<Box<Rotation>, RotationError> {
+    let store = store.map_err(RotationError::State)?;
+    if let Some(mut saved) = store.load(&request.zone, request.hostname.as_deref())? {
+        // A passphrase is never saved: the one typed now signs, when signing is still ahead.
+        saved.ca_passphrase = request.ca_passphrase.clone();
+        saved.check_signer()?;
         return Ok(Box::new(saved));
     }
-    crate::rotation::plan(client, request)
-        .await
-        .map(Box::new)
-        .map_err(|e| format!("{e:#}"))
+    crate::rotation::plan(client, request).await.map(Box::new)
 }
 
 async fn carry_out_rotation(

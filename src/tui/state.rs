@@ -66,6 +66,9 @@ pub enum Field {
     /// Snippet screens.
     CaPathOnOrigin,
     SnippetDir,
+    /// Certificate screen: the new CA key's passphrase, typed twice.
+    CaPassphrase,
+    CaPassphraseAgain,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +87,9 @@ pub struct RotationView {
     pub plan: Option<Rotation>,
     pub log: Vec<String>,
     pub finish: Option<Finish>,
+    /// The CA key that must sign is encrypted: its path while its passphrase is asked for.
+    pub ca_key_asked: Option<PathBuf>,
+    pub ca_passphrase: TextInput,
 }
 
 impl RotationView {
@@ -180,6 +186,23 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+    /// The new CA key's passphrase, typed twice; cleared once the key is written.
+    pub ca_passphrase: TextInput,
+    pub ca_passphrase_again: TextInput,
+    /// The snippet write in flight, and whether the screen goes on once it is done.
+    pub snippet_write: Option<(SnippetWrite, bool)>,
+    /// The snippet writes done in this session.
+    pub snippets_written: Vec<SnippetWrite>,
+}
+
+/// One snippet write: where, what, and which CA goes beside it (`None`: Cloudflare's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetWrite {
+    pub dir: PathBuf,
+    pub name: String,
+    pub text: String,
+    pub ca_name: String,
+    pub ca: Option<PathBuf>,
 }
 
 impl Wizard {
@@ -244,6 +267,10 @@ impl Wizard {
             files: Vec::new(),
             tick: 0,
             can_save: true,
+            ca_passphrase: TextInput::masked(),
+            ca_passphrase_again: TextInput::masked(),
+            snippet_write: None,
+            snippets_written: Vec::new(),
         }
     }
 
