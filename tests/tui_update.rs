@@ -1158,5 +1158,19 @@ fn screens() -> Vec<(String, Wizard)> {
     let mut off = relaxed;
     update(&mut off, Msg::TurnedOff(Ok(())));
     add("Undo done", off);
+
+    let mut passphrase = at(Step::Certificate);
+    passphrase.certificate = None;
+    passphrase.focus = aop_wizard::tui::state::Field::CaPassphrase;
+    add("Certificate, passphrase typed", passphrase);
+    let mut locked = at(Step::Rotate);
+    update(
+        &mut locked,
+        Msg::CaPassphraseNeeded {
+            key: PathBuf::from("/tmp/aop/ca.key"),
+            wrong: false,
+        },
+    );
+    add("Rotate, CA key passphrase asked", locked);
     screens
 }

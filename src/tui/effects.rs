@@ -643,3 +643,200 @@ async fn carry_out_rotation(
     }
     Ok(finish)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snippet_files(ca: &str) -> Vec<pki::OutputFile> {
+        vec![
+            pki::OutputFile {
+                name: "nginx-log.conf".into(),
+                contents: "ssl_verify_client optional;\n".into(),
+                secret: false,
+            },
+            pki::OutputFile {
+                name: "ca.crt".into(),
+                contents: ca.into(),
+                secret: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn a_different_ca_file_is_reported_with_its_subject_and_kept_until_agreed() {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = dir.path().join("origin");
+        // An earlier set-up's own CA, where Cloudflare's is about to be written.
+        let Msg::CertificateReady(Ok(own)) = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        ) else {
+            panic!("generated")
+        };
+        let own_ca = std::fs::read_to_string(&own.files.ca_cert).unwrap();
+        std::fs::create_dir_all(&origin).unwrap();
+        std::fs::write(origin.join("ca.crt"), &own_ca).unwrap();
+
+        let cloudflare = snippet_files(pki::cloudflare_ca::PEM);
+        let Msg::SnippetFilesDiffer(differ) = write_snippet(&origin, &cloudflare, &[]) else {
+            panic!("a different CA file is reported")
+        };
+        assert_eq!(differ.len(), 1, "{differ:?}");
+        assert_eq!(differ[0].path, origin.join("ca.crt"));
+        assert!(
+            differ[0].holds.starts_with("CA certificate")
+                && differ[0].holds.contains("example.com origin pull CA"),
+            "{}",
+            differ[0].holds
+        );
+        assert_eq!(
+            std::fs::read_to_string(origin.join("ca.crt")).unwrap(),
+            own_ca
+        );
+        assert!(!origin.join("nginx-log.conf").exists(), "nothing written");
+
+        // Agreed to: replaced.
+        let agreed = vec![origin.join("ca.crt")];
+        let Msg::SnippetWritten(Ok(paths)) = write_snippet(&origin, &cloudflare, &agreed) else {
+            panic!("written once agreed")
+        };
+        assert_eq!(paths.len(), 2);
+        assert_eq!(
+            std::fs::read_to_string(origin.join("ca.crt")).unwrap(),
+            pki::cloudflare_ca::PEM
+        );
+    }
+
+    #[test]
+    fn identical_files_are_written_without_a_question() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = snippet_files("same CA text\n");
+        assert!(matches!(
+            write_snippet(dir.path(), &files, &[]),
+            Msg::SnippetWritten(Ok(_))
+        ));
+        assert!(matches!(
+            write_snippet(dir.path(), &files, &[]),
+            Msg::SnippetWritten(Ok(_))
+        ));
+        // The snippet changed (another CA path), the CA did not: only the snippet is named.
+        let mut changed = snippet_files("same CA text\n");
+        changed[0].contents = "ssl_verify_client on;\n".into();
+        let Msg::SnippetFilesDiffer(differ) = write_snippet(dir.path(), &changed, &[]) else {
+            panic!("the changed snippet is reported")
+        };
+        assert_eq!(differ.len(), 1);
+        assert_eq!(differ[0].holds, "1 line(s) of other text");
+    }
+
+    #[test]
+    fn a_folder_with_a_set_is_reported_and_replaced_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        );
+        let Msg::CertificateReady(Ok(first)) = first else {
+            panic!("{first:?}")
+        };
+        let again = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        );
+        let Msg::CertificateFilesExist(existing) = again else {
+            panic!("{again:?}")
+        };
+        let named: Vec<PathBuf> = existing.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(
+            named,
+            first
+                .files
+                .paths()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert!(existing[0].holds.starts_with("CA certificate"));
+        assert_eq!(existing[1].holds, "a private key");
+        let replaced = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            true,
+        );
+        let Msg::CertificateReady(Ok(replaced)) = replaced else {
+            panic!("{replaced:?}")
+        };
+        assert_ne!(replaced.fingerprint, first.fingerprint, "a new set");
+    }
+
+    #[test]
+    fn a_passphrase_encrypts_the_ca_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = Passphrase::chosen("correct horse", "correct horse").unwrap();
+        let made = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            Some(&passphrase),
+            false,
+        );
+        let Msg::CertificateReady(Ok(ready)) = made else {
+            panic!("{made:?}")
+        };
+        assert!(ready.ca_key_encrypted);
+        let files = &ready.files;
+        assert!(matches!(
+            pki::CertificateAuthority::load(&files.ca_cert, &files.ca_key, None),
+            Err(PkiError::EncryptedKey { .. })
+        ));
+        pki::CertificateAuthority::load(&files.ca_cert, &files.ca_key, Some(passphrase.expose()))
+            .expect("the passphrase opens it");
+    }
+
+    #[test]
+    fn signing_with_an_encrypted_ca_key_asks_for_its_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = Passphrase::new("correct horse");
+        let (files, _) = ops::certificate::generate_and_write(
+            "example.com",
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            Some(passphrase.expose()),
+            false,
+        )
+        .unwrap();
+        // What planning's check of the CA key answers, as the rotation's error.
+        let asked = |typed: Option<&str>| {
+            let typed = typed.map(Passphrase::new);
+            let check = pki::CertificateAuthority::load(
+                &files.ca_cert,
+                &files.ca_key,
+                typed.as_ref().map(Passphrase::expose),
+            );
+            check
+                .err()
+                .and_then(|e| passphrase_needed(&RotationError::from(e)))
+        };
+        assert!(matches!(
+            asked(None),
+            Some(Msg::CaPassphraseNeeded { wrong: false, .. })
+        ));
+        assert!(matches!(
+            asked(Some("wrong horse")),
+            Some(Msg::CaPassphraseNeeded { wrong: true, key }) if key == files.ca_key
+        ));
+        assert!(asked(Some("correct horse")).is_none());
+    }
+}

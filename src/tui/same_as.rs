@@ -36,16 +36,23 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         Step::Certificate if state.scope == Scope::Global => {
             vec![command(&["cert", "global-ca", "--out", "DIR"])]
         }
-        Step::Certificate if state.generate => vec![command(&[
-            "cert",
-            "generate",
-            "--zone",
-            &zone,
-            "--out",
-            state.out_dir.trimmed(),
-            "--key-type",
-            KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
-        ])],
+        Step::Certificate if state.generate => {
+            let mut generate = command(&[
+                "cert",
+                "generate",
+                "--zone",
+                &zone,
+                "--out",
+                state.out_dir.trimmed(),
+                "--key-type",
+                KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
+            ]);
+            if !state.ca_passphrase.value.is_empty() {
+                // The CLI reads the passphrase from a variable, never from its arguments.
+                generate.extend(["--ca-passphrase-env".into(), "CA_PASS".into()]);
+            }
+            vec![generate]
+        }
         Step::Certificate => vec![command(&[
             "cert",
             "check",

@@ -81,8 +81,8 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             // Not written yet: Enter writes, then goes on (`w` writes again).
             _ if unwritten(state, phase) => {
                 let label = match phase {
-                    SnippetPhase::Log => "write, next",
-                    SnippetPhase::Enforce => "write, probe",
+                    SnippetPhase::Log => "w+next",
+                    SnippetPhase::Enforce => "w+probe",
                 };
                 Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
                     write(state, phase, true)

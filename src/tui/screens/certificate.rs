@@ -151,7 +151,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         });
         lines.push(Line::from(""));
         lines.push(Line::styled(
-            "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is overwritten.",
+            "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is replaced without asking.",
             theme.dim,
         ));
         lines.push(Line::styled(
