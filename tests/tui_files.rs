@@ -356,7 +356,10 @@ fn rotating_with_an_encrypted_ca_key_asks_for_its_passphrase() {
     );
     assert!(state.error.is_none());
     let shown = screen(&state);
-    assert!(shown.contains("/tmp/aop/ca.key is encrypted"), "{shown}");
+    assert!(
+        shown.contains("/tmp/aop/ca.key is encrypted: type its passphrase"),
+        "{shown}"
+    );
     assert!(shown.contains("CA passphrase"), "{shown}");
     type_text(&mut state, "wrong one");
     assert!(!screen(&state).contains("wrong one"), "masked");
@@ -394,6 +397,9 @@ fn rotating_with_an_encrypted_ca_key_asks_for_its_passphrase() {
     plan.ca_passphrase = Some(Passphrase::new("the right one"));
     update(&mut state, Msg::RotationPlanned(Ok(Box::new(plan))));
     assert!(state.rotation.ca_key_asked.is_none());
+    assert!(state.notice.is_none(), "the prompt is done with");
+    let same_as = aop_wizard::tui::same_as::line(&state);
+    assert!(same_as.contains("--ca-passphrase-env CA_PASS"), "{same_as}");
     assert!(state.rotation.ca_passphrase.value.is_empty());
     assert!(!format!("{state:?}").contains("the right one"));
     // Carrying out signs with it.

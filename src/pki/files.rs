@@ -120,6 +120,9 @@ pub fn describe_file(path: &Path) -> String {
             info.not_after.date()
         );
     }
+    if text.contains("ENCRYPTED PRIVATE KEY-----") {
+        return "a private key, encrypted".into();
+    }
     if text.contains("PRIVATE KEY-----") {
         return "a private key".into();
     }

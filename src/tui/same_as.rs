@@ -228,6 +228,9 @@ fn rotate(state: &Wizard) -> Vec<String> {
                 "--ca-key".to_string(),
                 plan.ca_key.display().to_string(),
             ]);
+            if plan.ca_passphrase.is_some() {
+                args.extend(["--ca-passphrase-env".to_string(), "CA_PASS".to_string()]);
+            }
         }
         for origin in &plan.origin.addresses {
             args.extend(["--origin".to_string(), origin.to_string()]);

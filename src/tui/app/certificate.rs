@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::pki::Passphrase;
+use crate::pki::{Passphrase, PassphraseProblem};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{Binding, Keys};
 use crate::tui::message::{CertificateReady, Effect, ExistingFile};
@@ -133,8 +133,13 @@ fn chosen_passphrase(state: &Wizard) -> Result<Option<Passphrase>, String> {
     }
     Passphrase::chosen(first, again)
         .map(Some)
-        .map_err(|problem| {
-            format!("CA key passphrase: {problem} (or clear both fields to skip it: Ctrl-U).")
+        .map_err(|problem| match problem {
+            PassphraseProblem::Mismatch => {
+                "The passphrases differ: type both again, or empty both (Ctrl-U) to skip.".into()
+            }
+            PassphraseProblem::TooShort { min } => format!(
+                "Passphrase under {min} characters: type a longer one twice, or none to skip."
+            ),
         })
 }
 
@@ -152,10 +157,13 @@ fn generate(state: &mut Wizard) -> Vec<Effect> {
 
 fn generating_label(state: &Wizard) -> String {
     let key_type = KEY_TYPES[state.key_type];
-    if key_type.is_rsa() {
-        format!("Generating two {key_type} keys (this takes a few seconds)")
-    } else {
-        format!("Generating two {key_type} keys")
+    let encrypting = !state.ca_passphrase.value.is_empty();
+    match (key_type.is_rsa(), encrypting) {
+        (false, false) => format!("Generating two {key_type} keys"),
+        (true, false) => format!("Generating two {key_type} keys (this takes a few seconds)"),
+        (_, true) => format!(
+            "Generating two {key_type} keys, encrypting the CA key (this takes a few seconds)"
+        ),
     }
 }
 
@@ -178,9 +186,8 @@ fn generate_effect(state: &Wizard, replace: bool) -> Result<Effect, String> {
 pub fn files_exist(state: &mut Wizard, existing: Vec<ExistingFile>) -> Vec<Effect> {
     state.focus = Field::OutDir;
     let dir = state.out_dir.trimmed().to_string();
-    state.notice = Some(format!(
-        "{dir} already holds a certificate set: type another folder, or Enter to be asked again about replacing it."
-    ));
+    state.notice =
+        Some("That folder holds a set already: type another one (Enter asks again).".into());
     let Ok(effect) = generate_effect(state, true) else {
         return Vec::new();
     };

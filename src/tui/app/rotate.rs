@@ -91,7 +91,7 @@ pub fn passphrase_needed(state: &mut Wizard, key: PathBuf, wrong: bool) -> Vec<E
         ));
     } else {
         state.notice = Some(format!(
-            "{} is encrypted: type its passphrase to sign the new certificate (it is never saved).",
+            "{} is encrypted: type its passphrase to sign with it.",
             key.display()
         ));
     }
@@ -211,6 +211,11 @@ fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
 }
 
 pub fn planned(state: &mut Wizard, plan: Rotation) -> Vec<Effect> {
+    // The plan holds the passphrase for this run; the field and its prompt are done with.
+    if state.rotation.ca_key_asked.take().is_some() {
+        state.notice = None;
+    }
+    state.rotation.ca_passphrase = TextInput::masked();
     if plan.stage > Stage::Planned {
         state.notice = Some(format!(
             "A rotation begun {} stopped at \"{}\": Enter continues it, a abandons it.",
@@ -218,9 +223,6 @@ pub fn planned(state: &mut Wizard, plan: Rotation) -> Vec<Effect> {
             plan.stage.describe()
         ));
     }
-    // The plan holds the passphrase for this run; the field is not needed any more.
-    state.rotation.ca_key_asked = None;
-    state.rotation.ca_passphrase = TextInput::masked();
     state.rotation.plan = Some(plan);
     Vec::new()
 }

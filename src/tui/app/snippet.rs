@@ -189,13 +189,25 @@ pub fn files_differ(state: &mut Wizard, differing: Vec<ExistingFile>) -> Vec<Eff
             .iter()
             .map(|file| format!("  • {}: {}", file.path.display(), file.holds)),
     );
+    let with: Vec<String> = differing
+        .iter()
+        .map(|file| {
+            let name = file.path.file_name().map(|n| n.to_string_lossy());
+            match (name, &target.ca) {
+                (Some(name), None) if name == target.ca_name => {
+                    "Cloudflare's origin-pull CA".to_string()
+                }
+                (Some(name), Some(ca)) if name == target.ca_name => {
+                    format!("the CA in {}", ca.display())
+                }
+                _ => format!("the new {}", target.name),
+            }
+        })
+        .collect();
     lines.push(format!(
-        "y replaces them with {} and {}.",
-        target.name,
-        match &target.ca {
-            None => "Cloudflare's origin-pull CA".to_string(),
-            Some(path) => format!("the CA in {}", path.display()),
-        }
+        "y replaces {} with {}.",
+        if with.len() == 1 { "it" } else { "them" },
+        with.join(" and ")
     ));
     lines.push("n keeps them: d chooses another directory.".into());
     let replace = differing.into_iter().map(|file| file.path).collect();
