@@ -1162,7 +1162,7 @@ fn screens() -> Vec<(String, Wizard)> {
     let mut passphrase = at(Step::Certificate);
     passphrase.certificate = None;
     passphrase.focus = aop_wizard::tui::state::Field::CaPassphrase;
-    add("Certificate, passphrase typed", passphrase);
+    add("Certificate, passphrase field", passphrase);
     let mut locked = at(Step::Rotate);
     update(
         &mut locked,
