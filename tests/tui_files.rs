@@ -70,7 +70,9 @@ fn a_different_file_is_replaced_only_after_a_yes_that_names_it() {
     assert!(text.contains("CN=example.com origin pull CA"), "{text}");
     assert!(text.contains("the CA in /tmp/aop/ca.crt"), "{text}");
 
-    // No keeps the file: nothing is written.
+    // Enter is not a yes here; no keeps the file: nothing is written.
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(confirmation(&state).is_some());
     assert!(press(&mut state, KeyCode::Char('n')).is_empty());
     assert!(confirmation(&state).is_none());
     assert_eq!(state.step, Step::SnippetLog);
@@ -224,6 +226,10 @@ fn an_existing_folder_is_replaced_after_a_yes() {
         );
     }
     assert!(text.contains("another folder"), "{text}");
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty() && confirmation(&state).is_some(),
+        "a second Enter does not replace a CA key"
+    );
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(
         matches!(

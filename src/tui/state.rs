@@ -43,6 +43,8 @@ pub struct Confirm {
     /// Where the wizard goes when the user says yes without an effect (going back).
     pub go_to: Option<Step>,
     pub busy_label: Option<String>,
+    /// Only y says yes, not Enter: for what cannot be had back (a pressed-twice Enter is not a yes).
+    pub only_y: bool,
 }
 
 /// The box over the screen that takes every key until it closes.
@@ -471,7 +473,22 @@ impl Wizard {
             on_yes,
             go_to: None,
             busy_label: busy.map(str::to_string),
+            only_y: false,
         }));
+    }
+
+    /// As `ask`, before replacing files: only y says yes.
+    pub(crate) fn ask_before_replacing(
+        &mut self,
+        title: &str,
+        lines: Vec<String>,
+        on_yes: Vec<Effect>,
+        busy: Option<&str>,
+    ) {
+        self.ask(title, lines, on_yes, busy);
+        if let Some(Modal::Confirm(confirm)) = &mut self.modal {
+            confirm.only_y = true;
+        }
     }
 
     /// One step back; asked first when what was done stays done.
@@ -495,6 +512,7 @@ impl Wizard {
             on_yes: Vec::new(),
             go_to: Some(previous),
             busy_label: None,
+            only_y: false,
         }));
     }
 

@@ -203,7 +203,7 @@ pub fn files_exist(state: &mut Wizard, existing: Vec<ExistingFile>) -> Vec<Effec
     );
     lines.push("n keeps them: type another folder in \"save in\".".into());
     let label = generating_label(state);
-    state.ask("Replace the files?", lines, vec![effect], Some(&label));
+    state.ask_before_replacing("Replace the files?", lines, vec![effect], Some(&label));
     Vec::new()
 }
 

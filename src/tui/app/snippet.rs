@@ -211,7 +211,7 @@ pub fn files_differ(state: &mut Wizard, differing: Vec<ExistingFile>) -> Vec<Eff
     ));
     lines.push("n keeps them: d chooses another directory.".into());
     let replace = differing.into_iter().map(|file| file.path).collect();
-    state.ask(
+    state.ask_before_replacing(
         "Replace different files?",
         lines,
         vec![write_effect(&target, replace)],
