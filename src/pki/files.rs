@@ -107,7 +107,11 @@ pub fn describe_file(path: &Path) -> String {
         let subject: String = info
             .subject
             .chars()
-            .filter(|c| !c.is_control())
+            // Control characters and bidirectional overrides could rewrite what the screen shows.
+            .filter(|c| {
+                !c.is_control()
+                    && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
             .take(100)
             .collect();
         let more = match certificates.len() {
@@ -152,5 +156,37 @@ fn stage(dir: &Path, file: &OutputFile) -> std::io::Result<PathBuf> {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_described_file_never_carries_control_characters_to_the_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = crate::pki::CaSpec {
+            common_name: "evil\u{1b}[2J\u{202E}name".into(),
+            organization: None,
+            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 30),
+        };
+        let leaf = crate::pki::LeafSpec {
+            common_name: "leaf".into(),
+            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 10),
+            purpose: crate::pki::LeafPurpose::ClientAuth,
+        };
+        let set =
+            crate::pki::generate_ca_and_leaf(crate::pki::KeyType::EcdsaP256, &ca, &leaf).unwrap();
+        let path = dir.path().join("ca.crt");
+        std::fs::write(&path, set.ca.cert_pem()).unwrap();
+        let said = describe_file(&path);
+        assert!(said.starts_with("CA certificate"), "{said}");
+        assert!(
+            !said.chars().any(|c| c.is_control() || c == '\u{202E}'),
+            "{said:?}"
+        );
+        std::fs::write(&path, [0xff, 0x00, 0x1b]).unwrap();
+        assert_eq!(describe_file(&path), "binary data");
     }
 }
