@@ -204,12 +204,9 @@ pub fn files_differ(state: &mut Wizard, differing: Vec<ExistingFile>) -> Vec<Eff
             }
         })
         .collect();
-    lines.push(format!(
-        "y replaces {} with {}.",
-        if with.len() == 1 { "it" } else { "them" },
-        with.join(" and ")
-    ));
-    lines.push("n keeps them: d chooses another directory.".into());
+    let them = if with.len() == 1 { "it" } else { "them" };
+    lines.push(format!("y replaces {them} with {}.", with.join(" and ")));
+    lines.push(format!("n keeps {them}: d chooses another directory."));
     let replace = differing.into_iter().map(|file| file.path).collect();
     state.ask_before_replacing(
         "Replace different files?",
