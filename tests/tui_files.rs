@@ -363,8 +363,12 @@ fn rotating_with_an_encrypted_ca_key_asks_for_its_passphrase() {
     assert!(state.error.is_none());
     let shown = screen(&state);
     assert!(
-        shown.contains("/tmp/aop/ca.key is encrypted: type its passphrase"),
+        shown.contains("The CA key is encrypted: type its passphrase"),
         "{shown}"
+    );
+    assert!(
+        shown.contains("/tmp/aop/ca.key"),
+        "the key file is named: {shown}"
     );
     assert!(shown.contains("CA passphrase"), "{shown}");
     type_text(&mut state, "wrong one");
@@ -387,7 +391,7 @@ fn rotating_with_an_encrypted_ca_key_asks_for_its_passphrase() {
     );
     assert_eq!(
         state.error.as_deref(),
-        Some("That passphrase does not open /tmp/aop/ca.key: type it again.")
+        Some("That passphrase does not open the CA key: type it again.")
     );
     assert!(
         state.rotation.ca_passphrase.value.is_empty(),

@@ -411,7 +411,7 @@ fn a_passphrase_protects_the_ca_key_and_the_rotation_asks_for_it() {
     pty.send("r");
     pty.wait_for("nothing changes yet", STEP);
     pty.send(ENTER);
-    pty.wait_for("is encrypted: type its passphrase", STEP);
+    pty.wait_for("The CA key is encrypted: type its passphrase", STEP);
     pty.type_text("wrong horse");
     pty.send(ENTER);
     pty.wait_for("That passphrase does not open", STEP);

@@ -84,16 +84,11 @@ fn passphrase_bindings() -> Vec<Binding> {
 /// Signing needs the CA key's passphrase: none was given, or the one typed does not open it.
 pub fn passphrase_needed(state: &mut Wizard, key: PathBuf, wrong: bool) -> Vec<Effect> {
     state.rotation.ca_passphrase = TextInput::masked();
+    // Short enough for one status line; the screen names the key file.
     if wrong {
-        state.error = Some(format!(
-            "That passphrase does not open {}: type it again.",
-            key.display()
-        ));
+        state.error = Some("That passphrase does not open the CA key: type it again.".into());
     } else {
-        state.notice = Some(format!(
-            "{} is encrypted: type its passphrase to sign with it.",
-            key.display()
-        ));
+        state.notice = Some("The CA key is encrypted: type its passphrase to sign with it.".into());
     }
     state.rotation.ca_key_asked = Some(key);
     Vec::new()

@@ -37,7 +37,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 !asked,
                 theme,
             ));
-            if asked {
+            if let Some(key) = &view.ca_key_asked {
+                lines.push(field("CA key", key.display().to_string(), theme));
                 lines.push(input_line(
                     "CA passphrase",
                     view.ca_passphrase.display(),
