@@ -722,3 +722,109 @@ fn the_wizards_rotation_with_a_ca_key_that_is_not_the_cas_sends_nothing() {
         "nothing but reads"
     );
 }
+
+/// The wizard rotating with an encrypted CA key: planning without the passphrase says so (the
+/// wizard then asks for it), a wrong one is told apart, and the typed one signs the new
+/// certificate, which the origin trusting the CA accepts. The passphrase is never saved.
+#[test]
+fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase() {
+    use aop_wizard::pki::{CertificateAuthority, Passphrase, PkiError};
+    use aop_wizard::rotation::{RotationError, RotationStore};
+    use aop_wizard::tui::app::update;
+    use aop_wizard::tui::message::{Effect, Msg};
+    use aop_wizard::tui::steps::Step;
+    use ratatui::crossterm::event::KeyCode;
+    let setup = Setup::new(Scope::Zone);
+    let encrypted = setup.path("old/ca-encrypted.key");
+    let ca = CertificateAuthority::load(&setup.path("old/ca.crt"), &setup.path("old/ca.key"), None)
+        .unwrap();
+    std::fs::write(&encrypted, ca.encrypted_key_pem(b"correct horse").unwrap()).unwrap();
+
+    let mut state = support::wizard::at(Step::Rotate);
+    if let Some(ready) = state.certificate.as_mut() {
+        ready.files = aop_wizard::pki::GeneratedFiles {
+            ca_cert: setup.path("old/ca.crt"),
+            ca_key: encrypted.clone(),
+            client_cert: setup.path("old/client.crt"),
+            client_key: setup.path("old/client.key"),
+        };
+    }
+    state.origins = aop_wizard::tui::input::TextInput::new(setup.origin.address().to_string());
+    let client = setup.fake.client();
+    let plan = |state: &mut aop_wizard::tui::state::Wizard| {
+        let effects = support::wizard::press(state, KeyCode::Enter);
+        let Some(Effect::PlanRotation { request, .. }) = effects.first() else {
+            panic!("the rotate screen asks for a plan: {effects:?}");
+        };
+        let mut request = request.clone();
+        request.out_dir = Some(setup.path("new"));
+        request.origin.hostnames = vec![HOST.into()];
+        request.origin.edge_url = setup
+            .fake
+            .fake
+            .edge_url("{hostname}", setup.origin.address());
+        setup
+            .fake
+            .runtime
+            .block_on(aop_wizard::rotation::plan(&client, &request))
+    };
+
+    let Err(RotationError::Certificate(PkiError::EncryptedKey { path, .. })) = plan(&mut state)
+    else {
+        panic!("planning without the passphrase names the encrypted key");
+    };
+    assert_eq!(path, encrypted);
+    update(
+        &mut state,
+        Msg::CaPassphraseNeeded {
+            key: path,
+            wrong: false,
+        },
+    );
+    support::wizard::type_text(&mut state, "wrong horse");
+    assert!(matches!(
+        plan(&mut state),
+        Err(RotationError::Certificate(PkiError::BadPassphrase { .. }))
+    ));
+    update(
+        &mut state,
+        Msg::CaPassphraseNeeded {
+            key: encrypted.clone(),
+            wrong: true,
+        },
+    );
+    support::wizard::type_text(&mut state, "correct horse");
+    let mut rotation = plan(&mut state).expect("the typed passphrase opens the key");
+    assert_eq!(
+        rotation.ca_passphrase.as_ref().map(Passphrase::expose),
+        Some(&b"correct horse"[..])
+    );
+
+    let store = RotationStore::new(&setup.path("data"));
+    let saved = std::fs::read_to_string(store.save(&rotation).unwrap()).unwrap();
+    assert!(!saved.contains("correct horse"), "never saved: {saved}");
+    let pace = aop_wizard::ops::Pace {
+        interval: std::time::Duration::ZERO,
+        timeout: std::time::Duration::from_secs(60),
+        probe_timeout: std::time::Duration::from_secs(5),
+    };
+    let finish = setup
+        .fake
+        .runtime
+        .block_on(aop_wizard::rotation::carry_out(
+            &client,
+            &mut rotation,
+            &store,
+            pace,
+            &mut |_| {},
+        ))
+        .expect("rotated");
+    assert!(
+        matches!(finish, aop_wizard::rotation::Finish::Rotated(_)),
+        "{finish:?}"
+    );
+    assert!(aop_wizard::pki::signed_by(
+        &setup.der("new/client.crt"),
+        &setup.der("old/ca.crt")
+    ));
+}

@@ -236,3 +236,193 @@ fn undo_through_the_wizard_relaxes_the_origin_before_cloudflare() {
         "certificates kept unless asked"
     );
 }
+
+/// Files already there: a folder holding an earlier set and an origin CA file holding that set's
+/// CA. The wizard asks before replacing either, naming what they hold; another folder is typed
+/// in place; the CA file is replaced only after y.
+#[test]
+fn existing_files_are_replaced_only_after_a_question() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let earlier = work.path().join("aop-example.com");
+    aop_wizard::ops::certificate::generate_and_write(
+        "earlier.example",
+        aop_wizard::pki::KeyType::EcdsaP256,
+        &earlier,
+        None,
+        false,
+    )
+    .unwrap();
+    std::fs::create_dir_all(earlier.join("origin")).unwrap();
+    std::fs::copy(earlier.join("ca.crt"), earlier.join("origin/ca.crt")).unwrap();
+    let earlier_ca = std::fs::read_to_string(earlier.join("ca.crt")).unwrap();
+    let mut pty = demo_against(fake, work.path(), &data);
+
+    pty.wait_for("(recommended)", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Replace the files?", STEP);
+    assert!(pty.screen().contains("earlier.example"), "{}", pty.screen());
+    assert!(!pty.screen().contains("--force"), "{}", pty.screen());
+    pty.send("n");
+    pty.type_text("-2");
+    pty.send(ENTER);
+    pty.wait_for("Generated and saved", STEP);
+    assert!(
+        pty.screen().contains("aop-example.com-2"),
+        "{}",
+        pty.screen()
+    );
+    assert_eq!(
+        std::fs::read_to_string(earlier.join("ca.crt")).unwrap(),
+        earlier_ca,
+        "the earlier set is kept"
+    );
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Replace different files?", STEP);
+    assert!(pty.screen().contains("earlier.example"), "{}", pty.screen());
+    assert_eq!(
+        std::fs::read_to_string(earlier.join("origin/ca.crt")).unwrap(),
+        earlier_ca,
+        "nothing replaced before the answer"
+    );
+    pty.send("y");
+    pty.wait_for("First the origin, directly", STEP);
+    assert_eq!(
+        std::fs::read_to_string(earlier.join("origin/ca.crt")).unwrap(),
+        std::fs::read_to_string(work.path().join("aop-example.com-2/ca.crt")).unwrap(),
+        "the new CA, after yes"
+    );
+    pty.send("q");
+    pty.wait_for("Quit", STEP);
+    pty.send("y");
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}\n{}", pty.screen());
+}
+
+/// A CA key encrypted with a passphrase typed twice when generating; the rotation asks for it,
+/// says so in one sentence when it is wrong, and signs with the right one.
+#[test]
+fn a_passphrase_protects_the_ca_key_and_the_rotation_asks_for_it() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = demo_against(fake, work.path(), &data);
+
+    pty.wait_for("(recommended)", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+    assert!(
+        pty.screen().contains("stored unencrypted"),
+        "{}",
+        pty.screen()
+    );
+    for _ in 0..3 {
+        pty.send("\t");
+    }
+    pty.type_text("correct horse");
+    pty.send("\t");
+    pty.type_text("correct horse");
+    assert!(!pty.screen().contains("correct horse"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("encrypted with your passphrase", STEP);
+    let dir = work.path().join("aop-example.com");
+    aop_wizard::pki::CertificateAuthority::load(
+        &dir.join("ca.crt"),
+        &dir.join("ca.key"),
+        Some(b"correct horse"),
+    )
+    .expect("the passphrase opens the CA key");
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    pty.send(ENTER);
+    pty.wait_for("First the origin, directly", STEP);
+    pty.send(ENTER);
+    pty.wait_for("serves without it: Enter asks", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    pty.send("y");
+    pty.wait_for("AOP is on for example.com", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Press Enter to probe", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    pty.send(ENTER);
+    pty.wait_for("e-mail", STEP);
+    pty.type_text("ops@example.com");
+    pty.send(ENTER);
+    pty.wait_for("Create the expiry notification?", STEP);
+    pty.send("y");
+    pty.wait_for("Notification policy in place", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+
+    pty.send("r");
+    pty.wait_for("nothing changes yet", STEP);
+    pty.send(ENTER);
+    pty.wait_for("The CA key is encrypted: type its passphrase", STEP);
+    pty.type_text("wrong horse");
+    pty.send(ENTER);
+    pty.wait_for("That passphrase does not open", STEP);
+    pty.type_text("correct horse");
+    pty.send(ENTER);
+    pty.wait_for("the same CA signs the new certificate", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Start the rotation?", STEP);
+    pty.send("y");
+    pty.wait_for("origin still refuses requests without", STEP);
+    pty.send(ENTER);
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}\n{}", pty.screen());
+    let rotated = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("rotated-"))
+        })
+        .expect("a rotated set");
+    assert!(aop_wizard::pki::signed_by(
+        &aop_wizard::pki::load_certificates(&rotated.join("client.crt")).unwrap()[0],
+        &aop_wizard::pki::load_certificates(&dir.join("ca.crt")).unwrap()[0],
+    ));
+    let log = std::fs::read_to_string(data.join("aop-wizard.log")).unwrap();
+    let saved = std::fs::read_to_string(data.join("demo/progress/example.com.json")).unwrap();
+    assert!(
+        !log.contains("correct horse") && !saved.contains("correct horse"),
+        "the passphrase is never logged nor saved"
+    );
+}

@@ -110,8 +110,9 @@ fn after_the_re_check_the_wizard_is_on_the_first_stage_not_done_with_what_still_
         state.snippet_dir.value, "./aop-example.com/origin",
         "the snippet screen was entered in passing"
     );
-    // The box goes with the first step away.
+    // The box goes with the first step away (Enter writes the snippet, then goes on).
     press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::SnippetWritten(Ok(Vec::new())));
     assert_eq!(state.step, Step::Enable);
     assert!(state.resume_notes.is_none());
 }

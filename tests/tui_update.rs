@@ -185,6 +185,8 @@ fn certificate_generation_uses_the_chosen_key_type_and_directory() {
             key_type,
             dir,
             zone,
+            ca_passphrase: None,
+            replace: false,
         },
     ] = effects.as_slice()
     else {
@@ -1121,5 +1123,19 @@ fn screens() -> Vec<(String, Wizard)> {
     let mut off = relaxed;
     update(&mut off, Msg::TurnedOff(Ok(())));
     add("Undo done", off);
+
+    let mut passphrase = at(Step::Certificate);
+    passphrase.certificate = None;
+    passphrase.focus = aop_wizard::tui::state::Field::CaPassphrase;
+    add("Certificate, passphrase field", passphrase);
+    let mut locked = at(Step::Rotate);
+    update(
+        &mut locked,
+        Msg::CaPassphraseNeeded {
+            key: PathBuf::from("/tmp/aop/ca.key"),
+            wrong: false,
+        },
+    );
+    add("Rotate, CA key passphrase asked", locked);
     screens
 }

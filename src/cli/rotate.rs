@@ -216,6 +216,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
             edge_url,
             check_edge,
         },
+        ca_passphrase: None,
     })
 }
 

@@ -69,6 +69,17 @@ pub fn generate_and_write(
     ca_passphrase: Option<&[u8]>,
     force: bool,
 ) -> Result<(GeneratedFiles, String), PkiError> {
+    // Refused before the keys are made: an RSA-4096 pair takes seconds to throw away.
+    if !force
+        && let Some(existing) = GeneratedFiles::in_dir(dir)
+            .paths()
+            .into_iter()
+            .find(|path| path.exists())
+    {
+        return Err(PkiError::WouldOverwrite {
+            path: existing.to_path_buf(),
+        });
+    }
     let set = generate_for_zone(zone, key_type, OffsetDateTime::now_utc())?;
     let files = set.write(dir, ca_passphrase, force)?;
     Ok((files, pki::fingerprint_sha256(&set.leaf.cert_der)))

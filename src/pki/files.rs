@@ -76,6 +76,63 @@ pub fn write_files_atomically(
     Ok(targets)
 }
 
+/// The files among `files` that are already in `dir` with other contents: writing them would
+/// replace something. A file that cannot be read counts as different.
+pub fn differing_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
+    files
+        .iter()
+        .map(|file| (dir.join(&file.name), file))
+        .filter(|(path, file)| {
+            path.exists()
+                && std::fs::read(path).map_or(true, |held| held != file.contents.as_bytes())
+        })
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// What a file holds, in a few words safe to put on a screen: a certificate's subject and end
+/// (the first of a bundle), a private key, or how much other text. Never the file's own text
+/// beyond the subject, and that without control characters.
+pub fn describe_file(path: &Path) -> String {
+    let Ok(bytes) = std::fs::read(path) else {
+        return "a file that cannot be read".into();
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return "binary data".into();
+    };
+    if let Ok(certificates) = super::certificates_from_pem(&text, path)
+        && let Some(first) = certificates.first()
+        && let Ok(info) = super::inspect_certificate(first, time::OffsetDateTime::now_utc())
+    {
+        let subject: String = info
+            .subject
+            .chars()
+            // Control characters and bidirectional overrides could rewrite what the screen shows.
+            .filter(|c| {
+                !c.is_control()
+                    && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+            .take(100)
+            .collect();
+        let more = match certificates.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return format!(
+            "{} certificate {subject}, valid until {}{more}",
+            info.kind(),
+            info.not_after.date()
+        );
+    }
+    if text.contains("ENCRYPTED PRIVATE KEY-----") {
+        return "a private key, encrypted".into();
+    }
+    if text.contains("PRIVATE KEY-----") {
+        return "a private key".into();
+    }
+    format!("{} line(s) of other text", text.lines().count())
+}
+
 fn stage(dir: &Path, file: &OutputFile) -> std::io::Result<PathBuf> {
     let mut suffix = [0u8; 6];
     let _ = aws_lc_rs::rand::fill(&mut suffix);
@@ -99,5 +156,37 @@ fn stage(dir: &Path, file: &OutputFile) -> std::io::Result<PathBuf> {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_described_file_never_carries_control_characters_to_the_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = crate::pki::CaSpec {
+            common_name: "evil\u{1b}[2J\u{202E}name".into(),
+            organization: None,
+            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 30),
+        };
+        let leaf = crate::pki::LeafSpec {
+            common_name: "leaf".into(),
+            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 10),
+            purpose: crate::pki::LeafPurpose::ClientAuth,
+        };
+        let set =
+            crate::pki::generate_ca_and_leaf(crate::pki::KeyType::EcdsaP256, &ca, &leaf).unwrap();
+        let path = dir.path().join("ca.crt");
+        std::fs::write(&path, set.ca.cert_pem()).unwrap();
+        let said = describe_file(&path);
+        assert!(said.starts_with("CA certificate"), "{said}");
+        assert!(
+            !said.chars().any(|c| c.is_control() || c == '\u{202E}'),
+            "{said:?}"
+        );
+        std::fs::write(&path, [0xff, 0x00, 0x1b]).unwrap();
+        assert_eq!(describe_file(&path), "binary data");
     }
 }

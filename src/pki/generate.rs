@@ -329,6 +329,28 @@ pub struct GeneratedFiles {
     pub client_key: std::path::PathBuf,
 }
 
+impl GeneratedFiles {
+    /// Where a set written into `dir` goes: `ca.crt`, `ca.key`, `client.crt`, `client.key`.
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        Self {
+            ca_cert: dir.join("ca.crt"),
+            ca_key: dir.join("ca.key"),
+            client_cert: dir.join("client.crt"),
+            client_key: dir.join("client.key"),
+        }
+    }
+
+    /// The four paths, CA first.
+    pub fn paths(&self) -> [&std::path::Path; 4] {
+        [
+            &self.ca_cert,
+            &self.ca_key,
+            &self.client_cert,
+            &self.client_key,
+        ]
+    }
+}
+
 impl GeneratedSet {
     /// Writes `ca.crt`, `ca.key`, `client.crt` and `client.key` into `dir`, all or none; the CA
     /// key is encrypted when a passphrase is given.
@@ -343,16 +365,12 @@ impl GeneratedSet {
             Some(pass) => self.ca.encrypted_key_pem(pass)?,
             None => self.ca.key_pem(),
         };
-        let file = |name: &str, contents: String, secret| OutputFile {
-            name: name.into(),
-            contents,
-            secret,
-        };
+        let paths = GeneratedFiles::in_dir(dir);
         let files = [
-            file("ca.crt", self.ca.cert_pem().to_string(), false),
-            file("ca.key", ca_key, true),
-            file("client.crt", self.leaf.cert_pem.clone(), false),
-            file("client.key", self.leaf.key_pem(), true),
+            OutputFile::named_after(&paths.ca_cert, self.ca.cert_pem().to_string(), false),
+            OutputFile::named_after(&paths.ca_key, ca_key, true),
+            OutputFile::named_after(&paths.client_cert, self.leaf.cert_pem.clone(), false),
+            OutputFile::named_after(&paths.client_key, self.leaf.key_pem(), true),
         ];
         let mut written = super::write_files_atomically(dir, &files, force)?.into_iter();
         let mut next = || written.next().unwrap_or_default();

@@ -8,10 +8,11 @@ pub mod cloudflare_ca;
 mod files;
 mod generate;
 mod inspect;
+mod passphrase;
 mod pem;
 
 pub use check::{CheckReport, Problem, ProblemKind, check_client_certificate};
-pub use files::{OutputFile, write_files_atomically};
+pub use files::{OutputFile, describe_file, differing_files, write_files_atomically};
 pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,
     LeafPurpose, LeafSpec, Validity, generate_ca_and_leaf, generate_ephemeral, generate_key,
@@ -19,6 +20,7 @@ pub use generate::{
 pub use inspect::{
     CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate, signed_by,
 };
+pub use passphrase::{Passphrase, PassphraseProblem};
 pub use pem::{
     LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem,
     read_pem_file,

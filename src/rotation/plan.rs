@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::cloudflare::{CertificateScope, Client, UploadedCertificate, certificate_in_use};
 use crate::ops::{self, OriginCheck};
-use crate::pki::{self, KeyType};
+use crate::pki::{self, KeyType, Passphrase};
 
 use super::RotationError;
 
@@ -71,6 +71,8 @@ pub struct RotationRequest {
     pub leaf_days: u32,
     pub ca_days: u32,
     pub origin: OriginCheck,
+    /// The CA key's passphrase as typed (the wizard), used before `ca_passphrase_env`.
+    pub ca_passphrase: Option<Passphrase>,
 }
 
 /// The saved plan and how far it got. Holds paths and ids, never a key or a token.
@@ -107,6 +109,9 @@ pub struct Rotation {
     pub new_ca_path: Option<String>,
     pub stage: Stage,
     pub started: String,
+    /// The CA key's passphrase as typed, for this run only: never saved.
+    #[serde(skip)]
+    pub ca_passphrase: Option<Passphrase>,
 }
 
 impl Rotation {
@@ -122,6 +127,20 @@ impl Rotation {
         self.new_ca_path
             .clone()
             .unwrap_or_else(|| self.origin.ca_path.clone())
+    }
+
+    /// Whether the current CA can sign the new leaf with the passphrase at hand. Only a
+    /// rotation that keeps its CA and has not written its files yet still needs to sign.
+    pub fn check_signer(&self) -> Result<()> {
+        if self.new_ca || self.stage > Stage::Planned {
+            return Ok(());
+        }
+        check_ca_key(
+            &self.ca_cert,
+            &self.ca_key,
+            self.ca_passphrase.as_ref(),
+            self.ca_passphrase_env.as_deref(),
+        )
     }
 
     pub fn scope_label(&self) -> String {
@@ -218,7 +237,12 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         ),
     };
     if let (false, Some((cert, key))) = (new_ca, &ca) {
-        check_ca_key(cert, key, request.ca_passphrase_env.as_deref())?;
+        check_ca_key(
+            cert,
+            key,
+            request.ca_passphrase.as_ref(),
+            request.ca_passphrase_env.as_deref(),
+        )?;
     }
     if new_ca && request.origin.addresses.is_empty() {
         return Err(RotationError::Refused(
@@ -288,19 +312,26 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         started: now
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
+        ca_passphrase: request.ca_passphrase.clone(),
     })
 }
 
 /// The existing CA signs the new leaf: load it as signing will, so a key that is not the CA's is
-/// refused before the plan is saved or Cloudflare hears of anything. When the passphrase's
-/// variable is not set now, signing checks it.
-fn check_ca_key(cert: &Path, key: &Path, passphrase_env: Option<&str>) -> Result<()> {
-    let passphrase = match passphrase_env.map(std::env::var) {
-        Some(Ok(passphrase)) => Some(passphrase),
-        Some(Err(_)) => return Ok(()),
-        None => None,
+/// refused before the plan is saved or Cloudflare hears of anything. A typed passphrase comes
+/// first; when the passphrase's variable is not set now, signing checks it.
+fn check_ca_key(
+    cert: &Path,
+    key: &Path,
+    typed: Option<&Passphrase>,
+    passphrase_env: Option<&str>,
+) -> Result<()> {
+    let passphrase = match (typed, passphrase_env.map(std::env::var)) {
+        (Some(typed), _) => Some(typed.clone()),
+        (None, Some(Ok(passphrase))) => Some(Passphrase::new(passphrase)),
+        (None, Some(Err(_))) => return Ok(()),
+        (None, None) => None,
     };
-    pki::CertificateAuthority::load(cert, key, passphrase.as_deref().map(str::as_bytes))?;
+    pki::CertificateAuthority::load(cert, key, passphrase.as_ref().map(Passphrase::expose))?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
 use crate::ops::{self, Pace, certificate};
-use crate::pki::{self, CertificateAuthority, OutputFile};
+use crate::pki::{self, CertificateAuthority, OutputFile, Passphrase};
 use crate::probe::{AttemptTarget, ClientIdentity, attempt_once};
 use crate::snippets::{self, CaFile, SnippetRequest};
 
@@ -167,15 +167,19 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
         ));
         set.leaf
     } else {
-        let passphrase = rotation
-            .ca_passphrase_env
-            .as_deref()
-            .map(certificate::passphrase_from_env)
-            .transpose()?;
+        let passphrase = match &rotation.ca_passphrase {
+            Some(typed) => Some(typed.clone()),
+            None => rotation
+                .ca_passphrase_env
+                .as_deref()
+                .map(certificate::passphrase_from_env)
+                .transpose()?
+                .map(Passphrase::new),
+        };
         let ca = CertificateAuthority::load(
             &rotation.ca_cert,
             &rotation.ca_key,
-            passphrase.as_deref().map(str::as_bytes),
+            passphrase.as_ref().map(Passphrase::expose),
         )?;
         ca.issue(&leaf_spec, pki::generate_key(rotation.key_type)?)?
     };

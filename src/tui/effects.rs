@@ -10,15 +10,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::message::{
-    CaSource, CertificateReady, Effect, Msg, Resumed, VerifiedToken, ZoneSettings,
+    CaSource, CertificateReady, Effect, ExistingFile, Msg, Resumed, VerifiedToken, ZoneSettings,
 };
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
 use crate::ops::{self, Pace};
-use crate::pki::{self, GeneratedFiles};
+use crate::pki::{self, GeneratedFiles, Passphrase, PkiError};
 use crate::probe::Verification;
-use crate::rotation::{Finish, Rotation, RotationRequest, RotationStore, Stage};
+use crate::rotation::{Finish, Rotation, RotationError, RotationRequest, RotationStore, Stage};
 use crate::setup::progress;
 use crate::snippets::SnippetPhase;
 
@@ -121,10 +121,14 @@ impl Runner {
                 key_type,
                 dir,
                 zone,
+                ca_passphrase,
+                replace,
             } => self.spawn(false, async move {
-                let made =
-                    tokio::task::spawn_blocking(move || generate(key_type, &dir, &zone)).await;
-                Msg::CertificateReady(made.map_err(text).and_then(|r| r))
+                let made = tokio::task::spawn_blocking(move || {
+                    generate(key_type, &dir, &zone, ca_passphrase.as_ref(), replace)
+                })
+                .await;
+                made.unwrap_or_else(|e| Msg::CertificateReady(Err(text(e))))
             }),
             Effect::ImportCertificate { cert, key, ca } => self.spawn(false, async move {
                 let checked = tokio::task::spawn_blocking(move || import(cert, key, ca)).await;
@@ -168,6 +172,7 @@ impl Runner {
                 snippet,
                 ca_name,
                 ca,
+                replace,
             } => self.spawn(false, async move {
                 let ca_pem = match ca {
                     CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
@@ -189,10 +194,10 @@ impl Runner {
                     },
                 ];
                 let written = tokio::task::spawn_blocking(move || {
-                    pki::write_files_atomically(&absolute(&dir), &files, true)
+                    write_snippet(&absolute(&dir), &files, &replace)
                 })
                 .await;
-                Msg::SnippetWritten(written.map_err(text).and_then(|r| r.map_err(text)))
+                written.unwrap_or_else(|e| Msg::SnippetWritten(Err(text(e))))
             }),
             Effect::Verify {
                 phase,
@@ -245,7 +250,11 @@ impl Runner {
             Effect::PlanRotation { client, request } => {
                 let store = self.rotation_store();
                 self.spawn(true, async move {
-                    Msg::RotationPlanned(plan_rotation(&client, &request, store).await)
+                    match plan_rotation(&client, &request, store).await {
+                        Ok(plan) => Msg::RotationPlanned(Ok(plan)),
+                        Err(error) => passphrase_needed(&error)
+                            .unwrap_or_else(|| Msg::RotationPlanned(Err(format!("{error:#}")))),
+                    }
                 });
             }
             Effect::CarryOutRotation {
@@ -439,14 +448,75 @@ fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, 
         fingerprint: info.fingerprint_sha256.clone(),
         files,
         generated,
+        ca_key_encrypted: false,
     })
 }
 
-fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
-    let (files, _) =
-        ops::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
-            .map_err(text)?;
-    describe(files, true)
+/// Generates into `dir`; a set already there is reported (with what it holds) unless `replace`.
+fn generate(
+    key_type: pki::KeyType,
+    dir: &Path,
+    zone: &str,
+    ca_passphrase: Option<&Passphrase>,
+    replace: bool,
+) -> Msg {
+    let dir = absolute(dir);
+    let passphrase = ca_passphrase.map(Passphrase::expose);
+    match ops::certificate::generate_and_write(zone, key_type, &dir, passphrase, replace) {
+        Ok((files, _)) => {
+            let mut ready = describe(files, true);
+            if let Ok(ready) = ready.as_mut() {
+                ready.ca_key_encrypted = ca_passphrase.is_some();
+            }
+            Msg::CertificateReady(ready)
+        }
+        Err(PkiError::WouldOverwrite { .. }) => {
+            let set = GeneratedFiles::in_dir(&dir);
+            Msg::CertificateFilesExist(existing(set.paths().into_iter().filter(|p| p.exists())))
+        }
+        Err(error) => Msg::CertificateReady(Err(text(error))),
+    }
+}
+
+/// What each of `paths` holds now, for the question before replacing it.
+fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<ExistingFile> {
+    paths
+        .into_iter()
+        .map(|path| ExistingFile {
+            path: path.to_path_buf(),
+            holds: pki::describe_file(path),
+        })
+        .collect()
+}
+
+/// Writes the snippet and its CA. A file there with other contents is replaced only when the
+/// user agreed to (`replace`); else all of them are reported and nothing is written. A file with
+/// the same contents is simply written again.
+fn write_snippet(dir: &Path, files: &[pki::OutputFile], replace: &[PathBuf]) -> Msg {
+    let differing = pki::differing_files(dir, files);
+    if differing.iter().any(|path| !replace.contains(path)) {
+        return Msg::SnippetFilesDiffer(existing(differing.iter().map(PathBuf::as_path)));
+    }
+    Msg::SnippetWritten(pki::write_files_atomically(dir, files, true).map_err(text))
+}
+
+/// A CA key that cannot sign without (another) passphrase, as the question to ask.
+fn passphrase_needed(error: &RotationError) -> Option<Msg> {
+    match error {
+        RotationError::Certificate(PkiError::EncryptedKey { path, .. }) => {
+            Some(Msg::CaPassphraseNeeded {
+                key: path.clone(),
+                wrong: false,
+            })
+        }
+        RotationError::Certificate(PkiError::BadPassphrase { path }) => {
+            Some(Msg::CaPassphraseNeeded {
+                key: path.clone(),
+                wrong: true,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn import(cert: PathBuf, key: PathBuf, ca: Option<PathBuf>) -> Result<CertificateReady, String> {
@@ -544,18 +614,15 @@ async fn plan_rotation(
     client: &Client,
     request: &RotationRequest,
     store: Result<RotationStore, String>,
-) -> Result<Box<Rotation>, String> {
-    let store = store?;
-    if let Some(saved) = store
-        .load(&request.zone, request.hostname.as_deref())
-        .map_err(text)?
-    {
+) -> Result<Box<Rotation>, RotationError> {
+    let store = store.map_err(RotationError::State)?;
+    if let Some(mut saved) = store.load(&request.zone, request.hostname.as_deref())? {
+        // A passphrase is never saved: the one typed now signs, when signing is still ahead.
+        saved.ca_passphrase = request.ca_passphrase.clone();
+        saved.check_signer()?;
         return Ok(Box::new(saved));
     }
-    crate::rotation::plan(client, request)
-        .await
-        .map(Box::new)
-        .map_err(|e| format!("{e:#}"))
+    crate::rotation::plan(client, request).await.map(Box::new)
 }
 
 async fn carry_out_rotation(
@@ -609,4 +676,201 @@ async fn carry_out_rotation(
             .set_phase(OriginPhase::Enforce(trusted(&[Some(&rotation.ca_cert)])));
     }
     Ok(finish)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snippet_files(ca: &str) -> Vec<pki::OutputFile> {
+        vec![
+            pki::OutputFile {
+                name: "nginx-log.conf".into(),
+                contents: "ssl_verify_client optional;\n".into(),
+                secret: false,
+            },
+            pki::OutputFile {
+                name: "ca.crt".into(),
+                contents: ca.into(),
+                secret: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn a_different_ca_file_is_reported_with_its_subject_and_kept_until_agreed() {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = dir.path().join("origin");
+        // An earlier set-up's own CA, where Cloudflare's is about to be written.
+        let Msg::CertificateReady(Ok(own)) = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        ) else {
+            panic!("generated")
+        };
+        let own_ca = std::fs::read_to_string(&own.files.ca_cert).unwrap();
+        std::fs::create_dir_all(&origin).unwrap();
+        std::fs::write(origin.join("ca.crt"), &own_ca).unwrap();
+
+        let cloudflare = snippet_files(pki::cloudflare_ca::PEM);
+        let Msg::SnippetFilesDiffer(differ) = write_snippet(&origin, &cloudflare, &[]) else {
+            panic!("a different CA file is reported")
+        };
+        assert_eq!(differ.len(), 1, "{differ:?}");
+        assert_eq!(differ[0].path, origin.join("ca.crt"));
+        assert!(
+            differ[0].holds.starts_with("CA certificate")
+                && differ[0].holds.contains("example.com origin pull CA"),
+            "{}",
+            differ[0].holds
+        );
+        assert_eq!(
+            std::fs::read_to_string(origin.join("ca.crt")).unwrap(),
+            own_ca
+        );
+        assert!(!origin.join("nginx-log.conf").exists(), "nothing written");
+
+        // Agreed to: replaced.
+        let agreed = vec![origin.join("ca.crt")];
+        let Msg::SnippetWritten(Ok(paths)) = write_snippet(&origin, &cloudflare, &agreed) else {
+            panic!("written once agreed")
+        };
+        assert_eq!(paths.len(), 2);
+        assert_eq!(
+            std::fs::read_to_string(origin.join("ca.crt")).unwrap(),
+            pki::cloudflare_ca::PEM
+        );
+    }
+
+    #[test]
+    fn identical_files_are_written_without_a_question() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = snippet_files("same CA text\n");
+        assert!(matches!(
+            write_snippet(dir.path(), &files, &[]),
+            Msg::SnippetWritten(Ok(_))
+        ));
+        assert!(matches!(
+            write_snippet(dir.path(), &files, &[]),
+            Msg::SnippetWritten(Ok(_))
+        ));
+        // The snippet changed (another CA path), the CA did not: only the snippet is named.
+        let mut changed = snippet_files("same CA text\n");
+        changed[0].contents = "ssl_verify_client on;\n".into();
+        let Msg::SnippetFilesDiffer(differ) = write_snippet(dir.path(), &changed, &[]) else {
+            panic!("the changed snippet is reported")
+        };
+        assert_eq!(differ.len(), 1);
+        assert_eq!(differ[0].holds, "1 line(s) of other text");
+    }
+
+    #[test]
+    fn a_folder_with_a_set_is_reported_and_replaced_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        );
+        let Msg::CertificateReady(Ok(first)) = first else {
+            panic!("{first:?}")
+        };
+        let again = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            false,
+        );
+        let Msg::CertificateFilesExist(existing) = again else {
+            panic!("{again:?}")
+        };
+        let named: Vec<PathBuf> = existing.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(
+            named,
+            first
+                .files
+                .paths()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        assert!(existing[0].holds.starts_with("CA certificate"));
+        assert_eq!(existing[1].holds, "a private key");
+        let replaced = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            None,
+            true,
+        );
+        let Msg::CertificateReady(Ok(replaced)) = replaced else {
+            panic!("{replaced:?}")
+        };
+        assert_ne!(replaced.fingerprint, first.fingerprint, "a new set");
+    }
+
+    #[test]
+    fn a_passphrase_encrypts_the_ca_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = Passphrase::chosen("correct horse", "correct horse").unwrap();
+        let made = generate(
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            "example.com",
+            Some(&passphrase),
+            false,
+        );
+        let Msg::CertificateReady(Ok(ready)) = made else {
+            panic!("{made:?}")
+        };
+        assert!(ready.ca_key_encrypted);
+        let files = &ready.files;
+        assert!(matches!(
+            pki::CertificateAuthority::load(&files.ca_cert, &files.ca_key, None),
+            Err(PkiError::EncryptedKey { .. })
+        ));
+        pki::CertificateAuthority::load(&files.ca_cert, &files.ca_key, Some(passphrase.expose()))
+            .expect("the passphrase opens it");
+    }
+
+    #[test]
+    fn signing_with_an_encrypted_ca_key_asks_for_its_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = Passphrase::new("correct horse");
+        let (files, _) = ops::certificate::generate_and_write(
+            "example.com",
+            pki::KeyType::EcdsaP256,
+            dir.path(),
+            Some(passphrase.expose()),
+            false,
+        )
+        .unwrap();
+        // What planning's check of the CA key answers, as the rotation's error.
+        let asked = |typed: Option<&str>| {
+            let typed = typed.map(Passphrase::new);
+            let check = pki::CertificateAuthority::load(
+                &files.ca_cert,
+                &files.ca_key,
+                typed.as_ref().map(Passphrase::expose),
+            );
+            check
+                .err()
+                .and_then(|e| passphrase_needed(&RotationError::from(e)))
+        };
+        assert!(matches!(
+            asked(None),
+            Some(Msg::CaPassphraseNeeded { wrong: false, .. })
+        ));
+        assert!(matches!(
+            asked(Some("wrong horse")),
+            Some(Msg::CaPassphraseNeeded { wrong: true, key }) if key == files.ca_key
+        ));
+        assert!(asked(Some("correct horse")).is_none());
+    }
 }

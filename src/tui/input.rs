@@ -1,9 +1,11 @@
 //! A one-line text field: typing appends, Backspace deletes, Ctrl-U clears. Enough for paths,
 //! zone names and tokens, with no cursor movement to get wrong.
 
+use std::path::PathBuf;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextInput {
     pub value: String,
     /// Shown as bullets (the API token).
@@ -60,5 +62,31 @@ impl TextInput {
 
     pub fn trimmed(&self) -> &str {
         self.value.trim()
+    }
+
+    /// The text as a path on this machine: trimmed, a leading `~` or `~/` standing for the home
+    /// directory, as a shell would read it (`~user` is left as typed).
+    pub fn path(&self) -> PathBuf {
+        let text = self.trimmed();
+        let rest = match text.strip_prefix('~') {
+            Some("") => Some(""),
+            Some(rest) => rest.strip_prefix('/'),
+            None => None,
+        };
+        match (rest, directories::BaseDirs::new()) {
+            (Some(""), Some(dirs)) => dirs.home_dir().to_path_buf(),
+            (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+            _ => PathBuf::from(text),
+        }
+    }
+}
+
+// A masked field (a token, a passphrase) shows in debug output what the screen shows: bullets.
+impl std::fmt::Debug for TextInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextInput")
+            .field("value", &self.display())
+            .field("masked", &self.masked)
+            .finish()
     }
 }

@@ -10,7 +10,7 @@ use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
-use crate::pki::{GeneratedFiles, KeyType};
+use crate::pki::{GeneratedFiles, KeyType, Passphrase};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::setup::Recheck;
@@ -28,6 +28,8 @@ pub struct CertificateReady {
     pub fingerprint: String,
     /// Generated here, or imported (then `ca_key` may be missing).
     pub generated: bool,
+    /// The CA key was written encrypted with a passphrase.
+    pub ca_key_encrypted: bool,
 }
 
 /// What the runner is asked to do; each answers with one or more `Msg`.
@@ -54,6 +56,10 @@ pub enum Effect {
         key_type: KeyType,
         dir: PathBuf,
         zone: String,
+        /// Encrypts the CA key; `None` writes it unencrypted.
+        ca_passphrase: Option<Passphrase>,
+        /// Replace a set already in `dir` (the user said yes); else such a set is reported.
+        replace: bool,
     },
     ImportCertificate {
         cert: PathBuf,
@@ -79,6 +85,8 @@ pub enum Effect {
         snippet: String,
         ca_name: String,
         ca: CaSource,
+        /// The files the user agreed to replace; any other different file is reported first.
+        replace: Vec<PathBuf>,
     },
     Verify {
         phase: SnippetPhase,
@@ -190,6 +198,15 @@ pub enum Msg {
     Copied,
     Cancelled,
     Rechecked(Result<Box<Resumed>, String>),
+    /// Generating was refused: the folder already holds (part of) a set.
+    CertificateFilesExist(Vec<ExistingFile>),
+    /// Writing the snippet would replace these files, which hold something else.
+    SnippetFilesDiffer(Vec<ExistingFile>),
+    /// The CA key that must sign is encrypted: no passphrase yet, or a `wrong` one.
+    CaPassphraseNeeded {
+        key: PathBuf,
+        wrong: bool,
+    },
 }
 
 impl Msg {
@@ -221,7 +238,10 @@ impl Msg {
             | Msg::UndoProbed(_)
             | Msg::TurnedOff(_)
             | Msg::Cancelled
-            | Msg::Rechecked(_) => true,
+            | Msg::Rechecked(_)
+            | Msg::CertificateFilesExist(_)
+            | Msg::SnippetFilesDiffer(_)
+            | Msg::CaPassphraseNeeded { .. } => true,
         }
     }
 }
@@ -241,4 +261,11 @@ pub enum CaSource {
     /// Cloudflare's CA, shipped in the binary (global AOP).
     Cloudflare,
     File(PathBuf),
+}
+
+/// A file already there that a write would replace, and what it holds (safe to show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingFile {
+    pub path: PathBuf,
+    pub holds: String,
 }

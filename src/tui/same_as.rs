@@ -36,16 +36,23 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         Step::Certificate if state.scope == Scope::Global => {
             vec![command(&["cert", "global-ca", "--out", "DIR"])]
         }
-        Step::Certificate if state.generate => vec![command(&[
-            "cert",
-            "generate",
-            "--zone",
-            &zone,
-            "--out",
-            state.out_dir.trimmed(),
-            "--key-type",
-            KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
-        ])],
+        Step::Certificate if state.generate => {
+            let mut generate = command(&[
+                "cert",
+                "generate",
+                "--zone",
+                &zone,
+                "--out",
+                state.out_dir.trimmed(),
+                "--key-type",
+                KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
+            ]);
+            if !state.ca_passphrase.value.is_empty() {
+                // The CLI reads the passphrase from a variable, never from its arguments.
+                generate.extend(["--ca-passphrase-env".into(), "CA_PASS".into()]);
+            }
+            vec![generate]
+        }
         Step::Certificate => vec![command(&[
             "cert",
             "check",
@@ -221,6 +228,9 @@ fn rotate(state: &Wizard) -> Vec<String> {
                 "--ca-key".to_string(),
                 plan.ca_key.display().to_string(),
             ]);
+            if plan.ca_passphrase.is_some() {
+                args.extend(["--ca-passphrase-env".to_string(), "CA_PASS".to_string()]);
+            }
         }
         for origin in &plan.origin.addresses {
             args.extend(["--origin".to_string(), origin.to_string()]);

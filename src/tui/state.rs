@@ -43,6 +43,8 @@ pub struct Confirm {
     /// Where the wizard goes when the user says yes without an effect (going back).
     pub go_to: Option<Step>,
     pub busy_label: Option<String>,
+    /// Only y says yes, not Enter: for what cannot be had back (a pressed-twice Enter is not a yes).
+    pub only_y: bool,
 }
 
 /// The box over the screen that takes every key until it closes.
@@ -66,6 +68,9 @@ pub enum Field {
     /// Snippet screens.
     CaPathOnOrigin,
     SnippetDir,
+    /// Certificate screen: the new CA key's passphrase, typed twice.
+    CaPassphrase,
+    CaPassphraseAgain,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +89,9 @@ pub struct RotationView {
     pub plan: Option<Rotation>,
     pub log: Vec<String>,
     pub finish: Option<Finish>,
+    /// The CA key that must sign is encrypted: its path while its passphrase is asked for.
+    pub ca_key_asked: Option<PathBuf>,
+    pub ca_passphrase: TextInput,
 }
 
 impl RotationView {
@@ -182,6 +190,23 @@ pub struct Wizard {
     pub can_save: bool,
     /// What the re-check of a resumed set-up found, shown on the screen it resumed at.
     pub resume_notes: Option<Vec<String>>,
+    /// The new CA key's passphrase, typed twice; cleared once the key is written.
+    pub ca_passphrase: TextInput,
+    pub ca_passphrase_again: TextInput,
+    /// The snippet write in flight, and whether the screen goes on once it is done.
+    pub snippet_write: Option<(SnippetWrite, bool)>,
+    /// The snippet writes done in this session.
+    pub snippets_written: Vec<SnippetWrite>,
+}
+
+/// One snippet write: where, what, and which CA goes beside it (`None`: Cloudflare's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetWrite {
+    pub dir: PathBuf,
+    pub name: String,
+    pub text: String,
+    pub ca_name: String,
+    pub ca: Option<PathBuf>,
 }
 
 impl Wizard {
@@ -247,6 +272,10 @@ impl Wizard {
             tick: 0,
             can_save: true,
             resume_notes: None,
+            ca_passphrase: TextInput::masked(),
+            ca_passphrase_again: TextInput::masked(),
+            snippet_write: None,
+            snippets_written: Vec::new(),
         }
     }
 
@@ -449,7 +478,22 @@ impl Wizard {
             on_yes,
             go_to: None,
             busy_label: busy.map(str::to_string),
+            only_y: false,
         }));
+    }
+
+    /// As `ask`, before replacing files: only y says yes.
+    pub(crate) fn ask_before_replacing(
+        &mut self,
+        title: &str,
+        lines: Vec<String>,
+        on_yes: Vec<Effect>,
+        busy: Option<&str>,
+    ) {
+        self.ask(title, lines, on_yes, busy);
+        if let Some(Modal::Confirm(confirm)) = &mut self.modal {
+            confirm.only_y = true;
+        }
     }
 
     /// One step back; asked first when what was done stays done.
@@ -473,6 +517,7 @@ impl Wizard {
             on_yes: Vec::new(),
             go_to: Some(previous),
             busy_label: None,
+            only_y: false,
         }));
     }
 

@@ -61,7 +61,11 @@ fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
                 .collect();
             let answer = Line::from(vec![
                 Span::styled(" y", theme.key),
-                Span::raw(" / Enter: yes    "),
+                Span::raw(if confirm.only_y {
+                    ": yes    "
+                } else {
+                    " / Enter: yes    "
+                }),
                 Span::styled("n", theme.key),
                 Span::raw(" / Esc: no "),
             ]);

@@ -201,8 +201,7 @@ pub fn zone_level_setup(pty: &mut Pty) {
     pty.wait_for("On Cloudflare and active", STEP);
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
-    pty.send("w");
-    pty.wait_for("Wrote", STEP);
+    // Enter writes the snippet not written yet, then goes on.
     pty.send(ENTER);
     pty.wait_for("First the origin, directly", STEP);
     pty.send(ENTER);
@@ -218,8 +217,6 @@ pub fn zone_level_setup(pty: &mut Pty) {
     assert!(pty.screen().contains("log-only"), "{}", pty.screen());
     pty.send(ENTER);
     pty.wait_for("phase 2 of 2", STEP);
-    pty.send("w");
-    pty.wait_for("Wrote", STEP);
     pty.send(ENTER);
     pty.wait_for("All as expected", STEP);
     assert!(pty.screen().contains("enforced"), "{}", pty.screen());

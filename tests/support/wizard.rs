@@ -100,6 +100,7 @@ pub fn ready() -> CertificateReady {
         days_left: 729,
         fingerprint: "AB:CD".into(),
         generated: true,
+        ca_key_encrypted: false,
     }
 }
 
@@ -170,7 +171,11 @@ pub fn at(step: Step) -> Wizard {
                 press(&mut state, KeyCode::Char('y'));
                 update(&mut state, Msg::Enabled(Ok(())));
             }
+            Step::SnippetLog => written_with_w(&mut state),
             Step::VerifyLog | Step::Enforce => {
+                if current == Step::Enforce {
+                    written_with_w(&mut state);
+                }
                 let phase = if current == Step::VerifyLog {
                     SnippetPhase::Log
                 } else {
@@ -200,6 +205,12 @@ pub fn at(step: Step) -> Wizard {
         _ => {}
     }
     state
+}
+
+/// `w` on a snippet screen, and the runner's answer: the files are written.
+pub fn written_with_w(state: &mut Wizard) {
+    press(state, KeyCode::Char('w'));
+    update(state, Msg::SnippetWritten(Ok(Vec::new())));
 }
 
 /// The plan `rotate` would show for example.com's zone-level certificate, same CA.
@@ -244,6 +255,7 @@ pub fn planned_rotation() -> aop_wizard::rotation::Rotation {
         new_ca_path: None,
         stage: Stage::Planned,
         started: "2026-11-22T12:00:00Z".into(),
+        ca_passphrase: None,
     }
 }
 

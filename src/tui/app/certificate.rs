@@ -1,13 +1,12 @@
 //! The certificate: generated here (a new CA and a client certificate) or imported and checked;
 //! global AOP uses Cloudflare's and has nothing to choose.
 
-use std::path::PathBuf;
-
 use ratatui::crossterm::event::KeyCode;
 
+use crate::pki::{Passphrase, PassphraseProblem};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{Binding, Keys};
-use crate::tui::message::{CertificateReady, Effect};
+use crate::tui::message::{CertificateReady, Effect, ExistingFile};
 use crate::tui::state::{Field, KEY_TYPES, Wizard};
 use crate::tui::steps::Step;
 
@@ -69,12 +68,10 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
             state.key_type = (state.key_type + step) % KEY_TYPES.len();
             Vec::new()
         }),
-        _ => Binding::with_keys("type", "path", Keys::Text, |state, key| {
-            if let Some(input) = path_input(state) {
-                input.handle(key);
-            }
-            Vec::new()
-        }),
+        Field::CaPassphrase | Field::CaPassphraseAgain => {
+            Binding::with_keys("type", "passphrase", Keys::Text, type_into)
+        }
+        _ => Binding::with_keys("type", "path", Keys::Text, type_into),
     });
     bindings.push(Binding::new("Enter", "go", [KeyCode::Enter], |state, _| {
         if state.generate {
@@ -86,9 +83,22 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     bindings
 }
 
+fn type_into(state: &mut Wizard, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+    if let Some(input) = focused_input(state) {
+        input.handle(key);
+    }
+    Vec::new()
+}
+
 fn fields(generate: bool) -> &'static [Field] {
     if generate {
-        &[Field::Mode, Field::KeyType, Field::OutDir]
+        &[
+            Field::Mode,
+            Field::KeyType,
+            Field::OutDir,
+            Field::CaPassphrase,
+            Field::CaPassphraseAgain,
+        ]
     } else {
         &[
             Field::Mode,
@@ -99,45 +109,106 @@ fn fields(generate: bool) -> &'static [Field] {
     }
 }
 
-/// The path field that has the keys.
-fn path_input(state: &mut Wizard) -> Option<&mut TextInput> {
+/// The text field that has the keys.
+fn focused_input(state: &mut Wizard) -> Option<&mut TextInput> {
     match state.focus {
         Field::OutDir => Some(&mut state.out_dir),
         Field::ImportCert => Some(&mut state.import_cert),
         Field::ImportKey => Some(&mut state.import_key),
         Field::ImportCa => Some(&mut state.import_ca),
+        Field::CaPassphrase => Some(&mut state.ca_passphrase),
+        Field::CaPassphraseAgain => Some(&mut state.ca_passphrase_again),
         Field::Mode | Field::KeyType | Field::CaPathOnOrigin | Field::SnippetDir => None,
     }
 }
 
-fn generate(state: &mut Wizard) -> Vec<Effect> {
-    let key_type = KEY_TYPES[state.key_type];
-    let dir = state.out_dir.trimmed().to_string();
-    if dir.is_empty() {
-        state.error = Some("Type the directory to save the files in.".into());
-        return Vec::new();
+/// What an unencrypted CA key means, said wherever one is written.
+pub const UNENCRYPTED_RISK: &str = "the CA key is stored unencrypted: anyone who reads it can sign certificates your origin trusts";
+
+/// The CA key's passphrase as typed twice: `None` when both fields are empty (skipped).
+fn chosen_passphrase(state: &Wizard) -> Result<Option<Passphrase>, String> {
+    let (first, again) = (&state.ca_passphrase.value, &state.ca_passphrase_again.value);
+    if first.is_empty() && again.is_empty() {
+        return Ok(None);
     }
-    state.start(
-        if key_type.is_rsa() {
-            format!("Generating two {key_type} keys (this takes a few seconds)")
-        } else {
-            format!("Generating two {key_type} keys")
-        },
-        false,
-    );
-    vec![Effect::GenerateCertificate {
-        key_type,
-        dir: PathBuf::from(dir),
+    Passphrase::chosen(first, again)
+        .map(Some)
+        .map_err(|problem| match problem {
+            PassphraseProblem::Mismatch => {
+                "The passphrases differ: type both again, or empty both (Ctrl-U) to skip.".into()
+            }
+            PassphraseProblem::TooShort { min } => format!(
+                "Passphrase under {min} characters: type a longer one twice, or none to skip."
+            ),
+        })
+}
+
+fn generate(state: &mut Wizard) -> Vec<Effect> {
+    let effect = match generate_effect(state, false) {
+        Ok(effect) => effect,
+        Err(problem) => {
+            state.error = Some(problem);
+            return Vec::new();
+        }
+    };
+    state.start(generating_label(state), false);
+    vec![effect]
+}
+
+fn generating_label(state: &Wizard) -> String {
+    let key_type = KEY_TYPES[state.key_type];
+    let encrypting = !state.ca_passphrase.value.is_empty();
+    match (key_type.is_rsa(), encrypting) {
+        (false, false) => format!("Generating two {key_type} keys"),
+        (true, false) => format!("Generating two {key_type} keys (this takes a few seconds)"),
+        (_, true) => format!(
+            "Generating two {key_type} keys, encrypting the CA key (this takes a few seconds)"
+        ),
+    }
+}
+
+/// The generation asked for on screen; `replace` a set already in the folder.
+fn generate_effect(state: &Wizard, replace: bool) -> Result<Effect, String> {
+    if state.out_dir.trimmed().is_empty() {
+        return Err("Type the directory to save the files in.".into());
+    }
+    Ok(Effect::GenerateCertificate {
+        key_type: KEY_TYPES[state.key_type],
+        dir: state.out_dir.path(),
         zone: state.zone_name(),
-    }]
+        ca_passphrase: chosen_passphrase(state)?,
+        replace,
+    })
+}
+
+/// The folder already holds a set: type another folder (the field has the keys), or replace
+/// it after saying yes to a question that names what would be lost.
+pub fn files_exist(state: &mut Wizard, existing: Vec<ExistingFile>) -> Vec<Effect> {
+    state.focus = Field::OutDir;
+    let dir = state.out_dir.trimmed().to_string();
+    state.notice =
+        Some("That folder holds a set already: type another one (Enter asks again).".into());
+    let Ok(effect) = generate_effect(state, true) else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!("{dir} already holds:")];
+    lines.extend(
+        existing
+            .iter()
+            .map(|file| format!("  • {}: {}", file.path.display(), file.holds)),
+    );
+    lines.push(
+        "Replacing loses the old CA key for good: an origin trusting the old CA must be given the new one."
+            .into(),
+    );
+    lines.push("n keeps them: type another folder in \"save in\".".into());
+    let label = generating_label(state);
+    state.ask_before_replacing("Replace the files?", lines, vec![effect], Some(&label));
+    Vec::new()
 }
 
 fn import(state: &mut Wizard) -> Vec<Effect> {
-    let path = |input: &TextInput| {
-        Some(input.trimmed())
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-    };
+    let path = |input: &TextInput| Some(input.path()).filter(|p| !p.as_os_str().is_empty());
     let (Some(cert), Some(key)) = (path(&state.import_cert), path(&state.import_key)) else {
         state.error = Some("Type the paths of the client certificate and its key.".into());
         return Vec::new();
@@ -174,6 +245,9 @@ pub fn ready(state: &mut Wizard, ready: CertificateReady) -> Vec<Effect> {
             ),
         ]);
     }
+    // Not kept a moment longer than needed.
+    state.ca_passphrase = TextInput::masked();
+    state.ca_passphrase_again = TextInput::masked();
     state.certificate = Some(ready);
     state.certificate_id = None;
     state.done.insert(Step::Certificate);

@@ -29,6 +29,7 @@ use super::state::Wizard;
 use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
+pub use certificate::UNENCRYPTED_RISK;
 pub use enable::{origin_asks, preview as enable_preview};
 pub use upload::preview as upload_preview;
 
@@ -84,6 +85,9 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Rechecked(result) => answered(state, result, |state, resumed| {
             zone::rechecked(state, *resumed)
         }),
+        Msg::CertificateFilesExist(existing) => certificate::files_exist(state, existing),
+        Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
+        Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
     };
     if state.step != before {
         effects.extend(enter(state));

@@ -20,8 +20,12 @@ pub fn bindings(modal: &Modal) -> Vec<Binding> {
             Binding::with_keys("any", "stay", Keys::Any, close),
         ],
         // Any other key leaves the question open.
-        Modal::Confirm(_) => vec![
-            Binding::new("y", "yes", YES, yes),
+        Modal::Confirm(confirm) => vec![
+            if confirm.only_y {
+                Binding::new("y", "yes", [KeyCode::Char('y'), KeyCode::Char('Y')], yes)
+            } else {
+                Binding::new("y", "yes", YES, yes)
+            },
             Binding::new(
                 "n",
                 "no",

@@ -1,12 +1,15 @@
 //! The rotate screen: plan, confirm, carry out, check again, abandon. The work itself is
 //! `crate::rotation`; this only decides what to ask for next.
 
+use std::path::PathBuf;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use crate::ops::{DEFAULT_EDGE_URL, OriginCheck};
-use crate::pki::GeneratedFiles;
+use crate::pki::{GeneratedFiles, Passphrase};
 use crate::rotation::{Event, Finish, Rotation, RotationRequest, Stage};
 use crate::snippets::SnippetPhase;
+use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
 use crate::tui::state::{KEY_TYPES, RotationView, Wizard};
@@ -23,6 +26,9 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     let view = &state.rotation;
     if view.rotated() {
         return vec![Binding::enter_quits()];
+    }
+    if view.plan.is_none() && view.ca_key_asked.is_some() {
+        return passphrase_bindings();
     }
     let Some(plan) = &view.plan else {
         return vec![
@@ -59,6 +65,33 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
         ));
     }
     bindings
+}
+
+/// The CA key is encrypted: its passphrase is typed (masked), then the plan is read again.
+fn passphrase_bindings() -> Vec<Binding> {
+    vec![
+        Binding::text("passphrase", |state| &mut state.rotation.ca_passphrase),
+        Binding::new("Enter", "unlock", [KeyCode::Enter], |state, _| {
+            if state.rotation.ca_passphrase.value.is_empty() {
+                state.error = Some("Type the CA key's passphrase, then Enter.".into());
+                return Vec::new();
+            }
+            plan_rotation(state)
+        }),
+    ]
+}
+
+/// Signing needs the CA key's passphrase: none was given, or the one typed does not open it.
+pub fn passphrase_needed(state: &mut Wizard, key: PathBuf, wrong: bool) -> Vec<Effect> {
+    state.rotation.ca_passphrase = TextInput::masked();
+    // Short enough for one status line; the screen names the key file.
+    if wrong {
+        state.error = Some("That passphrase does not open the CA key: type it again.".into());
+    } else {
+        state.notice = Some("The CA key is encrypted: type its passphrase to sign with it.".into());
+    }
+    state.rotation.ca_key_asked = Some(key);
+    Vec::new()
 }
 
 fn ask_to_start(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
@@ -159,6 +192,11 @@ fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
             edge_url,
             check_edge: true,
         },
+        ca_passphrase: state
+            .rotation
+            .ca_key_asked
+            .as_ref()
+            .map(|_| Passphrase::new(state.rotation.ca_passphrase.value.clone())),
     };
     state.start("Reading the current certificate", true);
     vec![Effect::PlanRotation {
@@ -168,6 +206,11 @@ fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
 }
 
 pub fn planned(state: &mut Wizard, plan: Rotation) -> Vec<Effect> {
+    // The plan holds the passphrase for this run; the field and its prompt are done with.
+    if state.rotation.ca_key_asked.take().is_some() {
+        state.notice = None;
+    }
+    state.rotation.ca_passphrase = TextInput::masked();
     if plan.stage > Stage::Planned {
         state.notice = Some(format!(
             "A rotation begun {} stopped at \"{}\": Enter continues it, a abandons it.",

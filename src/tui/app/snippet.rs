@@ -9,8 +9,8 @@ use super::verify;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
-use crate::tui::message::{CaSource, Effect};
-use crate::tui::state::{Field, Wizard};
+use crate::tui::message::{CaSource, Effect, ExistingFile};
+use crate::tui::state::{Field, SnippetWrite, Wizard};
 use crate::tui::steps::{Scope, Step};
 
 /// The files go next to the certificate's, named after the zone.
@@ -58,7 +58,7 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             Vec::new()
         }),
         Binding::new("w", "write", [KeyCode::Char('w')], move |state, _| {
-            write(state, phase)
+            write(state, phase, false)
         }),
         Binding::new("d", "dir", [KeyCode::Char('d')], |state, _| {
             state.editing = Some(Field::SnippetDir);
@@ -78,6 +78,16 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             },
         ),
         match phase {
+            // Not written yet: Enter writes, then goes on (`w` writes again).
+            _ if unwritten(state, phase) => {
+                let label = match phase {
+                    SnippetPhase::Log => "w+next",
+                    SnippetPhase::Enforce => "w+probe",
+                };
+                Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+                    write(state, phase, true)
+                })
+            }
             SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
                 state.finish(Step::SnippetLog);
                 Vec::new()
@@ -86,6 +96,12 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
         },
     ]);
     bindings
+}
+
+/// The screen's snippet has not been written in this session (for this server, phase,
+/// directory and CA); with nothing writable (no CA yet), Enter does what it always does.
+fn unwritten(state: &Wizard, phase: SnippetPhase) -> bool {
+    target(state, phase).is_ok_and(|target| !state.snippets_written.contains(&target))
 }
 
 /// A path typed in place; Enter or Esc ends it.
@@ -112,49 +128,121 @@ fn editing(field: Field) -> Vec<Binding> {
     ]
 }
 
-fn write(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
-    let text = match state.snippet_text(phase) {
-        Ok(text) => text,
-        Err(e) => {
-            state.error = Some(e);
-            return Vec::new();
-        }
-    };
+/// What the screen writes now: its snippet and, beside it, the CA the origin must trust.
+fn target(state: &Wizard, phase: SnippetPhase) -> Result<SnippetWrite, String> {
+    let text = state.snippet_text(phase)?;
     let ca = match (&state.scope, &state.certificate) {
-        (Scope::Global, _) => CaSource::Cloudflare,
-        (_, Some(ready)) => CaSource::File(ready.files.ca_cert.clone()),
-        (_, None) => {
-            state.error = Some("No CA yet: make or import a certificate first.".into());
-            return Vec::new();
-        }
+        (Scope::Global, _) => None,
+        (_, Some(ready)) => Some(ready.files.ca_cert.clone()),
+        (_, None) => return Err("No CA yet: make or import a certificate first.".into()),
     };
     let ca_name = std::path::Path::new(state.ca_path.trimmed())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "ca.crt".into());
-    state.start("Writing the files", false);
-    vec![Effect::WriteSnippet {
-        dir: PathBuf::from(state.snippet_dir.trimmed()),
-        snippet_name: format!("{}-{}.conf", state.server().name(), phase.name()),
-        snippet: text,
+    Ok(SnippetWrite {
+        dir: state.snippet_dir.path(),
+        name: format!("{}-{}.conf", state.server().name(), phase.name()),
+        text,
         ca_name,
         ca,
-    }]
+    })
+}
+
+fn write_effect(target: &SnippetWrite, replace: Vec<PathBuf>) -> Effect {
+    Effect::WriteSnippet {
+        dir: target.dir.clone(),
+        snippet_name: target.name.clone(),
+        snippet: target.text.clone(),
+        ca_name: target.ca_name.clone(),
+        ca: match &target.ca {
+            None => CaSource::Cloudflare,
+            Some(path) => CaSource::File(path.clone()),
+        },
+        replace,
+    }
+}
+
+/// Writes the screen's files; `go_on` then leaves the screen as Enter does.
+fn write(state: &mut Wizard, phase: SnippetPhase, go_on: bool) -> Vec<Effect> {
+    let target = match target(state, phase) {
+        Ok(target) => target,
+        Err(e) => {
+            state.error = Some(e);
+            return Vec::new();
+        }
+    };
+    state.start("Writing the files", false);
+    let effect = write_effect(&target, Vec::new());
+    state.snippet_write = Some((target, go_on));
+    vec![effect]
+}
+
+/// Files there hold something else: nothing was written; replace them only after a yes.
+pub fn files_differ(state: &mut Wizard, differing: Vec<ExistingFile>) -> Vec<Effect> {
+    let Some((target, _)) = state.snippet_write.clone() else {
+        return Vec::new();
+    };
+    let mut lines = vec!["These files hold something else:".to_string()];
+    lines.extend(
+        differing
+            .iter()
+            .map(|file| format!("  • {}: {}", file.path.display(), file.holds)),
+    );
+    let with: Vec<String> = differing
+        .iter()
+        .map(|file| {
+            let name = file.path.file_name().map(|n| n.to_string_lossy());
+            match (name, &target.ca) {
+                (Some(name), None) if name == target.ca_name => {
+                    "Cloudflare's origin-pull CA".to_string()
+                }
+                (Some(name), Some(ca)) if name == target.ca_name => {
+                    format!("the CA in {}", ca.display())
+                }
+                _ => format!("the new {}", target.name),
+            }
+        })
+        .collect();
+    let them = if with.len() == 1 { "it" } else { "them" };
+    lines.push(format!("y replaces {them} with {}.", with.join(" and ")));
+    lines.push(format!("n keeps {them}: d chooses another directory."));
+    let replace = differing.into_iter().map(|file| file.path).collect();
+    state.ask_before_replacing(
+        "Replace different files?",
+        lines,
+        vec![write_effect(&target, replace)],
+        Some("Writing the files"),
+    );
+    Vec::new()
 }
 
 pub fn written(state: &mut Wizard, paths: Vec<PathBuf>) -> Vec<Effect> {
-    state.notice = Some(format!(
+    let notice = format!(
         "Wrote {}",
         paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
-    ));
+    );
     for path in paths {
         if !state.files.iter().any(|(_, p)| *p == path) {
             state.files.push(("origin configuration".into(), path));
         }
     }
-    state.save()
+    let mut effects = Vec::new();
+    if let Some((target, go_on)) = state.snippet_write.take() {
+        if !state.snippets_written.contains(&target) {
+            state.snippets_written.push(target);
+        }
+        match (go_on, state.step) {
+            (true, Step::SnippetLog) => state.finish(Step::SnippetLog),
+            (true, Step::Enforce) => effects = verify::probe(state, SnippetPhase::Enforce),
+            _ => {}
+        }
+    }
+    state.notice = Some(notice);
+    effects.extend(state.save());
+    effects
 }

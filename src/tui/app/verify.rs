@@ -58,7 +58,7 @@ fn step(phase: SnippetPhase) -> Step {
     }
 }
 
-fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
+pub fn probe(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
     probe_origins(state, phase, true)
 }
 

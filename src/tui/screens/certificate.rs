@@ -4,6 +4,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
+use crate::pki::Passphrase;
+use crate::tui::app::UNENCRYPTED_RISK;
 use crate::tui::state::{Field, KEY_TYPES, Wizard};
 use crate::tui::theme::Theme;
 
@@ -55,8 +57,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             lines.push(field(
                 "CA key",
                 format!(
-                    "{} (never leaves this machine)",
-                    ready.files.ca_key.display()
+                    "{} (never leaves this machine{})",
+                    ready.files.ca_key.display(),
+                    if ready.ca_key_encrypted {
+                        "; encrypted with your passphrase"
+                    } else {
+                        ""
+                    }
                 ),
                 theme,
             ));
@@ -68,6 +75,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme,
         ));
         lines.push(field("SHA-256", ready.fingerprint.clone(), theme));
+        if ready.generated && !ready.ca_key_encrypted {
+            lines.push(Line::styled(
+                format!("Note: {UNENCRYPTED_RISK}."),
+                theme.warn,
+            ));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
     }
@@ -113,9 +126,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             focused(Field::OutDir),
             theme,
         ));
+        lines.push(input_line(
+            "CA passphrase",
+            state.ca_passphrase.display(),
+            focused(Field::CaPassphrase),
+            theme,
+        ));
+        lines.push(input_line(
+            "  again",
+            state.ca_passphrase_again.display(),
+            focused(Field::CaPassphraseAgain),
+            theme,
+        ));
+        lines.push(if state.ca_passphrase.value.is_empty() {
+            Line::styled(format!("No passphrase: {UNENCRYPTED_RISK}."), theme.warn)
+        } else {
+            Line::styled(
+                format!(
+                    "ca.key is encrypted (PKCS#8, AES-256); at least {} characters; asked again when rotating.",
+                    Passphrase::MIN_CHARS
+                ),
+                theme.dim,
+            )
+        });
         lines.push(Line::from(""));
         lines.push(Line::styled(
-            "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is overwritten.",
+            "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is replaced without asking.",
             theme.dim,
         ));
         lines.push(Line::styled(

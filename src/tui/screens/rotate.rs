@@ -30,15 +30,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 },
                 theme,
             ));
+            let asked = view.ca_key_asked.is_some();
             lines.push(input_line(
                 "Origins",
                 state.origins.value.clone(),
-                true,
+                !asked,
                 theme,
             ));
+            if let Some(key) = &view.ca_key_asked {
+                lines.push(field("CA key", key.display().to_string(), theme));
+                lines.push(input_line(
+                    "CA passphrase",
+                    view.ca_passphrase.display(),
+                    true,
+                    theme,
+                ));
+            }
             lines.push(Line::from(""));
             lines.push(Line::styled(
-                "Enter reads the current certificate and shows the plan; nothing changes yet.",
+                if asked {
+                    "Enter unlocks the CA key and shows the plan; the passphrase is kept only while the wizard runs."
+                } else {
+                    "Enter reads the current certificate and shows the plan; nothing changes yet."
+                },
                 theme.dim,
             ));
         }
