@@ -10,7 +10,9 @@ mod generate;
 mod inspect;
 mod pem;
 
-pub use check::{CheckReport, Problem, ProblemKind, check_client_certificate};
+pub use check::{
+    CheckReport, Problem, ProblemKind, check_client_certificate, load_ca_certificates,
+};
 pub use files::{OutputFile, write_files_atomically};
 pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,

@@ -179,7 +179,10 @@ impl Runner {
             } => self.spawn(false, async move {
                 let ca_pem = match ca {
                     CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
-                    CaSource::File(path) => match pki::read_pem_file(&path) {
+                    // Only a CA goes where the origin looks for the CA it trusts.
+                    CaSource::File(path) => match pki::load_ca_certificates(&path)
+                        .and_then(|_| pki::read_pem_file(&path))
+                    {
                         Ok(pem) => pem,
                         Err(e) => return Msg::SnippetWritten(Err(text(e))),
                     },
@@ -408,8 +411,20 @@ fn describe(files: GeneratedFiles, generated: bool) -> Result<CertificateReady, 
 
 fn generate(key_type: pki::KeyType, dir: &Path, zone: &str) -> Result<CertificateReady, String> {
     let (files, _) =
-        ops::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false)
-            .map_err(text)?;
+        ops::certificate::generate_and_write(zone, key_type, &absolute(dir), None, false).map_err(
+            |error| match error {
+                // The wizard has no --force: say what to do in it instead.
+                pki::PkiError::WouldOverwrite { path } => format!(
+                    "{} already holds {}: type another folder, or use the files already there.",
+                    dir.display(),
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |name| name.to_string_lossy().into_owned()
+                    )
+                ),
+                other => text(other),
+            },
+        )?;
     describe(files, true)
 }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::input::TextInput;
-use super::message::{CertificateReady, Effect};
+use super::message::{CaSource, CertificateReady, Effect};
 use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
 use crate::pki::KeyType;
@@ -15,7 +15,7 @@ use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation};
 use crate::setup::Stage;
 use crate::setup::progress::Progress;
-use crate::snippets::{SnippetPhase, WebServer};
+use crate::snippets::{CADDY_TRUST_POOL_SINCE, ServerVersion, SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
 /// Key types offered, fastest first: ECDSA is instant, RSA-4096 is Cloudflare's recipe.
@@ -110,6 +110,72 @@ impl UndoView {
     }
 }
 
+/// The CA the origin trusts, in snippets only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnippetCa {
+    /// A new CA and client certificate by the project's recipe, written into a folder.
+    Generate,
+    /// A CA certificate file the user already has.
+    File,
+    /// Cloudflare's shared CA (global AOP), shipped in the binary.
+    Cloudflare,
+}
+
+impl SnippetCa {
+    pub const ALL: [SnippetCa; 3] = [SnippetCa::Generate, SnippetCa::File, SnippetCa::Cloudflare];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SnippetCa::Generate => "a new CA and client certificate, made here",
+            SnippetCa::File => "a CA certificate file you have",
+            SnippetCa::Cloudflare => "Cloudflare's shared CA (global AOP)",
+        }
+    }
+}
+
+/// The servers snippets only offers, with the version where the syntax depends on it: Caddy
+/// before 2.8 has no `trust_pool`, so it is offered twice (2.7 stands for "before 2.8").
+pub const SNIPPET_SERVERS: [(WebServer, Option<ServerVersion>); 6] = [
+    (WebServer::Nginx, None),
+    (WebServer::Apache, None),
+    (WebServer::Haproxy, None),
+    (WebServer::Traefik, None),
+    (WebServer::Caddy, Some(CADDY_TRUST_POOL_SINCE)),
+    (WebServer::Caddy, Some(ServerVersion { major: 2, minor: 7 })),
+];
+
+/// How the form names a server and version.
+pub fn server_label(server: WebServer, version: Option<ServerVersion>) -> String {
+    let name = server.display_name();
+    match version {
+        Some(version) if version >= CADDY_TRUST_POOL_SINCE => format!("{name} {version} or later"),
+        Some(_) => format!("{name} before {CADDY_TRUST_POOL_SINCE}"),
+        None => name.to_string(),
+    }
+}
+
+/// `items` numbered 1, 2, 3 in their order: the numbers come from the list, so a step left out
+/// never leaves a gap.
+pub fn numbered(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| format!("{}. {item}", index + 1))
+        .collect()
+}
+
+/// A row of the snippets-only form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnippetRow {
+    Server,
+    Ca,
+    /// Where a new CA is generated (`out_dir`).
+    Folder,
+    /// The CA file the user has (`import_ca`).
+    CaFile,
+    Phase,
+}
+
 #[derive(Debug, Clone)]
 pub struct Wizard {
     /// The date snippets are stamped with.
@@ -180,6 +246,14 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+
+    /// The web server's version, where the snippet's syntax depends on it (Caddy).
+    pub server_version: Option<ServerVersion>,
+    /// Snippets only: the CA the origin trusts and the phase of the snippet.
+    pub snippet_ca: SnippetCa,
+    pub snippet_phase: SnippetPhase,
+    /// The rotation or undo was begun from the summary: Esc goes back to it.
+    pub summary_behind: bool,
 }
 
 impl Wizard {
@@ -244,6 +318,10 @@ impl Wizard {
             files: Vec::new(),
             tick: 0,
             can_save: true,
+            server_version: None,
+            snippet_ca: SnippetCa::Generate,
+            snippet_phase: SnippetPhase::Log,
+            summary_behind: false,
         }
     }
 
@@ -337,9 +415,40 @@ impl Wizard {
         let mut request =
             crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], self.today);
         request.global = self.scope == Scope::Global;
+        request.server_version = self.server_version;
         crate::snippets::render(&request)
             .map(|s| s.text())
             .map_err(|e| e.to_string())
+    }
+
+    /// The CA file written beside a snippet: Cloudflare's for global AOP, the certificate's CA,
+    /// or in snippets only the file the user named.
+    pub fn ca_source(&self) -> Result<CaSource, String> {
+        let named = self.task == Task::Snippets && self.snippet_ca == SnippetCa::File;
+        match (self.scope, &self.certificate) {
+            (Scope::Global, _) => Ok(CaSource::Cloudflare),
+            _ if named => Ok(CaSource::File(PathBuf::from(self.import_ca.trimmed()))),
+            (_, Some(ready)) => Ok(CaSource::File(ready.files.ca_cert.clone())),
+            (_, None) => Err("No CA yet: make or import a certificate first.".into()),
+        }
+    }
+
+    /// The rows of the snippets-only form: a path row only for a CA that has one.
+    pub fn snippet_rows(&self) -> Vec<SnippetRow> {
+        let path = match self.snippet_ca {
+            SnippetCa::Generate => Some(SnippetRow::Folder),
+            SnippetCa::File => Some(SnippetRow::CaFile),
+            SnippetCa::Cloudflare => None,
+        };
+        [
+            Some(SnippetRow::Server),
+            Some(SnippetRow::Ca),
+            path,
+            Some(SnippetRow::Phase),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     pub fn progress(&self) -> Progress {
@@ -445,6 +554,12 @@ impl Wizard {
             go_to: None,
             busy_label: busy.map(str::to_string),
         }));
+    }
+
+    /// Back to the summary of the set-up, from its rotation or undo.
+    pub(crate) fn back_to_summary(&mut self) {
+        self.task = Task::SetUp;
+        self.go(Step::Summary);
     }
 
     /// One step back; asked first when what was done stays done.

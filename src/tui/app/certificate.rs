@@ -110,7 +110,7 @@ fn path_input(state: &mut Wizard) -> Option<&mut TextInput> {
     }
 }
 
-fn generate(state: &mut Wizard) -> Vec<Effect> {
+pub(super) fn generate(state: &mut Wizard) -> Vec<Effect> {
     let key_type = KEY_TYPES[state.key_type];
     let dir = state.out_dir.trimmed().to_string();
     if dir.is_empty() {

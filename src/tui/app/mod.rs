@@ -14,6 +14,7 @@ mod global;
 mod modal;
 mod rotate;
 mod snippet;
+mod snippets_only;
 mod ssl_mode;
 mod summary;
 mod token;
@@ -23,10 +24,12 @@ mod verify;
 mod welcome;
 mod zone;
 
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
 use super::keys::{self, Binding, KeyHint, Keys};
 use super::message::{Effect, Msg};
 use super::state::Wizard;
-use super::steps::Step;
+use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use enable::{origin_asks, preview as enable_preview};
@@ -59,6 +62,9 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Permissions(checks) => token::permissions(state, checks),
         Msg::ZoneRead(result) => answered(state, result, zone::read),
         Msg::SslModeSet(result) => answered(state, result, ssl_mode::set),
+        Msg::CertificateReady(result) if state.task == Task::Snippets => {
+            answered(state, result, snippets_only::generated)
+        }
         Msg::CertificateReady(result) => answered(state, result, certificate::ready),
         Msg::UploadStatus(status) => upload::status(state, status),
         Msg::Uploaded(result) => answered(state, result, upload::uploaded),
@@ -131,7 +137,9 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
         | Step::Enforce
         | Step::Alerts
         | Step::Summary
-        | Step::Rotate => Vec::new(),
+        | Step::Rotate
+        | Step::SnippetChoice
+        | Step::SnippetReady => Vec::new(),
     }
 }
 
@@ -145,7 +153,14 @@ fn keymap(state: &Wizard) -> Vec<Binding> {
     }
     let mut bindings = step_bindings(state);
     let typing = takes_text(&bindings);
-    bindings.extend(global::bindings(state, typing));
+    // A step's own Esc (back to the summary) takes the place of the shared "back".
+    let esc = KeyEvent::from(KeyCode::Esc);
+    let own_esc = bindings.iter().any(|b| b.hint.covers(&esc));
+    bindings.extend(
+        global::bindings(state, typing)
+            .into_iter()
+            .filter(|b| !(own_esc && b.hint.covers(&esc))),
+    );
     bindings
 }
 
@@ -165,6 +180,7 @@ fn step_bindings(state: &Wizard) -> Vec<Binding> {
         Step::Summary => summary::bindings(state),
         Step::Rotate => rotate::bindings(state),
         Step::Undo => undo::bindings(state),
+        Step::SnippetChoice | Step::SnippetReady => snippets_only::bindings(state, state.step),
     }
 }
 

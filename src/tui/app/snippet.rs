@@ -9,9 +9,9 @@ use super::verify;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
-use crate::tui::message::{CaSource, Effect};
+use crate::tui::message::Effect;
 use crate::tui::state::{Field, Wizard};
-use crate::tui::steps::{Scope, Step};
+use crate::tui::steps::Step;
 
 /// The files go next to the certificate's, named after the zone.
 pub fn enter(state: &mut Wizard) {
@@ -45,7 +45,21 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             Vec::new()
         }));
     }
-    bindings.extend([
+    bindings.extend(keys(phase));
+    bindings.push(match phase {
+        SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
+            state.finish(Step::SnippetLog);
+            Vec::new()
+        }),
+        SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
+    });
+    bindings
+}
+
+/// What every snippet screen offers: the CA path and the directory edited in place, copy,
+/// write, scroll.
+pub(super) fn keys(phase: SnippetPhase) -> [Binding; 5] {
+    [
         Binding::new("e", "CA path", [KeyCode::Char('e')], |state, _| {
             state.editing = Some(Field::CaPathOnOrigin);
             Vec::new()
@@ -77,19 +91,11 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
                 Vec::new()
             },
         ),
-        match phase {
-            SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
-                state.finish(Step::SnippetLog);
-                Vec::new()
-            }),
-            SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
-        },
-    ]);
-    bindings
+    ]
 }
 
 /// A path typed in place; Enter or Esc ends it.
-fn editing(field: Field) -> Vec<Binding> {
+pub(super) fn editing(field: Field) -> Vec<Binding> {
     let what = if field == Field::CaPathOnOrigin {
         "CA path"
     } else {
@@ -120,11 +126,10 @@ fn write(state: &mut Wizard, phase: SnippetPhase) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    let ca = match (&state.scope, &state.certificate) {
-        (Scope::Global, _) => CaSource::Cloudflare,
-        (_, Some(ready)) => CaSource::File(ready.files.ca_cert.clone()),
-        (_, None) => {
-            state.error = Some("No CA yet: make or import a certificate first.".into());
+    let ca = match state.ca_source() {
+        Ok(ca) => ca,
+        Err(e) => {
+            state.error = Some(e);
             return Vec::new();
         }
     };

@@ -92,5 +92,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
+    let snippets_row =
+        state.resumable.len() + state.rotatable().len() + state.undoable().len() + Scope::ALL.len();
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        format!("{}Snippets only", pointer(snippets_row)),
+        style(snippets_row),
+    ));
+    lines.push(Line::styled(
+        "    The origin's configuration and CA file, to copy or write: no token, no account.",
+        theme.dim,
+    ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
