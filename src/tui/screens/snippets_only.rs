@@ -88,7 +88,7 @@ fn draw_ready(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     };
     let next: String = match (state.snippet_ca, &state.certificate) {
         (SnippetCa::Generate, Some(_)) => {
-            "Next: upload client.crt and client.key from that folder to Cloudflare, turn AOP on."
+            "Next: upload client.crt and client.key from that folder to Cloudflare, then turn AOP on."
                 .into()
         }
         (SnippetCa::Cloudflare, _) => {
@@ -123,8 +123,10 @@ fn draw_ready(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ),
         Line::styled(next, theme.dim),
     ];
-    let [top, body] =
-        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Min(3)]).areas(area);
-    frame.render_widget(Paragraph::new(head), top);
+    // Long paths wrap rather than lose their end.
+    let head = Paragraph::new(head).wrap(Wrap { trim: false });
+    let rows = head.line_count(area.width) as u16;
+    let [top, body] = Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
+    frame.render_widget(head, top);
     snippet::draw_snippet(frame, body, state, theme, phase);
 }

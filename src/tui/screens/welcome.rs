@@ -100,7 +100,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         style(snippets_row),
     ));
     lines.push(Line::styled(
-        "    The origin's configuration and CA file, to copy or write: no token, no account.",
+        "    Origin config and CA file only: no token, no account.",
         theme.dim,
     ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
