@@ -1362,7 +1362,7 @@ fn snippets_only_makes_a_ca_per_folder_and_leaves_for_a_set_up() {
     type_text(&mut state, "-2");
     let effects = press(&mut state, KeyCode::Enter);
     assert!(
-        matches!(effects.as_slice(), [Effect::GenerateCertificate { dir, .. }] if *dir == PathBuf::from("./aop-snippets-2")),
+        matches!(effects.as_slice(), [Effect::GenerateCertificate { dir, .. }] if dir.as_path() == std::path::Path::new("./aop-snippets-2")),
         "{effects:?}"
     );
     update(

@@ -126,9 +126,9 @@ impl SnippetCa {
 
     pub fn label(self) -> &'static str {
         match self {
-            SnippetCa::Generate => "a new CA and client certificate, made here",
-            SnippetCa::File => "a CA certificate file you have",
-            SnippetCa::Cloudflare => "Cloudflare's shared CA (global AOP)",
+            SnippetCa::Generate => "a new CA, made here",
+            SnippetCa::File => "a CA file you have",
+            SnippetCa::Cloudflare => "Cloudflare's CA (global AOP)",
         }
     }
 }

@@ -150,10 +150,10 @@ impl Step {
                 "Turning AOP off on Cloudflare while the origin still enforces breaks every request: the origin goes first."
             }
             Step::SnippetChoice => {
-                "Only the origin's side: no API token and no Cloudflare account. Choose the server, the CA it trusts and the phase."
+                "Only the origin's side: no API token, no Cloudflare account, nothing sent."
             }
             Step::SnippetReady => {
-                "Paste it or write it with its CA file; nothing is sent to Cloudflare from here."
+                "Paste it, or write it with its CA file, and install it on the origin."
             }
         }
     }

@@ -21,8 +21,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
 
 fn phase_label(phase: SnippetPhase) -> &'static str {
     match phase {
-        SnippetPhase::Log => "log: ask for the certificate and log it, refuse no one",
-        SnippetPhase::Enforce => "enforce: refuse every request without the certificate",
+        SnippetPhase::Log => "log: ask and log, refuse no one",
+        SnippetPhase::Enforce => "enforce: refuse without the certificate",
     }
 }
 
@@ -61,21 +61,17 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     lines.push(Line::from(""));
     let about = match state.snippet_ca {
         SnippetCa::Generate => format!(
-            "Enter makes a CA and a client certificate ({}) in the folder. Upload the client certificate and its key to Cloudflare yourself; the CA key never leaves the folder.",
+            "Enter makes a CA and a client certificate ({}) in the folder; the CA key stays there.",
             KEY_TYPES[state.key_type % KEY_TYPES.len()]
         ),
         SnippetCa::File => {
-            "The origin trusts this CA: Cloudflare must present a client certificate it signed. w copies the file beside the snippet.".into()
+            "Cloudflare must present a client certificate this CA signed; w copies the file beside the snippet.".into()
         }
         SnippetCa::Cloudflare => {
-            "Every Cloudflare customer can present this certificate: prefer your own CA, unless you cannot upload one.".into()
+            "Anyone on Cloudflare can reach your origin with this CA's certificate: prefer your own CA.".into()
         }
     };
     lines.push(Line::styled(about, theme.dim));
-    lines.push(Line::styled(
-        "Nothing is sent anywhere: no API token, no Cloudflare account.",
-        theme.dim,
-    ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
