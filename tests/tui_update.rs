@@ -1453,6 +1453,14 @@ fn esc_after_a_finished_rotation_returns_to_the_summary() {
     press(&mut state, KeyCode::Esc);
     assert_eq!((state.step, state.task), (Step::Summary, Task::SetUp));
     assert_eq!(state.certificate_id.as_deref(), Some("new-id"));
+    assert!(
+        state
+            .files
+            .iter()
+            .any(|(_, path)| path.ends_with("rotated-2026-11-22/client.crt")),
+        "the summary lists the new files: {:?}",
+        state.files
+    );
     press(&mut state, KeyCode::Char('r'));
     assert_eq!(
         state.step,

@@ -230,6 +230,17 @@ pub fn ended(state: &mut Wizard, result: Result<Finish, String>, plan: Rotation)
         progress.certificate = Some(files.clone());
         progress.certificate_id = Some(done.certificate_id.clone());
     }
+    for (role, path) in [
+        (
+            "client certificate (rotated, on Cloudflare)",
+            &done.certificate,
+        ),
+        ("client private key (rotated, on Cloudflare)", &done.key),
+    ] {
+        if !state.files.iter().any(|(_, p)| p == path) {
+            state.files.push((role.to_string(), path.clone()));
+        }
+    }
     state.rotation.finish = Some(Finish::Rotated(done));
     state.done.insert(Step::Rotate);
     state.rotation.plan = Some(plan);
