@@ -134,11 +134,10 @@ pub fn generated(state: &mut Wizard, ready: CertificateReady) -> Vec<Effect> {
     effects
 }
 
+/// The snippet: the keys of every snippet screen; q quits without asking (nothing is half done).
 fn ready(state: &Wizard) -> Vec<Binding> {
-    if let Some(field) = state.editing {
-        return snippet::editing(field);
+    match state.editing {
+        Some(field) => snippet::editing(field),
+        None => snippet::keys(state.snippet_phase).into(),
     }
-    let mut bindings: Vec<Binding> = snippet::keys(state.snippet_phase).into();
-    bindings.push(Binding::enter_quits());
-    bindings
 }
