@@ -8,9 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use aop_wizard::cloudflare::fake::FakeCloudflare;
-use support::pty::{DOWN, ENTER, Pty};
+use support::pty::{DOWN, ENTER, ESC, Pty};
 
 const STEP: Duration = Duration::from_secs(30);
+const RIGHT: &str = "\x1b[C";
 /// The budget from launch to the snippet.
 const MOST_KEYS: usize = 6;
 
@@ -112,6 +113,59 @@ fn snippets_only_without_a_token_at_80_columns_and_a_folder_never_replaced() {
         std::fs::read(work.path().join("aop-snippets/ca.key")).unwrap(),
         made,
         "the CA key is never replaced"
+    );
+    assert_eq!(fake.requests().len(), 0, "{:?}", fake.requests());
+}
+
+/// A CA file the user has: a client certificate named in its place is refused when writing
+/// (the origin would refuse everyone); the CA itself is copied beside the snippet.
+#[test]
+fn snippets_only_with_a_ca_file_refuses_a_client_certificate() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let pki = work.path().join("pki");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+        .args(["cert", "generate", "--key-type", "ecdsa-p256", "--out"])
+        .arg(&pki)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let mut pty = spawn(fake, &[], work.path(), 30, 100);
+    pty.wait_for("Snippets only", STEP);
+    for key in [DOWN, DOWN, DOWN, ENTER, DOWN, RIGHT] {
+        pty.send(key);
+    }
+    pty.wait_for("◀ a CA file you have ▶", STEP);
+    pty.send(DOWN);
+    pty.type_text(&pki.join("client.crt").display().to_string());
+    pty.send(ENTER);
+    pty.wait_for("# Trusts your CA: /etc/nginx/aop/ca.crt", STEP);
+    pty.send("w");
+    pty.wait_for("is not a CA certificate", STEP);
+    assert!(
+        !work.path().join("aop-snippets").exists(),
+        "nothing written"
+    );
+
+    pty.send(ESC);
+    pty.wait_for("◀ NGINX ▶", STEP);
+    pty.send(DOWN);
+    pty.send(DOWN);
+    pty.type_text("\x15");
+    pty.type_text(&pki.join("ca.crt").display().to_string());
+    pty.send(ENTER);
+    pty.wait_for("# Trusts your CA: /etc/nginx/aop/ca.crt", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send("q");
+    assert!(pty.wait_exit(STEP).success());
+    assert_eq!(
+        std::fs::read(work.path().join("aop-snippets/origin/ca.crt")).unwrap(),
+        std::fs::read(pki.join("ca.crt")).unwrap()
+    );
+    assert!(
+        !work.path().join("aop-snippets/ca.key").exists(),
+        "no CA made"
     );
     assert_eq!(fake.requests().len(), 0, "{:?}", fake.requests());
 }
