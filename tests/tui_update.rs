@@ -1299,11 +1299,49 @@ fn snippets_only_offers_every_server_ca_and_phase() {
     type_text(&mut state, "/srv/pki/origin-ca.pem");
     press(&mut state, KeyCode::Down);
     press(&mut state, KeyCode::Right);
+    let effects = press(&mut state, KeyCode::Enter);
     assert!(
-        press(&mut state, KeyCode::Enter).is_empty(),
-        "nothing to make for a file the user has"
+        matches!(effects.as_slice(), [Effect::CheckCaFile(path)] if path.as_path() == std::path::Path::new("/srv/pki/origin-ca.pem")),
+        "the file is checked, nothing made: {effects:?}"
     );
+    update(
+        &mut state,
+        Msg::CaFileChecked(Err("/srv/pki/origin-ca.pem is not a CA certificate".into())),
+    );
+    assert_eq!(state.step, Step::SnippetChoice, "refused: the form stays");
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::CaFileChecked(Ok(2)));
     assert_eq!(state.step, Step::SnippetReady);
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Enforce)
+            .unwrap()
+            .contains("trust_pool"),
+        "Caddy 2.8 takes both CAs of the file"
+    );
+    press(&mut state, KeyCode::Esc);
+    state.cursor = 0;
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.step,
+        Step::SnippetReady,
+        "checked already: no second check"
+    );
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Enforce)
+            .is_err_and(|e| e.contains("several CAs")),
+        "Caddy before 2.8 cannot take the two CAs of one file"
+    );
+    assert!(
+        press(&mut state, KeyCode::Char('w')).is_empty(),
+        "nothing to write"
+    );
+    press(&mut state, KeyCode::Esc);
+    state.cursor = 0;
+    press(&mut state, KeyCode::Left);
+    press(&mut state, KeyCode::Enter);
     let written = press(&mut state, KeyCode::Char('w'));
     let [
         Effect::WriteSnippet {

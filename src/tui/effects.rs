@@ -322,6 +322,13 @@ impl Runner {
             }),
             // The drawing loop owns the terminal, so it writes the clipboard sequence itself.
             Effect::Copy(_) => {}
+            Effect::CheckCaFile(path) => self.spawn(false, async move {
+                let checked = tokio::task::spawn_blocking(move || {
+                    pki::load_ca_certificates(&absolute(&path)).map(|certs| certs.len())
+                })
+                .await;
+                Msg::CaFileChecked(checked.map_err(text).and_then(|r| r.map_err(text)))
+            }),
         }
     }
 }
@@ -351,6 +358,7 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::SaveProgress(_) => "save progress",
         Effect::Copy(_) => "copy",
         Effect::Cancel => "cancel",
+        Effect::CheckCaFile(_) => "check ca file",
     }
 }
 

@@ -123,6 +123,8 @@ pub enum Effect {
     SaveProgress(Progress),
     Copy(String),
     Cancel,
+    /// Snippets only: the CA file the user named must hold CA certificates; how many.
+    CheckCaFile(PathBuf),
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -183,6 +185,8 @@ pub enum Msg {
     TurnedOff(Result<(), String>),
     Copied,
     Cancelled,
+    /// How many CA certificates the named file holds.
+    CaFileChecked(Result<usize, String>),
 }
 
 impl Msg {
@@ -213,7 +217,8 @@ impl Msg {
             | Msg::UndoRead(_)
             | Msg::UndoProbed(_)
             | Msg::TurnedOff(_)
-            | Msg::Cancelled => true,
+            | Msg::Cancelled
+            | Msg::CaFileChecked(_) => true,
         }
     }
 }

@@ -254,6 +254,8 @@ pub struct Wizard {
     pub snippet_phase: SnippetPhase,
     /// The rotation or undo was begun from the summary: Esc goes back to it.
     pub summary_behind: bool,
+    /// Snippets only: how many CA certificates the file the user named holds, once checked.
+    pub ca_file_certificates: Option<usize>,
 }
 
 impl Wizard {
@@ -322,6 +324,7 @@ impl Wizard {
             snippet_ca: SnippetCa::Generate,
             snippet_phase: SnippetPhase::Log,
             summary_behind: false,
+            ca_file_certificates: None,
         }
     }
 
@@ -408,9 +411,15 @@ impl Wizard {
 
     /// The origin snippet for the chosen server, phase and CA path, as text.
     pub fn snippet_text(&self, phase: SnippetPhase) -> Result<String, String> {
+        let named = self.task == Task::Snippets && self.snippet_ca == SnippetCa::File;
         let ca = crate::snippets::CaFile {
             path: self.ca_path.trimmed().to_string(),
-            certificates: Some(1),
+            // Caddy before 2.8 reads one certificate per file: a bundle needs another snippet.
+            certificates: if named {
+                self.ca_file_certificates
+            } else {
+                Some(1)
+            },
         };
         let mut request =
             crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], self.today);

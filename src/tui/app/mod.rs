@@ -87,6 +87,7 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::UndoRead(result) => answered(state, result, |state, plan| undo::read(state, *plan)),
         Msg::UndoProbed(result) => answered(state, result, undo::probed),
         Msg::TurnedOff(result) => answered(state, result, |state, ()| undo::turned_off(state)),
+        Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
     };
     if state.step != before {
         effects.extend(enter(state));

@@ -1,7 +1,10 @@
 //! Snippets only: the origin's configuration and the CA file it trusts, with no token and no
 //! Cloudflare account. One form, its choices filled in (server, CA, phase), then the snippet to
 //! copy or write. Rendering, generating and writing are the set-up's own: `Wizard::snippet_text`,
-//! `certificate::generate` and `snippet::keys`.
+//! `certificate::generate` and `snippet::keys`. A CA file the user names is checked (CA
+//! certificates, how many) before its snippet is shown.
+
+use std::path::PathBuf;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -55,7 +58,14 @@ fn form(state: &Wizard) -> Vec<Binding> {
                 Vec::new()
             })
         }
-        Some(SnippetRow::CaFile) => Binding::text("CA file", |state| &mut state.import_ca),
+        Some(SnippetRow::CaFile) => {
+            Binding::with_keys("type", "CA file", Keys::Text, |state, key| {
+                if state.import_ca.handle(key) {
+                    state.ca_file_certificates = None;
+                }
+                Vec::new()
+            })
+        }
         _ => Binding::new("←→", "change", change, change_choice),
     });
     bindings.push(Binding::new(
@@ -120,11 +130,24 @@ fn show(state: &mut Wizard) -> Vec<Effect> {
                 Some("Type the path of the CA certificate file the origin will trust.".into());
             Vec::new()
         }
+        SnippetCa::File if state.ca_file_certificates.is_none() => {
+            state.start("Checking the CA file", false);
+            vec![Effect::CheckCaFile(PathBuf::from(
+                state.import_ca.trimmed(),
+            ))]
+        }
         SnippetCa::Generate | SnippetCa::File | SnippetCa::Cloudflare => {
             state.finish(Step::SnippetChoice);
             Vec::new()
         }
     }
+}
+
+/// The file the user named holds CA certificates: on to the snippet.
+pub fn ca_file_checked(state: &mut Wizard, certificates: usize) -> Vec<Effect> {
+    state.ca_file_certificates = Some(certificates);
+    state.finish(Step::SnippetChoice);
+    Vec::new()
 }
 
 /// The new CA is on disk: on to the snippet.
