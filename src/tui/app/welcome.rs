@@ -38,6 +38,7 @@ fn choose(state: &mut Wizard) {
     let cursor = state.cursor;
     // Back here from another task: what is chosen now decides.
     state.task = Task::SetUp;
+    state.summary_behind = false;
     let snippets_row = state.resumable.len() + rotatable.len() + undoable.len() + Scope::ALL.len();
     if cursor == snippets_row {
         snippets_only::begin(state);
