@@ -25,8 +25,9 @@ pub fn begin(state: &mut Wizard) {
     state.scope = scope_of(state.snippet_ca);
     state.out_dir = TextInput::new(FOLDER);
     state.snippet_dir = TextInput::new(format!("{FOLDER}/origin"));
-    // A certificate of an earlier set-up is not this one's CA.
+    // A certificate of an earlier set-up is not this one's CA; a named file is checked again.
     state.certificate = None;
+    state.ca_file_certificates = None;
 }
 
 /// The CA decides the scope the snippet is for: Cloudflare's CA is global AOP's.
