@@ -227,3 +227,75 @@ fn a_resumed_set_up_says_what_changed_on_the_screen_it_lands_on() {
     );
     snapshot("resumed_switch_turned_off", &state);
 }
+
+/// At 80×24 the first screen with a saved set-up outgrows the screen: the chosen row (here the
+/// last, snippets only) scrolls into view.
+#[test]
+fn the_first_screen_keeps_the_chosen_row_in_view_at_80x24() {
+    let saved = aop_wizard::setup::progress::Progress {
+        zone: "example.com".into(),
+        reached: [aop_wizard::setup::Stage::Enabled].into(),
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        ..Default::default()
+    };
+    let mut state = Wizard::new(
+        vec![saved],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    );
+    for _ in 0..10 {
+        press(&mut state, KeyCode::Down);
+    }
+    let terminal = render(&state, 80, 24);
+    let screen = format!("{:?}", terminal.backend());
+    assert!(screen.contains("▶ Snippets only"), "{screen}");
+    insta::assert_snapshot!("welcome_80x24_last_row", terminal.backend());
+}
+
+/// The summary after a rotation and an undo begun on it: what changed since the set-up.
+#[test]
+fn the_summary_after_a_rotation_and_an_undo() {
+    use aop_wizard::rotation::{Finish, Rotated, Stage};
+    let mut state = at(Step::Rotate);
+    update(
+        &mut state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        &mut state,
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            rotation: Box::new(done),
+        },
+    );
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Char('u'));
+    update(
+        &mut state,
+        Msg::UndoRead(Ok(Box::new(aop_wizard::undo::UndoPlan {
+            zone: "example.com".into(),
+            zone_level: true,
+            proxied: vec!["example.com".into()],
+            ..Default::default()
+        }))),
+    );
+    update(&mut state, Msg::UndoProbed(Ok(Vec::new())));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::TurnedOff(Ok(())));
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::Summary);
+    snapshot("summary_after_rotation_and_undo", &state);
+}

@@ -1137,5 +1137,504 @@ fn screens() -> Vec<(String, Wizard)> {
         },
     );
     add("Rotate, CA key passphrase asked", locked);
+    let mut folder = at(Step::SnippetChoice);
+    press(&mut folder, KeyCode::Down);
+    press(&mut folder, KeyCode::Down);
+    add("Snippets only, typing the folder", folder.clone());
+    let mut named = folder;
+    press(&mut named, KeyCode::Up);
+    press(&mut named, KeyCode::Right);
+    press(&mut named, KeyCode::Down);
+    add("Snippets only, typing the CA file", named);
+    let mut editing = at(Step::SnippetReady);
+    press(&mut editing, KeyCode::Char('e'));
+    add("Snippets only, editing the CA path", editing);
     screens
+}
+
+/// Snippets only: from the first screen to the snippet in five keys with the choices as they
+/// come, and never a token, a zone or a request to Cloudflare on the way.
+#[test]
+fn snippets_only_needs_no_token_and_shows_the_snippet_in_five_keys() {
+    use aop_wizard::tui::message::CaSource;
+    use aop_wizard::tui::steps::Task;
+    let mut state = wizard();
+    let mut effects = Vec::new();
+    let mut keys = 0;
+    let mut key = |state: &mut Wizard, code: KeyCode, effects: &mut Vec<Effect>| {
+        keys += 1;
+        effects.extend(press(state, code));
+    };
+    for _ in Scope::ALL {
+        key(&mut state, KeyCode::Down, &mut effects);
+    }
+    key(&mut state, KeyCode::Enter, &mut effects);
+    assert_eq!(
+        (state.task, state.step),
+        (Task::Snippets, Step::SnippetChoice)
+    );
+    let shown: Vec<Step> = Step::ALL
+        .into_iter()
+        .filter(|s| s.applies_to(state.task, state.scope))
+        .collect();
+    assert_eq!(
+        shown,
+        [Step::Welcome, Step::SnippetChoice, Step::SnippetReady],
+        "the stepper shows this task's steps only"
+    );
+    key(&mut state, KeyCode::Enter, &mut effects);
+    let [Effect::GenerateCertificate { dir, zone, .. }] = effects.as_slice() else {
+        panic!("a new CA is made first: {effects:?}")
+    };
+    assert_eq!(dir, &PathBuf::from("./aop-snippets"));
+    assert_eq!(zone, "", "no zone: the CA is named after aop-wizard");
+    update(&mut state, Msg::CertificateReady(Ok(ready())));
+    assert_eq!(state.step, Step::SnippetReady);
+    assert_eq!(keys, 5, "launch to snippet");
+    let snippet = state.snippet_text(state.snippet_phase).unwrap();
+    assert!(
+        snippet.contains("ssl_client_certificate /etc/nginx/aop/ca.crt;"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains("phase 1 of 2"),
+        "the log phase comes first"
+    );
+
+    let copied = press(&mut state, KeyCode::Char('c'));
+    assert!(matches!(copied.as_slice(), [Effect::Copy(text)] if *text == snippet));
+    let written = press(&mut state, KeyCode::Char('w'));
+    let [
+        Effect::WriteSnippet {
+            dir,
+            snippet_name,
+            snippet: text,
+            ca_name,
+            ca: CaSource::File(ca),
+            ..
+        },
+    ] = written.as_slice()
+    else {
+        panic!("w writes the snippet and the new CA: {written:?}")
+    };
+    assert_eq!(dir, &PathBuf::from("./aop-snippets/origin"));
+    assert_eq!(
+        (snippet_name.as_str(), ca_name.as_str()),
+        ("nginx-log.conf", "ca.crt")
+    );
+    assert_eq!(text, &snippet);
+    assert_eq!(ca, &files().ca_cert, "the CA just made");
+    effects.extend(written);
+    assert!(
+        effects.iter().all(|e| matches!(
+            e,
+            Effect::GenerateCertificate { .. } | Effect::WriteSnippet { .. }
+        )),
+        "nothing but the files: {effects:?}"
+    );
+    assert!(state.client.is_none() && state.zone.is_none());
+}
+
+/// Every choice of the form reaches the snippet and its CA file: servers and Caddy's versions,
+/// a CA file the user has, Cloudflare's CA, the enforce phase.
+#[test]
+fn snippets_only_offers_every_server_ca_and_phase() {
+    use aop_wizard::tui::message::CaSource;
+    use aop_wizard::tui::state::SnippetCa;
+    let mut state = at(Step::SnippetChoice);
+    for _ in 0..5 {
+        press(&mut state, KeyCode::Right);
+    }
+    assert_eq!(
+        state.server_version.map(|v| v.to_string()),
+        Some("2.7".into())
+    );
+    let old_caddy = state.snippet_text(SnippetPhase::Log).unwrap();
+    assert!(
+        old_caddy.contains("trusted_ca_cert_file /etc/caddy/aop/ca.crt"),
+        "{old_caddy}"
+    );
+    assert!(aop_wizard::tui::same_as::line(&state).contains("--server-version 2.7"));
+    press(&mut state, KeyCode::Left);
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Log)
+            .unwrap()
+            .contains("trust_pool")
+    );
+
+    // A CA file the user has: its path must be typed before anything is shown.
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Right);
+    assert_eq!(state.snippet_ca, SnippetCa::File);
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(state.step, Step::SnippetChoice);
+    assert!(
+        state
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("path of the CA"))
+    );
+    press(&mut state, KeyCode::Down);
+    assert!(typing(&state), "the CA file row takes letters");
+    type_text(&mut state, "/srv/pki/origin-ca.pem");
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Right);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckCaFile(path)] if path.as_path() == std::path::Path::new("/srv/pki/origin-ca.pem")),
+        "the file is checked, nothing made: {effects:?}"
+    );
+    update(
+        &mut state,
+        Msg::CaFileChecked(Err("/srv/pki/origin-ca.pem is not a CA certificate".into())),
+    );
+    assert_eq!(state.step, Step::SnippetChoice, "refused: the form stays");
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::CaFileChecked(Ok(2)));
+    assert_eq!(state.step, Step::SnippetReady);
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Enforce)
+            .unwrap()
+            .contains("trust_pool"),
+        "Caddy 2.8 takes both CAs of the file"
+    );
+    press(&mut state, KeyCode::Esc);
+    state.cursor = 0;
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.step,
+        Step::SnippetReady,
+        "checked already: no second check"
+    );
+    assert!(
+        state
+            .snippet_text(SnippetPhase::Enforce)
+            .is_err_and(|e| e.contains("several CAs")),
+        "Caddy before 2.8 cannot take the two CAs of one file"
+    );
+    assert!(
+        press(&mut state, KeyCode::Char('w')).is_empty(),
+        "nothing to write"
+    );
+    press(&mut state, KeyCode::Esc);
+    state.cursor = 0;
+    press(&mut state, KeyCode::Left);
+    press(&mut state, KeyCode::Enter);
+    let written = press(&mut state, KeyCode::Char('w'));
+    let [
+        Effect::WriteSnippet {
+            snippet_name,
+            ca: CaSource::File(ca),
+            ..
+        },
+    ] = written.as_slice()
+    else {
+        panic!("{written:?}")
+    };
+    assert_eq!(snippet_name, "caddy-enforce.conf");
+    assert_eq!(ca, &PathBuf::from("/srv/pki/origin-ca.pem"));
+    update(&mut state, Msg::SnippetWritten(Ok(Vec::new())));
+
+    // Back to the form: Cloudflare's CA is global AOP's snippet, with the CA shipped inside.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::SnippetChoice);
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Right);
+    assert_eq!(
+        (state.snippet_ca, state.scope),
+        (SnippetCa::Cloudflare, Scope::Global)
+    );
+    press(&mut state, KeyCode::Enter);
+    let global = state.snippet_text(state.snippet_phase).unwrap();
+    assert!(
+        global.contains("Cloudflare's shared origin-pull CA"),
+        "{global}"
+    );
+    let written = press(&mut state, KeyCode::Char('w'));
+    assert!(matches!(
+        written.as_slice(),
+        [Effect::WriteSnippet {
+            ca: CaSource::Cloudflare,
+            ..
+        }]
+    ));
+}
+
+/// The CA folder is typed in the form; another folder makes another CA. A choice on the first
+/// screen after coming back starts that task, not snippets only.
+#[test]
+fn snippets_only_makes_a_ca_per_folder_and_leaves_for_a_set_up() {
+    use aop_wizard::tui::steps::Task;
+    let mut state = at(Step::SnippetReady);
+    press(&mut state, KeyCode::Esc);
+    assert!(
+        press(&mut state, KeyCode::Enter).is_empty(),
+        "the CA already made is used again"
+    );
+    assert_eq!(state.step, Step::SnippetReady);
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Down);
+    type_text(&mut state, "-2");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::GenerateCertificate { dir, .. }] if dir.as_path() == std::path::Path::new("./aop-snippets-2")),
+        "{effects:?}"
+    );
+    update(
+        &mut state,
+        Msg::CertificateReady(Err(
+            "./aop-snippets-2 already holds ca.crt: type another folder, or use the files already there."
+                .into(),
+        )),
+    );
+    assert_eq!(state.step, Step::SnippetChoice, "refused: the form stays");
+
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::Welcome);
+    state.cursor = 0;
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!((state.task, state.step), (Task::SetUp, Step::Token));
+    assert!(matches!(effects.as_slice(), [Effect::VerifyToken(None)]));
+}
+
+#[test]
+fn snippets_only_quits_without_asking_and_its_same_as_lines_parse() {
+    use aop_wizard::cli::Cli;
+    use aop_wizard::tui::same_as;
+    use clap::Parser;
+    for step in [Step::SnippetChoice, Step::SnippetReady] {
+        let mut state = at(step);
+        for _ in 0..aop_wizard::tui::state::SNIPPET_SERVERS.len() {
+            for _ in aop_wizard::tui::state::SnippetCa::ALL {
+                state.cursor = 1;
+                press(&mut state, KeyCode::Right);
+                for command in same_as::commands(&state) {
+                    if let Err(error) = Cli::try_parse_from(&command) {
+                        panic!("{step:?}: {command:?} does not parse:\n{error}");
+                    }
+                }
+            }
+            state.cursor = 0;
+            press(&mut state, KeyCode::Right);
+        }
+        press(&mut state, KeyCode::Char('q'));
+        assert!(
+            state.quit && !asks_to_quit(&state),
+            "{step:?}: nothing to lose"
+        );
+    }
+    let line = same_as::line(&at(Step::SnippetReady));
+    assert_eq!(
+        line,
+        "aop-wizard cert generate --out ./aop-snippets --key-type ecdsa-p256  ·  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt"
+    );
+}
+
+/// A finished rotation, begun from the summary: Esc goes back to the summary (not to the zone
+/// picker), which says what changed and offers the next rotation.
+#[test]
+fn esc_after_a_finished_rotation_returns_to_the_summary() {
+    use aop_wizard::rotation::{Finish, Rotated, Stage};
+    use aop_wizard::tui::steps::Task;
+    let mut state = at(Step::Rotate);
+    update(
+        &mut state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        &mut state,
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            rotation: Box::new(done),
+        },
+    );
+    let bar: Vec<String> = app::hints(&state)
+        .iter()
+        .map(|h| format!("{} {}", h.label, h.action))
+        .collect();
+    assert!(bar.contains(&"Esc summary".to_string()), "{bar:?}");
+    assert!(!bar.contains(&"Esc back".to_string()), "one Esc: {bar:?}");
+    press(&mut state, KeyCode::Esc);
+    assert_eq!((state.step, state.task), (Step::Summary, Task::SetUp));
+    assert_eq!(state.certificate_id.as_deref(), Some("new-id"));
+    assert!(
+        state
+            .files
+            .iter()
+            .any(|(_, path)| path.ends_with("rotated-2026-11-22/client.crt")),
+        "the summary lists the new files: {:?}",
+        state.files
+    );
+    press(&mut state, KeyCode::Char('r'));
+    assert_eq!(
+        state.step,
+        Step::Rotate,
+        "the summary offers the next rotation"
+    );
+    assert!(state.rotation.plan.is_none(), "a new one");
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(
+        state.step,
+        Step::Summary,
+        "begun from the summary, Esc goes back to it before the rotation too"
+    );
+}
+
+/// Begun from the first screen: before it starts, Esc walks back as usual; once done, it goes to
+/// the summary of that zone's set-up, built from its saved progress.
+#[test]
+fn esc_after_a_rotation_begun_on_the_first_screen_shows_the_saved_set_up() {
+    use aop_wizard::rotation::{Finish, Rotated, Stage};
+    use aop_wizard::tui::steps::Task;
+    let saved = Progress {
+        zone: "example.com".into(),
+        scope: Scope::Zone,
+        reached: [
+            aop_wizard::setup::Stage::CertificateReady,
+            aop_wizard::setup::Stage::Active,
+            aop_wizard::setup::Stage::Enabled,
+        ]
+        .into(),
+        certificate: Some(files()),
+        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
+        ..Progress::default()
+    };
+    let mut state = Wizard::new(
+        vec![saved],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    );
+    // As after a rotation begun on a summary earlier in the session: the first screen forgets it.
+    state.summary_behind = true;
+    state.cursor = 1;
+    press(&mut state, KeyCode::Enter);
+    assert_eq!((state.task, state.step), (Task::Rotate, Step::Token));
+    update(
+        &mut state,
+        Msg::TokenChecked(Ok(verified_token("the OS keyring", false))),
+    );
+    update(&mut state, Msg::Zones(Ok(vec![zone("example.com")])));
+    update(&mut state, Msg::Permissions(Vec::new()));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok(zone_settings(SslMode::Full, "custom", Vec::new()))),
+    );
+    assert_eq!(state.step, Step::Rotate);
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::Zone, "not begun: back one step");
+    press(&mut state, KeyCode::Enter);
+    update(
+        &mut state,
+        Msg::ZoneRead(Ok(zone_settings(SslMode::Full, "custom", Vec::new()))),
+    );
+    update(
+        &mut state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        &mut state,
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            rotation: Box::new(done),
+        },
+    );
+    press(&mut state, KeyCode::Esc);
+    assert_eq!((state.step, state.task), (Step::Summary, Task::SetUp));
+    for step in [Step::Certificate, Step::Upload, Step::Enable] {
+        assert!(state.done.contains(&step), "{step:?} done, as saved");
+    }
+    assert!(!state.done.contains(&Step::Enforce), "not saved as done");
+    let bar: Vec<String> = app::hints(&state)
+        .iter()
+        .map(|h| format!("{} {}", h.label, h.action))
+        .collect();
+    assert!(
+        bar.contains(&"r rotate the certificate".to_string()),
+        "{bar:?}"
+    );
+    assert!(
+        bar.contains(&"u undo (turn AOP off)".to_string()),
+        "{bar:?}"
+    );
+}
+
+/// A finished undo: Esc goes back to the summary, which no longer offers to undo nor to rotate a
+/// deleted certificate.
+#[test]
+fn esc_after_a_finished_undo_returns_to_the_summary() {
+    use aop_wizard::tui::steps::Task;
+    use aop_wizard::undo::UndoPlan;
+    let mut state = at(Step::Undo);
+    let plan = UndoPlan {
+        zone: "example.com".into(),
+        zone_level: true,
+        zone_certificates: vec!["2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()],
+        proxied: vec!["example.com".into()],
+        ..UndoPlan::default()
+    };
+    update(&mut state, Msg::UndoRead(Ok(Box::new(plan))));
+    update(&mut state, Msg::UndoProbed(Ok(Vec::new())));
+    press(&mut state, KeyCode::Char('d'));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::TurnedOff(Ok(())));
+    press(&mut state, KeyCode::Esc);
+    assert_eq!((state.step, state.task), (Step::Summary, Task::SetUp));
+    let bar: Vec<String> = app::hints(&state)
+        .iter()
+        .map(|h| format!("{} {}", h.label, h.action))
+        .collect();
+    assert!(
+        !bar.iter()
+            .any(|h| h.starts_with("u ") || h.starts_with("r ")),
+        "AOP is off and the certificates are gone: {bar:?}"
+    );
+}
+
+/// The rotation's confirmation numbers its steps 1, 2, 3 whether or not a new CA adds one.
+#[test]
+fn the_rotation_confirmation_numbers_its_steps_consecutively() {
+    for new_ca in [false, true] {
+        let mut state = at(Step::Rotate);
+        let mut plan = planned_rotation();
+        plan.new_ca = new_ca;
+        update(&mut state, Msg::RotationPlanned(Ok(Box::new(plan))));
+        press(&mut state, KeyCode::Enter);
+        let lines = confirmation(&state).unwrap().lines.clone();
+        let numbers: Vec<usize> = lines
+            .iter()
+            .filter_map(|line| line.trim_start().split_once(". "))
+            .filter_map(|(number, _)| number.parse().ok())
+            .collect();
+        let expected: Vec<usize> = (1..=if new_ca { 4 } else { 3 }).collect();
+        assert_eq!(numbers, expected, "new CA {new_ca}: {lines:?}");
+    }
 }

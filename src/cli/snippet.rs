@@ -4,11 +4,11 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 use time::OffsetDateTime;
 
 use super::output::{Outcome, print_json};
-use crate::pki::{self, PkiError, cloudflare_ca};
+use crate::pki::{self, cloudflare_ca};
 use crate::snippets::{
     self, CaFile, NginxFallback, ServerVersion, SnippetPhase, SnippetRequest, WebServer,
 };
@@ -102,16 +102,7 @@ fn describe_ca_file(path: &str) -> Result<CaFile> {
     if !local.exists() {
         return Ok(CaFile::new(path));
     }
-    let certs = pki::load_certificates(local)?;
-    for der in &certs {
-        let info = pki::inspect_certificate(der, OffsetDateTime::now_utc())
-            .map_err(color_eyre::eyre::Report::msg)?;
-        if !info.is_ca {
-            bail!(PkiError::LeafWhereCaExpected {
-                path: local.to_path_buf()
-            });
-        }
-    }
+    let certs = pki::load_ca_certificates(local)?;
     Ok(CaFile {
         path: path.to_string(),
         certificates: Some(certs.len()),

@@ -12,6 +12,30 @@ use super::inspect::{CertificateInfo, inspect_certificate};
 use super::pem::{load_certificates, load_private_key};
 use super::{PkiError, Result};
 
+/// The certificates of a file an origin is told to trust as its CA, each checked to be a CA
+/// (basicConstraints CA:TRUE): a client certificate there would make the origin refuse everyone.
+pub fn load_ca_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let certs = load_certificates(path)?;
+    for der in &certs {
+        let (_, cert) =
+            x509_parser::parse_x509_certificate(der).map_err(|e| PkiError::Garbage {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        if !cert
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .is_some_and(|bc| bc.value.ca)
+        {
+            return Err(PkiError::LeafWhereCaExpected {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    Ok(certs)
+}
+
 /// Days before expiry from which a certificate is refused: an upload that will break within two
 /// weeks only moves the outage.
 pub const EXPIRY_MARGIN_DAYS: i64 = 14;

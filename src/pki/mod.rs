@@ -11,7 +11,9 @@ mod inspect;
 mod passphrase;
 mod pem;
 
-pub use check::{CheckReport, Problem, ProblemKind, check_client_certificate};
+pub use check::{
+    CheckReport, Problem, ProblemKind, check_client_certificate, load_ca_certificates,
+};
 pub use files::{OutputFile, describe_file, differing_files, write_files_atomically};
 pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,

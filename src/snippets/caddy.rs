@@ -9,7 +9,8 @@ use super::{
     SnippetSection,
 };
 
-const TRUST_POOL_SINCE: ServerVersion = ServerVersion { major: 2, minor: 8 };
+/// The first Caddy with `trust_pool`.
+pub const TRUST_POOL_SINCE: ServerVersion = ServerVersion { major: 2, minor: 8 };
 
 pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetError> {
     let modern = request.server_version.is_none_or(|v| v >= TRUST_POOL_SINCE);

@@ -11,6 +11,8 @@ mod haproxy;
 mod nginx;
 mod traefik;
 
+pub use caddy::TRUST_POOL_SINCE as CADDY_TRUST_POOL_SINCE;
+
 use serde::Serialize;
 use time::Date;
 

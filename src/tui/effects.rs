@@ -176,7 +176,10 @@ impl Runner {
             } => self.spawn(false, async move {
                 let ca_pem = match ca {
                     CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
-                    CaSource::File(path) => match pki::read_pem_file(&path) {
+                    // Only a CA goes where the origin looks for the CA it trusts.
+                    CaSource::File(path) => match pki::load_ca_certificates(&path)
+                        .and_then(|_| pki::read_pem_file(&path))
+                    {
                         Ok(pem) => pem,
                         Err(e) => return Msg::SnippetWritten(Err(text(e))),
                     },
@@ -323,6 +326,13 @@ impl Runner {
             Effect::Recheck { client, progress } => self.spawn(true, async move {
                 Msg::Rechecked(resume(&client, &progress).await.map(Box::new))
             }),
+            Effect::CheckCaFile(path) => self.spawn(false, async move {
+                let checked = tokio::task::spawn_blocking(move || {
+                    pki::load_ca_certificates(&absolute(&path)).map(|certs| certs.len())
+                })
+                .await;
+                Msg::CaFileChecked(checked.map_err(text).and_then(|r| r.map_err(text)))
+            }),
         }
     }
 }
@@ -353,6 +363,7 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::Copy(_) => "copy",
         Effect::Cancel => "cancel",
         Effect::Recheck { .. } => "recheck",
+        Effect::CheckCaFile(_) => "check ca file",
     }
 }
 

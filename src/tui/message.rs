@@ -137,6 +137,8 @@ pub enum Effect {
         client: Client,
         progress: Progress,
     },
+    /// Snippets only: the CA file the user named must hold CA certificates; how many.
+    CheckCaFile(PathBuf),
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -207,6 +209,8 @@ pub enum Msg {
         key: PathBuf,
         wrong: bool,
     },
+    /// How many CA certificates the named file holds.
+    CaFileChecked(Result<usize, String>),
 }
 
 impl Msg {
@@ -241,7 +245,8 @@ impl Msg {
             | Msg::Rechecked(_)
             | Msg::CertificateFilesExist(_)
             | Msg::SnippetFilesDiffer(_)
-            | Msg::CaPassphraseNeeded { .. } => true,
+            | Msg::CaPassphraseNeeded { .. }
+            | Msg::CaFileChecked(_) => true,
         }
     }
 }

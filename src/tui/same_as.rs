@@ -2,7 +2,7 @@
 //! operation the screen performs, as argument lists (a test parses each with the CLI's own
 //! definition), shown shell-quoted.
 
-use super::state::{KEY_TYPES, Wizard};
+use super::state::{KEY_TYPES, SnippetCa, Wizard};
 use super::steps::{Scope, Step};
 use crate::snippets::SnippetPhase;
 
@@ -114,6 +114,25 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         ])],
         Step::Rotate => vec![rotate(state)],
         Step::Undo => vec![undo(state)],
+        Step::SnippetChoice | Step::SnippetReady => {
+            let mut commands = Vec::new();
+            if state.snippet_ca == SnippetCa::Generate {
+                let mut generate = command(&[
+                    "cert",
+                    "generate",
+                    "--out",
+                    state.out_dir.trimmed(),
+                    "--key-type",
+                    KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
+                ]);
+                if !state.zone_name().is_empty() {
+                    generate.extend(["--zone".to_string(), state.zone_name()]);
+                }
+                commands.push(generate);
+            }
+            commands.push(snippet(state, state.snippet_phase));
+            commands
+        }
     }
 }
 
@@ -168,6 +187,9 @@ fn snippet(state: &Wizard, phase: SnippetPhase) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
+    if let Some(version) = state.server_version {
+        args.extend(["--server-version".to_string(), version.to_string()]);
+    }
     if state.scope == Scope::Global {
         args.extend(["--global".to_string(), "--global-ca-path".to_string()]);
     } else {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::input::TextInput;
-use super::message::{CertificateReady, Effect};
+use super::message::{CaSource, CertificateReady, Effect};
 use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
 use crate::pki::KeyType;
@@ -15,7 +15,7 @@ use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation};
 use crate::setup::Stage;
 use crate::setup::progress::Progress;
-use crate::snippets::{SnippetPhase, WebServer};
+use crate::snippets::{CADDY_TRUST_POOL_SINCE, ServerVersion, SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
 /// Key types offered, fastest first: ECDSA is instant, RSA-4096 is Cloudflare's recipe.
@@ -118,6 +118,72 @@ impl UndoView {
     }
 }
 
+/// The CA the origin trusts, in snippets only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnippetCa {
+    /// A new CA and client certificate by the project's recipe, written into a folder.
+    Generate,
+    /// A CA certificate file the user already has.
+    File,
+    /// Cloudflare's shared CA (global AOP), shipped in the binary.
+    Cloudflare,
+}
+
+impl SnippetCa {
+    pub const ALL: [SnippetCa; 3] = [SnippetCa::Generate, SnippetCa::File, SnippetCa::Cloudflare];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SnippetCa::Generate => "a new CA, made here",
+            SnippetCa::File => "a CA file you have",
+            SnippetCa::Cloudflare => "Cloudflare's CA (global AOP)",
+        }
+    }
+}
+
+/// The servers snippets only offers, with the version where the syntax depends on it: Caddy
+/// before 2.8 has no `trust_pool`, so it is offered twice (2.7 stands for "before 2.8").
+pub const SNIPPET_SERVERS: [(WebServer, Option<ServerVersion>); 6] = [
+    (WebServer::Nginx, None),
+    (WebServer::Apache, None),
+    (WebServer::Haproxy, None),
+    (WebServer::Traefik, None),
+    (WebServer::Caddy, Some(CADDY_TRUST_POOL_SINCE)),
+    (WebServer::Caddy, Some(ServerVersion { major: 2, minor: 7 })),
+];
+
+/// How the form names a server and version.
+pub fn server_label(server: WebServer, version: Option<ServerVersion>) -> String {
+    let name = server.display_name();
+    match version {
+        Some(version) if version >= CADDY_TRUST_POOL_SINCE => format!("{name} {version} or later"),
+        Some(_) => format!("{name} before {CADDY_TRUST_POOL_SINCE}"),
+        None => name.to_string(),
+    }
+}
+
+/// `items` numbered 1, 2, 3 in their order: the numbers come from the list, so a step left out
+/// never leaves a gap.
+pub fn numbered(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| format!("{}. {item}", index + 1))
+        .collect()
+}
+
+/// A row of the snippets-only form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnippetRow {
+    Server,
+    Ca,
+    /// Where a new CA is generated (`out_dir`).
+    Folder,
+    /// The CA file the user has (`import_ca`).
+    CaFile,
+    Phase,
+}
+
 #[derive(Debug, Clone)]
 pub struct Wizard {
     /// The date snippets are stamped with.
@@ -188,6 +254,16 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+
+    /// The web server's version, where the snippet's syntax depends on it (Caddy).
+    pub server_version: Option<ServerVersion>,
+    /// Snippets only: the CA the origin trusts and the phase of the snippet.
+    pub snippet_ca: SnippetCa,
+    pub snippet_phase: SnippetPhase,
+    /// The rotation or undo was begun from the summary: Esc goes back to it.
+    pub summary_behind: bool,
+    /// Snippets only: how many CA certificates the file the user named holds, once checked.
+    pub ca_file_certificates: Option<usize>,
     /// What the re-check of a resumed set-up found, shown on the screen it resumed at.
     pub resume_notes: Option<Vec<String>>,
     /// The new CA key's passphrase, typed twice; cleared once the key is written.
@@ -276,6 +352,11 @@ impl Wizard {
             ca_passphrase_again: TextInput::masked(),
             snippet_write: None,
             snippets_written: Vec::new(),
+            server_version: None,
+            snippet_ca: SnippetCa::Generate,
+            snippet_phase: SnippetPhase::Log,
+            summary_behind: false,
+            ca_file_certificates: None,
         }
     }
 
@@ -362,16 +443,53 @@ impl Wizard {
 
     /// The origin snippet for the chosen server, phase and CA path, as text.
     pub fn snippet_text(&self, phase: SnippetPhase) -> Result<String, String> {
+        let named = self.task == Task::Snippets && self.snippet_ca == SnippetCa::File;
         let ca = crate::snippets::CaFile {
             path: self.ca_path.trimmed().to_string(),
-            certificates: Some(1),
+            // Caddy before 2.8 reads one certificate per file: a bundle needs another snippet.
+            certificates: if named {
+                self.ca_file_certificates
+            } else {
+                Some(1)
+            },
         };
         let mut request =
             crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], self.today);
         request.global = self.scope == Scope::Global;
+        request.server_version = self.server_version;
         crate::snippets::render(&request)
             .map(|s| s.text())
             .map_err(|e| e.to_string())
+    }
+
+    /// The CA file written beside a snippet: Cloudflare's for global AOP, the certificate's CA,
+    /// or in snippets only the file the user named.
+    pub fn ca_source(&self) -> Result<CaSource, String> {
+        let named = self.task == Task::Snippets && self.snippet_ca == SnippetCa::File;
+        match (self.scope, &self.certificate) {
+            (Scope::Global, _) => Ok(CaSource::Cloudflare),
+            _ if named => Ok(CaSource::File(self.import_ca.path())),
+            (_, Some(ready)) => Ok(CaSource::File(ready.files.ca_cert.clone())),
+            (_, None) => Err("No CA yet: make or import a certificate first.".into()),
+        }
+    }
+
+    /// The rows of the snippets-only form: a path row only for a CA that has one.
+    pub fn snippet_rows(&self) -> Vec<SnippetRow> {
+        let path = match self.snippet_ca {
+            SnippetCa::Generate => Some(SnippetRow::Folder),
+            SnippetCa::File => Some(SnippetRow::CaFile),
+            SnippetCa::Cloudflare => None,
+        };
+        [
+            Some(SnippetRow::Server),
+            Some(SnippetRow::Ca),
+            path,
+            Some(SnippetRow::Phase),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     pub fn progress(&self) -> Progress {
@@ -494,6 +612,12 @@ impl Wizard {
         if let Some(Modal::Confirm(confirm)) = &mut self.modal {
             confirm.only_y = true;
         }
+    }
+
+    /// Back to the summary of the set-up, from its rotation or undo.
+    pub(crate) fn back_to_summary(&mut self) {
+        self.task = Task::SetUp;
+        self.go(Step::Summary);
     }
 
     /// One step back; asked first when what was done stays done.

@@ -20,6 +20,10 @@ pub enum Step {
     Rotate,
     /// The way back: origin relaxed first, then Cloudflare.
     Undo,
+    /// Snippets only: the server, the CA the origin trusts and the phase.
+    SnippetChoice,
+    /// Snippets only: the snippet, to copy or write with its CA file.
+    SnippetReady,
 }
 
 /// What the wizard is walking through: the first set-up, or a rotation of what it set up.
@@ -29,6 +33,8 @@ pub enum Task {
     SetUp,
     Rotate,
     Undo,
+    /// Only the origin's snippet and CA file: no token, no Cloudflare account.
+    Snippets,
 }
 
 pub use crate::setup::Scope;
@@ -64,7 +70,7 @@ impl Step {
             .collect()
     }
 
-    pub const ALL: [Step; 14] = [
+    pub const ALL: [Step; 16] = [
         Step::Welcome,
         Step::Token,
         Step::Zone,
@@ -79,6 +85,8 @@ impl Step {
         Step::Summary,
         Step::Rotate,
         Step::Undo,
+        Step::SnippetChoice,
+        Step::SnippetReady,
     ];
 
     pub fn title(self) -> &'static str {
@@ -97,6 +105,8 @@ impl Step {
             Step::Summary => "Summary",
             Step::Rotate => "Rotate",
             Step::Undo => "Undo",
+            Step::SnippetChoice => "Server and CA",
+            Step::SnippetReady => "Origin snippet",
         }
     }
 
@@ -139,6 +149,12 @@ impl Step {
             Step::Undo => {
                 "Turning AOP off on Cloudflare while the origin still enforces breaks every request: the origin goes first."
             }
+            Step::SnippetChoice => {
+                "Only the origin's side: no API token, no Cloudflare account, nothing sent."
+            }
+            Step::SnippetReady => {
+                "Paste it, or write it with its CA file, and install it on the origin."
+            }
         }
     }
 
@@ -153,7 +169,14 @@ impl Step {
             (Task::Undo, step) => {
                 matches!(step, Step::Welcome | Step::Token | Step::Zone | Step::Undo)
             }
+            (Task::Snippets, step) => {
+                matches!(
+                    step,
+                    Step::Welcome | Step::SnippetChoice | Step::SnippetReady
+                )
+            }
             (Task::SetUp, Step::Rotate | Step::Undo) => false,
+            (Task::SetUp, Step::SnippetChoice | Step::SnippetReady) => false,
             (Task::SetUp, Step::Upload | Step::Alerts) => scope.uses_own_certificate(),
             (Task::SetUp, _) => true,
         }
@@ -215,5 +238,33 @@ mod tests {
             Some(Step::Zone)
         );
         assert!(!Step::Rotate.applies_to(Task::SetUp, Scope::Zone));
+    }
+
+    #[test]
+    fn snippets_only_goes_from_the_first_screen_to_its_own_two_steps() {
+        let only = Task::Snippets;
+        assert_eq!(
+            Step::Welcome.next(only, Scope::Zone),
+            Some(Step::SnippetChoice)
+        );
+        assert_eq!(
+            Step::SnippetChoice.next(only, Scope::Global),
+            Some(Step::SnippetReady)
+        );
+        assert_eq!(
+            Step::SnippetChoice.previous(only, Scope::Zone),
+            Some(Step::Welcome)
+        );
+        let shown: Vec<Step> = Step::ALL
+            .into_iter()
+            .filter(|s| s.applies_to(only, Scope::Zone))
+            .collect();
+        assert_eq!(
+            shown,
+            [Step::Welcome, Step::SnippetChoice, Step::SnippetReady]
+        );
+        for task in [Task::SetUp, Task::Rotate, Task::Undo] {
+            assert!(!Step::SnippetReady.applies_to(task, Scope::Zone));
+        }
     }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app;
 use super::screens;
 use super::state::{Modal, Wizard};
-use super::steps::Step;
+use super::steps::{Step, Task};
 use super::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 72;
@@ -94,7 +94,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     if !state.zone_name().is_empty() {
         spans.push(Span::raw(format!(" {} ", state.zone_name())));
     }
-    if state.step != Step::Welcome {
+    if state.task == Task::Snippets {
+        spans.push(Span::styled(" snippets only ", theme.dim));
+    } else if state.step != Step::Welcome {
         spans.push(Span::styled(
             format!(" {} AOP ", state.scope.label()),
             theme.dim,

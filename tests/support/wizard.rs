@@ -11,7 +11,7 @@ use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::update;
 use aop_wizard::tui::message::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
 use aop_wizard::tui::state::{Confirm, Modal, Wizard};
-use aop_wizard::tui::steps::Step;
+use aop_wizard::tui::steps::{Scope, Step};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The confirmation open now, if any.
@@ -114,6 +114,9 @@ pub fn wizard() -> Wizard {
 
 /// A wizard that has come as far as `step` for example.com (zone-level), through `update`.
 pub fn at(step: Step) -> Wizard {
+    if matches!(step, Step::SnippetChoice | Step::SnippetReady) {
+        return snippets_only(step);
+    }
     let mut state = wizard();
     if step == Step::Welcome {
         return state;
@@ -211,6 +214,24 @@ pub fn at(step: Step) -> Wizard {
 pub fn written_with_w(state: &mut Wizard) {
     press(state, KeyCode::Char('w'));
     update(state, Msg::SnippetWritten(Ok(Vec::new())));
+}
+
+/// Snippets only from the first screen (its last row), with the choices as they come: the
+/// form, or the snippet once the new CA is made.
+pub fn snippets_only(step: Step) -> Wizard {
+    let mut state = wizard();
+    for _ in Scope::ALL {
+        press(&mut state, KeyCode::Down);
+    }
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::SnippetChoice);
+    if step == Step::SnippetChoice {
+        return state;
+    }
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::CertificateReady(Ok(ready())));
+    assert_eq!(state.step, Step::SnippetReady);
+    state
 }
 
 /// The plan `rotate` would show for example.com's zone-level certificate, same CA.

@@ -143,7 +143,7 @@ fn chosen_passphrase(state: &Wizard) -> Result<Option<Passphrase>, String> {
         })
 }
 
-fn generate(state: &mut Wizard) -> Vec<Effect> {
+pub(super) fn generate(state: &mut Wizard) -> Vec<Effect> {
     let effect = match generate_effect(state, false) {
         Ok(effect) => effect,
         Err(problem) => {
@@ -201,7 +201,7 @@ pub fn files_exist(state: &mut Wizard, existing: Vec<ExistingFile>) -> Vec<Effec
         "Replacing loses the old CA key for good: an origin trusting the old CA must be given the new one."
             .into(),
     );
-    lines.push("n keeps them: type another folder in \"save in\".".into());
+    lines.push("n keeps them: type another folder.".into());
     let label = generating_label(state);
     state.ask_before_replacing("Replace the files?", lines, vec![effect], Some(&label));
     Vec::new()

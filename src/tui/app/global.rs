@@ -6,7 +6,7 @@ use ratatui::crossterm::event::KeyCode;
 use crate::tui::keys::{Binding, Key, Keys};
 use crate::tui::message::Effect;
 use crate::tui::state::{Busy, Modal, Wizard};
-use crate::tui::steps::Step;
+use crate::tui::steps::{Step, Task};
 
 /// After the step's own keys; `typing`: a text field takes the letters.
 pub fn bindings(state: &Wizard, typing: bool) -> Vec<Binding> {
@@ -37,8 +37,11 @@ pub fn bindings(state: &Wizard, typing: bool) -> Vec<Binding> {
     ));
     let quit = Keys::These(vec![Key::Plain(KeyCode::Char('q')), Key::Ctrl('c')]);
     bindings.push(Binding::with_keys("q", "quit", quit, |state, key| {
-        // Nothing is half done on the first and the last screen: q quits without asking.
-        if key.code == KeyCode::Char('q') && matches!(state.step, Step::Welcome | Step::Summary) {
+        // Nothing is half done on the first and the last screen, nor in snippets only: q quits
+        // without asking.
+        let nothing_half_done =
+            matches!(state.step, Step::Welcome | Step::Summary) || state.task == Task::Snippets;
+        if key.code == KeyCode::Char('q') && nothing_half_done {
             state.quit = true;
         } else {
             state.modal = Some(Modal::Quit);

@@ -14,6 +14,7 @@ mod global;
 mod modal;
 mod rotate;
 mod snippet;
+mod snippets_only;
 mod ssl_mode;
 mod summary;
 mod token;
@@ -23,10 +24,12 @@ mod verify;
 mod welcome;
 mod zone;
 
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
 use super::keys::{self, Binding, KeyHint, Keys};
 use super::message::{Effect, Msg};
 use super::state::Wizard;
-use super::steps::Step;
+use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use certificate::UNENCRYPTED_RISK;
@@ -60,6 +63,9 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::Permissions(checks) => token::permissions(state, checks),
         Msg::ZoneRead(result) => answered(state, result, zone::read),
         Msg::SslModeSet(result) => answered(state, result, ssl_mode::set),
+        Msg::CertificateReady(result) if state.task == Task::Snippets => {
+            answered(state, result, snippets_only::generated)
+        }
         Msg::CertificateReady(result) => answered(state, result, certificate::ready),
         Msg::UploadStatus(status) => upload::status(state, status),
         Msg::Uploaded(result) => answered(state, result, upload::uploaded),
@@ -88,6 +94,7 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::CertificateFilesExist(existing) => certificate::files_exist(state, existing),
         Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
         Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
+        Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
     };
     if state.step != before {
         effects.extend(enter(state));
@@ -138,7 +145,9 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
         | Step::Enforce
         | Step::Alerts
         | Step::Summary
-        | Step::Rotate => Vec::new(),
+        | Step::Rotate
+        | Step::SnippetChoice
+        | Step::SnippetReady => Vec::new(),
     }
 }
 
@@ -152,7 +161,14 @@ fn keymap(state: &Wizard) -> Vec<Binding> {
     }
     let mut bindings = step_bindings(state);
     let typing = takes_text(&bindings);
-    bindings.extend(global::bindings(state, typing));
+    // A step's own Esc (back to the summary) takes the place of the shared "back".
+    let esc = KeyEvent::from(KeyCode::Esc);
+    let own_esc = bindings.iter().any(|b| b.hint.covers(&esc));
+    bindings.extend(
+        global::bindings(state, typing)
+            .into_iter()
+            .filter(|b| !(own_esc && b.hint.covers(&esc))),
+    );
     bindings
 }
 
@@ -172,6 +188,7 @@ fn step_bindings(state: &Wizard) -> Vec<Binding> {
         Step::Summary => summary::bindings(state),
         Step::Rotate => rotate::bindings(state),
         Step::Undo => undo::bindings(state),
+        Step::SnippetChoice | Step::SnippetReady => snippets_only::bindings(state, state.step),
     }
 }
 

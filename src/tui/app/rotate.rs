@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::summary;
 use crate::ops::{DEFAULT_EDGE_URL, OriginCheck};
 use crate::pki::{GeneratedFiles, Passphrase};
 use crate::rotation::{Event, Finish, Rotation, RotationRequest, Stage};
@@ -12,17 +13,27 @@ use crate::snippets::SnippetPhase;
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
-use crate::tui::state::{KEY_TYPES, RotationView, Wizard};
+use crate::tui::state::{KEY_TYPES, RotationView, Wizard, numbered};
 use crate::tui::steps::{Scope, Step, Task};
 
 /// From the summary of a set-up just done (the welcome screen's offer sets the task itself).
 pub fn begin(state: &mut Wizard) {
     state.task = Task::Rotate;
     state.rotation = RotationView::default();
+    state.summary_behind = true;
     state.go(Step::Rotate);
 }
 
+/// Once the rotation is done, or when it was begun there, Esc goes to the summary.
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    let mut bindings = own_bindings(state);
+    if state.rotation.rotated() || state.summary_behind {
+        bindings.push(summary::back_to_it());
+    }
+    bindings
+}
+
+fn own_bindings(state: &Wizard) -> Vec<Binding> {
     let view = &state.rotation;
     if view.rotated() {
         return vec![Binding::enter_quits()];
@@ -98,17 +109,14 @@ fn ask_to_start(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     let Some(plan) = &state.rotation.plan else {
         return Vec::new();
     };
-    let mut lines = vec![
-        format!("Rotate the {}?", plan.scope_label()),
-        format!("  1. new certificate in {}", plan.out_dir.display()),
-    ];
+    let mut steps = vec![format!("new certificate in {}", plan.out_dir.display())];
     if plan.new_ca {
-        lines.push(
-            "  2. the origin must trust both CAs: the snippet is written, then proven".into(),
-        );
+        steps.push("the origin must trust both CAs: the snippet is written, then proven".into());
     }
-    lines.push("  3. upload, wait until active, check through Cloudflare".into());
-    lines.push(format!("  4. delete the old certificate {}", plan.old_id));
+    steps.push("upload, wait until active, check through Cloudflare".into());
+    steps.push(format!("delete the old certificate {}", plan.old_id));
+    let mut lines = vec![format!("Rotate the {}?", plan.scope_label())];
+    lines.extend(numbered(steps).into_iter().map(|step| format!("  {step}")));
     let effects = carry_out(state);
     state.ask("Start the rotation?", lines, effects, Some("Rotating"));
     Vec::new()
@@ -264,6 +272,17 @@ pub fn ended(state: &mut Wizard, result: Result<Finish, String>, plan: Rotation)
     if let Some(progress) = state.resumable.first_mut() {
         progress.certificate = Some(files.clone());
         progress.certificate_id = Some(done.certificate_id.clone());
+    }
+    for (role, path) in [
+        (
+            "client certificate (rotated, on Cloudflare)",
+            &done.certificate,
+        ),
+        ("client private key (rotated, on Cloudflare)", &done.key),
+    ] {
+        if !state.files.iter().any(|(_, p)| p == path) {
+            state.files.push((role.to_string(), path.clone()));
+        }
     }
     state.rotation.finish = Some(Finish::Rotated(done));
     state.done.insert(Step::Rotate);

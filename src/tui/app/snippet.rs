@@ -11,7 +11,7 @@ use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::{CaSource, Effect, ExistingFile};
 use crate::tui::state::{Field, SnippetWrite, Wizard};
-use crate::tui::steps::{Scope, Step};
+use crate::tui::steps::Step;
 
 /// The files go next to the certificate's, named after the zone.
 pub fn enter(state: &mut Wizard) {
@@ -45,7 +45,31 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             Vec::new()
         }));
     }
-    bindings.extend([
+    bindings.extend(keys(phase));
+    bindings.push(match phase {
+            // Not written yet: Enter writes, then goes on (`w` writes again).
+            _ if unwritten(state, phase) => {
+                let label = match phase {
+                    SnippetPhase::Log => "w+next",
+                    SnippetPhase::Enforce => "w+probe",
+                };
+                Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+                    write(state, phase, true)
+                })
+            }
+            SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
+                state.finish(Step::SnippetLog);
+                Vec::new()
+            }),
+            SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
+        });
+    bindings
+}
+
+/// What every snippet screen offers: the CA path and the directory edited in place, copy,
+/// write, scroll.
+pub(super) fn keys(phase: SnippetPhase) -> [Binding; 5] {
+    [
         Binding::new("e", "CA path", [KeyCode::Char('e')], |state, _| {
             state.editing = Some(Field::CaPathOnOrigin);
             Vec::new()
@@ -77,25 +101,7 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
                 Vec::new()
             },
         ),
-        match phase {
-            // Not written yet: Enter writes, then goes on (`w` writes again).
-            _ if unwritten(state, phase) => {
-                let label = match phase {
-                    SnippetPhase::Log => "w+next",
-                    SnippetPhase::Enforce => "w+probe",
-                };
-                Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
-                    write(state, phase, true)
-                })
-            }
-            SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
-                state.finish(Step::SnippetLog);
-                Vec::new()
-            }),
-            SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
-        },
-    ]);
-    bindings
+    ]
 }
 
 /// The screen's snippet has not been written in this session (for this server, phase,
@@ -105,7 +111,7 @@ fn unwritten(state: &Wizard, phase: SnippetPhase) -> bool {
 }
 
 /// A path typed in place; Enter or Esc ends it.
-fn editing(field: Field) -> Vec<Binding> {
+pub(super) fn editing(field: Field) -> Vec<Binding> {
     let what = if field == Field::CaPathOnOrigin {
         "CA path"
     } else {
@@ -131,10 +137,9 @@ fn editing(field: Field) -> Vec<Binding> {
 /// What the screen writes now: its snippet and, beside it, the CA the origin must trust.
 fn target(state: &Wizard, phase: SnippetPhase) -> Result<SnippetWrite, String> {
     let text = state.snippet_text(phase)?;
-    let ca = match (&state.scope, &state.certificate) {
-        (Scope::Global, _) => None,
-        (_, Some(ready)) => Some(ready.files.ca_cert.clone()),
-        (_, None) => return Err("No CA yet: make or import a certificate first.".into()),
+    let ca = match state.ca_source()? {
+        CaSource::Cloudflare => None,
+        CaSource::File(path) => Some(path),
     };
     let ca_name = std::path::Path::new(state.ca_path.trimmed())
         .file_name()

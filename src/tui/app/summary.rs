@@ -6,6 +6,14 @@ use super::{rotate, undo};
 use crate::tui::keys::Binding;
 use crate::tui::state::Wizard;
 
+/// Esc on a rotation or undo: back to the summary of the set-up.
+pub fn back_to_it() -> Binding {
+    Binding::new("Esc", "summary", [KeyCode::Esc], |state, _| {
+        state.back_to_summary();
+        Vec::new()
+    })
+}
+
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
     let mut bindings = vec![Binding::enter_quits()];
     if state.certificate_id.is_some() {

@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::summary;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
 use crate::tui::state::{UndoView, Wizard};
@@ -13,6 +14,7 @@ use crate::undo::UndoPlan;
 pub fn begin(state: &mut Wizard) {
     state.task = Task::Undo;
     state.undo = UndoView::default();
+    state.summary_behind = true;
     state.go(Step::Undo);
 }
 
@@ -28,7 +30,16 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     }]
 }
 
+/// Once AOP is off, or when the undo was begun there, Esc goes to the summary.
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    let mut bindings = own_bindings(state);
+    if state.undo.done || state.summary_behind {
+        bindings.push(summary::back_to_it());
+    }
+    bindings
+}
+
+fn own_bindings(state: &Wizard) -> Vec<Binding> {
     let view = &state.undo;
     if view.done {
         return vec![Binding::enter_quits()];
@@ -134,5 +145,10 @@ pub fn probed(state: &mut Wizard, enforcing: Vec<String>) -> Vec<Effect> {
 pub fn turned_off(state: &mut Wizard) -> Vec<Effect> {
     state.undo.done = true;
     state.done.insert(Step::Undo);
+    // The summary must not offer to undo again, nor to rotate a certificate that is gone.
+    state.enabled = false;
+    if state.undo.delete_certificates {
+        state.certificate_id = None;
+    }
     Vec::new()
 }

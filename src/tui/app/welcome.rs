@@ -1,7 +1,9 @@
-//! The first screen: resume a saved set-up, rotate or undo one, or start a new one in a scope.
+//! The first screen: resume a saved set-up, rotate or undo one, start a new one in a scope, or
+//! only get the origin's snippets.
 
 use ratatui::crossterm::event::KeyCode;
 
+use super::snippets_only;
 use crate::setup::Stage;
 use crate::setup::progress::Progress;
 use crate::tui::input::TextInput;
@@ -10,8 +12,11 @@ use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step, Task};
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
-    let options =
-        state.resumable.len() + state.rotatable().len() + state.undoable().len() + Scope::ALL.len();
+    let options = state.resumable.len()
+        + state.rotatable().len()
+        + state.undoable().len()
+        + Scope::ALL.len()
+        + 1;
     let mut bindings: Vec<Binding> = keys::cursor("↑↓", "choose", options).into_iter().collect();
     bindings.push(Binding::new(
         "Enter",
@@ -26,12 +31,18 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
 }
 
 /// The option under the cursor: the rows are the resumable set-ups, their rotations, their
-/// undos, then the scopes of a new set-up.
+/// undos, the scopes of a new set-up, then snippets only.
 fn choose(state: &mut Wizard) {
     let rotatable = state.rotatable();
     let undoable = state.undoable();
     let cursor = state.cursor;
-    if let Some(progress) = state.resumable.get(cursor).cloned() {
+    // Back here from another task: what is chosen now decides.
+    state.task = Task::SetUp;
+    state.summary_behind = false;
+    let snippets_row = state.resumable.len() + rotatable.len() + undoable.len() + Scope::ALL.len();
+    if cursor == snippets_row {
+        snippets_only::begin(state);
+    } else if let Some(progress) = state.resumable.get(cursor).cloned() {
         resume(state, progress, Task::SetUp);
     } else if let Some(index) = rotatable.get(cursor - state.resumable.len()) {
         let progress = state.resumable[*index].clone();

@@ -6,6 +6,7 @@ mod enable;
 mod enforce;
 pub mod rotate;
 mod snippet;
+mod snippets_only;
 mod ssl_mode;
 mod summary;
 mod token;
@@ -45,6 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         Step::Enforce => enforce::draw(frame, area, state, theme),
         Step::Alerts => alerts::draw(frame, area, state, theme),
         Step::Summary => summary::draw(frame, area, state, theme),
+        Step::SnippetChoice | Step::SnippetReady => snippets_only::draw(frame, area, state, theme),
     }
 }
 

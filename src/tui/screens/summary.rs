@@ -3,6 +3,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::rotation::Finish;
 use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step};
 use crate::tui::theme::Theme;
@@ -32,7 +33,36 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             Span::raw(names(&skipped)),
         ]));
     }
-    if let Some(ready) = &state.certificate {
+    // What a rotation or an undo changed since; the lines above describe the set-up.
+    if let Some(Finish::Rotated(done)) = &state.rotation.finish {
+        lines.push(Line::from(vec![
+            Span::styled("✓ Rotated: ", theme.good),
+            Span::raw(format!(
+                "Cloudflare presents {}, made from {}.",
+                done.certificate_id,
+                done.certificate.display()
+            )),
+        ]));
+    }
+    if state.undo.done {
+        lines.push(Line::from(vec![
+            Span::styled("✓ Turned off: ", theme.good),
+            Span::raw(format!(
+                "Authenticated Origin Pulls is off for {zone} on Cloudflare{}.",
+                if state.undo.delete_certificates {
+                    " and its certificates are deleted"
+                } else {
+                    ""
+                }
+            )),
+        ]));
+    }
+    // After a rotation, the certificate described at set-up is the one just replaced.
+    let described = state
+        .certificate
+        .as_ref()
+        .filter(|_| !state.rotation.rotated());
+    if let Some(ready) = described {
         lines.push(Line::from(format!(
             "Client certificate expires {} ({} days): rotate before then.",
             ready.not_after, ready.days_left

@@ -1,10 +1,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::field;
-use crate::tui::state::Wizard;
+use crate::tui::state::{Wizard, numbered};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
@@ -25,12 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         theme,
     ));
     lines.push(Line::from(""));
-    lines.push(Line::from(format!(
-        "1. On the origin: install the log-phase snippet (aop-wizard snippet {} --phase log --ca {}) and reload.",
-        state.server().name(),
-        state.ca_path.trimmed()
-    )));
-    let (mark, text, style) = match (&view.enforcing, view.overridden) {
+    let (mark, probe, style) = match (&view.enforcing, view.overridden) {
         (_, true) => (
             "!",
             "you said the origin is relaxed".to_string(),
@@ -52,18 +47,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.bad,
         ),
     };
-    lines.push(Line::from(vec![
-        Span::styled(format!("2. {mark} "), style),
-        Span::styled(text, style),
-    ]));
-    lines.push(Line::from(format!(
-        "3. Turn AOP off on Cloudflare{}.",
-        if view.delete_certificates {
-            ", then delete the certificates"
+    let steps = numbered([
+        format!(
+            "On the origin: install the log-phase snippet (aop-wizard snippet {} --phase log --ca {}) and reload.",
+            state.server().name(),
+            state.ca_path.trimmed()
+        ),
+        format!("{mark} {probe}"),
+        format!(
+            "Turn AOP off on Cloudflare{}.",
+            if view.delete_certificates {
+                ", then delete the certificates"
+            } else {
+                " (certificates kept; d to delete them too)"
+            }
+        ),
+    ]);
+    // The probe's line takes its verdict's colour.
+    for (index, step) in steps.into_iter().enumerate() {
+        lines.push(if index == 1 {
+            Line::styled(step, style)
         } else {
-            " (certificates kept; d to delete them too)"
-        }
-    )));
+            Line::from(step)
+        });
+    }
     if view.done {
         lines.push(Line::from(""));
         lines.push(Line::styled(

@@ -92,5 +92,38 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let snippets_row =
+        state.resumable.len() + state.rotatable().len() + state.undoable().len() + Scope::ALL.len();
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        format!("{}Snippets only", pointer(snippets_row)),
+        style(snippets_row),
+    ));
+    lines.push(Line::styled(
+        "    Origin config and CA file only: no token, no account.",
+        theme.dim,
+    ));
+    // On a small terminal the rows outgrow the screen: scroll so that the chosen row (marked by
+    // its pointer) and the line under it stay in view.
+    let chosen = lines
+        .iter()
+        .position(|line| {
+            line.spans
+                .first()
+                .is_some_and(|s| s.content.starts_with('▶'))
+        })
+        .unwrap_or(0);
+    let through_chosen = lines[..(chosen + 2).min(lines.len())].to_vec();
+    let rows = Paragraph::new(through_chosen)
+        .wrap(Wrap { trim: false })
+        .line_count(area.width);
+    let scroll = u16::try_from(rows)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(area.height);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }
