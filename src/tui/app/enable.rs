@@ -9,11 +9,25 @@ use crate::tui::message::Effect;
 use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step};
 
-/// Per hostname, the first proxied hostname is picked to begin with.
-pub fn enter(state: &mut Wizard) {
+/// Per hostname, the first proxied hostname is picked to begin with. Until AOP is on, the
+/// origin is probed at once (Esc stops it): the answer decides whether enabling is offered.
+pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
         state.hostname_choice = state.proxied_hostnames().into_iter().take(1).collect();
     }
+    if state.enabled {
+        return Vec::new();
+    }
+    probe(state)
+}
+
+/// The origin alone, for the hostnames picked.
+fn probe(state: &mut Wizard) -> Vec<Effect> {
+    if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
+        state.error = Some("Pick at least one hostname with Space.".into());
+        return Vec::new();
+    }
+    super::verify::probe_before_enabling(state)
 }
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
@@ -39,13 +53,12 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     bindings.push(if origin_asks(state) {
         Binding::new("Enter", "enable…", [KeyCode::Enter], ask_to_enable)
     } else {
-        Binding::new("Enter", "probe the origin", [KeyCode::Enter], |state, _| {
-            if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
-                state.error = Some("Pick at least one hostname with Space.".into());
-                return Vec::new();
-            }
-            super::verify::probe_before_enabling(state)
-        })
+        let label = if state.origin_asks.is_some() {
+            "probe again"
+        } else {
+            "probe the origin"
+        };
+        Binding::new("Enter", label, [KeyCode::Enter], |state, _| probe(state))
     });
     bindings
 }
@@ -64,18 +77,18 @@ fn pick(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     let Some(name) = state.proxied_hostnames().get(state.cursor).cloned() else {
         return Vec::new();
     };
-    state.origin_asks = None;
     if !state.hostname_choice.remove(&name) {
         if state.hostname_choice.len() >= crate::ops::HOSTNAMES_PER_CERTIFICATE {
             state.error = Some(format!(
                 "One certificate serves at most {} hostnames.",
                 crate::ops::HOSTNAMES_PER_CERTIFICATE
             ));
-        } else {
-            state.hostname_choice.insert(name);
+            return Vec::new();
         }
+        state.hostname_choice.insert(name);
     }
-    Vec::new()
+    state.origin_asks = None;
+    probe(state)
 }
 
 fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
@@ -120,19 +133,49 @@ pub fn preview(state: &Wizard) -> Vec<String> {
         Err(error) => vec![error.to_string()],
     };
     lines.push(String::new());
-    lines.push(
-        match state.scope {
-            Scope::Zone => {
-                "Cloudflare presents your certificate on every proxied request of the zone."
-            }
-            Scope::Global => {
-                "Cloudflare presents its shared certificate on every proxied request of the zone."
-            }
-            Scope::Hostname => "Cloudflare presents your certificate for these hostnames.",
+    match state.scope {
+        Scope::Zone => lines.push(
+            "Cloudflare presents your certificate on every proxied request of the zone.".into(),
+        ),
+        Scope::Global => lines.push(
+            "Cloudflare presents its shared certificate on every proxied request of the zone."
+                .into(),
+        ),
+        Scope::Hostname => {
+            lines.push(format!(
+                "Cloudflare presents your certificate for {}:",
+                hostname_count(hostnames.len())
+            ));
+            lines.extend(hostname_list(state));
         }
-        .to_string(),
-    );
+    }
     lines
+}
+
+/// "1 hostname", "2 hostnames".
+fn hostname_count(count: usize) -> String {
+    format!("{count} hostname{}", if count == 1 { "" } else { "s" })
+}
+
+/// Each hostname picked, one a line: every one is named, none is cut off a long line.
+pub fn hostname_list(state: &Wizard) -> Vec<String> {
+    state
+        .hostname_choice
+        .iter()
+        .map(|hostname| format!("  • {hostname}"))
+        .collect()
+}
+
+/// What is on now, in words: per hostname, every hostname.
+pub fn enabled_for(state: &Wizard) -> String {
+    match state.scope {
+        Scope::Hostname => format!(
+            "Per-hostname AOP is on in {} for {}:",
+            state.zone_name(),
+            hostname_count(state.hostname_choice.len())
+        ),
+        scope => format!("{} AOP is on for {}.", scope.label(), state.zone_name()),
+    }
 }
 
 pub fn enabled(state: &mut Wizard) -> Vec<Effect> {

@@ -29,8 +29,9 @@ use super::state::Wizard;
 use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
-pub use enable::{origin_asks, preview as enable_preview};
+pub use enable::{enabled_for, hostname_list, origin_asks, preview as enable_preview};
 pub use upload::preview as upload_preview;
+pub use verify::{edge_skippable, skip_edge_consequence};
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let before = state.step;
@@ -116,14 +117,8 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
             snippet::enter(state);
             Vec::new()
         }
-        Step::Enable => {
-            enable::enter(state);
-            Vec::new()
-        }
-        Step::VerifyLog => {
-            verify::enter(state);
-            Vec::new()
-        }
+        Step::Enable => enable::enter(state),
+        Step::VerifyLog => verify::enter(state),
         Step::Welcome
         | Step::Zone
         | Step::SslMode

@@ -85,6 +85,9 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
         },
     ]);
+    if phase == SnippetPhase::Enforce {
+        bindings.extend(verify::skip_edge(state, phase));
+    }
     bindings
 }
 

@@ -3,8 +3,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::verify::demo_stand_in;
 use crate::probe::Verdict;
-use crate::tui::app::{enable_preview, origin_asks};
+use crate::tui::app::{enable_preview, enabled_for, hostname_list, origin_asks};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -14,12 +15,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     if state.enabled {
         lines.push(Line::from(vec![
             Span::styled("✓ ", theme.good),
-            Span::raw(format!(
-                "{} AOP is on for {}.",
-                state.scope.label(),
-                state.zone_name()
-            )),
+            Span::raw(enabled_for(state)),
         ]));
+        if state.scope == Scope::Hostname {
+            lines.extend(hostname_list(state).into_iter().map(Line::from));
+        }
+        lines.extend(demo_stand_in(state, theme));
         lines.push(Line::from(
             "Next: prove the origin asks for the certificate and that requests through Cloudflare are served.",
         ));
@@ -45,9 +46,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             lines.push(Line::from(""));
         }
         match &state.origin_asks {
-            None => lines.push(Line::from(
-                "First the origin, directly: Enter probes it; it must ask for the certificate and still serve without one (the log-phase snippet).",
-            )),
+            None => lines.push(Line::from(if state.busy.is_some() {
+                "First the origin, directly: probing it now (Esc stops). It must ask for the certificate and still serve without one (the log-phase snippet)."
+            } else {
+                "First the origin, directly: Enter probes it. It must ask for the certificate and still serve without one (the log-phase snippet)."
+            })),
             Some(_) if origin_asks(state) => lines.push(Line::from(vec![
                 Span::styled("✓ ", theme.good),
                 Span::raw(
@@ -79,6 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Cloudflare presents the certificate from now on. An origin with the log-phase snippet serves either way; the next screen proves it.",
             theme.dim,
         ));
+        lines.extend(demo_stand_in(state, theme));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

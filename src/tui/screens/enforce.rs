@@ -46,11 +46,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), warning);
     }
     snippet::draw_snippet(frame, code, state, theme, SnippetPhase::Enforce);
-    verify::results(
-        frame,
-        results,
-        state.verify_enforce.as_ref(),
-        SnippetPhase::Enforce,
-        theme,
-    );
+    verify::results(frame, results, state, SnippetPhase::Enforce, theme);
 }
