@@ -1,0 +1,185 @@
+//! The real binary in a pseudo-terminal on the paths beside zone-level: per-hostname with two
+//! hostnames, and global AOP to the summary, each with `--demo` against the test's fake so that
+//! its final state can be checked, and each within the keys the issue allows.
+
+mod support;
+
+use std::time::Duration;
+
+use support::pty::{DOWN, ENTER, Pty, demo_against};
+
+const STEP: Duration = Duration::from_secs(30);
+
+/// The `w` presses of the two snippet screens: they go once Enter writes a snippet not yet
+/// written, and the targets below are counted without them.
+const SNIPPET_WRITES: usize = 2;
+/// From launch to the summary, the expiry alert skipped.
+const PER_HOSTNAME_TARGET: usize = 20;
+const GLOBAL_TARGET: usize = 14;
+
+/// The snippet screen: written into the folder, then on.
+fn write_snippet_and_go_on(pty: &mut Pty) {
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+}
+
+/// Per hostname, both proxied hostnames of example.com: one certificate uploaded, both
+/// associations enabled with it, and every screen that says what is enabled names both.
+#[test]
+fn per_hostname_with_two_hostnames_to_the_summary() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"), 30, 100);
+
+    pty.wait_for("(recommended)", STEP);
+    pty.send(DOWN);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Generated and saved", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    write_snippet_and_go_on(&mut pty);
+
+    // The first hostname is picked and probed on arrival; picking the second probes again.
+    pty.wait_for("[x] example.com", STEP);
+    pty.wait_for("serves without it: Enter asks", STEP);
+    pty.send(DOWN);
+    pty.send(" ");
+    pty.wait_for("[x] www.example.com", STEP);
+    pty.wait_for("serves without it: Enter asks", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    let question = pty.screen();
+    assert!(
+        question.contains("for 2 hostnames:")
+            && question.contains("• example.com")
+            && question.contains("• www.example.com"),
+        "the confirmation names both:\n{question}"
+    );
+    pty.send("y");
+    pty.wait_for("Per-hostname AOP is on in example.com for 2 hostnames:", STEP);
+    let result = pty.screen();
+    assert!(
+        result.contains("• example.com") && result.contains("• www.example.com"),
+        "the result names both:\n{result}"
+    );
+    pty.send(ENTER);
+
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("through Cloudflare www.example.com"));
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("enforced"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("e-mail", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+    assert!(
+        pty.keys - SNIPPET_WRITES <= PER_HOSTNAME_TARGET,
+        "{} keys ({} without the `w` presses), more than {PER_HOSTNAME_TARGET}",
+        pty.keys,
+        pty.keys - SNIPPET_WRITES
+    );
+    assert_eq!(pty.keys, 22, "the count as measured; lower the target if it drops");
+
+    // Cloudflare's side: one per-hostname certificate, active, enabled for both hostnames.
+    let zone = fake.zone("example.com").unwrap();
+    assert_eq!(zone.hostname_certificates.len(), 1, "{zone:?}");
+    let (id, status, _) = &zone.hostname_certificates[0];
+    assert_eq!(status, "active");
+    for hostname in ["example.com", "www.example.com"] {
+        assert_eq!(
+            zone.associations.get(hostname),
+            Some(&(id.clone(), true)),
+            "{hostname}: {:?}",
+            zone.associations
+        );
+    }
+    assert!(!zone.zone_aop_enabled && !zone.global_aop);
+    assert!(zone.zone_certificates.is_empty());
+}
+
+/// Global AOP: nothing uploaded, Cloudflare's real CA in the origin's files, the demo's
+/// stand-in for Cloudflare's shared certificate said plainly, proven through the demo's edge in
+/// both phases, and the zone's `tls_client_auth` on.
+#[test]
+fn global_to_the_summary() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"), 30, 100);
+
+    pty.wait_for("(recommended)", STEP);
+    pty.send(DOWN);
+    pty.send(DOWN);
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("shipped in aop-wizard", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 1 of 2", STEP);
+    write_snippet_and_go_on(&mut pty);
+
+    pty.wait_for("serves without it: Enter asks", STEP);
+    assert!(pty.screen().contains("Demo only"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    assert!(pty.screen().contains(r#"{"value":"on"}"#), "{}", pty.screen());
+    pty.send("y");
+    pty.wait_for("Global AOP is on for example.com", STEP);
+    pty.send(ENTER);
+
+    pty.wait_for("All as expected", STEP);
+    let verified = pty.screen();
+    assert!(
+        verified.contains("Demo only: the demo's edge presents a stand-in for Cloudflare's")
+            && verified.contains("served through Cloudflare (HTTP 200)"),
+        "{verified}"
+    );
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("w");
+    pty.wait_for("Wrote", STEP);
+    pty.send(ENTER);
+    pty.wait_for("All as expected", STEP);
+    assert!(pty.screen().contains("enforced"), "{}", pty.screen());
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+    assert!(
+        pty.keys - SNIPPET_WRITES <= GLOBAL_TARGET,
+        "{} keys ({} without the `w` presses), more than {GLOBAL_TARGET}",
+        pty.keys,
+        pty.keys - SNIPPET_WRITES
+    );
+    assert_eq!(pty.keys, 16, "the count as measured; lower the target if it drops");
+
+    let zone = fake.zone("example.com").unwrap();
+    assert!(zone.global_aop, "tls_client_auth is on");
+    assert!(!zone.zone_aop_enabled);
+    assert!(zone.zone_certificates.is_empty() && zone.hostname_certificates.is_empty());
+    assert_eq!(fake.calls("upload_zone_certificate"), 0);
+    // The origin is told to trust Cloudflare's real CA; the stand-in never leaves the demo.
+    let ca = std::fs::read_to_string(work.path().join("aop-example.com/origin/ca.crt")).unwrap();
+    assert_eq!(ca.trim(), aop_wizard::pki::cloudflare_ca::PEM.trim());
+}
