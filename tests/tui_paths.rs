@@ -71,7 +71,10 @@ fn per_hostname_with_two_hostnames_to_the_summary() {
         "the confirmation names both:\n{question}"
     );
     pty.send("y");
-    pty.wait_for("Per-hostname AOP is on in example.com for 2 hostnames:", STEP);
+    pty.wait_for(
+        "Per-hostname AOP is on in example.com for 2 hostnames:",
+        STEP,
+    );
     let result = pty.screen();
     assert!(
         result.contains("• example.com") && result.contains("• www.example.com"),
@@ -98,7 +101,10 @@ fn per_hostname_with_two_hostnames_to_the_summary() {
         pty.keys,
         pty.keys - SNIPPET_WRITES
     );
-    assert_eq!(pty.keys, 22, "the count as measured; lower the target if it drops");
+    assert_eq!(
+        pty.keys, 22,
+        "the count as measured; lower the target if it drops"
+    );
 
     // Cloudflare's side: one per-hostname certificate, active, enabled for both hostnames.
     let zone = fake.zone("example.com").unwrap();
@@ -145,7 +151,11 @@ fn global_to_the_summary() {
     assert!(pty.screen().contains("Demo only"), "{}", pty.screen());
     pty.send(ENTER);
     pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
-    assert!(pty.screen().contains(r#"{"value":"on"}"#), "{}", pty.screen());
+    assert!(
+        pty.screen().contains(r#"{"value":"on"}"#),
+        "{}",
+        pty.screen()
+    );
     pty.send("y");
     pty.wait_for("Global AOP is on for example.com", STEP);
     pty.send(ENTER);
@@ -153,7 +163,7 @@ fn global_to_the_summary() {
     pty.wait_for("All as expected", STEP);
     let verified = pty.screen();
     assert!(
-        verified.contains("Demo only: the demo's edge presents a stand-in for Cloudflare's")
+        verified.contains("Demo only: the demo edge presents a stand-in for Cloudflare's")
             && verified.contains("served through Cloudflare (HTTP 200)"),
         "{verified}"
     );
@@ -172,7 +182,10 @@ fn global_to_the_summary() {
         pty.keys,
         pty.keys - SNIPPET_WRITES
     );
-    assert_eq!(pty.keys, 16, "the count as measured; lower the target if it drops");
+    assert_eq!(
+        pty.keys, 16,
+        "the count as measured; lower the target if it drops"
+    );
 
     let zone = fake.zone("example.com").unwrap();
     assert!(zone.global_aop, "tls_client_auth is on");

@@ -323,7 +323,9 @@ fn enable_asks_then_applies_for_the_scope() {
     let mut state = at(Step::Enable);
     update(&mut state, origin_asks());
     press(&mut state, KeyCode::Enter);
-    assert!(confirmation(&state).unwrap().lines[0].contains("origin_tls_client_auth/settings"));
+    let lines = &confirmation(&state).unwrap().lines;
+    assert!(lines[0].contains("every proxied request of the zone"));
+    assert!(lines[2].contains("origin_tls_client_auth/settings"));
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
         effects.as_slice(),

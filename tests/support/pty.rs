@@ -207,7 +207,10 @@ pub fn zone_level_setup(pty: &mut Pty) {
     pty.wait_for("Notification policy in place", STEP);
     pty.send(ENTER);
     pty.wait_for("Done:", STEP);
-    assert_eq!(pty.keys, ZONE_LEVEL_KEYS, "keys pressed from launch to the summary");
+    assert_eq!(
+        pty.keys, ZONE_LEVEL_KEYS,
+        "keys pressed from launch to the summary"
+    );
 }
 
 /// `zone_level_setup`'s keys, the expiry alert created (Enter, y, Enter). With the alert skipped

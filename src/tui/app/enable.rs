@@ -115,13 +115,44 @@ fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The request enabling sends, as a dry run shows it, and what it means.
-pub fn preview(state: &Wizard) -> Vec<String> {
+/// What enabling means, then the request it sends as a dry run shows it: the confirmation.
+fn preview(state: &Wizard) -> Vec<String> {
+    let mut lines = meaning(state);
+    lines.push(String::new());
+    lines.extend(request(state));
+    lines
+}
+
+/// What Cloudflare presents once enabled, and for which hostnames: every one is named.
+pub fn meaning(state: &Wizard) -> Vec<String> {
+    match state.scope {
+        Scope::Zone => {
+            vec![
+                "Cloudflare presents your certificate on every proxied request of the zone.".into(),
+            ]
+        }
+        Scope::Global => vec![
+            "Cloudflare presents its shared certificate on every proxied request of the zone."
+                .into(),
+        ],
+        Scope::Hostname => {
+            let mut lines = vec![format!(
+                "Cloudflare presents your certificate for {}:",
+                hostname_count(state.hostname_choice.len())
+            )];
+            lines.extend(hostname_list(state));
+            lines
+        }
+    }
+}
+
+/// The request enabling sends, as a dry run shows it.
+pub fn request(state: &Wizard) -> Vec<String> {
     let (Some(client), Some(zone)) = (&state.client, &state.zone) else {
         return Vec::new();
     };
     let hostnames: Vec<String> = state.hostname_choice.iter().cloned().collect();
-    let mut lines = match crate::ops::preview::switch_scope(
+    match crate::ops::preview::switch_scope(
         client,
         &zone.id,
         state.scope,
@@ -131,25 +162,7 @@ pub fn preview(state: &Wizard) -> Vec<String> {
     ) {
         Ok(request) => request.lines(),
         Err(error) => vec![error.to_string()],
-    };
-    lines.push(String::new());
-    match state.scope {
-        Scope::Zone => lines.push(
-            "Cloudflare presents your certificate on every proxied request of the zone.".into(),
-        ),
-        Scope::Global => lines.push(
-            "Cloudflare presents its shared certificate on every proxied request of the zone."
-                .into(),
-        ),
-        Scope::Hostname => {
-            lines.push(format!(
-                "Cloudflare presents your certificate for {}:",
-                hostname_count(hostnames.len())
-            ));
-            lines.extend(hostname_list(state));
-        }
     }
-    lines
 }
 
 /// "1 hostname", "2 hostnames".

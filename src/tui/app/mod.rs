@@ -29,7 +29,9 @@ use super::state::Wizard;
 use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
-pub use enable::{enabled_for, hostname_list, origin_asks, preview as enable_preview};
+pub use enable::{
+    enabled_for, hostname_list, meaning as enable_meaning, origin_asks, request as enable_request,
+};
 pub use upload::preview as upload_preview;
 pub use verify::{edge_skippable, skip_edge_consequence};
 

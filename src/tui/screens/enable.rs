@@ -5,7 +5,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::verify::demo_stand_in;
 use crate::probe::Verdict;
-use crate::tui::app::{enable_preview, enabled_for, hostname_list, origin_asks};
+use crate::tui::app::{enable_meaning, enable_request, enabled_for, hostname_list, origin_asks};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -70,10 +70,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 ));
             }
         }
+        lines.extend(demo_stand_in(state, theme));
         lines.push(Line::from(""));
+        lines.extend(enable_meaning(state).into_iter().map(Line::from));
         lines.push(Line::styled("The request enabling sends:", theme.dim));
         lines.extend(
-            enable_preview(state)
+            enable_request(state)
                 .into_iter()
                 .map(|l| Line::styled(l, theme.code)),
         );
@@ -82,7 +84,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Cloudflare presents the certificate from now on. An origin with the log-phase snippet serves either way; the next screen proves it.",
             theme.dim,
         ));
-        lines.extend(demo_stand_in(state, theme));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

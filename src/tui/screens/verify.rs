@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
 pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
     (state.scope == Scope::Global && state.demo_origin.is_some()).then(|| {
         Line::styled(
-            "Demo only: the demo's edge presents a stand-in for Cloudflare's shared certificate, and the demo origin trusts the stand-in's CA beside Cloudflare's. Your snippet and CA file name Cloudflare's real CA: a real origin needs nothing else.",
+            "Demo only: the demo edge presents a stand-in for Cloudflare's shared certificate, whose CA only the demo origin trusts. Your snippet and CA file name Cloudflare's real CA.",
             theme.warn,
         )
     })
@@ -38,12 +38,13 @@ pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
 
 /// The verdict table and, below it, what is wrong, in the servers' own words, and the ways on.
 pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
-    let mut lines: Vec<Line> = demo_stand_in(state, theme).into_iter().collect();
+    let mut lines: Vec<Line> = Vec::new();
     let result = match phase {
         SnippetPhase::Log => state.verify_log.as_ref(),
         SnippetPhase::Enforce => state.verify_enforce.as_ref(),
     };
     let Some(result) = result else {
+        lines.extend(demo_stand_in(state, theme));
         lines.push(Line::styled(
             if state.busy.is_some() {
                 "Probing: the origin directly, then through Cloudflare (Esc stops)."
@@ -62,12 +63,21 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
             theme.good,
         ));
     } else if edge_skippable(state, phase) {
-        lines.push(Line::styled(
-            "✗ The origin is as it should be, but a request through Cloudflare was not served (below).",
-            theme.bad,
-        ));
+        // The reason first, in the server's own words, then the ways on.
+        for edge in result.edge.iter().filter(|e| !e.passed).take(1) {
+            lines.push(Line::styled(
+                format!("✗ Through Cloudflare: {}", edge.explanation),
+                theme.bad,
+            ));
+            if let Some(answer) = &edge.answer {
+                lines.push(Line::styled(
+                    format!("  it answered: \"{answer}\""),
+                    theme.warn,
+                ));
+            }
+        }
         lines.push(Line::from(format!(
-            "Enter probes again · s skips the edge check: {} · Esc goes back.",
+            "The origin itself is as it should be. Enter probes again · s skips the edge check ({}) · Esc goes back.",
             skip_edge_consequence(phase)
         )));
     } else {
@@ -76,6 +86,7 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
             theme.bad,
         ));
     }
+    lines.extend(demo_stand_in(state, theme));
     let yours = if state.scope == Scope::Global {
         "Cloudflare's: only Cloudflare can present it".to_string()
     } else {
