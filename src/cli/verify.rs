@@ -132,7 +132,10 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         (cells, edge)
     })?;
-    let cells = cells?;
+    let mut cells = cells?;
+    if args.global {
+        crate::ops::judge_global(&mut cells);
+    }
     let wanted = match args.expect {
         Expect::Enforced => Verdict::Enforced,
         Expect::LogOnly => Verdict::LogOnly,

@@ -575,15 +575,21 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
     };
     let mut cells = probe::run(&plan).await?;
     if request.global {
-        for cell in &mut cells {
-            cell.judgement = judged_for_global(cell.judgement.clone());
-        }
+        judge_global(&mut cells);
     }
     let edge = match &request.edge_url {
         Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
         None => Vec::new(),
     };
     Ok(Verification { cells, edge })
+}
+
+/// Global AOP, for every cell: see `judged_for_global`. The wizard and `verify --global` both
+/// judge this way.
+pub fn judge_global(cells: &mut [probe::CellReport]) {
+    for cell in cells {
+        cell.judgement = judged_for_global(cell.judgement.clone());
+    }
 }
 
 /// Global AOP: only Cloudflare can present its shared certificate, so the origin's own word is
