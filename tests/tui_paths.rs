@@ -1,6 +1,7 @@
-//! The real binary in a pseudo-terminal on the paths beside zone-level: per-hostname with two
-//! hostnames, and global AOP to the summary, each with `--demo` against the test's fake so that
-//! its final state can be checked, and each within the keys the issue allows.
+//! The real binary in a pseudo-terminal on every set-up path: zone-level with the expiry alert
+//! skipped, per-hostname with two hostnames, and global AOP, each to the summary with `--demo`
+//! against the test's fake so that its final state can be checked, and each within the keys the
+//! issue allows.
 
 mod support;
 
@@ -14,6 +15,7 @@ const STEP: Duration = Duration::from_secs(30);
 /// written, and the targets below are counted without them.
 const SNIPPET_WRITES: usize = 2;
 /// From launch to the summary, the expiry alert skipped.
+const ZONE_LEVEL_TARGET: usize = 18;
 const PER_HOSTNAME_TARGET: usize = 20;
 const GLOBAL_TARGET: usize = 14;
 
@@ -22,6 +24,31 @@ fn write_snippet_and_go_on(pty: &mut Pty) {
     pty.send("w");
     pty.wait_for("Wrote", STEP);
     pty.send(ENTER);
+}
+
+#[test]
+fn zone_level_with_the_alert_skipped_to_the_summary() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"), 30, 100);
+    support::pty::zone_level_setup_without_alert(&mut pty);
+    assert!(
+        pty.keys - SNIPPET_WRITES <= ZONE_LEVEL_TARGET,
+        "{} keys ({} without the `w` presses), more than {ZONE_LEVEL_TARGET}",
+        pty.keys,
+        pty.keys - SNIPPET_WRITES
+    );
+    assert_eq!(
+        pty.keys, 19,
+        "the count as measured; lower the target if it drops"
+    );
+    let zone = fake.zone("example.com").unwrap();
+    assert!(zone.zone_aop_enabled);
+    assert_eq!(
+        zone.zone_certificate_in_use.as_ref(),
+        Some(&zone.zone_certificates[0].0)
+    );
+    assert_eq!(fake.calls("create_alert_policy"), 0, "skipped");
 }
 
 /// Per hostname, both proxied hostnames of example.com: one certificate uploaded, both

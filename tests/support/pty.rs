@@ -158,8 +158,35 @@ pub const UP: &str = "\x1b[A";
 const STEP: Duration = Duration::from_secs(30);
 
 /// A person's way through a zone-level set-up with the default answers (ECDSA keys, NGINX),
-/// from the first screen to the summary. Shared by the end-to-end test and the benchmark.
+/// from the first screen to the summary, the expiry alert created. Shared by the end-to-end
+/// test and the benchmark.
 pub fn zone_level_setup(pty: &mut Pty) {
+    zone_level_to_the_alert(pty);
+    pty.type_text("ops@example.com");
+    pty.send(ENTER);
+    pty.wait_for("Create the expiry notification?", STEP);
+    pty.send("y");
+    pty.wait_for("Notification policy in place", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+    assert_eq!(
+        pty.keys, ZONE_LEVEL_KEYS,
+        "keys pressed from launch to the summary"
+    );
+}
+
+/// `zone_level_setup`'s keys, the expiry alert created (Enter, y, Enter).
+pub const ZONE_LEVEL_KEYS: usize = 21;
+
+/// As `zone_level_setup`, the expiry alert skipped (Enter on the empty address).
+pub fn zone_level_setup_without_alert(pty: &mut Pty) {
+    zone_level_to_the_alert(pty);
+    pty.send(ENTER);
+    pty.wait_for("Done:", STEP);
+}
+
+/// From the first screen to the expiry alert's address.
+fn zone_level_to_the_alert(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
     pty.wait_for("Notifications → Edit", STEP);
@@ -200,23 +227,7 @@ pub fn zone_level_setup(pty: &mut Pty) {
     assert!(pty.screen().contains("enforced"), "{}", pty.screen());
     pty.send(ENTER);
     pty.wait_for("e-mail", STEP);
-    pty.type_text("ops@example.com");
-    pty.send(ENTER);
-    pty.wait_for("Create the expiry notification?", STEP);
-    pty.send("y");
-    pty.wait_for("Notification policy in place", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Done:", STEP);
-    assert_eq!(
-        pty.keys, ZONE_LEVEL_KEYS,
-        "keys pressed from launch to the summary"
-    );
 }
-
-/// `zone_level_setup`'s keys, the expiry alert created (Enter, y, Enter). With the alert skipped
-/// (one Enter on the empty address) it is 19: 17 once Enter on a snippet screen writes it
-/// (the two `w`).
-pub const ZONE_LEVEL_KEYS: usize = 21;
 
 /// `aop-wizard --demo` on a `rows`×`cols` terminal, against the test's fake (so its final state
 /// can be checked), progress kept in `data`, no keyring.
