@@ -937,6 +937,20 @@ fn every_same_as_line_parses_with_the_cli_definition() {
         enable.contains("--hostname a.example.com --hostname b.example.com"),
         "{enable}"
     );
+    // `upload --hostname` takes one; `enable` then names every one.
+    let mut upload = at(Step::Upload);
+    upload.scope = Scope::Hostname;
+    upload.hostname_choice = two.hostname_choice.clone();
+    let commands = same_as::commands(&upload);
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[0].join(" ").contains("upload --zone example.com"));
+    assert!(commands[0].join(" ").contains("--hostname a.example.com"));
+    assert!(
+        commands[1]
+            .join(" ")
+            .contains("enable --zone example.com --scope hostname --hostname a.example.com --hostname b.example.com"),
+        "{commands:?}"
+    );
     let mut spaced = at(Step::Certificate);
     spaced.out_dir = aop_wizard::tui::input::TextInput::new("/tmp/my certs");
     assert!(
