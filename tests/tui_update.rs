@@ -556,6 +556,43 @@ fn a_failed_edge_check_can_be_retried_or_skipped_with_its_consequence() {
     assert_eq!(state.step, Step::VerifyLog);
 }
 
+/// Back on Verify log the origin is probed again and the earlier pass is not trusted: stopped,
+/// the probe leaves nothing to continue on. Back on Enable once it is on, nothing is probed.
+#[test]
+fn coming_back_probes_again_and_trusts_no_earlier_answer() {
+    let mut state = at(Step::Enforce);
+    assert!(state.verify_log.is_some());
+    let effects = press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Verify {
+            through_edge: true,
+            ..
+        }]
+    ));
+    assert!(state.verify_log.is_none());
+    press(&mut state, KeyCode::Esc);
+    update(&mut state, Msg::Cancelled);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.step,
+        Step::VerifyLog,
+        "Enter probes, it does not go on"
+    );
+    assert!(matches!(effects.as_slice(), [Effect::Verify { .. }]));
+    update(&mut state, Msg::Cancelled);
+    let mut back = press(&mut state, KeyCode::Esc);
+    if confirmation(&state).is_some() {
+        back = press(&mut state, KeyCode::Char('y'));
+    }
+    assert_eq!(state.step, Step::Enable);
+    assert!(
+        back.is_empty(),
+        "AOP is on: nothing to probe before enabling"
+    );
+}
+
 #[test]
 fn bad_origin_addresses_are_refused_with_an_example() {
     let mut state = at(Step::VerifyLog);

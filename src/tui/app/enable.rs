@@ -18,6 +18,8 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.enabled {
         return Vec::new();
     }
+    // An earlier answer is not taken on trust: stopped, this probe leaves none.
+    state.origin_asks = None;
     probe(state)
 }
 

@@ -18,6 +18,8 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.origins.value.is_empty() {
         state.origins = TextInput::new(state.default_origins());
     }
+    // An earlier answer is not taken on trust: stopped, this probe leaves none.
+    state.verify_log = None;
     probe(state, SnippetPhase::Log)
 }
 
