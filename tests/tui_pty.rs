@@ -7,28 +7,9 @@ mod support;
 use std::time::Duration;
 
 use aop_wizard::cloudflare::fake::DEMO_TOKEN;
-use support::pty::{ENTER, Pty};
+use support::pty::{ENTER, Pty, demo_against};
 
 const STEP: Duration = Duration::from_secs(30);
-
-/// `aop-wizard --demo` against the test's fake, so its final state can be checked.
-fn demo_against(
-    fake: &aop_wizard::cloudflare::fake::FakeCloudflare,
-    dir: &std::path::Path,
-    data: &std::path::Path,
-) -> Pty {
-    Pty::spawn(
-        env!("CARGO_BIN_EXE_aop-wizard"),
-        &["--demo"],
-        dir,
-        &[
-            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
-            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
-            ("AOP_WIZARD_DATA_DIR", data.display().to_string()),
-            ("AOP_WIZARD_KEYRING", "none".to_string()),
-        ],
-    )
-}
 
 #[test]
 fn a_complete_zone_level_set_up_through_the_wizard() {

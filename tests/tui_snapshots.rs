@@ -233,8 +233,46 @@ fn a_failed_edge_check_global_in_the_demo_and_two_hostnames() {
     let mut two = at(Step::Enable);
     two.scope = Scope::Hostname;
     two.hostname_choice = ["example.com", "www.example.com"].map(String::from).into();
-    update(&mut two, origin_asks());
+    let mut both = passing(SnippetPhase::Log);
+    let mut www = both.cells[0].clone();
+    www.hostname = "www.example.com".into();
+    both.cells.push(www);
+    update(
+        &mut two,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: false,
+            result: Ok(both),
+        },
+    );
     snapshot("enable_two_hostnames", &two);
     update(&mut two, Msg::Enabled(Ok(())));
     snapshot("enable_two_hostnames_done", &two);
+}
+
+#[test]
+fn a_resumed_set_up_says_what_changed_on_the_screen_it_lands_on() {
+    use aop_wizard::setup::Stage;
+    let mut state = wizard_with(saved_set_up(&[
+        Stage::SslModeReady,
+        Stage::CertificateReady,
+        Stage::Active,
+        Stage::LogSnippetWritten,
+        Stage::Enabled,
+    ]));
+    resume_to_permissions(&mut state, all_granted());
+    rechecked(
+        &mut state,
+        recheck(
+            &[
+                Stage::SslModeReady,
+                Stage::CertificateReady,
+                Stage::Active,
+                Stage::LogSnippetWritten,
+            ],
+            &[],
+            &["Zone-level AOP was turned off."],
+        ),
+    );
+    snapshot("resumed_switch_turned_off", &state);
 }

@@ -6,7 +6,6 @@ mod support;
 use std::path::PathBuf;
 
 use aop_wizard::cloudflare::SslMode;
-use aop_wizard::setup::Stage;
 use aop_wizard::setup::progress::Progress;
 use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::{self, typing, update};
@@ -679,40 +678,6 @@ fn global_scope_skips_upload_and_alerts() {
             .unwrap()
             .contains("Cloudflare")
     );
-}
-
-#[test]
-fn resume_restores_the_zone_scope_and_certificate() {
-    let progress = Progress {
-        zone: "example.com".into(),
-        scope: Scope::Hostname,
-        reached: [Stage::CertificateReady, Stage::Active].into(),
-        certificate: Some(files()),
-        certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
-        hostnames: vec!["www.example.com".into()],
-        files: Vec::new(),
-    };
-    let mut state = Wizard::new(
-        vec![progress],
-        None,
-        "https://api.cloudflare.com/client/v4".into(),
-    );
-    press(&mut state, KeyCode::Enter);
-    assert!(state.resumed);
-    assert_eq!(state.scope, Scope::Hostname);
-    assert_eq!(state.zone_filter.value, "example.com");
-    assert_eq!(
-        state.certificate_id.as_deref(),
-        Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60")
-    );
-    assert!(state.done.contains(&Step::Upload));
-    assert!(state.done.contains(&Step::Zone) && !state.done.contains(&Step::Enable));
-    assert_eq!(state.step, Step::Token);
-    assert!(
-        !state.generate,
-        "the saved certificate is offered for import, not made again"
-    );
-    assert_eq!(state.import_key.value, "/tmp/aop/client.key");
 }
 
 #[test]

@@ -8,11 +8,13 @@
 
 mod plan;
 pub mod progress;
+mod recheck;
 mod run;
 
 use std::path::{Path, PathBuf};
 
 pub use plan::{CertificateSource, Setup, SetupRequest, Stage, normalise_hostname, plan};
+pub use recheck::{Recheck, recheck};
 pub use run::{Event, Finish, carry_out, preview};
 
 use crate::ops::OperationError;

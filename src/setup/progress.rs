@@ -26,6 +26,9 @@ pub struct Progress {
     /// Every file written, with what it is for.
     #[serde(default)]
     pub files: Vec<(String, PathBuf)>,
+    /// The expiry alert policy made, if one was.
+    #[serde(default)]
+    pub alert_id: Option<String>,
 }
 
 fn file_for(dir: &Path, zone: &str) -> PathBuf {

@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::message::{CaSource, CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
+use super::message::{
+    CaSource, CertificateReady, Effect, Msg, Resumed, VerifiedToken, ZoneSettings,
+};
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
@@ -101,17 +103,7 @@ impl Runner {
                 Msg::Permissions(crate::cloudflare::probe_permissions(&client, &zone, false).await)
             }),
             Effect::ReadZone { client, zone } => self.spawn(true, async move {
-                let read = async {
-                    let mode = client.ssl_mode(&zone.id).await?;
-                    let automatic = client.ssl_automatic_mode(&zone.id).await?;
-                    let dns = client.dns_records(&zone.id).await?;
-                    Ok::<_, crate::cloudflare::CloudflareError>(ZoneSettings {
-                        ssl_mode: mode,
-                        ssl_automatic: automatic,
-                        dns,
-                    })
-                };
-                Msg::ZoneRead(read.await.map_err(text))
+                Msg::ZoneRead(read_zone(&client, &zone.id).await.map_err(text))
             }),
             Effect::SetSslMode {
                 client,
@@ -319,6 +311,9 @@ impl Runner {
             }),
             // The drawing loop owns the terminal, so it writes the clipboard sequence itself.
             Effect::Copy(_) => {}
+            Effect::Recheck { client, progress } => self.spawn(true, async move {
+                Msg::Rechecked(resume(&client, &progress).await.map(Box::new))
+            }),
         }
     }
 }
@@ -348,6 +343,7 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::SaveProgress(_) => "save progress",
         Effect::Copy(_) => "copy",
         Effect::Cancel => "cancel",
+        Effect::Recheck { .. } => "recheck",
     }
 }
 
@@ -386,6 +382,46 @@ async fn verify_token(
         client,
         source,
         typed: was_typed,
+    })
+}
+
+/// What the wizard reads of a zone once it is chosen.
+async fn read_zone(
+    client: &Client,
+    zone_id: &str,
+) -> Result<ZoneSettings, crate::cloudflare::CloudflareError> {
+    Ok(ZoneSettings {
+        ssl_mode: client.ssl_mode(zone_id).await?,
+        ssl_automatic: client.ssl_automatic_mode(zone_id).await?,
+        dns: client.dns_records(zone_id).await?,
+    })
+}
+
+/// A saved set-up checked again, with the zone read as choosing it reads it, and the
+/// certificate described as the certificate screen shows it.
+async fn resume(
+    client: &Client,
+    progress: &crate::setup::progress::Progress,
+) -> Result<Resumed, String> {
+    let recheck = crate::setup::recheck(client, progress)
+        .await
+        .map_err(text)?;
+    let settings = read_zone(client, &recheck.zone.id).await.map_err(text)?;
+    let certificate = match recheck.certificate.clone() {
+        Some(files) => {
+            // Imported certificates come without their CA's key.
+            let generated = !files.ca_key.as_os_str().is_empty();
+            let described = tokio::task::spawn_blocking(move || describe(files, generated))
+                .await
+                .map_err(text)??;
+            Some(described)
+        }
+        None => None,
+    };
+    Ok(Resumed {
+        recheck,
+        settings,
+        certificate,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::cloudflare::{
 use crate::pki::{GeneratedFiles, KeyType};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
+use crate::setup::Recheck;
 use crate::setup::progress::Progress;
 use crate::snippets::SnippetPhase;
 use crate::undo::UndoPlan;
@@ -123,6 +124,11 @@ pub enum Effect {
     SaveProgress(Progress),
     Copy(String),
     Cancel,
+    /// A saved set-up chosen on the first screen: Cloudflare and the files read again.
+    Recheck {
+        client: Client,
+        progress: Progress,
+    },
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -183,6 +189,7 @@ pub enum Msg {
     TurnedOff(Result<(), String>),
     Copied,
     Cancelled,
+    Rechecked(Result<Box<Resumed>, String>),
 }
 
 impl Msg {
@@ -213,9 +220,19 @@ impl Msg {
             | Msg::UndoRead(_)
             | Msg::UndoProbed(_)
             | Msg::TurnedOff(_)
-            | Msg::Cancelled => true,
+            | Msg::Cancelled
+            | Msg::Rechecked(_) => true,
         }
     }
+}
+
+/// A saved set-up read again: what still holds, the zone as it is now, and the certificate
+/// described for the screen when its files still check out.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    pub recheck: Recheck,
+    pub settings: ZoneSettings,
+    pub certificate: Option<CertificateReady>,
 }
 
 /// The CA file written beside a snippet: read by the runner, never by `update`.

@@ -180,6 +180,8 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+    /// What the re-check of a resumed set-up found, shown on the screen it resumed at.
+    pub resume_notes: Option<Vec<String>>,
 }
 
 impl Wizard {
@@ -244,6 +246,7 @@ impl Wizard {
             files: Vec::new(),
             tick: 0,
             can_save: true,
+            resume_notes: None,
         }
     }
 
@@ -351,6 +354,7 @@ impl Wizard {
             certificate_id: self.certificate_id.clone(),
             hostnames: self.hostname_choice.iter().cloned().collect(),
             files: self.files.clone(),
+            alert_id: self.alert_id.clone(),
         }
     }
 
@@ -410,6 +414,7 @@ impl Wizard {
         self.cursor = 0;
         self.scroll = 0;
         self.editing = None;
+        self.resume_notes = None;
     }
 
     /// Marks `step` done and goes to the next one of the task and scope.

@@ -281,3 +281,96 @@ pub fn passing(phase: SnippetPhase) -> aop_wizard::probe::Verification {
         edge: Vec::new(),
     }
 }
+
+/// The id of the certificate a saved set-up uploaded.
+pub const SAVED_ID: &str = "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60";
+
+/// A zone-level set-up of example.com saved at `reached`.
+pub fn saved_set_up(reached: &[aop_wizard::setup::Stage]) -> aop_wizard::setup::progress::Progress {
+    aop_wizard::setup::progress::Progress {
+        zone: "example.com".into(),
+        scope: aop_wizard::tui::steps::Scope::Zone,
+        reached: reached.iter().copied().collect(),
+        certificate: Some(files()),
+        certificate_id: Some(SAVED_ID.into()),
+        files: vec![("client certificate".into(), files().client_cert)],
+        ..Default::default()
+    }
+}
+
+/// A wizard started with `progress` saved.
+pub fn wizard_with(progress: aop_wizard::setup::progress::Progress) -> Wizard {
+    Wizard::new(
+        vec![progress],
+        None,
+        "https://api.cloudflare.com/client/v4".into(),
+    )
+}
+
+/// A token with every permission the probe reads.
+pub fn all_granted() -> Vec<aop_wizard::cloudflare::PermissionCheck> {
+    vec![aop_wizard::cloudflare::PermissionCheck {
+        permission: "Zone → Zone → Read",
+        granted: Some(true),
+    }]
+}
+
+/// Enter on the saved set-up, the stored token found, the zones listed: the answers up to the
+/// permissions, which come last. The effects of that last answer.
+pub fn resume_to_permissions(
+    state: &mut Wizard,
+    permissions: Vec<aop_wizard::cloudflare::PermissionCheck>,
+) -> Vec<Effect> {
+    let effects = press(state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::VerifyToken(None)]),
+        "the stored token is looked for: {effects:?}"
+    );
+    update(
+        state,
+        Msg::TokenChecked(Ok(verified_token("the OS keyring", false))),
+    );
+    update(
+        state,
+        Msg::Zones(Ok(vec![zone("example.org"), zone("example.com")])),
+    );
+    update(state, Msg::Permissions(permissions))
+}
+
+/// What the re-check of `saved_set_up` finds: `holds` still true, `prove_again` to probe
+/// again, `changes` said.
+pub fn recheck(
+    holds: &[aop_wizard::setup::Stage],
+    prove_again: &[aop_wizard::setup::Stage],
+    changes: &[&str],
+) -> aop_wizard::setup::Recheck {
+    use aop_wizard::setup::Stage;
+    aop_wizard::setup::Recheck {
+        zone: zone("example.com"),
+        ssl_mode: SslMode::Full,
+        holds: holds.iter().copied().collect(),
+        prove_again: prove_again.iter().copied().collect(),
+        changes: changes.iter().map(|c| c.to_string()).collect(),
+        certificate: holds.contains(&Stage::CertificateReady).then(files),
+        certificate_id: holds.contains(&Stage::Active).then(|| SAVED_ID.to_string()),
+        files: vec![("client certificate".into(), files().client_cert)],
+        alert_id: None,
+    }
+}
+
+/// The re-check's answer.
+pub fn rechecked(state: &mut Wizard, recheck: aop_wizard::setup::Recheck) -> Vec<Effect> {
+    let certificate = recheck.certificate.as_ref().map(|_| ready());
+    update(
+        state,
+        Msg::Rechecked(Ok(Box::new(aop_wizard::tui::message::Resumed {
+            recheck,
+            settings: zone_settings(
+                SslMode::Full,
+                "custom",
+                vec![record("A", "example.com", "203.0.113.10", true)],
+            ),
+            certificate,
+        }))),
+    )
+}

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use crate::probe::Verdict;
+use crate::probe::{Verdict, Verification};
 use crate::tui::keys::{self, Binding};
 use crate::tui::message::Effect;
 use crate::tui::state::Wizard;
@@ -165,6 +165,16 @@ pub fn request(state: &Wizard) -> Vec<String> {
         Ok(request) => request.lines(),
         Err(error) => vec![error.to_string()],
     }
+}
+
+/// The hostnames a probe covered, counted: the set it answers for, once a pick changed it.
+pub fn probed_for(verification: &Verification) -> String {
+    let hostnames: std::collections::BTreeSet<&str> = verification
+        .cells
+        .iter()
+        .map(|cell| cell.hostname.as_str())
+        .collect();
+    hostname_count(hostnames.len())
 }
 
 /// "1 hostname", "2 hostnames".

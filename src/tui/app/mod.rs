@@ -30,7 +30,8 @@ use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
 pub use enable::{
-    enabled_for, hostname_list, meaning as enable_meaning, origin_asks, request as enable_request,
+    enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
+    request as enable_request,
 };
 pub use upload::preview as upload_preview;
 pub use verify::{edge_skippable, skip_edge_consequence};
@@ -84,6 +85,9 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::UndoRead(result) => answered(state, result, |state, plan| undo::read(state, *plan)),
         Msg::UndoProbed(result) => answered(state, result, undo::probed),
         Msg::TurnedOff(result) => answered(state, result, |state, ()| undo::turned_off(state)),
+        Msg::Rechecked(result) => answered(state, result, |state, resumed| {
+            zone::rechecked(state, *resumed)
+        }),
     };
     if state.step != before {
         effects.extend(enter(state));

@@ -3,6 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::zone;
 use crate::cloudflare::{ApiToken, Client, PermissionCheck, Zone};
 use crate::tui::keys::Binding;
 use crate::tui::message::{Effect, VerifiedToken};
@@ -34,6 +35,9 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
                     "continue",
                     [KeyCode::Enter],
                     |state, _| {
+                        if zone::saved_zone(state).is_some() {
+                            return zone::choose_saved(state);
+                        }
                         state.finish(Step::Token);
                         Vec::new()
                     },
@@ -136,7 +140,22 @@ pub fn zones_listed(state: &mut Wizard, zones: Vec<Zone>) -> Vec<Effect> {
     effects
 }
 
+/// The token's permissions. A resumed set-up goes on by itself to its zone unless one is
+/// missing (then the list stays on screen and Enter goes on).
 pub fn permissions(state: &mut Wizard, checks: Vec<PermissionCheck>) -> Vec<Effect> {
     state.permissions = checks;
+    let missing = state.permissions.iter().any(|c| c.granted == Some(false));
+    if state.step != Step::Token || state.zone.is_some() || missing {
+        return Vec::new();
+    }
+    if zone::saved_zone(state).is_some() {
+        return zone::choose_saved(state);
+    }
+    if let Some(saved) = state.resumable.first().filter(|_| state.resumed) {
+        state.error = Some(format!(
+            "This token does not see {}: press r for another token, or Enter to pick a zone.",
+            saved.zone
+        ));
+    }
     Vec::new()
 }

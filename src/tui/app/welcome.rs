@@ -32,15 +32,13 @@ fn choose(state: &mut Wizard) {
     let undoable = state.undoable();
     let cursor = state.cursor;
     if let Some(progress) = state.resumable.get(cursor).cloned() {
-        resume(state, progress);
+        resume(state, progress, Task::SetUp);
     } else if let Some(index) = rotatable.get(cursor - state.resumable.len()) {
         let progress = state.resumable[*index].clone();
-        resume(state, progress);
-        state.task = Task::Rotate;
+        resume(state, progress, Task::Rotate);
     } else if let Some(index) = undoable.get(cursor - state.resumable.len() - rotatable.len()) {
         let progress = state.resumable[*index].clone();
-        resume(state, progress);
-        state.task = Task::Undo;
+        resume(state, progress, Task::Undo);
     } else {
         state.scope = Scope::ALL[cursor - state.resumable.len() - rotatable.len() - undoable.len()];
         state.resumed = false;
@@ -49,14 +47,21 @@ fn choose(state: &mut Wizard) {
     state.finish(Step::Welcome);
 }
 
-fn resume(state: &mut Wizard, progress: Progress) {
+/// A set-up resumed takes nothing saved on trust: what it reached is restored once Cloudflare and
+/// the files are read again (`zone::rechecked`). A rotation or an undo reads what it acts on
+/// itself, and saves the set-up's record back as it was.
+fn resume(state: &mut Wizard, progress: Progress, task: Task) {
+    state.task = task;
     state.scope = progress.scope;
-    state.done = Step::finished_by(&progress.reached);
-    state.certificate_id = progress.certificate_id.clone();
+    if task != Task::SetUp {
+        state.done = Step::finished_by(&progress.reached);
+        state.certificate_id = progress.certificate_id.clone();
+        state.files = progress.files.clone();
+        state.enabled = progress.reached.contains(&Stage::Enabled);
+        state.alert_id = progress.alert_id.clone();
+    }
     state.hostname_choice = progress.hostnames.iter().cloned().collect();
-    state.files = progress.files.clone();
     state.zone_filter = TextInput::new(progress.zone.clone());
-    state.enabled = progress.reached.contains(&Stage::Enabled);
     if let Some(files) = &progress.certificate {
         state.out_dir = TextInput::new(
             files

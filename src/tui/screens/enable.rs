@@ -5,7 +5,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::verify::demo_stand_in;
 use crate::probe::Verdict;
-use crate::tui::app::{enable_meaning, enable_request, enabled_for, hostname_list, origin_asks};
+use crate::tui::app::{
+    enable_meaning, enable_request, enabled_for, hostname_list, origin_asks, probed_for,
+};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -51,11 +53,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             } else {
                 "First the origin, directly: Enter probes it. It must ask for the certificate and still serve without one (the log-phase snippet)."
             })),
-            Some(_) if origin_asks(state) => lines.push(Line::from(vec![
+            Some(verification) if origin_asks(state) => lines.push(Line::from(vec![
                 Span::styled("✓ ", theme.good),
-                Span::raw(
-                    "The origin asks for the certificate and serves without it: Enter asks before sending",
-                ),
+                Span::raw(format!(
+                    "Probed for {}: the origin asks for the certificate and serves without it. Enter asks before sending.",
+                    probed_for(verification)
+                )),
             ])),
             Some(verification) => {
                 lines.push(Line::from(vec![

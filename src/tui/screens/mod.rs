@@ -16,8 +16,9 @@ mod welcome;
 mod zone;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::state::Wizard;
 use super::steps::Step;
@@ -25,6 +26,10 @@ use super::theme::Theme;
 use crate::snippets::SnippetPhase;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let area = match &state.resume_notes {
+        Some(notes) => resume_notes(frame, area, notes, theme),
+        None => area,
+    };
     match state.step {
         Step::Welcome => welcome::draw(frame, area, state, theme),
         Step::Rotate => rotate::draw(frame, area, state, theme),
@@ -59,4 +64,29 @@ pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme
         Span::raw(text)
     };
     Line::from(vec![Span::styled(format!("{label:<15}"), theme.dim), value])
+}
+
+/// What the re-check of a resumed set-up found, in a box over the screen it resumed at (at most
+/// half of it); the area left for the screen.
+fn resume_notes(frame: &mut Frame, area: Rect, notes: &[String], theme: &Theme) -> Rect {
+    let lines: Vec<Line> = notes.iter().map(|n| Line::from(n.as_str())).collect();
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = text.line_count(area.width.saturating_sub(2)) as u16 + 2;
+    let [notes_area, rest] = Layout::vertical([
+        Constraint::Length(rows.min(area.height / 2)),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(
+        text.block(
+            Block::bordered()
+                .title(Span::styled(
+                    " Checked again since you stopped ",
+                    theme.title,
+                ))
+                .border_style(theme.warn),
+        ),
+        notes_area,
+    );
+    rest
 }
