@@ -288,6 +288,9 @@ fn print_table(
             "{mark} through Cloudflare {}: {}",
             report.url, report.explanation
         )?;
+        if let Some(answer) = &report.answer {
+            writeln!(out, "    it answered: \"{answer}\"")?;
+        }
     }
     let all = Verification {
         cells: cells.to_vec(),
