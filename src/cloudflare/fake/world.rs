@@ -453,12 +453,11 @@ impl World {
 
     /// The stand-in for Cloudflare's shared certificate, made on first use and kept.
     pub(super) fn shared_stand_in(&mut self) -> Result<&SharedStandIn, String> {
-        if self.shared_stand_in.is_none() {
-            self.shared_stand_in = Some(SharedStandIn::generate()?);
-        }
-        self.shared_stand_in
-            .as_ref()
-            .ok_or_else(|| "the demo's stand-in certificate is missing".to_string())
+        let stand_in = match self.shared_stand_in.take() {
+            Some(made) => made,
+            None => SharedStandIn::generate()?,
+        };
+        Ok(self.shared_stand_in.insert(stand_in))
     }
 
     /// What Cloudflare's edge presents to the origin for `hostname`: the per-hostname

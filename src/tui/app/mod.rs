@@ -34,7 +34,7 @@ pub use enable::{
     request as enable_request,
 };
 pub use upload::preview as upload_preview;
-pub use verify::{edge_skippable, skip_edge_consequence};
+pub use verify::{edge_skippable, result as probe_result, skip_edge_consequence};
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let before = state.step;

@@ -108,7 +108,8 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
     })
 }
 
-fn result(state: &Wizard, phase: SnippetPhase) -> Option<&Verification> {
+/// The phase's proof, once probed.
+pub fn result(state: &Wizard, phase: SnippetPhase) -> Option<&Verification> {
     match phase {
         SnippetPhase::Log => state.verify_log.as_ref(),
         SnippetPhase::Enforce => state.verify_enforce.as_ref(),

@@ -7,7 +7,7 @@ use super::input_line;
 use crate::ops::expected_verdict;
 use crate::probe::{Presented, Verdict};
 use crate::snippets::SnippetPhase;
-use crate::tui::app::{edge_skippable, skip_edge_consequence};
+use crate::tui::app::{edge_skippable, probe_result, skip_edge_consequence};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -39,11 +39,7 @@ pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
 /// The verdict table and, below it, what is wrong, in the servers' own words, and the ways on.
 pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
-    let result = match phase {
-        SnippetPhase::Log => state.verify_log.as_ref(),
-        SnippetPhase::Enforce => state.verify_enforce.as_ref(),
-    };
-    let Some(result) = result else {
+    let Some(result) = probe_result(state, phase) else {
         lines.extend(demo_stand_in(state, theme));
         lines.push(Line::styled(
             if state.busy.is_some() {
