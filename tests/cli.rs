@@ -313,3 +313,51 @@ fn snippet_global_uses_cloudflares_ca_path_and_json_carries_the_text() {
         aop_wizard::pki::cloudflare_ca::PEM
     );
 }
+
+/// `verify --global` judges as the wizard does: an origin that refuses strangers and names
+/// Cloudflare's origin-pull CA is enforced, with no advice to present a certificate only
+/// Cloudflare holds; one that names another CA is misconfigured.
+#[test]
+fn verify_global_asks_the_origin_to_name_cloudflares_ca() {
+    use aop_wizard::demo::{DemoOrigin, OriginPhase};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let origin = runtime
+        .block_on(DemoOrigin::start(&["example.com"]))
+        .unwrap();
+    let verify = || {
+        let address = origin.address().to_string();
+        let output = aop(&[
+            "verify",
+            "--origin",
+            &address,
+            "--host",
+            "example.com",
+            "--global",
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (output.status.code(), report["cells"][0].clone())
+    };
+    let cloudflare = aop_wizard::pki::cloudflare_ca::der().unwrap();
+    origin.set_phase(OriginPhase::Enforce(vec![cloudflare]));
+    let (code, cell) = verify();
+    assert_eq!(code, Some(0), "{cell:#}");
+    assert_eq!(cell["verdict"], "enforced");
+    let explanation = cell["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("through Cloudflare") && !explanation.contains("--cert"),
+        "{explanation}"
+    );
+
+    let other = aop_wizard::pki::generate_ephemeral(
+        "another CA",
+        "x",
+        aop_wizard::pki::LeafPurpose::ClientAuth,
+        1,
+    )
+    .unwrap();
+    origin.set_phase(OriginPhase::Enforce(vec![other.ca.cert_der().to_vec()]));
+    let (code, cell) = verify();
+    assert_eq!(code, Some(3));
+    assert_eq!(cell["verdict"], "misconfigured");
+}

@@ -857,3 +857,57 @@ async fn an_ignored_alert_policy_is_not_applied_and_creates_nothing() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, id);
 }
+
+/// Global AOP at the demo edge: a stand-in for Cloudflare's shared certificate, from a CA the
+/// fake gives at `/edge-ca` (the same every time). An origin that trusts only Cloudflare's real
+/// CA refuses it (525), as it refuses anything that is not Cloudflare; one that also trusts the
+/// stand-in's CA (the demo origin) serves it. With the switch off nothing is presented.
+#[tokio::test]
+async fn the_demo_edge_presents_a_stand_in_for_the_shared_certificate() {
+    use aop_wizard::demo::{DemoOrigin, OriginPhase};
+    let (fake, client) = demo().await;
+    let zone_id = fake.zone("example.com").unwrap().id;
+    let origin = DemoOrigin::start(&["example.com"]).await.unwrap();
+    let http = reqwest::Client::new();
+    let root = fake.base_url().trim_end_matches("/client/v4").to_string();
+    let edge_ca = || async {
+        let answer = http.get(format!("{root}/edge-ca")).send().await.unwrap();
+        assert!(answer.status().is_success());
+        answer.text().await.unwrap()
+    };
+    let status = || async {
+        let url = fake.edge_url("example.com", origin.address());
+        http.get(url).send().await.unwrap().status().as_u16()
+    };
+    let ca_pem = edge_ca().await;
+    let stand_in_ca = aop_wizard::pki::certificates_from_pem(&ca_pem, std::path::Path::new("ca"))
+        .unwrap()
+        .remove(0);
+    let cloudflare = aop_wizard::pki::cloudflare_ca::der().unwrap();
+    assert_ne!(stand_in_ca, cloudflare);
+
+    origin.set_phase(OriginPhase::Enforce(vec![
+        cloudflare.clone(),
+        stand_in_ca.clone(),
+    ]));
+    assert_eq!(status().await, 525, "global off: no certificate presented");
+    aop_wizard::ops::switch_scope(
+        &client,
+        &zone_id,
+        aop_wizard::ops::Scope::Global,
+        true,
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(fake.zone("example.com").unwrap().global_aop);
+    assert_eq!(status().await, 200, "the stand-in is presented and trusted");
+    origin.set_phase(OriginPhase::Enforce(vec![cloudflare]));
+    assert_eq!(
+        status().await,
+        525,
+        "an origin trusting only Cloudflare's real CA refuses the stand-in"
+    );
+    assert_eq!(edge_ca().await, ca_pem, "made once");
+}

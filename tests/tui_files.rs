@@ -117,10 +117,20 @@ fn enter_writes_the_log_snippet_once_then_goes_on() {
     assert_eq!(state.step, Step::Enable, "written, then on to Enable");
     assert!(state.notice.as_deref().unwrap_or("").starts_with("Wrote"));
 
+    // Enable probes the origin on arrival; stopped here, as Esc would.
+    update(&mut state, Msg::Cancelled);
+
     // Back on the screen, the same snippet is not written again by Enter; w still writes.
     state.step = Step::SnippetLog;
-    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteSnippet { .. })),
+        "{effects:?}"
+    );
     assert_eq!(state.step, Step::Enable);
+    update(&mut state, Msg::Cancelled);
     state.step = Step::SnippetLog;
     write_effect(&press(&mut state, KeyCode::Char('w')));
 

@@ -303,7 +303,7 @@ fn existing_files_are_replaced_only_after_a_question() {
         "nothing replaced before the answer"
     );
     pty.send("y");
-    pty.wait_for("First the origin, directly", STEP);
+    pty.wait_for("Probed for 2 hostnames", STEP);
     assert_eq!(
         std::fs::read_to_string(earlier.join("origin/ca.crt")).unwrap(),
         std::fs::read_to_string(work.path().join("aop-example.com-2/ca.crt")).unwrap(),
@@ -364,15 +364,11 @@ fn a_passphrase_protects_the_ca_key_and_the_rotation_asks_for_it() {
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
     pty.send(ENTER);
-    pty.wait_for("First the origin, directly", STEP);
-    pty.send(ENTER);
-    pty.wait_for("serves without it: Enter asks", STEP);
+    pty.wait_for("Probed for 2 hostnames", STEP);
     pty.send(ENTER);
     pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
     pty.send("y");
     pty.wait_for("AOP is on for example.com", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Press Enter to probe", STEP);
     pty.send(ENTER);
     pty.wait_for("All as expected", STEP);
     pty.send(ENTER);

@@ -201,6 +201,55 @@ fn undo_waits_for_the_origin() {
     snapshot("undo_origin_still_enforcing", &state);
 }
 
+/// A request through Cloudflare not served: its reason and answer first, then the ways on;
+/// global AOP in the demo, with the stand-in said plainly; per hostname, every hostname named.
+#[test]
+fn a_failed_edge_check_global_in_the_demo_and_two_hostnames() {
+    use aop_wizard::tui::steps::Scope;
+    let mut unserved = passing(SnippetPhase::Log);
+    unserved.edge.push(aop_wizard::probe::EdgeReport {
+        hostname: "example.com".into(),
+        url: "https://example.com/".into(),
+        status: Some(525),
+        passed: false,
+        explanation: "525 SSL handshake failed: the origin refused Cloudflare's certificate".into(),
+        answer: Some("SSL handshake failed: alert CertificateRequired".into()),
+    });
+    let verified = |result| Msg::Verified {
+        phase: SnippetPhase::Log,
+        through_edge: true,
+        result: Ok(result),
+    };
+    let mut failed = at(Step::VerifyLog);
+    update(&mut failed, verified(unserved));
+    snapshot("verifylog_edge_failed", &failed);
+
+    let mut global = at(Step::VerifyLog);
+    global.scope = Scope::Global;
+    global.demo_origin = Some("127.0.0.1:8443".parse().unwrap());
+    update(&mut global, verified(passing(SnippetPhase::Log)));
+    snapshot("verifylog_global_demo", &global);
+
+    let mut two = at(Step::Enable);
+    two.scope = Scope::Hostname;
+    two.hostname_choice = ["example.com", "www.example.com"].map(String::from).into();
+    let mut both = passing(SnippetPhase::Log);
+    let mut www = both.cells[0].clone();
+    www.hostname = "www.example.com".into();
+    both.cells.push(www);
+    update(
+        &mut two,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: false,
+            result: Ok(both),
+        },
+    );
+    snapshot("enable_two_hostnames", &two);
+    update(&mut two, Msg::Enabled(Ok(())));
+    snapshot("enable_two_hostnames_done", &two);
+}
+
 #[test]
 fn a_resumed_set_up_says_what_changed_on_the_screen_it_lands_on() {
     use aop_wizard::setup::Stage;

@@ -324,7 +324,9 @@ fn enable_asks_then_applies_for_the_scope() {
     let mut state = at(Step::Enable);
     update(&mut state, origin_asks());
     press(&mut state, KeyCode::Enter);
-    assert!(confirmation(&state).unwrap().lines[0].contains("origin_tls_client_auth/settings"));
+    let lines = &confirmation(&state).unwrap().lines;
+    assert!(lines[0].contains("every proxied request of the zone"));
+    assert!(lines[2].contains("origin_tls_client_auth/settings"));
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(matches!(
         effects.as_slice(),
@@ -342,8 +344,10 @@ fn enable_asks_then_applies_for_the_scope() {
 /// still serves without it: Enter probes first, and keeps probing until it does.
 #[test]
 fn enabling_waits_until_the_origin_asks_for_the_certificate() {
-    let mut state = at(Step::Enable);
+    let mut state = at(Step::SnippetLog);
+    written_with_w(&mut state);
     let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Enable);
     assert!(
         matches!(
             effects.as_slice(),
@@ -353,7 +357,11 @@ fn enabling_waits_until_the_origin_asks_for_the_certificate() {
                 ..
             }]
         ),
-        "the origin alone is probed first: {effects:?}"
+        "entering the screen probes the origin alone at once: {effects:?}"
+    );
+    assert!(
+        state.busy.as_ref().is_some_and(|b| b.cancellable),
+        "Esc stops it"
     );
     assert!(confirmation(&state).is_none());
     let mut enforcing = passing(SnippetPhase::Log);
@@ -382,31 +390,72 @@ fn enabling_waits_until_the_origin_asks_for_the_certificate() {
 
 #[test]
 fn per_hostname_enable_needs_a_picked_hostname() {
-    let mut state = at(Step::Enable);
+    let mut state = at(Step::SnippetLog);
     state.scope = Scope::Hostname;
-    state.hostname_choice.clear();
-    press(&mut state, KeyCode::Enter);
+    written_with_w(&mut state);
+    let probed = |effects: &[Effect]| match effects {
+        [Effect::Verify { hostnames, .. }] => hostnames.clone(),
+        other => panic!("expected a probe: {other:?}"),
+    };
+    // Entering picks the first proxied hostname and probes the origin for it at once.
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(probed(&effects), ["example.com"]);
+    update(&mut state, origin_asks());
+    // Space drops it: nothing left to probe or enable.
+    assert!(press(&mut state, KeyCode::Char(' ')).is_empty());
     assert!(state.error.as_deref().unwrap().contains("Space"));
-    press(&mut state, KeyCode::Char(' '));
-    assert_eq!(state.hostname_choice.len(), 1);
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    // Each pick probes again, for the new set.
+    assert_eq!(
+        probed(&press(&mut state, KeyCode::Char(' '))),
+        ["example.com"]
+    );
+    update(&mut state, origin_asks());
+    press(&mut state, KeyCode::Down);
+    let effects = press(&mut state, KeyCode::Char(' '));
+    assert_eq!(probed(&effects), ["example.com", "www.example.com"]);
+    assert!(
+        confirmation(&state).is_none() && !aop_wizard::tui::app::origin_asks(&state),
+        "not offered before the new set is probed"
+    );
     update(&mut state, origin_asks());
     press(&mut state, KeyCode::Enter);
-    assert!(
-        confirmation(&state)
-            .unwrap()
-            .lines
-            .iter()
-            .any(|l| l.contains("\"enabled\":true"))
+    let lines = &confirmation(&state).unwrap().lines;
+    assert!(lines.iter().any(|l| l.contains("\"enabled\":true")));
+    // Every hostname is named, each on a line of its own.
+    for hostname in ["example.com", "www.example.com"] {
+        assert!(lines.contains(&format!("  • {hostname}")), "{lines:#?}");
+    }
+    let effects = press(&mut state, KeyCode::Char('y'));
+    let [Effect::Enable { hostnames, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(hostnames, &["example.com", "www.example.com"]);
+    update(&mut state, Msg::Enabled(Ok(())));
+    assert_eq!(
+        aop_wizard::tui::app::enabled_for(&state),
+        "Per-hostname AOP is on in example.com for 2 hostnames:"
+    );
+    assert_eq!(
+        aop_wizard::tui::app::hostname_list(&state),
+        ["  • example.com", "  • www.example.com"]
     );
 }
 
 #[test]
 fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
-    let mut state = at(Step::VerifyLog);
-    assert_eq!(state.origins.value, "203.0.113.10");
+    let mut state = at(Step::Enable);
+    update(&mut state, origin_asks());
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::Enabled(Ok(())));
+    // Entering the screen probes at once, directly and through Cloudflare.
     let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert_eq!(state.origins.value, "203.0.113.10");
     let [
         Effect::Verify {
+            through_edge: true,
             phase: SnippetPhase::Log,
             origins,
             hostnames,
@@ -456,9 +505,101 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
     assert_eq!(state.step, Step::Enforce);
 }
 
+/// A request through Cloudflare that is not served: the answer's own words on screen, and the
+/// ways on: probe again, skip the edge check (asked, with what it leaves unproven), or back.
+#[test]
+fn a_failed_edge_check_can_be_retried_or_skipped_with_its_consequence() {
+    use aop_wizard::probe::EdgeReport;
+    let mut state = at(Step::VerifyLog);
+    let mut unserved = passing(SnippetPhase::Log);
+    unserved.edge.push(EdgeReport {
+        hostname: "example.com".into(),
+        url: "https://example.com/".into(),
+        status: Some(525),
+        passed: false,
+        explanation: "525 SSL handshake failed".into(),
+        answer: Some("SSL handshake failed: alert UnknownCA".into()),
+    });
+    let verified = |result| Msg::Verified {
+        phase: SnippetPhase::Log,
+        through_edge: true,
+        result: Ok(result),
+    };
+    update(&mut state, verified(unserved.clone()));
+    let keys: Vec<_> = aop_wizard::tui::app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Enter", "probe")), "{keys:?}");
+    assert!(keys.contains(&("s", "skip edge check…")), "{keys:?}");
+    assert!(keys.contains(&("Esc", "back")), "{keys:?}");
+    press(&mut state, KeyCode::Char('s'));
+    let question = confirmation(&state).unwrap();
+    assert!(
+        question.lines[0].contains("nothing then proves Cloudflare's requests are served"),
+        "{:?}",
+        question.lines
+    );
+    press(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.step, Step::VerifyLog, "n stays");
+    press(&mut state, KeyCode::Char('s'));
+    press(&mut state, KeyCode::Char('y'));
+    assert_eq!(state.step, Step::Enforce);
+    assert!(
+        !state.done.contains(&Step::VerifyLog),
+        "skipped, not proven: the summary lists it as not done"
+    );
+
+    // When the origin itself is wrong there is nothing to skip to.
+    let mut state = at(Step::VerifyLog);
+    unserved.cells[0].judgement.verdict = aop_wizard::probe::Verdict::NotRequesting;
+    update(&mut state, verified(unserved));
+    press(&mut state, KeyCode::Char('s'));
+    assert!(confirmation(&state).is_none());
+    assert_eq!(state.step, Step::VerifyLog);
+}
+
+/// Back on Verify log the origin is probed again and the earlier pass is not trusted: stopped,
+/// the probe leaves nothing to continue on. Back on Enable once it is on, nothing is probed.
+#[test]
+fn coming_back_probes_again_and_trusts_no_earlier_answer() {
+    let mut state = at(Step::Enforce);
+    assert!(state.verify_log.is_some());
+    let effects = press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Verify {
+            through_edge: true,
+            ..
+        }]
+    ));
+    assert!(state.verify_log.is_none());
+    press(&mut state, KeyCode::Esc);
+    update(&mut state, Msg::Cancelled);
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.step,
+        Step::VerifyLog,
+        "Enter probes, it does not go on"
+    );
+    assert!(matches!(effects.as_slice(), [Effect::Verify { .. }]));
+    update(&mut state, Msg::Cancelled);
+    let mut back = press(&mut state, KeyCode::Esc);
+    if confirmation(&state).is_some() {
+        back = press(&mut state, KeyCode::Char('y'));
+    }
+    assert_eq!(state.step, Step::Enable);
+    assert!(
+        back.is_empty(),
+        "AOP is on: nothing to probe before enabling"
+    );
+}
+
 #[test]
 fn bad_origin_addresses_are_refused_with_an_example() {
     let mut state = at(Step::VerifyLog);
+    update(&mut state, Msg::Cancelled);
     state.origins.value = "origin.example.com".into();
     assert!(press(&mut state, KeyCode::Enter).is_empty());
     assert!(state.error.as_deref().unwrap().contains("203.0.113.10"));
@@ -801,6 +942,20 @@ fn every_same_as_line_parses_with_the_cli_definition() {
     assert!(
         enable.contains("--hostname a.example.com --hostname b.example.com"),
         "{enable}"
+    );
+    // `upload --hostname` takes one; `enable` then names every one.
+    let mut upload = at(Step::Upload);
+    upload.scope = Scope::Hostname;
+    upload.hostname_choice = two.hostname_choice.clone();
+    let commands = same_as::commands(&upload);
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[0].join(" ").contains("upload --zone example.com"));
+    assert!(commands[0].join(" ").contains("--hostname a.example.com"));
+    assert!(
+        commands[1]
+            .join(" ")
+            .contains("enable --zone example.com --scope hostname --hostname a.example.com --hostname b.example.com"),
+        "{commands:?}"
     );
     let mut spaced = at(Step::Certificate);
     spaced.out_dir = aop_wizard::tui::input::TextInput::new("/tmp/my certs");

@@ -132,7 +132,10 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         (cells, edge)
     })?;
-    let cells = cells?;
+    let mut cells = cells?;
+    if args.global {
+        crate::ops::judge_global(&mut cells);
+    }
     let wanted = match args.expect {
         Expect::Enforced => Verdict::Enforced,
         Expect::LogOnly => Verdict::LogOnly,
@@ -285,6 +288,9 @@ fn print_table(
             "{mark} through Cloudflare {}: {}",
             report.url, report.explanation
         )?;
+        if let Some(answer) = &report.answer {
+            writeln!(out, "    it answered: \"{answer}\"")?;
+        }
     }
     let all = Verification {
         cells: cells.to_vec(),

@@ -48,12 +48,36 @@ impl Demo {
     pub fn edge_url(&self, hostname: &str) -> String {
         edge_url(&self.base_url, hostname, self.origin.address())
     }
+
+    /// The CA (DER) of the demo edge's stand-in for Cloudflare's shared certificate, asked of
+    /// the fake: the demo origin trusts it in the global phases, beside Cloudflare's real CA.
+    /// It exists only in the demo; a real origin trusts Cloudflare's CA alone.
+    pub async fn shared_stand_in_ca(&self) -> Result<Vec<u8>, String> {
+        let url = format!("{}/edge-ca", fake_root(&self.base_url));
+        let unusable = |why: String| {
+            format!("the demo's fake Cloudflare at {url} gave no stand-in CA for global AOP: {why}")
+        };
+        let response = reqwest::get(&url)
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| unusable(e.to_string()))?;
+        let pem = response.text().await.map_err(|e| unusable(e.to_string()))?;
+        let ders = crate::pki::certificates_from_pem(&pem, std::path::Path::new(&url))
+            .map_err(|e| unusable(e.to_string()))?;
+        ders.into_iter()
+            .next()
+            .ok_or_else(|| unusable("no certificate in the answer".into()))
+    }
 }
 
-/// The fake's edge endpoint lives beside its API: `http://HOST:PORT/edge/NAME?origin=ADDR`.
-pub fn edge_url(base_url: &str, hostname: &str, origin: SocketAddr) -> String {
-    let root = base_url
+/// The fake's own endpoints live beside its API, at the root of its address.
+fn fake_root(base_url: &str) -> &str {
+    base_url
         .trim_end_matches('/')
-        .trim_end_matches("/client/v4");
-    format!("{root}/edge/{hostname}?origin={origin}")
+        .trim_end_matches("/client/v4")
+}
+
+/// The fake's edge endpoint: `http://HOST:PORT/edge/NAME?origin=ADDR`.
+pub fn edge_url(base_url: &str, hostname: &str, origin: SocketAddr) -> String {
+    format!("{}/edge/{hostname}?origin={origin}", fake_root(base_url))
 }

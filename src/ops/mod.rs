@@ -16,7 +16,7 @@ use crate::cloudflare::{
 };
 use crate::pki;
 use crate::probe::{
-    self, ClientIdentity, EdgeReport, ExpectedCa, ProbePlan, Verdict, Verification,
+    self, ClientIdentity, EdgeReport, ExpectedCa, Judgement, ProbePlan, Verdict, Verification,
 };
 use crate::snippets::SnippetPhase;
 use crate::snippets::{ServerVersion, WebServer};
@@ -573,12 +573,46 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
         timeout: request.timeout,
         concurrency: 16,
     };
-    let cells = probe::run(&plan).await?;
+    let mut cells = probe::run(&plan).await?;
+    if request.global {
+        judge_global(&mut cells);
+    }
     let edge = match &request.edge_url {
         Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
         None => Vec::new(),
     };
     Ok(Verification { cells, edge })
+}
+
+/// Global AOP, for every cell: see `judged_for_global`. The wizard and `verify --global` both
+/// judge this way.
+pub fn judge_global(cells: &mut [probe::CellReport]) {
+    for cell in cells {
+        cell.judgement = judged_for_global(cell.judgement.clone());
+    }
+}
+
+/// Global AOP: only Cloudflare can present its shared certificate, so the origin's own word is
+/// the direct proof that it trusts Cloudflare's CA: the CA names its certificate request lists
+/// must include Cloudflare's origin-pull CA (one listing other CAs is misconfigured already).
+/// The request through Cloudflare proves the certificate is served.
+fn judged_for_global(judgement: Judgement) -> Judgement {
+    if !matches!(judgement.verdict, Verdict::LogOnly | Verdict::Enforced) {
+        return judgement;
+    }
+    match judgement.expected_ca_listed {
+        Some(true) if judgement.verdict == Verdict::Enforced => Judgement {
+            explanation: "requests without a certificate and with a foreign one are refused, and the origin names Cloudflare's origin-pull CA as the one it accepts; only Cloudflare can present its shared certificate, so the request through Cloudflare is what proves it is served".into(),
+            ..judgement
+        },
+        Some(true) => judgement,
+        _ => Judgement {
+            verdict: Verdict::Misconfigured,
+            explanation: "the origin names no CA it accepts, so nothing shows it trusts Cloudflare's origin-pull CA (only Cloudflare can present the shared certificate)".into(),
+            next_step: "Point the origin's client-CA file (nginx ssl_client_certificate, Apache SSLCACertificateFile, HAProxy ca-file) at Cloudflare's origin-pull CA, the file the snippet writes, then reload.".into(),
+            ..judgement
+        },
+    }
 }
 
 /// The requests through Cloudflare that were not served, in words; each answer is told to
@@ -598,7 +632,7 @@ pub async fn edge_problems(
                 .map_or("no answer".to_string(), |s| s.to_string())
         ));
         if !edge.passed {
-            problems.push(format!("{}: {}", edge.url, edge.explanation));
+            problems.push(edge.problem());
         }
     }
     problems
@@ -621,6 +655,7 @@ async fn through_edge(template: &str, hostnames: &[String], timeout: Duration) -
                     status: None,
                     passed: false,
                     explanation: format!("cannot make an HTTPS client: {e}"),
+                    answer: None,
                 })
                 .collect();
         }
@@ -631,4 +666,40 @@ async fn through_edge(template: &str, hostnames: &[String], timeout: Duration) -
         reports.push(probe::check_through_edge(&http, hostname, &url).await);
     }
     reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judgement(verdict: Verdict, listed: Option<bool>) -> Judgement {
+        Judgement {
+            verdict,
+            explanation: "as probed".into(),
+            next_step: "as probed".into(),
+            expected_ca_listed: listed,
+        }
+    }
+
+    #[test]
+    fn global_needs_cloudflares_ca_named_by_the_origin() {
+        for verdict in [Verdict::LogOnly, Verdict::Enforced] {
+            let unnamed = judged_for_global(judgement(verdict, None));
+            assert_eq!(unnamed.verdict, Verdict::Misconfigured, "{verdict}");
+            assert!(unnamed.explanation.contains("names no CA"));
+            assert!(unnamed.next_step.contains("Cloudflare's origin-pull CA"));
+        }
+        let log = judged_for_global(judgement(Verdict::LogOnly, Some(true)));
+        assert_eq!(log, judgement(Verdict::LogOnly, Some(true)));
+        let enforced = judged_for_global(judgement(Verdict::Enforced, Some(true)));
+        assert_eq!(enforced.verdict, Verdict::Enforced);
+        assert!(
+            enforced.explanation.contains("through Cloudflare")
+                && !enforced.explanation.contains("--cert"),
+            "no advice to present a certificate only Cloudflare has: {}",
+            enforced.explanation
+        );
+        let other = judged_for_global(judgement(Verdict::NotRequesting, None));
+        assert_eq!(other.verdict, Verdict::NotRequesting);
+    }
 }

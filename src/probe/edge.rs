@@ -10,6 +10,22 @@ pub struct EdgeReport {
     pub status: Option<u16>,
     pub passed: bool,
     pub explanation: String,
+    /// When not served: what the answer itself said (its body, tags and control characters
+    /// removed, shortened), for the person to read in the server's own words.
+    pub answer: Option<String>,
+}
+
+impl EdgeReport {
+    /// A request not served, in words: where, why, and what the answer said.
+    pub fn problem(&self) -> String {
+        match &self.answer {
+            Some(answer) => format!(
+                "{}: {} (it answered: \"{answer}\")",
+                self.url, self.explanation
+            ),
+            None => format!("{}: {}", self.url, self.explanation),
+        }
+    }
 }
 
 /// `http` decides where the name resolves and which CAs are trusted (the demo points it at a
@@ -21,6 +37,7 @@ pub async fn check_through_edge(http: &reqwest::Client, hostname: &str, url: &st
         status,
         passed,
         explanation,
+        answer: None,
     };
     let response = match http.get(url).send().await {
         Ok(response) => response,
@@ -37,7 +54,43 @@ pub async fn check_through_edge(http: &reqwest::Client, hostname: &str, url: &st
     let status = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
     let (passed, explanation) = explain(status, &body);
-    report(Some(status), passed, explanation)
+    EdgeReport {
+        answer: (!passed).then(|| excerpt(&body)).flatten(),
+        ..report(Some(status), passed, explanation)
+    }
+}
+
+/// The most an excerpt of an answer keeps, in characters.
+const EXCERPT_CHARS: usize = 200;
+
+/// An answer's body as one short line of plain text: markup and control characters (which
+/// could move a terminal's cursor) removed, whitespace folded; none when nothing is left.
+pub fn excerpt(body: &str) -> Option<String> {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_control() || c.is_whitespace() => text.push(' '),
+            c => text.push(c),
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    if line.is_empty() {
+        return None;
+    }
+    Some(if line.chars().count() > EXCERPT_CHARS {
+        let cut: String = line.chars().take(EXCERPT_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        line
+    })
 }
 
 fn explain(status: u16, body: &str) -> (bool, String) {
@@ -61,6 +114,23 @@ fn explain(status: u16, body: &str) -> (bool, String) {
 #[cfg(test)]
 mod tests {
     use super::explain;
+
+    #[test]
+    fn an_answer_is_read_without_markup_or_control_characters() {
+        use super::excerpt;
+        assert_eq!(
+            excerpt("<html><body><center>No required SSL certificate was sent</center>\r\n</body></html>")
+                .as_deref(),
+            Some("No required SSL certificate was sent")
+        );
+        assert_eq!(
+            excerpt("bad\x1b[2J gateway\x07").as_deref(),
+            Some("bad [2J gateway")
+        );
+        assert_eq!(excerpt(" <p> </p> "), None);
+        let long = excerpt(&"word ".repeat(100)).unwrap();
+        assert!(long.ends_with('…') && long.chars().count() == 201, "{long}");
+    }
 
     #[test]
     fn cloudflare_origin_errors_fail_with_a_reason() {

@@ -112,7 +112,7 @@ impl Verification {
             self.edge
                 .iter()
                 .filter(|e| !e.passed)
-                .map(|e| format!("{}: {}", e.url, e.explanation)),
+                .map(EdgeReport::problem),
         );
         if self.cells.is_empty() {
             problems.push("nothing was probed: give at least one origin and hostname".into());

@@ -592,10 +592,12 @@ async fn verify(
         (None, false) => return Err("No certificate yet: make or import one first.".into()),
     };
     if let Some(demo) = &demo {
-        // In the demo, installing the snippet on the origin is this line.
-        let ca_ders = match (&files, global) {
-            (Some(files), false) => pki::load_certificates(&files.ca_cert).map_err(text)?,
-            _ => vec![pki::cloudflare_ca::der()?],
+        // In the demo, installing the snippet on the origin is this line. Global: the snippet's
+        // CA is Cloudflare's, whose shared certificate only Cloudflare can present, so the demo
+        // origin also trusts the CA of the demo edge's stand-in for it (and nothing else does).
+        let ca_ders = match &files {
+            Some(files) if !global => pki::load_certificates(&files.ca_cert).map_err(text)?,
+            _ => vec![pki::cloudflare_ca::der()?, demo.shared_stand_in_ca().await?],
         };
         demo.origin.set_phase(match phase {
             SnippetPhase::Log => OriginPhase::Log(ca_ders),

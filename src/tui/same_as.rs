@@ -68,31 +68,23 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
                 (path(&f.client_cert), path(&f.client_key))
             });
             let mut upload = command(&["upload", "--zone", &zone, "--cert", &cert, "--key", &key]);
+            let hostnames = hostnames_or_placeholder(state);
             if state.scope == Scope::Hostname {
-                // `upload --hostname` also associates it, as the next screen does.
-                if let Some(hostname) = state.hostname_choice.iter().next() {
-                    upload.extend(["--hostname".to_string(), hostname.clone()]);
-                }
+                // `upload --hostname` takes one hostname and associates it, as Enable does.
+                upload.extend(["--hostname".to_string(), hostnames[0].clone()]);
             }
             upload.push("--wait".into());
+            if state.scope == Scope::Hostname && hostnames.len() > 1 {
+                // The others are associated by `enable`, which names every one.
+                return vec![upload, enable(state, &zone)];
+            }
             vec![upload]
         }
         Step::SnippetLog => vec![snippet(state, SnippetPhase::Log)],
         Step::Enable => {
-            let mut enable =
-                command(&["enable", "--zone", &zone, "--scope", state.scope.cli_name()]);
-            if state.scope == Scope::Hostname {
-                for hostname in hostnames_or_placeholder(state) {
-                    enable.extend(["--hostname".to_string(), hostname]);
-                }
-                enable.extend([
-                    "--cert-id".to_string(),
-                    state.certificate_id.clone().unwrap_or_else(|| "ID".into()),
-                ]);
-            }
             let mut origin_asks = verify(state);
             origin_asks.extend(["--expect", "log-only"].map(String::from));
-            vec![origin_asks, enable]
+            vec![origin_asks, enable(state, &zone)]
         }
         Step::VerifyLog => {
             let mut verify = verify(state);
@@ -134,6 +126,30 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             commands
         }
     }
+}
+
+/// `aop-wizard enable` for the scope; per hostname, with every hostname picked.
+fn enable(state: &Wizard, zone: &str) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "aop-wizard",
+        "enable",
+        "--zone",
+        zone,
+        "--scope",
+        state.scope.cli_name(),
+    ]
+    .map(String::from)
+    .to_vec();
+    if state.scope == Scope::Hostname {
+        for hostname in hostnames_or_placeholder(state) {
+            args.extend(["--hostname".to_string(), hostname]);
+        }
+        args.extend([
+            "--cert-id".to_string(),
+            state.certificate_id.clone().unwrap_or_else(|| "ID".into()),
+        ]);
+    }
+    args
 }
 
 /// The hostnames the screen works on; a placeholder until there are some.

@@ -20,6 +20,7 @@ type Shared = Arc<Mutex<World>>;
 pub(super) fn router(world: Shared) -> Router {
     Router::new()
         .route("/edge/{hostname}", axum::routing::get(edge))
+        .route("/edge-ca", axum::routing::get(edge_ca))
         .fallback(handle)
         .with_state(world)
 }
@@ -38,7 +39,10 @@ async fn edge(
     };
     let identity = lock(&world).edge_identity(&hostname);
     let identity = match identity {
-        Err(why) => return (StatusCode::NOT_IMPLEMENTED, why).into_response(),
+        Err((status, why)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, why).into_response();
+        }
         Ok(None) => None,
         Ok(Some((cert, key))) => match ClientIdentity::from_pem(&cert, &key) {
             Ok(identity) => Some(identity),
@@ -68,6 +72,16 @@ async fn edge(
         body,
     )
         .into_response()
+}
+
+/// Not part of Cloudflare's API: the CA of the demo edge's stand-in for Cloudflare's shared
+/// certificate (PEM), which the demo's origin trusts beside Cloudflare's real CA so that global
+/// AOP can be proven end to end on loopback.
+async fn edge_ca(State(world): State<Shared>) -> Response {
+    match lock(&world).shared_stand_in() {
+        Ok(stand_in) => (StatusCode::OK, stand_in.ca_pem.clone()).into_response(),
+        Err(why) => (StatusCode::INTERNAL_SERVER_ERROR, why).into_response(),
+    }
 }
 
 /// A finished answer: HTTP status and the JSON body.

@@ -164,6 +164,33 @@ pub struct FakeZoneView {
     pub associations: BTreeMap<String, (String, bool)>,
 }
 
+/// The demo edge's stand-in for Cloudflare's shared origin-pull certificate (global AOP). The
+/// real one's key is Cloudflare's alone, so the fake makes a CA and a client certificate of its
+/// own, once, and only the demo's origin is told to trust that CA (`GET /edge-ca`).
+#[derive(Debug, Clone)]
+pub(super) struct SharedStandIn {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl SharedStandIn {
+    fn generate() -> Result<Self, String> {
+        let set = pki::generate_ephemeral(
+            "aop-wizard demo stand-in for Cloudflare's origin-pull CA (demo only)",
+            "aop-wizard demo stand-in for Cloudflare's shared certificate (demo only)",
+            pki::LeafPurpose::ClientAuth,
+            30,
+        )
+        .map_err(|e| format!("cannot make the demo's stand-in certificate: {e}"))?;
+        Ok(Self {
+            ca_pem: set.ca.cert_pem().to_string(),
+            cert_pem: set.leaf.cert_pem.clone(),
+            key_pem: set.leaf.key_pem(),
+        })
+    }
+}
+
 pub struct World {
     pub(super) tokens: HashMap<String, (Vec<Permission>, bool)>,
     pub(super) global_keys: Vec<(String, String)>,
@@ -181,6 +208,8 @@ pub struct World {
     pub(super) gaps: Vec<String>,
     /// Operations answered with success that change nothing (see `FakeCloudflare::ignore_writes`).
     pub(super) ignored_writes: BTreeSet<String>,
+    /// Made the first time global AOP is asked of the edge (or its CA of the fake).
+    pub(super) shared_stand_in: Option<SharedStandIn>,
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -203,6 +232,7 @@ impl Default for World {
             deploy_seq: 0,
             gaps: Vec::new(),
             ignored_writes: BTreeSet::new(),
+            shared_stand_in: None,
         }
     }
 }
@@ -421,17 +451,34 @@ impl World {
         })
     }
 
+    /// The stand-in for Cloudflare's shared certificate, made on first use and kept.
+    pub(super) fn shared_stand_in(&mut self) -> Result<&SharedStandIn, String> {
+        let stand_in = match self.shared_stand_in.take() {
+            Some(made) => made,
+            None => SharedStandIn::generate()?,
+        };
+        Ok(self.shared_stand_in.insert(stand_in))
+    }
+
     /// What Cloudflare's edge presents to the origin for `hostname`: the per-hostname
     /// certificate when its association is enabled, else the zone-level certificate in use when
-    /// zone-level AOP is on. `Err` when global AOP would apply (its key is Cloudflare's alone).
-    pub(super) fn edge_identity(&self, hostname: &str) -> Result<Option<(String, String)>, String> {
+    /// zone-level AOP is on, else (global AOP) the stand-in for Cloudflare's shared certificate.
+    /// `Err` holds the HTTP status the edge answers with and why.
+    pub(super) fn edge_identity(
+        &mut self,
+        hostname: &str,
+    ) -> Result<Option<(String, String)>, (u16, String)> {
         let Some(zone) = self
             .zones
             .iter()
             .filter(|z| hostname == z.name || hostname.ends_with(&format!(".{}", z.name)))
             .max_by_key(|z| z.name.len())
         else {
-            return Err(format!("{hostname} is in no zone of this account"));
+            // Cloudflare answers a name it does not serve with error 1001 (HTTP 530).
+            return Err((
+                530,
+                format!("error 1001: {hostname} is in no zone of this account"),
+            ));
         };
         let pair = |c: &StoredCertificate| Some((c.pem.clone(), c.key_pem.clone()));
         if let Some(association) = zone.associations.get(hostname) {
@@ -455,9 +502,8 @@ impl World {
                 .and_then(pair));
         }
         if zone.settings["tls_client_auth"] == "on" {
-            return Err(
-                "the demo edge cannot present Cloudflare's shared certificate (global AOP)".into(),
-            );
+            let stand_in = self.shared_stand_in().map_err(|why| (500, why))?;
+            return Ok(Some((stand_in.cert_pem.clone(), stand_in.key_pem.clone())));
         }
         Ok(None)
     }

@@ -3,17 +3,33 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use crate::probe::Verdict;
+use crate::probe::{Verdict, Verification};
 use crate::tui::keys::{self, Binding};
 use crate::tui::message::Effect;
 use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step};
 
-/// Per hostname, the first proxied hostname is picked to begin with.
-pub fn enter(state: &mut Wizard) {
+/// Per hostname, the first proxied hostname is picked to begin with. Until AOP is on, the
+/// origin is probed at once (Esc stops it): the answer decides whether enabling is offered.
+pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
         state.hostname_choice = state.proxied_hostnames().into_iter().take(1).collect();
     }
+    if state.enabled {
+        return Vec::new();
+    }
+    // An earlier answer is not taken on trust: stopped, this probe leaves none.
+    state.origin_asks = None;
+    probe(state)
+}
+
+/// The origin alone, for the hostnames picked.
+fn probe(state: &mut Wizard) -> Vec<Effect> {
+    if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
+        state.error = Some("Pick at least one hostname with Space.".into());
+        return Vec::new();
+    }
+    super::verify::probe_before_enabling(state)
 }
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
@@ -39,13 +55,12 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     bindings.push(if origin_asks(state) {
         Binding::new("Enter", "enable…", [KeyCode::Enter], ask_to_enable)
     } else {
-        Binding::new("Enter", "probe the origin", [KeyCode::Enter], |state, _| {
-            if state.scope == Scope::Hostname && state.hostname_choice.is_empty() {
-                state.error = Some("Pick at least one hostname with Space.".into());
-                return Vec::new();
-            }
-            super::verify::probe_before_enabling(state)
-        })
+        let label = if state.origin_asks.is_some() {
+            "probe again"
+        } else {
+            "probe the origin"
+        };
+        Binding::new("Enter", label, [KeyCode::Enter], |state, _| probe(state))
     });
     bindings
 }
@@ -64,18 +79,18 @@ fn pick(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     let Some(name) = state.proxied_hostnames().get(state.cursor).cloned() else {
         return Vec::new();
     };
-    state.origin_asks = None;
     if !state.hostname_choice.remove(&name) {
         if state.hostname_choice.len() >= crate::ops::HOSTNAMES_PER_CERTIFICATE {
             state.error = Some(format!(
                 "One certificate serves at most {} hostnames.",
                 crate::ops::HOSTNAMES_PER_CERTIFICATE
             ));
-        } else {
-            state.hostname_choice.insert(name);
+            return Vec::new();
         }
+        state.hostname_choice.insert(name);
     }
-    Vec::new()
+    state.origin_asks = None;
+    probe(state)
 }
 
 fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
@@ -102,13 +117,44 @@ fn ask_to_enable(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The request enabling sends, as a dry run shows it, and what it means.
-pub fn preview(state: &Wizard) -> Vec<String> {
+/// What enabling means, then the request it sends as a dry run shows it: the confirmation.
+fn preview(state: &Wizard) -> Vec<String> {
+    let mut lines = meaning(state);
+    lines.push(String::new());
+    lines.extend(request(state));
+    lines
+}
+
+/// What Cloudflare presents once enabled, and for which hostnames: every one is named.
+pub fn meaning(state: &Wizard) -> Vec<String> {
+    match state.scope {
+        Scope::Zone => {
+            vec![
+                "Cloudflare presents your certificate on every proxied request of the zone.".into(),
+            ]
+        }
+        Scope::Global => vec![
+            "Cloudflare presents its shared certificate on every proxied request of the zone."
+                .into(),
+        ],
+        Scope::Hostname => {
+            let mut lines = vec![format!(
+                "Cloudflare presents your certificate for {}:",
+                hostname_count(state.hostname_choice.len())
+            )];
+            lines.extend(hostname_list(state));
+            lines
+        }
+    }
+}
+
+/// The request enabling sends, as a dry run shows it.
+pub fn request(state: &Wizard) -> Vec<String> {
     let (Some(client), Some(zone)) = (&state.client, &state.zone) else {
         return Vec::new();
     };
     let hostnames: Vec<String> = state.hostname_choice.iter().cloned().collect();
-    let mut lines = match crate::ops::preview::switch_scope(
+    match crate::ops::preview::switch_scope(
         client,
         &zone.id,
         state.scope,
@@ -118,21 +164,43 @@ pub fn preview(state: &Wizard) -> Vec<String> {
     ) {
         Ok(request) => request.lines(),
         Err(error) => vec![error.to_string()],
-    };
-    lines.push(String::new());
-    lines.push(
-        match state.scope {
-            Scope::Zone => {
-                "Cloudflare presents your certificate on every proxied request of the zone."
-            }
-            Scope::Global => {
-                "Cloudflare presents its shared certificate on every proxied request of the zone."
-            }
-            Scope::Hostname => "Cloudflare presents your certificate for these hostnames.",
-        }
-        .to_string(),
-    );
-    lines
+    }
+}
+
+/// The hostnames a probe covered, counted: the set it answers for, once a pick changed it.
+pub fn probed_for(verification: &Verification) -> String {
+    let hostnames: std::collections::BTreeSet<&str> = verification
+        .cells
+        .iter()
+        .map(|cell| cell.hostname.as_str())
+        .collect();
+    hostname_count(hostnames.len())
+}
+
+/// "1 hostname", "2 hostnames".
+fn hostname_count(count: usize) -> String {
+    format!("{count} hostname{}", if count == 1 { "" } else { "s" })
+}
+
+/// Each hostname picked, one a line: every one is named, none is cut off a long line.
+pub fn hostname_list(state: &Wizard) -> Vec<String> {
+    state
+        .hostname_choice
+        .iter()
+        .map(|hostname| format!("  • {hostname}"))
+        .collect()
+}
+
+/// What is on now, in words: per hostname, every hostname.
+pub fn enabled_for(state: &Wizard) -> String {
+    match state.scope {
+        Scope::Hostname => format!(
+            "Per-hostname AOP is on in {} for {}:",
+            state.zone_name(),
+            hostname_count(state.hostname_choice.len())
+        ),
+        scope => format!("{} AOP is on for {}.", scope.label(), state.zone_name()),
+    }
 }
 
 pub fn enabled(state: &mut Wizard) -> Vec<Effect> {

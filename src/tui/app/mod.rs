@@ -33,8 +33,12 @@ use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use certificate::UNENCRYPTED_RISK;
-pub use enable::{origin_asks, preview as enable_preview};
+pub use enable::{
+    enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
+    request as enable_request,
+};
 pub use upload::preview as upload_preview;
+pub use verify::{edge_skippable, result as probe_result, skip_edge_consequence};
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let before = state.step;
@@ -130,14 +134,8 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
             snippet::enter(state);
             Vec::new()
         }
-        Step::Enable => {
-            enable::enter(state);
-            Vec::new()
-        }
-        Step::VerifyLog => {
-            verify::enter(state);
-            Vec::new()
-        }
+        Step::Enable => enable::enter(state),
+        Step::VerifyLog => verify::enter(state),
         Step::Welcome
         | Step::Zone
         | Step::SslMode

@@ -47,22 +47,25 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
     }
     bindings.extend(keys(phase));
     bindings.push(match phase {
-            // Not written yet: Enter writes, then goes on (`w` writes again).
-            _ if unwritten(state, phase) => {
-                let label = match phase {
-                    SnippetPhase::Log => "w+next",
-                    SnippetPhase::Enforce => "w+probe",
-                };
-                Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
-                    write(state, phase, true)
-                })
-            }
-            SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
-                state.finish(Step::SnippetLog);
-                Vec::new()
-            }),
-            SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
-        });
+        // Not written yet: Enter writes, then goes on (`w` writes again).
+        _ if unwritten(state, phase) => {
+            let label = match phase {
+                SnippetPhase::Log => "w+next",
+                SnippetPhase::Enforce => "w+probe",
+            };
+            Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+                write(state, phase, true)
+            })
+        }
+        SnippetPhase::Log => Binding::new("Enter", "next", [KeyCode::Enter], |state, _| {
+            state.finish(Step::SnippetLog);
+            Vec::new()
+        }),
+        SnippetPhase::Enforce => verify::probe_or_continue(state, phase),
+    });
+    if phase == SnippetPhase::Enforce {
+        bindings.extend(verify::skip_edge(state, phase));
+    }
     bindings
 }
 

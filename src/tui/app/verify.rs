@@ -9,21 +9,86 @@ use crate::snippets::SnippetPhase;
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
-use crate::tui::state::Wizard;
+use crate::tui::state::{Confirm, Modal, Wizard};
 use crate::tui::steps::{Scope, Step};
 
-/// The origins are pre-filled from the zone's proxied records.
-pub fn enter(state: &mut Wizard) {
+/// The origins are pre-filled from the zone's proxied records, and probed at once (Esc stops
+/// it; Enter probes again, for other origins too).
+pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.origins.value.is_empty() {
         state.origins = TextInput::new(state.default_origins());
     }
+    // An earlier answer is not taken on trust: stopped, this probe leaves none.
+    state.verify_log = None;
+    probe(state, SnippetPhase::Log)
 }
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
-    vec![
+    // `s` before the field: origins are IP addresses, which never hold an s.
+    let mut bindings: Vec<Binding> = skip_edge(state, SnippetPhase::Log).into_iter().collect();
+    bindings.extend([
         Binding::text("origins", |state| &mut state.origins),
         probe_or_continue(state, SnippetPhase::Log),
-    ]
+    ]);
+    bindings
+}
+
+/// What skipping the request through Cloudflare leaves unproven, as the screen and the question
+/// state it.
+pub fn skip_edge_consequence(phase: SnippetPhase) -> &'static str {
+    match phase {
+        SnippetPhase::Log => {
+            "nothing then proves Cloudflare's requests are served; enforcing may lock them out as well"
+        }
+        SnippetPhase::Enforce => {
+            "nothing then proves Cloudflare's requests still get through now that the origin refuses everyone else; if they do not, the site is down"
+        }
+    }
+}
+
+/// The origin is as it should be but the request through Cloudflare was not served: the one
+/// failure the person may choose to go on with.
+pub fn edge_skippable(state: &Wizard, phase: SnippetPhase) -> bool {
+    result(state, phase).is_some_and(|verification| {
+        let expected = expected_verdict(phase);
+        let origin_alone = Verification {
+            edge: Vec::new(),
+            ..verification.clone()
+        };
+        !verification.edge.is_empty()
+            && !verification.passed(expected)
+            && origin_alone.passed(expected)
+    })
+}
+
+/// `s`: on past a failed request through Cloudflare, asked first with what it leaves unproven.
+/// The step stays not done, so the summary says it was not proven.
+pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
+    edge_skippable(state, phase).then(|| {
+        Binding::new(
+            "s",
+            "skip edge check…",
+            [KeyCode::Char('s')],
+            move |state, _| {
+                let next = step(phase).next(state.task, state.scope);
+                state.modal = Some(Modal::Confirm(Confirm {
+                    title: "Skip the check through Cloudflare?".into(),
+                    lines: vec![
+                        format!("If you skip it, {}.", skip_edge_consequence(phase)),
+                        format!(
+                            "{} stays not done, and the summary says so. n stays here: Enter probes again.",
+                            step(phase).title()
+                        ),
+                    ],
+                    on_yes: Vec::new(),
+                    go_to: next,
+                    busy_label: None,
+                    only_y: false,
+                }));
+                Vec::new()
+            },
+        )
+    })
 }
 
 /// Enter: on once the probe passed, else probe (again).
@@ -44,7 +109,8 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
     })
 }
 
-fn result(state: &Wizard, phase: SnippetPhase) -> Option<&Verification> {
+/// The phase's proof, once probed.
+pub fn result(state: &Wizard, phase: SnippetPhase) -> Option<&Verification> {
     match phase {
         SnippetPhase::Log => state.verify_log.as_ref(),
         SnippetPhase::Enforce => state.verify_enforce.as_ref(),

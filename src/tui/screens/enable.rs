@@ -3,8 +3,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::verify::demo_stand_in;
 use crate::probe::Verdict;
-use crate::tui::app::{enable_preview, origin_asks};
+use crate::tui::app::{
+    enable_meaning, enable_request, enabled_for, hostname_list, origin_asks, probed_for,
+};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -14,12 +17,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     if state.enabled {
         lines.push(Line::from(vec![
             Span::styled("✓ ", theme.good),
-            Span::raw(format!(
-                "{} AOP is on for {}.",
-                state.scope.label(),
-                state.zone_name()
-            )),
+            Span::raw(enabled_for(state)),
         ]));
+        if state.scope == Scope::Hostname {
+            lines.extend(hostname_list(state).into_iter().map(Line::from));
+        }
+        lines.extend(demo_stand_in(state, theme));
         lines.push(Line::from(
             "Next: prove the origin asks for the certificate and that requests through Cloudflare are served.",
         ));
@@ -45,14 +48,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             lines.push(Line::from(""));
         }
         match &state.origin_asks {
-            None => lines.push(Line::from(
-                "First the origin, directly: Enter probes it; it must ask for the certificate and still serve without one (the log-phase snippet).",
-            )),
-            Some(_) if origin_asks(state) => lines.push(Line::from(vec![
+            None => lines.push(Line::from(if state.busy.is_some() {
+                "First the origin, directly: probing it now (Esc stops). It must ask for the certificate and still serve without one (the log-phase snippet)."
+            } else {
+                "First the origin, directly: Enter probes it. It must ask for the certificate and still serve without one (the log-phase snippet)."
+            })),
+            Some(verification) if origin_asks(state) => lines.push(Line::from(vec![
                 Span::styled("✓ ", theme.good),
-                Span::raw(
-                    "The origin asks for the certificate and serves without it: Enter asks before sending",
-                ),
+                Span::raw(format!(
+                    "Probed for {}: the origin asks for the certificate and serves without it. Enter asks before sending.",
+                    probed_for(verification)
+                )),
             ])),
             Some(verification) => {
                 lines.push(Line::from(vec![
@@ -67,10 +73,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 ));
             }
         }
+        lines.extend(demo_stand_in(state, theme));
         lines.push(Line::from(""));
+        lines.extend(enable_meaning(state).into_iter().map(Line::from));
         lines.push(Line::styled("The request enabling sends:", theme.dim));
         lines.extend(
-            enable_preview(state)
+            enable_request(state)
                 .into_iter()
                 .map(|l| Line::styled(l, theme.code)),
         );

@@ -5,6 +5,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{snippet, verify};
 use crate::snippets::SnippetPhase;
+use crate::tui::app::edge_skippable;
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
@@ -19,8 +20,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let [head, warning, code, results] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(warning_height),
-        // Once there are results, they matter more than the snippet (PgDn still scrolls it).
-        if state.verify_enforce.is_some() {
+        // Once there are results, they matter more than the snippet (PgDn still scrolls it);
+        // what went wrong, most of all.
+        if edge_skippable(state, SnippetPhase::Enforce) {
+            Constraint::Max(3)
+        } else if state.verify_enforce.is_some() {
             Constraint::Max(6)
         } else {
             Constraint::Percentage(60)
@@ -46,11 +50,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), warning);
     }
     snippet::draw_snippet(frame, code, state, theme, SnippetPhase::Enforce);
-    verify::results(
-        frame,
-        results,
-        state.verify_enforce.as_ref(),
-        SnippetPhase::Enforce,
-        theme,
-    );
+    verify::results(frame, results, state, SnippetPhase::Enforce, theme);
 }

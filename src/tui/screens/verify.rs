@@ -5,10 +5,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
 use crate::ops::expected_verdict;
-use crate::probe::Verification;
 use crate::probe::{Presented, Verdict};
 use crate::snippets::SnippetPhase;
+use crate::tui::app::{edge_skippable, probe_result, skip_edge_consequence};
 use crate::tui::state::Wizard;
+use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
@@ -22,39 +23,71 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ]),
         head,
     );
-    results(
-        frame,
-        body,
-        state.verify_log.as_ref(),
-        SnippetPhase::Log,
-        theme,
-    );
+    results(frame, body, state, SnippetPhase::Log, theme);
 }
 
-/// The verdict table and, below it, what is wrong and what to do.
-pub fn results(
-    frame: &mut Frame,
-    area: Rect,
-    result: Option<&Verification>,
-    phase: SnippetPhase,
-    theme: &Theme,
-) {
-    let Some(result) = result else {
-        frame.render_widget(
-            Paragraph::new(Line::styled("Press Enter to probe.", theme.dim)),
-            area,
-        );
+/// Global AOP in the demo: what stands in for Cloudflare's shared certificate, said plainly.
+pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
+    (state.scope == Scope::Global && state.demo_origin.is_some()).then(|| {
+        Line::styled(
+            "Demo only: the demo edge presents a stand-in for Cloudflare's shared certificate, whose CA only the demo origin trusts. Your snippet and CA file name Cloudflare's real CA.",
+            theme.warn,
+        )
+    })
+}
+
+/// The verdict table and, below it, what is wrong, in the servers' own words, and the ways on.
+pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    let Some(result) = probe_result(state, phase) else {
+        lines.extend(demo_stand_in(state, theme));
+        lines.push(Line::styled(
+            if state.busy.is_some() {
+                "Probing: the origin directly, then through Cloudflare (Esc stops)."
+            } else {
+                "Press Enter to probe."
+            },
+            theme.dim,
+        ));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
     };
-    // The outcome first: on a short terminal the details may not all fit.
-    let mut lines = vec![if result.passed(expected_verdict(phase)) {
-        Line::styled("✓ All as expected. Enter continues.", theme.good)
+    // The outcome and the ways on first: on a short terminal the details may not all fit.
+    if result.passed(expected_verdict(phase)) {
+        lines.push(Line::styled(
+            "✓ All as expected. Enter continues.",
+            theme.good,
+        ));
+    } else if edge_skippable(state, phase) {
+        // The reason first, in the server's own words, then the ways on.
+        for edge in result.edge.iter().filter(|e| !e.passed).take(1) {
+            lines.push(Line::styled(
+                format!("✗ Through Cloudflare: {}", edge.explanation),
+                theme.bad,
+            ));
+            if let Some(answer) = &edge.answer {
+                lines.push(Line::styled(
+                    format!("  it answered: \"{answer}\""),
+                    theme.warn,
+                ));
+            }
+        }
+        lines.push(Line::from(format!(
+            "The origin itself is as it should be. Enter probes again · s skips the edge check ({}) · Esc goes back.",
+            skip_edge_consequence(phase)
+        )));
     } else {
-        Line::styled(
-            "✗ Not there yet: fix what is listed, then Enter probes again.",
+        lines.push(Line::styled(
+            "✗ Not there yet: fix what is listed, then Enter probes again (Esc goes back).",
             theme.bad,
-        )
-    }];
+        ));
+    }
+    lines.extend(demo_stand_in(state, theme));
+    let yours = if state.scope == Scope::Global {
+        "Cloudflare's: only Cloudflare can present it".to_string()
+    } else {
+        String::new()
+    };
     for cell in &result.cells {
         let wanted = match phase {
             SnippetPhase::Log => {
@@ -80,10 +113,14 @@ pub fn results(
         ]));
         lines.push(Line::styled(
             format!(
-                "    none: {} · foreign CA: {} · yours: {}",
+                "    none: {} · foreign CA: {} · {}",
                 describe(Presented::Nothing),
                 describe(Presented::UnrelatedCa),
-                describe(Presented::Yours)
+                if yours.is_empty() {
+                    format!("yours: {}", describe(Presented::Yours))
+                } else {
+                    yours.clone()
+                }
             ),
             theme.dim,
         ));
@@ -106,6 +143,12 @@ pub fn results(
                 edge.hostname, edge.explanation
             )),
         ]));
+        if let Some(answer) = &edge.answer {
+            lines.push(Line::styled(
+                format!("    it answered: \"{answer}\""),
+                theme.warn,
+            ));
+        }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
