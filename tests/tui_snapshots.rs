@@ -15,16 +15,25 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use support::wizard::*;
 
+/// The screen as drawn on a terminal of this size (the state told the size, as the runner does).
 fn render(state: &Wizard, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut state = state.clone();
+    update(&mut state, Msg::Resized(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| view::draw(frame, state, &Theme::plain()))
+        .draw(|frame| view::draw(frame, &state, &Theme::plain()))
         .unwrap();
     terminal
 }
 
+/// The screen at 100×30 (`name`) and at 80×24, the smallest usual terminal (`name_80x24`).
 fn snapshot(name: &str, state: &Wizard) {
-    let terminal = render(state, 100, 30);
+    snapshot_at(name, state, 100, 30);
+    snapshot_at(&format!("{name}_80x24"), state, 80, 24);
+}
+
+fn snapshot_at(name: &str, state: &Wizard, width: u16, height: u16) {
+    let terminal = render(state, width, height);
     insta::with_settings!({ filters => vec![(r"\d{4}-\d{2}-\d{2}", "[date]"), (r"\(\d+ days", "([n] days")] }, {
         insta::assert_snapshot!(name, terminal.backend());
     });
@@ -199,4 +208,45 @@ fn undo_waits_for_the_origin() {
         Msg::UndoProbed(Ok(vec!["203.0.113.10:443 (example.com: enforced)".into()])),
     );
     snapshot("undo_origin_still_enforcing", &state);
+}
+
+/// The viewer at `width`×`height` after `keys`.
+fn viewer_after(state: &Wizard, width: u16, height: u16, keys: &[KeyCode]) -> Wizard {
+    let mut state = state.clone();
+    update(&mut state, Msg::Resized(width, height));
+    press(&mut state, KeyCode::Char('v'));
+    for key in keys {
+        press(&mut state, *key);
+    }
+    state
+}
+
+#[test]
+fn the_viewer_shows_a_snippet_whole() {
+    let snippet = at(Step::SnippetLog);
+    for (width, height) in [(100, 30), (80, 24)] {
+        let size = format!("{width}x{height}");
+        let top = viewer_after(&snippet, width, height, &[]);
+        snapshot_at(&format!("viewer_top_{size}"), &top, width, height);
+        let end = viewer_after(&snippet, width, height, &[KeyCode::End, KeyCode::Right]);
+        snapshot_at(&format!("viewer_end_right_{size}"), &end, width, height);
+        let wrapped = viewer_after(&snippet, width, height, &[KeyCode::Char('z')]);
+        snapshot_at(&format!("viewer_wrapped_{size}"), &wrapped, width, height);
+    }
+    let summary = viewer_after(&at(Step::Summary), 80, 24, &[]);
+    snapshot_at("viewer_summary_80x24", &summary, 80, 24);
+}
+
+#[test]
+fn long_messages_wrap_and_the_key_bar_keeps_its_tail() {
+    let mut state = at(Step::SnippetLog);
+    state.error = Some(
+        "Could not write ./aop-example.com/origin/nginx-log.conf: permission denied \
+         (os error 13); choose another directory with d, or fix the permissions and press w again."
+            .into(),
+    );
+    snapshot("snippetlog_long_error", &state);
+    let text = render(&state, 80, 24).backend().to_string();
+    assert!(text.contains("w again."), "the end of the message is shown: {text}");
+    assert!(text.contains("? help  q quit"), "{text}");
 }

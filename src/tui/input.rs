@@ -50,6 +50,17 @@ impl TextInput {
         }
     }
 
+    /// What of a paste a one-line field takes: line breaks, tabs and other control characters
+    /// become one space between words, and the ends are trimmed (a copied line's newline, the
+    /// blanks around a token).
+    pub fn pasteable(text: &str) -> String {
+        text.split(char::is_control)
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn display(&self) -> String {
         if self.masked {
             "•".repeat(self.value.chars().count())

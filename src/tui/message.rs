@@ -148,8 +148,6 @@ pub struct ZoneSettings {
 pub enum Msg {
     Key(KeyEvent),
     Tick,
-    /// The terminal was resized: draw again.
-    Redraw,
     TokenChecked(Result<VerifiedToken, String>),
     TokenSaved(Result<String, String>),
     Zones(Result<Vec<Zone>, String>),
@@ -183,6 +181,10 @@ pub enum Msg {
     TurnedOff(Result<(), String>),
     Copied,
     Cancelled,
+    /// Text pasted into the terminal (bracketed paste): one message, however long.
+    Paste(String),
+    /// The terminal's new size, columns and rows.
+    Resized(u16, u16),
 }
 
 impl Msg {
@@ -191,8 +193,9 @@ impl Msg {
         match self {
             Msg::Key(_)
             | Msg::Tick
-            | Msg::Redraw
             | Msg::Copied
+            | Msg::Paste(_)
+            | Msg::Resized(..)
             | Msg::UploadStatus(_)
             | Msg::RotationEvent(_) => false,
             Msg::TokenChecked(_)

@@ -52,6 +52,8 @@ pub enum Modal {
     /// Quit mid-flow? (Progress so far is saved either way.)
     Quit,
     Confirm(Confirm),
+    /// Long text over the whole terminal, scrolled both ways.
+    Viewer(super::viewer::Viewer),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +182,8 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+    /// Columns and rows of the terminal, as last reported: how far a page scrolls.
+    pub terminal_size: (u16, u16),
 }
 
 impl Wizard {
@@ -244,6 +248,7 @@ impl Wizard {
             files: Vec::new(),
             tick: 0,
             can_save: true,
+            terminal_size: (80, 24),
         }
     }
 

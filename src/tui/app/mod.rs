@@ -30,7 +30,12 @@ use super::steps::Step;
 use crate::snippets::SnippetPhase;
 
 pub use enable::{origin_asks, preview as enable_preview};
+pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
+
+/// The terminal cannot say whether it copied: the notice says what was done and the way round.
+pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \
+                              Nothing to paste? w writes it to a file.";
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let before = state.step;
@@ -43,12 +48,15 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             state.tick += 1;
             Vec::new()
         }
-        Msg::Redraw => Vec::new(),
-        Msg::Copied => {
-            state.notice =
-                Some("Copied to the clipboard (OSC 52; your terminal must allow it).".into());
+        Msg::Resized(width, height) => {
+            state.terminal_size = (width, height);
             Vec::new()
         }
+        Msg::Copied => {
+            state.notice = Some(COPY_ASKED.into());
+            Vec::new()
+        }
+        Msg::Paste(text) => keys::paste(keymap, state, &text),
         Msg::Cancelled => {
             state.notice = Some("Stopped.".into());
             Vec::new()
@@ -138,7 +146,7 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
 /// The keys valid now, in the key bar's order.
 fn keymap(state: &Wizard) -> Vec<Binding> {
     if let Some(modal) = &state.modal {
-        return modal::bindings(modal);
+        return modal::bindings(modal, state);
     }
     if let Some(busy) = &state.busy {
         return global::while_busy(busy);

@@ -68,12 +68,8 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
             "PgDn",
             "scroll",
             [KeyCode::PageDown, KeyCode::PageUp],
-            |state, key| {
-                state.scroll = if key.code == KeyCode::PageDown {
-                    state.scroll.saturating_add(10)
-                } else {
-                    state.scroll.saturating_sub(10)
-                };
+            move |state, key| {
+                scroll(state, phase, key.code == KeyCode::PageDown);
                 Vec::new()
             },
         ),
@@ -86,6 +82,19 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
         },
     ]);
     bindings
+}
+
+/// A page of snippet down or up; down stops once the last line is on screen.
+fn scroll(state: &mut Wizard, phase: SnippetPhase, down: bool) {
+    let rows = crate::tui::screens::snippet_rows(state).max(1);
+    let lines = state.snippet_text(phase).map_or(0, |text| text.lines().count());
+    let last = u16::try_from(lines.saturating_sub(rows)).unwrap_or(u16::MAX);
+    let page = u16::try_from(rows).unwrap_or(u16::MAX);
+    state.scroll = if down {
+        state.scroll.saturating_add(page).min(last)
+    } else {
+        state.scroll.saturating_sub(page)
+    };
 }
 
 /// A path typed in place; Enter or Esc ends it.

@@ -8,15 +8,16 @@ use crate::snippets::SnippetPhase;
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let exposed = state.exposed_dns_only();
+/// The head, the DNS-only warning, the snippet and the probe results.
+pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
+    let exposed = state.exposed_dns_only().len();
     // The heading may wrap once on a narrow terminal.
-    let warning_height = if exposed.is_empty() {
+    let warning_height = if exposed == 0 {
         0
     } else {
-        exposed.len() as u16 + 2
+        exposed as u16 + 2
     };
-    let [head, warning, code, results] = Layout::vertical([
+    Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(warning_height),
         // Once there are results, they matter more than the snippet (PgDn still scrolls it).
@@ -27,7 +28,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         },
         Constraint::Min(3),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let exposed = state.exposed_dns_only();
+    let [head, warning, code, results] = layout(area, state);
     snippet::draw_head(frame, head, state, theme, SnippetPhase::Enforce);
     if !exposed.is_empty() {
         let mut lines = vec![Line::styled(

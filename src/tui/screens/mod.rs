@@ -3,20 +3,22 @@
 mod alerts;
 mod certificate;
 mod enable;
-mod enforce;
+pub mod enforce;
 pub mod rotate;
-mod snippet;
+pub mod snippet;
 mod ssl_mode;
 mod summary;
 mod token;
 pub mod undo;
 mod upload;
 mod verify;
+pub mod viewer;
 mod welcome;
 mod zone;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::state::Wizard;
@@ -59,4 +61,46 @@ pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme
         Span::raw(text)
     };
     Line::from(vec![Span::styled(format!("{label:<15}"), theme.dim), value])
+}
+
+/// `width` columns of `line` from column `left`. A line going on past an edge shows it: `→` in
+/// the last column, `←` in the first, so text cut short never looks whole.
+pub fn clip(line: &Line, left: usize, width: usize, theme: &Theme) -> Line<'static> {
+    let total = line.width();
+    let more_left = left > 0 && total > 0;
+    let more_right = total > left + width;
+    let from = left + usize::from(more_left);
+    let to = (left + width).saturating_sub(usize::from(more_right));
+    let mut spans = Vec::new();
+    if more_left {
+        spans.push(Span::styled("←", theme.dim));
+    }
+    let mut column = 0;
+    for grapheme in line.styled_graphemes(Style::new()) {
+        let start = column;
+        column += Span::raw(grapheme.symbol).width();
+        // A wide character half in view is left out, not drawn in half.
+        if start >= from && column <= to {
+            spans.push(Span::styled(grapheme.symbol.to_string(), grapheme.style));
+        } else if start < from && column > from {
+            spans.push(Span::raw(" ".repeat(column - from)));
+        }
+    }
+    if more_right {
+        let shown: usize = spans.iter().map(Span::width).sum();
+        let pad = to.saturating_sub(left + shown);
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.push(Span::styled("→", theme.warn));
+    }
+    Line::from(spans)
+}
+
+/// The rows of snippet the step's screen shows, at the terminal size the state last saw.
+pub fn snippet_rows(state: &Wizard) -> usize {
+    let area = super::view::content_area(state);
+    let code = match state.step {
+        Step::Enforce => enforce::layout(area, state)[2],
+        _ => snippet::layout(area)[1],
+    };
+    usize::from(snippet::code_rows(code))
 }

@@ -3,14 +3,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::input_line;
+use super::{clip, input_line};
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::state::{Field, Wizard};
 use crate::tui::theme::Theme;
 
 /// The snippet screens: server choice (log phase), CA path, and the snippet itself.
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme, phase: SnippetPhase) {
-    let [head, body] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let [head, body] = layout(area);
     draw_head(frame, head, state, theme, phase);
     draw_snippet(frame, body, state, theme, phase);
 }
@@ -60,14 +60,9 @@ pub fn draw_head(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-pub fn draw_snippet(
-    frame: &mut Frame,
-    area: Rect,
-    state: &Wizard,
-    theme: &Theme,
-    phase: SnippetPhase,
-) {
-    let lines: Vec<Line> = match state.snippet_text(phase) {
+/// The snippet as lines, comments dimmed.
+pub fn code_lines(state: &Wizard, theme: &Theme, phase: SnippetPhase) -> Vec<Line<'static>> {
+    match state.snippet_text(phase) {
         Ok(text) => text
             .lines()
             .map(|line| {
@@ -80,11 +75,38 @@ pub fn draw_snippet(
             })
             .collect(),
         Err(e) => vec![Line::styled(e, theme.bad)],
-    };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((state.scroll, 0))
-            .block(Block::new().borders(Borders::TOP).border_style(theme.dim)),
-        area,
-    );
+    }
+}
+
+/// The snippet from the scroll position, each line that does not fit ending in a mark.
+pub fn draw_snippet(
+    frame: &mut Frame,
+    area: Rect,
+    state: &Wizard,
+    theme: &Theme,
+    phase: SnippetPhase,
+) {
+    let block = Block::new().borders(Borders::TOP).border_style(theme.dim);
+    let inner = block.inner(area);
+    let lines = code_lines(state, theme, phase);
+    // A terminal grown since the last PgDn still shows a full page.
+    let top = usize::from(state.scroll).min(lines.len().saturating_sub(usize::from(inner.height)));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(top)
+        .take(usize::from(inner.height))
+        .map(|line| clip(line, 0, usize::from(inner.width), theme))
+        .collect();
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Rows of snippet the block in `area` shows (its top border aside).
+pub fn code_rows(area: Rect) -> u16 {
+    area.height.saturating_sub(1)
+}
+
+/// The log screen's head (server, paths) and its snippet.
+pub fn layout(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area)
 }

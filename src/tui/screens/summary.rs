@@ -8,6 +8,14 @@ use crate::tui::steps::{Scope, Step};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    frame.render_widget(
+        Paragraph::new(lines(state, theme)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// What was done and not, the certificate's end, how to check again, the files written.
+pub fn lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let zone = state.zone_name();
     let steps: Vec<&Step> = Step::ALL
         .iter()
@@ -69,5 +77,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             ]));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -46,7 +46,19 @@ pub fn results(
         );
         return;
     };
-    // The outcome first: on a short terminal the details may not all fit.
+    frame.render_widget(
+        Paragraph::new(result_lines(result, phase, theme)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// The outcome first (on a short terminal the details may not all fit), then each origin and
+/// hostname with what is wrong and what to do.
+pub fn result_lines(
+    result: &Verification,
+    phase: SnippetPhase,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = vec![if result.passed(expected_verdict(phase)) {
         Line::styled("✓ All as expected. Enter continues.", theme.good)
     } else {
@@ -107,5 +119,5 @@ pub fn results(
             )),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -1,0 +1,97 @@
+//! The full-screen viewer's drawing, and what each screen offers to view (see `tui::viewer` for
+//! its state and keys).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{clip, snippet, summary, verify};
+use crate::snippets::SnippetPhase;
+use crate::tui::state::Wizard;
+use crate::tui::steps::Step;
+use crate::tui::theme::Theme;
+use crate::tui::viewer::{Extent, Viewer};
+
+/// The text a screen offers to view whole.
+pub struct Document {
+    pub title: String,
+    pub lines: Vec<Line<'static>>,
+}
+
+/// What this screen offers to view: its snippet, probe results or summary, then its "Same as"
+/// commands; nothing on screens whose text is short.
+pub fn document(state: &Wizard, theme: &Theme) -> Option<Document> {
+    let server = state.server().display_name();
+    let (title, mut lines) = match state.step {
+        Step::SnippetLog => (
+            format!("{server} snippet, log phase"),
+            snippet::code_lines(state, theme, SnippetPhase::Log),
+        ),
+        Step::Enforce => {
+            let mut lines = snippet::code_lines(state, theme, SnippetPhase::Enforce);
+            if let Some(result) = &state.verify_enforce {
+                lines.push(Line::from(""));
+                lines.extend(verify::result_lines(result, SnippetPhase::Enforce, theme));
+            }
+            (format!("{server} snippet, enforce phase"), lines)
+        }
+        Step::VerifyLog => (
+            "Probe results, log phase".to_string(),
+            verify::result_lines(state.verify_log.as_ref()?, SnippetPhase::Log, theme),
+        ),
+        Step::Summary => ("Summary".to_string(), summary::lines(state, theme)),
+        _ => return None,
+    };
+    lines.push(Line::from(""));
+    lines.push(crate::tui::view::same_as_line(state, theme));
+    Some(Document { title, lines })
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, viewer: &Viewer, theme: &Theme) {
+    let Some(document) = document(state, theme) else {
+        return;
+    };
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let extent = Extent::of(state, viewer.wrap);
+    // The terminal may have shrunk or grown since the last key: show a full page all the same.
+    let first = viewer.top.min(extent.last_top());
+    let last = (first + extent.page).min(extent.rows);
+    let mut position = format!(
+        "  rows {}–{last} of {}",
+        (first + 1).min(last),
+        extent.rows
+    );
+    if !viewer.wrap && viewer.left > 0 {
+        position.push_str(&format!(", from column {}", viewer.left + 1));
+    }
+    position.push_str(if viewer.wrap {
+        ", wrapped"
+    } else {
+        ", not wrapped"
+    });
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(format!(" {} ", document.title), theme.title),
+            Span::styled(position, theme.dim),
+        ]),
+        top,
+    );
+    let paragraph = if viewer.wrap {
+        Paragraph::new(document.lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(first).unwrap_or(u16::MAX), 0))
+    } else {
+        let left = viewer.left.min(extent.last_left());
+        Paragraph::new(
+            document
+                .lines
+                .iter()
+                .skip(first)
+                .take(usize::from(body.height))
+                .map(|line| clip(line, left, usize::from(body.width), theme))
+                .collect::<Vec<_>>(),
+        )
+    };
+    frame.render_widget(paragraph, body);
+}
