@@ -69,7 +69,7 @@ pub struct Areas {
 const STEPPER_WIDTH: u16 = 20;
 /// Long messages wrap up to this many rows.
 const MAX_STATUS_ROWS: u16 = 4;
-const MAX_SAME_AS_ROWS: u16 = 4;
+const MAX_SAME_AS_ROWS: u16 = 8;
 
 impl Areas {
     pub fn of(area: Rect, state: &Wizard) -> Self {

@@ -75,11 +75,7 @@ impl Extent {
 /// letters go into a text field.
 pub fn opener(state: &Wizard, typing: bool) -> Option<Binding> {
     document(state, &Theme::plain())?;
-    let (label, key) = if typing {
-        ("Ctrl-O", Key::Ctrl('o'))
-    } else {
-        ("v", Key::Plain(KeyCode::Char('v')))
-    };
+    let (label, key) = opening_key(typing);
     Some(Binding::with_keys(
         label,
         "view",
@@ -89,6 +85,20 @@ pub fn opener(state: &Wizard, typing: bool) -> Option<Binding> {
             Vec::new()
         },
     ))
+}
+
+fn opening_key(typing: bool) -> (&'static str, Key) {
+    if typing {
+        ("Ctrl-O", Key::Ctrl('o'))
+    } else {
+        ("v", Key::Plain(KeyCode::Char('v')))
+    }
+}
+
+/// How the key bar names the key that opens the viewer here, if this screen has one.
+pub fn open_key(state: &Wizard) -> Option<&'static str> {
+    document(state, &Theme::plain())?;
+    Some(opening_key(super::app::typing(state)).0)
 }
 
 /// The viewer's keys: only the moves that go somewhere, then wrap and close.

@@ -1,7 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::tui::state::{Field, KEY_TYPES, Wizard};
@@ -24,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Every Cloudflare customer's requests carry this certificate: prefer zone-level for real isolation.",
             theme.warn,
         ));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        super::wrapped(frame, area, state, lines, theme);
         return;
     }
     if let Some(ready) = &state.certificate {
@@ -68,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme,
         ));
         lines.push(field("SHA-256", ready.fingerprint.clone(), theme));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        super::wrapped(frame, area, state, lines, theme);
         return;
     }
     let focused = |f: Field| state.focus == f;
@@ -136,5 +135,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    super::wrapped(frame, area, state, lines, theme);
 }

@@ -17,9 +17,10 @@ mod welcome;
 mod zone;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::state::Wizard;
 use super::steps::Step;
@@ -100,7 +101,25 @@ pub fn snippet_rows(state: &Wizard) -> usize {
     let area = super::view::content_area(state);
     let code = match state.step {
         Step::Enforce => enforce::layout(area, state)[2],
-        _ => snippet::layout(area)[1],
+        _ => snippet::layout(area, state, SnippetPhase::Log)[1],
     };
     usize::from(snippet::code_rows(code))
+}
+
+/// Wrapped text. When it needs more rows than `area` has, the last row says so, and how to see
+/// the rest: the viewer where the screen offers one.
+pub fn wrapped(frame: &mut Frame, area: Rect, state: &Wizard, lines: Vec<Line>, theme: &Theme) {
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    if text.line_count(area.width) <= usize::from(area.height) {
+        frame.render_widget(text, area);
+        return;
+    }
+    let [shown, more] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    frame.render_widget(text, shown);
+    let hint = match super::viewer::open_key(state) {
+        Some(key) => format!("↓ more: {key} shows it all"),
+        None => "↓ more: a taller terminal shows it all".to_string(),
+    };
+    frame.render_widget(Line::styled(hint, theme.warn), more);
 }

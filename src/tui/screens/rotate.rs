@@ -1,7 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::cloudflare::CertificateScope;
@@ -169,7 +168,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     }
     lines.extend(log);
     lines.extend(end);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    super::wrapped(frame, area, state, lines, theme);
 }
 
 /// Rows a line takes once wrapped, with some room for word wrapping.

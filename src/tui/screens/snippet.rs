@@ -1,7 +1,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{clip, input_line};
 use crate::snippets::{SnippetPhase, WebServer};
@@ -10,7 +10,7 @@ use crate::tui::theme::Theme;
 
 /// The snippet screens: server choice (log phase), CA path, and the snippet itself.
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme, phase: SnippetPhase) {
-    let [head, body] = layout(area);
+    let [head, body] = layout(area, state, phase);
     draw_head(frame, head, state, theme, phase);
     draw_snippet(frame, body, state, theme, phase);
 }
@@ -22,14 +22,25 @@ pub fn draw_head(
     theme: &Theme,
     phase: SnippetPhase,
 ) {
+    frame.render_widget(head(state, theme, phase), area);
+}
+
+/// Server choice, paths and what to do with the snippet, wrapped to the width.
+fn head<'a>(state: &'a Wizard, theme: &Theme, phase: SnippetPhase) -> Paragraph<'a> {
     let mut servers = vec![Span::styled(format!("{:<15}", "server"), theme.dim)];
-    for (index, server) in WebServer::ALL.iter().enumerate() {
-        let label = server.display_name();
-        servers.push(if index == state.server {
-            Span::styled(format!("[{label}]"), theme.selected)
-        } else {
-            Span::raw(format!(" {label} "))
-        });
+    match phase {
+        SnippetPhase::Log => {
+            for (index, server) in WebServer::ALL.iter().enumerate() {
+                let label = server.display_name();
+                servers.push(if index == state.server {
+                    Span::styled(format!("[{label}]"), theme.selected)
+                } else {
+                    Span::raw(format!(" {label} "))
+                });
+            }
+        }
+        // Chosen with the log phase: only the choice is shown.
+        SnippetPhase::Enforce => servers.push(Span::raw(state.server().display_name())),
     }
     let lines = vec![
         Line::from(servers),
@@ -47,17 +58,18 @@ pub fn draw_head(
         ),
         Line::styled(
             match phase {
-                SnippetPhase::Log => {
-                    "Install it, run the config test below, reload; nothing is refused yet."
-                }
-                SnippetPhase::Enforce => {
-                    "Replace the log-phase lines with these, config test, reload."
-                }
+                SnippetPhase::Log => "Install it, config test, reload: nothing is refused yet.",
+                SnippetPhase::Enforce => "Replace the log-phase lines with these; test; reload.",
             },
             theme.dim,
         ),
     ];
-    frame.render_widget(Paragraph::new(lines), area);
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// The rows the head takes at this width.
+pub fn head_rows(state: &Wizard, phase: SnippetPhase, width: u16) -> u16 {
+    head(state, &Theme::plain(), phase).line_count(width) as u16
 }
 
 /// The snippet as lines, comments dimmed.
@@ -106,7 +118,8 @@ pub fn code_rows(area: Rect) -> u16 {
     area.height.saturating_sub(1)
 }
 
-/// The log screen's head (server, paths) and its snippet.
-pub fn layout(area: Rect) -> [Rect; 2] {
-    Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area)
+/// The head (server, paths) and the snippet.
+pub fn layout(area: Rect, state: &Wizard, phase: SnippetPhase) -> [Rect; 2] {
+    let head = head_rows(state, phase, area.width);
+    Layout::vertical([Constraint::Length(head), Constraint::Min(3)]).areas(area)
 }

@@ -1,7 +1,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::field;
 use crate::tui::state::Wizard;
@@ -50,5 +50,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Fix: f sets Full (any origin certificate), s sets Full (strict) (a valid origin certificate, such as Cloudflare Origin CA).",
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    super::wrapped(frame, area, state, lines, theme);
 }

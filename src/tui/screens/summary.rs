@@ -1,17 +1,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::state::Wizard;
 use crate::tui::steps::{Scope, Step};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    frame.render_widget(
-        Paragraph::new(lines(state, theme)).wrap(Wrap { trim: false }),
-        area,
-    );
+    super::wrapped(frame, area, state, lines(state, theme), theme);
 }
 
 /// What was done and not, the certificate's end, how to check again, the files written.

@@ -12,33 +12,39 @@ use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
     let hosts = state.target_hostnames().join(", ");
-    frame.render_widget(
-        Paragraph::new(vec![
-            input_line("origins", state.origins.display(), true, theme),
-            Line::from(vec![Span::styled(format!("{:<15}", "hostnames"), theme.dim), Span::raw(hosts)]),
-            Line::styled("Expected: log-only (asks for a certificate, serves without) and served through Cloudflare.", theme.dim),
+    let head = Paragraph::new(vec![
+        input_line("origins", state.origins.display(), true, theme),
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "hostnames"), theme.dim),
+            Span::raw(hosts),
         ]),
-        head,
-    );
-    results(
-        frame,
-        body,
-        state.verify_log.as_ref(),
-        SnippetPhase::Log,
-        theme,
-    );
+        Line::styled(
+            "Expected: log-only (asks for a certificate, serves without) and served through \
+             Cloudflare.",
+            theme.dim,
+        ),
+    ])
+    .wrap(Wrap { trim: false });
+    let rows = head.line_count(area.width) as u16;
+    let [top, body] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
+    frame.render_widget(head, top);
+    results(frame, body, state, SnippetPhase::Log, theme);
 }
 
 /// The verdict table and, below it, what is wrong and what to do.
 pub fn results(
     frame: &mut Frame,
     area: Rect,
-    result: Option<&Verification>,
+    state: &Wizard,
     phase: SnippetPhase,
     theme: &Theme,
 ) {
+    let result = match phase {
+        SnippetPhase::Log => state.verify_log.as_ref(),
+        SnippetPhase::Enforce => state.verify_enforce.as_ref(),
+    };
     let Some(result) = result else {
         frame.render_widget(
             Paragraph::new(Line::styled("Press Enter to probe.", theme.dim)),
@@ -46,10 +52,7 @@ pub fn results(
         );
         return;
     };
-    frame.render_widget(
-        Paragraph::new(result_lines(result, phase, theme)).wrap(Wrap { trim: false }),
-        area,
-    );
+    super::wrapped(frame, area, state, result_lines(result, phase, theme), theme);
 }
 
 /// The outcome first (on a short terminal the details may not all fit), then each origin and
