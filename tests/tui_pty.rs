@@ -148,6 +148,10 @@ fn a_panic_leaves_the_terminal_restored() {
         "the cursor is still hidden"
     );
     assert!(
+        !pty.parser.screen().bracketed_paste(),
+        "bracketed paste is still on"
+    );
+    assert!(
         screen.contains("forced panic"),
         "the panic is reported on the normal screen:\n{screen}"
     );
@@ -253,5 +257,39 @@ fn undo_through_the_wizard_relaxes_the_origin_before_cloudflare() {
         zone.zone_certificates.len(),
         1,
         "certificates kept unless asked"
+    );
+}
+
+#[test]
+fn a_paste_arrives_whole_in_the_field_and_paste_mode_ends_with_the_wizard() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    pty.wait_for("(recommended)", STEP);
+    assert!(
+        pty.parser.screen().bracketed_paste(),
+        "the wizard asks the terminal to mark pastes"
+    );
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    // A paste, line break included: the filter takes the text, the break does not press Enter.
+    pty.type_text("\x1b[200~example.org\r\n\x1b[201~");
+    pty.wait_for("example.org▏", STEP);
+    assert!(
+        !pty.screen().contains("example.com  active"),
+        "the list is filtered:\n{}",
+        pty.screen()
+    );
+    assert!(pty.screen().contains("▶ Zone"), "still on the zone screen");
+    pty.send("\x03");
+    pty.wait_for("Quit?", STEP);
+    pty.send("y");
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !pty.parser.screen().bracketed_paste(),
+        "bracketed paste is off again"
     );
 }

@@ -247,6 +247,9 @@ fn long_messages_wrap_and_the_key_bar_keeps_its_tail() {
     );
     snapshot("snippetlog_long_error", &state);
     let text = render(&state, 80, 24).backend().to_string();
-    assert!(text.contains("w again."), "the end of the message is shown: {text}");
+    assert!(
+        text.contains("w again."),
+        "the end of the message is shown: {text}"
+    );
     assert!(text.contains("? help  q quit"), "{text}");
 }

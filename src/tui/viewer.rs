@@ -145,15 +145,20 @@ pub fn bindings(state: &Wizard, viewer: &Viewer) -> Vec<Binding> {
             KeyCode::Char('h'),
             KeyCode::Char('l'),
         ];
-        bindings.push(Binding::new("←→", "sideways", sideways, |state, key| {
-            scroll(state, |viewer, extent| match key.code {
-                KeyCode::Left | KeyCode::Char('h') => {
-                    viewer.left = viewer.left.saturating_sub(SIDE_STEP);
-                }
-                _ => viewer.left = (viewer.left + SIDE_STEP).min(extent.last_left()),
-            });
-            Vec::new()
-        }));
+        bindings.push(Binding::new(
+            "←→",
+            "sideways",
+            sideways,
+            |state, key| {
+                scroll(state, |viewer, extent| match key.code {
+                    KeyCode::Left | KeyCode::Char('h') => {
+                        viewer.left = viewer.left.saturating_sub(SIDE_STEP);
+                    }
+                    _ => viewer.left = (viewer.left + SIDE_STEP).min(extent.last_left()),
+                });
+                Vec::new()
+            },
+        ));
     }
     // Wrapping changes nothing when every line fits.
     if viewer.wrap || extent.last_left() > 0 {

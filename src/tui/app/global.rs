@@ -10,7 +10,9 @@ use crate::tui::steps::Step;
 
 /// After the step's own keys; `typing`: a text field takes the letters.
 pub fn bindings(state: &Wizard, typing: bool) -> Vec<Binding> {
-    let mut bindings: Vec<Binding> = crate::tui::viewer::opener(state, typing).into_iter().collect();
+    let mut bindings: Vec<Binding> = crate::tui::viewer::opener(state, typing)
+        .into_iter()
+        .collect();
     if state.editing.is_none() && state.step.previous(state.task, state.scope).is_some() {
         bindings.push(Binding::new(
             "Esc",

@@ -87,7 +87,9 @@ pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
 /// A page of snippet down or up; down stops once the last line is on screen.
 fn scroll(state: &mut Wizard, phase: SnippetPhase, down: bool) {
     let rows = crate::tui::screens::snippet_rows(state).max(1);
-    let lines = state.snippet_text(phase).map_or(0, |text| text.lines().count());
+    let lines = state
+        .snippet_text(phase)
+        .map_or(0, |text| text.lines().count());
     let last = u16::try_from(lines.saturating_sub(rows)).unwrap_or(u16::MAX);
     let page = u16::try_from(rows).unwrap_or(u16::MAX);
     state.scroll = if down {

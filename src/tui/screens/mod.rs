@@ -114,8 +114,7 @@ pub fn wrapped(frame: &mut Frame, area: Rect, state: &Wizard, lines: Vec<Line>, 
         frame.render_widget(text, area);
         return;
     }
-    let [shown, more] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [shown, more] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     frame.render_widget(text, shown);
     let hint = match super::viewer::open_key(state) {
         Some(key) => format!("↓ more: {key} shows it all"),

@@ -27,20 +27,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     ])
     .wrap(Wrap { trim: false });
     let rows = head.line_count(area.width) as u16;
-    let [top, body] =
-        Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
+    let [top, body] = Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
     frame.render_widget(head, top);
     results(frame, body, state, SnippetPhase::Log, theme);
 }
 
 /// The verdict table and, below it, what is wrong and what to do.
-pub fn results(
-    frame: &mut Frame,
-    area: Rect,
-    state: &Wizard,
-    phase: SnippetPhase,
-    theme: &Theme,
-) {
+pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
     let result = match phase {
         SnippetPhase::Log => state.verify_log.as_ref(),
         SnippetPhase::Enforce => state.verify_enforce.as_ref(),
@@ -52,7 +45,13 @@ pub fn results(
         );
         return;
     };
-    super::wrapped(frame, area, state, result_lines(result, phase, theme), theme);
+    super::wrapped(
+        frame,
+        area,
+        state,
+        result_lines(result, phase, theme),
+        theme,
+    );
 }
 
 /// The outcome first (on a short terminal the details may not all fit), then each origin and

@@ -57,11 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, viewer: &Viewer, them
     // The terminal may have shrunk or grown since the last key: show a full page all the same.
     let first = viewer.top.min(extent.last_top());
     let last = (first + extent.page).min(extent.rows);
-    let mut position = format!(
-        "  rows {}–{last} of {}",
-        (first + 1).min(last),
-        extent.rows
-    );
+    let mut position = format!("  rows {}–{last} of {}", (first + 1).min(last), extent.rows);
     if !viewer.wrap && viewer.left > 0 {
         position.push_str(&format!(", from column {}", viewer.left + 1));
     }
