@@ -253,3 +253,20 @@ fn long_messages_wrap_and_the_key_bar_keeps_its_tail() {
     );
     assert!(text.contains("? help  q quit"), "{text}");
 }
+
+#[test]
+fn long_fields_show_where_typing_goes_on() {
+    let mut zone = at(Step::Zone);
+    update(&mut zone, Msg::Paste(format!("{}example", "x".repeat(200))));
+    let text = render(&zone, 80, 24).backend().to_string();
+    assert!(
+        text.contains("│ ←xxx") && text.contains("xexample▏"),
+        "{text}"
+    );
+    let mut token = at(Step::Welcome);
+    press(&mut token, KeyCode::Enter);
+    update(&mut token, Msg::TokenChecked(Err("No token.".into())));
+    update(&mut token, Msg::Paste("t".repeat(10_000)));
+    let text = render(&token, 80, 24).backend().to_string();
+    assert!(text.contains("… (10000 characters)"), "{text}");
+}
