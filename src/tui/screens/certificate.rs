@@ -7,6 +7,11 @@ use crate::tui::state::{Field, KEY_TYPES, Wizard};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     if !state.scope.uses_own_certificate() {
         lines.push(Line::from(
@@ -23,8 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Every Cloudflare customer's requests carry this certificate: prefer zone-level for real isolation.",
             theme.warn,
         ));
-        super::wrapped(frame, area, state, lines, theme);
-        return;
+        return lines;
     }
     if let Some(ready) = &state.certificate {
         lines.push(Line::from(vec![
@@ -67,8 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme,
         ));
         lines.push(field("SHA-256", ready.fingerprint.clone(), theme));
-        super::wrapped(frame, area, state, lines, theme);
-        return;
+        return lines;
     }
     let focused = |f: Field| state.focus == f;
     let choice = |on: bool, label: &str| {
@@ -135,5 +138,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    super::wrapped(frame, area, state, lines, theme);
+    lines
 }

@@ -116,9 +116,16 @@ pub fn wrapped(frame: &mut Frame, area: Rect, state: &Wizard, lines: Vec<Line>, 
     }
     let [shown, more] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     frame.render_widget(text, shown);
-    let hint = match super::viewer::open_key(state) {
-        Some(key) => format!("↓ more: {key} shows it all"),
-        None => "↓ more: a taller terminal shows it all".to_string(),
-    };
-    frame.render_widget(Line::styled(hint, theme.warn), more);
+    frame.render_widget(
+        Line::styled(format!("↓ more: {}", how_to_see_all(state)), theme.warn),
+        more,
+    );
+}
+
+/// How to see what a screen had to leave out.
+pub fn how_to_see_all(state: &Wizard) -> String {
+    match super::viewer::open_key(state) {
+        Some(key) => format!("{key} shows it all"),
+        None => "a taller terminal shows it all".to_string(),
+    }
 }

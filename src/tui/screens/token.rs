@@ -9,6 +9,11 @@ use crate::tui::theme::Theme;
 const NEEDED: &str = "Needed: Zone → Zone Read, Zone Settings Edit, SSL and Certificates Edit, DNS Read; Account → Notifications Edit.";
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     match &state.token_state {
         TokenState::Looking => lines.push(Line::from(
@@ -74,5 +79,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             }
         }
     }
-    super::wrapped(frame, area, state, lines, theme);
+    lines
 }

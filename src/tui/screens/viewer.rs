@@ -6,7 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{clip, snippet, summary, verify};
+use super::{
+    alerts, certificate, clip, enable, rotate, snippet, ssl_mode, summary, token, undo, upload,
+    verify, welcome,
+};
 use crate::snippets::SnippetPhase;
 use crate::tui::state::Wizard;
 use crate::tui::steps::Step;
@@ -14,16 +17,17 @@ use crate::tui::theme::Theme;
 use crate::tui::viewer::{Extent, Viewer};
 
 /// The text a screen offers to view whole.
-pub struct Document {
+pub struct Document<'a> {
     pub title: String,
-    pub lines: Vec<Line<'static>>,
+    pub lines: Vec<Line<'a>>,
 }
 
-/// What this screen offers to view: its snippet, probe results or summary, then its "Same as"
-/// commands; nothing on screens whose text is short.
-pub fn document(state: &Wizard, theme: &Theme) -> Option<Document> {
+/// What a screen offers to view: its text (the snippet, probe results, summary, request,
+/// rotation log…), then its "Same as" commands. The zone screen's list scrolls by itself.
+pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
     let server = state.server().display_name();
     let (title, mut lines) = match state.step {
+        Step::Zone => return None,
         Step::SnippetLog => (
             format!("{server} snippet, log phase"),
             snippet::code_lines(state, theme, SnippetPhase::Log),
@@ -38,14 +42,32 @@ pub fn document(state: &Wizard, theme: &Theme) -> Option<Document> {
         }
         Step::VerifyLog => (
             "Probe results, log phase".to_string(),
-            verify::result_lines(state.verify_log.as_ref()?, SnippetPhase::Log, theme),
+            state
+                .verify_log
+                .as_ref()
+                .map(|result| verify::result_lines(result, SnippetPhase::Log, theme))
+                .unwrap_or_default(),
         ),
-        Step::Summary => ("Summary".to_string(), summary::lines(state, theme)),
-        _ => return None,
+        Step::Summary => (title(state), summary::lines(state, theme)),
+        Step::Welcome => (title(state), welcome::lines(state, theme)),
+        Step::Token => (title(state), token::lines(state, theme)),
+        Step::SslMode => (title(state), ssl_mode::lines(state, theme)),
+        Step::Certificate => (title(state), certificate::lines(state, theme)),
+        Step::Upload => (title(state), upload::lines(state, theme)),
+        Step::Enable => (title(state), enable::lines(state, theme)),
+        Step::Alerts => (title(state), alerts::lines(state, theme)),
+        Step::Rotate => (title(state), rotate::lines(state, theme)),
+        Step::Undo => (title(state), undo::lines(state, theme)),
     };
-    lines.push(Line::from(""));
+    if !lines.is_empty() {
+        lines.push(Line::from(""));
+    }
     lines.push(crate::tui::view::same_as_line(state, theme));
     Some(Document { title, lines })
+}
+
+fn title(state: &Wizard) -> String {
+    state.step.title().to_string()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, viewer: &Viewer, theme: &Theme) {

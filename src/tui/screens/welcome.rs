@@ -7,6 +7,11 @@ use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let pointer = |index: usize| if index == state.cursor { "▶ " } else { "  " };
     let style = |index: usize| {
@@ -91,5 +96,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    super::wrapped(frame, area, state, lines, theme);
+    lines
 }
