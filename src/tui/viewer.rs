@@ -6,7 +6,7 @@ use ratatui::crossterm::event::KeyCode;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::keys::{Binding, Key, Keys};
-use super::screens::viewer::document;
+use super::screens::viewer::{document, offered};
 use super::state::{Modal, Wizard};
 use super::theme::Theme;
 
@@ -74,7 +74,9 @@ impl Extent {
 /// The key that opens the viewer on a screen that has something to view: `v`, or Ctrl-O where
 /// letters go into a text field.
 pub fn opener(state: &Wizard, typing: bool) -> Option<Binding> {
-    document(state, &Theme::plain())?;
+    if !offered(state.step) {
+        return None;
+    }
     let (label, key) = opening_key(typing);
     Some(Binding::with_keys(
         label,
@@ -97,8 +99,7 @@ fn opening_key(typing: bool) -> (&'static str, Key) {
 
 /// How the key bar names the key that opens the viewer here, if this screen has one.
 pub fn open_key(state: &Wizard) -> Option<&'static str> {
-    document(state, &Theme::plain())?;
-    Some(opening_key(super::app::typing(state)).0)
+    offered(state.step).then(|| opening_key(super::app::typing(state)).0)
 }
 
 /// The viewer's keys: only the moves that go somewhere, then wrap and close.

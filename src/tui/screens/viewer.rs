@@ -25,8 +25,12 @@ pub struct Document<'a> {
 /// What a screen offers to view: its text (the snippet, probe results, summary, request,
 /// rotation log…), then its "Same as" commands. The zone screen's list scrolls by itself.
 pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
+    if !offered(state.step) {
+        return None;
+    }
     let server = state.server().display_name();
     let (title, mut lines) = match state.step {
+        // Not offered (above).
         Step::Zone => return None,
         Step::SnippetLog => (
             format!("{server} snippet, log phase"),
@@ -64,6 +68,12 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
     }
     lines.push(crate::tui::view::same_as_line(state, theme));
     Some(Document { title, lines })
+}
+
+/// Whether the step has text to view: every step but the zone list, which scrolls with its
+/// cursor. Cheap: the key bar asks on every frame and every key.
+pub fn offered(step: Step) -> bool {
+    step != Step::Zone
 }
 
 fn title(state: &Wizard) -> String {
