@@ -45,6 +45,11 @@ fn every_step_has_its_screen() {
         let state = at(step);
         assert_eq!(state.step, step);
         snapshot(&format!("{step:?}").to_lowercase(), &state);
+        let small = render(&state, 80, 24).backend().to_string();
+        assert!(
+            small.contains("? help  q quit") || small.contains("Ctrl-C quit"),
+            "{step:?} at 80×24 keeps the key bar's tail:\n{small}"
+        );
     }
 }
 

@@ -69,6 +69,7 @@ pub struct Areas {
 const STEPPER_WIDTH: u16 = 20;
 /// Long messages wrap up to this many rows.
 const MAX_STATUS_ROWS: u16 = 4;
+/// Longer commands end in a mark pointing to the viewer, which shows them whole.
 const MAX_SAME_AS_ROWS: u16 = 8;
 
 impl Areas {
@@ -221,10 +222,8 @@ fn draw_body(frame: &mut Frame, areas: &Areas, state: &Wizard, theme: &Theme) {
         areas.why,
     );
     screens::draw(frame, areas.content, state, theme);
-    frame.render_widget(
-        Paragraph::new(same_as_line(state, theme)).wrap(Wrap { trim: false }),
-        areas.same_as,
-    );
+    let same_as = vec![same_as_line(state, theme)];
+    screens::wrapped(frame, areas.same_as, state, same_as, theme);
 }
 
 pub fn same_as_line(state: &Wizard, theme: &Theme) -> Line<'static> {

@@ -3,9 +3,9 @@
 mod alerts;
 mod certificate;
 mod enable;
-pub mod enforce;
+mod enforce;
 pub mod rotate;
-pub mod snippet;
+mod snippet;
 mod ssl_mode;
 mod summary;
 mod token;
