@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use aop_wizard::cloudflare::fake::DEMO_TOKEN;
-use support::pty::{ENTER, Pty};
+use support::pty::{ENTER, ESC, Pty};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -292,4 +292,70 @@ fn a_paste_arrives_whole_in_the_field_and_paste_mode_ends_with_the_wizard() {
         !pty.parser.screen().bracketed_paste(),
         "bracketed paste is off again"
     );
+}
+
+#[test]
+fn at_80x24_the_viewer_shows_the_end_of_the_haproxy_log_format_line() {
+    use support::pty::DOWN;
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = Pty::spawn_sized(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[
+            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
+            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
+            (
+                "AOP_WIZARD_DATA_DIR",
+                work.path().join("data").display().to_string(),
+            ),
+            ("AOP_WIZARD_KEYRING", "none".to_string()),
+        ],
+        24,
+        80,
+    );
+    for (wait, key) in [
+        ("(recommended)", ENTER),
+        ("Notifications → Edit", ENTER),
+        ("example.org", ENTER),
+        ("works with Authenticated Origin Pulls", ENTER),
+        ("[ecdsa-p256]", ENTER),
+        ("Generated and saved", ENTER),
+        ("Enter asks before sending", ENTER),
+        ("Upload the client certificate", "y"),
+        ("Uploaded and active", ENTER),
+        ("# Trusts your CA", DOWN),
+        ("[Apache httpd]", DOWN),
+    ] {
+        pty.wait_for(wait, STEP);
+        pty.send(key);
+    }
+    pty.wait_for("[HAProxy]", STEP);
+    assert!(
+        pty.screen().contains("? help  q quit"),
+        "the key bar keeps its tail:\n{}",
+        pty.screen()
+    );
+    pty.send("v");
+    pty.wait_for("HAProxy snippet, log phase", STEP);
+    pty.wait_for("error-log-format", STEP);
+    // The line users must paste ends beyond the screen: marked, then reached sideways.
+    let log_format = pty
+        .screen()
+        .lines()
+        .find(|l| l.starts_with("log-format"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(
+        log_format.ends_with('→'),
+        "{log_format:?}\n{}",
+        pty.screen()
+    );
+    for _ in 0..20 {
+        pty.send("\x1b[C");
+    }
+    pty.wait_for("client_i_dn=%{+Q}[ssl_c_i_dn]\"", STEP);
+    pty.send(ESC);
+    pty.wait_for("PgDn scroll", STEP);
 }
