@@ -1359,3 +1359,35 @@ fn copying_says_the_terminal_was_asked_and_offers_a_file() {
     assert!(notice.contains("w writes it"), "{notice}");
     assert!(app::hints(&state).iter().any(|h| h.label == "w"));
 }
+
+#[test]
+fn after_the_terminal_grows_scrolling_starts_from_what_is_shown() {
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Resized(80, 24));
+    press(&mut state, KeyCode::Char('v'));
+    press(&mut state, KeyCode::End);
+    update(&mut state, Msg::Resized(80, 30));
+    press(&mut state, KeyCode::Up);
+    let lines = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count()
+        + 2;
+    assert_eq!(viewer(&state).unwrap().top, lines - (30 - 2) - 1);
+    press(&mut state, KeyCode::Esc);
+    update(&mut state, Msg::Resized(80, 24));
+    for _ in 0..10 {
+        press(&mut state, KeyCode::PageDown);
+    }
+    update(&mut state, Msg::Resized(80, 30));
+    press(&mut state, KeyCode::PageUp);
+    let rows = aop_wizard::tui::screens::snippet_rows(&state);
+    let last = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count()
+        .saturating_sub(rows);
+    assert_eq!(usize::from(state.scroll), last.saturating_sub(rows));
+}

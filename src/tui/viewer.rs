@@ -199,6 +199,9 @@ fn scroll(state: &mut Wizard, to: impl FnOnce(&mut Viewer, Extent)) {
     };
     let extent = Extent::of(state, viewer.wrap);
     if let Some(Modal::Viewer(viewer)) = &mut state.modal {
+        // From where the text is shown: the terminal may have grown since the last move.
+        viewer.top = viewer.top.min(extent.last_top());
+        viewer.left = viewer.left.min(extent.last_left());
         to(viewer, extent);
     }
 }

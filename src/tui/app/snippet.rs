@@ -92,10 +92,12 @@ fn scroll(state: &mut Wizard, phase: SnippetPhase, down: bool) {
         .map_or(0, |text| text.lines().count());
     let last = u16::try_from(lines.saturating_sub(rows)).unwrap_or(u16::MAX);
     let page = u16::try_from(rows).unwrap_or(u16::MAX);
+    // From where the snippet is shown: the terminal may have grown since the last PgDn.
+    let shown = state.scroll.min(last);
     state.scroll = if down {
-        state.scroll.saturating_add(page).min(last)
+        shown.saturating_add(page).min(last)
     } else {
-        state.scroll.saturating_sub(page)
+        shown.saturating_sub(page)
     };
 }
 
