@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use aop_wizard::cloudflare::fake::DEMO_TOKEN;
-use support::pty::{ENTER, Pty, demo_against};
+use support::pty::{ENTER, ESC, Pty, demo_against};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -127,6 +127,10 @@ fn a_panic_leaves_the_terminal_restored() {
     assert!(
         !pty.parser.screen().hide_cursor(),
         "the cursor is still hidden"
+    );
+    assert!(
+        !pty.parser.screen().bracketed_paste(),
+        "bracketed paste is still on"
     );
     assert!(
         screen.contains("forced panic"),
@@ -421,4 +425,104 @@ fn a_passphrase_protects_the_ca_key_and_the_rotation_asks_for_it() {
         !log.contains("correct horse") && !saved.contains("correct horse"),
         "the passphrase is never logged nor saved"
     );
+}
+
+#[test]
+fn a_paste_arrives_whole_in_the_field_and_paste_mode_ends_with_the_wizard() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    pty.wait_for("(recommended)", STEP);
+    assert!(
+        pty.parser.screen().bracketed_paste(),
+        "the wizard asks the terminal to mark pastes"
+    );
+    pty.send(ENTER);
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    // A paste, line break included: the filter takes the text, the break does not press Enter.
+    pty.type_text("\x1b[200~example.org\r\n\x1b[201~");
+    pty.wait_for("example.org▏", STEP);
+    assert!(
+        !pty.screen().contains("example.com  active"),
+        "the list is filtered:\n{}",
+        pty.screen()
+    );
+    assert!(pty.screen().contains("▶ Zone"), "still on the zone screen");
+    pty.send("\x03");
+    pty.wait_for("Quit?", STEP);
+    pty.send("y");
+    let status = pty.wait_exit(STEP);
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !pty.parser.screen().bracketed_paste(),
+        "bracketed paste is off again"
+    );
+}
+
+#[test]
+fn at_80x24_the_viewer_shows_the_end_of_the_haproxy_log_format_line() {
+    use support::pty::DOWN;
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = Pty::spawn_sized(
+        env!("CARGO_BIN_EXE_aop-wizard"),
+        &["--demo"],
+        work.path(),
+        &[
+            ("CLOUDFLARE_API_BASE_URL", fake.base_url()),
+            ("CLOUDFLARE_API_TOKEN", DEMO_TOKEN.to_string()),
+            (
+                "AOP_WIZARD_DATA_DIR",
+                work.path().join("data").display().to_string(),
+            ),
+            ("AOP_WIZARD_KEYRING", "none".to_string()),
+        ],
+        24,
+        80,
+    );
+    for (wait, key) in [
+        ("(recommended)", ENTER),
+        ("Notifications → Edit", ENTER),
+        ("example.org", ENTER),
+        ("works with Authenticated Origin Pulls", ENTER),
+        ("[ecdsa-p256]", ENTER),
+        ("Generated and saved", ENTER),
+        ("Enter asks before sending", ENTER),
+        ("Upload the client certificate", "y"),
+        ("Uploaded and active", ENTER),
+        ("# Trusts your CA", DOWN),
+        ("[Apache httpd]", DOWN),
+    ] {
+        pty.wait_for(wait, STEP);
+        pty.send(key);
+    }
+    pty.wait_for("[HAProxy]", STEP);
+    assert!(
+        pty.screen().contains("? help  q quit"),
+        "the key bar keeps its tail:\n{}",
+        pty.screen()
+    );
+    pty.send("v");
+    pty.wait_for("HAProxy snippet, log phase", STEP);
+    pty.wait_for("error-log-format", STEP);
+    // The line users must paste ends beyond the screen: marked, then reached sideways.
+    let log_format = pty
+        .screen()
+        .lines()
+        .find(|l| l.starts_with("log-format"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(
+        log_format.ends_with('→'),
+        "{log_format:?}\n{}",
+        pty.screen()
+    );
+    for _ in 0..20 {
+        pty.send("\x1b[C");
+    }
+    pty.wait_for("client_i_dn=%{+Q}[ssl_c_i_dn]\"", STEP);
+    pty.send(ESC);
+    pty.wait_for("PgDn scroll", STEP);
 }

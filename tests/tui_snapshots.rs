@@ -15,19 +15,21 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use support::wizard::*;
 
+/// The screen as drawn on a terminal of this size (the state told the size, as the runner does).
 fn render(state: &Wizard, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut state = state.clone();
+    update(&mut state, Msg::Resized(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| view::draw(frame, state, &Theme::plain()))
+        .draw(|frame| view::draw(frame, &state, &Theme::plain()))
         .unwrap();
     terminal
 }
 
+/// The screen at 100×30 (`name`) and at 80×24, the smallest usual terminal (`name_80x24`).
 fn snapshot(name: &str, state: &Wizard) {
-    let terminal = render(state, 100, 30);
-    insta::with_settings!({ filters => vec![(r"\d{4}-\d{2}-\d{2}", "[date]"), (r"\(\d+ days", "([n] days")] }, {
-        insta::assert_snapshot!(name, terminal.backend());
-    });
+    snapshot_at(name, state, 100, 30);
+    snapshot_at(&format!("{name}_80x24"), state, 80, 24);
 }
 
 #[test]
@@ -36,6 +38,11 @@ fn every_step_has_its_screen() {
         let state = at(step);
         assert_eq!(state.step, step);
         snapshot(&format!("{step:?}").to_lowercase(), &state);
+        let small = render(&state, 80, 24).backend().to_string();
+        assert!(
+            small.contains("? help  q quit") || small.contains("Ctrl-C quit"),
+            "{step:?} at 80×24 keeps the key bar's tail:\n{small}"
+        );
     }
 }
 
@@ -347,4 +354,72 @@ fn the_summary_after_a_rotation_and_an_undo() {
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.step, Step::Summary);
     snapshot("summary_after_rotation_and_undo", &state);
+}
+
+fn snapshot_at(name: &str, state: &Wizard, width: u16, height: u16) {
+    let terminal = render(state, width, height);
+    insta::with_settings!({ filters => vec![(r"\d{4}-\d{2}-\d{2}", "[date]"), (r"\(\d+ days", "([n] days")] }, {
+        insta::assert_snapshot!(name, terminal.backend());
+    });
+}
+
+/// The viewer at `width`×`height` after `keys`.
+fn viewer_after(state: &Wizard, width: u16, height: u16, keys: &[KeyCode]) -> Wizard {
+    let mut state = state.clone();
+    update(&mut state, Msg::Resized(width, height));
+    press(&mut state, KeyCode::Char('v'));
+    for key in keys {
+        press(&mut state, *key);
+    }
+    state
+}
+
+#[test]
+fn the_viewer_shows_a_snippet_whole() {
+    let snippet = at(Step::SnippetLog);
+    for (width, height) in [(100, 30), (80, 24)] {
+        let size = format!("{width}x{height}");
+        let top = viewer_after(&snippet, width, height, &[]);
+        snapshot_at(&format!("viewer_top_{size}"), &top, width, height);
+        let end = viewer_after(&snippet, width, height, &[KeyCode::End, KeyCode::Right]);
+        snapshot_at(&format!("viewer_end_right_{size}"), &end, width, height);
+        let wrapped = viewer_after(&snippet, width, height, &[KeyCode::Char('z')]);
+        snapshot_at(&format!("viewer_wrapped_{size}"), &wrapped, width, height);
+    }
+    let summary = viewer_after(&at(Step::Summary), 80, 24, &[]);
+    snapshot_at("viewer_summary_80x24", &summary, 80, 24);
+}
+
+#[test]
+fn long_messages_wrap_and_the_key_bar_keeps_its_tail() {
+    let mut state = at(Step::SnippetLog);
+    state.error = Some(
+        "Could not write ./aop-example.com/origin/nginx-log.conf: permission denied \
+         (os error 13); choose another directory with d, or fix the permissions and press w again."
+            .into(),
+    );
+    snapshot("snippetlog_long_error", &state);
+    let text = render(&state, 80, 24).backend().to_string();
+    assert!(
+        text.contains("w again."),
+        "the end of the message is shown: {text}"
+    );
+    assert!(text.contains("? help  q quit"), "{text}");
+}
+
+#[test]
+fn long_fields_show_where_typing_goes_on() {
+    let mut zone = at(Step::Zone);
+    update(&mut zone, Msg::Paste(format!("{}example", "x".repeat(200))));
+    let text = render(&zone, 80, 24).backend().to_string();
+    assert!(
+        text.contains("│ ←xxx") && text.contains("xexample▏"),
+        "{text}"
+    );
+    let mut token = at(Step::Welcome);
+    press(&mut token, KeyCode::Enter);
+    update(&mut token, Msg::TokenChecked(Err("No token.".into())));
+    update(&mut token, Msg::Paste("t".repeat(10_000)));
+    let text = render(&token, 80, 24).backend().to_string();
+    assert!(text.contains("… (10000 characters)"), "{text}");
 }

@@ -1073,6 +1073,11 @@ fn screens() -> Vec<(String, Wizard)> {
         certificate_id: Some("2458ce5a-0c35-4c7f-82c7-8e9487d3ff60".into()),
         ..Progress::default()
     };
+    let mut viewer = at(Step::SnippetLog);
+    press(&mut viewer, KeyCode::Char('v'));
+    add("Viewer on the log snippet", viewer.clone());
+    press(&mut viewer, KeyCode::Char('z'));
+    add("Viewer wrapped", viewer);
     add(
         "Welcome with a set-up to resume, rotate or undo",
         Wizard::new(
@@ -1792,4 +1797,233 @@ fn the_rotation_confirmation_numbers_its_steps_consecutively() {
         let expected: Vec<usize> = (1..=if new_ca { 4 } else { 3 }).collect();
         assert_eq!(numbers, expected, "new CA {new_ca}: {lines:?}");
     }
+}
+
+/// The open viewer, if any.
+fn viewer(state: &Wizard) -> Option<&aop_wizard::tui::viewer::Viewer> {
+    match &state.modal {
+        Some(aop_wizard::tui::state::Modal::Viewer(viewer)) => Some(viewer),
+        _ => None,
+    }
+}
+
+fn hint_labels(state: &Wizard) -> Vec<&'static str> {
+    app::hints(state).iter().map(|h| h.label).collect()
+}
+
+#[test]
+fn a_paste_goes_into_the_field_with_the_keys_in_one_update() {
+    let mut state = wizard();
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::TokenChecked(Err("No token.".into())));
+    let token = "x".repeat(10_000);
+    update(&mut state, Msg::Paste(format!("  \n{token}\r\n\t")));
+    assert_eq!(
+        state.token_input.value, token,
+        "whole, blanks and line breaks around it trimmed"
+    );
+    // A list pasted one per line becomes the field's space-separated list; control characters
+    // never reach it.
+    let mut verify = at(Step::VerifyLog);
+    // Verify log probes on arrival; stopped, as Esc would.
+    update(&mut verify, Msg::Cancelled);
+    update(
+        &mut verify,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    update(
+        &mut verify,
+        Msg::Paste(" 192.0.2.1\n192.0.2.2\x1b[31m\n".into()),
+    );
+    assert_eq!(verify.origins.value, "192.0.2.1 192.0.2.2 [31m");
+    // Typed-ahead filters react as to typing.
+    let mut zone = at(Step::Zone);
+    press(&mut zone, KeyCode::Down);
+    update(&mut zone, Msg::Paste("org".into()));
+    assert_eq!((zone.zone_filter.value.as_str(), zone.cursor), ("org", 0));
+}
+
+#[test]
+fn a_paste_where_no_field_takes_keys_does_nothing() {
+    for state in [at(Step::SslMode), at(Step::SnippetLog), at(Step::Summary)] {
+        let mut pasted = state.clone();
+        let effects = update(&mut pasted, Msg::Paste("q?y\n".into()));
+        assert!(effects.is_empty());
+        assert_eq!(
+            format!("{pasted:?}"),
+            format!("{state:?}"),
+            "{:?}",
+            state.step
+        );
+    }
+    // Nor into a field behind a question.
+    let mut asked = at(Step::Alerts);
+    press(&mut asked, KeyCode::Char('c'));
+    update(
+        &mut asked,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(asks_to_quit(&asked));
+    update(&mut asked, Msg::Paste("y".into()));
+    assert!(!asked.quit && asked.email.value == "c");
+}
+
+#[test]
+fn the_viewer_scrolls_within_the_text_and_closes() {
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Resized(80, 24));
+    press(&mut state, KeyCode::Char('v'));
+    assert_eq!(viewer(&state), Some(&Default::default()));
+    let lines = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count()
+        + 2;
+    let page = 24 - 2;
+    for _ in 0..10 {
+        press(&mut state, KeyCode::PageDown);
+    }
+    assert_eq!(
+        viewer(&state).unwrap().top,
+        lines - page,
+        "PgDn stops with the last line at the bottom"
+    );
+    press(&mut state, KeyCode::Home);
+    assert_eq!(viewer(&state).unwrap().top, 0);
+    press(&mut state, KeyCode::End);
+    assert_eq!(viewer(&state).unwrap().top, lines - page);
+    press(&mut state, KeyCode::Up);
+    assert_eq!(viewer(&state).unwrap().top, lines - page - 1);
+    // Sideways up to the end of the widest line, never past it.
+    for _ in 0..50 {
+        press(&mut state, KeyCode::Right);
+    }
+    let widest = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert_eq!(viewer(&state).unwrap().left, widest - 80);
+    press(&mut state, KeyCode::Char('z'));
+    assert!(viewer(&state).unwrap().wrap);
+    assert!(
+        !hint_labels(&state).contains(&"←→"),
+        "wrapped text does not scroll sideways"
+    );
+    press(&mut state, KeyCode::Esc);
+    assert!(state.modal.is_none());
+    assert_eq!(
+        state.step,
+        Step::SnippetLog,
+        "closing the viewer stays on the screen"
+    );
+}
+
+#[test]
+fn the_viewer_lists_only_the_moves_that_go_somewhere() {
+    let mut state = at(Step::Summary);
+    update(&mut state, Msg::Resized(200, 60));
+    press(&mut state, KeyCode::Char('v'));
+    assert_eq!(hint_labels(&state), vec!["Esc", "Ctrl-C"], "all of it fits");
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Resized(72, 20));
+    press(&mut state, KeyCode::Char('v'));
+    assert_eq!(
+        hint_labels(&state),
+        vec!["↑↓", "PgDn", "Home/End", "←→", "z", "Esc", "Ctrl-C"]
+    );
+}
+
+#[test]
+fn where_letters_are_typed_ctrl_o_opens_the_viewer() {
+    let mut state = at(Step::VerifyLog);
+    update(
+        &mut state,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: true,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
+    );
+    press(&mut state, KeyCode::Char('v'));
+    assert!(state.modal.is_none() && state.origins.value.ends_with('v'));
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    assert!(viewer(&state).is_some());
+    // The zone list scrolls with its cursor: nothing more to view there.
+    assert!(!hint_labels(&at(Step::Zone)).contains(&"Ctrl-O"));
+}
+
+#[test]
+fn pgdn_on_a_snippet_stops_at_its_end() {
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Resized(110, 34));
+    for _ in 0..20 {
+        press(&mut state, KeyCode::PageDown);
+    }
+    let lines = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count();
+    let rows = aop_wizard::tui::screens::snippet_rows(&state);
+    assert_eq!(usize::from(state.scroll), lines - rows);
+    let before = format!("{state:?}");
+    press(&mut state, KeyCode::PageDown);
+    assert_eq!(format!("{state:?}"), before, "nothing below the last line");
+    press(&mut state, KeyCode::PageUp);
+    assert_eq!(
+        usize::from(state.scroll),
+        (lines - rows).saturating_sub(rows)
+    );
+}
+
+#[test]
+fn copying_says_the_terminal_was_asked_and_offers_a_file() {
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Copied);
+    let notice = state.notice.clone().unwrap();
+    assert!(
+        notice.contains("Asked the terminal") && notice.contains("cannot confirm"),
+        "{notice}"
+    );
+    assert!(notice.contains("w writes it"), "{notice}");
+    assert!(app::hints(&state).iter().any(|h| h.label == "w"));
+}
+
+#[test]
+fn after_the_terminal_grows_scrolling_starts_from_what_is_shown() {
+    let mut state = at(Step::SnippetLog);
+    update(&mut state, Msg::Resized(80, 24));
+    press(&mut state, KeyCode::Char('v'));
+    press(&mut state, KeyCode::End);
+    update(&mut state, Msg::Resized(80, 30));
+    press(&mut state, KeyCode::Up);
+    let lines = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count()
+        + 2;
+    assert_eq!(viewer(&state).unwrap().top, lines - (30 - 2) - 1);
+    press(&mut state, KeyCode::Esc);
+    update(&mut state, Msg::Resized(80, 24));
+    for _ in 0..10 {
+        press(&mut state, KeyCode::PageDown);
+    }
+    update(&mut state, Msg::Resized(80, 30));
+    press(&mut state, KeyCode::PageUp);
+    let rows = aop_wizard::tui::screens::snippet_rows(&state);
+    let last = state
+        .snippet_text(SnippetPhase::Log)
+        .unwrap()
+        .lines()
+        .count()
+        .saturating_sub(rows);
+    assert_eq!(usize::from(state.scroll), last.saturating_sub(rows));
 }

@@ -52,13 +52,32 @@ impl TextInput {
         }
     }
 
+    /// What of a paste a one-line field takes: line breaks, tabs and other control characters
+    /// become one space between words, and the ends are trimmed (a copied line's newline, the
+    /// blanks around a token).
+    pub fn pasteable(text: &str) -> String {
+        text.split(char::is_control)
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn display(&self) -> String {
-        if self.masked {
-            "•".repeat(self.value.chars().count())
+        if !self.masked {
+            return self.value.clone();
+        }
+        // A bullet per character up to a token's length; past it, the count says how long it is.
+        let count = self.value.chars().count();
+        if count <= Self::BULLETS {
+            "•".repeat(count)
         } else {
-            self.value.clone()
+            format!("{}… ({count} characters)", "•".repeat(Self::BULLETS / 2))
         }
     }
+
+    /// Bullets shown for a masked value at most (a Cloudflare API token has 40 characters).
+    const BULLETS: usize = 40;
 
     pub fn trimmed(&self) -> &str {
         self.value.trim()
@@ -88,5 +107,29 @@ impl std::fmt::Debug for TextInput {
             .field("value", &self.display())
             .field("masked", &self.masked)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextInput;
+
+    #[test]
+    fn a_paste_loses_its_control_characters_and_blank_ends() {
+        assert_eq!(TextInput::pasteable("\r\n  abc\tdef \n"), "abc def");
+        assert_eq!(TextInput::pasteable("a\u{1b}[2Jb"), "a [2Jb");
+        assert_eq!(TextInput::pasteable("\n\n"), "");
+    }
+
+    #[test]
+    fn a_long_masked_value_shows_its_length_not_a_screen_of_bullets() {
+        let mut token = TextInput::masked();
+        token.value = "t".repeat(40);
+        assert_eq!(token.display(), "•".repeat(40));
+        token.value.push('t');
+        assert_eq!(
+            token.display(),
+            format!("{}… (41 characters)", "•".repeat(20))
+        );
     }
 }

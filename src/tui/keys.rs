@@ -118,6 +118,27 @@ pub fn dispatch(bindings: Vec<Binding>, state: &mut Wizard, key: KeyEvent) -> Ve
     }
 }
 
+/// Pasted text goes into the text field that has the keys, as if typed, in one message; where no
+/// field takes keys it goes nowhere. `keymap` gives the keys valid now (they may change as the
+/// field fills, as a zone filter's list does).
+pub fn paste(
+    keymap: impl Fn(&Wizard) -> Vec<Binding>,
+    state: &mut Wizard,
+    text: &str,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in TextInput::pasteable(text).chars() {
+        let Some(field) = keymap(state)
+            .into_iter()
+            .find(|b| b.hint.keys == Keys::Text)
+        else {
+            break;
+        };
+        effects.extend((field.action)(state, KeyEvent::from(KeyCode::Char(c))));
+    }
+    effects
+}
+
 /// Up and Down (and k, j) move a cursor through `len` rows; with one row there is nothing to move.
 pub fn cursor(label: &'static str, action: &'static str, len: usize) -> Option<Binding> {
     let codes = [

@@ -164,8 +164,6 @@ pub struct ZoneSettings {
 pub enum Msg {
     Key(KeyEvent),
     Tick,
-    /// The terminal was resized: draw again.
-    Redraw,
     TokenChecked(Result<VerifiedToken, String>),
     TokenSaved(Result<String, String>),
     Zones(Result<Vec<Zone>, String>),
@@ -211,6 +209,10 @@ pub enum Msg {
     },
     /// How many CA certificates the named file holds.
     CaFileChecked(Result<usize, String>),
+    /// Text pasted into the terminal (bracketed paste): one message, however long.
+    Paste(String),
+    /// The terminal's new size, columns and rows.
+    Resized(u16, u16),
 }
 
 impl Msg {
@@ -219,8 +221,9 @@ impl Msg {
         match self {
             Msg::Key(_)
             | Msg::Tick
-            | Msg::Redraw
             | Msg::Copied
+            | Msg::Paste(_)
+            | Msg::Resized(..)
             | Msg::UploadStatus(_)
             | Msg::RotationEvent(_) => false,
             Msg::TokenChecked(_)

@@ -14,6 +14,7 @@ pub mod state;
 pub mod steps;
 pub mod theme;
 pub mod view;
+pub mod viewer;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -21,7 +22,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use color_eyre::eyre::{Result, WrapErr, bail};
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
+use ratatui::crossterm::execute;
 use tokio::sync::mpsc;
 
 use app::update;
@@ -40,8 +44,33 @@ struct RestoreTerminal;
 
 impl Drop for RestoreTerminal {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal();
     }
+}
+
+/// Bracketed paste: a paste arrives as one event, not as thousands of key presses.
+fn init_terminal() -> ratatui::DefaultTerminal {
+    let terminal = ratatui::init();
+    // After ratatui's hook: a panic turns bracketed paste off as well, whatever unwinds.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        disable_paste();
+        hook(info);
+    }));
+    if let Err(error) = execute!(std::io::stdout(), EnableBracketedPaste) {
+        tracing::warn!(%error, "bracketed paste could not be turned on");
+    }
+    terminal
+}
+
+fn restore_terminal() {
+    disable_paste();
+    ratatui::restore();
+}
+
+fn disable_paste() {
+    // Nothing more to do if the terminal is gone.
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
 }
 
 pub fn run(demo: bool) -> Result<()> {
@@ -94,8 +123,12 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     let theme = theme::Theme::from_env();
     tracing::info!(demo, "wizard started");
 
-    let mut terminal = ratatui::init();
+    let mut terminal = init_terminal();
     let _restore = RestoreTerminal;
+    let size = terminal.size()?;
+    state.terminal_size = (size.width, size.height);
+    // Read once: `update` never reads the environment.
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     terminal.draw(|frame| view::draw(frame, &state, &theme))?;
     if std::env::var_os(DEBUG_PANIC_ENV).is_some() {
         panic!("forced panic ({DEBUG_PANIC_ENV} is set)");
@@ -128,7 +161,7 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
         for effect in update(&mut state, msg) {
             match effect {
                 Effect::Copy(text) => {
-                    copy_to_clipboard(&text)?;
+                    copy_to_clipboard(&text, in_tmux)?;
                     let _ = messages.send(Msg::Copied);
                 }
                 other => runner.run(other),
@@ -143,13 +176,14 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     Ok(())
 }
 
-/// Key presses (not releases or repeats) and resizes, read on their own thread.
+/// Key presses (not releases or repeats), pastes and resizes, read on their own thread.
 fn spawn_input(messages: mpsc::UnboundedSender<Msg>) {
     std::thread::spawn(move || {
         loop {
             let msg = match event::read() {
                 Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => Msg::Key(key),
-                Ok(Event::Resize(..)) => Msg::Redraw,
+                Ok(Event::Paste(text)) => Msg::Paste(text),
+                Ok(Event::Resize(width, height)) => Msg::Resized(width, height),
                 Ok(_) => continue,
                 Err(error) => {
                     tracing::warn!(%error, "terminal input ended");
@@ -163,11 +197,44 @@ fn spawn_input(messages: mpsc::UnboundedSender<Msg>) {
     });
 }
 
-/// OSC 52: the terminal puts the text on the system clipboard, over SSH too.
-fn copy_to_clipboard(text: &str) -> Result<()> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+/// Asks the terminal to put the text on the system clipboard (OSC 52, over SSH too). Nothing
+/// comes back to say whether it did.
+fn copy_to_clipboard(text: &str, in_tmux: bool) -> Result<()> {
     let mut out = std::io::stdout();
-    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.write_all(osc52(text, in_tmux).as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// The OSC 52 sequence. Inside tmux it goes twice: as it is (tmux takes it with `set-clipboard
+/// on`) and wrapped in tmux's passthrough (reaches the outer terminal with `allow-passthrough
+/// on`), since either may be what the user's tmux allows.
+fn osc52(text: &str, in_tmux: bool) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let plain = format!("\x1b]52;c;{encoded}\x07");
+    if in_tmux {
+        // DCS passthrough: every ESC inside is doubled, ST (ESC \\) ends it.
+        let wrapped = format!("\x1bPtmux;{}\x1b\\", plain.replace('\x1b', "\x1b\x1b"));
+        format!("{plain}{wrapped}")
+    } else {
+        plain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::osc52;
+
+    #[test]
+    fn osc52_plain_carries_the_text_in_base64() {
+        assert_eq!(osc52("hi", false), "\x1b]52;c;aGk=\x07");
+    }
+
+    #[test]
+    fn osc52_in_tmux_goes_plain_and_through_the_passthrough() {
+        assert_eq!(
+            osc52("hi", true),
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+        );
+    }
 }

@@ -54,6 +54,8 @@ pub enum Modal {
     /// Quit mid-flow? (Progress so far is saved either way.)
     Quit,
     Confirm(Confirm),
+    /// Long text over the whole terminal, scrolled both ways.
+    Viewer(super::viewer::Viewer),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +256,8 @@ pub struct Wizard {
     pub tick: u64,
     /// The data directory exists: progress can be saved.
     pub can_save: bool,
+    /// Columns and rows of the terminal, as last reported: how far a page scrolls.
+    pub terminal_size: (u16, u16),
 
     /// The web server's version, where the snippet's syntax depends on it (Caddy).
     pub server_version: Option<ServerVersion>,
@@ -357,6 +361,7 @@ impl Wizard {
             snippet_phase: SnippetPhase::Log,
             summary_behind: false,
             ca_file_certificates: None,
+            terminal_size: (80, 24),
         }
     }
 

@@ -3,12 +3,13 @@
 //! draws, nothing else.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app;
+use super::keys::KeyHint;
 use super::screens;
 use super::state::{Modal, Wizard};
 use super::steps::{Step, Task};
@@ -32,23 +33,98 @@ pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [header, middle, status, keys] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(5),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    draw_header(frame, header, state, theme);
-    let [stepper, body] =
-        Layout::horizontal([Constraint::Length(20), Constraint::Min(40)]).areas(middle);
-    draw_stepper(frame, stepper, state, theme);
-    draw_body(frame, body, state, theme);
-    draw_status(frame, status, state, theme);
-    draw_keys(frame, keys, state, theme);
+    if let Some(Modal::Viewer(viewer)) = &state.modal {
+        let [content, keys] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        screens::viewer::draw(frame, content, state, viewer, theme);
+        draw_keys(frame, keys, state, theme);
+        return;
+    }
+    let areas = Areas::of(area, state);
+    draw_header(frame, areas.header, state, theme);
+    draw_stepper(frame, areas.stepper, state, theme);
+    draw_body(frame, &areas, state, theme);
+    draw_status(frame, areas.status, state, theme);
+    draw_keys(frame, areas.keys, state, theme);
     if let Some(modal) = &state.modal {
         draw_modal(frame, modal, theme);
     }
+}
+
+/// Where each part of the frame goes. The status line, the "Same as" line and the key bar grow
+/// to the rows their text needs, so nothing in them is cut.
+pub struct Areas {
+    pub header: Rect,
+    pub stepper: Rect,
+    pub title: Rect,
+    pub why: Rect,
+    /// What the step's screen draws in.
+    pub content: Rect,
+    pub same_as: Rect,
+    pub status: Rect,
+    pub keys: Rect,
+}
+
+/// The stepper's width; the body takes the rest.
+const STEPPER_WIDTH: u16 = 20;
+/// Long messages wrap up to this many rows.
+const MAX_STATUS_ROWS: u16 = 4;
+/// Longer commands end in a mark pointing to the viewer, which shows them whole.
+const MAX_SAME_AS_ROWS: u16 = 8;
+
+impl Areas {
+    pub fn of(area: Rect, state: &Wizard) -> Self {
+        let status_rows = wrapped_rows(&status_line(state, &Theme::plain()), area.width)
+            .clamp(1, MAX_STATUS_ROWS);
+        let key_rows = key_rows(&app::hints(state), area.width, &Theme::plain()).len() as u16;
+        let [header, middle, status, keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(5),
+            Constraint::Length(status_rows),
+            Constraint::Length(key_rows.max(1)),
+        ])
+        .areas(area);
+        let [stepper, body] =
+            Layout::horizontal([Constraint::Length(STEPPER_WIDTH), Constraint::Min(40)])
+                .areas(middle);
+        let inner = body.inner(Margin::new(1, 0));
+        let why_rows = wrapped_rows(&Line::from(state.step.why()), inner.width).clamp(1, 3);
+        let same_as_rows = wrapped_rows(&same_as_line(state, &Theme::plain()), inner.width)
+            .clamp(1, MAX_SAME_AS_ROWS);
+        let [title, why, content, same_as] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(why_rows),
+            Constraint::Min(3),
+            Constraint::Length(same_as_rows),
+        ])
+        .areas(inner);
+        Self {
+            header,
+            stepper,
+            title,
+            why,
+            content,
+            same_as,
+            status,
+            keys,
+        }
+    }
+}
+
+/// The rows `line` takes wrapped at `width`.
+fn wrapped_rows(line: &Line, width: u16) -> u16 {
+    if line.width() == 0 {
+        return 0;
+    }
+    Paragraph::new(line.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(width) as u16
+}
+
+/// The area a step's screen draws in, on a terminal of the size the state last saw.
+pub fn content_area(state: &Wizard) -> Rect {
+    let (width, height) = state.terminal_size;
+    Areas::of(Rect::new(0, 0, width, height), state).content
 }
 
 fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
@@ -86,6 +162,8 @@ fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
             theme,
         ),
         Modal::Help => boxed(frame, "Help", help_lines(theme), None, theme),
+        // Drawn over the whole terminal by `draw`.
+        Modal::Viewer(_) => {}
     }
 }
 
@@ -135,40 +213,34 @@ fn draw_stepper(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     );
 }
 
-fn draw_body(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let inner = area.inner(ratatui::layout::Margin::new(1, 0));
-    let [title, why, content, cli] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(2),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
+fn draw_body(frame: &mut Frame, areas: &Areas, state: &Wizard, theme: &Theme) {
     frame.render_widget(
         Line::from(Span::styled(
             state.step.title(),
             theme.title.add_modifier(Modifier::BOLD),
         )),
-        title,
+        areas.title,
     );
     frame.render_widget(
         Paragraph::new(state.step.why())
             .style(theme.dim)
             .wrap(Wrap { trim: true }),
-        why,
+        areas.why,
     );
-    screens::draw(frame, content, state, theme);
-    frame.render_widget(
-        Line::from(vec![
-            Span::styled("Same as: ", theme.dim),
-            Span::raw(super::same_as::line(state)),
-        ]),
-        cli,
-    );
+    screens::draw(frame, areas.content, state, theme);
+    let same_as = vec![same_as_line(state, theme)];
+    screens::wrapped(frame, areas.same_as, state, same_as, theme);
 }
 
-fn draw_status(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let line = if let Some(busy) = &state.busy {
+pub fn same_as_line(state: &Wizard, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("Same as: ", theme.dim),
+        Span::raw(super::same_as::line(state)),
+    ])
+}
+
+fn status_line(state: &Wizard, theme: &Theme) -> Line<'static> {
+    if let Some(busy) = &state.busy {
         let elapsed = state.tick.saturating_sub(busy.since_tick) as f64 / 10.0;
         Line::from(vec![
             Span::styled(
@@ -183,17 +255,43 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         Line::from(Span::styled(format!(" ✓ {notice}"), theme.good))
     } else {
         Line::from("")
-    };
-    frame.render_widget(line, area);
+    }
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    frame.render_widget(
+        Paragraph::new(status_line(state, theme)).wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 fn draw_keys(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let mut spans = Vec::new();
-    for hint in app::hints(state) {
-        spans.push(Span::styled(hint.label, theme.key));
-        spans.push(Span::raw(format!(" {}  ", hint.action)));
+    let rows = key_rows(&app::hints(state), area.width, theme);
+    frame.render_widget(Paragraph::new(rows), area);
+}
+
+/// The key bar: hints side by side, a hint never split; a second row when one is not enough.
+fn key_rows(hints: &[KeyHint], width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut used = 0;
+    for hint in hints {
+        let label = Span::styled(hint.label, theme.key);
+        let action = Span::raw(format!(" {}", hint.action));
+        let needed = label.width() + action.width();
+        let gap = if used == 0 { 0 } else { 2 };
+        match rows.last_mut() {
+            Some(row) if used + gap + needed <= usize::from(width) => {
+                row.spans.push(Span::raw("  "));
+                row.spans.extend([label, action]);
+                used += gap + needed;
+            }
+            _ => {
+                rows.push(Line::from(vec![label, action]));
+                used = needed;
+            }
+        }
     }
-    frame.render_widget(Line::from(spans), area);
+    rows
 }
 
 fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
@@ -208,8 +306,10 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
         row("Esc", "back one step (shows what stays done)"),
         row("↑ ↓", "move in a list"),
         row("Ctrl-C", "quit (asks first); progress is saved"),
-        row("c / w", "copy a snippet (OSC 52) / write it to files"),
+        row("v", "view the screen's text whole (Ctrl-O while typing)"),
+        row("c / w", "ask the terminal to copy (OSC 52) / write files"),
         Line::from(""),
+        Line::from("Copying cannot be confirmed; in tmux it needs `set -g set-clipboard on`."),
         Line::from("Every step names the aop-wizard command that does the same, for scripts."),
         Line::from("Logs: the data directory's aop-wizard.log (never the token)."),
         Line::from("").style(theme.dim),

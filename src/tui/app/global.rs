@@ -10,7 +10,9 @@ use crate::tui::steps::{Step, Task};
 
 /// After the step's own keys; `typing`: a text field takes the letters.
 pub fn bindings(state: &Wizard, typing: bool) -> Vec<Binding> {
-    let mut bindings = Vec::new();
+    let mut bindings: Vec<Binding> = crate::tui::viewer::opener(state, typing)
+        .into_iter()
+        .collect();
     if state.editing.is_none() && state.step.previous(state.task, state.scope).is_some() {
         bindings.push(Binding::new(
             "Esc",
@@ -63,7 +65,8 @@ pub fn while_busy(busy: &Busy) -> Vec<Binding> {
     bindings
 }
 
-fn ctrl_c() -> Binding {
+/// Ctrl-C asks whether to quit, whatever has the keys.
+pub fn ctrl_c() -> Binding {
     let keys = Keys::These(vec![Key::Ctrl('c')]);
     Binding::with_keys("Ctrl-C", "quit", keys, |state, _| {
         state.modal = Some(Modal::Quit);

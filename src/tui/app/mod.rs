@@ -37,8 +37,13 @@ pub use enable::{
     enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
     request as enable_request,
 };
+pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
 pub use verify::{edge_skippable, result as probe_result, skip_edge_consequence};
+
+/// The terminal cannot say whether it copied: the notice says what was done and the way round.
+pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \
+                              Nothing to paste? w writes it to a file.";
 
 pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let before = state.step;
@@ -51,12 +56,15 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
             state.tick += 1;
             Vec::new()
         }
-        Msg::Redraw => Vec::new(),
-        Msg::Copied => {
-            state.notice =
-                Some("Copied to the clipboard (OSC 52; your terminal must allow it).".into());
+        Msg::Resized(width, height) => {
+            state.terminal_size = (width, height);
             Vec::new()
         }
+        Msg::Copied => {
+            state.notice = Some(COPY_ASKED.into());
+            Vec::new()
+        }
+        Msg::Paste(text) => keys::paste(keymap, state, &text),
         Msg::Cancelled => {
             state.notice = Some("Stopped.".into());
             Vec::new()
@@ -152,7 +160,7 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
 /// The keys valid now, in the key bar's order.
 fn keymap(state: &Wizard) -> Vec<Binding> {
     if let Some(modal) = &state.modal {
-        return modal::bindings(modal);
+        return modal::bindings(modal, state);
     }
     if let Some(busy) = &state.busy {
         return global::while_busy(busy);

@@ -1,5 +1,5 @@
 //! The keys of the box over the screen: help closes on any key, the quit question and the
-//! confirmations take y or n.
+//! confirmations take y or n; the viewer's are its own (`tui::viewer`).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -9,8 +9,9 @@ use crate::tui::state::{Modal, Wizard};
 
 const YES: [KeyCode; 3] = [KeyCode::Char('y'), KeyCode::Char('Y'), KeyCode::Enter];
 
-pub fn bindings(modal: &Modal) -> Vec<Binding> {
+pub fn bindings(modal: &Modal, state: &Wizard) -> Vec<Binding> {
     match modal {
+        Modal::Viewer(viewer) => crate::tui::viewer::bindings(state, viewer),
         Modal::Help => vec![Binding::with_keys("any", "close", Keys::Any, close)],
         Modal::Quit => vec![
             Binding::new("y", "quit", YES, |state, _| {

@@ -95,12 +95,8 @@ pub(super) fn keys(phase: SnippetPhase) -> [Binding; 5] {
             "PgDn",
             "scroll",
             [KeyCode::PageDown, KeyCode::PageUp],
-            |state, key| {
-                state.scroll = if key.code == KeyCode::PageDown {
-                    state.scroll.saturating_add(10)
-                } else {
-                    state.scroll.saturating_sub(10)
-                };
+            move |state, key| {
+                scroll(state, phase, key.code == KeyCode::PageDown);
                 Vec::new()
             },
         ),
@@ -111,6 +107,23 @@ pub(super) fn keys(phase: SnippetPhase) -> [Binding; 5] {
 /// directory and CA); with nothing writable (no CA yet), Enter does what it always does.
 fn unwritten(state: &Wizard, phase: SnippetPhase) -> bool {
     target(state, phase).is_ok_and(|target| !state.snippets_written.contains(&target))
+}
+
+/// A page of snippet down or up; down stops once the last line is on screen.
+fn scroll(state: &mut Wizard, phase: SnippetPhase, down: bool) {
+    let rows = crate::tui::screens::snippet_rows(state).max(1);
+    let lines = state
+        .snippet_text(phase)
+        .map_or(0, |text| text.lines().count());
+    let last = u16::try_from(lines.saturating_sub(rows)).unwrap_or(u16::MAX);
+    let page = u16::try_from(rows).unwrap_or(u16::MAX);
+    // From where the snippet is shown: the terminal may have grown since the last PgDn.
+    let shown = state.scroll.min(last);
+    state.scroll = if down {
+        shown.saturating_add(page).min(last)
+    } else {
+        shown.saturating_sub(page)
+    };
 }
 
 /// A path typed in place; Enter or Esc ends it.

@@ -1,13 +1,17 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     if let Some(ready) = &state.certificate {
         lines.push(field(
@@ -36,5 +40,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             ));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

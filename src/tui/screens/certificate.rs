@@ -1,7 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::pki::Passphrase;
@@ -10,6 +9,11 @@ use crate::tui::state::{Field, KEY_TYPES, Wizard};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     if !state.scope.uses_own_certificate() {
         lines.push(Line::from(
@@ -26,8 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Every Cloudflare customer's requests carry this certificate: prefer zone-level for real isolation.",
             theme.warn,
         ));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-        return;
+        return lines;
     }
     if let Some(ready) = &state.certificate {
         lines.push(Line::from(vec![
@@ -81,8 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
                 theme.warn,
             ));
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-        return;
+        return lines;
     }
     let focused = |f: Field| state.focus == f;
     let choice = |on: bool, label: &str| {
@@ -172,5 +174,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.dim,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

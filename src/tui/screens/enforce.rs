@@ -9,17 +9,13 @@ use crate::tui::app::edge_skippable;
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let exposed = state.exposed_dns_only();
-    // The heading may wrap once on a narrow terminal.
-    let warning_height = if exposed.is_empty() {
-        0
-    } else {
-        exposed.len() as u16 + 2
-    };
-    let [head, warning, code, results] = Layout::vertical([
-        Constraint::Length(4),
-        Constraint::Length(warning_height),
+/// The head, the DNS-only warning, the snippet and the probe results.
+pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
+    let head = snippet::head_rows(state, SnippetPhase::Enforce, area.width);
+    let warning = warning(state, &Theme::plain()).map_or(0, |w| w.line_count(area.width) as u16);
+    Layout::vertical([
+        Constraint::Length(head),
+        Constraint::Length(warning),
         // Once there are results, they matter more than the snippet (PgDn still scrolls it);
         // what went wrong, most of all.
         if edge_skippable(state, SnippetPhase::Enforce) {
@@ -31,23 +27,36 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         },
         Constraint::Min(3),
     ])
-    .areas(area);
-    snippet::draw_head(frame, head, state, theme, SnippetPhase::Enforce);
-    if !exposed.is_empty() {
-        let mut lines = vec![Line::styled(
-            "These DNS-only records point at the same origin and will stop working over HTTPS:",
+    .areas(area)
+}
+
+/// DNS-only records on the origin being locked down: they stop working over HTTPS.
+fn warning<'a>(state: &Wizard, theme: &Theme) -> Option<Paragraph<'a>> {
+    let exposed = state.exposed_dns_only();
+    if exposed.is_empty() {
+        return None;
+    }
+    let mut lines = vec![Line::styled(
+        "DNS-only records on this origin stop working over HTTPS:",
+        theme.warn,
+    )];
+    for record in exposed {
+        lines.push(Line::styled(
+            format!(
+                "  {} {} → {}",
+                record.record_type, record.name, record.content
+            ),
             theme.warn,
-        )];
-        for record in exposed {
-            lines.push(Line::styled(
-                format!(
-                    "  {} {} → {}",
-                    record.record_type, record.name, record.content
-                ),
-                theme.warn,
-            ));
-        }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), warning);
+        ));
+    }
+    Some(Paragraph::new(lines).wrap(Wrap { trim: false }))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let [head, dns_only, code, results] = layout(area, state);
+    snippet::draw_head(frame, head, state, theme, SnippetPhase::Enforce);
+    if let Some(warning) = warning(state, theme) {
+        frame.render_widget(warning, dns_only);
     }
     snippet::draw_snippet(frame, code, state, theme, SnippetPhase::Enforce);
     verify::results(frame, results, state, SnippetPhase::Enforce, theme);

@@ -13,11 +13,13 @@ mod token;
 pub mod undo;
 mod upload;
 mod verify;
+pub mod viewer;
 mod welcome;
 mod zone;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -91,4 +93,70 @@ fn resume_notes(frame: &mut Frame, area: Rect, notes: &[String], theme: &Theme) 
         notes_area,
     );
     rest
+}
+
+/// `width` columns of `line` from column `left`. A line going on past an edge shows it: `→` in
+/// the last column, `←` in the first, so text cut short never looks whole.
+pub fn clip(line: &Line, left: usize, width: usize, theme: &Theme) -> Line<'static> {
+    let total = line.width();
+    let more_left = left > 0 && total > 0;
+    let more_right = total > left + width;
+    let from = left + usize::from(more_left);
+    let to = (left + width).saturating_sub(usize::from(more_right));
+    let mut spans = Vec::new();
+    if more_left {
+        spans.push(Span::styled("←", theme.dim));
+    }
+    let mut column = 0;
+    for grapheme in line.styled_graphemes(Style::new()) {
+        let start = column;
+        column += Span::raw(grapheme.symbol).width();
+        // A wide character half in view is left out, not drawn in half.
+        if start >= from && column <= to {
+            spans.push(Span::styled(grapheme.symbol.to_string(), grapheme.style));
+        } else if start < from && column > from {
+            spans.push(Span::raw(" ".repeat(column - from)));
+        }
+    }
+    if more_right {
+        let shown: usize = spans.iter().map(Span::width).sum();
+        let pad = to.saturating_sub(left + shown);
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.push(Span::styled("→", theme.warn));
+    }
+    Line::from(spans)
+}
+
+/// The rows of snippet the step's screen shows, at the terminal size the state last saw.
+pub fn snippet_rows(state: &Wizard) -> usize {
+    let area = super::view::content_area(state);
+    let code = match state.step {
+        Step::Enforce => enforce::layout(area, state)[2],
+        _ => snippet::layout(area, state, SnippetPhase::Log)[1],
+    };
+    usize::from(snippet::code_rows(code))
+}
+
+/// Wrapped text. When it needs more rows than `area` has, the last row says so, and how to see
+/// the rest: the viewer where the screen offers one.
+pub fn wrapped(frame: &mut Frame, area: Rect, state: &Wizard, lines: Vec<Line>, theme: &Theme) {
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    if text.line_count(area.width) <= usize::from(area.height) {
+        frame.render_widget(text, area);
+        return;
+    }
+    let [shown, more] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    frame.render_widget(text, shown);
+    frame.render_widget(
+        Line::styled(format!("↓ more: {}", how_to_see_all(state)), theme.warn),
+        more,
+    );
+}
+
+/// How to see what a screen had to leave out.
+pub fn how_to_see_all(state: &Wizard) -> String {
+    match super::viewer::open_key(state) {
+        Some(key) => format!("{key} shows it all"),
+        None => "a taller terminal shows it all".to_string(),
+    }
 }

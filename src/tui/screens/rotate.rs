@@ -10,6 +10,56 @@ use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let (mut plan, mut log, end) = parts(state, theme);
+    // The outcome always shows, then the newest progress; the oldest log lines give way, then
+    // the plan's details (the viewer shows them all).
+    let rows = |lines: &[Line]| {
+        Paragraph::new(lines.to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(area.width)
+    };
+    let height = usize::from(area.height);
+    let mut plan_cut = false;
+    // Two rows kept for the marks of what gave way.
+    while plan.len() > 1 && rows(&plan) + rows(&end) + 2 > height {
+        plan.pop();
+        plan_cut = true;
+    }
+    if plan_cut {
+        plan.push(Line::styled(
+            format!("… the rest of the plan: {}", super::how_to_see_all(state)),
+            theme.dim,
+        ));
+    }
+    let budget = height.saturating_sub(rows(&plan) + rows(&end) + 1);
+    let mut dropped = 0;
+    while rows(&log) > budget && !log.is_empty() {
+        log.remove(0);
+        dropped += 1;
+    }
+    if dropped > 0 {
+        plan.push(Line::styled(
+            format!("… {dropped} earlier line(s)"),
+            theme.dim,
+        ));
+    }
+    plan.extend(log);
+    plan.extend(end);
+    super::wrapped(frame, area, state, plan, theme);
+}
+
+/// The screen's text, the whole log included (the viewer shows it).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
+    let (mut lines, log, end) = parts(state, theme);
+    lines.extend(log);
+    lines.extend(end);
+    lines
+}
+
+/// The plan, the log of the run, and how it ended.
+type Parts<'a> = (Vec<Line<'a>>, Vec<Line<'a>>, Vec<Line<'a>>);
+
+fn parts<'a>(state: &'a Wizard, theme: &Theme) -> Parts<'a> {
     let view = &state.rotation;
     let mut lines = Vec::new();
     match &view.plan {
@@ -89,7 +139,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             lines.push(Line::from(""));
         }
     }
-    let mut log: Vec<Line> = view
+    let log: Vec<Line> = view
         .log
         .iter()
         .map(|entry| {
@@ -162,32 +212,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         }
         None => {}
     }
-    // The newest progress and the outcome always show; the oldest log lines give way.
-    let rows = |lines: &[Line]| {
-        lines
-            .iter()
-            .map(|l| wrapped_rows(l, area.width))
-            .sum::<usize>()
-    };
-    let budget = usize::from(area.height).saturating_sub(rows(&lines) + rows(&end) + 1);
-    let mut dropped = 0;
-    while rows(&log) > budget && !log.is_empty() {
-        log.remove(0);
-        dropped += 1;
-    }
-    if dropped > 0 {
-        lines.push(Line::styled(
-            format!("… {dropped} earlier line(s)"),
-            theme.dim,
-        ));
-    }
-    lines.extend(log);
-    lines.extend(end);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-}
-
-/// Rows a line takes once wrapped, with some room for word wrapping.
-fn wrapped_rows(line: &Line, width: u16) -> usize {
-    let width = usize::from(width.max(1));
-    (line.width() * 6 / 5).div_ceil(width).max(1)
+    (lines, log, end)
 }

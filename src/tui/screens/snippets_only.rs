@@ -27,6 +27,14 @@ fn phase_label(phase: SnippetPhase) -> &'static str {
 }
 
 fn draw_form(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    frame.render_widget(
+        Paragraph::new(form_lines(state, theme)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// The form's rows and what the chosen CA means (the viewer shows them too).
+pub fn form_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let rows = state.snippet_rows();
     let focused = |row: SnippetRow| rows.get(state.cursor) == Some(&row);
     let choice = |label: &'static str, row: SnippetRow, value: String| {
@@ -72,7 +80,7 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         }
     };
     lines.push(Line::styled(about, theme.dim));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }
 
 fn draw_ready(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {

@@ -1,18 +1,21 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::field;
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let Some(mode) = &state.ssl_mode else {
         lines.push(Line::from("Reading the zone's settings…"));
-        frame.render_widget(Paragraph::new(lines), area);
-        return;
+        return lines;
     };
     lines.push(field("SSL/TLS mode", mode.label(), theme));
     lines.push(field(
@@ -50,5 +53,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Fix: f sets Full (any origin certificate), s sets Full (strict) (a valid origin certificate, such as Cloudflare Origin CA).",
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -1,7 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::rotation::Finish;
 use crate::tui::state::Wizard;
@@ -9,6 +8,11 @@ use crate::tui::steps::{Scope, Step};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// What was done and not, the certificate's end, how to check again, the files written.
+pub fn lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let zone = state.zone_name();
     let steps: Vec<&Step> = Step::ALL
         .iter()
@@ -99,5 +103,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             ]));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -1,7 +1,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field, input_line};
 use crate::tui::state::{TokenState, Wizard};
@@ -10,6 +9,11 @@ use crate::tui::theme::Theme;
 const NEEDED: &str = "Needed: Zone → Zone Read, Zone Settings Edit, SSL and Certificates Edit, DNS Read; Account → Notifications Edit.";
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     match &state.token_state {
         TokenState::Looking => lines.push(Line::from(
@@ -75,5 +79,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -1,18 +1,22 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::field;
 use crate::tui::state::{Wizard, numbered};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    super::wrapped(frame, area, state, lines(state, theme), theme);
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let view = &state.undo;
     let mut lines = Vec::new();
     let Some(plan) = &view.plan else {
-        frame.render_widget(Paragraph::new("Reading what is on…"), area);
-        return;
+        lines.push(Line::from("Reading what is on…"));
+        return lines;
     };
     let on = plan.describe(false);
     lines.push(field(
@@ -78,5 +82,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme.good,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -5,7 +5,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
 use crate::ops::expected_verdict;
-use crate::probe::{Presented, Verdict};
+use crate::probe::{Presented, Verdict, Verification};
 use crate::snippets::SnippetPhase;
 use crate::tui::app::{edge_skippable, probe_result, skip_edge_consequence};
 use crate::tui::state::Wizard;
@@ -13,16 +13,23 @@ use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
     let hosts = state.target_hostnames().join(", ");
-    frame.render_widget(
-        Paragraph::new(vec![
-            input_line("origins", state.origins.display(), true, theme),
-            Line::from(vec![Span::styled(format!("{:<15}", "hostnames"), theme.dim), Span::raw(hosts)]),
-            Line::styled("Expected: log-only (asks for a certificate, serves without) and served through Cloudflare.", theme.dim),
+    let head = Paragraph::new(vec![
+        input_line("origins", state.origins.display(), true, theme),
+        Line::from(vec![
+            Span::styled(format!("{:<15}", "hostnames"), theme.dim),
+            Span::raw(hosts),
         ]),
-        head,
-    );
+        Line::styled(
+            "Expected: log-only (asks for a certificate, serves without) and served through \
+             Cloudflare.",
+            theme.dim,
+        ),
+    ])
+    .wrap(Wrap { trim: false });
+    let rows = head.line_count(area.width) as u16;
+    let [top, body] = Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
+    frame.render_widget(head, top);
     results(frame, body, state, SnippetPhase::Log, theme);
 }
 
@@ -30,7 +37,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
 pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
     (state.scope == Scope::Global && state.demo_origin.is_some()).then(|| {
         Line::styled(
-            "Demo only: the demo edge presents a stand-in for Cloudflare's shared certificate, whose CA only the demo origin trusts. Your snippet and CA file name Cloudflare's real CA.",
+            "Demo only: the demo edge presents a stand-in for Cloudflare's shared certificate, \
+             whose CA only the demo origin trusts. Your snippet and CA file name Cloudflare's \
+             real CA.",
             theme.warn,
         )
     })
@@ -38,9 +47,8 @@ pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
 
 /// The verdict table and, below it, what is wrong, in the servers' own words, and the ways on.
 pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
     let Some(result) = probe_result(state, phase) else {
-        lines.extend(demo_stand_in(state, theme));
+        let mut lines: Vec<Line> = demo_stand_in(state, theme).into_iter().collect();
         lines.push(Line::styled(
             if state.busy.is_some() {
                 "Probing: the origin directly, then through Cloudflare (Esc stops)."
@@ -52,7 +60,24 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         return;
     };
-    // The outcome and the ways on first: on a short terminal the details may not all fit.
+    super::wrapped(
+        frame,
+        area,
+        state,
+        result_lines(state, result, phase, theme),
+        theme,
+    );
+}
+
+/// The outcome and the ways on first (on a short terminal the details may not all fit), then
+/// each origin and hostname with what is wrong and what to do.
+pub fn result_lines(
+    state: &Wizard,
+    result: &Verification,
+    phase: SnippetPhase,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
     if result.passed(expected_verdict(phase)) {
         lines.push(Line::styled(
             "✓ All as expected. Enter continues.",
@@ -73,7 +98,8 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
             }
         }
         lines.push(Line::from(format!(
-            "The origin itself is as it should be. Enter probes again · s skips the edge check ({}) · Esc goes back.",
+            "The origin itself is as it should be. Enter probes again · s skips the edge check \
+             ({}) · Esc goes back.",
             skip_edge_consequence(phase)
         )));
     } else {
@@ -150,5 +176,5 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
             ));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    lines
 }

@@ -8,6 +8,34 @@ use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
+    let lines = lines(state, theme);
+    // On a small terminal the rows outgrow the screen: scroll so that the chosen row (marked by
+    // its pointer) and the line under it stay in view.
+    let chosen = lines
+        .iter()
+        .position(|line| {
+            line.spans
+                .first()
+                .is_some_and(|s| s.content.starts_with('▶'))
+        })
+        .unwrap_or(0);
+    let through_chosen = lines[..(chosen + 2).min(lines.len())].to_vec();
+    let rows = Paragraph::new(through_chosen)
+        .wrap(Wrap { trim: false })
+        .line_count(area.width);
+    let scroll = u16::try_from(rows)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(area.height);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+/// The screen's text (the viewer shows it whole).
+pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let pointer = |index: usize| if index == state.cursor { "▶ " } else { "  " };
     let style = |index: usize| {
@@ -103,27 +131,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         "    Origin config and CA file only: no token, no account.",
         theme.dim,
     ));
-    // On a small terminal the rows outgrow the screen: scroll so that the chosen row (marked by
-    // its pointer) and the line under it stay in view.
-    let chosen = lines
-        .iter()
-        .position(|line| {
-            line.spans
-                .first()
-                .is_some_and(|s| s.content.starts_with('▶'))
-        })
-        .unwrap_or(0);
-    let through_chosen = lines[..(chosen + 2).min(lines.len())].to_vec();
-    let rows = Paragraph::new(through_chosen)
-        .wrap(Wrap { trim: false })
-        .line_count(area.width);
-    let scroll = u16::try_from(rows)
-        .unwrap_or(u16::MAX)
-        .saturating_sub(area.height);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    lines
 }
