@@ -42,8 +42,21 @@ fn head<'a>(state: &'a Wizard, theme: &Theme, phase: SnippetPhase) -> Paragraph<
         // Chosen with the log phase: only the choice is shown.
         SnippetPhase::Enforce => servers.push(Span::raw(state.server().display_name())),
     }
-    let lines = vec![
-        Line::from(servers),
+    let mut lines = vec![Line::from(servers)];
+    lines.extend(path_lines(state, theme));
+    lines.extend([Line::styled(
+        match phase {
+            SnippetPhase::Log => "Install it, config test, reload: nothing is refused yet.",
+            SnippetPhase::Enforce => "Replace the log-phase lines with these; test; reload.",
+        },
+        theme.dim,
+    )]);
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// The CA path on the origin and the folder the snippet is written into, each edited in place.
+pub fn path_lines<'a>(state: &'a Wizard, theme: &Theme) -> [Line<'a>; 2] {
+    [
         input_line(
             "CA on origin",
             state.ca_path.display(),
@@ -56,15 +69,7 @@ fn head<'a>(state: &'a Wizard, theme: &Theme, phase: SnippetPhase) -> Paragraph<
             state.editing == Some(Field::SnippetDir),
             theme,
         ),
-        Line::styled(
-            match phase {
-                SnippetPhase::Log => "Install it, config test, reload: nothing is refused yet.",
-                SnippetPhase::Enforce => "Replace the log-phase lines with these; test; reload.",
-            },
-            theme.dim,
-        ),
-    ];
-    Paragraph::new(lines).wrap(Wrap { trim: false })
+    ]
 }
 
 /// The rows the head takes at this width.

@@ -102,7 +102,7 @@ fn draw_ready(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             "Next: Cloudflare must present a client certificate this CA signed.".into()
         }
     };
-    let head = vec![
+    let mut head = vec![
         field(
             "Server",
             format!(
@@ -113,20 +113,9 @@ fn draw_ready(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             theme,
         ),
         field("CA file", ca_file, theme),
-        input_line(
-            "CA on origin",
-            state.ca_path.display(),
-            state.editing == Some(Field::CaPathOnOrigin),
-            theme,
-        ),
-        input_line(
-            "write into",
-            state.snippet_dir.display(),
-            state.editing == Some(Field::SnippetDir),
-            theme,
-        ),
-        Line::styled(next, theme.dim),
     ];
+    head.extend(snippet::path_lines(state, theme));
+    head.push(Line::styled(next, theme.dim));
     // Long paths wrap rather than lose their end.
     let head = Paragraph::new(head).wrap(Wrap { trim: false });
     let rows = head.line_count(area.width) as u16;
