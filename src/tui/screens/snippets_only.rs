@@ -6,7 +6,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{field, input_line, snippet};
 use crate::snippets::SnippetPhase;
 use crate::tui::message::CaSource;
-use crate::tui::state::{Field, KEY_TYPES, SnippetCa, SnippetRow, Wizard, server_label};
+use crate::tui::state::{KEY_TYPES, SnippetCa, SnippetRow, Wizard, server_label};
 use crate::tui::steps::Step;
 use crate::tui::theme::Theme;
 
