@@ -2027,3 +2027,55 @@ fn after_the_terminal_grows_scrolling_starts_from_what_is_shown() {
         .saturating_sub(rows);
     assert_eq!(usize::from(state.scroll), last.saturating_sub(rows));
 }
+
+/// Snippets only makes a CA too: its key gets a passphrase typed twice on the form, or the form
+/// says it is stored unencrypted; a mismatch makes nothing.
+#[test]
+fn snippets_only_offers_a_passphrase_for_the_new_ca_key() {
+    let mut state = at(Step::SnippetChoice);
+    let rows = state.snippet_rows();
+    let row = |wanted| rows.iter().position(|r| *r == wanted).unwrap();
+    let screen = |state: &Wizard| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| {
+                aop_wizard::tui::view::draw(frame, state, &aop_wizard::tui::theme::Theme::plain())
+            })
+            .unwrap();
+        format!("{:?}", terminal.backend())
+    };
+    assert!(
+        screen(&state).contains("stored unencrypted"),
+        "{}",
+        screen(&state)
+    );
+
+    use aop_wizard::tui::state::SnippetRow;
+    state.cursor = row(SnippetRow::Passphrase);
+    type_text(&mut state, "correct horse");
+    state.cursor = row(SnippetRow::PassphraseAgain);
+    type_text(&mut state, "correct hose");
+    assert!(!screen(&state).contains("correct ho"), "masked");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state.error.as_deref().unwrap().contains("differ"),
+        "{:?}",
+        state.error
+    );
+
+    press(&mut state, KeyCode::Backspace);
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "rse");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [
+        Effect::GenerateCertificate {
+            ca_passphrase: Some(passphrase),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("the CA key is encrypted with it: {effects:?}")
+    };
+    assert_eq!(passphrase.expose(), b"correct horse");
+}

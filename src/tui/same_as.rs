@@ -14,12 +14,6 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         state.zone_name()
     };
     let files = state.certificate.as_ref().map(|c| &c.files);
-    let command = |args: &[&str]| -> Vec<String> {
-        std::iter::once("aop-wizard")
-            .chain(args.iter().copied())
-            .map(String::from)
-            .collect()
-    };
     let path = |p: &std::path::Path| p.display().to_string();
     match state.step {
         Step::Welcome | Step::Zone | Step::Summary => vec![command(&["status", "--zone", &zone])],
@@ -37,21 +31,7 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             vec![command(&["cert", "global-ca", "--out", "DIR"])]
         }
         Step::Certificate if state.generate => {
-            let mut generate = command(&[
-                "cert",
-                "generate",
-                "--zone",
-                &zone,
-                "--out",
-                state.out_dir.trimmed(),
-                "--key-type",
-                KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
-            ]);
-            if !state.ca_passphrase.value.is_empty() {
-                // The CLI reads the passphrase from a variable, never from its arguments.
-                generate.extend(["--ca-passphrase-env".into(), "CA_PASS".into()]);
-            }
-            vec![generate]
+            vec![generate(state)]
         }
         Step::Certificate => vec![command(&[
             "cert",
@@ -109,23 +89,41 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         Step::SnippetChoice | Step::SnippetReady => {
             let mut commands = Vec::new();
             if state.snippet_ca == SnippetCa::Generate {
-                let mut generate = command(&[
-                    "cert",
-                    "generate",
-                    "--out",
-                    state.out_dir.trimmed(),
-                    "--key-type",
-                    KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
-                ]);
-                if !state.zone_name().is_empty() {
-                    generate.extend(["--zone".to_string(), state.zone_name()]);
-                }
-                commands.push(generate);
+                commands.push(generate(state));
             }
             commands.push(snippet(state, state.snippet_phase));
             commands
         }
     }
+}
+
+/// `aop-wizard` with `args`.
+fn command(args: &[&str]) -> Vec<String> {
+    std::iter::once("aop-wizard")
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect()
+}
+
+/// `aop-wizard cert generate` as the screen would generate: named after the zone when there is
+/// one (snippets only has none), the CA key encrypted when a passphrase was typed.
+fn generate(state: &Wizard) -> Vec<String> {
+    let mut generate = command(&[
+        "cert",
+        "generate",
+        "--out",
+        state.out_dir.trimmed(),
+        "--key-type",
+        KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
+    ]);
+    if !state.zone_name().is_empty() {
+        generate.extend(["--zone".to_string(), state.zone_name()]);
+    }
+    if !state.ca_passphrase.value.is_empty() {
+        // The CLI reads the passphrase from a variable, never from its arguments.
+        generate.extend(["--ca-passphrase-env".into(), "CA_PASS".into()]);
+    }
+    generate
 }
 
 /// `aop-wizard enable` for the scope; per hostname, with every hostname picked.

@@ -183,6 +183,9 @@ pub enum SnippetRow {
     Folder,
     /// The CA file the user has (`import_ca`).
     CaFile,
+    /// The new CA key's passphrase, typed twice (`ca_passphrase`, `ca_passphrase_again`).
+    Passphrase,
+    PassphraseAgain,
     Phase,
 }
 
@@ -481,20 +484,19 @@ impl Wizard {
 
     /// The rows of the snippets-only form: a path row only for a CA that has one.
     pub fn snippet_rows(&self) -> Vec<SnippetRow> {
-        let path = match self.snippet_ca {
-            SnippetCa::Generate => Some(SnippetRow::Folder),
-            SnippetCa::File => Some(SnippetRow::CaFile),
-            SnippetCa::Cloudflare => None,
+        let for_ca: &[SnippetRow] = match self.snippet_ca {
+            SnippetCa::Generate => &[
+                SnippetRow::Folder,
+                SnippetRow::Passphrase,
+                SnippetRow::PassphraseAgain,
+            ],
+            SnippetCa::File => &[SnippetRow::CaFile],
+            SnippetCa::Cloudflare => &[],
         };
-        [
-            Some(SnippetRow::Server),
-            Some(SnippetRow::Ca),
-            path,
-            Some(SnippetRow::Phase),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        let mut rows = vec![SnippetRow::Server, SnippetRow::Ca];
+        rows.extend_from_slice(for_ca);
+        rows.push(SnippetRow::Phase);
+        rows
     }
 
     pub fn progress(&self) -> Progress {

@@ -4,8 +4,6 @@
 //! `certificate::generate` and `snippet::keys`. A CA file the user names is checked (CA
 //! certificates, how many) before its snippet is shown.
 
-use std::path::PathBuf;
-
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{certificate, snippet};
@@ -67,6 +65,23 @@ fn form(state: &Wizard) -> Vec<Binding> {
                 Vec::new()
             })
         }
+        // A passphrase typed after the CA was made would not be the one that encrypts it.
+        Some(SnippetRow::Passphrase) => {
+            Binding::with_keys("type", "passphrase", Keys::Text, |state, key| {
+                if state.ca_passphrase.handle(key) {
+                    state.certificate = None;
+                }
+                Vec::new()
+            })
+        }
+        Some(SnippetRow::PassphraseAgain) => {
+            Binding::with_keys("type", "again", Keys::Text, |state, key| {
+                if state.ca_passphrase_again.handle(key) {
+                    state.certificate = None;
+                }
+                Vec::new()
+            })
+        }
         _ => Binding::new("←→", "change", change, change_choice),
     });
     bindings.push(Binding::new(
@@ -116,7 +131,13 @@ fn change_choice(state: &mut Wizard, key: KeyEvent) -> Vec<Effect> {
                 SnippetPhase::Enforce => SnippetPhase::Log,
             };
         }
-        Some(SnippetRow::Folder | SnippetRow::CaFile) | None => {}
+        Some(
+            SnippetRow::Folder
+            | SnippetRow::CaFile
+            | SnippetRow::Passphrase
+            | SnippetRow::PassphraseAgain,
+        )
+        | None => {}
     }
     state.error = None;
     Vec::new()
@@ -133,9 +154,7 @@ fn show(state: &mut Wizard) -> Vec<Effect> {
         }
         SnippetCa::File if state.ca_file_certificates.is_none() => {
             state.start("Checking the CA file", false);
-            vec![Effect::CheckCaFile(PathBuf::from(
-                state.import_ca.trimmed(),
-            ))]
+            vec![Effect::CheckCaFile(state.import_ca.path())]
         }
         SnippetCa::Generate | SnippetCa::File | SnippetCa::Cloudflare => {
             state.finish(Step::SnippetChoice);

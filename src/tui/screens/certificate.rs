@@ -140,17 +140,7 @@ pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
             focused(Field::CaPassphraseAgain),
             theme,
         ));
-        lines.push(if state.ca_passphrase.value.is_empty() {
-            Line::styled(format!("No passphrase: {UNENCRYPTED_RISK}."), theme.warn)
-        } else {
-            Line::styled(
-                format!(
-                    "ca.key is encrypted (PKCS#8, AES-256); at least {} characters; asked again when rotating.",
-                    Passphrase::MIN_CHARS
-                ),
-                theme.dim,
-            )
-        });
+        lines.push(passphrase_note(state, theme));
         lines.push(Line::from(""));
         lines.push(Line::styled(
             "Writes ca.crt, ca.key (0600, stays here), client.crt and client.key (0600, uploaded next). Nothing is replaced without asking.",
@@ -175,4 +165,20 @@ pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
         ));
     }
     lines
+}
+
+/// What the CA key's passphrase (or its absence) means, under the passphrase fields.
+pub fn passphrase_note(state: &Wizard, theme: &Theme) -> Line<'static> {
+    if state.ca_passphrase.value.is_empty() {
+        Line::styled(format!("No passphrase: {UNENCRYPTED_RISK}."), theme.warn)
+    } else {
+        Line::styled(
+            format!(
+                "ca.key is encrypted (PKCS#8, AES-256); at least {} characters; asked again when \
+                 rotating.",
+                Passphrase::MIN_CHARS
+            ),
+            theme.dim,
+        )
+    }
 }

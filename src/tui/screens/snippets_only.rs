@@ -63,8 +63,23 @@ pub fn form_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             SnippetRow::CaFile => {
                 input_line("  CA file", state.import_ca.display(), focused(*row), theme)
             }
+            SnippetRow::Passphrase => input_line(
+                "  CA key pass",
+                state.ca_passphrase.display(),
+                focused(*row),
+                theme,
+            ),
+            SnippetRow::PassphraseAgain => input_line(
+                "  again",
+                state.ca_passphrase_again.display(),
+                focused(*row),
+                theme,
+            ),
             SnippetRow::Phase => choice("Phase", *row, phase_label(state.snippet_phase).into()),
         });
+    }
+    if state.snippet_ca == SnippetCa::Generate {
+        lines.push(super::certificate::passphrase_note(state, theme));
     }
     lines.push(Line::from(""));
     let about = match state.snippet_ca {
