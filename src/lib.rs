@@ -17,3 +17,4 @@ pub mod terraform;
 pub mod token_store;
 pub mod tui;
 pub mod undo;
+pub mod untrusted;

@@ -104,16 +104,7 @@ pub fn describe_file(path: &Path) -> String {
         && let Some(first) = certificates.first()
         && let Ok(info) = super::inspect_certificate(first, time::OffsetDateTime::now_utc())
     {
-        let subject: String = info
-            .subject
-            .chars()
-            // Control characters and bidirectional overrides could rewrite what the screen shows.
-            .filter(|c| {
-                !c.is_control()
-                    && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            })
-            .take(100)
-            .collect();
+        let subject = crate::untrusted::one_line(&info.subject, 100);
         let more = match certificates.len() {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),

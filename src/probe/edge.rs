@@ -63,8 +63,8 @@ pub async fn check_through_edge(http: &reqwest::Client, hostname: &str, url: &st
 /// The most an excerpt of an answer keeps, in characters.
 const EXCERPT_CHARS: usize = 200;
 
-/// An answer's body as one short line of plain text: markup and control characters (which
-/// could move a terminal's cursor) removed, whitespace folded; none when nothing is left.
+/// An answer's body as one short line of plain text, its markup removed; none when nothing is
+/// left.
 pub fn excerpt(body: &str) -> Option<String> {
     let mut text = String::new();
     let mut in_tag = false;
@@ -76,21 +76,10 @@ pub fn excerpt(body: &str) -> Option<String> {
                 text.push(' ');
             }
             _ if in_tag => {}
-            c if c.is_control() || c.is_whitespace() => text.push(' '),
             c => text.push(c),
         }
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let line = words.join(" ");
-    if line.is_empty() {
-        return None;
-    }
-    Some(if line.chars().count() > EXCERPT_CHARS {
-        let cut: String = line.chars().take(EXCERPT_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        line
-    })
+    Some(crate::untrusted::one_line(&text, EXCERPT_CHARS)).filter(|line| !line.is_empty())
 }
 
 fn explain(status: u16, body: &str) -> (bool, String) {

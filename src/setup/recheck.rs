@@ -407,14 +407,9 @@ fn short(id: &str) -> String {
     }
 }
 
-/// Text from an answer or a file, fit for the screen: no control characters, not endless.
+/// Text from an answer or a file, fit for the screen.
 fn shown(text: &str) -> String {
-    const MOST: usize = 300;
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-    match clean.char_indices().nth(MOST) {
-        Some((end, _)) => format!("{}…", &clean[..end]),
-        None => clean,
-    }
+    crate::untrusted::one_line(text, 300)
 }
 
 #[cfg(test)]
