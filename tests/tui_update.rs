@@ -1019,11 +1019,15 @@ fn every_hinted_key_works_and_every_working_key_is_hinted() {
     }
 }
 
-/// Whether pressing `key` on a copy of `state` changes it or asks for an effect.
+/// Whether pressing `key` on a copy of `state` changes it or asks for an effect (beyond clearing
+/// the last message, which every key does).
 fn acts(state: &Wizard, key: KeyEvent) -> bool {
     let mut pressed = state.clone();
     let effects = update(&mut pressed, Msg::Key(key));
-    !effects.is_empty() || format!("{pressed:?}") != format!("{state:?}")
+    let mut read = state.clone();
+    read.notice = None;
+    read.error = None;
+    !effects.is_empty() || format!("{pressed:?}") != format!("{read:?}")
 }
 
 /// Letters, digits and the keys screens use; Ctrl-C and Ctrl-U too.
@@ -2078,4 +2082,48 @@ fn snippets_only_offers_a_passphrase_for_the_new_ca_key() {
         panic!("the CA key is encrypted with it: {effects:?}")
     };
     assert_eq!(passphrase.expose(), b"correct horse");
+}
+
+/// While the terminal is too small to show anything but how to make room, no key confirms or
+/// changes anything unseen; Ctrl-C, the one key the screen names, quits at once.
+#[test]
+fn a_terminal_too_small_takes_no_key_but_ctrl_c() {
+    let mut state = at(Step::Upload);
+    update(&mut state, Msg::Resized(60, 15));
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Char('y'),
+        KeyCode::Esc,
+        KeyCode::Char('q'),
+    ] {
+        assert!(press(&mut state, code).is_empty(), "{code:?} did something");
+    }
+    assert!(state.modal.is_none(), "nothing asked unseen");
+    assert_eq!(state.step, Step::Upload);
+    assert!(app::hints(&state).iter().all(|h| h.label == "Ctrl-C"));
+
+    // Large enough again: Enter asks, as ever; shrunk with the question open, y does nothing.
+    update(&mut state, Msg::Resized(80, 24));
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some());
+    update(&mut state, Msg::Resized(71, 24));
+    assert!(press(&mut state, KeyCode::Char('y')).is_empty());
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(state.quit);
+}
+
+/// A message stays only until the next key: an old error never sits under a new screen state.
+#[test]
+fn the_next_key_clears_the_last_message() {
+    let mut state = at(Step::Certificate);
+    state.error = Some("cannot read /tmp/x: no such file".into());
+    state.notice = Some("Copied".into());
+    press(&mut state, KeyCode::Down);
+    assert_eq!(
+        (state.error.as_deref(), state.notice.as_deref()),
+        (None, None)
+    );
 }

@@ -19,9 +19,15 @@ pub const MIN_WIDTH: u16 = 72;
 pub const MIN_HEIGHT: u16 = 20;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+/// Below this size the wizard draws only how to make room: the keys (but Ctrl-C) wait, so that
+/// nothing is confirmed unseen.
+pub fn too_small((width, height): (u16, u16)) -> bool {
+    width < MIN_WIDTH || height < MIN_HEIGHT
+}
+
 pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small((area.width, area.height)) {
         let text = vec![
             Line::from("The terminal is too small."),
             Line::from(format!(

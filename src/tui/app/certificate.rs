@@ -186,7 +186,7 @@ fn generate_effect(state: &Wizard, replace: bool) -> Result<Effect, String> {
 pub fn files_exist(state: &mut Wizard, existing: Vec<ExistingFile>) -> Vec<Effect> {
     state.focus = Field::OutDir;
     let dir = state.out_dir.trimmed().to_string();
-    state.notice =
+    state.error =
         Some("That folder holds a set already: type another one (Enter asks again).".into());
     let Ok(effect) = generate_effect(state, true) else {
         return Vec::new();

@@ -73,3 +73,13 @@ pub fn ctrl_c() -> Binding {
         Vec::new()
     })
 }
+
+/// Ctrl-C quits at once while the terminal is too small to show the question (the progress is
+/// saved either way).
+pub fn quit_unseen() -> Binding {
+    let keys = Keys::These(vec![Key::Ctrl('c')]);
+    Binding::with_keys("Ctrl-C", "quit", keys, |state, _| {
+        state.quit = true;
+        Vec::new()
+    })
+}

@@ -51,7 +51,12 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         state.busy = None;
     }
     let mut effects = match msg {
-        Msg::Key(key) => keys::dispatch(keymap(state), state, key),
+        Msg::Key(key) => {
+            // What the last key or answer said is read by now: it never stays to mislead.
+            state.notice = None;
+            state.error = None;
+            keys::dispatch(keymap(state), state, key)
+        }
         Msg::Tick => {
             state.tick += 1;
             Vec::new()
@@ -159,6 +164,9 @@ fn enter(state: &mut Wizard) -> Vec<Effect> {
 
 /// The keys valid now, in the key bar's order.
 fn keymap(state: &Wizard) -> Vec<Binding> {
+    if super::view::too_small(state.terminal_size) {
+        return vec![global::quit_unseen()];
+    }
     if let Some(modal) = &state.modal {
         return modal::bindings(modal, state);
     }
