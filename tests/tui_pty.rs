@@ -298,6 +298,17 @@ fn existing_files_are_replaced_only_after_a_question() {
     pty.wait_for("On Cloudflare and active", STEP);
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
+    // The snippet goes beside the new set; written into the earlier set's origin folder instead,
+    // it would replace that set's CA file.
+    assert!(
+        pty.screen().contains("aop-example.com-2/origin"),
+        "{}",
+        pty.screen()
+    );
+    pty.send("d");
+    pty.send("\x15"); // Ctrl-U
+    pty.type_text(&earlier.join("origin").display().to_string());
+    pty.send(ENTER);
     pty.send(ENTER);
     pty.wait_for("Replace different files?", STEP);
     assert!(pty.screen().contains("earlier.example"), "{}", pty.screen());

@@ -13,10 +13,19 @@ use crate::tui::message::{CaSource, Effect, ExistingFile};
 use crate::tui::state::{Field, SnippetWrite, Wizard};
 use crate::tui::steps::Step;
 
-/// The files go next to the certificate's, named after the zone.
+/// The files go beside a set generated here (in its `origin/`); else in a folder named after
+/// the zone.
 pub fn enter(state: &mut Wizard) {
     if state.snippet_dir.value.is_empty() {
-        state.snippet_dir = TextInput::new(format!("./aop-{}/origin", state.zone_name()));
+        let beside_the_set = state
+            .certificate
+            .as_ref()
+            .filter(|ready| ready.generated)
+            .and_then(|ready| ready.files.ca_cert.parent())
+            .map(|dir| dir.join("origin").display().to_string());
+        state.snippet_dir = TextInput::new(
+            beside_the_set.unwrap_or_else(|| format!("./aop-{}/origin", state.zone_name())),
+        );
     }
 }
 

@@ -60,10 +60,10 @@ pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
         format!("{mark} {probe}"),
         format!(
             "Turn AOP off on Cloudflare{}.",
-            if view.delete_certificates {
-                ", then delete the certificates"
-            } else {
-                " (certificates kept; d to delete them too)"
+            match (view.delete_certificates, view.done) {
+                (true, _) => ", then delete the certificates",
+                (false, false) => " (certificates kept; d to delete them too)",
+                (false, true) => " (certificates kept)",
             }
         ),
     ]);
