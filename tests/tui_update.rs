@@ -2127,3 +2127,23 @@ fn the_next_key_clears_the_last_message() {
         (None, None)
     );
 }
+
+/// A path field holding a paste gone wrong shows its end and its length, and the screen below
+/// it stays in view.
+#[test]
+fn a_huge_path_shows_its_end_and_keeps_the_screen() {
+    let mut state = at(Step::Certificate);
+    state.certificate = None;
+    state.focus = aop_wizard::tui::state::Field::OutDir;
+    update(&mut state, Msg::Paste(format!("{}/end", "x".repeat(3000))));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| {
+            aop_wizard::tui::view::draw(frame, &state, &aop_wizard::tui::theme::Theme::plain())
+        })
+        .unwrap();
+    let screen = format!("{:?}", terminal.backend());
+    assert!(screen.contains("(3021 characters)"), "{screen}");
+    assert!(screen.contains("/end"), "{screen}");
+    assert!(screen.contains("Same as"), "{screen}");
+}

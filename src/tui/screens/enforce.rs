@@ -23,9 +23,15 @@ pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
         } else if state.verify_enforce.is_some() {
             Constraint::Max(6)
         } else {
-            Constraint::Percentage(60)
+            Constraint::Min(3)
         },
-        Constraint::Min(3),
+        // Before the probe, its results' place takes only the rows its words need.
+        match state.verify_enforce {
+            Some(_) => Constraint::Min(3),
+            None => Constraint::Length(
+                verify::pending(state, &Theme::plain()).line_count(area.width) as u16,
+            ),
+        },
     ])
     .areas(area)
 }

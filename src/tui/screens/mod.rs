@@ -62,6 +62,15 @@ pub fn field<'a>(label: &'a str, value: impl Into<String>, theme: &Theme) -> Lin
 
 /// A text field, highlighted when it has the keys.
 pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme) -> Line<'a> {
+    // A path longer than a few rows (a paste gone wrong) shows its end, where typing goes on,
+    // rather than pushing the rest of the screen away.
+    const MOST: usize = 160;
+    let text = match text.char_indices().rev().nth(MOST - 1) {
+        Some((start, _)) if start > 0 => {
+            format!("({} characters) …{}", text.chars().count(), &text[start..])
+        }
+        _ => text,
+    };
     let value = if focused {
         Span::styled(format!("{text}▏"), theme.selected)
     } else {

@@ -48,16 +48,7 @@ pub fn demo_stand_in(state: &Wizard, theme: &Theme) -> Option<Line<'static>> {
 /// The verdict table and, below it, what is wrong, in the servers' own words, and the ways on.
 pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhase, theme: &Theme) {
     let Some(result) = probe_result(state, phase) else {
-        let mut lines: Vec<Line> = demo_stand_in(state, theme).into_iter().collect();
-        lines.push(Line::styled(
-            if state.busy.is_some() {
-                "Probing: the origin directly, then through Cloudflare (Esc stops)."
-            } else {
-                "Press Enter to probe."
-            },
-            theme.dim,
-        ));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        frame.render_widget(pending(state, theme), area);
         return;
     };
     super::wrapped(
@@ -67,6 +58,20 @@ pub fn results(frame: &mut Frame, area: Rect, state: &Wizard, phase: SnippetPhas
         result_lines(state, result, phase, theme),
         theme,
     );
+}
+
+/// What the results' place says before there are results.
+pub fn pending(state: &Wizard, theme: &Theme) -> Paragraph<'static> {
+    let mut lines: Vec<Line> = demo_stand_in(state, theme).into_iter().collect();
+    lines.push(Line::styled(
+        if state.busy.is_some() {
+            "Probing: the origin directly, then through Cloudflare (Esc stops)."
+        } else {
+            "Press Enter to probe."
+        },
+        theme.dim,
+    ));
+    Paragraph::new(lines).wrap(Wrap { trim: false })
 }
 
 /// The outcome and the ways on first (on a short terminal the details may not all fit), then

@@ -1,5 +1,5 @@
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -23,15 +23,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let rows = Paragraph::new(through_chosen)
         .wrap(Wrap { trim: false })
         .line_count(area.width);
+    let all = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = all.line_count(area.width);
+    // The last row says when options go on below it.
+    let more_below = |height: u16| total > rows.max(usize::from(height));
+    let (area, mark) = if more_below(area.height) {
+        let [list, mark] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        (list, Some(mark))
+    } else {
+        (area, None)
+    };
     let scroll = u16::try_from(rows)
         .unwrap_or(u16::MAX)
         .saturating_sub(area.height);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    frame.render_widget(all.scroll((scroll, 0)), area);
+    if let Some(mark) = mark {
+        frame.render_widget(
+            Line::styled("↓ more below: ↓ reaches them", theme.warn),
+            mark,
+        );
+    }
 }
 
 /// The screen's text (the viewer shows it whole).
