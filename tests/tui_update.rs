@@ -2147,3 +2147,33 @@ fn a_huge_path_shows_its_end_and_keeps_the_screen() {
     assert!(screen.contains("/end"), "{screen}");
     assert!(screen.contains("Same as"), "{screen}");
 }
+
+/// The demo's badge is never cut: on a narrow terminal it is shorter, but whole.
+#[test]
+fn the_demo_badge_shows_whole_at_the_smallest_size() {
+    let mut state = at(Step::Upload);
+    state.demo_origin = Some("127.0.0.1:8443".parse().unwrap());
+    let header = |width: u16| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 20)).unwrap();
+        terminal
+            .draw(|frame| {
+                aop_wizard::tui::view::draw(frame, &state, &aop_wizard::tui::theme::Theme::plain())
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..width)
+            .map(|x| buffer[(x, 0)].symbol().to_string())
+            .collect::<String>()
+    };
+    assert!(
+        header(100).contains("DEMO: fake Cloudflare on loopback"),
+        "{}",
+        header(100)
+    );
+    let narrow = header(72);
+    assert!(
+        narrow.trim_end().ends_with("DEMO: fake Cloudflare"),
+        "{narrow}"
+    );
+}

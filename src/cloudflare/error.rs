@@ -133,7 +133,7 @@ fn advice(errors: &[ApiMessage], status: u16, operation: &str) -> String {
         );
     }
     if has(1000) || status == 401 {
-        return "The token is invalid, expired or disabled; create a new one and run `aop-wizard auth login`".into();
+        return "The token is invalid, expired or disabled: create a new one and give it to `aop-wizard auth login` (or paste it in the wizard)".into();
     }
     if has(1415) {
         return "That id is not a per-hostname certificate (zone-level certificate ids do not work here); upload it with --hostname and use the id it returns".into();

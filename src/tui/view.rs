@@ -187,10 +187,17 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         ));
     }
     if state.demo_origin.is_some() {
-        spans.push(Span::styled(
+        // The badge must show whole: it says nothing here reaches the real Cloudflare.
+        let used: usize = spans.iter().map(Span::width).sum();
+        let badge = [
             " DEMO: fake Cloudflare on loopback ",
-            theme.warn,
-        ));
+            " DEMO: fake Cloudflare ",
+            " DEMO ",
+        ]
+        .into_iter()
+        .find(|badge| used + Span::raw(*badge).width() <= usize::from(area.width))
+        .unwrap_or(" DEMO ");
+        spans.push(Span::styled(badge, theme.warn));
     }
     frame.render_widget(Line::from(spans), area);
 }
