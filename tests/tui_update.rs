@@ -892,8 +892,26 @@ fn undo_probes_the_origin_first_then_asks_and_turns_off() {
             ..
         }]
     ));
-    update(&mut state, Msg::TurnedOff(Ok(())));
+    let effects = update(&mut state, Msg::TurnedOff(Ok(())));
     assert!(state.done.contains(&Step::Undo));
+    // The saved set-up says AOP is off and the certificates gone: a restart offers no undo.
+    let saved = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SaveProgress(progress) => Some(progress.clone()),
+            _ => None,
+        })
+        .expect("the set-up is saved as it now is");
+    use aop_wizard::setup::Stage;
+    for stage in [
+        Stage::Enabled,
+        Stage::ServedWhileLogging,
+        Stage::ServedWhileEnforcing,
+        Stage::Active,
+    ] {
+        assert!(!saved.reached.contains(&stage), "{stage:?} still saved");
+    }
+    assert_eq!(saved.certificate_id, None);
     press(&mut state, KeyCode::Enter);
     assert!(state.quit);
 }

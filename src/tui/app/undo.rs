@@ -145,10 +145,16 @@ pub fn probed(state: &mut Wizard, enforcing: Vec<String>) -> Vec<Effect> {
 pub fn turned_off(state: &mut Wizard) -> Vec<Effect> {
     state.undo.done = true;
     state.done.insert(Step::Undo);
-    // The summary must not offer to undo again, nor to rotate a certificate that is gone.
+    // What AOP being on stood for no longer holds: the summary and the saved set-up say so, so
+    // that neither offers to undo again (nor to rotate a certificate that is gone), and a
+    // resume starts again at Enable.
     state.enabled = false;
+    for step in [Step::Enable, Step::VerifyLog, Step::Enforce] {
+        state.done.remove(&step);
+    }
     if state.undo.delete_certificates {
         state.certificate_id = None;
+        state.done.remove(&Step::Upload);
     }
-    Vec::new()
+    state.save()
 }
