@@ -2195,3 +2195,20 @@ fn the_demo_badge_shows_whole_at_the_smallest_size() {
         "{narrow}"
     );
 }
+
+/// "Same as" names the path the wizard uses: `~` expanded (quoted, a shell would not expand it).
+#[test]
+fn same_as_expands_the_home_directory_in_paths() {
+    let home = directories::BaseDirs::new()
+        .unwrap()
+        .home_dir()
+        .to_path_buf();
+    let mut state = at(Step::Certificate);
+    state.out_dir = aop_wizard::tui::input::TextInput::new("~/certs");
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.contains(&home.join("certs").display().to_string()),
+        "{line}"
+    );
+    assert!(!line.contains('~'), "{line}");
+}

@@ -5,6 +5,7 @@
 use super::state::{KEY_TYPES, SnippetCa, Wizard};
 use super::steps::{Scope, Step};
 use crate::snippets::SnippetPhase;
+use crate::tui::input::TextInput;
 
 /// Each command as its arguments, `aop-wizard` first.
 pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
@@ -37,11 +38,11 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             "cert",
             "check",
             "--cert",
-            or_placeholder(state.import_cert.trimmed(), "CERT"),
+            &typed_path(&state.import_cert, "CERT"),
             "--key",
-            or_placeholder(state.import_key.trimmed(), "KEY"),
+            &typed_path(&state.import_key, "KEY"),
             "--ca",
-            or_placeholder(state.import_ca.trimmed(), "CA"),
+            &typed_path(&state.import_ca, "CA"),
         ])],
         Step::Upload => {
             let (cert, key) = files.map_or(("CERT".into(), "KEY".into()), |f| {
@@ -112,7 +113,7 @@ fn generate(state: &Wizard) -> Vec<String> {
         "cert",
         "generate",
         "--out",
-        state.out_dir.trimmed(),
+        &typed_path(&state.out_dir, "DIR"),
         "--key-type",
         KEY_TYPES[state.key_type % KEY_TYPES.len()].name(),
     ]);
@@ -162,6 +163,15 @@ fn hostnames_or_placeholder(state: &Wizard) -> Vec<String> {
 
 fn or_placeholder<'a>(value: &'a str, placeholder: &'a str) -> &'a str {
     if value.is_empty() { placeholder } else { value }
+}
+
+/// A path field as the wizard reads it (`~` expanded: quoted, the shell would not).
+fn typed_path(input: &TextInput, placeholder: &str) -> String {
+    if input.trimmed().is_empty() {
+        placeholder.to_string()
+    } else {
+        input.path().display().to_string()
+    }
 }
 
 /// The commands as one line, each argument quoted for a POSIX shell when it needs it.

@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, state: &Wizard, theme: &Theme) {
     draw_status(frame, areas.status, state, theme);
     draw_keys(frame, areas.keys, state, theme);
     if let Some(modal) = &state.modal {
-        draw_modal(frame, modal, theme);
+        draw_modal(frame, state, modal, theme);
     }
 }
 
@@ -133,7 +133,7 @@ pub fn content_area(state: &Wizard) -> Rect {
     Areas::of(Rect::new(0, 0, width, height), state).content
 }
 
-fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
+fn draw_modal(frame: &mut Frame, state: &Wizard, modal: &Modal, theme: &Theme) {
     match modal {
         Modal::Confirm(confirm) => {
             let lines: Vec<Line> = confirm
@@ -156,9 +156,12 @@ fn draw_modal(frame: &mut Frame, modal: &Modal, theme: &Theme) {
         Modal::Quit => boxed(
             frame,
             "Quit?",
-            vec![Line::from(
-                "Progress so far is saved; run aop-wizard again to resume.",
-            )],
+            vec![Line::from(if state.demo_origin.is_some() {
+                // The demo's fake Cloudflare ends with it: a restart begins on a new one.
+                "Progress so far is saved; the demo's Cloudflare ends with it (aop-wizard --demo starts a new one)."
+            } else {
+                "Progress so far is saved; run aop-wizard again to resume."
+            })],
             Some(Line::from(vec![
                 Span::styled(" y", theme.key),
                 Span::raw(": quit    "),

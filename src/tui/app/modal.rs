@@ -12,13 +12,13 @@ const YES: [KeyCode; 3] = [KeyCode::Char('y'), KeyCode::Char('Y'), KeyCode::Ente
 pub fn bindings(modal: &Modal, state: &Wizard) -> Vec<Binding> {
     match modal {
         Modal::Viewer(viewer) => crate::tui::viewer::bindings(state, viewer),
-        Modal::Help => vec![Binding::with_keys("any", "close", Keys::Any, close)],
+        Modal::Help => vec![Binding::with_keys("any key", "close", Keys::Any, close)],
         Modal::Quit => vec![
             Binding::new("y", "quit", YES, |state, _| {
                 state.quit = true;
                 Vec::new()
             }),
-            Binding::with_keys("any", "stay", Keys::Any, close),
+            Binding::with_keys("any key", "stay", Keys::Any, close),
         ],
         // Any other key leaves the question open.
         Modal::Confirm(confirm) => vec![

@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     }
     if dropped > 0 {
         plan.push(Line::styled(
-            format!("… {dropped} earlier line(s)"),
+            format!("… {dropped} earlier lines above (v shows them)"),
             theme.dim,
         ));
     }
