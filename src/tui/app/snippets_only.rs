@@ -48,40 +48,20 @@ fn form(state: &Wizard) -> Vec<Binding> {
     let mut bindings: Vec<Binding> = keys::arrows("↑↓", "row", rows.len()).into_iter().collect();
     let change = [KeyCode::Left, KeyCode::Right, KeyCode::Char(' ')];
     bindings.push(match rows.get(state.cursor) {
-        Some(SnippetRow::Folder) => {
-            Binding::with_keys("type", "folder", Keys::Text, |state, key| {
-                // Another folder: the CA made in the old one is not used.
-                if state.out_dir.handle(key) {
-                    state.certificate = None;
-                }
-                Vec::new()
-            })
-        }
-        Some(SnippetRow::CaFile) => {
-            Binding::with_keys("type", "CA file", Keys::Text, |state, key| {
-                if state.import_ca.handle(key) {
-                    state.ca_file_certificates = None;
-                }
-                Vec::new()
-            })
-        }
-        // A passphrase typed after the CA was made would not be the one that encrypts it.
+        // Another folder, or a passphrase typed after the CA was made: the CA made before is
+        // not this one.
+        Some(SnippetRow::Folder) => typing("folder", |s| &mut s.out_dir, forget_the_ca),
         Some(SnippetRow::Passphrase) => {
-            Binding::with_keys("type", "passphrase", Keys::Text, |state, key| {
-                if state.ca_passphrase.handle(key) {
-                    state.certificate = None;
-                }
-                Vec::new()
-            })
+            typing("passphrase", |s| &mut s.ca_passphrase, forget_the_ca)
         }
         Some(SnippetRow::PassphraseAgain) => {
-            Binding::with_keys("type", "again", Keys::Text, |state, key| {
-                if state.ca_passphrase_again.handle(key) {
-                    state.certificate = None;
-                }
-                Vec::new()
-            })
+            typing("again", |s| &mut s.ca_passphrase_again, forget_the_ca)
         }
+        Some(SnippetRow::CaFile) => typing(
+            "CA file",
+            |s| &mut s.import_ca,
+            |s| s.ca_file_certificates = None,
+        ),
         _ => Binding::new("←→", "change", change, change_choice),
     });
     bindings.push(Binding::new(
@@ -91,6 +71,24 @@ fn form(state: &Wizard) -> Vec<Binding> {
         |state, _| show(state),
     ));
     bindings
+}
+
+/// Typing into the row's field; `changed` forgets what the old text stood for.
+fn typing(
+    action: &'static str,
+    field: fn(&mut Wizard) -> &mut TextInput,
+    changed: fn(&mut Wizard),
+) -> Binding {
+    Binding::with_keys("type", action, Keys::Text, move |state, key| {
+        if field(state).handle(key) {
+            changed(state);
+        }
+        Vec::new()
+    })
+}
+
+fn forget_the_ca(state: &mut Wizard) {
+    state.certificate = None;
 }
 
 /// ← and → (or Space) go through the choices of the row under the cursor.
