@@ -143,9 +143,21 @@ pub fn meaning(state: &Wizard) -> Vec<String> {
                 hostname_count(state.hostname_choice.len())
             )];
             lines.extend(hostname_list(state));
+            lines.extend(uncertified_warning(state));
             lines
         }
     }
+}
+
+/// Per-hostname: the proxied hostnames not picked, named, with what enforcing does to them.
+pub fn uncertified_warning(state: &Wizard) -> Option<String> {
+    let uncertified = state.uncertified_hostnames();
+    (!uncertified.is_empty()).then(|| {
+        format!(
+            "Not picked, so Cloudflare presents no client certificate for them; if they reach this origin, they are refused once it enforces: {}",
+            uncertified.join(", ")
+        )
+    })
 }
 
 /// The request enabling sends, as a dry run shows it.
