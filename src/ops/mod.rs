@@ -281,8 +281,7 @@ pub fn without_certificate(proxied: &[String], certified: &[String]) -> Vec<Stri
 
 /// What to do about a hostname Cloudflare presents no certificate for, as said wherever it is
 /// named.
-pub const WITHOUT_CERTIFICATE_ADVICE: &str =
-    "add each such hostname to the per-hostname certificate, or use zone-level AOP (every proxied hostname)";
+pub const WITHOUT_CERTIFICATE_ADVICE: &str = "add each such hostname to the per-hostname certificate, or use zone-level AOP (every proxied hostname)";
 
 /// Every origin × hostname that does not answer HTTPS, in words. Before Cloudflare is switched
 /// from Off or Flexible to Full, this must be empty: an origin that only speaks HTTP would stop

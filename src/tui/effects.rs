@@ -214,9 +214,16 @@ impl Runner {
                 let demo = self.demo.clone();
                 let edge_hostnames = through_edge.then_some(edge_hostnames);
                 self.spawn(true, async move {
-                    let result =
-                        verify(phase, origins, hostnames, files, global, edge_hostnames, demo)
-                            .await;
+                    let result = verify(
+                        phase,
+                        origins,
+                        hostnames,
+                        files,
+                        global,
+                        edge_hostnames,
+                        demo,
+                    )
+                    .await;
                     Msg::Verified {
                         phase,
                         through_edge,
