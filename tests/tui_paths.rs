@@ -158,10 +158,7 @@ fn per_hostname_with_one_of_two_hostnames_names_the_other_and_finds_it_refused()
     let work = tempfile::tempdir().unwrap();
     let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
     per_hostname_to_the_pick(&mut pty);
-    let warned = |screen: &str| {
-        let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
-        flat.contains("presents no client certificate for them")
-    };
+    let warned = |screen: &str| screen.contains("Not picked, so no certificate from Cloudflare");
     pty.send(ENTER);
     pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
     let confirmation = pty.screen();

@@ -633,7 +633,8 @@ fn per_hostname_names_the_hostnames_not_picked_and_requests_them_through_cloudfl
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("no client certificate") && l.ends_with(": www.example.com")),
+            .any(|l| l.contains("no certificate from Cloudflare")
+                && l.ends_with(": www.example.com")),
         "{lines:#?}"
     );
     press(&mut state, KeyCode::Char('y'));

@@ -154,7 +154,7 @@ pub fn uncertified_warning(state: &Wizard) -> Option<String> {
     let uncertified = state.uncertified_hostnames();
     (!uncertified.is_empty()).then(|| {
         format!(
-            "Not picked, so Cloudflare presents no client certificate for them; if they reach this origin, they are refused once it enforces: {}",
+            "Not picked, so no certificate from Cloudflare: refused once enforced, if this origin serves them: {}",
             uncertified.join(", ")
         )
     })
