@@ -79,7 +79,19 @@ impl Zone {
         .map(|s| s.to_string())
         .collect();
         if self.scope == Scope::Hostname {
-            args.extend(["--scope", "hostname", "--hostname", HOST].map(String::from));
+            // Both proxied hostnames of the zone: the origin serves both, so a hostname left
+            // out gets no certificate from Cloudflare and is refused once the origin enforces.
+            args.extend(
+                [
+                    "--scope",
+                    "hostname",
+                    "--hostname",
+                    HOST,
+                    "--hostname",
+                    "example.com",
+                ]
+                .map(String::from),
+            );
         }
         args.extend(extra.iter().map(|s| s.to_string()));
         args
@@ -168,7 +180,15 @@ impl Zone {
                 assert!(zone.zone_aop_enabled, "{context}");
                 assert_eq!(zone.zone_certificate_in_use.as_ref(), Some(id), "{context}");
             }
-            Scope::Hostname => assert_eq!(zone.associations[HOST], (id.clone(), true)),
+            Scope::Hostname => {
+                for hostname in [HOST, "example.com"] {
+                    assert_eq!(
+                        zone.associations[hostname],
+                        (id.clone(), true),
+                        "{context}: {hostname}"
+                    );
+                }
+            }
         }
         assert_eq!(
             self.expiry_policies(),
@@ -821,6 +841,44 @@ fn another_set_up_of_a_zone_with_one_in_progress_is_refused_with_the_way_out() {
     // The same choices continue it.
     let same = zone.setup(&["--scope", "zone"]);
     assert_eq!(json(&same)["waiting_for"], "origin-log-phase");
+}
+
+/// Per hostname for one of the zone's two proxied hostnames on the same origin: the plan names
+/// the other, which gets no certificate from Cloudflare, and once the origin enforces, the
+/// request through Cloudflare for it is refused, so the set-up is not done and says what to do.
+#[test]
+fn per_hostname_for_one_of_two_hostnames_warns_and_stops_at_the_other_refused() {
+    let zone = Zone::new(Scope::Zone);
+    let one = ["--scope", "hostname", "--hostname", HOST];
+    let mut waits = Vec::new();
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        let output = zone.setup(&one);
+        last = json(&output);
+        assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+        let warnings = last["warnings"].to_string();
+        assert!(
+            warnings.contains("no client certificate for example.com")
+                && warnings.contains("zone-level AOP"),
+            "{warnings}"
+        );
+        let wait = last["waiting_for"].as_str().unwrap().to_string();
+        match wait.as_str() {
+            "origin-log-phase" => zone.origin.set_phase(OriginPhase::Log(zone.ca())),
+            "origin-enforce-phase" => zone.origin.set_phase(OriginPhase::Enforce(zone.ca())),
+            _ => {}
+        }
+        waits.push(wait);
+    }
+    assert_eq!(waits, ["origin-log-phase", "origin-enforce-phase", "edge"]);
+    assert_eq!(last["stage"], "origin-enforces", "{last}");
+    let problems = last["finish"]["problems"].to_string();
+    assert!(
+        problems.contains("Cloudflare presents no client certificate for example.com")
+            && problems.contains("add each such hostname")
+            && !problems.contains(HOST),
+        "only the hostname left out is refused, and what to do is said: {problems}"
+    );
 }
 
 /// A zone in Flexible mode is switched to Full only once the origin answers HTTPS: switching an

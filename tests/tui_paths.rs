@@ -45,14 +45,9 @@ fn zone_level_with_the_alert_skipped_to_the_summary() {
     assert_eq!(fake.calls("create_alert_policy"), 0, "skipped");
 }
 
-/// Per hostname, both proxied hostnames of example.com: one certificate uploaded, both
-/// associations enabled with it, and every screen that says what is enabled names both.
-#[test]
-fn per_hostname_with_two_hostnames_to_the_summary() {
-    let fake = &support::fake::fake().fake;
-    let work = tempfile::tempdir().unwrap();
-    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
-
+/// Per hostname from launch to the Enable screen, the first hostname picked and the origin
+/// probed for it.
+fn per_hostname_to_the_pick(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(DOWN);
     pty.send(ENTER);
@@ -73,11 +68,21 @@ fn per_hostname_with_two_hostnames_to_the_summary() {
     pty.wait_for("On Cloudflare and active", STEP);
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
-    write_snippet_and_go_on(&mut pty);
-
-    // The first hostname is picked and probed on arrival; picking the second probes again.
+    write_snippet_and_go_on(pty);
+    // The first hostname is picked and probed on arrival.
     pty.wait_for("[x] example.com", STEP);
     pty.wait_for("Probed for 1 hostname:", STEP);
+}
+
+/// Per hostname, both proxied hostnames of example.com: one certificate uploaded, both
+/// associations enabled with it, and every screen that says what is enabled names both.
+#[test]
+fn per_hostname_with_two_hostnames_to_the_summary() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    per_hostname_to_the_pick(&mut pty);
+
     pty.send(DOWN);
     pty.send(" ");
     pty.wait_for("[x] www.example.com", STEP);
@@ -141,6 +146,49 @@ fn per_hostname_with_two_hostnames_to_the_summary() {
     }
     assert!(!zone.zone_aop_enabled && !zone.global_aop);
     assert!(zone.zone_certificates.is_empty());
+}
+
+/// Per hostname with only example.com picked of the two proxied hostnames on the same origin:
+/// www.example.com gets no certificate from Cloudflare. It is named before enabling and before
+/// enforcing, and once the origin enforces the request through Cloudflare for it is refused, so
+/// the wizard does not say all is as expected.
+#[test]
+fn per_hostname_with_one_of_two_hostnames_names_the_other_and_finds_it_refused() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    per_hostname_to_the_pick(&mut pty);
+    let warned = |screen: &str| screen.contains("Not picked, so no certificate from Cloudflare");
+    pty.send(ENTER);
+    pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
+    let confirmation = pty.screen();
+    assert!(warned(&confirmation), "{confirmation}");
+    pty.send("y");
+    pty.wait_for("Next: prove the origin", STEP);
+    pty.send(ENTER);
+    // While the origin only logs, www.example.com is still served through Cloudflare.
+    pty.wait_for("through Cloudflare www.example.com: served", STEP);
+    pty.wait_for("All as expected", STEP);
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    let enforce = pty.screen();
+    assert!(
+        warned(&enforce) && enforce.contains("www.example.com"),
+        "named before enforcing:\n{enforce}"
+    );
+    pty.send(ENTER);
+    pty.wait_for("✗ Through Cloudflare:", STEP);
+    let result = pty.screen();
+    assert!(!result.contains("All as expected"), "{result}");
+    assert!(
+        result.contains("Cloudflare presents no client certificate")
+            && result.contains("for www.example.com")
+            && result.contains("zone-level AOP"),
+        "the refusal explained, with what to do:\n{result}"
+    );
+    // Going on without the proof is still asked, with what it leaves unproven.
+    pty.send("s");
+    pty.wait_for("If you skip it, nothing then proves", STEP);
 }
 
 /// Global AOP: nothing uploaded, Cloudflare's real CA in the origin's files, the demo's

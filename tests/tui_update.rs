@@ -616,6 +616,53 @@ fn enforce_warns_about_dns_only_records_on_the_same_origin() {
     assert_eq!(exposed, vec!["direct.example.com"]);
 }
 
+/// Per-hostname with one of two proxied hostnames picked: the other gets no certificate from
+/// Cloudflare, so it is named before enabling and before enforcing, and the request through
+/// Cloudflare covers it too while the origin is probed for the picked one only.
+#[test]
+fn per_hostname_names_the_hostnames_not_picked_and_requests_them_through_cloudflare() {
+    let mut state = at(Step::SnippetLog);
+    state.scope = Scope::Hostname;
+    written_with_w(&mut state);
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, origin_asks());
+    assert_eq!(state.target_hostnames(), ["example.com"]);
+    assert_eq!(state.uncertified_hostnames(), ["www.example.com"]);
+    press(&mut state, KeyCode::Enter);
+    let lines = &confirmation(&state).unwrap().lines;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("no certificate from Cloudflare")
+                && l.ends_with(": www.example.com")),
+        "{lines:#?}"
+    );
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::Enabled(Ok(())));
+    let effects = press(&mut state, KeyCode::Enter);
+    let [
+        Effect::Verify {
+            through_edge: true,
+            hostnames,
+            edge_hostnames,
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(hostnames, &["example.com"], "the origin: the picked one");
+    assert_eq!(
+        edge_hostnames,
+        &["example.com", "www.example.com"],
+        "through Cloudflare: every proxied hostname"
+    );
+    // Picked both: nothing to warn about.
+    state.hostname_choice.insert("www.example.com".into());
+    assert!(state.uncertified_hostnames().is_empty());
+    assert_eq!(aop_wizard::tui::app::uncertified_warning(&state), None);
+}
+
 #[test]
 fn alerts_validate_the_address_or_skip() {
     let mut state = at(Step::Alerts);

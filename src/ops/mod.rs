@@ -255,6 +255,34 @@ pub fn dns_only_records_on<'a>(records: &'a [DnsRecord], ips: &[String]) -> Vec<
         .collect()
 }
 
+/// The zone's proxied hostnames that send HTTP traffic to an origin, sorted: those Cloudflare
+/// requests an origin for, each of which must still be served once the origin enforces.
+pub fn proxied_hostnames(records: &[DnsRecord]) -> Vec<String> {
+    let mut names: Vec<String> = records
+        .iter()
+        .filter(|r| r.is_proxied() && r.points_at_origin())
+        .map(|r| r.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The proxied hostnames Cloudflare presents no client certificate for, because the
+/// certificate is for `certified` only (per-hostname AOP): one that reaches an origin which
+/// enforces is refused.
+pub fn without_certificate(proxied: &[String], certified: &[String]) -> Vec<String> {
+    proxied
+        .iter()
+        .filter(|name| !certified.contains(name))
+        .cloned()
+        .collect()
+}
+
+/// What to do about a hostname Cloudflare presents no certificate for, as said wherever it is
+/// named.
+pub const WITHOUT_CERTIFICATE_ADVICE: &str = "add each such hostname to the per-hostname certificate, or use zone-level AOP (every proxied hostname)";
+
 /// Every origin × hostname that does not answer HTTPS, in words. Before Cloudflare is switched
 /// from Off or Flexible to Full, this must be empty: an origin that only speaks HTTP would stop
 /// answering Cloudflare at once. A refusal for want of a client certificate still proves HTTPS.
@@ -533,6 +561,7 @@ pub fn expected_verdict(phase: SnippetPhase) -> Verdict {
 #[derive(Debug, Clone)]
 pub struct VerifyRequest {
     pub origins: Vec<SocketAddr>,
+    /// The hostnames probed at the origin directly: those Cloudflare presents the certificate for.
     pub hostnames: Vec<String>,
     /// The client certificate and key Cloudflare presents (none for global AOP).
     pub identity: Option<(PathBuf, PathBuf)>,
@@ -542,9 +571,13 @@ pub struct VerifyRequest {
     /// The request through Cloudflare per hostname, `{hostname}` replaced; none to skip it.
     pub edge_url: Option<String>,
     pub timeout: Duration,
+    /// The hostnames requested through Cloudflare: every proxied hostname of the zone, since
+    /// each must still be served once the origin enforces, not only those in `hostnames`.
+    pub edge_hostnames: Vec<String>,
 }
 
-/// Probes every origin × hostname directly and, when asked, each hostname through Cloudflare.
+/// Probes every origin × hostname directly and, when asked, each edge hostname through
+/// Cloudflare.
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationError> {
     let expected_ca = if request.global {
         ExpectedCa::cloudflare()?
@@ -578,7 +611,16 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
         judge_global(&mut cells);
     }
     let edge = match &request.edge_url {
-        Some(template) => through_edge(template, &request.hostnames, request.timeout).await,
+        Some(template) => {
+            let uncertified = without_certificate(&request.edge_hostnames, &request.hostnames);
+            through_edge(
+                template,
+                &request.edge_hostnames,
+                &uncertified,
+                request.timeout,
+            )
+            .await
+        }
         None => Vec::new(),
     };
     Ok(Verification { cells, edge })
@@ -616,15 +658,16 @@ fn judged_for_global(judgement: Judgement) -> Judgement {
 }
 
 /// The requests through Cloudflare that were not served, in words; each answer is told to
-/// `note` as it comes.
+/// `note` as it comes. `uncertified`: those of `hostnames` Cloudflare presents no certificate for.
 pub async fn edge_problems(
     template: &str,
     hostnames: &[String],
+    uncertified: &[String],
     timeout: Duration,
     mut note: impl FnMut(String),
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    for edge in through_edge(template, hostnames, timeout).await {
+    for edge in through_edge(template, hostnames, uncertified, timeout).await {
         note(format!(
             "through Cloudflare: {} → {}",
             edge.url,
@@ -638,8 +681,14 @@ pub async fn edge_problems(
     problems
 }
 
-/// A request to each hostname through Cloudflare.
-async fn through_edge(template: &str, hostnames: &[String], timeout: Duration) -> Vec<EdgeReport> {
+/// A request to each hostname through Cloudflare; one of `uncertified` that is not served is
+/// told why that may be and what to do.
+async fn through_edge(
+    template: &str,
+    hostnames: &[String],
+    uncertified: &[String],
+    timeout: Duration,
+) -> Vec<EdgeReport> {
     let http = match reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
@@ -663,7 +712,18 @@ async fn through_edge(template: &str, hostnames: &[String], timeout: Duration) -
     let mut reports = Vec::new();
     for hostname in hostnames {
         let url = template.replace("{hostname}", hostname);
-        reports.push(probe::check_through_edge(&http, hostname, &url).await);
+        let mut report = probe::check_through_edge(&http, hostname, &url).await;
+        // The general explanation (is AOP on, is the CA trusted) misleads here: the hostname
+        // gets no certificate at all.
+        if !report.passed && uncertified.contains(hostname) {
+            report.explanation = format!(
+                "{}: Cloudflare presents no client certificate for {hostname} (not on the per-hostname certificate), so an origin that enforces refuses it; {WITHOUT_CERTIFICATE_ADVICE}",
+                report
+                    .status
+                    .map_or("no answer".to_string(), |s| format!("answered {s}"))
+            );
+        }
+        reports.push(report);
     }
     reports
 }

@@ -396,6 +396,8 @@ async fn check_edge(
     ops::edge_problems(
         &rotation.origin.edge_url,
         &hostnames,
+        // A rotation swaps the certificate of hostnames that have one; it adds none.
+        &[],
         pace.probe_timeout,
         |note| report(Event::Note(note)),
     )

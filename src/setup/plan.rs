@@ -161,12 +161,28 @@ pub struct Setup {
     /// What the plan found that will break on enforce and is not the set-up's to fix.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The zone's proxied hostnames when planned: each is requested through Cloudflare, since
+    /// each must still be served once the origin enforces (a plan saved before has none).
+    #[serde(default)]
+    pub proxied_hostnames: Vec<String>,
 }
 
 impl Setup {
     /// The next stage to reach, or none when the set-up is complete.
     pub fn next_stage(&self) -> Option<Stage> {
         self.stage.next(self.scope, self.email.is_some())
+    }
+
+    /// The hostnames requested through Cloudflare: those probed at the origin, then every other
+    /// proxied hostname of the zone.
+    pub fn edge_hostnames(&self) -> Vec<String> {
+        let mut hostnames = self.origin.hostnames.clone();
+        for name in &self.proxied_hostnames {
+            if !hostnames.contains(name) {
+                hostnames.push(name.clone());
+            }
+        }
+        hostnames
     }
 
     /// Where the snippets and the CA copy for the origin go.
@@ -240,10 +256,11 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
     let mut origin = request.origin.clone();
     origin.phase = SnippetPhase::Enforce;
     let dns = client.dns_records(&zone.id).await?;
+    let proxied = ops::proxied_hostnames(&dns);
     if origin.hostnames.is_empty() {
         origin.hostnames = match request.scope {
             Scope::Hostname => hostnames.clone(),
-            _ => proxied_hostnames(&dns),
+            _ => proxied.clone(),
         };
     }
     let origin_ips: Vec<String> = origin
@@ -251,7 +268,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         .iter()
         .map(|a| a.ip().to_string())
         .collect();
-    let warnings = ops::dns_only_records_on(&dns, &origin_ips)
+    let mut warnings: Vec<String> = ops::dns_only_records_on(&dns, &origin_ips)
         .into_iter()
         .map(|r| {
             format!(
@@ -260,6 +277,16 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
             )
         })
         .collect();
+    if request.scope == Scope::Hostname {
+        let uncertified = ops::without_certificate(&proxied, &hostnames);
+        if !uncertified.is_empty() {
+            warnings.push(format!(
+                "Cloudflare presents no client certificate for {}: if they reach this origin, they are refused once it enforces; {}",
+                uncertified.join(", "),
+                ops::WITHOUT_CERTIFICATE_ADVICE
+            ));
+        }
+    }
     if origin.hostnames.is_empty() {
         return Err(OperationError::Refused(format!(
             "{} has no proxied A, AAAA or CNAME record to probe: give --host NAME",
@@ -341,6 +368,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         warnings,
+        proxied_hostnames: proxied,
     })
 }
 
@@ -372,16 +400,4 @@ pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, Operatio
         )));
     }
     Ok(name)
-}
-
-/// The zone's proxied hostnames that send HTTP traffic to an origin, sorted.
-fn proxied_hostnames(records: &[crate::cloudflare::DnsRecord]) -> Vec<String> {
-    let mut names: Vec<String> = records
-        .iter()
-        .filter(|r| r.is_proxied() && r.points_at_origin())
-        .map(|r| r.name.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }

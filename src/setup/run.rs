@@ -218,7 +218,7 @@ fn stage_detail(setup: &Setup, stage: Stage) -> String {
             "skipped (--no-edge-check): nothing here proved requests through Cloudflare pass".into()
         }
         Stage::ServedWhileLogging | Stage::ServedWhileEnforcing => {
-            format!("{} served", setup.origin.hostnames.join(", "))
+            format!("{} served", setup.edge_hostnames().join(", "))
         }
         Stage::EnforceSnippetWritten => setup
             .snippet_path(SnippetPhase::Enforce)
@@ -350,6 +350,7 @@ fn verify_request(setup: &Setup, edge_url: Option<String>, pace: Pace) -> ops::V
         global: setup.scope == Scope::Global,
         edge_url,
         timeout: pace.probe_timeout,
+        edge_hostnames: setup.edge_hostnames(),
     }
 }
 
@@ -362,9 +363,15 @@ async fn served_through_edge(
     if !setup.origin.check_edge {
         return Ok(None);
     }
+    let hostnames = setup.edge_hostnames();
+    let uncertified = match setup.scope {
+        Scope::Hostname => ops::without_certificate(&hostnames, &setup.hostnames),
+        _ => Vec::new(),
+    };
     let problems = ops::edge_problems(
         &setup.origin.edge_url,
-        &setup.origin.hostnames,
+        &hostnames,
+        &uncertified,
         pace.probe_timeout,
         |note| report(Event::Note(note)),
     )

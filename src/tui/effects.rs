@@ -209,11 +209,21 @@ impl Runner {
                 files,
                 global,
                 through_edge,
+                edge_hostnames,
             } => {
                 let demo = self.demo.clone();
+                let edge_hostnames = through_edge.then_some(edge_hostnames);
                 self.spawn(true, async move {
-                    let result =
-                        verify(phase, origins, hostnames, files, global, through_edge, demo).await;
+                    let result = verify(
+                        phase,
+                        origins,
+                        hostnames,
+                        files,
+                        global,
+                        edge_hostnames,
+                        demo,
+                    )
+                    .await;
                     Msg::Verified {
                         phase,
                         through_edge,
@@ -583,7 +593,8 @@ async fn verify(
     hostnames: Vec<String>,
     files: Option<GeneratedFiles>,
     global: bool,
-    through_edge: bool,
+    // None: not through Cloudflare (before AOP is enabled).
+    edge_hostnames: Option<Vec<String>>,
     demo: Option<Arc<Demo>>,
 ) -> Result<Verification, String> {
     let ca = match (&files, global) {
@@ -616,8 +627,9 @@ async fn verify(
             .map(|f| (f.client_cert, f.client_key)),
         ca,
         global,
-        edge_url: through_edge.then_some(edge_url),
+        edge_url: edge_hostnames.is_some().then_some(edge_url),
         timeout: Duration::from_secs(5),
+        edge_hostnames: edge_hostnames.unwrap_or_default(),
     };
     ops::verify(&request).await.map_err(text)
 }

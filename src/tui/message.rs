@@ -96,6 +96,8 @@ pub enum Effect {
         global: bool,
         /// Also request each hostname through Cloudflare (not before AOP is enabled).
         through_edge: bool,
+        /// The hostnames requested through Cloudflare: every proxied one, picked or not.
+        edge_hostnames: Vec<String>,
     },
     CreateAlert {
         client: Client,

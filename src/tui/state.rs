@@ -389,15 +389,7 @@ impl Wizard {
     }
 
     pub fn proxied_hostnames(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .dns
-            .iter()
-            .filter(|r| r.is_proxied() && matches!(r.record_type.as_str(), "A" | "AAAA" | "CNAME"))
-            .map(|r| r.name.clone())
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+        crate::ops::proxied_hostnames(&self.dns)
     }
 
     /// The hostnames the probe and the per-hostname scope work on.
@@ -411,6 +403,17 @@ impl Wizard {
     /// DNS-only records pointing at an origin being locked down: they stop working over HTTPS.
     pub fn exposed_dns_only(&self) -> Vec<&DnsRecord> {
         crate::ops::dns_only_records_on(&self.dns, &self.origin_ips())
+    }
+
+    /// Proxied hostnames not picked for the per-hostname certificate: Cloudflare presents none
+    /// for them, so one that reaches this origin is refused once it enforces.
+    pub fn uncertified_hostnames(&self) -> Vec<String> {
+        match self.scope {
+            Scope::Hostname => {
+                crate::ops::without_certificate(&self.proxied_hostnames(), &self.target_hostnames())
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn origin_ips(&self) -> Vec<String> {

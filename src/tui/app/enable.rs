@@ -143,9 +143,21 @@ pub fn meaning(state: &Wizard) -> Vec<String> {
                 hostname_count(state.hostname_choice.len())
             )];
             lines.extend(hostname_list(state));
+            lines.extend(uncertified_warning(state));
             lines
         }
     }
+}
+
+/// Per-hostname: the proxied hostnames not picked, named, with what enforcing does to them.
+pub fn uncertified_warning(state: &Wizard) -> Option<String> {
+    let uncertified = state.uncertified_hostnames();
+    (!uncertified.is_empty()).then(|| {
+        format!(
+            "Not picked, so no certificate from Cloudflare: refused once enforced, if this origin serves them: {}",
+            uncertified.join(", ")
+        )
+    })
 }
 
 /// The request enabling sends, as a dry run shows it.

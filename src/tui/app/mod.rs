@@ -35,7 +35,7 @@ use crate::snippets::SnippetPhase;
 pub use certificate::UNENCRYPTED_RISK;
 pub use enable::{
     enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
-    request as enable_request,
+    request as enable_request, uncertified_warning,
 };
 pub use global::ctrl_c;
 pub use upload::preview as upload_preview;

@@ -168,6 +168,7 @@ fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) ->
         files: state.certificate.as_ref().map(|c| c.files.clone()),
         global: state.scope == Scope::Global,
         through_edge,
+        edge_hostnames: state.proxied_hostnames(),
     }]
 }
 

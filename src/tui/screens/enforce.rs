@@ -5,7 +5,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{snippet, verify};
 use crate::snippets::SnippetPhase;
-use crate::tui::app::edge_skippable;
+use crate::tui::app::{edge_skippable, uncertified_warning};
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
@@ -36,16 +36,24 @@ pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
     .areas(area)
 }
 
-/// DNS-only records on the origin being locked down: they stop working over HTTPS.
+/// DNS-only records on the origin being locked down: they stop working over HTTPS. Per-hostname:
+/// the proxied hostnames not picked, which get no certificate from Cloudflare.
 fn warning<'a>(state: &Wizard, theme: &Theme) -> Option<Paragraph<'a>> {
     let exposed = state.exposed_dns_only();
-    if exposed.is_empty() {
+    let uncertified = uncertified_warning(state);
+    if exposed.is_empty() && uncertified.is_none() {
         return None;
     }
-    let mut lines = vec![Line::styled(
-        "DNS-only records on this origin stop working over HTTPS:",
-        theme.warn,
-    )];
+    let mut lines: Vec<Line> = uncertified
+        .into_iter()
+        .map(|text| Line::styled(text, theme.warn))
+        .collect();
+    if !exposed.is_empty() {
+        lines.push(Line::styled(
+            "DNS-only records on this origin stop working over HTTPS:",
+            theme.warn,
+        ));
+    }
     for record in exposed {
         lines.push(Line::styled(
             format!(
