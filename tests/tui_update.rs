@@ -657,6 +657,12 @@ fn per_hostname_names_the_hostnames_not_picked_and_requests_them_through_cloudfl
         &["example.com", "www.example.com"],
         "through Cloudflare: every proxied hostname"
     );
+    // Its Same as requests the other one through Cloudflare as well.
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.contains("--via-edge --edge-host www.example.com"),
+        "{line}"
+    );
     // Picked both: nothing to warn about.
     state.hostname_choice.insert("www.example.com".into());
     assert!(state.uncertified_hostnames().is_empty());

@@ -67,6 +67,10 @@ pub struct VerifyArgs {
     /// Also request https://HOST/ normally (through Cloudflare); it must be served
     #[arg(long)]
     via_edge: bool,
+    /// With --via-edge, also request this hostname through Cloudflare without probing the origin
+    /// for it (a proxied hostname that gets no client certificate); repeat for more
+    #[arg(long = "edge-host", value_name = "NAME", requires = "via_edge")]
+    edge_hosts: Vec<String>,
     /// Resolve the hostnames to this address for --via-edge (a staging edge or a test)
     #[arg(long, hide = true, value_name = "ADDR")]
     edge_address: Option<String>,
@@ -125,7 +129,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         let cells = crate::probe::run(&plan).await;
         let mut edge = Vec::new();
         if let Some(http) = &edge_client {
-            for host in &args.hosts {
+            for host in args.hosts.iter().chain(&args.edge_hosts) {
                 let url = format!("https://{host}{}", args.path);
                 edge.push(check_through_edge(http, host, &url).await);
             }

@@ -69,12 +69,13 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
         }
         Step::VerifyLog => {
             let mut verify = verify(state);
-            verify.extend(["--expect", "log-only", "--via-edge"].map(String::from));
+            verify.extend(["--expect", "log-only"].map(String::from));
+            verify.extend(via_edge(state));
             vec![verify]
         }
         Step::Enforce => {
             let mut verify = verify(state);
-            verify.push("--via-edge".into());
+            verify.extend(via_edge(state));
             vec![snippet(state, SnippetPhase::Enforce), verify]
         }
         Step::Alerts => vec![command(&[
@@ -96,6 +97,16 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             commands
         }
     }
+}
+
+/// Through Cloudflare too: the hostnames probed, and every other proxied one (each must still be
+/// served), as the wizard's own check requests them.
+fn via_edge(state: &Wizard) -> Vec<String> {
+    let mut args = vec!["--via-edge".to_string()];
+    for hostname in state.uncertified_hostnames() {
+        args.extend(["--edge-host".to_string(), hostname]);
+    }
+    args
 }
 
 /// `aop-wizard` with `args`.
