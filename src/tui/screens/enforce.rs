@@ -12,7 +12,11 @@ use crate::tui::theme::Theme;
 /// The head, the DNS-only warning, the snippet and the probe results.
 pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
     let head = snippet::head_rows(state, SnippetPhase::Enforce, area.width);
-    let warning = warning(state, &Theme::plain()).map_or(0, |w| w.line_count(area.width) as u16);
+    let warning = Paragraph::new(warning_lines(state, &Theme::plain()))
+        .wrap(Wrap { trim: false })
+        .line_count(area.width) as u16;
+    // Long lists keep a quarter of the screen; the rest is a mark away (the viewer has it all).
+    let warning = warning.min((area.height / 4).max(2));
     Layout::vertical([
         Constraint::Length(head),
         Constraint::Length(warning),
@@ -38,13 +42,9 @@ pub fn layout(area: Rect, state: &Wizard) -> [Rect; 4] {
 
 /// DNS-only records on the origin being locked down: they stop working over HTTPS. Per-hostname:
 /// the proxied hostnames not picked, which get no certificate from Cloudflare.
-fn warning<'a>(state: &Wizard, theme: &Theme) -> Option<Paragraph<'a>> {
+pub fn warning_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let exposed = state.exposed_dns_only();
-    let uncertified = uncertified_warning(state);
-    if exposed.is_empty() && uncertified.is_none() {
-        return None;
-    }
-    let mut lines: Vec<Line> = uncertified
+    let mut lines: Vec<Line> = uncertified_warning(state)
         .into_iter()
         .map(|text| Line::styled(text, theme.warn))
         .collect();
@@ -63,14 +63,15 @@ fn warning<'a>(state: &Wizard, theme: &Theme) -> Option<Paragraph<'a>> {
             theme.warn,
         ));
     }
-    Some(Paragraph::new(lines).wrap(Wrap { trim: false }))
+    lines
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let [head, dns_only, code, results] = layout(area, state);
     snippet::draw_head(frame, head, state, theme, SnippetPhase::Enforce);
-    if let Some(warning) = warning(state, theme) {
-        frame.render_widget(warning, dns_only);
+    let warning = warning_lines(state, theme);
+    if !warning.is_empty() {
+        super::wrapped(frame, dns_only, state, warning, theme);
     }
     snippet::draw_snippet(frame, code, state, theme, SnippetPhase::Enforce);
     verify::results(frame, results, state, SnippetPhase::Enforce, theme);

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{
-    alerts, certificate, clip, enable, rotate, snippet, snippets_only, ssl_mode, summary, token,
-    undo, upload, verify, welcome,
+    alerts, certificate, clip, enable, enforce, rotate, snippet, snippets_only, ssl_mode, summary,
+    token, undo, upload, verify, welcome,
 };
 use crate::snippets::SnippetPhase;
 use crate::tui::state::Wizard;
@@ -37,7 +37,11 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
             snippet::code_lines(state, theme, SnippetPhase::Log),
         ),
         Step::Enforce => {
-            let mut lines = snippet::code_lines(state, theme, SnippetPhase::Enforce);
+            let mut lines = enforce::warning_lines(state, theme);
+            if !lines.is_empty() {
+                lines.push(Line::from(""));
+            }
+            lines.extend(snippet::code_lines(state, theme, SnippetPhase::Enforce));
             if let Some(result) = &state.verify_enforce {
                 lines.push(Line::from(""));
                 lines.extend(verify::result_lines(
