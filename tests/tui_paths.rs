@@ -158,7 +158,9 @@ fn per_hostname_with_one_of_two_hostnames_names_the_other_and_finds_it_refused()
     let work = tempfile::tempdir().unwrap();
     let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
     per_hostname_to_the_pick(&mut pty);
-    let warned = |screen: &str| screen.contains("Not picked, so no certificate from Cloudflare");
+    let warned = |screen: &str| {
+        screen.contains("www.example.com: not picked, so Cloudflare presents no certificate")
+    };
     pty.send(ENTER);
     pty.wait_for("Enable Authenticated Origin Pulls?", STEP);
     let confirmation = pty.screen();
@@ -189,6 +191,13 @@ fn per_hostname_with_one_of_two_hostnames_names_the_other_and_finds_it_refused()
     // Going on without the proof is still asked, with what it leaves unproven.
     pty.send("s");
     pty.wait_for("If you skip it, nothing then proves", STEP);
+    // What was just seen refused is named.
+    assert!(
+        pty.screen()
+            .contains("these were not served: www.example.com"),
+        "{}",
+        pty.screen()
+    );
 }
 
 /// Global AOP: nothing uploaded, Cloudflare's real CA in the origin's files, the demo's

@@ -536,10 +536,14 @@ fn a_failed_edge_check_can_be_retried_or_skipped_with_its_consequence() {
     press(&mut state, KeyCode::Char('s'));
     let question = confirmation(&state).unwrap();
     assert!(
-        question.lines[0].contains("nothing then proves Cloudflare's requests are served"),
+        question.lines[0].contains("these were not served: example.com")
+            && question.lines[1].contains("nothing then proves Cloudflare's requests are served"),
         "{:?}",
         question.lines
     );
+    // Only y goes on past a failure: an Enter pressed once too often does not.
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some(), "Enter does not skip");
     press(&mut state, KeyCode::Char('n'));
     assert_eq!(state.step, Step::VerifyLog, "n stays");
     press(&mut state, KeyCode::Char('s'));
@@ -633,8 +637,8 @@ fn per_hostname_names_the_hostnames_not_picked_and_requests_them_through_cloudfl
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("no certificate from Cloudflare")
-                && l.ends_with(": www.example.com")),
+            .any(|l| l.starts_with("www.example.com: not picked")
+                && l.contains("Cloudflare presents no certificate")),
         "{lines:#?}"
     );
     press(&mut state, KeyCode::Char('y'));
@@ -2160,6 +2164,7 @@ fn snippets_only_offers_a_passphrase_for_the_new_ca_key() {
 #[test]
 fn a_terminal_too_small_takes_no_key_but_ctrl_c() {
     let mut state = at(Step::Upload);
+    state.notice = Some("Wrote the snippet".into());
     update(&mut state, Msg::Resized(60, 15));
     for code in [
         KeyCode::Enter,
@@ -2170,6 +2175,7 @@ fn a_terminal_too_small_takes_no_key_but_ctrl_c() {
         assert!(press(&mut state, code).is_empty(), "{code:?} did something");
     }
     assert!(state.modal.is_none(), "nothing asked unseen");
+    assert!(state.notice.is_some(), "a message not yet seen stays");
     assert_eq!(state.step, Step::Upload);
     assert!(app::hints(&state).iter().all(|h| h.label == "Ctrl-C"));
 

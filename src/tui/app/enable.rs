@@ -153,8 +153,9 @@ pub fn meaning(state: &Wizard) -> Vec<String> {
 pub fn uncertified_warning(state: &Wizard) -> Option<String> {
     let uncertified = state.uncertified_hostnames();
     (!uncertified.is_empty()).then(|| {
+        // The names first: on a short screen they are what must show.
         format!(
-            "Not picked, so no certificate from Cloudflare: refused once enforced, if this origin serves them: {}",
+            "{}: not picked, so Cloudflare presents no certificate for them; refused once this origin enforces, if it serves them.",
             uncertified.join(", ")
         )
     })

@@ -52,9 +52,12 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
     }
     let mut effects = match msg {
         Msg::Key(key) => {
-            // What the last key or answer said is read by now: it never stays to mislead.
-            state.notice = None;
-            state.error = None;
+            // What the last key or answer said is read by now: it never stays to mislead (a key
+            // ignored while the terminal is too small to show it leaves it).
+            if !super::view::too_small(state.terminal_size) {
+                state.notice = None;
+                state.error = None;
+            }
             keys::dispatch(keymap(state), state, key)
         }
         Msg::Tick => {

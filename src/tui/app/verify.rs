@@ -71,19 +71,33 @@ pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
             [KeyCode::Char('s')],
             move |state, _| {
                 let next = step(phase).next(state.task, state.scope);
+                // What the probe just saw refused is said by name: skipping leaves it so.
+                let refused: Vec<String> = result(state, phase)
+                    .map(|v| {
+                        v.edge
+                            .iter()
+                            .filter(|e| !e.passed)
+                            .map(|e| e.hostname.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut lines = vec![format!(
+                    "Just now, through Cloudflare, these were not served: {}.",
+                    refused.join(", ")
+                )];
+                lines.push(format!("If you skip it, {}.", skip_edge_consequence(phase)));
+                lines.push(format!(
+                    "{} stays not done, and the summary says so. n stays here: Enter probes again.",
+                    step(phase).title()
+                ));
                 state.modal = Some(Modal::Confirm(Confirm {
                     title: "Skip the check through Cloudflare?".into(),
-                    lines: vec![
-                        format!("If you skip it, {}.", skip_edge_consequence(phase)),
-                        format!(
-                            "{} stays not done, and the summary says so. n stays here: Enter probes again.",
-                            step(phase).title()
-                        ),
-                    ],
+                    lines,
                     on_yes: Vec::new(),
                     go_to: next,
                     busy_label: None,
-                    only_y: false,
+                    // Going on past a failure is never an Enter pressed once too often.
+                    only_y: true,
                 }));
                 Vec::new()
             },
