@@ -338,3 +338,38 @@ fn the_undo_row_goes_to_the_undo_screen_through_the_same_path() {
         "{effects:?}"
     );
 }
+
+/// On a small terminal the box of what changed is cut with a mark, and the viewer has it whole.
+#[test]
+fn what_changed_is_never_cut_without_a_mark() {
+    let mut state = wizard_with(saved_set_up(&[
+        Stage::SslModeReady,
+        Stage::CertificateReady,
+        Stage::Active,
+    ]));
+    resume_to_permissions(&mut state, all_granted());
+    let changes: Vec<String> = (1..=8)
+        .map(|n| format!("Change number {n} since you stopped, said in one long sentence."))
+        .collect();
+    let changes: Vec<&str> = changes.iter().map(String::as_str).collect();
+    rechecked(
+        &mut state,
+        recheck(
+            &[Stage::SslModeReady, Stage::CertificateReady],
+            &[],
+            &changes,
+        ),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(72, 20)).unwrap();
+    terminal
+        .draw(|frame| view::draw(frame, &state, &Theme::plain()))
+        .unwrap();
+    let screen = format!("{:?}", terminal.backend());
+    assert!(screen.contains("↓ more"), "{screen}");
+    let document = aop_wizard::tui::screens::viewer::document(&state, &Theme::plain()).unwrap();
+    let text: Vec<String> = document.lines.iter().map(|l| l.to_string()).collect();
+    assert!(
+        text.iter().any(|l| l.contains("Change number 8")),
+        "{text:#?}"
+    );
+}

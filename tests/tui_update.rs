@@ -1456,7 +1456,11 @@ fn snippets_only_needs_no_token_and_shows_the_snippet_in_five_keys() {
     else {
         panic!("w writes the snippet and the new CA: {written:?}")
     };
-    assert_eq!(dir, &PathBuf::from("./aop-snippets/origin"));
+    assert_eq!(
+        dir,
+        &PathBuf::from("/tmp/aop/origin"),
+        "beside the CA just made"
+    );
     assert_eq!(
         (snippet_name.as_str(), ca_name.as_str()),
         ("nginx-log.conf", "ca.crt")
@@ -2270,4 +2274,43 @@ fn same_as_expands_the_home_directory_in_paths() {
         "{line}"
     );
     assert!(!line.contains('~'), "{line}");
+}
+
+/// Snippets only: the snippet goes beside the set wherever it was made, its Same as still says
+/// the CA key is encrypted once the passphrase fields are cleared, and the files written are
+/// named for what they are.
+#[test]
+fn snippets_only_writes_beside_the_set_it_made_and_says_what_each_file_is() {
+    let mut state = at(Step::SnippetChoice);
+    state.out_dir = aop_wizard::tui::input::TextInput::new("./aop3");
+    press(&mut state, KeyCode::Enter);
+    let mut made = ready();
+    made.ca_key_encrypted = true;
+    update(&mut state, Msg::CertificateReady(Ok(made)));
+    assert_eq!(state.step, Step::SnippetReady);
+    assert_eq!(
+        state.snippet_dir.value, "/tmp/aop/origin",
+        "beside /tmp/aop/ca.crt"
+    );
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(line.contains("--ca-passphrase-env CA_PASS"), "{line}");
+
+    press(&mut state, KeyCode::Char('w'));
+    update(
+        &mut state,
+        Msg::SnippetWritten(Ok(vec![
+            PathBuf::from("/tmp/aop/origin/nginx-log.conf"),
+            PathBuf::from("/tmp/aop/origin/ca.crt"),
+        ])),
+    );
+    let labels: Vec<&str> = state
+        .files
+        .iter()
+        .filter(|(_, path)| path.starts_with("/tmp/aop/origin"))
+        .map(|(what, _)| what.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        ["origin configuration", "CA certificate for the origin"]
+    );
 }

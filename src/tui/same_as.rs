@@ -131,7 +131,13 @@ fn generate(state: &Wizard) -> Vec<String> {
     if !state.zone_name().is_empty() {
         generate.extend(["--zone".to_string(), state.zone_name()]);
     }
-    if !state.ca_passphrase.value.is_empty() {
+    // Typed on the screen, or already used (the fields are cleared once the key is written).
+    let encrypted = !state.ca_passphrase.value.is_empty()
+        || state
+            .certificate
+            .as_ref()
+            .is_some_and(|ready| ready.generated && ready.ca_key_encrypted);
+    if encrypted {
         // The CLI reads the passphrase from a variable, never from its arguments.
         generate.extend(["--ca-passphrase-env".into(), "CA_PASS".into()]);
     }

@@ -256,9 +256,18 @@ pub fn written(state: &mut Wizard, paths: Vec<PathBuf>) -> Vec<Effect> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let ca_name = state
+        .snippet_write
+        .as_ref()
+        .map(|(target, _)| target.ca_name.clone());
     for path in paths {
         if !state.files.iter().any(|(_, p)| *p == path) {
-            state.files.push(("origin configuration".into(), path));
+            let what = if path.file_name().and_then(|n| n.to_str()) == ca_name.as_deref() {
+                "CA certificate for the origin"
+            } else {
+                "origin configuration"
+            };
+            state.files.push((what.into(), path));
         }
     }
     let mut effects = Vec::new();

@@ -170,6 +170,10 @@ pub fn ca_file_checked(state: &mut Wizard, certificates: usize) -> Vec<Effect> {
 
 /// The new CA is on disk: on to the snippet.
 pub fn generated(state: &mut Wizard, ready: CertificateReady) -> Vec<Effect> {
+    // The snippet and its CA copy go beside the set, wherever it was made.
+    if let Some(dir) = ready.files.ca_cert.parent() {
+        state.snippet_dir = TextInput::new(dir.join("origin").display().to_string());
+    }
     let effects = certificate::ready(state, ready);
     state.finish(Step::SnippetChoice);
     effects

@@ -30,7 +30,7 @@ use crate::snippets::SnippetPhase;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let area = match &state.resume_notes {
-        Some(notes) => resume_notes(frame, area, notes, theme),
+        Some(notes) => resume_notes(frame, area, state, notes, theme),
         None => area,
     };
     match state.step {
@@ -81,27 +81,39 @@ pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme
 
 /// What the re-check of a resumed set-up found, in a box over the screen it resumed at (at most
 /// half of it); the area left for the screen.
-fn resume_notes(frame: &mut Frame, area: Rect, notes: &[String], theme: &Theme) -> Rect {
-    let lines: Vec<Line> = notes.iter().map(|n| Line::from(n.as_str())).collect();
-    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let rows = text.line_count(area.width.saturating_sub(2)) as u16 + 2;
+fn resume_notes(
+    frame: &mut Frame,
+    area: Rect,
+    state: &Wizard,
+    notes: &[String],
+    theme: &Theme,
+) -> Rect {
+    let lines = resume_lines(notes);
+    let rows = Paragraph::new(lines.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(area.width.saturating_sub(2)) as u16
+        + 2;
     let [notes_area, rest] = Layout::vertical([
         Constraint::Length(rows.min(area.height / 2)),
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(
-        text.block(
-            Block::bordered()
-                .title(Span::styled(
-                    " Checked again since you stopped ",
-                    theme.title,
-                ))
-                .border_style(theme.warn),
-        ),
-        notes_area,
-    );
+    let block = Block::bordered()
+        .title(Span::styled(
+            " Checked again since you stopped ",
+            theme.title,
+        ))
+        .border_style(theme.warn);
+    let inside = block.inner(notes_area);
+    frame.render_widget(block, notes_area);
+    // Cut short on a small terminal, it says so; the viewer has it whole.
+    wrapped(frame, inside, state, lines, theme);
     rest
+}
+
+/// What the re-check found, one line each (the box's text, and the viewer's first lines).
+pub fn resume_lines(notes: &[String]) -> Vec<Line<'static>> {
+    notes.iter().map(|n| Line::from(n.clone())).collect()
 }
 
 /// `width` columns of `line` from column `left`. A line going on past an edge shows it: `→` in

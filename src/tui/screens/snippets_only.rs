@@ -83,6 +83,9 @@ pub fn form_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::from(""));
     let about = match state.snippet_ca {
+        SnippetCa::Generate if state.certificate.is_some() => {
+            "Enter shows the snippet for the CA made in the folder (another folder makes another).".into()
+        }
         SnippetCa::Generate => format!(
             "Enter makes a CA and a client certificate ({}) in the folder; the CA key stays there.",
             KEY_TYPES[state.key_type % KEY_TYPES.len()]

@@ -77,6 +77,11 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
         Step::Rotate => (title(state), rotate::lines(state, theme)),
         Step::Undo => (title(state), undo::lines(state, theme)),
     };
+    if let Some(notes) = &state.resume_notes {
+        let mut first = super::resume_lines(notes);
+        first.push(Line::from(""));
+        lines.splice(0..0, first);
+    }
     if !lines.is_empty() {
         lines.push(Line::from(""));
     }
