@@ -2314,3 +2314,26 @@ fn snippets_only_writes_beside_the_set_it_made_and_says_what_each_file_is() {
         ["origin configuration", "CA certificate for the origin"]
     );
 }
+
+/// What an error carries from outside (a file name, an origin's or Cloudflare's words) reaches
+/// the terminal without its escape sequences.
+#[test]
+fn an_error_never_draws_escape_sequences() {
+    let mut state = at(Step::Certificate);
+    state.error = Some("cannot read /tmp/evil\u{1b}]0;PWNED\u{7}\u{1b}[2J.crt".into());
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| {
+            aop_wizard::tui::view::draw(frame, &state, &aop_wizard::tui::theme::Theme::plain())
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|cell| !cell.symbol().chars().any(char::is_control)),
+        "a control character reached the screen"
+    );
+    assert!(format!("{:?}", terminal.backend()).contains("cannot read /tmp/evil ]0;PWNED"));
+}

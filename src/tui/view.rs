@@ -14,9 +14,12 @@ use super::screens;
 use super::state::{Modal, Wizard};
 use super::steps::{Step, Task};
 use super::theme::Theme;
+use crate::untrusted;
 
 pub const MIN_WIDTH: u16 = 72;
 pub const MIN_HEIGHT: u16 = 20;
+/// The most a status message shows, in characters (its rows are few).
+const STATUS_CHARS: usize = 400;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Below this size the wizard draws only how to make room: the keys (but Ctrl-C) wait, so that
@@ -266,9 +269,16 @@ fn status_line(state: &Wizard, theme: &Theme) -> Line<'static> {
             Span::raw(format!("{} … {elapsed:.1} s", busy.label)),
         ])
     } else if let Some(error) = &state.error {
-        Line::from(Span::styled(format!(" ✗ {error}"), theme.bad))
+        // Errors carry what files, origins and Cloudflare said: never raw onto the terminal.
+        Line::from(Span::styled(
+            format!(" ✗ {}", untrusted::one_line(error, STATUS_CHARS)),
+            theme.bad,
+        ))
     } else if let Some(notice) = &state.notice {
-        Line::from(Span::styled(format!(" ✓ {notice}"), theme.good))
+        Line::from(Span::styled(
+            format!(" ✓ {}", untrusted::one_line(notice, STATUS_CHARS)),
+            theme.good,
+        ))
     } else {
         Line::from("")
     }
