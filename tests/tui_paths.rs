@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::pty::{DOWN, ENTER, Pty, demo_against};
+use support::pty::{DOWN, ENTER, Pty, demo_against, generate_and_upload, to_the_certificate};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -51,21 +51,8 @@ fn per_hostname_to_the_pick(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(DOWN);
     pty.send(ENTER);
-    pty.wait_for("Notifications → Edit", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.org", STEP);
-    pty.send(ENTER);
-    pty.wait_for("works with Authenticated Origin Pulls", STEP);
-    pty.send(ENTER);
-    pty.wait_for("[ecdsa-p256]", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Generated and saved", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Enter asks before sending", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Upload the client certificate", STEP);
-    pty.send("y");
-    pty.wait_for("On Cloudflare and active", STEP);
+    to_the_certificate(pty);
+    generate_and_upload(pty);
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
     write_snippet_and_go_on(pty);

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use aop_wizard::cloudflare::fake::DEMO_TOKEN;
-use support::pty::{ENTER, ESC, Pty, demo_against};
+use support::pty::{ENTER, ESC, Pty, demo_against, to_the_certificate};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -265,13 +265,7 @@ fn existing_files_are_replaced_only_after_a_question() {
 
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
-    pty.wait_for("Notifications → Edit", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.org", STEP);
-    pty.send(ENTER);
-    pty.wait_for("works with Authenticated Origin Pulls", STEP);
-    pty.send(ENTER);
-    pty.wait_for("[ecdsa-p256]", STEP);
+    to_the_certificate(&mut pty);
     pty.send(ENTER);
     pty.wait_for("Replace the files?", STEP);
     assert!(pty.screen().contains("earlier.example"), "{}", pty.screen());
@@ -342,13 +336,7 @@ fn a_passphrase_protects_the_ca_key_and_the_rotation_asks_for_it() {
 
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
-    pty.wait_for("Notifications → Edit", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.org", STEP);
-    pty.send(ENTER);
-    pty.wait_for("works with Authenticated Origin Pulls", STEP);
-    pty.send(ENTER);
-    pty.wait_for("[ecdsa-p256]", STEP);
+    to_the_certificate(&mut pty);
     assert!(
         pty.screen().contains("stored unencrypted"),
         "{}",

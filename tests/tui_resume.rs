@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aop_wizard::cloudflare::CertificateScope;
 use support::fake::Fake;
-use support::pty::{ENTER, Pty, demo_against};
+use support::pty::{ENTER, Pty, demo_against, generate_and_upload, to_the_certificate, upload};
 
 const STEP: Duration = Duration::from_secs(30);
 /// The most keys from launch to the first unfinished stage.
@@ -83,26 +83,8 @@ impl Runs {
 fn through_upload(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
-    pty.wait_for("Notifications → Edit", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.org", STEP);
-    pty.send(ENTER);
-    pty.wait_for("works with Authenticated Origin Pulls", STEP);
-    pty.send(ENTER);
-    pty.wait_for("[ecdsa-p256]", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Generated and saved", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Enter asks before sending", STEP);
-    upload(pty);
-}
-
-/// On the upload screen: Enter, yes, active.
-fn upload(pty: &mut Pty) {
-    pty.send(ENTER);
-    pty.wait_for("Upload the client certificate", STEP);
-    pty.send("y");
-    pty.wait_for("On Cloudflare and active", STEP);
+    to_the_certificate(pty);
+    generate_and_upload(pty);
 }
 
 /// From the log snippet to the screen before the log-phase proof.

@@ -211,21 +211,8 @@ pub fn zone_level_setup_without_alert(pty: &mut Pty) {
 fn zone_level_to_the_alert(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
-    pty.wait_for("Notifications → Edit", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.org", STEP);
-    pty.send(ENTER);
-    pty.wait_for("works with Authenticated Origin Pulls", STEP);
-    pty.send(ENTER);
-    pty.wait_for("[ecdsa-p256]", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Generated and saved", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Enter asks before sending", STEP);
-    pty.send(ENTER);
-    pty.wait_for("Upload the client certificate", STEP);
-    pty.send("y");
-    pty.wait_for("On Cloudflare and active", STEP);
+    to_the_certificate(pty);
+    generate_and_upload(pty);
     pty.send(ENTER);
     pty.wait_for("phase 1 of 2", STEP);
     // Enter writes the snippet not written yet, then goes on.
@@ -248,4 +235,33 @@ fn zone_level_to_the_alert(pty: &mut Pty) {
     pty.wait_for("All as expected", STEP);
     pty.send(ENTER);
     pty.wait_for("e-mail", STEP);
+}
+
+/// With the scope chosen: the token, the first zone and its SSL/TLS mode with the defaults, to
+/// the certificate screen.
+pub fn to_the_certificate(pty: &mut Pty) {
+    pty.wait_for("Notifications → Edit", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.org", STEP);
+    pty.send(ENTER);
+    pty.wait_for("works with Authenticated Origin Pulls", STEP);
+    pty.send(ENTER);
+    pty.wait_for("[ecdsa-p256]", STEP);
+}
+
+/// On the certificate screen: a new set with the defaults, uploaded and active.
+pub fn generate_and_upload(pty: &mut Pty) {
+    pty.send(ENTER);
+    pty.wait_for("Generated and saved", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Enter asks before sending", STEP);
+    upload(pty);
+}
+
+/// On the upload screen: Enter, yes, active.
+pub fn upload(pty: &mut Pty) {
+    pty.send(ENTER);
+    pty.wait_for("Upload the client certificate", STEP);
+    pty.send("y");
+    pty.wait_for("On Cloudflare and active", STEP);
 }
