@@ -362,11 +362,11 @@ async fn at_most_ten_hostname_certificates() {
         aop_wizard::pki::CaSpec {
             common_name: "limit CA".into(),
             organization: None,
-            validity: aop_wizard::pki::Validity::days_from(now, 30),
+            validity: aop_wizard::pki::Validity::days_from(now, 30).unwrap(),
         },
         aop_wizard::pki::LeafSpec {
             common_name: "limit".into(),
-            validity: aop_wizard::pki::Validity::days_from(now, 20),
+            validity: aop_wizard::pki::Validity::days_from(now, 20).unwrap(),
             purpose: aop_wizard::pki::LeafPurpose::ClientAuth,
         },
     );

@@ -17,11 +17,11 @@ fn specs(now: OffsetDateTime) -> (CaSpec, LeafSpec) {
         CaSpec {
             common_name: "example.com".into(),
             organization: None,
-            validity: Validity::days_from(now, 1826),
+            validity: Validity::days_from(now, 1826).unwrap(),
         },
         LeafSpec {
             common_name: "www.example.com".into(),
-            validity: Validity::days_from(now, 730),
+            validity: Validity::days_from(now, 730).unwrap(),
             purpose: LeafPurpose::ClientAuth,
         },
     )
@@ -82,8 +82,8 @@ fn generated_ca_and_leaf_carry_the_extensions_origins_and_cloudflare_expect() {
 fn leaf_validity_is_clamped_inside_the_ca() {
     let now = OffsetDateTime::now_utc();
     let (mut ca_spec, mut leaf_spec) = specs(now);
-    ca_spec.validity = Validity::days_from(now, 30);
-    leaf_spec.validity = Validity::days_from(now, 3650);
+    ca_spec.validity = Validity::days_from(now, 30).unwrap();
+    leaf_spec.validity = Validity::days_from(now, 3650).unwrap();
     let set = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec).unwrap();
     let info = pki::inspect_certificate(&set.leaf.cert_der, now).unwrap();
     assert_eq!(

@@ -79,10 +79,10 @@ pub struct GenerateArgs {
     #[arg(long)]
     leaf_cn: Option<String>,
     /// Days the CA is valid
-    #[arg(long, default_value_t = certificate::CA_DAYS)]
+    #[arg(long, default_value_t = certificate::CA_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     ca_days: u32,
     /// Days the client certificate is valid (never past the CA's end)
-    #[arg(long, default_value_t = certificate::LEAF_DAYS)]
+    #[arg(long, default_value_t = certificate::LEAF_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     leaf_days: u32,
     /// Encrypt ca.key with the passphrase in this environment variable (PKCS#8, AES-256)
     #[arg(long, value_name = "VAR")]
@@ -125,13 +125,13 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
             .unwrap_or_else(|| certificate::ca_common_name(zone, now)),
         args.ca_days,
         now,
-    );
+    )?;
     let leaf_spec = certificate::leaf_spec(
         args.leaf_cn
             .unwrap_or_else(|| certificate::leaf_common_name(zone)),
         args.leaf_days,
         now,
-    );
+    )?;
     let set = pki::generate_ca_and_leaf(args.key_type, &ca_spec, &leaf_spec)?;
     let files = set.write(
         &args.out,

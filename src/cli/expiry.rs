@@ -24,7 +24,7 @@ pub struct ExpiryArgs {
     #[arg(long)]
     zone: String,
     /// The warning window in days
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = super::bounds::within::<i64>(0, 36_525, "days"))]
     days: i64,
     #[arg(long)]
     json: bool,

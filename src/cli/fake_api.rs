@@ -15,7 +15,7 @@ use crate::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
 )]
 pub struct FakeApiArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = super::bounds::within::<u16>(0, 65_535, "(0 picks a free port)"))]
     port: u16,
 }
 

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+mod bounds;
 mod cert;
 mod enable;
 mod expiry;

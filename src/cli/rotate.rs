@@ -63,10 +63,10 @@ pub struct RotateArgs {
     #[arg(long, default_value = "ecdsa-p256")]
     key_type: KeyType,
     /// Days the new client certificate is valid
-    #[arg(long, default_value_t = certificate::LEAF_DAYS)]
+    #[arg(long, default_value_t = certificate::LEAF_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     leaf_days: u32,
     /// Days a new CA is valid
-    #[arg(long, default_value_t = certificate::CA_DAYS)]
+    #[arg(long, default_value_t = certificate::CA_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     ca_days: u32,
     /// Origin address to prove (IP or IP:PORT); repeat for several. Required when the CA changes
     #[arg(long = "origin", value_name = "ADDR")]

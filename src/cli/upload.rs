@@ -36,10 +36,10 @@ pub struct UploadArgs {
     #[arg(long)]
     wait: bool,
     /// Seconds to wait with --wait
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
     /// Seconds between polls with --wait
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_POLL_SECONDS, "seconds"))]
     interval: u64,
     /// Print the request instead of sending it
     #[arg(long)]

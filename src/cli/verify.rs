@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 use serde::Serialize;
 
 use super::output::{Outcome, Palette, print_json};
@@ -59,10 +59,10 @@ pub struct VerifyArgs {
     #[arg(long, default_value = "/")]
     path: String,
     /// Seconds before one probe gives up
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = super::bounds::positive_seconds(300.0))]
     timeout: f64,
     /// Probes running at once
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = super::bounds::within::<usize>(1, 256, "probes"))]
     concurrency: usize,
     /// Also request https://HOST/ normally (through Cloudflare); it must be served
     #[arg(long)]
@@ -95,9 +95,6 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         .iter()
         .map(|o| parse_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
-    if !(args.timeout > 0.0 && args.timeout <= 300.0) {
-        bail!("--timeout must be between 0 and 300 seconds");
-    }
     let yours = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(load_identity(cert, key)?),
         _ => None,

@@ -31,20 +31,24 @@ pub fn leaf_common_name(zone: Option<&str>) -> String {
     format!("{} origin pull client", subject(zone))
 }
 
-pub fn ca_spec(common_name: String, days: u32, now: OffsetDateTime) -> CaSpec {
-    CaSpec {
+pub fn ca_spec(common_name: String, days: u32, now: OffsetDateTime) -> Result<CaSpec, PkiError> {
+    Ok(CaSpec {
         common_name,
         organization: None,
-        validity: Validity::days_from(now, days),
-    }
+        validity: Validity::days_from(now, days)?,
+    })
 }
 
-pub fn leaf_spec(common_name: String, days: u32, now: OffsetDateTime) -> LeafSpec {
-    LeafSpec {
+pub fn leaf_spec(
+    common_name: String,
+    days: u32,
+    now: OffsetDateTime,
+) -> Result<LeafSpec, PkiError> {
+    Ok(LeafSpec {
         common_name,
-        validity: Validity::days_from(now, days),
+        validity: Validity::days_from(now, days)?,
         purpose: LeafPurpose::ClientAuth,
-    }
+    })
 }
 
 /// A new CA and client certificate for `zone`, by the recipe.
@@ -55,8 +59,8 @@ fn generate_for_zone(
 ) -> Result<GeneratedSet, PkiError> {
     pki::generate_ca_and_leaf(
         key_type,
-        &ca_spec(ca_common_name(Some(zone), now), CA_DAYS, now),
-        &leaf_spec(leaf_common_name(Some(zone)), LEAF_DAYS, now),
+        &ca_spec(ca_common_name(Some(zone), now), CA_DAYS, now)?,
+        &leaf_spec(leaf_common_name(Some(zone)), LEAF_DAYS, now)?,
     )
 }
 
@@ -70,15 +74,14 @@ pub fn generate_and_write(
     force: bool,
 ) -> Result<(GeneratedFiles, String), PkiError> {
     // Refused before the keys are made: an RSA-4096 pair takes seconds to throw away.
-    if !force
-        && let Some(existing) = GeneratedFiles::in_dir(dir)
-            .paths()
-            .into_iter()
-            .find(|path| path.exists())
-    {
-        return Err(PkiError::WouldOverwrite {
-            path: existing.to_path_buf(),
-        });
+    // What an interrupted run left here does not count (see `pki::write_files_atomically`).
+    let set = GeneratedFiles::in_dir(dir);
+    let names = set
+        .paths()
+        .into_iter()
+        .filter_map(|path| path.file_name().and_then(|name| name.to_str()));
+    if !force && let Some(existing) = pki::existing_file(dir, names) {
+        return Err(PkiError::WouldOverwrite { path: existing });
     }
     let set = generate_for_zone(zone, key_type, OffsetDateTime::now_utc())?;
     let files = set.write(dir, ca_passphrase, force)?;

@@ -70,13 +70,36 @@ pub struct Validity {
     pub not_after: OffsetDateTime,
 }
 
+/// The fewest days a certificate made here is valid: less is a certificate that expires before
+/// anyone notices it was made.
+pub const MIN_VALIDITY_DAYS: u32 = 1;
+/// The most days (100 years): far inside what X.509 can date (GeneralizedTime ends in 9999) and
+/// what `time` can add without overflowing, and past any sensible CA.
+pub const MAX_VALIDITY_DAYS: u32 = 36_525;
+
+/// A day count for a certificate's validity, checked against the bounds above. Signed, so that
+/// a negative count from the command line is refused with the same sentence as any other.
+pub fn validity_days(days: i64) -> Result<u32> {
+    u32::try_from(days)
+        .ok()
+        .filter(|d| (MIN_VALIDITY_DAYS..=MAX_VALIDITY_DAYS).contains(d))
+        .ok_or(PkiError::ValidityDays { days })
+}
+
 impl Validity {
     /// Valid from a few minutes ago (clocks of origins and Cloudflare's edge drift) for `days` days.
-    pub fn days_from(now: OffsetDateTime, days: u32) -> Self {
-        Self {
+    /// Refused ([`PkiError::ValidityDays`]) outside [`MIN_VALIDITY_DAYS`]..=[`MAX_VALIDITY_DAYS`].
+    pub fn days_from(now: OffsetDateTime, days: u32) -> Result<Self> {
+        let days = validity_days(i64::from(days))?;
+        let not_after =
+            now.checked_add(Duration::days(i64::from(days)))
+                .ok_or(PkiError::ValidityDays {
+                    days: i64::from(days),
+                })?;
+        Ok(Self {
             not_before: now - Duration::minutes(5),
-            not_after: now + Duration::days(i64::from(days)),
-        }
+            not_after,
+        })
     }
 }
 
@@ -410,7 +433,7 @@ pub fn generate_ephemeral(
     purpose: LeafPurpose,
     days: u32,
 ) -> Result<GeneratedSet> {
-    let validity = Validity::days_from(time::OffsetDateTime::now_utc(), days);
+    let validity = Validity::days_from(time::OffsetDateTime::now_utc(), days)?;
     generate_ca_and_leaf(
         KeyType::EcdsaP256,
         &CaSpec {
@@ -459,6 +482,13 @@ fn check_validity(validity: &Validity, what: &str) -> Result<()> {
         return Err(PkiError::InvalidSpec(format!(
             "the {what} validity ends before it starts; give a positive number of days"
         )));
+    }
+    // A spec put together by hand (not through `days_from`) meets the same ceiling.
+    let longest = Duration::days(i64::from(MAX_VALIDITY_DAYS)) + Duration::minutes(5);
+    if validity.not_after - validity.not_before > longest {
+        return Err(PkiError::ValidityDays {
+            days: (validity.not_after - validity.not_before).whole_days(),
+        });
     }
     Ok(())
 }
@@ -517,7 +547,7 @@ mod tests {
     /// the CA is put together by hand).
     #[test]
     fn a_leaf_that_does_not_verify_against_the_ca_certificate_is_not_returned() {
-        let validity = Validity::days_from(OffsetDateTime::now_utc(), 30);
+        let validity = Validity::days_from(OffsetDateTime::now_utc(), 30).unwrap();
         let spec = CaSpec {
             common_name: "test CA".into(),
             organization: None,
@@ -552,5 +582,39 @@ mod tests {
         // The same CA with its own key signs.
         ca.issue(&leaf, generate_key(KeyType::EcdsaP256).unwrap())
             .unwrap();
+    }
+
+    #[test]
+    fn day_counts_outside_the_bounds_are_refused_not_panicked_on() {
+        let now = OffsetDateTime::now_utc();
+        for days in [0, MAX_VALIDITY_DAYS + 1, 999_999_999, u32::MAX] {
+            let refused = Validity::days_from(now, days).unwrap_err();
+            assert!(
+                matches!(refused, PkiError::ValidityDays { .. }),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(
+            validity_days(-1).unwrap_err().to_string(),
+            "a certificate cannot be valid for -1 days: give a whole number from 1 to 36525 (100 years)"
+        );
+        let longest = Validity::days_from(now, MAX_VALIDITY_DAYS).unwrap();
+        assert_eq!((longest.not_after - now).whole_days(), 36_525);
+        // By hand, past the ceiling: refused by the CA as well.
+        let spec = CaSpec {
+            common_name: "test CA".into(),
+            organization: None,
+            validity: Validity {
+                not_before: now,
+                not_after: now + Duration::days(40_000),
+            },
+        };
+        let refused =
+            CertificateAuthority::create(&spec, generate_key(KeyType::EcdsaP256).unwrap())
+                .unwrap_err();
+        assert!(
+            matches!(refused, PkiError::ValidityDays { days: 40_000 }),
+            "{refused:?}"
+        );
     }
 }

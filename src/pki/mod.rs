@@ -14,10 +14,13 @@ mod pem;
 pub use check::{
     CheckReport, Problem, ProblemKind, check_client_certificate, load_ca_certificates,
 };
-pub use files::{OutputFile, describe_file, differing_files, write_files_atomically};
+pub use files::{
+    OutputFile, PENDING, describe_file, differing_files, existing_file, write_files_atomically,
+};
 pub use generate::{
     CaSpec, CertificateAuthority, GeneratedFiles, GeneratedSet, IssuedCertificate, KeyType,
-    LeafPurpose, LeafSpec, Validity, generate_ca_and_leaf, generate_ephemeral, generate_key,
+    LeafPurpose, LeafSpec, MAX_VALIDITY_DAYS, MIN_VALIDITY_DAYS, Validity, generate_ca_and_leaf,
+    generate_ephemeral, generate_key, validity_days,
 };
 pub use inspect::{
     CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate, signed_by,
@@ -83,6 +86,10 @@ pub enum PkiError {
     InvalidSpec(String),
     #[error("certificate generation failed: {0}")]
     Generation(String),
+    #[error(
+        "a certificate cannot be valid for {days} days: give a whole number from {MIN_VALIDITY_DAYS} to {MAX_VALIDITY_DAYS} (100 years)"
+    )]
+    ValidityDays { days: i64 },
 }
 
 pub type Result<T, E = PkiError> = std::result::Result<T, E>;

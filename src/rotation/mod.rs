@@ -84,12 +84,21 @@ impl RotationStore {
     ) -> Result<Option<Rotation>, RotationError> {
         let path = self.path(zone, hostname);
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                RotationError::State(format!(
-                    "{} is not a rotation state this version understands ({e}); move it away to start over",
-                    path.display()
-                ))
-            }),
+            Ok(text) => {
+                let rotation: Rotation = serde_json::from_str(&text).map_err(|e| {
+                    RotationError::State(format!(
+                        "{} is not a rotation state this version understands ({e}); move it away to start over",
+                        path.display()
+                    ))
+                })?;
+                rotation.check_values().map_err(|why| {
+                    RotationError::State(format!(
+                        "{} cannot be resumed: {why}; the file was damaged or edited, so move it away to start over",
+                        path.display()
+                    ))
+                })?;
+                Ok(Some(rotation))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(RotationError::State(format!(
                 "cannot read {}: {e}",
@@ -100,6 +109,11 @@ impl RotationStore {
 
     pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, RotationError> {
         let path = self.path_of(rotation);
+        rotation.check_values().map_err(|why| {
+            RotationError::Refused(format!(
+                "the rotation plan was not saved: {why}; give day counts within those bounds"
+            ))
+        })?;
         crate::data_dir::save_json(&path, rotation).map_err(RotationError::State)?;
         Ok(path)
     }

@@ -143,6 +143,22 @@ impl Rotation {
         )
     }
 
+    /// The saved numbers a run relies on, checked before the plan is saved and when it is read
+    /// back: a plan edited by hand, or saved by a version that checked less, is refused with a
+    /// sentence instead of failing when the new certificate is made.
+    pub fn check_values(&self) -> std::result::Result<(), String> {
+        for (field, days) in [("leaf_days", self.leaf_days), ("ca_days", self.ca_days)] {
+            if pki::validity_days(i64::from(days)).is_err() {
+                return Err(format!(
+                    "its {field} is {days}, outside {} to {} days",
+                    pki::MIN_VALIDITY_DAYS,
+                    pki::MAX_VALIDITY_DAYS
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn scope_label(&self) -> String {
         match self.scope {
             CertificateScope::Zone => format!("zone-level certificate of {}", self.zone),
@@ -156,6 +172,9 @@ impl Rotation {
 /// Reads Cloudflare and the files, decides, and returns the plan at `Stage::Planned`. Nothing
 /// is changed anywhere.
 pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation> {
+    // Before Cloudflare is asked anything: the day counts the new certificate will be made with.
+    pki::validity_days(i64::from(request.leaf_days))?;
+    pki::validity_days(i64::from(request.ca_days))?;
     let zone = client.zone_by_name(&request.zone).await?;
     let (scope, old, hostnames) = match &request.hostname {
         None => {

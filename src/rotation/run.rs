@@ -146,14 +146,14 @@ fn write_new_files(rotation: &mut Rotation) -> Result<()> {
         certificate::leaf_common_name(Some(&rotation.zone)),
         rotation.leaf_days,
         now,
-    );
+    )?;
     let mut files = Vec::new();
     let leaf = if rotation.new_ca {
         let ca_spec = certificate::ca_spec(
             certificate::ca_common_name(Some(&rotation.zone), now),
             rotation.ca_days,
             now,
-        );
+        )?;
         let set = pki::generate_ca_and_leaf(rotation.key_type, &ca_spec, &leaf_spec)?;
         files.push(OutputFile::named_after(
             &rotation.ca_cert,

@@ -45,7 +45,7 @@ fn ca(dir: &Path, name: &str, key_type: KeyType) -> (CertificateAuthority, PathB
     let spec = CaSpec {
         common_name: format!("{name} test CA"),
         organization: Some("aop-wizard tests".into()),
-        validity: Validity::days_from(OffsetDateTime::now_utc(), 365),
+        validity: Validity::days_from(OffsetDateTime::now_utc(), 365).unwrap(),
     };
     let authority = CertificateAuthority::create(&spec, generate_key(key_type).unwrap()).unwrap();
     let path = write(dir, &format!("{name}.crt"), authority.cert_pem(), false);
@@ -93,7 +93,7 @@ fn make() -> TestPki {
         .keep();
     make_world_readable(&dir);
     let now = OffsetDateTime::now_utc();
-    let year = Validity::days_from(now, 365);
+    let year = Validity::days_from(now, 365).unwrap();
     let (ca_rsa, ca_path) = ca(&dir, "trusted", KeyType::Rsa2048);
     let (ca_ec, second_ca_path) = ca(&dir, "second", KeyType::EcdsaP256);
     let (other, _) = ca(&dir, "unrelated", KeyType::EcdsaP256);
