@@ -105,16 +105,16 @@ fn timeouts_intervals_ports_and_windows_have_bounds() {
         "--wait",
     ];
     for (flag, value, range) in [
-        ("--interval", "0", "from 1 to 3600 seconds"),
-        ("--interval", "-5", "from 1 to 3600 seconds"),
+        ("--interval", "3601", "from 0 to 3600 seconds"),
+        ("--interval", "-5", "from 0 to 3600 seconds"),
         ("--timeout", "0", "from 1 to 86400 seconds"),
         ("--timeout", "86401", "from 1 to 86400 seconds"),
     ] {
         let output = aop(&[&upload[..], &[flag, value]].concat());
         assert_refused(&output, flag, value, range);
     }
-    let output = aop(&["setup", "--zone", "example.com", "--interval", "0"]);
-    assert_refused(&output, "--interval", "0", "from 1 to 3600 seconds");
+    let output = aop(&["setup", "--zone", "example.com", "--interval", "-1"]);
+    assert_refused(&output, "--interval", "-1", "from 0 to 3600 seconds");
     let output = aop(&["fake-api", "--port", "-1"]);
     assert_refused(&output, "--port", "-1", "from 0 to 65535");
     let output = aop(&["fake-api", "--port", "65536"]);

@@ -48,7 +48,8 @@ pub fn positive_seconds(
     }
 }
 
-/// Seconds to wait for a certificate to become active, and between polls.
+/// Seconds to wait for a certificate to become active, and between polls (0 is allowed there:
+/// the tests and a fake API poll without waiting, and the wait's own bound still holds).
 pub const MAX_WAIT_SECONDS: i64 = 86_400;
 pub const MAX_POLL_SECONDS: i64 = 3_600;
 

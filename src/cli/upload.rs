@@ -39,7 +39,7 @@ pub struct UploadArgs {
     #[arg(long, default_value_t = 600, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
     /// Seconds between polls with --wait
-    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_POLL_SECONDS, "seconds"))]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(0, super::bounds::MAX_POLL_SECONDS, "seconds (0 polls again at once)"))]
     interval: u64,
     /// Print the request instead of sending it
     #[arg(long)]
