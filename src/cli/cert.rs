@@ -78,10 +78,10 @@ pub struct GenerateArgs {
     /// Common name of the client certificate (default: "ZONE origin pull client")
     #[arg(long)]
     leaf_cn: Option<String>,
-    /// Days the CA is valid
+    /// Days the CA is valid (1 to 36525)
     #[arg(long, default_value_t = certificate::CA_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     ca_days: u32,
-    /// Days the client certificate is valid (never past the CA's end)
+    /// Days the client certificate is valid, 1 to 36525 (never past the CA's end)
     #[arg(long, default_value_t = certificate::LEAF_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     leaf_days: u32,
     /// Encrypt ca.key with the passphrase in this environment variable (PKCS#8, AES-256)

@@ -62,10 +62,10 @@ pub struct RotateArgs {
     /// Key type of the new certificate: rsa-4096, rsa-2048 or ecdsa-p256
     #[arg(long, default_value = "ecdsa-p256")]
     key_type: KeyType,
-    /// Days the new client certificate is valid
+    /// Days the new client certificate is valid (1 to 36525)
     #[arg(long, default_value_t = certificate::LEAF_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     leaf_days: u32,
-    /// Days a new CA is valid
+    /// Days a new CA is valid (1 to 36525)
     #[arg(long, default_value_t = certificate::CA_DAYS, allow_negative_numbers = true, value_parser = super::bounds::certificate_days)]
     ca_days: u32,
     /// Origin address to prove (IP or IP:PORT); repeat for several. Required when the CA changes

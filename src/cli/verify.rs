@@ -58,10 +58,10 @@ pub struct VerifyArgs {
     /// Request path
     #[arg(long, default_value = "/")]
     path: String,
-    /// Seconds before one probe gives up
+    /// Seconds before one probe gives up (above 0, at most 300)
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = super::bounds::positive_seconds(300.0))]
     timeout: f64,
-    /// Probes running at once
+    /// Probes running at once (1 to 256)
     #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = super::bounds::within::<usize>(1, 256, "probes"))]
     concurrency: usize,
     /// Also request https://HOST/ normally (through Cloudflare); it must be served
