@@ -99,7 +99,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         bail!("--timeout must be between 0 and 300 seconds");
     }
     let yours = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => Some(load_identity(cert, key)?),
+        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key)?),
         _ => None,
     };
     let expected_ca = if args.global {
@@ -167,14 +167,6 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
-fn load_identity(cert: &std::path::Path, key: &std::path::Path) -> Result<ClientIdentity> {
-    ClientIdentity::from_files(cert, key).map_err(|e| {
-        color_eyre::eyre::eyre!(
-            "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
-            key.display()
-        )
-    })
-}
 
 fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()

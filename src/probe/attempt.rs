@@ -137,11 +137,16 @@ impl ClientIdentity {
 }
 
 impl ClientIdentity {
-    /// From a certificate file and its unencrypted key file.
+    /// From a certificate file and its unencrypted key file; an error names the file at fault.
     pub fn from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, ProbeError> {
-        let cert_pem = crate::pki::read_pem_file(cert)?;
-        let key_pem = crate::pki::read_pem_file(key)?;
-        Self::from_pem(&cert_pem, &key_pem)
+        let chain = crate::pki::load_certificates(cert)?;
+        let key = match crate::pki::load_private_key(key, None) {
+            Err(crate::pki::PkiError::EncryptedKey { path, .. }) => {
+                return Err(ProbeError::EncryptedKey { path });
+            }
+            loaded => loaded?,
+        };
+        Self::new(chain, key.key_pair.serialize_der())
     }
 }
 

@@ -83,19 +83,15 @@ impl RotationStore {
         hostname: Option<&str>,
     ) -> Result<Option<Rotation>, RotationError> {
         let path = self.path(zone, hostname);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                RotationError::State(format!(
-                    "{} is not a rotation state this version understands ({e}); move it away to start over",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(RotationError::State(format!(
-                "cannot read {}: {e}",
+        let Some(text) = crate::data_dir::read_state(&path).map_err(RotationError::State)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            RotationError::State(format!(
+                "{} is not a rotation state this version understands ({e}); move it away to start over",
                 path.display()
-            ))),
-        }
+            ))
+        })
     }
 
     pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, RotationError> {
