@@ -99,7 +99,10 @@ fn a_file_over_the_cap_is_refused_even_when_it_starts_with_a_certificate() {
     // One byte under the cap is read.
     let exact = dir.path().join("exact.pem");
     std::fs::write(&exact, &text.as_bytes()[..pki::INPUT_CAP as usize]).unwrap();
-    assert_eq!(pki::read_input(&exact, pki::INPUT_CAP).unwrap().len() as u64, pki::INPUT_CAP);
+    assert_eq!(
+        pki::read_input(&exact, pki::INPUT_CAP).unwrap().len() as u64,
+        pki::INPUT_CAP
+    );
 }
 
 #[test]
@@ -153,7 +156,10 @@ fn a_bad_client_certificate_is_named_not_its_key() {
     let message = ClientIdentity::from_files(&garbage, &key)
         .unwrap_err()
         .to_string();
-    assert!(message.starts_with(&garbage.display().to_string()), "{message}");
+    assert!(
+        message.starts_with(&garbage.display().to_string()),
+        "{message}"
+    );
     assert!(!message.contains("client.key"), "{message}");
 }
 
@@ -193,7 +199,10 @@ fn a_saved_state_over_the_cap_or_not_a_file_is_refused_in_words() {
     std::fs::remove_file(&path).unwrap();
     std::fs::create_dir(&path).unwrap();
     let message = store.load("example.com").unwrap_err().to_string();
-    assert!(message.contains("is a directory, not a regular file"), "{message}");
+    assert!(
+        message.contains("is a directory, not a regular file"),
+        "{message}"
+    );
 
     std::fs::remove_dir(&path).unwrap();
     assert!(store.load("example.com").unwrap().is_none());

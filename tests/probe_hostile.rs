@@ -122,7 +122,10 @@ fn a_port_answering_plain_http_is_not_tls() {
             answer: ForeignAnswer::PlainHttp
         }
     );
-    assert_eq!(judgement.explanation, "not TLS: the port answered plain HTTP");
+    assert_eq!(
+        judgement.explanation,
+        "not TLS: the port answered plain HTTP"
+    );
     assert!(judgement.next_step.contains("HTTPS port"), "{judgement:?}");
     assert_not_blamed_on_the_certificate(&judgement);
 }
@@ -140,7 +143,10 @@ fn a_port_answering_garbage_is_not_tls() {
         judgement.explanation,
         "not TLS: the port answered something else"
     );
-    assert!(judgement.next_step.contains("another service"), "{judgement:?}");
+    assert!(
+        judgement.next_step.contains("another service"),
+        "{judgement:?}"
+    );
     assert_not_blamed_on_the_certificate(&judgement);
 }
 
@@ -148,7 +154,10 @@ fn a_port_answering_garbage_is_not_tls() {
 fn a_port_that_closes_at_once_is_a_closed_handshake() {
     let (judgement, none) = probe(hostile(close_at_once));
     assert_eq!(none, Outcome::ClosedDuringHandshake);
-    assert_eq!(judgement.explanation, "connection closed during the handshake");
+    assert_eq!(
+        judgement.explanation,
+        "connection closed during the handshake"
+    );
     assert_not_blamed_on_the_certificate(&judgement);
 }
 
@@ -157,7 +166,9 @@ fn a_record_larger_than_tls_allows_is_a_handshake_too_large() {
     let (judgement, none) = probe(hostile(huge_record));
     assert_eq!(none, Outcome::HandshakeTooLarge);
     assert!(
-        judgement.explanation.starts_with("the handshake was too large"),
+        judgement
+            .explanation
+            .starts_with("the handshake was too large"),
         "{judgement:?}"
     );
     assert_not_blamed_on_the_certificate(&judgement);

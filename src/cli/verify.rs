@@ -167,7 +167,6 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
-
 fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(Duration::from_secs_f64(args.timeout))
