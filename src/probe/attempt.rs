@@ -499,7 +499,9 @@ impl tokio::io::AsyncWrite for Sniffed {
 /// server is a refusal; a port that is not TLS, closes at once or sends more than TLS allows
 /// says nothing about the client certificate.
 fn handshake_failure(error: &std::io::Error, received: &[u8]) -> Outcome {
-    if received.starts_with(b"HTTP/") {
+    // An HTTP server answers a ClientHello with a status line, or (taking it for HTTP/0.9, as
+    // Python's http.server does) with a bare HTML error page.
+    if received.starts_with(b"HTTP/") || received.starts_with(b"<") {
         return Outcome::NotTls {
             answer: ForeignAnswer::PlainHttp,
         };
@@ -706,6 +708,13 @@ mod tests {
         assert_eq!(handshake_failure(&eof, &[]), Outcome::ClosedDuringHandshake);
         // Closed after the origin's first flight: a TLS 1.2 server turning the certificate away.
         assert!(handshake_failure(&eof, &hello).is_rejection());
+        let html = b"<!DOCTYP";
+        assert_eq!(
+            handshake_failure(&eof, html),
+            Outcome::NotTls {
+                answer: ForeignAnswer::PlainHttp
+            }
+        );
         let incompatible = tls(rustls::Error::PeerIncompatible(
             rustls::PeerIncompatible::Tls12NotOffered,
         ));
