@@ -28,6 +28,25 @@ pub fn state_file(dir: &Path, kind: &str, name: &str) -> PathBuf {
     dir.join(kind).join(format!("{safe}.json"))
 }
 
+/// A saved state's text, or `None` when none is saved. Read as any input is: only from a regular
+/// file and at most [`crate::pki::INPUT_CAP`] bytes.
+pub fn read_state(path: &Path) -> Result<Option<String>, String> {
+    match crate::pki::read_input(path, crate::pki::INPUT_CAP) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            format!(
+                "{} is not text, so not a state this program saved; move it away to start over",
+                path.display()
+            )
+        }),
+        Err(crate::pki::PkiError::Read { cause, .. })
+            if cause.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Written beside the target and renamed: a crash leaves the old state or the new, never half.
 pub fn save_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;

@@ -56,7 +56,10 @@ fn garbage_missing_and_binary_files_get_one_clear_line() {
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    assert_one_error_line(&aop(&["cert", "inspect", p(&truncated)]), "does not parse");
+    assert_one_error_line(
+        &aop(&["cert", "inspect", p(&truncated)]),
+        "is damaged or is not an X.509 certificate",
+    );
 }
 
 #[test]

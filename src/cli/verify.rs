@@ -96,7 +96,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         .map(|o| parse_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
     let yours = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => Some(load_identity(cert, key)?),
+        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key)?),
         _ => None,
     };
     let expected_ca = if args.global {
@@ -161,15 +161,6 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         Outcome::Success
     } else {
         Outcome::NeedsAction
-    })
-}
-
-fn load_identity(cert: &std::path::Path, key: &std::path::Path) -> Result<ClientIdentity> {
-    ClientIdentity::from_files(cert, key).map_err(|e| {
-        color_eyre::eyre::eyre!(
-            "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
-            key.display()
-        )
     })
 }
 

@@ -589,12 +589,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
         ExpectedCa::from_certificates(&certificates)
     };
     let yours = match &request.identity {
-        Some((cert, key)) => Some(ClientIdentity::from_files(cert, key).map_err(|e| {
-            OperationError::Refused(format!(
-                "{e} (the probe presents {} to the origin, so it must be an unencrypted key)",
-                key.display()
-            ))
-        })?),
+        Some((cert, key)) => Some(ClientIdentity::from_files(cert, key)?),
         None => None,
     };
     let plan = ProbePlan {

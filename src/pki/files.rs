@@ -230,7 +230,7 @@ pub fn differing_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
 /// (the first of a bundle), a private key, or how much other text. Never the file's own text
 /// beyond the subject, and that without control characters.
 pub fn describe_file(path: &Path) -> String {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = super::read_input(path, super::INPUT_CAP) else {
         return "a file that cannot be read".into();
     };
     let Ok(text) = String::from_utf8(bytes) else {

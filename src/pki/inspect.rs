@@ -125,8 +125,7 @@ pub(crate) fn hex_colon(bytes: &[u8]) -> String {
 }
 
 pub fn inspect_certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, String> {
-    let (_, cert) =
-        parse_x509_certificate(der).map_err(|e| format!("not an X.509 certificate ({e})"))?;
+    let (_, cert) = parse_x509_certificate(der).map_err(|_| super::pem::NOT_X509.to_string())?;
     let not_before = cert.validity().not_before.to_datetime();
     let not_after = cert.validity().not_after.to_datetime();
     let is_ca = cert

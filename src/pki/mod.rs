@@ -27,8 +27,8 @@ pub use inspect::{
 };
 pub use passphrase::{Passphrase, PassphraseProblem};
 pub use pem::{
-    LoadedKey, certificates_from_pem, load_certificates, load_private_key, private_key_from_pem,
-    read_pem_file,
+    INPUT_CAP, LoadedKey, certificates_from_pem, load_certificates, load_private_key,
+    private_key_from_pem, read_input, read_pem_file,
 };
 
 use std::path::PathBuf;
@@ -37,7 +37,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     // The io error is in the message, not a source: `{:#}` would print it twice.
-    #[error("cannot read {path}: {cause}")]
+    #[error("cannot read {path}: {}", read_reason(cause))]
     Read {
         path: PathBuf,
         cause: std::io::Error,
@@ -90,6 +90,24 @@ pub enum PkiError {
         "a certificate cannot be valid for {days} days: give a whole number from {MIN_VALIDITY_DAYS} to {MAX_VALIDITY_DAYS} (100 years)"
     )]
     ValidityDays { days: i64 },
+    #[error("{path} is {what}, not a regular file; give the path of a file saved on disk")]
+    NotAFile { path: PathBuf, what: &'static str },
+    #[error(
+        "{path} is larger than {cap_kib} KiB, far more than a certificate, key or saved state holds; check that the path names the right file"
+    )]
+    TooLarge { path: PathBuf, cap_kib: u64 },
+}
+
+/// An io error in words, without the "(os error N)" suffix its Display adds.
+fn read_reason(cause: &std::io::Error) -> String {
+    match cause.kind() {
+        std::io::ErrorKind::NotFound => "no such file; check the path".into(),
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied; check the file's owner and mode".into()
+        }
+        std::io::ErrorKind::IsADirectory => "it is a directory; name a file in it".into(),
+        _ => cause.to_string(),
+    }
 }
 
 pub type Result<T, E = PkiError> = std::result::Result<T, E>;

@@ -24,12 +24,67 @@ impl std::fmt::Debug for LoadedKey {
     }
 }
 
-pub fn read_pem_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|cause| PkiError::Read {
+/// The most a certificate, key or saved-state file may hold. A long chain is a few tens of KiB;
+/// anything near this is the wrong file, and reading it whole could exhaust memory.
+pub const INPUT_CAP: u64 = 1024 * 1024;
+
+/// The bytes of a file the user named (or we saved), refusing what is not a regular file (a FIFO
+/// would block forever, `/dev/zero` never ends) and anything over `cap` bytes.
+pub fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let read_error = |cause| PkiError::Read {
         path: path.to_path_buf(),
         cause,
-    })?;
-    String::from_utf8(bytes).map_err(|_| PkiError::Garbage {
+    };
+    // Look before opening: opening a FIFO for reading blocks until something writes to it.
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(PkiError::NotAFile {
+            path: path.to_path_buf(),
+            what: file_kind(&metadata.file_type()),
+        });
+    }
+    let too_large = || PkiError::TooLarge {
+        path: path.to_path_buf(),
+        cap_kib: cap / 1024,
+    };
+    if metadata.len() > cap {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    // The size can change between the look and the read: never take more than cap + 1 bytes.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, cap + 1), &mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// A PEM file as text, up to [`INPUT_CAP`].
+pub fn read_pem_file(path: &Path) -> Result<String> {
+    String::from_utf8(read_input(path, INPUT_CAP)?).map_err(|_| PkiError::Garbage {
         path: path.to_path_buf(),
         detail: "the file is binary, not PEM text; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
     })
@@ -54,9 +109,9 @@ pub fn certificates_from_pem(text: &str, path: &Path) -> Result<Vec<Vec<u8>>> {
         });
     }
     for der in &certs {
-        x509_parser::parse_x509_certificate(der).map_err(|e| PkiError::Garbage {
+        x509_parser::parse_x509_certificate(der).map_err(|_| PkiError::Garbage {
             path: path.to_path_buf(),
-            detail: format!("a CERTIFICATE block does not parse as X.509 ({e})"),
+            detail: NOT_X509.into(),
         })?;
     }
     Ok(certs)
@@ -95,10 +150,11 @@ pub fn private_key_from_pem(
         }
         ("ENCRYPTED PRIVATE KEY", Some(pass)) => {
             let info =
-                pkcs8::EncryptedPrivateKeyInfoRef::from_der(&block.contents).map_err(|e| {
+                pkcs8::EncryptedPrivateKeyInfoRef::from_der(&block.contents).map_err(|_| {
                     PkiError::Garbage {
                         path: path.to_path_buf(),
-                        detail: format!("the encrypted key does not parse ({e})"),
+                        detail: "the ENCRYPTED PRIVATE KEY block is damaged; export the key again"
+                            .into(),
                     }
                 })?;
             let doc = info.decrypt(pass).map_err(|_| PkiError::BadPassphrase {
@@ -123,7 +179,13 @@ pub fn private_key_from_pem(
     })
 }
 
+/// Why a CERTIFICATE block is refused, in words (the parser's own error is Rust debug text).
+pub(super) const NOT_X509: &str =
+    "a CERTIFICATE block is damaged or is not an X.509 certificate; export the certificate again";
+
 fn pem_blocks(path: &Path, text: &str) -> Result<Vec<Pem>> {
+    // Windows editors save a byte-order mark before the first -----BEGIN line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut blocks = Vec::new();
     for item in Pem::iter_from_buffer(text.as_bytes()) {
         match item {
@@ -134,10 +196,14 @@ fn pem_blocks(path: &Path, text: &str) -> Result<Vec<Pem>> {
                     path: path.to_path_buf(),
                     detail: match e {
                         x509_parser::error::PEMError::MissingHeader => {
-                            "no -----BEGIN ...----- line found".to_string()
+                            "no -----BEGIN ...----- line found"
                         }
-                        other => other.to_string(),
-                    },
+                        x509_parser::error::PEMError::Base64DecodeError => {
+                            "the text between the -----BEGIN and -----END lines is not base64"
+                        }
+                        _ => "a -----BEGIN or -----END line is damaged or missing",
+                    }
+                    .to_string(),
                 });
             }
         }

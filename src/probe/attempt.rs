@@ -43,6 +43,15 @@ pub enum Outcome {
     Failed {
         error: String,
     },
+    /// The port answered, but not with TLS.
+    NotTls {
+        answer: ForeignAnswer,
+    },
+    /// The origin closed the connection before sending a byte of its handshake.
+    ClosedDuringHandshake,
+    /// The origin's handshake is larger than TLS allows (a record or message over its limit,
+    /// such as a certificate chain of hundreds of KB), so it cannot finish.
+    HandshakeTooLarge,
 }
 
 impl Outcome {
@@ -63,7 +72,12 @@ impl Outcome {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            Outcome::ConnectionRefused | Outcome::Timeout | Outcome::Failed { .. }
+            Outcome::ConnectionRefused
+                | Outcome::Timeout
+                | Outcome::Failed { .. }
+                | Outcome::NotTls { .. }
+                | Outcome::ClosedDuringHandshake
+                | Outcome::HandshakeTooLarge
         )
     }
 
@@ -76,8 +90,27 @@ impl Outcome {
             Outcome::ConnectionRefused => "connection refused".into(),
             Outcome::Timeout => "timed out".into(),
             Outcome::Failed { error } => error.clone(),
+            Outcome::NotTls {
+                answer: ForeignAnswer::PlainHttp,
+            } => "not TLS: the port answered plain HTTP".into(),
+            Outcome::NotTls {
+                answer: ForeignAnswer::SomethingElse,
+            } => "not TLS: the port answered something else".into(),
+            Outcome::ClosedDuringHandshake => "connection closed during the handshake".into(),
+            Outcome::HandshakeTooLarge => {
+                "the handshake was too large to finish: the origin sent more than TLS allows in one message"
+                    .into()
+            }
         }
     }
+}
+
+/// What a port that does not speak TLS answered instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForeignAnswer {
+    PlainHttp,
+    SomethingElse,
 }
 
 /// The origin's own certificate: reported, never a reason to fail (origins often use Cloudflare
@@ -137,11 +170,16 @@ impl ClientIdentity {
 }
 
 impl ClientIdentity {
-    /// From a certificate file and its unencrypted key file.
+    /// From a certificate file and its unencrypted key file; an error names the file at fault.
     pub fn from_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Self, ProbeError> {
-        let cert_pem = crate::pki::read_pem_file(cert)?;
-        let key_pem = crate::pki::read_pem_file(key)?;
-        Self::from_pem(&cert_pem, &key_pem)
+        let chain = crate::pki::load_certificates(cert)?;
+        let key = match crate::pki::load_private_key(key, None) {
+            Err(crate::pki::PkiError::EncryptedKey { path, .. }) => {
+                return Err(ProbeError::EncryptedKey { path });
+            }
+            loaded => loaded?,
+        };
+        Self::new(chain, key.key_pair.serialize_der())
     }
 }
 
@@ -180,7 +218,7 @@ impl ServerCertVerifier for Observer {
             Some(inner) => inner
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .err()
-                .map(|e| e.to_string()),
+                .map(|e| tls_words(&e)),
             None => Some("no system trust store to check against".into()),
         };
         let (subject, names) =
@@ -316,8 +354,12 @@ async fn exchange(
     observer: Arc<Observer>,
     capture: Arc<Capture>,
 ) -> (Outcome, Option<String>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
     let tcp = match TcpStream::connect(target.address).await {
-        Ok(tcp) => tcp,
+        Ok(tcp) => Sniffed {
+            tcp,
+            first: received.clone(),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             return (Outcome::ConnectionRefused, None);
         }
@@ -362,7 +404,10 @@ async fn exchange(
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let mut tls = match connector.connect(server_name, tcp).await {
         Ok(tls) => tls,
-        Err(e) => return (rejection(&e), None),
+        Err(e) => {
+            let received = received.lock().unwrap_or_else(|e| e.into_inner());
+            return (handshake_failure(&e, &received), None);
+        }
     };
     let version = tls
         .get_ref()
@@ -397,14 +442,165 @@ async fn exchange(
     (classify_http(&response), version)
 }
 
+/// How many of the origin's first bytes are kept to tell TLS from something else.
+const SNIFFED: usize = 8;
+
+/// The TCP stream under TLS, keeping the first bytes the origin sent: they tell a port that
+/// answers plain HTTP (or anything else) from a TLS server that refused us.
+struct Sniffed {
+    tcp: TcpStream,
+    first: Arc<Mutex<Vec<u8>>>,
+}
+
+impl tokio::io::AsyncRead for Sniffed {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut this.tcp).poll_read(cx, buf);
+        if polled.is_ready() {
+            let mut first = this.first.lock().unwrap_or_else(|e| e.into_inner());
+            let fresh = &buf.filled()[before..];
+            let room = SNIFFED.saturating_sub(first.len()).min(fresh.len());
+            first.extend_from_slice(&fresh[..room]);
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Sniffed {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
+
+/// Why the handshake failed, given the first bytes the origin sent. Only an alert from a TLS
+/// server is a refusal; a port that is not TLS, closes at once or sends more than TLS allows
+/// says nothing about the client certificate.
+fn handshake_failure(error: &std::io::Error, received: &[u8]) -> Outcome {
+    // An HTTP server answers a ClientHello with a status line, or (taking it for HTTP/0.9, as
+    // Python's http.server does) with a bare HTML error page.
+    if received.starts_with(b"HTTP/") || received.starts_with(b"<") {
+        return Outcome::NotTls {
+            answer: ForeignAnswer::PlainHttp,
+        };
+    }
+    // A TLS record starts with its type (20 to 23: change cipher spec, alert, handshake,
+    // application data) and major version 3.
+    let tls_record = matches!(received, [20..=23, 3, ..] | [20..=23]);
+    if !received.is_empty() && !tls_record {
+        return Outcome::NotTls {
+            answer: ForeignAnswer::SomethingElse,
+        };
+    }
+    let tls = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match tls {
+        Some(
+            rustls::Error::PeerSentOversizedRecord
+            | rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::MessageTooLarge
+                | rustls::InvalidMessage::HandshakePayloadTooLarge
+                | rustls::InvalidMessage::CertificatePayloadTooLarge,
+            ),
+        ) => Outcome::HandshakeTooLarge,
+        None if received.is_empty() && closed(error) => Outcome::ClosedDuringHandshake,
+        Some(rustls::Error::AlertReceived(_)) | None => rejection(error),
+        Some(other) => Outcome::Failed {
+            error: tls_words(other),
+        },
+    }
+}
+
+fn closed(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe
+    )
+}
+
+/// A rustls error in words: the Display of many variants is Rust debug text.
+fn tls_words(error: &rustls::Error) -> String {
+    use rustls::CertificateError as Cert;
+    let words = match error {
+        rustls::Error::AlertReceived(alert) => {
+            return format!("the origin sent the TLS alert {}", alert_name(*alert));
+        }
+        rustls::Error::InvalidCertificate(problem) => match problem {
+            Cert::Expired | Cert::ExpiredContext { .. } => "the certificate has expired",
+            Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
+                "the certificate is not valid yet"
+            }
+            Cert::UnknownIssuer => "the certificate is not signed by a CA the system trusts",
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
+                "the certificate is not valid for this hostname"
+            }
+            Cert::Revoked => "the certificate is revoked",
+            Cert::BadSignature => "the certificate's signature does not verify",
+            Cert::BadEncoding => "the certificate is malformed",
+            // webpki's error reaches rustls only as text.
+            Cert::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
+                "the certificate is a CA certificate, not a server certificate"
+            }
+            _ => "the certificate cannot be validated",
+        },
+        rustls::Error::PeerIncompatible(_) => {
+            "the origin offers no TLS version or cipher suite the probe speaks (TLS 1.2 or 1.3)"
+        }
+        rustls::Error::NoCertificatesPresented => "the origin presented no certificate",
+        rustls::Error::DecryptError => "a TLS record from the origin did not decrypt",
+        rustls::Error::PeerMisbehaved(_)
+        | rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            "the origin broke the TLS protocol"
+        }
+        _ => "the TLS handshake failed",
+    };
+    words.into()
+}
+
+/// An alert by its RFC 8446 name: `BadCertificate` becomes `bad_certificate`.
+fn alert_name(alert: rustls::AlertDescription) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{alert:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
 fn rejection(error: &std::io::Error) -> Outcome {
     let alert = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        .map(|tls| match tls {
-            rustls::Error::AlertReceived(alert) => format!("alert {alert:?}"),
-            other => other.to_string(),
-        });
+        .map(tls_words);
     match (alert, error.kind()) {
         (Some(alert), _) => Outcome::HandshakeRejected { alert },
         (
@@ -475,5 +671,53 @@ mod tests {
         assert!(classify_http(b"HTTP/1.1 404 Not Found\r\n\r\n").is_served());
         assert!(classify_http(b"").is_rejection());
         assert!(classify_http(b"SSH-2.0-OpenSSH").is_unreachable());
+    }
+
+    #[test]
+    fn tls_errors_are_told_in_words_without_rust_debug_text() {
+        let ca_as_server = rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+            rustls::OtherError(Arc::new(std::io::Error::other("CaUsedAsEndEntity"))),
+        ));
+        assert_eq!(
+            tls_words(&ca_as_server),
+            "the certificate is a CA certificate, not a server certificate"
+        );
+        assert_eq!(
+            tls_words(&rustls::Error::AlertReceived(
+                rustls::AlertDescription::CertificateRequired
+            )),
+            "the origin sent the TLS alert certificate_required"
+        );
+        assert_eq!(
+            tls_words(&rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType
+            )),
+            "the origin broke the TLS protocol"
+        );
+    }
+
+    #[test]
+    fn only_a_tls_alert_during_the_handshake_is_a_refusal() {
+        let tls = |e: rustls::Error| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let hello = [0x16, 0x03, 0x03, 0x00, 0x7a];
+        let alert = tls(rustls::Error::AlertReceived(
+            rustls::AlertDescription::BadCertificate,
+        ));
+        assert!(handshake_failure(&alert, &hello).is_rejection());
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert_eq!(handshake_failure(&eof, &[]), Outcome::ClosedDuringHandshake);
+        // Closed after the origin's first flight: a TLS 1.2 server turning the certificate away.
+        assert!(handshake_failure(&eof, &hello).is_rejection());
+        let html = b"<!DOCTYP";
+        assert_eq!(
+            handshake_failure(&eof, html),
+            Outcome::NotTls {
+                answer: ForeignAnswer::PlainHttp
+            }
+        );
+        let incompatible = tls(rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::Tls12NotOffered,
+        ));
+        assert!(handshake_failure(&incompatible, &hello).is_unreachable());
     }
 }

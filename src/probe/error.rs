@@ -22,6 +22,11 @@ pub enum ProbeError {
     /// One of the concurrent attempts panicked or was cancelled.
     #[error("a probe task failed: {0}")]
     TaskFailed(tokio::task::JoinError),
+    /// The probe presents the key to the origin itself, so it cannot be passphrase-protected.
+    #[error(
+        "{} is encrypted with a passphrase, but the probe presents it to the origin and needs it plain: decrypt a copy with `openssl pkey -in {0} -out {0}.plain` and pass that", path.display()
+    )]
+    EncryptedKey { path: std::path::PathBuf },
 }
 
 impl From<crate::pki::PkiError> for ProbeError {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use attempt::{AttemptReport, AttemptTarget, ClientIdentity, Outcome, ServerCertificate};
+pub use attempt::{
+    AttemptReport, AttemptTarget, ClientIdentity, ForeignAnswer, Outcome, ServerCertificate,
+};
 pub use edge::{EdgeReport, check_through_edge};
 pub use error::ProbeError;
 pub use verdict::{ExpectedCa, Judgement, Verdict, judge};

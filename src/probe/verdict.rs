@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::attempt::AttemptReport;
+use super::attempt::{AttemptReport, ForeignAnswer, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -86,6 +86,28 @@ impl ExpectedCa {
     }
 }
 
+/// What to say about an origin whose handshake did not get as far as the client certificate.
+fn broken_handshake(outcome: &Outcome) -> Option<(String, &'static str)> {
+    let next_step = match outcome {
+        Outcome::NotTls {
+            answer: ForeignAnswer::PlainHttp,
+        } => {
+            "Probe the origin's HTTPS port (usually 443), or make the server block listen with TLS (nginx `listen 443 ssl`), then run verify again."
+        }
+        Outcome::NotTls { .. } => {
+            "Check the address and port: another service answers there, not the HTTPS server."
+        }
+        Outcome::ClosedDuringHandshake => {
+            "Check that the origin serves TLS on this port and read its error log; a proxy or firewall in between may be cutting connections."
+        }
+        Outcome::HandshakeTooLarge => {
+            "Configure the origin to send only its certificate and intermediates (a few KB), not a whole bundle, then reload."
+        }
+        _ => return None,
+    };
+    Some((outcome.describe(), next_step))
+}
+
 pub fn judge(
     none: &AttemptReport,
     unrelated: &AttemptReport,
@@ -98,6 +120,15 @@ pub fn judge(
         next_step: next_step.to_string(),
         expected_ca_listed: listed,
     };
+    // A port that is not TLS, or a handshake that cannot finish, says nothing about the client
+    // certificate, whichever attempt met it: never blame the CA file for it.
+    if let Some((explanation, next_step)) = [Some(none), Some(unrelated), yours]
+        .into_iter()
+        .flatten()
+        .find_map(|attempt| broken_handshake(&attempt.outcome))
+    {
+        return judgement(Verdict::Unreachable, explanation, next_step, None);
+    }
     if none.outcome.is_unreachable() {
         return judgement(
             Verdict::Unreachable,

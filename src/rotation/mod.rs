@@ -83,28 +83,22 @@ impl RotationStore {
         hostname: Option<&str>,
     ) -> Result<Option<Rotation>, RotationError> {
         let path = self.path(zone, hostname);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let rotation: Rotation = serde_json::from_str(&text).map_err(|e| {
-                    RotationError::State(format!(
-                        "{} is not a rotation state this version understands ({e}); move it away to start over",
-                        path.display()
-                    ))
-                })?;
-                rotation.check_values().map_err(|why| {
-                    RotationError::State(format!(
-                        "{} cannot be resumed: {why}; the file was damaged or edited, so move it away to start over",
-                        path.display()
-                    ))
-                })?;
-                Ok(Some(rotation))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(RotationError::State(format!(
-                "cannot read {}: {e}",
+        let Some(text) = crate::data_dir::read_state(&path).map_err(RotationError::State)? else {
+            return Ok(None);
+        };
+        let rotation: Rotation = serde_json::from_str(&text).map_err(|e| {
+            RotationError::State(format!(
+                "{} is not a rotation state this version understands ({e}); move it away to start over",
                 path.display()
-            ))),
-        }
+            ))
+        })?;
+        rotation.check_values().map_err(|why| {
+            RotationError::State(format!(
+                "{} cannot be resumed: {why}; the file was damaged or edited, so move it away to start over",
+                path.display()
+            ))
+        })?;
+        Ok(Some(rotation))
     }
 
     pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, RotationError> {

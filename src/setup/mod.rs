@@ -41,19 +41,15 @@ impl SetupStore {
     /// The set-up saved for this zone, if any.
     pub fn load(&self, zone: &str) -> Result<Option<Setup>, OperationError> {
         let path = self.path(zone);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                OperationError::State(format!(
-                    "{} is not a set-up this version understands ({e}); move it away to start over",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(OperationError::State(format!(
-                "cannot read {}: {e}",
+        let Some(text) = crate::data_dir::read_state(&path).map_err(OperationError::State)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            OperationError::State(format!(
+                "{} is not a set-up this version understands ({e}); move it away to start over",
                 path.display()
-            ))),
-        }
+            ))
+        })
     }
 
     pub fn save(&self, setup: &Setup) -> Result<PathBuf, OperationError> {

@@ -51,7 +51,7 @@ pub fn load_all(dir: &Path) -> Vec<Progress> {
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .filter_map(|e| {
             let modified = e.metadata().and_then(|m| m.modified()).ok()?;
-            let text = std::fs::read_to_string(e.path()).ok()?;
+            let text = crate::data_dir::read_state(&e.path()).ok().flatten()?;
             match serde_json::from_str(&text) {
                 Ok(progress) => Some((modified, progress)),
                 Err(error) => {

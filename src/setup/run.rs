@@ -300,9 +300,7 @@ fn snippet_text(setup: &Setup, phase: SnippetPhase) -> Result<String, OperationE
 /// The phase's snippet and, beside it, the CA file to put at `origin.ca_path`.
 fn write_snippet(setup: &mut Setup, phase: SnippetPhase) -> Result<(), OperationError> {
     let text = snippet_text(setup, phase)?;
-    let ca = std::fs::read_to_string(&setup.ca_cert).map_err(|e| {
-        OperationError::Refused(format!("cannot read {}: {e}", setup.ca_cert.display()))
-    })?;
+    let ca = crate::pki::read_pem_file(&setup.ca_cert)?;
     let (snippet, ca_copy) = (setup.snippet_path(phase), setup.origin_ca_copy());
     write_files(
         &setup.origin_dir(),

@@ -66,6 +66,12 @@ async fn edge(
         Outcome::ConnectionRefused => (521, "web server is down".into()),
         Outcome::Timeout => (522, "connection timed out".into()),
         Outcome::Failed { error } => (520, error),
+        // Cloudflare answers 525 when the origin's handshake fails for any reason.
+        broken @ (Outcome::NotTls { .. }
+        | Outcome::ClosedDuringHandshake
+        | Outcome::HandshakeTooLarge) => {
+            (525, format!("SSL handshake failed: {}", broken.describe()))
+        }
     };
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
