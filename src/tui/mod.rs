@@ -26,6 +26,8 @@ use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{Clear, ClearType};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use app::update;
@@ -60,6 +62,13 @@ fn init_terminal() -> ratatui::DefaultTerminal {
     if let Err(error) = execute!(std::io::stdout(), EnableBracketedPaste) {
         tracing::warn!(%error, "bracketed paste could not be turned on");
     }
+    // A wizard killed outright (SIGKILL) leaves its last screen behind, and a terminal still on
+    // the alternate screen (tmux) keeps it when asked to enter it again. The first frame is
+    // written only where it has text, so the rest would show through. (Not `Terminal::clear`: it
+    // asks the terminal where the cursor is, and waits for an answer that may never come.)
+    if let Err(error) = execute!(std::io::stdout(), Clear(ClearType::All)) {
+        tracing::warn!(%error, "the screen could not be cleared");
+    }
     terminal
 }
 
@@ -73,7 +82,9 @@ fn disable_paste() {
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
 }
 
-pub fn run(demo: bool) -> Result<()> {
+/// How the wizard ended: `None` when the user quit, a signal's number when one ended it (the
+/// caller exits with 128 + that number, as a shell reports a program killed by it).
+pub fn run(demo: bool) -> Result<Option<i32>> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the wizard needs a terminal; for scripts use the subcommands (aop-wizard --help)");
     }
@@ -110,7 +121,41 @@ fn start_logging(
     Some(guard)
 }
 
-async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<()> {
+/// The signals that ask a program to end: `kill`, `kill -INT`, a closed terminal, `kill -QUIT`.
+/// Left to their default action they kill the wizard with the terminal raw, on the alternate
+/// screen and the cursor hidden; caught, the wizard ends as on `q` and the terminal is restored.
+struct EndingSignals {
+    terminate: Signal,
+    interrupt: Signal,
+    hangup: Signal,
+    quit: Signal,
+}
+
+impl EndingSignals {
+    /// Before the terminal changes: from here on none of them can leave it changed.
+    fn register() -> Result<Self> {
+        let listen = |kind| signal(kind).wrap_err("the wizard could not listen for signals");
+        Ok(Self {
+            terminate: listen(SignalKind::terminate())?,
+            interrupt: listen(SignalKind::interrupt())?,
+            hangup: listen(SignalKind::hangup())?,
+            quit: listen(SignalKind::quit())?,
+        })
+    }
+
+    /// The number of the first of them to arrive.
+    async fn recv(&mut self) -> i32 {
+        let kind = tokio::select! {
+            _ = self.terminate.recv() => SignalKind::terminate(),
+            _ = self.interrupt.recv() => SignalKind::interrupt(),
+            _ = self.hangup.recv() => SignalKind::hangup(),
+            _ = self.quit.recv() => SignalKind::quit(),
+        };
+        kind.as_raw_value()
+    }
+}
+
+async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<Option<i32>> {
     let resumable = data_dir
         .as_deref()
         .map(progress::load_all)
@@ -123,6 +168,7 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     let theme = theme::Theme::from_env();
     tracing::info!(demo, "wizard started");
 
+    let mut signals = EndingSignals::register()?;
     let mut terminal = init_terminal();
     let _restore = RestoreTerminal;
     let size = terminal.size()?;
@@ -153,10 +199,11 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     // Ticks missed while idle are not made up in a burst (the elapsed time would jump).
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    let ended_by = loop {
         let msg = tokio::select! {
             Some(msg) = inbox.recv() => msg,
             _ = ticker.tick(), if state.busy.is_some() => Msg::Tick,
+            number = signals.recv() => break Some(number),
         };
         for effect in update(&mut state, msg) {
             match effect {
@@ -168,12 +215,15 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
             }
         }
         if state.quit {
-            break;
+            break None;
         }
         terminal.draw(|frame| view::draw(frame, &state, &theme))?;
+    };
+    match ended_by {
+        Some(number) => tracing::info!(signal = number, "wizard ended by a signal"),
+        None => tracing::info!("wizard finished"),
     }
-    tracing::info!("wizard finished");
-    Ok(())
+    Ok(ended_by)
 }
 
 /// Key presses (not releases or repeats), pastes and resizes, read on their own thread.
