@@ -5,10 +5,12 @@
 
 mod support;
 
+use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::time::Duration;
 
-use support::pty::{COLS, Pty, ROWS};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use support::pty::{COLS, DOWN, Pty, ROWS};
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -81,6 +83,60 @@ fn sighup_restores_the_terminal_and_exits_129() {
 #[test]
 fn sigquit_restores_the_terminal_and_exits_131() {
     ends_restored_on("QUIT", 3);
+}
+
+/// A real hang-up (the terminal window closed, the SSH connection lost): the terminal is gone
+/// before the wizard can restore it, every write fails, and that must not end in a panic
+/// (SIGABRT, a core dump with the token in it) instead of the exit for SIGHUP.
+#[test]
+fn a_terminal_that_goes_away_ends_the_wizard_as_a_hang_up() {
+    let work = tempfile::tempdir().unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_aop-wizard"));
+    command.arg("--demo");
+    command.cwd(work.path());
+    command.env("TERM", "xterm-256color");
+    command.env("AOP_WIZARD_DATA_DIR", work.path().join("data"));
+    command.env("AOP_WIZARD_KEYRING", "none");
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    // Read here, not on a thread of its own: the last handle on the terminal must close with
+    // the master for the kernel to hang it up.
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut screen = vt100::Parser::new(
+        NonZeroU16::new(ROWS).unwrap(),
+        NonZeroU16::new(COLS).unwrap(),
+        0,
+    );
+    let mut buffer = [0u8; 8192];
+    let mut read_until = |text: &str| {
+        while !screen.screen().contents().contains(text) {
+            let n = reader.read(&mut buffer).unwrap();
+            assert_ne!(n, 0, "the wizard ended before showing {text:?}");
+            screen.process(&buffer[..n]);
+        }
+    };
+    read_until("(recommended)");
+    // A key's answer drawn: the wizard has started and waits for the next thing to happen.
+    let mut writer = pair.master.take_writer().unwrap();
+    writer.write_all(DOWN.as_bytes()).unwrap();
+    read_until("▶ Per-hostname");
+    drop((reader, writer, pair.master));
+
+    let status = child.wait().unwrap();
+    assert_eq!(
+        (status.exit_code(), status.signal()),
+        (128 + 1, None),
+        "a hang-up exits 129, not killed by a signal; the log:\n{}",
+        std::fs::read_to_string(work.path().join("data/aop-wizard.log")).unwrap_or_default()
+    );
 }
 
 /// A wizard killed outright leaves its screen behind, and a terminal still on the alternate

@@ -17,16 +17,18 @@ pub mod view;
 pub mod viewer;
 
 use std::io::{IsTerminal, Write};
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use color_eyre::eyre::{Result, WrapErr, bail};
+use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
 };
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{Clear, ClearType};
+use ratatui::crossterm::terminal::{Clear, ClearType, LeaveAlternateScreen, disable_raw_mode};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -72,9 +74,12 @@ fn init_terminal() -> ratatui::DefaultTerminal {
     terminal
 }
 
+/// Each step on its own and quietly: after a hang-up the terminal is gone and every step fails,
+/// and a message about it would go to that same terminal, where printing it panics (SIGABRT).
 fn restore_terminal() {
     disable_paste();
-    ratatui::restore();
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, Show);
 }
 
 fn disable_paste() {
@@ -169,7 +174,9 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<O
     tracing::info!(demo, "wizard started");
 
     let mut signals = EndingSignals::register()?;
-    let mut terminal = init_terminal();
+    // Never dropped: `RestoreTerminal` shows the cursor, and the terminal's own drop would try
+    // again and, with the terminal gone (a hang-up), print the failure there and panic.
+    let mut terminal = ManuallyDrop::new(init_terminal());
     let _restore = RestoreTerminal;
     let size = terminal.size()?;
     state.terminal_size = (size.width, size.height);
