@@ -7,9 +7,10 @@ mod support;
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use support::pty::{COLS, DOWN, Pty, ROWS};
 
 const STEP: Duration = Duration::from_secs(30);
@@ -85,12 +86,10 @@ fn sigquit_restores_the_terminal_and_exits_131() {
     ends_restored_on("QUIT", 3);
 }
 
-/// A real hang-up (the terminal window closed, the SSH connection lost): the terminal is gone
-/// before the wizard can restore it, every write fails, and that must not end in a panic
-/// (SIGABRT, a core dump with the token in it) instead of the exit for SIGHUP.
-#[test]
-fn a_terminal_that_goes_away_ends_the_wizard_as_a_hang_up() {
-    let work = tempfile::tempdir().unwrap();
+/// Runs `program args` (the wizard, or a shell that runs it) on a terminal of its own, waits
+/// until the wizard has started and answered a key, then closes the terminal as a closed window
+/// or a lost SSH connection does. The process, to wait for.
+fn hang_up_on(program: &str, args: &[&str], work: &Path) -> Box<dyn Child + Send + Sync> {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
@@ -99,13 +98,13 @@ fn a_terminal_that_goes_away_ends_the_wizard_as_a_hang_up() {
             pixel_height: 0,
         })
         .unwrap();
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_aop-wizard"));
-    command.arg("--demo");
-    command.cwd(work.path());
+    let mut command = CommandBuilder::new(program);
+    command.args(args);
+    command.cwd(work);
     command.env("TERM", "xterm-256color");
-    command.env("AOP_WIZARD_DATA_DIR", work.path().join("data"));
+    command.env("AOP_WIZARD_DATA_DIR", work.join("data"));
     command.env("AOP_WIZARD_KEYRING", "none");
-    let mut child = pair.slave.spawn_command(command).unwrap();
+    let child = pair.slave.spawn_command(command).unwrap();
     drop(pair.slave);
     // Read here, not on a thread of its own: the last handle on the terminal must close with
     // the master for the kernel to hang it up.
@@ -129,13 +128,71 @@ fn a_terminal_that_goes_away_ends_the_wizard_as_a_hang_up() {
     writer.write_all(DOWN.as_bytes()).unwrap();
     read_until("▶ Per-hostname");
     drop((reader, writer, pair.master));
+    child
+}
 
-    let status = child.wait().unwrap();
+fn log(work: &Path) -> String {
+    std::fs::read_to_string(work.join("data/aop-wizard.log")).unwrap_or_default()
+}
+
+/// A real hang-up: the terminal is gone before the wizard can restore it, every write fails,
+/// and that must not end in a panic (SIGABRT, a core dump with the token in it) instead of the
+/// exit for SIGHUP.
+#[test]
+fn a_terminal_that_goes_away_ends_the_wizard_as_a_hang_up() {
+    let work = tempfile::tempdir().unwrap();
+    let mut wizard = hang_up_on(env!("CARGO_BIN_EXE_aop-wizard"), &["--demo"], work.path());
+    let status = wizard.wait().unwrap();
     assert_eq!(
         (status.exit_code(), status.signal()),
         (128 + 1, None),
         "a hang-up exits 129, not killed by a signal; the log:\n{}",
-        std::fs::read_to_string(work.path().join("data/aop-wizard.log")).unwrap_or_default()
+        log(work.path())
+    );
+}
+
+/// The terminal gone and no SIGHUP for the wizard (the shell that started it ignores it and is
+/// the one the kernel tells): the wizard notices and ends, rather than spinning on empty reads
+/// for ever.
+#[test]
+fn a_terminal_gone_without_a_hang_up_signal_ends_the_wizard() {
+    let work = tempfile::tempdir().unwrap();
+    let mut shell = hang_up_on(
+        "sh",
+        &[
+            "-c",
+            "trap '' HUP; \"$0\" --demo; exit $?",
+            env!("CARGO_BIN_EXE_aop-wizard"),
+        ],
+        work.path(),
+    );
+    let deadline = Instant::now() + STEP;
+    let status = loop {
+        if let Some(status) = shell.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // Not left spinning on the machine: the shell's children are the wizard.
+            let pid = shell.process_id().unwrap();
+            let children =
+                std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
+            for child in children.split_whitespace() {
+                let _ = std::process::Command::new("kill").arg(child).status();
+            }
+            panic!("still running {STEP:?} after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        status.exit_code(),
+        1,
+        "{status:?}; the log:\n{}",
+        log(work.path())
+    );
+    assert!(
+        log(work.path()).contains("wizard started"),
+        "the wizard ran: {}",
+        log(work.path())
     );
 }
 

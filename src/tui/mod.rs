@@ -39,6 +39,9 @@ use state::Wizard;
 
 use crate::setup::progress;
 
+/// How often the wizard checks that its terminal is still there.
+const TERMINAL_CHECK: Duration = Duration::from_secs(1);
+
 /// Set to anything: the wizard panics after its first frame (tests prove the terminal is restored).
 const DEBUG_PANIC_ENV: &str = "AOP_WIZARD_DEBUG_PANIC";
 
@@ -206,11 +209,21 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<O
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     // Ticks missed while idle are not made up in a burst (the elapsed time would jump).
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A terminal that went away without a SIGHUP reaching the wizard (a shell that ignores it)
+    // gives crossterm empty reads it retries for ever, at full speed, with no event or error to
+    // pass on: only asking whether stdin is still a terminal tells.
+    let mut terminal_check = tokio::time::interval(TERMINAL_CHECK);
     let ended_by = loop {
         let msg = tokio::select! {
             Some(msg) = inbox.recv() => msg,
             _ = ticker.tick(), if state.busy.is_some() => Msg::Tick,
             number = signals.recv() => break Some(number),
+            _ = terminal_check.tick() => {
+                if !std::io::stdin().is_terminal() {
+                    bail!("the terminal went away, so the wizard ended");
+                }
+                continue;
+            }
         };
         for effect in update(&mut state, msg) {
             match effect {
