@@ -21,6 +21,7 @@ mod undo;
 mod upload;
 mod verify;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -112,12 +113,11 @@ pub fn main() -> ExitCode {
         .display_env_section(false)
         .install();
     let cli = Cli::parse();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output::PipeSafe::new(std::io::stdout().lock());
     match run(cli, &mut stdout) {
         Ok(outcome) => outcome.exit_code(),
-        Err(report) if output::is_broken_pipe(&report) => ExitCode::SUCCESS,
         Err(report) => {
-            eprintln!("error: {report:#}");
+            let _ = writeln!(output::stderr(), "error: {report:#}");
             output::exit_code_for(&report)
         }
     }
@@ -125,8 +125,10 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let Some(command) = cli.command else {
-        crate::tui::run(cli.demo)?;
-        return Ok(Outcome::Success);
+        return Ok(match crate::tui::run(cli.demo)? {
+            None => Outcome::Success,
+            Some(signal) => Outcome::EndedBy(signal),
+        });
     };
     if cli.demo {
         color_eyre::eyre::bail!(

@@ -12,6 +12,9 @@ pub enum Outcome {
     Success,
     /// The command worked and found something the user must fix (exit code 3).
     NeedsAction,
+    /// The wizard was ended by this signal, caught to restore the terminal (exit code 128 + it,
+    /// what a shell reports for a program the signal killed).
+    EndedBy(i32),
 }
 
 impl Outcome {
@@ -19,6 +22,9 @@ impl Outcome {
         match self {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::NeedsAction => ExitCode::from(3),
+            Outcome::EndedBy(signal) => {
+                ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX))
+            }
         }
     }
 }
@@ -52,18 +58,65 @@ pub fn confirmed(what: &str) -> Result<bool> {
     if !stdin.is_terminal() {
         color_eyre::eyre::bail!("{what}: pass --yes to run it without a terminal");
     }
-    eprint!("Start? [y/N] ");
+    let _ = write!(stderr(), "Start? [y/N] ");
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
-    report.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+/// A writer whose reader may go away (`| head -1`, `| true`). Rust ignores SIGPIPE, so a write
+/// to a closed pipe fails with EPIPE: the command would stop half-way with "error: Broken pipe"
+/// and, when stderr is that pipe too, panic printing it (SIGABRT). Instead, once the reader has
+/// gone, what is written is dropped: the command ends as it would with nobody reading, with its
+/// own exit code, and a change under way is finished rather than cut.
+pub struct PipeSafe<W> {
+    inner: W,
+    reader_gone: bool,
+}
+
+impl<W: Write> PipeSafe<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            reader_gone: false,
+        }
+    }
+
+    fn unless_gone(
+        &mut self,
+        write: impl FnOnce(&mut W) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if self.reader_gone {
+            return Ok(());
+        }
+        match write(&mut self.inner) {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.reader_gone = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for PipeSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut written = buf.len();
+        self.unless_gone(|inner| {
+            written = inner.write(buf)?;
+            Ok(())
+        })?;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.unless_gone(Write::flush)
+    }
+}
+
+/// Stderr for progress and errors, safe when it is a pipe whose reader has gone (`2>&1 | true`).
+pub fn stderr() -> PipeSafe<std::io::Stderr> {
+    PipeSafe::new(std::io::stderr())
 }
 
 pub fn print_json(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {

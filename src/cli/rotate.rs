@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
-use super::output::{Outcome, Palette, confirmed, print_json};
+use super::output::{self, Outcome, Palette, confirmed, print_json};
 use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line, interrupted};
 use super::session::{block_on, client};
 use crate::ops::{OriginCheck, certificate};
@@ -112,7 +112,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
     let pace = args.pace.pace();
     let saved = store.load(&args.zone, args.hostname.as_deref())?;
     // With --json only the result goes to stdout; what people read goes to stderr.
-    let mut stderr = std::io::stderr();
+    let mut stderr = output::stderr();
     let human: &mut dyn Write = if args.json { &mut stderr } else { &mut *out };
     let finished = block_on(async {
         if args.abort {

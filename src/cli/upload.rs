@@ -9,7 +9,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 use time::OffsetDateTime;
 
-use super::output::{Outcome, print_json, print_plan};
+use super::output::{self, Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::CertificateScope;
 use crate::ops::Pace;
@@ -116,7 +116,8 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             certificate =
                 ops::wait_until_active(&client, scope, &zone.id, &certificate.id, pace, |status| {
                     if !json {
-                        eprintln!(
+                        let _ = writeln!(
+                            output::stderr(),
                             "  waiting for active: {} ({} s)",
                             status.as_str(),
                             started.elapsed().as_secs()

@@ -17,15 +17,19 @@ pub mod view;
 pub mod viewer;
 
 use std::io::{IsTerminal, Write};
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use color_eyre::eyre::{Result, WrapErr, bail};
+use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{Clear, ClearType, LeaveAlternateScreen, disable_raw_mode};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use app::update;
@@ -34,6 +38,9 @@ use message::{Effect, Msg};
 use state::Wizard;
 
 use crate::setup::progress;
+
+/// How often the wizard checks that its terminal is still there.
+const TERMINAL_CHECK: Duration = Duration::from_secs(1);
 
 /// Set to anything: the wizard panics after its first frame (tests prove the terminal is restored).
 const DEBUG_PANIC_ENV: &str = "AOP_WIZARD_DEBUG_PANIC";
@@ -60,12 +67,22 @@ fn init_terminal() -> ratatui::DefaultTerminal {
     if let Err(error) = execute!(std::io::stdout(), EnableBracketedPaste) {
         tracing::warn!(%error, "bracketed paste could not be turned on");
     }
+    // A wizard killed outright (SIGKILL) leaves its last screen behind, and a terminal still on
+    // the alternate screen (tmux) keeps it when asked to enter it again. The first frame is
+    // written only where it has text, so the rest would show through. (Not `Terminal::clear`: it
+    // asks the terminal where the cursor is, and waits for an answer that may never come.)
+    if let Err(error) = execute!(std::io::stdout(), Clear(ClearType::All)) {
+        tracing::warn!(%error, "the screen could not be cleared");
+    }
     terminal
 }
 
+/// Each step on its own and quietly: after a hang-up the terminal is gone and every step fails,
+/// and a message about it would go to that same terminal, where printing it panics (SIGABRT).
 fn restore_terminal() {
     disable_paste();
-    ratatui::restore();
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, Show);
 }
 
 fn disable_paste() {
@@ -73,7 +90,9 @@ fn disable_paste() {
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
 }
 
-pub fn run(demo: bool) -> Result<()> {
+/// How the wizard ended: `None` when the user quit, a signal's number when one ended it (the
+/// caller exits with 128 + that number, as a shell reports a program killed by it).
+pub fn run(demo: bool) -> Result<Option<i32>> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the wizard needs a terminal; for scripts use the subcommands (aop-wizard --help)");
     }
@@ -110,7 +129,41 @@ fn start_logging(
     Some(guard)
 }
 
-async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<()> {
+/// The signals that ask a program to end: `kill`, `kill -INT`, a closed terminal, `kill -QUIT`.
+/// Left to their default action they kill the wizard with the terminal raw, on the alternate
+/// screen and the cursor hidden; caught, the wizard ends as on `q` and the terminal is restored.
+struct EndingSignals {
+    terminate: Signal,
+    interrupt: Signal,
+    hangup: Signal,
+    quit: Signal,
+}
+
+impl EndingSignals {
+    /// Before the terminal changes: from here on none of them can leave it changed.
+    fn register() -> Result<Self> {
+        let listen = |kind| signal(kind).wrap_err("the wizard could not listen for signals");
+        Ok(Self {
+            terminate: listen(SignalKind::terminate())?,
+            interrupt: listen(SignalKind::interrupt())?,
+            hangup: listen(SignalKind::hangup())?,
+            quit: listen(SignalKind::quit())?,
+        })
+    }
+
+    /// The number of the first of them to arrive.
+    async fn recv(&mut self) -> i32 {
+        let kind = tokio::select! {
+            _ = self.terminate.recv() => SignalKind::terminate(),
+            _ = self.interrupt.recv() => SignalKind::interrupt(),
+            _ = self.hangup.recv() => SignalKind::hangup(),
+            _ = self.quit.recv() => SignalKind::quit(),
+        };
+        kind.as_raw_value()
+    }
+}
+
+async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<Option<i32>> {
     let resumable = data_dir
         .as_deref()
         .map(progress::load_all)
@@ -123,7 +176,10 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     let theme = theme::Theme::from_env();
     tracing::info!(demo, "wizard started");
 
-    let mut terminal = init_terminal();
+    let mut signals = EndingSignals::register()?;
+    // Never dropped: `RestoreTerminal` shows the cursor, and the terminal's own drop would try
+    // again and, with the terminal gone (a hang-up), print the failure there and panic.
+    let mut terminal = ManuallyDrop::new(init_terminal());
     let _restore = RestoreTerminal;
     let size = terminal.size()?;
     state.terminal_size = (size.width, size.height);
@@ -153,10 +209,21 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     // Ticks missed while idle are not made up in a burst (the elapsed time would jump).
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    // A terminal that went away without a SIGHUP reaching the wizard (a shell that ignores it)
+    // gives crossterm empty reads it retries for ever, at full speed, with no event or error to
+    // pass on: only asking whether stdin is still a terminal tells.
+    let mut terminal_check = tokio::time::interval(TERMINAL_CHECK);
+    let ended_by = loop {
         let msg = tokio::select! {
             Some(msg) = inbox.recv() => msg,
             _ = ticker.tick(), if state.busy.is_some() => Msg::Tick,
+            number = signals.recv() => break Some(number),
+            _ = terminal_check.tick() => {
+                if !std::io::stdin().is_terminal() {
+                    bail!("the terminal went away, so the wizard ended");
+                }
+                continue;
+            }
         };
         for effect in update(&mut state, msg) {
             match effect {
@@ -168,12 +235,15 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<(
             }
         }
         if state.quit {
-            break;
+            break None;
         }
         terminal.draw(|frame| view::draw(frame, &state, &theme))?;
+    };
+    match ended_by {
+        Some(number) => tracing::info!(signal = number, "wizard ended by a signal"),
+        None => tracing::info!("wizard finished"),
     }
-    tracing::info!("wizard finished");
-    Ok(())
+    Ok(ended_by)
 }
 
 /// Key presses (not releases or repeats), pastes and resizes, read on their own thread.

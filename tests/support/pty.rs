@@ -21,6 +21,8 @@ pub struct Pty {
     pub started: Instant,
     /// Keys pressed so far (`send`); text typed into a field (`type_text`) is not counted.
     pub keys: usize,
+    /// Every byte the program wrote so far, for what the parser does not keep (the sequences).
+    pub raw: Vec<u8>,
 }
 
 impl Pty {
@@ -83,6 +85,7 @@ impl Pty {
             _master: pair.master,
             started,
             keys: 0,
+            raw: Vec::new(),
         }
     }
 
@@ -90,8 +93,10 @@ impl Pty {
         match self.output.recv_timeout(wait) {
             Ok(bytes) => {
                 self.parser.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
                 while let Ok(more) = self.output.try_recv() {
                     self.parser.process(&more);
+                    self.raw.extend_from_slice(&more);
                 }
                 true
             }
