@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
@@ -163,6 +163,18 @@ impl EndingSignals {
     }
 }
 
+/// How long a terminal that failed under the wizard is given for its hang-up to arrive.
+const SIGNAL_GRACE: Duration = Duration::from_millis(500);
+
+/// The terminal failed under the wizard (a write, or stdin no longer a terminal): when it was
+/// hung up, the SIGHUP may be a moment behind the failure; ended by it when it comes, else by
+/// the failure.
+async fn signal_or(signals: &mut EndingSignals, failure: color_eyre::Report) -> Result<i32> {
+    tokio::time::timeout(SIGNAL_GRACE, signals.recv())
+        .await
+        .map_err(|_| failure)
+}
+
 async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<Option<i32>> {
     let resumable = data_dir
         .as_deref()
@@ -220,7 +232,8 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<O
             number = signals.recv() => break Some(number),
             _ = terminal_check.tick() => {
                 if !std::io::stdin().is_terminal() {
-                    bail!("the terminal went away, so the wizard ended");
+                    let gone = eyre!("the terminal went away, so the wizard ended");
+                    break Some(signal_or(&mut signals, gone).await?);
                 }
                 continue;
             }
@@ -237,7 +250,9 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<O
         if state.quit {
             break None;
         }
-        terminal.draw(|frame| view::draw(frame, &state, &theme))?;
+        if let Err(error) = terminal.draw(|frame| view::draw(frame, &state, &theme)) {
+            break Some(signal_or(&mut signals, error.into()).await?);
+        }
     };
     match ended_by {
         Some(number) => tracing::info!(signal = number, "wizard ended by a signal"),
