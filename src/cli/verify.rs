@@ -13,8 +13,8 @@ use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
 use crate::pki;
 use crate::probe::{
-    CellReport, ClientIdentity, EdgeReport, ExpectedCa, Presented, ProbePlan, Verdict,
-    Verification, check_through_edge, parse_origin,
+    CellReport, ClientIdentity, EdgeReport, Presented, ProbePlan, Verdict, Verification,
+    check_through_edge, parse_origin,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,15 +99,7 @@ pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key)?),
         _ => None,
     };
-    let expected_ca = if args.global {
-        ExpectedCa::cloudflare()?
-    } else {
-        let mut certificates = Vec::new();
-        for path in &args.ca {
-            certificates.extend(pki::load_certificates(path)?);
-        }
-        ExpectedCa::from_certificates(&certificates)
-    };
+    let expected_ca = crate::ops::expected_ca(args.global, &args.ca)?;
     let plan = ProbePlan {
         origins,
         hostnames: args.hosts.clone(),

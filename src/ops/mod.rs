@@ -576,18 +576,23 @@ pub struct VerifyRequest {
     pub edge_hostnames: Vec<String>,
 }
 
+/// The CA an origin should name in its certificate request: Cloudflare's for global AOP, else
+/// the certificates in `ca` (several during a rotation).
+pub fn expected_ca(global: bool, ca: &[PathBuf]) -> Result<ExpectedCa, OperationError> {
+    if global {
+        return Ok(ExpectedCa::cloudflare()?);
+    }
+    let mut certificates = Vec::new();
+    for path in ca {
+        certificates.extend(pki::load_certificates(path)?);
+    }
+    Ok(ExpectedCa::from_certificates(&certificates))
+}
+
 /// Probes every origin × hostname directly and, when asked, each edge hostname through
 /// Cloudflare.
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationError> {
-    let expected_ca = if request.global {
-        ExpectedCa::cloudflare()?
-    } else {
-        let mut certificates = Vec::new();
-        for path in &request.ca {
-            certificates.extend(pki::load_certificates(path)?);
-        }
-        ExpectedCa::from_certificates(&certificates)
-    };
+    let expected_ca = expected_ca(request.global, &request.ca)?;
     let yours = match &request.identity {
         Some((cert, key)) => Some(ClientIdentity::from_files(cert, key)?),
         None => None,
