@@ -312,30 +312,8 @@ fn the_first_screen_keeps_the_chosen_row_in_view_at_80x24() {
 /// The summary after a rotation and an undo begun on it: what changed since the set-up.
 #[test]
 fn the_summary_after_a_rotation_and_an_undo() {
-    use aop_wizard::rotation::{Finish, Rotated, Stage};
     let mut state = at(Step::Rotate);
-    update(
-        &mut state,
-        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
-    );
-    let mut done = planned_rotation();
-    done.stage = Stage::OldDeleted;
-    update(
-        &mut state,
-        Msg::RotationEnded {
-            result: Ok(Finish::Rotated(Rotated {
-                certificate_id: "new-id".into(),
-                fingerprint: "AB:CD".into(),
-                certificate: done.new_cert.clone(),
-                key: done.new_key.clone(),
-                ca: done.ca_cert.clone(),
-                final_snippet: None,
-                origin_without_certificate: Vec::new(),
-                origin_still_enforces: true,
-            })),
-            rotation: Box::new(done),
-        },
-    );
+    rotated(&mut state);
     press(&mut state, KeyCode::Esc);
     press(&mut state, KeyCode::Char('u'));
     update(

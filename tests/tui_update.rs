@@ -1681,31 +1681,9 @@ fn snippets_only_quits_without_asking_and_its_same_as_lines_parse() {
 /// picker), which says what changed and offers the next rotation.
 #[test]
 fn esc_after_a_finished_rotation_returns_to_the_summary() {
-    use aop_wizard::rotation::{Finish, Rotated, Stage};
     use aop_wizard::tui::steps::Task;
     let mut state = at(Step::Rotate);
-    update(
-        &mut state,
-        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
-    );
-    let mut done = planned_rotation();
-    done.stage = Stage::OldDeleted;
-    update(
-        &mut state,
-        Msg::RotationEnded {
-            result: Ok(Finish::Rotated(Rotated {
-                certificate_id: "new-id".into(),
-                fingerprint: "AB:CD".into(),
-                certificate: done.new_cert.clone(),
-                key: done.new_key.clone(),
-                ca: done.ca_cert.clone(),
-                final_snippet: None,
-                origin_without_certificate: Vec::new(),
-                origin_still_enforces: true,
-            })),
-            rotation: Box::new(done),
-        },
-    );
+    rotated(&mut state);
     let bar: Vec<String> = app::hints(&state)
         .iter()
         .map(|h| format!("{} {}", h.label, h.action))
@@ -1742,7 +1720,6 @@ fn esc_after_a_finished_rotation_returns_to_the_summary() {
 /// the summary of that zone's set-up, built from its saved progress.
 #[test]
 fn esc_after_a_rotation_begun_on_the_first_screen_shows_the_saved_set_up() {
-    use aop_wizard::rotation::{Finish, Rotated, Stage};
     use aop_wizard::tui::steps::Task;
     let saved = Progress {
         zone: "example.com".into(),
@@ -1787,28 +1764,7 @@ fn esc_after_a_rotation_begun_on_the_first_screen_shows_the_saved_set_up() {
         &mut state,
         Msg::ZoneRead(Ok(zone_settings(SslMode::Full, "custom", Vec::new()))),
     );
-    update(
-        &mut state,
-        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
-    );
-    let mut done = planned_rotation();
-    done.stage = Stage::OldDeleted;
-    update(
-        &mut state,
-        Msg::RotationEnded {
-            result: Ok(Finish::Rotated(Rotated {
-                certificate_id: "new-id".into(),
-                fingerprint: "AB:CD".into(),
-                certificate: done.new_cert.clone(),
-                key: done.new_key.clone(),
-                ca: done.ca_cert.clone(),
-                final_snippet: None,
-                origin_without_certificate: Vec::new(),
-                origin_still_enforces: true,
-            })),
-            rotation: Box::new(done),
-        },
-    );
+    rotated(&mut state);
     press(&mut state, KeyCode::Esc);
     assert_eq!((state.step, state.task), (Step::Summary, Task::SetUp));
     for step in [Step::Certificate, Step::Upload, Step::Enable] {

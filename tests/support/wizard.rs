@@ -407,3 +407,31 @@ pub fn rechecked(state: &mut Wizard, recheck: aop_wizard::setup::Recheck) -> Vec
         }))),
     )
 }
+
+/// On the rotate screen: the plan read, then carried out to its end (a new certificate
+/// `new-id`, the old one deleted).
+pub fn rotated(state: &mut Wizard) {
+    use aop_wizard::rotation::{Finish, Rotated, Stage};
+    update(
+        state,
+        Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
+    );
+    let mut done = planned_rotation();
+    done.stage = Stage::OldDeleted;
+    update(
+        state,
+        Msg::RotationEnded {
+            result: Ok(Finish::Rotated(Rotated {
+                certificate_id: "new-id".into(),
+                fingerprint: "AB:CD".into(),
+                certificate: done.new_cert.clone(),
+                key: done.new_key.clone(),
+                ca: done.ca_cert.clone(),
+                final_snippet: None,
+                origin_without_certificate: Vec::new(),
+                origin_still_enforces: true,
+            })),
+            rotation: Box::new(done),
+        },
+    );
+}
