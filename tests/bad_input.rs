@@ -1,0 +1,309 @@
+//! The bad-input battery: the binary given one bad value at a time. Every case must end with the
+//! exit code README promises, a first line on stderr that names the bad value and says what to
+//! do, no panic, no escape sequence, no Rust debug text, and no file written or left behind.
+//!
+//! In `args`, `{dir}` is a folder of good and bad files made once (see `bad_files`) and `{out}`
+//! a path that must still not exist afterwards. Commands that talk to Cloudflare run against the
+//! fake with the demo token.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::fake::{Fake, fake};
+
+struct Case {
+    args: &'static [&'static str],
+    exit: i32,
+    /// Words the first line of stderr must hold: the bad value and the fix.
+    says: &'static [&'static str],
+}
+
+const fn case(args: &'static [&'static str], exit: i32, says: &'static [&'static str]) -> Case {
+    Case { args, exit, says }
+}
+
+const USAGE: i32 = 2;
+const BAD: i32 = 1;
+
+const CERT: &[Case] = &[
+    case(
+        &["cert", "inspect", "{dir}/missing.pem"],
+        BAD,
+        &["missing.pem", "check the path"],
+    ),
+    case(
+        &["cert", "inspect", "{dir}/garbage.pem"],
+        BAD,
+        &["garbage.pem", "binary"],
+    ),
+    case(&["cert", "inspect", "{dir}/empty.pem"], BAD, &["empty.pem"]),
+    case(
+        &["cert", "inspect", "{dir}"],
+        BAD,
+        &["is a directory", "give the path of a file"],
+    ),
+    case(
+        &["cert", "inspect", "/dev/zero"],
+        BAD,
+        &["/dev/zero", "is a device", "give the path of a file"],
+    ),
+    case(
+        &["cert", "inspect", "{dir}/big.pem"],
+        BAD,
+        &["big.pem", "larger than 1024 KiB", "check that the path"],
+    ),
+    case(
+        &["cert", "generate", "--out", "{out}", "--ca-days", "0"],
+        USAGE,
+        &["'0'", "--ca-days", "from 1 to 36525"],
+    ),
+    case(
+        &["cert", "generate", "--out", "{out}", "--leaf-days", "-5"],
+        USAGE,
+        &["'-5'", "--leaf-days", "from 1 to 36525"],
+    ),
+    case(
+        &["cert", "generate", "--out", "{out}", "--key-type", "dsa"],
+        USAGE,
+        &["'dsa'", "--key-type", "ecdsa-p256"],
+    ),
+    case(
+        &["cert", "generate", "--out", "{dir}/set"],
+        BAD,
+        &["set", "--force"],
+    ),
+    case(
+        &[
+            "cert",
+            "check",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/garbage.pem",
+        ],
+        BAD,
+        &["garbage.pem"],
+    ),
+];
+
+const SNIPPET: &[Case] = &[case(
+    &["snippet", "lighttpd", "--phase", "enforce"],
+    USAGE,
+    &["'lighttpd'", "nginx"],
+)];
+
+const VERIFY: &[Case] = &[
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--timeout",
+            "0",
+        ],
+        USAGE,
+        &["'0'", "--timeout", "above 0"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--cert",
+            "{dir}/garbage.pem",
+            "--key",
+            "{dir}/set/client.key",
+        ],
+        BAD,
+        &["garbage.pem"],
+    ),
+];
+
+const UPLOAD: &[Case] = &[case(
+    &[
+        "upload",
+        "--zone",
+        "example.com",
+        "--cert",
+        "{dir}/missing.crt",
+        "--key",
+        "{dir}/set/client.key",
+    ],
+    BAD,
+    &["missing.crt", "check the path"],
+)];
+
+const STATUS: &[Case] = &[];
+
+const ROTATE: &[Case] = &[];
+
+const SETUP: &[Case] = &[];
+
+/// Files every case may name: a good set in `set/`, and bad ones beside it.
+fn bad_files(fake: &Fake, dir: &Path) {
+    let data = dir.join("generate-data");
+    let made = fake
+        .aop(&data)
+        .args(["cert", "generate", "--key-type", "ecdsa-p256", "--out"])
+        .arg(dir.join("set"))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let _ = std::fs::remove_dir_all(&data);
+    let noise: Vec<u8> = (0..300u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(dir.join("garbage.pem"), noise).unwrap();
+    std::fs::write(dir.join("empty.pem"), "").unwrap();
+    std::fs::write(dir.join("big.pem"), "A".repeat(2 << 20)).unwrap();
+}
+
+/// Every file under `dir` with its length: what a case must leave as it found it.
+fn listing(dir: &Path) -> BTreeMap<PathBuf, u64> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                folders.push(entry.path());
+            }
+            files.insert(entry.path(), meta.len());
+        }
+    }
+    files
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Text a user should never read: a Rust value printed with `{:?}`, such as `Der(UnexpectedTag {`
+/// or `Other(OtherError(`: a capitalised name right before `(`, or a CamelCase one before ` {`.
+fn looks_like_debug_text(line: &str) -> bool {
+    let name_before = |end: usize| {
+        let start = line[..end]
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |i| i + 1);
+        &line[start..end]
+    };
+    let capitalised = |name: &str| name.starts_with(|c: char| c.is_ascii_uppercase());
+    let camel =
+        |name: &str| capitalised(name) && name.chars().skip(1).any(|c| c.is_ascii_uppercase());
+    line.match_indices('(').any(|(at, _)| {
+        let name = name_before(at);
+        capitalised(name) && name.chars().any(|c| c.is_ascii_lowercase())
+    }) || line
+        .match_indices(" {")
+        .any(|(at, _)| camel(name_before(at)))
+}
+
+fn run_battery(section: &str, cases: &[Case], fake: &Fake, dir: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join("out");
+        let data = scratch.path().join("data");
+        let args: Vec<String> = case
+            .args
+            .iter()
+            .map(|arg| {
+                arg.replace("{dir}", dir.to_str().unwrap())
+                    .replace("{out}", out.to_str().unwrap())
+            })
+            .collect();
+        let before = listing(dir);
+        let output = fake.aop(&data).args(&args).output().unwrap();
+        let text = stderr(&output);
+        let first = text.lines().next().unwrap_or_default();
+        let mut wrong = Vec::new();
+        if output.status.code() != Some(case.exit) {
+            wrong.push(format!(
+                "exit {:?}, not {}",
+                output.status.code(),
+                case.exit
+            ));
+        }
+        if !first.starts_with("error: ") {
+            wrong.push("the first line is not an error sentence".into());
+        }
+        for word in case.says {
+            if !first.contains(word) {
+                wrong.push(format!("the first line does not say {word:?}"));
+            }
+        }
+        if text.contains("panicked") || text.contains("RUST_BACKTRACE") {
+            wrong.push("it panicked".into());
+        }
+        if text.contains('\u{1b}') || String::from_utf8_lossy(&output.stdout).contains('\u{1b}') {
+            wrong.push("an escape sequence reached the terminal".into());
+        }
+        if looks_like_debug_text(first) {
+            wrong.push("Rust debug text reached the user".into());
+        }
+        if listing(dir) != before {
+            wrong.push("files in the folder changed".into());
+        }
+        if out.exists() {
+            wrong.push("it wrote the output path".into());
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{section} #{index} `{}`: {}\n    stderr: {}",
+                args.join(" "),
+                wrong.join("; "),
+                text.trim_end().replace('\n', "\n            ")
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_bad_input_gets_one_sentence_the_right_exit_code_and_leaves_nothing() {
+    let fake = fake();
+    let files = tempfile::tempdir().unwrap();
+    bad_files(&fake, files.path());
+    let sections = [
+        ("cert", CERT),
+        ("snippet", SNIPPET),
+        ("verify", VERIFY),
+        ("upload", UPLOAD),
+        ("status", STATUS),
+        ("rotate", ROTATE),
+        ("setup", SETUP),
+    ];
+    let mut failures = Vec::new();
+    for (section, cases) in sections {
+        failures.extend(run_battery(section, cases, &fake, files.path()));
+    }
+    let total: usize = sections.iter().map(|(_, cases)| cases.len()).sum();
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_debug_text_check_catches_what_it_is_for() {
+    assert!(looks_like_debug_text(
+        "error: Der(UnexpectedTag { expected: None })"
+    ));
+    assert!(looks_like_debug_text(
+        "error: bad: Other(OtherError(CaUsedAsEndEntity))"
+    ));
+    assert!(!looks_like_debug_text(
+        "error: garbage.pem is not valid PEM or DER (the file is binary); use OpenSSL"
+    ));
+    assert!(!looks_like_debug_text(
+        "error: give --origin ADDR (or --origin-relaxed)"
+    ));
+}
