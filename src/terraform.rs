@@ -360,6 +360,7 @@ mod tests {
                     "id": "0da2b59e-0000-4000-a000-000000000000",
                     "name": "AOP certificate expiry",
                     "description": "Created by aop-wizard",
+                    "alert_interval": "30m",
                     "alert_type": "zone_aop_custom_certificate_expiration_type",
                     "enabled": true,
                     "mechanisms": {
@@ -450,6 +451,7 @@ mod tests {
         let hcl = render(&zone_aop());
         for expected in [
             "  description = \"Created by aop-wizard\"\n",
+            "  alert_interval = \"30m\"\n",
             "    email = [{ id = \"ops@example.com\" }]\n",
             "    webhooks = [{ id = \"14cc1190-5d2b-4b98-a696-c424cb2ad05f\" }]\n",
             "    pagerduty = [{ id = \"e8133a15-00a4-4d69-aec1-32f70c51f6e5\" }]\n",
@@ -475,6 +477,19 @@ mod tests {
         assert!(
             hcl.contains(r#"certificate = "EOT\n$${file(\"/etc/passwd\")}""#),
             "{hcl}"
+        );
+        let body = hcl::parse(&hcl).unwrap_or_else(|e| panic!("not HCL: {e}\n{hcl}"));
+        let certificate = body
+            .blocks()
+            .find(|b| b.labels()[0].as_str().ends_with("hostname_certificate"))
+            .and_then(|b| b.body().attributes().find(|a| a.key() == "certificate"))
+            .map(|a| a.expr().clone());
+        assert_eq!(
+            certificate,
+            Some(hcl::Expression::String(
+                "EOT\n${file(\"/etc/passwd\")}".into()
+            )),
+            "the text as it came, not a template"
         );
     }
 }

@@ -338,13 +338,13 @@ pub struct AlertPolicy {
     /// Each mechanism type (`email`, `webhooks`, `pagerduty`) with the destinations' ids.
     #[serde(default)]
     pub mechanisms: serde_json::Value,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// How often to alert again for the same incident (e.g. `30m`); not every alert type has it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_interval: Option<String>,
     /// Each filter (`zones`, ...) with its values.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<serde_json::Value>,
     #[serde(flatten)]
     pub extra: Extra,
