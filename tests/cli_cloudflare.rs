@@ -568,7 +568,7 @@ fn export_terraform_lists_what_exists_with_import_commands() {
         "resource \"cloudflare_authenticated_origin_pulls_settings\"".to_string(),
         "enabled = true".to_string(),
         "resource \"cloudflare_zone_setting\"".to_string(),
-        "alert_type = \"zone_aop_custom_certificate_expiration_type\"".to_string(),
+        "alert_type  = \"zone_aop_custom_certificate_expiration_type\"".to_string(),
         "sensitive   = true".to_string(),
         format!("'{}/{certificate}'", zone.id),
         format!(
