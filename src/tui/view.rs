@@ -142,7 +142,7 @@ fn draw_modal(frame: &mut Frame, state: &Wizard, modal: &Modal, theme: &Theme) {
             let lines: Vec<Line> = confirm
                 .lines
                 .iter()
-                .map(|l| Line::from(l.as_str()))
+                .map(|l| screens::escaped(Line::from(l.as_str())))
                 .collect();
             let answer = Line::from(vec![
                 Span::styled(" y", theme.key),
@@ -182,7 +182,10 @@ fn draw_modal(frame: &mut Frame, state: &Wizard, modal: &Modal, theme: &Theme) {
 fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let mut spans = vec![Span::styled(" aop-wizard ", theme.title)];
     if !state.zone_name().is_empty() {
-        spans.push(Span::raw(format!(" {} ", state.zone_name())));
+        spans.push(Span::raw(format!(
+            " {} ",
+            untrusted::shown(state.zone_name())
+        )));
     }
     if state.task == Task::Snippets {
         spans.push(Span::styled(" snippets only ", theme.dim));
