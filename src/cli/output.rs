@@ -261,7 +261,7 @@ pub fn print_plan(
     for request in planned {
         writeln!(out)?;
         for line in request.lines() {
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", crate::untrusted::shown(line))?;
         }
     }
     Ok(())

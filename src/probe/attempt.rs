@@ -635,10 +635,20 @@ fn webpki_words(name: &str) -> &'static str {
 }
 
 /// An alert by its RFC 8446 name: `BadCertificate` becomes `bad_certificate`.
+/// An acronym stays one word: `UnknownCA` is `unknown_ca`, `UnknownPSKIdentity`
+/// `unknown_psk_identity`; an alert rustls has no name for is `alert 42`.
 fn alert_name(alert: rustls::AlertDescription) -> String {
+    if let rustls::AlertDescription::Unknown(code) = alert {
+        return format!("alert {code}");
+    }
+    let rust_name: Vec<char> = format!("{alert:?}").chars().collect();
     let mut name = String::new();
-    for (i, c) in format!("{alert:?}").chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
+    for (i, &c) in rust_name.iter().enumerate() {
+        let after_lower = i > 0 && rust_name[i - 1].is_ascii_lowercase();
+        let acronym_ends = i > 0
+            && rust_name[i - 1].is_ascii_uppercase()
+            && rust_name.get(i + 1).is_some_and(char::is_ascii_lowercase);
+        if c.is_ascii_uppercase() && (after_lower || acronym_ends) {
             name.push('_');
         }
         name.push(c.to_ascii_lowercase());
@@ -757,6 +767,17 @@ mod tests {
             )),
             "the origin sent the TLS alert certificate_required"
         );
+        for (alert, name) in [
+            (rustls::AlertDescription::UnknownCA, "unknown_ca"),
+            (
+                rustls::AlertDescription::UnknownPSKIdentity,
+                "unknown_psk_identity",
+            ),
+            (rustls::AlertDescription::BadCertificate, "bad_certificate"),
+            (rustls::AlertDescription::Unknown(200), "alert 200"),
+        ] {
+            assert_eq!(alert_name(alert), name);
+        }
         assert_eq!(
             tls_words(&rustls::Error::InvalidMessage(
                 rustls::InvalidMessage::InvalidContentType

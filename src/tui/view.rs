@@ -269,7 +269,10 @@ fn status_line(state: &Wizard, theme: &Theme) -> Line<'static> {
                 format!(" {} ", SPINNER[(state.tick % 10) as usize]),
                 theme.current,
             ),
-            Span::raw(format!("{} … {elapsed:.1} s", busy.label)),
+            Span::raw(format!(
+                "{} … {elapsed:.1} s",
+                untrusted::shown(&busy.label)
+            )),
         ])
     } else if let Some(error) = &state.error {
         // Errors carry what files, origins and Cloudflare said: never raw onto the terminal.
