@@ -77,7 +77,12 @@ pub fn one_line(text: &str, most: usize) -> String {
     for (index, word) in text.split_whitespace().enumerate() {
         let mut piece = String::new();
         if index > 0 {
+            if count == most {
+                line.push('…');
+                return line;
+            }
             piece.push(' ');
+            count += 1;
         }
         for c in word.chars() {
             let before = piece.len();
@@ -111,7 +116,10 @@ mod tests {
         assert_eq!(shown("nul\0").to_string(), "nul\\x00");
         assert_eq!(shown("csi\u{9b}2J").to_string(), "csi\\u{9b}2J");
         assert_eq!(shown("abc\u{202E}fed").to_string(), "abc\\u{202e}fed");
-        assert_eq!(shown("x\u{2066}y\u{2069}").to_string(), "x\\u{2066}y\\u{2069}");
+        assert_eq!(
+            shown("x\u{2066}y\u{2069}").to_string(),
+            "x\\u{2066}y\\u{2069}"
+        );
         assert_eq!(
             shown("pay\u{200B}pal\u{FEFF}").to_string(),
             "pay\\u{200b}pal\\u{feff}"
@@ -121,7 +129,11 @@ mod tests {
 
     #[test]
     fn ordinary_text_passes_and_escaping_twice_changes_nothing() {
-        for text in ["Ünïcödé 例え ✓ → …", "C:\\path\\x1b", "CN=example.com, O=Ex"] {
+        for text in [
+            "Ünïcödé 例え ✓ → …",
+            "C:\\path\\x1b",
+            "CN=example.com, O=Ex",
+        ] {
             assert_eq!(shown(text).to_string(), text);
         }
         let once = shown("\u{1b}[31m\u{202E}").to_string();
@@ -142,6 +154,9 @@ mod tests {
         assert_eq!(one_line("abc\u{202E}fed", 100), "abc\\u{202e}fed");
         assert_eq!(one_line(&"x".repeat(10), 4), "xxxx…");
         assert_eq!(one_line("ab\u{1b}c", 4), "ab…");
+        assert_eq!(one_line("ab cd", 2), "ab…");
+        assert_eq!(one_line("ab cd", 3), "ab …");
+        assert_eq!(one_line("ab cd", 5), "ab cd");
         assert_eq!(one_line(" \t\n ", 10), "");
     }
 }

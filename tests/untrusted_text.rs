@@ -69,7 +69,9 @@ struct Hostile {
 fn hostile_params(names: Vec<String>) -> CertificateParams {
     let mut params = CertificateParams::new(names).unwrap();
     params.distinguished_name.push(DnType::CommonName, CN);
-    params.distinguished_name.push(DnType::OrganizationName, ORG);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, ORG);
     params
 }
 
@@ -165,14 +167,7 @@ fn cert_check_shows_hostile_names_and_paths_escaped() {
     // as the client certificate is a problem that names the file.
     let odd = dir.path().join("ca\u{1b}]0;PWNED\u{7}.crt");
     std::fs::copy(&hostile.ca, &odd).unwrap();
-    let refused = aop(&[
-        "cert",
-        "check",
-        "--cert",
-        p(&odd),
-        "--key",
-        p(&hostile.key),
-    ]);
+    let refused = aop(&["cert", "check", "--cert", p(&odd), "--key", p(&hostile.key)]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     assert_safe("cert check (not ready)", &refused.stdout);
     assert!(
@@ -220,11 +215,13 @@ fn hostile_origin(hostile: &Hostile) -> SocketAddr {
     roots
         .add(CertificateDer::from(hostile.ca_der.clone()))
         .unwrap();
-    let verifier =
-        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .allow_unauthenticated()
-            .build()
-            .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .allow_unauthenticated()
+    .build()
+    .unwrap();
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

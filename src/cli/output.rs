@@ -288,18 +288,30 @@ mod tests {
     /// zero-width mark as it is: a terminal showing it stays untouched.
     #[test]
     fn json_escapes_what_a_terminal_would_obey_and_keeps_the_value() {
-        let hostile = "evil\u{1b}]0;PWNED\u{7}\u{1b}[2J\r\n\u{7f}\u{9b}\u{202E}\u{2066}\u{200B}\u{E0041} ✓";
+        let hostile =
+            "evil\u{1b}]0;PWNED\u{7}\u{1b}[2J\r\n\u{7f}\u{9b}\u{202E}\u{2066}\u{200B}\u{E0041} ✓";
         let value = serde_json::json!({ "subject": hostile, hostile: [hostile] });
         let mut out = Vec::new();
         print_json(&mut out, &value).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            !text.chars().any(|c| c != '\n' && crate::untrusted::needs_escape(c)),
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::untrusted::needs_escape(c)),
             "{text:?}"
         );
-        assert!(text.contains("\\u001b]0;PWNED\\u0007") && text.contains("\\u202e"), "{text}");
-        assert!(text.contains("\\udb40\\udc41 ✓"), "a tag character as a surrogate pair: {text}");
-        assert!(text.contains("\n  \"subject\": "), "pretty as before: {text}");
+        assert!(
+            text.contains("\\u001b]0;PWNED\\u0007") && text.contains("\\u202e"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\udb40\\udc41 ✓"),
+            "a tag character as a surrogate pair: {text}"
+        );
+        assert!(
+            text.contains("\n  \"subject\": "),
+            "pretty as before: {text}"
+        );
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
     }

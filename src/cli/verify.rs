@@ -12,11 +12,11 @@ use serde::Serialize;
 use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
 use crate::pki;
-use crate::untrusted::shown;
 use crate::probe::{
     CellReport, ClientIdentity, EdgeReport, Presented, ProbePlan, Verdict, Verification,
     check_through_edge, parse_origin,
 };
+use crate::untrusted::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Expect {

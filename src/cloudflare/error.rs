@@ -31,14 +31,18 @@ pub enum CloudflareError {
     },
     #[error(
         "{operation}: cannot reach {}: {}. Check the network, or CLOUDFLARE_API_BASE_URL if you set it",
-        shown(url), shown(detail)
+        shown(url),
+        shown(detail)
     )]
     Network {
         operation: &'static str,
         url: String,
         detail: String,
     },
-    #[error("{operation}: Cloudflare's answer could not be read ({})", shown(detail))]
+    #[error(
+        "{operation}: Cloudflare's answer could not be read ({})",
+        shown(detail)
+    )]
     Decode {
         operation: &'static str,
         detail: String,

@@ -133,7 +133,10 @@ fn resume_notes(
 
 /// What the re-check found, one line each (the box's text, and the viewer's first lines).
 pub fn resume_lines(notes: &[String]) -> Vec<Line<'static>> {
-    notes.iter().map(|n| escaped(Line::from(n.clone()))).collect()
+    notes
+        .iter()
+        .map(|n| escaped(Line::from(n.clone())))
+        .collect()
 }
 
 /// `width` columns of `line` from column `left`. A line going on past an edge shows it: `→` in
