@@ -142,3 +142,23 @@ fn what_an_origin_said_is_shown_escaped_in_the_results_and_the_viewer() {
         "{viewer}"
     );
 }
+
+/// Escaping every line of the viewer leaves the snippet readable: Caddy's tab indentation shows
+/// as spaces, neither as `\t` nor (as a terminal cell cannot hold a tab) not at all.
+#[test]
+fn a_caddy_snippet_keeps_its_indentation_on_screen() {
+    let mut state = snippets_only(Step::SnippetChoice);
+    // The server row is the first: ← from nginx is Caddy.
+    press(&mut state, KeyCode::Left);
+    press(&mut state, KeyCode::Enter);
+    update(&mut state, Msg::CertificateReady(Ok(ready())));
+    assert_eq!(state.step, Step::SnippetReady);
+    let document = aop_wizard::tui::screens::viewer::document(&state, &Theme::plain()).unwrap();
+    let text: Vec<String> = document.lines.iter().map(ToString::to_string).collect();
+    assert!(document.title.starts_with("Caddy"), "{}", document.title);
+    assert!(
+        text.iter().any(|line| line == "    level DEBUG"),
+        "{text:#?}"
+    );
+    assert!(!text.iter().any(|line| line.contains("\\t")), "{text:#?}");
+}

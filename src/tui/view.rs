@@ -257,7 +257,8 @@ fn draw_body(frame: &mut Frame, areas: &Areas, state: &Wizard, theme: &Theme) {
 pub fn same_as_line(state: &Wizard, theme: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled("Same as: ", theme.dim),
-        Span::raw(super::same_as::line(state)),
+        // Paths and names typed or read: measured for the layout as they are drawn.
+        Span::raw(untrusted::shown(super::same_as::line(state)).to_string()),
     ])
 }
 
