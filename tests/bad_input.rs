@@ -87,6 +87,11 @@ const CERT: &[Case] = &[
         BAD,
         &["garbage.pem"],
     ),
+    case(
+        &["cert", "inspect", "{dir}/evil\u{1b}]0;PWNED\u{7}.pem"],
+        BAD,
+        &["evil\\x1b]0;PWNED\\x07.pem", "check the path"],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[case(
@@ -123,6 +128,17 @@ const VERIFY: &[Case] = &[
         ],
         BAD,
         &["garbage.pem"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "evil\u{1b}[2J",
+            "--host",
+            "www.example.com",
+        ],
+        BAD,
+        &["\"evil\\x1b[2J\" is not an origin address", "203.0.113.10"],
     ),
 ];
 

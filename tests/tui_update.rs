@@ -2291,5 +2291,10 @@ fn an_error_never_draws_escape_sequences() {
             .all(|cell| !cell.symbol().chars().any(char::is_control)),
         "a control character reached the screen"
     );
-    assert!(format!("{:?}", terminal.backend()).contains("cannot read /tmp/evil ]0;PWNED"));
+    // Seen, escaped: neither obeyed nor dropped without a trace.
+    let shown: String = buffer.content().iter().map(|cell| cell.symbol()).collect();
+    assert!(
+        shown.contains("cannot read /tmp/evil\\x1b]0;PWNED\\x07\\x1b[2J.crt"),
+        "{shown}"
+    );
 }

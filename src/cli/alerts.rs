@@ -9,6 +9,7 @@ use color_eyre::eyre::{Result, bail};
 use super::output::{Outcome, print_json};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::{ensure_expiry_alert, expiry_alerts};
+use crate::untrusted::shown;
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
@@ -62,7 +63,8 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                 } else if policies.is_empty() {
                     writeln!(
                         out,
-                        "No AOP expiry alert: create one with aop-wizard alerts create --zone {name} --email ADDRESS"
+                        "No AOP expiry alert: create one with aop-wizard alerts create --zone {} --email ADDRESS",
+                        shown(&name)
                     )?;
                 }
                 if !json {
@@ -70,23 +72,25 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                         writeln!(
                             out,
                             "{}  {}  {}  {}",
-                            policy.id,
-                            policy.alert_type,
-                            policy.mechanisms["email"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|m| m["id"].as_str())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            policy.name
+                            shown(&policy.id),
+                            shown(&policy.alert_type),
+                            shown(
+                                policy.mechanisms["email"]
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|m| m["id"].as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            ),
+                            shown(&policy.name)
                         )?;
                     }
                 }
             }
             AlertsCommand::Create(args) => {
                 if !args.email.contains('@') {
-                    bail!("{:?} is not an e-mail address", args.email);
+                    bail!("\"{}\" is not an e-mail address", shown(&args.email));
                 }
                 let zone = zone(&client, &args.zone).await?;
                 let (id, created) = ensure_expiry_alert(
@@ -102,12 +106,17 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                 } else {
                     "Already in place:"
                 };
-                writeln!(out, "{verb} policy {id} e-mails {}", args.email)?;
+                writeln!(
+                    out,
+                    "{verb} policy {} e-mails {}",
+                    shown(&id),
+                    shown(&args.email)
+                )?;
             }
             AlertsCommand::Delete { zone: name, id } => {
                 let zone = zone(&client, &name).await?;
                 client.delete_alert_policy(&zone.account.id, &id).await?;
-                writeln!(out, "Deleted policy {id}")?;
+                writeln!(out, "Deleted policy {}", shown(&id))?;
             }
         }
         Ok(Outcome::Success)

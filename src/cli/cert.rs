@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::output::{Outcome, Palette, print_json};
 use crate::ops::certificate;
 use crate::pki::{self, CertificateInfo, KeyType, OutputFile, cloudflare_ca};
+use crate::untrusted::shown;
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
@@ -174,7 +175,7 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
             "client certificate: upload to Cloudflare",
             "client key (0600): upload to Cloudflare",
         ]) {
-            writeln!(out, "  {:<40} {}", path.display(), palette.dim(role))?;
+            writeln!(out, "  {:<40} {}", shown(path.display()), palette.dim(role))?;
         }
         writeln!(
             out,
@@ -233,11 +234,17 @@ fn write_certificate(out: &mut dyn Write, info: &CertificateInfo) -> Result<()> 
         ("Key usage", join_or_none(&info.key_usages)),
         ("Ext. key usage", join_or_none(&info.extended_key_usages)),
     ];
+    // Every value but the dates and counts comes from the file.
     for (label, value) in rows {
-        writeln!(out, "{label:<15} {value}")?;
+        writeln!(out, "{label:<15} {}", shown(value))?;
     }
     if !info.subject_alt_names.is_empty() {
-        writeln!(out, "{:<15} {}", "Names", info.subject_alt_names.join(", "))?;
+        writeln!(
+            out,
+            "{:<15} {}",
+            "Names",
+            shown(info.subject_alt_names.join(", "))
+        )?;
     }
     Ok(())
 }
@@ -281,9 +288,9 @@ fn check(
             out,
             "{} {} is ready to upload: {} leaf, {}, valid until {} ({} days left)",
             palette.good("✓"),
-            cert.display(),
-            info.key,
-            info.extended_key_usages.join("+"),
+            shown(cert.display()),
+            shown(&info.key),
+            shown(info.extended_key_usages.join("+")),
             info.not_after.date(),
             info.days_left
         )?;
@@ -292,10 +299,10 @@ fn check(
             out,
             "{} {} is not ready to upload:",
             palette.bad("✗"),
-            cert.display()
+            shown(cert.display())
         )?;
         for problem in &report.problems {
-            writeln!(out, "  - {}", problem.message)?;
+            writeln!(out, "  - {}", shown(&problem.message))?;
         }
     }
     Ok(outcome)
@@ -315,7 +322,7 @@ fn global_ca(dir: Option<PathBuf>, force: bool, out: &mut dyn Write) -> Result<O
             writeln!(
                 out,
                 "wrote {} (SHA-256 {})",
-                written[0].display(),
+                shown(written[0].display()),
                 cloudflare_ca::SHA256_FINGERPRINT
             )?;
         }

@@ -9,6 +9,7 @@ use color_eyre::eyre::{Result, bail};
 use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::ops::{self, Scope};
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
@@ -66,13 +67,15 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
             let what = match args.scope {
                 Scope::Global => "Global AOP (Cloudflare's shared certificate)".to_string(),
                 Scope::Zone => "Zone-level AOP".to_string(),
-                Scope::Hostname => format!("Per-hostname AOP for {}", args.hostname.join(", ")),
+                Scope::Hostname => {
+                    format!("Per-hostname AOP for {}", shown(args.hostname.join(", ")))
+                }
             };
             writeln!(
                 out,
                 "{what} {} on {}",
                 if enable { "enabled" } else { "disabled" },
-                zone.name
+                shown(&zone.name)
             )?;
             if enable && let Some(note) = args.scope.other_switches() {
                 writeln!(out, "{note}")?;

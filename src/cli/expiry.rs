@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::output::{Outcome, Palette, print_json};
 use super::session::{block_on, client};
 use super::status::read_status;
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -93,7 +94,7 @@ pub fn run(args: ExpiryArgs, out: &mut dyn Write) -> Result<Outcome> {
         writeln!(
             out,
             "Certificates of {} (window: {window} days)",
-            status.zone
+            shown(&status.zone)
         )?;
         for c in &checked {
             let days = c.days_left.map_or("?".into(), |d| d.to_string());
@@ -107,8 +108,8 @@ pub fn run(args: ExpiryArgs, out: &mut dyn Write) -> Result<Outcome> {
                 out,
                 "  {mark} {:<8} {:<38} expires {} ({days} days, {note})",
                 c.scope,
-                c.id,
-                c.expires_on.as_deref().unwrap_or("?")
+                shown(&c.id),
+                shown(c.expires_on.as_deref().unwrap_or("?"))
             )?;
         }
         if alarm {

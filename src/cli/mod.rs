@@ -117,7 +117,12 @@ pub fn main() -> ExitCode {
     match run(cli, &mut stdout) {
         Ok(outcome) => outcome.exit_code(),
         Err(report) => {
-            let _ = writeln!(output::stderr(), "error: {report:#}");
+            // Errors echo what files, Cloudflare and origins said: never raw onto the terminal.
+            let _ = writeln!(
+                output::stderr(),
+                "error: {}",
+                crate::untrusted::shown(format!("{report:#}"))
+            );
             output::exit_code_for(&report)
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::Result;
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -119,10 +120,83 @@ pub fn stderr() -> PipeSafe<std::io::Stderr> {
     PipeSafe::new(std::io::stderr())
 }
 
+/// The one JSON writer of every `--json`: pretty, and safe to let reach a terminal. Strings keep
+/// their exact value, but what `untrusted::needs_escape` marks is written as `\uXXXX` (serde_json
+/// escapes only what JSON requires, below U+0020), so a certificate subject or an API message
+/// cannot drive the terminal of someone reading the output.
 pub fn print_json(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, SafeJson(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// serde_json's pretty layout; string contents escaped as `print_json` says.
+struct SafeJson(PrettyFormatter<'static>);
+
+impl Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (index, c) in fragment.char_indices() {
+            if crate::untrusted::needs_escape(c) {
+                writer.write_all(&fragment.as_bytes()[start..index])?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = index + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(writer)
+    }
 }
 
 /// Colours for the human output; none when NO_COLOR is set or stdout is not a terminal.
@@ -187,7 +261,7 @@ pub fn print_plan(
     for request in planned {
         writeln!(out)?;
         for line in request.lines() {
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", crate::untrusted::shown(line))?;
         }
     }
     Ok(())
@@ -208,6 +282,38 @@ mod tests {
             "empty NO_COLOR is unset"
         );
         assert_eq!(Palette::decide(None, false).good("x"), "x");
+    }
+
+    /// JSON keeps every value exact but writes no control character, DEL, C1 control, bidi or
+    /// zero-width mark as it is: a terminal showing it stays untouched.
+    #[test]
+    fn json_escapes_what_a_terminal_would_obey_and_keeps_the_value() {
+        let hostile =
+            "evil\u{1b}]0;PWNED\u{7}\u{1b}[2J\r\n\u{7f}\u{9b}\u{202E}\u{2066}\u{200B}\u{E0041} ✓";
+        let value = serde_json::json!({ "subject": hostile, hostile: [hostile] });
+        let mut out = Vec::new();
+        print_json(&mut out, &value).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::untrusted::needs_escape(c)),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("\\u001b]0;PWNED\\u0007") && text.contains("\\u202e"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\udb40\\udc41 ✓"),
+            "a tag character as a surrogate pair: {text}"
+        );
+        assert!(
+            text.contains("\n  \"subject\": "),
+            "pretty as before: {text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
     }
 
     /// A Cloudflare failure wrapped in a procedure's error still exits 4; bad input exits 1.

@@ -10,6 +10,7 @@ use color_eyre::eyre::{Result, eyre};
 
 use super::output::Palette;
 use crate::ops::{DEFAULT_EDGE_URL, Event, OriginCheck, Pace};
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 pub struct PaceArgs {
@@ -76,8 +77,13 @@ pub fn interrupted(what: &str) -> String {
 pub fn event_line<S>(event: Event<S>, describe: impl Fn(&S) -> &str, palette: Palette) -> String {
     match event {
         Event::Reached(stage, detail) => {
-            format!("{} {}: {detail}", palette.good("✓"), describe(&stage))
+            format!(
+                "{} {}: {}",
+                palette.good("✓"),
+                describe(&stage),
+                shown(detail)
+            )
         }
-        Event::Note(note) => format!("  {note}"),
+        Event::Note(note) => format!("  {}", shown(note)),
     }
 }

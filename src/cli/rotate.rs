@@ -16,6 +16,7 @@ use crate::pki::KeyType;
 use crate::probe::parse_origin;
 use crate::rotation::{self, Event, Finish, Rotation, RotationRequest, RotationStore};
 use crate::snippets::{ServerVersion, SnippetPhase, WebServer};
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -117,14 +118,14 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
     let finished = block_on(async {
         if args.abort {
             let Some(rotation) = saved else {
-                bail!("no rotation in flight for {}", args.zone);
+                bail!("no rotation in flight for {}", shown(&args.zone));
             };
             rotation::abort(&client, &rotation, &store).await?;
             writeln!(
                 human,
                 "Rotation abandoned: Cloudflare presents certificate {} again and the new one is deleted. The new files stay in {}.",
-                rotation.old_id,
-                rotation.out_dir.display()
+                shown(&rotation.old_id),
+                shown(rotation.out_dir.display())
             )?;
             return Ok(None);
         }
@@ -134,7 +135,7 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
                 writeln!(
                     human,
                     "Resuming the rotation of the {} begun {} (stage: {}); the plan saved then is followed.",
-                    rotation.scope_label(),
+                    shown(rotation.scope_label()),
                     rotation.started,
                     rotation.stage.describe()
                 )?;
@@ -221,23 +222,25 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
 }
 
 fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
-    writeln!(out, "Rotating the {}:", rotation.scope_label())?;
+    writeln!(out, "Rotating the {}:", shown(rotation.scope_label()))?;
     writeln!(
         out,
         "  current: {} (expires {})",
-        rotation.old_id,
-        rotation
-            .old_expires_on
-            .as_deref()
-            .map_or("unknown", |date| date.get(..10).unwrap_or(date))
+        shown(&rotation.old_id),
+        shown(
+            rotation
+                .old_expires_on
+                .as_deref()
+                .map_or("unknown", |date| date.get(..10).unwrap_or(date))
+        )
     )?;
-    writeln!(out, "  CA: {}", rotation.why)?;
-    writeln!(out, "  new files: {}", rotation.out_dir.display())?;
+    writeln!(out, "  CA: {}", shown(&rotation.why))?;
+    writeln!(out, "  new files: {}", shown(rotation.out_dir.display()))?;
     if rotation.new_ca {
         writeln!(
             out,
             "  the origin will first trust both CAs ({}), proven before Cloudflare is touched",
-            rotation.origin_ca_paths_during().join(" and ")
+            shown(rotation.origin_ca_paths_during().join(" and "))
         )?;
     }
     writeln!(
@@ -253,7 +256,7 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
         } else {
             ""
         },
-        rotation.old_id
+        shown(&rotation.old_id)
     )?;
     Ok(())
 }
@@ -271,19 +274,19 @@ fn print_finish(
                 "{}",
                 palette.good(&format!(
                     "Rotated: Cloudflare presents {} ({}).",
-                    done.certificate_id,
-                    done.certificate.display()
+                    shown(&done.certificate_id),
+                    shown(done.certificate.display())
                 ))
             )?;
             if let Some(snippet) = &done.final_snippet {
                 writeln!(
                     out,
                     "Last, on the origin: install the single-CA snippet {} (it trusts only the new CA) and reload.",
-                    snippet.display()
+                    shown(snippet.display())
                 )?;
             }
             for line in &done.origin_without_certificate {
-                writeln!(out, "  without a certificate: {line}")?;
+                writeln!(out, "  without a certificate: {}", shown(line))?;
             }
             if !done.origin_without_certificate.is_empty() && !done.origin_still_enforces {
                 writeln!(
@@ -295,15 +298,15 @@ fn print_finish(
         }
         Finish::OriginNotReady { snippet, problems } => {
             for problem in problems {
-                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+                writeln!(out, "{} {}", palette.bad("✗"), shown(problem))?;
             }
             if let Some(snippet) = snippet {
                 writeln!(
                     out,
                     "Install {} on the origin (copy {} to {} first), reload, and run the same command again. Nothing changed on Cloudflare.",
-                    snippet.display(),
-                    rotation.ca_cert.display(),
-                    rotation.new_ca_path.as_deref().unwrap_or_default()
+                    shown(snippet.display()),
+                    shown(rotation.ca_cert.display()),
+                    shown(rotation.new_ca_path.as_deref().unwrap_or_default())
                 )?;
             } else {
                 writeln!(
@@ -314,12 +317,12 @@ fn print_finish(
         }
         Finish::EdgeRefused { problems } => {
             for problem in problems {
-                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+                writeln!(out, "{} {}", palette.bad("✗"), shown(problem))?;
             }
             writeln!(
                 out,
                 "Cloudflare presents the new certificate and the old one is still there. Fix the origin and run the same command again, or go back with: aop-wizard rotate --zone {} --abort",
-                rotation.zone
+                shown(&rotation.zone)
             )?;
         }
     }

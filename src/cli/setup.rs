@@ -18,6 +18,7 @@ use crate::setup::{
     self, CertificateSource, Event, Finish, Scope, Setup, SetupRequest, SetupStore, Stage,
 };
 use crate::snippets::{ServerVersion, SnippetPhase, WebServer};
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -127,7 +128,7 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(
                 human,
                 "Continuing the set-up of {} begun {} (stage: {}); the plan saved then is followed.",
-                setup.scope_label(),
+                shown(setup.scope_label()),
                 setup.started,
                 setup.stage.describe()
             )?;
@@ -331,14 +332,14 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
 }
 
 fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
-    writeln!(out, "Setting up {}:", setup.scope_label())?;
+    writeln!(out, "Setting up {}:", shown(setup.scope_label()))?;
     let certificate = match &setup.certificate {
         CertificateSource::Generate { key_type, .. } => format!(
             "a new CA and {key_type} client certificate in {}",
-            setup.out_dir.display()
+            shown(setup.out_dir.display())
         ),
         CertificateSource::Import { cert, .. } => {
-            format!("yours, {} (checked)", cert.display())
+            format!("yours, {} (checked)", shown(cert.display()))
         }
         CertificateSource::Cloudflare => "Cloudflare's shared certificate".into(),
     };
@@ -353,15 +354,15 @@ fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", "),
-        setup.origin.hostnames.join(", "),
+        shown(setup.origin.hostnames.join(", ")),
         setup.origin.server.display_name(),
-        setup.origin_dir().display()
+        shown(setup.origin_dir().display())
     )?;
     writeln!(
         out,
         "  through Cloudflare: {}",
         if setup.origin.check_edge {
-            setup.origin.edge_url.clone()
+            shown(&setup.origin.edge_url).to_string()
         } else {
             "not checked (--no-edge-check)".into()
         }
@@ -377,7 +378,7 @@ fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
         writeln!(out, "  {note}")?;
     }
     for warning in &setup.warnings {
-        writeln!(out, "  ! {warning}")?;
+        writeln!(out, "  ! {}", shown(warning))?;
     }
     Ok(())
 }
@@ -390,7 +391,7 @@ fn print_preview(
         writeln!(out, "{}:", stage.describe())?;
         for request in requests {
             for line in request.lines() {
-                writeln!(out, "    {line}")?;
+                writeln!(out, "    {}", shown(line))?;
             }
         }
     }
@@ -410,15 +411,15 @@ fn print_finish(
                 "{}",
                 palette.good(&format!(
                     "Done: {} is on, the origin enforces, and requests through Cloudflare are served.",
-                    setup.scope_label()
+                    shown(setup.scope_label())
                 ))
             )?;
             if let Some((cert, _)) = &setup.client {
                 writeln!(
                     out,
                     "Check it again any time: aop-wizard check-expiry --zone {} (certificate {})",
-                    setup.zone,
-                    cert.display()
+                    shown(&setup.zone),
+                    shown(cert.display())
                 )?;
             }
         }
@@ -430,7 +431,7 @@ fn print_finish(
             problems,
         } => {
             for problem in problems {
-                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+                writeln!(out, "{} {}", palette.bad("✗"), shown(problem))?;
             }
             let what = match phase {
                 SnippetPhase::Log => "ask for the certificate and log it (phase 1 of 2)",
@@ -438,23 +439,25 @@ fn print_finish(
             };
             writeln!(
                 out,
-                "The origin must {what}: copy {} to {ca_path_on_origin} on the origin, install {} (its header says where each part goes), reload, and run the same command again.",
-                ca_file.display(),
-                snippet.display()
+                "The origin must {what}: copy {} to {} on the origin, install {} (its header says where each part goes), reload, and run the same command again.",
+                shown(ca_file.display()),
+                shown(ca_path_on_origin),
+                shown(snippet.display())
             )?;
         }
         Finish::NeedsHttps { ssl_mode, problems } => {
             for problem in problems {
-                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+                writeln!(out, "{} {}", palette.bad("✗"), shown(problem))?;
             }
             writeln!(
                 out,
-                "The zone's SSL/TLS mode is {ssl_mode}: Cloudflare reaches the origin over plain HTTP. AOP needs Full, and switching now would cut the origin off, as it does not answer HTTPS: set up HTTPS on the origin (a Cloudflare Origin CA certificate works), then run the same command again. Nothing changed."
+                "The zone's SSL/TLS mode is {}: Cloudflare reaches the origin over plain HTTP. AOP needs Full, and switching now would cut the origin off, as it does not answer HTTPS: set up HTTPS on the origin (a Cloudflare Origin CA certificate works), then run the same command again. Nothing changed.",
+                shown(ssl_mode)
             )?;
         }
         Finish::EdgeRefused { problems, .. } => {
             for problem in problems {
-                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+                writeln!(out, "{} {}", palette.bad("✗"), shown(problem))?;
             }
             writeln!(
                 out,

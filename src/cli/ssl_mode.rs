@@ -9,6 +9,7 @@ use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::SslMode;
 use crate::ops;
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
@@ -65,24 +66,25 @@ pub fn run(args: SslModeArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(
                 out,
                 "SSL/TLS mode of {}: {} → {}",
-                zone.name,
+                shown(&zone.name),
                 before.label(),
                 after.label()
             )?;
         } else if after.supports_aop() {
             writeln!(
                 out,
-                "SSL/TLS mode of {}: {} (automatic mode: {automatic}); Authenticated Origin Pulls can work",
-                zone.name,
-                after.label()
+                "SSL/TLS mode of {}: {} (automatic mode: {}); Authenticated Origin Pulls can work",
+                shown(&zone.name),
+                after.label(),
+                shown(&automatic)
             )?;
         } else {
             writeln!(
                 out,
                 "SSL/TLS mode of {}: {}: Cloudflare does not open TLS to the origin, so AOP cannot work. Fix: aop-wizard ssl-mode --zone {} --set strict",
-                zone.name,
+                shown(&zone.name),
                 after.label(),
-                zone.name
+                shown(&zone.name)
             )?;
         }
         Ok(outcome)

@@ -11,6 +11,7 @@ use super::output::{Outcome, Palette, print_json};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::{CertificateScope, Client, UploadedCertificate};
 use crate::pki;
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
@@ -191,7 +192,13 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
             palette.dim("off")
         }
     };
-    writeln!(out, "Zone {} ({})", status.zone, status.zone_id)?;
+    // Everything below but the switches is Cloudflare's text.
+    writeln!(
+        out,
+        "Zone {} ({})",
+        shown(&status.zone),
+        shown(&status.zone_id)
+    )?;
     let mode = crate::cloudflare::SslMode::parse(&status.ssl_mode);
     let mode_note = if status.ssl_mode_allows_aop {
         palette.good("AOP applies")
@@ -204,7 +211,7 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
         out,
         "  SSL/TLS mode      {} (automatic mode: {})  {mode_note}",
         mode.label(),
-        status.ssl_automatic_mode
+        shown(&status.ssl_automatic_mode)
     )?;
     writeln!(
         out,
@@ -237,8 +244,8 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(
                 out,
                 "    {}  {:<18} {} days left{}",
-                cert.id,
-                cert.status,
+                shown(&cert.id),
+                shown(&cert.status),
                 days,
                 if cert.in_use {
                     palette.good("  ← in use")
@@ -251,14 +258,16 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     writeln!(out, "  Hostnames:")?;
     for host in &status.hostnames {
         let aop = if host.proxied {
-            format!("sends: {}", host.effective_certificate)
+            format!("sends: {}", shown(&host.effective_certificate))
         } else {
             palette.dim("DNS only: direct HTTPS will fail once the origin enforces")
         };
         writeln!(
             out,
             "    {:<28} {:<5} {:<16} {aop}",
-            host.hostname, host.record_type, host.origin
+            shown(&host.hostname),
+            shown(&host.record_type),
+            shown(&host.origin)
         )?;
     }
     Ok(outcome)

@@ -11,6 +11,7 @@ use super::output::{Outcome, Palette, print_plan};
 use super::session::{block_on, client};
 use crate::probe::parse_origin;
 use crate::undo;
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -100,7 +101,7 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 "{}",
                 palette.good(&format!(
                     "Authenticated Origin Pulls is off for {}.",
-                    plan.zone
+                    shown(&plan.zone)
                 ))
             )?;
         }
@@ -126,13 +127,13 @@ async fn wait_until_relaxed(
             return Ok(true);
         }
         if Instant::now() >= deadline {
-            writeln!(out, "   Still refusing: {}", enforcing.join(", "))?;
+            writeln!(out, "   Still refusing: {}", shown(enforcing.join(", ")))?;
             return Ok(false);
         }
         writeln!(
             out,
             "   Waiting for the origin to relax: {}",
-            enforcing.join(", ")
+            shown(enforcing.join(", "))
         )?;
         tokio::time::sleep(Duration::from_secs(5).min(deadline - Instant::now())).await;
     }

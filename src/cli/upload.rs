@@ -15,6 +15,7 @@ use crate::cloudflare::CertificateScope;
 use crate::ops::Pace;
 use crate::ops::{self, Scope};
 use crate::pki;
+use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
@@ -103,11 +104,13 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(
                 out,
                 "Certificate {verb}: id {} ({})",
-                certificate.id,
-                certificate
-                    .status
-                    .as_ref()
-                    .map_or("unknown", |s| s.as_str())
+                shown(&certificate.id),
+                shown(
+                    certificate
+                        .status
+                        .as_ref()
+                        .map_or("unknown", |s| s.as_str())
+                )
             )?;
         }
         if args.wait && !certificate.is_active() {
@@ -119,7 +122,7 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
                         let _ = writeln!(
                             output::stderr(),
                             "  waiting for active: {} ({} s)",
-                            status.as_str(),
+                            shown(status.as_str()),
                             started.elapsed().as_secs()
                         );
                     }
@@ -139,8 +142,9 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             if !args.json {
                 writeln!(
                     out,
-                    "Per-hostname AOP enabled for {hostname} with certificate {}",
-                    certificate.id
+                    "Per-hostname AOP enabled for {} with certificate {}",
+                    shown(hostname),
+                    shown(&certificate.id)
                 )?;
             }
         }
@@ -157,7 +161,7 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             writeln!(
                 out,
                 "Active. Next: aop-wizard enable --zone {} --scope zone",
-                zone.name
+                shown(&zone.name)
             )?;
         }
         Ok(Outcome::Success)

@@ -16,6 +16,7 @@ use crate::probe::{
     CellReport, ClientIdentity, EdgeReport, Presented, ProbePlan, Verdict, Verification,
     check_through_edge, parse_origin,
 };
+use crate::untrusted::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Expect {
@@ -192,12 +193,13 @@ fn print_table(
         header.push("VERDICT".into());
         header
     }];
+    // Cells hold what the origin said: escaped before they are measured and padded.
     for cell in cells {
-        let mut row = vec![cell.origin.to_string(), cell.hostname.clone()];
+        let mut row = vec![cell.origin.to_string(), shown(&cell.hostname).to_string()];
         for presented in &columns {
             row.push(
                 cell.attempt(*presented)
-                    .map(|a| a.outcome.describe())
+                    .map(|a| shown(a.outcome.describe()).to_string())
                     .unwrap_or_default(),
             );
         }
@@ -234,17 +236,17 @@ fn print_table(
             "{} {} ({}): {}",
             palette.bad("✗"),
             cell.origin,
-            cell.hostname,
-            judgement.explanation
+            shown(&cell.hostname),
+            shown(&judgement.explanation)
         )?;
-        writeln!(out, "  next: {}", judgement.next_step)?;
+        writeln!(out, "  next: {}", shown(&judgement.next_step))?;
     }
     if let Some(first) = cells.first().and_then(|c| c.attempt(Presented::Nothing)) {
         if first.certificate_requested {
             let listed = if first.acceptable_cas.is_empty() {
                 "no names (the origin does not list its CAs)".to_string()
             } else {
-                first.acceptable_cas.join("; ")
+                shown(first.acceptable_cas.join("; ")).to_string()
             };
             writeln!(out)?;
             writeln!(out, "CAs the origin lists as acceptable: {listed}")?;
@@ -252,12 +254,15 @@ fn print_table(
         if let Some(server) = &first.server_certificate {
             let validity = match &server.validation_error {
                 None => "valid for the hostname".to_string(),
-                Some(error) => format!("not publicly trusted ({error}); fine behind Cloudflare"),
+                Some(error) => format!(
+                    "not publicly trusted ({}); fine behind Cloudflare",
+                    shown(error)
+                ),
             };
             writeln!(
                 out,
                 "Origin's own certificate: {} — {validity}",
-                server.subject
+                shown(&server.subject)
             )?;
         }
     }
@@ -270,10 +275,11 @@ fn print_table(
         writeln!(
             out,
             "{mark} through Cloudflare {}: {}",
-            report.url, report.explanation
+            shown(&report.url),
+            shown(&report.explanation)
         )?;
         if let Some(answer) = &report.answer {
-            writeln!(out, "    it answered: \"{answer}\"")?;
+            writeln!(out, "    it answered: \"{}\"", shown(answer))?;
         }
     }
     let all = Verification {

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::credentials::{ApiToken, Credentials};
 use super::error::CloudflareError;
 use super::types::*;
+use crate::untrusted::shown;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
@@ -573,7 +574,8 @@ impl Client {
         let zones = self.list_zones(Some(name)).await?;
         zones.into_iter().find(|z| z.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
             CloudflareError::Refused(format!(
-                "no zone named {name} is visible to this token; check the spelling, or give the token Zone → Zone → Read on that zone"
+                "no zone named {} is visible to this token; check the spelling, or give the token Zone → Zone → Read on that zone",
+                shown(name)
             ))
         })
     }
@@ -762,16 +764,18 @@ impl Client {
             }
             if status.is_failed() {
                 return Err(CloudflareError::Refused(format!(
-                    "the {} {id} ended in {}: delete it and upload again",
+                    "the {} {} ended in {}: delete it and upload again",
                     scope.noun(),
-                    status.as_str()
+                    shown(id),
+                    shown(status.as_str())
                 )));
             }
             if tokio::time::Instant::now() + interval > deadline {
                 return Err(CloudflareError::Refused(format!(
-                    "the {} {id} is still {} after {} s; it usually becomes active within minutes: check again with `aop-wizard status`",
+                    "the {} {} is still {} after {} s; it usually becomes active within minutes: check again with `aop-wizard status`",
                     scope.noun(),
-                    status.as_str(),
+                    shown(id),
+                    shown(status.as_str()),
                     timeout.as_secs()
                 )));
             }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::untrusted::shown;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiMessage {
     #[serde(default)]
@@ -28,14 +30,19 @@ pub enum CloudflareError {
         retry_after_secs: u64,
     },
     #[error(
-        "{operation}: cannot reach {url}: {detail}. Check the network, or CLOUDFLARE_API_BASE_URL if you set it"
+        "{operation}: cannot reach {}: {}. Check the network, or CLOUDFLARE_API_BASE_URL if you set it",
+        shown(url),
+        shown(detail)
     )]
     Network {
         operation: &'static str,
         url: String,
         detail: String,
     },
-    #[error("{operation}: Cloudflare's answer could not be read ({detail})")]
+    #[error(
+        "{operation}: Cloudflare's answer could not be read ({})",
+        shown(detail)
+    )]
     Decode {
         operation: &'static str,
         detail: String,
@@ -43,7 +50,8 @@ pub enum CloudflareError {
     #[error("{0}")]
     Refused(String),
     #[error(
-        "{operation}: the upload may or may not have reached Cloudflare ({detail}) and the certificate is not listed yet; run the same command again: it looks for the certificate before uploading, so it never uploads twice"
+        "{operation}: the upload may or may not have reached Cloudflare ({}) and the certificate is not listed yet; run the same command again: it looks for the certificate before uploading, so it never uploads twice",
+        shown(detail)
     )]
     UploadUncertain {
         operation: &'static str,
@@ -105,7 +113,7 @@ fn summary(errors: &[ApiMessage]) -> String {
     }
     errors
         .iter()
-        .map(|e| format!("{} (code {})", e.message, e.code))
+        .map(|e| format!("{} (code {})", shown(&e.message), e.code))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -215,6 +223,25 @@ mod tests {
                 .contains("id in the request is wrong")
         );
         assert!(api(429, 971, "list zones").to_string().contains("wait"));
+    }
+
+    /// Cloudflare's own words reach the person, but no control character in them does.
+    #[test]
+    fn an_api_message_is_shown_escaped() {
+        let error = CloudflareError::Api {
+            operation: "list zones",
+            status: 400,
+            errors: vec![ApiMessage {
+                code: 1234,
+                message: "bad\u{1b}]0;PWNED\u{7}\u{202E}".into(),
+                error_chain: vec![],
+            }],
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("bad\\x1b]0;PWNED\\x07\\u{202e} (code 1234)"),
+            "{text}"
+        );
     }
 
     #[test]

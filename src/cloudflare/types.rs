@@ -136,7 +136,8 @@ impl SslMode {
             SslMode::Full => "Full".into(),
             SslMode::Strict => "Full (strict)".into(),
             SslMode::OriginPull => "Strict (SSL-Only Origin Pull)".into(),
-            SslMode::Other(other) => other.clone(),
+            // Cloudflare's own word for a mode this program does not know: shown, never obeyed.
+            SslMode::Other(other) => crate::untrusted::shown(other).to_string(),
         }
     }
 }

@@ -100,7 +100,12 @@ impl std::str::FromStr for Scope {
         Scope::ALL
             .into_iter()
             .find(|scope| scope.cli_name() == s.to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown scope {s:?}; choose zone, hostname or global"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown scope \"{}\"; choose zone, hostname or global",
+                    crate::untrusted::shown(s)
+                )
+            })
     }
 }
 
@@ -550,7 +555,8 @@ pub async fn expiry_alert(
 ) -> Result<(String, bool), OperationError> {
     if !email.contains('@') || email.chars().any(char::is_whitespace) {
         return Err(OperationError::Refused(format!(
-            "{email:?} is not an e-mail address"
+            "\"{}\" is not an e-mail address",
+            crate::untrusted::shown(email)
         )));
     }
     Ok(crate::cloudflare::ensure_expiry_alert(

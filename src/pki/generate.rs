@@ -50,7 +50,10 @@ impl FromStr for KeyType {
             .into_iter()
             .find(|k| k.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                format!("unknown key type {s:?}; choose rsa-4096, rsa-2048 or ecdsa-p256")
+                format!(
+                    "unknown key type \"{}\"; choose rsa-4096, rsa-2048 or ecdsa-p256",
+                    crate::untrusted::shown(s)
+                )
             })
     }
 }
@@ -500,7 +503,12 @@ fn san(name: &str) -> Result<SanType> {
     name.to_string()
         .try_into()
         .map(SanType::DnsName)
-        .map_err(|_| PkiError::InvalidSpec(format!("{name:?} is not a valid DNS name")))
+        .map_err(|_| {
+            PkiError::InvalidSpec(format!(
+                "\"{}\" is not a valid DNS name",
+                crate::untrusted::shown(name)
+            ))
+        })
 }
 
 /// 128 random bits, top bit cleared so the DER INTEGER stays positive and 16 bytes long.

@@ -395,7 +395,10 @@ async fn exchange(
         Err(_) => {
             return (
                 Outcome::Failed {
-                    error: format!("{:?} is not a valid host name", target.hostname),
+                    error: format!(
+                        "\"{}\" is not a valid host name",
+                        crate::untrusted::shown(&target.hostname)
+                    ),
                 },
                 None,
             );
@@ -562,10 +565,22 @@ fn tls_words(error: &rustls::Error) -> String {
             Cert::Revoked => "the certificate is revoked",
             Cert::BadSignature => "the certificate's signature does not verify",
             Cert::BadEncoding => "the certificate is malformed",
-            // webpki's error reaches rustls only as text.
-            Cert::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => {
-                "the certificate is a CA certificate, not a server certificate"
+            Cert::UnhandledCriticalExtension => {
+                "the certificate has a critical extension the system cannot check"
             }
+            Cert::UnknownRevocationStatus
+            | Cert::ExpiredRevocationList
+            | Cert::ExpiredRevocationListContext { .. } => {
+                "the certificate's revocation status cannot be checked"
+            }
+            Cert::UnsupportedSignatureAlgorithmContext { .. }
+            | Cert::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                "the certificate is signed with an algorithm the probe does not accept"
+            }
+            Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. } => {
+                "the certificate is not meant for a server (its extended key usage)"
+            }
+            Cert::Other(other) => webpki_words(&other.to_string()),
             _ => "the certificate cannot be validated",
         },
         rustls::Error::PeerIncompatible(_) => {
@@ -584,11 +599,56 @@ fn tls_words(error: &rustls::Error) -> String {
     words.into()
 }
 
+/// webpki's errors reach rustls only as their Rust names (`CaUsedAsEndEntity`): the ones an
+/// origin's certificate can meet, in words; any other still in words, never the name.
+fn webpki_words(name: &str) -> &'static str {
+    const WORDS: [(&str, &str); 6] = [
+        (
+            "CaUsedAsEndEntity",
+            "the certificate is a CA certificate, not a server certificate",
+        ),
+        (
+            "EndEntityUsedAsCa",
+            "a certificate that is not a CA signed the origin's certificate",
+        ),
+        (
+            "RequiredEkuNotFound",
+            "the certificate is not meant for a server (its extended key usage)",
+        ),
+        (
+            "NameConstraintViolation",
+            "the certificate's names are outside what its CA may sign",
+        ),
+        (
+            "PathLenConstraintViolated",
+            "the certificate's chain is longer than its CA allows",
+        ),
+        (
+            "UnsupportedCertVersion",
+            "the certificate is of an old X.509 version",
+        ),
+    ];
+    WORDS
+        .iter()
+        .find(|(rust_name, _)| name.contains(rust_name))
+        .map_or("the certificate cannot be validated", |(_, words)| words)
+}
+
 /// An alert by its RFC 8446 name: `BadCertificate` becomes `bad_certificate`.
+/// An acronym stays one word: `UnknownCA` is `unknown_ca`, `UnknownPSKIdentity`
+/// `unknown_psk_identity`; an alert rustls has no name for is `alert 42`.
 fn alert_name(alert: rustls::AlertDescription) -> String {
+    if let rustls::AlertDescription::Unknown(code) = alert {
+        return format!("alert {code}");
+    }
+    let rust_name: Vec<char> = format!("{alert:?}").chars().collect();
     let mut name = String::new();
-    for (i, c) in format!("{alert:?}").chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
+    for (i, &c) in rust_name.iter().enumerate() {
+        let after_lower = i > 0 && rust_name[i - 1].is_ascii_lowercase();
+        let acronym_ends = i > 0
+            && rust_name[i - 1].is_ascii_uppercase()
+            && rust_name.get(i + 1).is_some_and(char::is_ascii_lowercase);
+        if c.is_ascii_uppercase() && (after_lower || acronym_ends) {
             name.push('_');
         }
         name.push(c.to_ascii_lowercase());
@@ -682,12 +742,42 @@ mod tests {
             tls_words(&ca_as_server),
             "the certificate is a CA certificate, not a server certificate"
         );
+        let other = |name: &str| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+                Arc::new(std::io::Error::other(name.to_string())),
+            )))
+        };
+        assert_eq!(
+            tls_words(&other("EndEntityUsedAsCa")),
+            "a certificate that is not a CA signed the origin's certificate"
+        );
+        assert_eq!(
+            tls_words(&other("SomethingNew { detail: 1 }")),
+            "the certificate cannot be validated"
+        );
+        assert_eq!(
+            tls_words(&rustls::Error::InvalidCertificate(
+                rustls::CertificateError::InvalidPurpose
+            )),
+            "the certificate is not meant for a server (its extended key usage)"
+        );
         assert_eq!(
             tls_words(&rustls::Error::AlertReceived(
                 rustls::AlertDescription::CertificateRequired
             )),
             "the origin sent the TLS alert certificate_required"
         );
+        for (alert, name) in [
+            (rustls::AlertDescription::UnknownCA, "unknown_ca"),
+            (
+                rustls::AlertDescription::UnknownPSKIdentity,
+                "unknown_psk_identity",
+            ),
+            (rustls::AlertDescription::BadCertificate, "bad_certificate"),
+            (rustls::AlertDescription::Unknown(200), "alert 200"),
+        ] {
+            assert_eq!(alert_name(alert), name);
+        }
         assert_eq!(
             tls_words(&rustls::Error::InvalidMessage(
                 rustls::InvalidMessage::InvalidContentType

@@ -10,8 +10,8 @@ pub struct EdgeReport {
     pub status: Option<u16>,
     pub passed: bool,
     pub explanation: String,
-    /// When not served: what the answer itself said (its body, tags and control characters
-    /// removed, shortened), for the person to read in the server's own words.
+    /// When not served: what the answer itself said (its body, tags removed, control characters
+    /// shown escaped, shortened), for the person to read in the server's own words.
     pub answer: Option<String>,
 }
 
@@ -114,7 +114,7 @@ mod tests {
         );
         assert_eq!(
             excerpt("bad\x1b[2J gateway\x07").as_deref(),
-            Some("bad [2J gateway")
+            Some("bad\\x1b[2J gateway\\x07")
         );
         assert_eq!(excerpt(" <p> </p> "), None);
         let long = excerpt(&"word ".repeat(100)).unwrap();

@@ -6,7 +6,8 @@
 pub enum ProbeError {
     /// The text given as an origin is not an IP address (with or without a port).
     #[error(
-        "{text:?} is not an origin address: give an IP address, optionally with :PORT (for example 203.0.113.10 or 203.0.113.10:8443)"
+        "\"{}\" is not an origin address: give an IP address, optionally with :PORT (for example 203.0.113.10 or 203.0.113.10:8443)",
+        crate::untrusted::shown(text)
     )]
     NotAnOrigin { text: String },
     /// The client certificate or its key cannot be read or parsed. The message already names the

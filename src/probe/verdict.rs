@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::attempt::{AttemptReport, ForeignAnswer, Outcome};
+use crate::untrusted::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -170,8 +171,8 @@ pub fn judge(
             Verdict::Misconfigured,
             format!(
                 "the origin trusts other CAs ({}), not {}",
-                listed_names.join("; "),
-                expected.description
+                shown(listed_names.join("; ")),
+                shown(&expected.description)
             ),
             "The origin's client-CA file is not the one for this set-up: replace it with the CA file the snippet names, then reload.",
             listed,

@@ -297,7 +297,8 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         && (!email.contains('@') || email.chars().any(char::is_whitespace))
     {
         return Err(OperationError::Refused(format!(
-            "--email {email:?} is not an e-mail address"
+            "--email \"{}\" is not an e-mail address",
+            crate::untrusted::shown(email)
         )));
     }
     let out_dir = std::path::absolute(

@@ -417,14 +417,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changes_reach_the_screen_without_control_characters_and_ids_are_shortened() {
+    fn changes_reach_the_screen_with_control_characters_escaped_and_ids_are_shortened() {
         let mut found = Found {
             changes: Vec::new(),
             holds: BTreeSet::new(),
         };
         found.lost("The certificate \u{1b}[2Jabc is gone.");
         found.lost("The certificate \u{1b}[2Jabc is gone.");
-        assert_eq!(found.changes, vec!["The certificate [2Jabc is gone."]);
+        assert_eq!(found.changes, vec!["The certificate \\x1b[2Jabc is gone."]);
         found.lost(&"x".repeat(1000));
         assert_eq!(found.changes[1].chars().count(), 301);
         assert_eq!(short("2458ce5a-0c35-4c7f"), "2458ce5a…");

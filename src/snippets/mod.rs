@@ -85,7 +85,10 @@ impl std::str::FromStr for SnippetPhase {
         match s {
             "log" => Ok(SnippetPhase::Log),
             "enforce" => Ok(SnippetPhase::Enforce),
-            other => Err(format!("unknown phase {other:?}; choose log or enforce")),
+            other => Err(format!(
+                "unknown phase \"{}\"; choose log or enforce",
+                crate::untrusted::shown(other)
+            )),
         }
     }
 }
@@ -102,7 +105,10 @@ impl std::str::FromStr for WebServer {
             .into_iter()
             .find(|server| server.name() == alias)
             .ok_or_else(|| {
-                format!("unknown server {s:?}; choose nginx, apache, haproxy, traefik or caddy")
+                format!(
+                    "unknown server \"{}\"; choose nginx, apache, haproxy, traefik or caddy",
+                    crate::untrusted::shown(s)
+                )
             })
     }
 }
@@ -165,7 +171,12 @@ impl std::str::FromStr for ServerVersion {
             parts
                 .next()
                 .and_then(|p| p.parse::<u32>().ok())
-                .ok_or_else(|| format!("{s:?} is not a version like 2.6 or 2.8.4 ({what} missing)"))
+                .ok_or_else(|| {
+                    format!(
+                        "\"{}\" is not a version like 2.6 or 2.8.4 ({what} missing)",
+                        crate::untrusted::shown(s)
+                    )
+                })
         };
         let major = number("major")?;
         let minor = number("minor").unwrap_or(0);

@@ -142,7 +142,7 @@ fn draw_modal(frame: &mut Frame, state: &Wizard, modal: &Modal, theme: &Theme) {
             let lines: Vec<Line> = confirm
                 .lines
                 .iter()
-                .map(|l| Line::from(l.as_str()))
+                .map(|l| screens::escaped(Line::from(l.as_str())))
                 .collect();
             let answer = Line::from(vec![
                 Span::styled(" y", theme.key),
@@ -182,7 +182,10 @@ fn draw_modal(frame: &mut Frame, state: &Wizard, modal: &Modal, theme: &Theme) {
 fn draw_header(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let mut spans = vec![Span::styled(" aop-wizard ", theme.title)];
     if !state.zone_name().is_empty() {
-        spans.push(Span::raw(format!(" {} ", state.zone_name())));
+        spans.push(Span::raw(format!(
+            " {} ",
+            untrusted::shown(state.zone_name())
+        )));
     }
     if state.task == Task::Snippets {
         spans.push(Span::styled(" snippets only ", theme.dim));
@@ -254,7 +257,8 @@ fn draw_body(frame: &mut Frame, areas: &Areas, state: &Wizard, theme: &Theme) {
 pub fn same_as_line(state: &Wizard, theme: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled("Same as: ", theme.dim),
-        Span::raw(super::same_as::line(state)),
+        // Paths and names typed or read: measured for the layout as they are drawn.
+        Span::raw(untrusted::shown(super::same_as::line(state)).to_string()),
     ])
 }
 
@@ -266,7 +270,10 @@ fn status_line(state: &Wizard, theme: &Theme) -> Line<'static> {
                 format!(" {} ", SPINNER[(state.tick % 10) as usize]),
                 theme.current,
             ),
-            Span::raw(format!("{} … {elapsed:.1} s", busy.label)),
+            Span::raw(format!(
+                "{} … {elapsed:.1} s",
+                untrusted::shown(&busy.label)
+            )),
         ])
     } else if let Some(error) = &state.error {
         // Errors carry what files, origins and Cloudflare said: never raw onto the terminal.

@@ -8,7 +8,8 @@
 //! the one in use"; ≤ 10 hostname certificates per zone and ≤ 100 hostnames per certificate; 1415
 //! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
 //! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
-//! (429, 500, a timeout, malformed JSON) on the Nth call of an operation and records every request.
+//! (429, 500, a timeout, malformed JSON, an error worded by the test) on the Nth call of an
+//! operation and records every request.
 //!
 //! It can also lie: after `ignore_writes("set_zone_aop_setting")` (any operation name `classify`
 //! in `routes.rs` gives a write: `edit_setting`, `set_zone_aop_setting`,

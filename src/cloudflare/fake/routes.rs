@@ -369,6 +369,11 @@ async fn handle(
             Some(FaultKind::ServerError) => {
                 (failure(500, 10002, "An unknown error has occurred"), None)
             }
+            Some(FaultKind::Refused {
+                status,
+                code,
+                message,
+            }) => (failure(status, code, message), None),
             _ => answer_request(
                 &mut w, &headers, operation, permission, &segments, &query, &body_text,
             ),

@@ -61,6 +61,13 @@ pub enum FaultKind {
     MalformedJson,
     /// Nothing happens for this long; then the request is carried out and answered.
     Hang(Duration),
+    /// Nothing is carried out; the answer is this error, in Cloudflare's envelope (a test's way
+    /// to put words of its choosing, hostile ones included, in Cloudflare's mouth).
+    Refused {
+        status: u16,
+        code: i64,
+        message: &'static str,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -38,7 +38,10 @@ fn create_or_skip(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if !email.contains('@') || email.contains(' ') {
-        state.error = Some(format!("{email:?} is not an e-mail address."));
+        state.error = Some(format!(
+            "\"{}\" is not an e-mail address.",
+            crate::untrusted::shown(email)
+        ));
         return Vec::new();
     }
     let (Some(client), Some(zone)) = (state.client.clone(), state.zone.clone()) else {

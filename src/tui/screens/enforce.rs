@@ -55,13 +55,13 @@ pub fn warning_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
         ));
     }
     for record in exposed {
-        lines.push(Line::styled(
+        lines.push(super::escaped(Line::styled(
             format!(
                 "  {} {} → {}",
                 record.record_type, record.name, record.content
             ),
             theme.warn,
-        ));
+        )));
     }
     lines
 }

@@ -27,6 +27,7 @@ use super::state::Wizard;
 use super::steps::Step;
 use super::theme::Theme;
 use crate::snippets::SnippetPhase;
+use crate::untrusted;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let area = match &state.resume_notes {
@@ -52,12 +53,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     }
 }
 
+/// `line` with what `untrusted` calls unsafe shown escaped in every span. Screens put in what
+/// files, Cloudflare and origins said (ratatui would drop a control character silently, and a
+/// name would show altered with no sign of it); the wizard's own words pass unchanged.
+pub fn escaped(mut line: Line<'_>) -> Line<'_> {
+    for span in &mut line.spans {
+        if span.content.chars().any(untrusted::needs_escape) {
+            let shown = untrusted::shown(&span.content).to_string();
+            span.content = shown.into();
+        }
+    }
+    line
+}
+
+/// Every line `escaped`.
+pub fn all_escaped<'a>(lines: Vec<Line<'a>>) -> Vec<Line<'a>> {
+    lines.into_iter().map(escaped).collect()
+}
+
 /// `label: value` with the label dimmed.
 pub fn field<'a>(label: &'a str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
-    Line::from(vec![
+    escaped(Line::from(vec![
         Span::styled(format!("{label:<15}"), theme.dim),
         Span::raw(value.into()),
-    ])
+    ]))
 }
 
 /// A text field, highlighted when it has the keys.
@@ -65,6 +84,7 @@ pub fn input_line<'a>(label: &'a str, text: String, focused: bool, theme: &Theme
     // A path longer than a few rows (a paste gone wrong) shows its end, where typing goes on,
     // rather than pushing the rest of the screen away.
     const MOST: usize = 160;
+    let text = untrusted::shown(text).to_string();
     let text = match text.char_indices().rev().nth(MOST - 1) {
         Some((start, _)) if start > 0 => {
             format!("({} characters) …{}", text.chars().count(), &text[start..])
@@ -113,7 +133,10 @@ fn resume_notes(
 
 /// What the re-check found, one line each (the box's text, and the viewer's first lines).
 pub fn resume_lines(notes: &[String]) -> Vec<Line<'static>> {
-    notes.iter().map(|n| Line::from(n.clone())).collect()
+    notes
+        .iter()
+        .map(|n| escaped(Line::from(n.clone())))
+        .collect()
 }
 
 /// `width` columns of `line` from column `left`. A line going on past an edge shows it: `→` in
@@ -161,7 +184,7 @@ pub fn snippet_rows(state: &Wizard) -> usize {
 /// Wrapped text. When it needs more rows than `area` has, the last row says so, and how to see
 /// the rest: the viewer where the screen offers one.
 pub fn wrapped(frame: &mut Frame, area: Rect, state: &Wizard, lines: Vec<Line>, theme: &Theme) {
-    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let text = Paragraph::new(all_escaped(lines)).wrap(Wrap { trim: false });
     if text.line_count(area.width) <= usize::from(area.height) {
         frame.render_widget(text, area);
         return;

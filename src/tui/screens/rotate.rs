@@ -10,7 +10,10 @@ use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let (mut plan, mut log, end) = parts(state, theme);
+    let (plan, log, end) = parts(state, theme);
+    // Measured as drawn: hostnames and ids from Cloudflare, escaped.
+    let escape = super::all_escaped;
+    let (mut plan, mut log, end) = (escape(plan), escape(log), escape(end));
     // The outcome always shows, then the newest progress; the oldest log lines give way, then
     // the plan's details (the viewer shows them all).
     let rows = |lines: &[Line]| {

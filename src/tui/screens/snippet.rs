@@ -88,7 +88,9 @@ pub fn code_lines(state: &Wizard, theme: &Theme, phase: SnippetPhase) -> Vec<Lin
                 } else {
                     theme.code
                 };
-                Line::styled(line.to_string(), style)
+                // A tab is no character a terminal cell can hold: Caddy's indentation shows
+                // as spaces (what is copied or written keeps its tabs).
+                Line::styled(line.replace('\t', "    "), style)
             })
             .collect(),
         Err(e) => vec![Line::styled(e, theme.bad)],

@@ -28,7 +28,7 @@ fn phase_label(phase: SnippetPhase) -> &'static str {
 
 fn draw_form(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     frame.render_widget(
-        Paragraph::new(form_lines(state, theme)).wrap(Wrap { trim: false }),
+        Paragraph::new(super::all_escaped(form_lines(state, theme))).wrap(Wrap { trim: false }),
         area,
     );
 }

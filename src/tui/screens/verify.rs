@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
         input_line("origins", state.origins.display(), true, theme),
         Line::from(vec![
             Span::styled(format!("{:<15}", "hostnames"), theme.dim),
-            Span::raw(hosts),
+            Span::raw(crate::untrusted::shown(hosts).to_string()),
         ]),
         Line::styled(
             "Expected: log-only (asks for a certificate, serves without) and served through \

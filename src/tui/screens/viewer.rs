@@ -86,7 +86,10 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
         lines.push(Line::from(""));
     }
     lines.push(crate::tui::view::same_as_line(state, theme));
-    Some(Document { title, lines })
+    Some(Document {
+        title,
+        lines: super::all_escaped(lines),
+    })
 }
 
 /// Whether the step has text to view: every step but the zone list, which scrolls with its

@@ -8,7 +8,7 @@ use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
-    let lines = lines(state, theme);
+    let lines = super::all_escaped(lines(state, theme));
     // On a small terminal the rows outgrow the screen: scroll so that the chosen row (marked by
     // its pointer) and the line under it stay in view.
     let chosen = lines

@@ -6,6 +6,7 @@ use ratatui::widgets::Paragraph;
 use super::{clip, input_line};
 use crate::tui::state::Wizard;
 use crate::tui::theme::Theme;
+use crate::untrusted::shown;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let [top, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
@@ -26,14 +27,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             let selected = index == state.cursor;
             Line::from(vec![
                 Span::styled(
-                    format!("{}{}", if selected { "▶ " } else { "  " }, zone.name),
+                    format!(
+                        "{}{}",
+                        if selected { "▶ " } else { "  " },
+                        shown(&zone.name)
+                    ),
                     if selected {
                         theme.selected
                     } else {
                         ratatui::style::Style::new()
                     },
                 ),
-                Span::styled(format!("  {}", zone.status), theme.dim),
+                Span::styled(format!("  {}", shown(&zone.status)), theme.dim),
             ])
         })
         .collect();
