@@ -105,7 +105,12 @@ const SNIPPET: &[Case] = &[
             "/etc/nginx/aop/ca.crt;\nssl_verify_client off;",
         ],
         BAD,
-        &["CA path", "ssl_verify_client off;", "control character", "remove it"],
+        &[
+            "CA path",
+            "ssl_verify_client off;",
+            "control character",
+            "remove it",
+        ],
     ),
     case(
         &[
@@ -136,7 +141,11 @@ const SNIPPET: &[Case] = &[
             "|/bin/sh -c evil",
         ],
         BAD,
-        &["|/bin/sh -c evil", "not absolute", "give the directory from /"],
+        &[
+            "|/bin/sh -c evil",
+            "not absolute",
+            "give the directory from /",
+        ],
     ),
     case(
         &[
@@ -164,7 +173,11 @@ const SNIPPET: &[Case] = &[
             "http://127.0.0.1:8080;\n}\nserver {",
         ],
         BAD,
-        &["nginx upstream", "http://127.0.0.1:8080;", "control character"],
+        &[
+            "nginx upstream",
+            "http://127.0.0.1:8080;",
+            "control character",
+        ],
     ),
     case(
         &[
@@ -178,10 +191,21 @@ const SNIPPET: &[Case] = &[
             "/srv/$uri",
         ],
         BAD,
-        &["nginx document root", "/srv/$uri", "choose a path without it"],
+        &[
+            "nginx document root",
+            "/srv/$uri",
+            "choose a path without it",
+        ],
     ),
     case(
-        &["snippet", "caddy", "--phase", "enforce", "--ca", "/etc/{env.HOME}/ca.pem"],
+        &[
+            "snippet",
+            "caddy",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/{env.HOME}/ca.pem",
+        ],
         BAD,
         &["{env.HOME}", "placeholder", "choose a path without it"],
     ),
@@ -251,7 +275,12 @@ const VERIFY: &[Case] = &[
             "/x\r\nX-Injected: 1",
         ],
         BAD,
-        &["request path", "X-Injected: 1", "control character", "remove it"],
+        &[
+            "request path",
+            "X-Injected: 1",
+            "control character",
+            "remove it",
+        ],
     ),
     case(
         &[

@@ -371,14 +371,20 @@ fn verify_global_asks_the_origin_to_name_cloudflares_ca() {
 fn snippet_values_with_line_breaks_are_refused_before_anything_is_printed() {
     let injected = "/etc/aop/ca.pem;\nssl_verify_client off;\n#";
     for server in ["nginx", "apache", "haproxy", "caddy", "traefik"] {
-        for (option, value) in [("--ca", injected), ("--log-dir", "/var/log/\u{1b}[2J\u{7}x")] {
+        for (option, value) in [
+            ("--ca", injected),
+            ("--log-dir", "/var/log/\u{1b}[2J\u{7}x"),
+        ] {
             let mut args = vec!["snippet", server, "--phase", "log", option, value];
             if option != "--ca" {
                 args.extend(["--ca", "/etc/aop/ca.pem"]);
             }
             let output = aop(&args);
             assert_one_error_line(&output, "control character");
-            assert!(output.stdout.is_empty(), "{server} {option}: printed a snippet");
+            assert!(
+                output.stdout.is_empty(),
+                "{server} {option}: printed a snippet"
+            );
             assert!(!stderr(&output).contains('\u{1b}'), "{}", stderr(&output));
         }
     }
@@ -407,7 +413,13 @@ fn verify_refuses_a_request_path_with_cr_lf_before_connecting() {
         ("health", "does not start with /"),
     ] {
         let output = aop(&[
-            "verify", "--origin", &origin, "--host", "origin.test", "--path", path,
+            "verify",
+            "--origin",
+            &origin,
+            "--host",
+            "origin.test",
+            "--path",
+            path,
         ]);
         assert_one_error_line(&output, says);
         assert!(output.stdout.is_empty());

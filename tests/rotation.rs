@@ -834,9 +834,17 @@ fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase
 #[test]
 fn rotate_refuses_a_log_directory_with_a_line_break_before_any_change() {
     let setup = Setup::new(Scope::Zone);
-    let before = setup.fake.fake.zone("example.com").unwrap().zone_certificates;
+    let before = setup
+        .fake
+        .fake
+        .zone("example.com")
+        .unwrap()
+        .zone_certificates;
     let mut args = setup.rotate_args(&[]);
-    args.extend(["--log-dir".into(), "/var/log/nginx;\nssl_verify_client off;".into()]);
+    args.extend([
+        "--log-dir".into(),
+        "/var/log/nginx;\nssl_verify_client off;".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = setup.run(&args);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -849,7 +857,12 @@ fn rotate_refuses_a_log_directory_with_a_line_break_before_any_change() {
     );
     assert!(!setup.path("new").exists());
     assert_eq!(
-        setup.fake.fake.zone("example.com").unwrap().zone_certificates,
+        setup
+            .fake
+            .fake
+            .zone("example.com")
+            .unwrap()
+            .zone_certificates,
         before
     );
 }

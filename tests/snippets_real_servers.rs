@@ -5,8 +5,8 @@
 
 mod support;
 
-use aop_wizard::snippets::{SnippetPhase, WebServer};
 use aop_wizard::snippets::{CaFile, render};
+use aop_wizard::snippets::{SnippetPhase, WebServer};
 use support::origin::{Origin, Seen, request_for, site_dir};
 use support::test_pki::{Identity, make_world_readable, test_pki};
 
@@ -317,7 +317,10 @@ fn awkward_paths_reach_the_server_as_given(server: WebServer) {
     }
     // HAProxy logs to its global `log` target, not to a file of the snippet.
     if server != WebServer::Haproxy {
-        let log = logs.strip_prefix(&origin.dir).unwrap().join("aop-access.log");
+        let log = logs
+            .strip_prefix(&origin.dir)
+            .unwrap()
+            .join("aop-access.log");
         origin.log_line_for(log.to_str().unwrap(), "/right");
     }
 }

@@ -2306,7 +2306,10 @@ fn the_ca_path_field_refuses_what_the_snippet_cannot_carry() {
         update(&mut state, clear());
         type_text(&mut state, "/etc/nginx/aop/ca.crt;\nssl_verify_client off;");
         assert!(press(&mut state, KeyCode::Enter).is_empty());
-        assert!(typing(&state), "Enter leaves a value the snippet cannot carry open");
+        assert!(
+            typing(&state),
+            "Enter leaves a value the snippet cannot carry open"
+        );
         let error = state.error.clone().expect("Enter says why");
         assert!(
             error.starts_with("the CA path \"/etc/nginx/aop/ca.crt;")

@@ -69,7 +69,10 @@ impl std::fmt::Display for Unsafe {
                 "is not absolute; give the directory from / (each server resolves a relative one from a different place)"
             ),
             Unsafe::Expanded { sequence, meaning } => {
-                write!(f, "holds {sequence}, which {meaning}; choose a path without it")
+                write!(
+                    f,
+                    "holds {sequence}, which {meaning}; choose a path without it"
+                )
             }
             Unsafe::CaddyUnquotable => write!(
                 f,
@@ -190,7 +193,10 @@ mod tests {
                 "/etc/ca\u{2028}.pem",
             ] {
                 let error = check(server, ValueKind::CaPath, bad).unwrap_err();
-                assert!(error.to_string().contains("control character U+"), "{error}");
+                assert!(
+                    error.to_string().contains("control character U+"),
+                    "{error}"
+                );
             }
             assert!(check(server, ValueKind::CaPath, "").is_err());
         }
@@ -208,14 +214,46 @@ mod tests {
     #[test]
     fn sequences_a_server_expands_are_refused_only_where_it_expands_them() {
         let refused = |server, kind, value| check(server, kind, value).is_err();
-        assert!(refused(WebServer::Nginx, ValueKind::LogDir, "/var/log/$host"));
-        assert!(refused(WebServer::Nginx, ValueKind::NginxUpstream, "http://$a"));
-        assert!(!refused(WebServer::Nginx, ValueKind::CaPath, "/etc/$ca.pem"));
-        assert!(refused(WebServer::Apache, ValueKind::CaPath, "/etc/${X}/ca.pem"));
-        assert!(!refused(WebServer::Apache, ValueKind::CaPath, "/etc/$X/ca.pem"));
-        assert!(refused(WebServer::Caddy, ValueKind::CaPath, "/etc/{host}/ca.pem"));
-        assert!(refused(WebServer::Traefik, ValueKind::CaPath, "/etc/{{.}}/ca.pem"));
-        assert!(!refused(WebServer::Haproxy, ValueKind::CaPath, "/etc/${X}'s/ca.pem"));
+        assert!(refused(
+            WebServer::Nginx,
+            ValueKind::LogDir,
+            "/var/log/$host"
+        ));
+        assert!(refused(
+            WebServer::Nginx,
+            ValueKind::NginxUpstream,
+            "http://$a"
+        ));
+        assert!(!refused(
+            WebServer::Nginx,
+            ValueKind::CaPath,
+            "/etc/$ca.pem"
+        ));
+        assert!(refused(
+            WebServer::Apache,
+            ValueKind::CaPath,
+            "/etc/${X}/ca.pem"
+        ));
+        assert!(!refused(
+            WebServer::Apache,
+            ValueKind::CaPath,
+            "/etc/$X/ca.pem"
+        ));
+        assert!(refused(
+            WebServer::Caddy,
+            ValueKind::CaPath,
+            "/etc/{host}/ca.pem"
+        ));
+        assert!(refused(
+            WebServer::Traefik,
+            ValueKind::CaPath,
+            "/etc/{{.}}/ca.pem"
+        ));
+        assert!(!refused(
+            WebServer::Haproxy,
+            ValueKind::CaPath,
+            "/etc/${X}'s/ca.pem"
+        ));
         assert!(refused(WebServer::Caddy, ValueKind::CaPath, "/etc/`a\\\"b"));
         assert!(!refused(WebServer::Caddy, ValueKind::CaPath, "/etc/`a\"b"));
     }
@@ -227,7 +265,10 @@ mod tests {
             quote(WebServer::Nginx, path),
             r#""/etc/my \"aop\" certs/it's $ca\\x.pem""#
         );
-        assert_eq!(quote(WebServer::Apache, path), quote(WebServer::Nginx, path));
+        assert_eq!(
+            quote(WebServer::Apache, path),
+            quote(WebServer::Nginx, path)
+        );
         assert_eq!(
             quote(WebServer::Haproxy, path),
             r#"'/etc/my "aop" certs/it'\''s $ca\x.pem'"#
@@ -240,7 +281,10 @@ mod tests {
         );
         assert_eq!(quote(WebServer::Traefik, "ca.pem"), "'ca.pem'");
         for server in ALL {
-            assert_eq!(quote(server, "/etc/nginx/aop/ca.crt"), "/etc/nginx/aop/ca.crt");
+            assert_eq!(
+                quote(server, "/etc/nginx/aop/ca.crt"),
+                "/etc/nginx/aop/ca.crt"
+            );
         }
     }
 }
