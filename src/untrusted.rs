@@ -19,7 +19,7 @@ pub fn one_line(text: &str, most: usize) -> String {
 }
 
 /// Marks that change the order or the look of the text around them without showing themselves.
-fn reorders(c: char) -> bool {
+pub(crate) fn reorders(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 

@@ -233,6 +233,18 @@ const SNIPPET: &[Case] = &[
         BAD,
         &["{{", "template", "choose a path without it"],
     ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/nginx/aop/\u{202E}tr.ac",
+        ],
+        BAD,
+        &["CA path", "invisible mark U+202E", "remove it"],
+    ),
 ];
 
 const VERIFY: &[Case] = &[

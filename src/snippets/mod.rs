@@ -13,7 +13,8 @@ mod traefik;
 mod value;
 
 pub use caddy::TRUST_POOL_SINCE as CADDY_TRUST_POOL_SINCE;
-pub use value::{Unsafe, ValueKind};
+pub use value::Unsafe;
+use value::ValueKind;
 
 use serde::Serialize;
 use time::Date;

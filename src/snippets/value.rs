@@ -42,6 +42,9 @@ pub enum Unsafe {
     Empty,
     /// A line break, tab or other control character (or a Unicode line separator).
     Control(char),
+    /// A bidirectional or zero-width mark: the snippet would read differently on screen from
+    /// what the server does with it.
+    Invisible(char),
     /// The log directory must be absolute: each server resolves a relative one from a different
     /// place, and Apache runs a `|command` as a piped log.
     NotAbsolute,
@@ -62,6 +65,11 @@ impl std::fmt::Display for Unsafe {
             Unsafe::Control(c) => write!(
                 f,
                 "holds the control character U+{:04X}, which would end the directive and let the rest be read as configuration; remove it",
+                u32::from(*c)
+            ),
+            Unsafe::Invisible(c) => write!(
+                f,
+                "holds the invisible mark U+{:04X}, which makes the configuration read differently on screen from what the server loads; remove it",
                 u32::from(*c)
             ),
             Unsafe::NotAbsolute => write!(
@@ -102,6 +110,9 @@ fn refusal(server: WebServer, kind: ValueKind, value: &str) -> Option<Unsafe> {
         .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
     {
         return Some(Unsafe::Control(c));
+    }
+    if let Some(c) = value.chars().find(|c| crate::untrusted::reorders(*c)) {
+        return Some(Unsafe::Invisible(c));
     }
     if kind == ValueKind::LogDir && !value.starts_with('/') {
         return Some(Unsafe::NotAbsolute);
@@ -199,6 +210,11 @@ mod tests {
                 );
             }
             assert!(check(server, ValueKind::CaPath, "").is_err());
+            let error = check(server, ValueKind::CaPath, "/etc/\u{202E}mep.ac").unwrap_err();
+            assert!(
+                error.to_string().contains("invisible mark U+202E"),
+                "{error}"
+            );
         }
     }
 
