@@ -568,7 +568,7 @@ fn export_terraform_lists_what_exists_with_import_commands() {
         "resource \"cloudflare_authenticated_origin_pulls_settings\"".to_string(),
         "enabled = true".to_string(),
         "resource \"cloudflare_zone_setting\"".to_string(),
-        "alert_type = \"zone_aop_custom_certificate_expiration_type\"".to_string(),
+        "alert_type  = \"zone_aop_custom_certificate_expiration_type\"".to_string(),
         "sensitive   = true".to_string(),
         format!("'{}/{certificate}'", zone.id),
         format!(
@@ -730,4 +730,44 @@ fn an_alert_policy_that_cloudflare_did_not_create_exits_4() {
     let again = aop(&fake, Some(DEMO_TOKEN), &args);
     assert!(again.status.success(), "{}", text(&again));
     assert!(text(&again).contains("Created"), "{}", text(&again));
+}
+
+/// Per-hostname AOP turns on only its own switch, as Cloudflare's current pages document, and
+/// says so: the global switch stays off.
+#[test]
+fn enabling_per_hostname_leaves_the_global_switch_and_says_why() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = aop(&fake, Some(DEMO_TOKEN), args);
+        assert!(output.status.success(), "{}", text(&output));
+        output
+    };
+    support::fake::certificate_on_cloudflare(
+        &|args| drop(run(args)),
+        dir.path(),
+        Some("www.example.com"),
+    );
+    let id = fake.fake.zone("example.com").unwrap().associations["www.example.com"]
+        .0
+        .clone();
+    let enable = run(&[
+        "enable",
+        "--zone",
+        "example.com",
+        "--scope",
+        "hostname",
+        "--hostname",
+        "www.example.com",
+        "--cert-id",
+        &id,
+    ]);
+    assert!(
+        text(&enable).contains("Global AOP is left as it is: Cloudflare documents global, zone-level and per-hostname AOP as independent switches"),
+        "{}",
+        text(&enable)
+    );
+    let view = fake.fake.zone("example.com").unwrap();
+    assert!(!view.global_aop);
+    assert_eq!(view.associations["www.example.com"], (id, true));
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use aop_wizard::snippets::{SnippetPhase, WebServer};
 use serde_json::Value;
-use support::origin::{HOST, Origin, free_port, render_for, site_dir};
+use support::origin::{HOST, Origin, free_port, on_each_caddy, render_for, site_dir};
 use support::test_pki::{Identity, test_pki};
 
 struct Verified {
@@ -157,7 +157,7 @@ fn haproxy_log_only_then_enforced() {
 
 #[test]
 fn caddy_log_only_then_enforced() {
-    both_phases(WebServer::Caddy);
+    on_each_caddy(|| both_phases(WebServer::Caddy));
 }
 
 #[test]
@@ -240,34 +240,36 @@ fn a_closed_port_and_a_silent_one_are_unreachable_within_the_timeout() {
 
 #[test]
 fn the_human_table_names_the_problem_and_the_next_step() {
-    let pki = test_pki();
-    let origin = Origin::start(WebServer::Caddy, SnippetPhase::Log, false);
-    let output = Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
-        .args([
-            "verify",
-            "--origin",
-            &format!("127.0.0.1:{}", origin.port),
-            "--host",
-            HOST,
-        ])
-        .arg("--cert")
-        .arg(&pki.right.cert)
-        .arg("--key")
-        .arg(&pki.right.key)
-        .arg("--ca")
-        .arg(&pki.ca)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(3), "{text}");
-    for expected in [
-        "VERDICT",
-        "log-only",
-        "next:",
-        "--phase enforce",
-        "CAs the origin lists",
-    ] {
-        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
-    }
+    on_each_caddy(|| {
+        let pki = test_pki();
+        let origin = Origin::start(WebServer::Caddy, SnippetPhase::Log, false);
+        let output = Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+            .args([
+                "verify",
+                "--origin",
+                &format!("127.0.0.1:{}", origin.port),
+                "--host",
+                HOST,
+            ])
+            .arg("--cert")
+            .arg(&pki.right.cert)
+            .arg("--key")
+            .arg(&pki.right.key)
+            .arg("--ca")
+            .arg(&pki.ca)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(3), "{text}");
+        for expected in [
+            "VERDICT",
+            "log-only",
+            "next:",
+            "--phase enforce",
+            "CAs the origin lists",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+        }
+    });
 }

@@ -1,4 +1,5 @@
-//! A rotation to a new CA with real nginx, Apache, HAProxy and Caddy as the origin: rotate
+//! A rotation to a new CA with real nginx, Apache, HAProxy and Caddy (Debian's and the current
+//! one) as the origin: rotate
 //! refuses to touch Cloudflare until the origin runs the two-CA snippet it wrote, proves both
 //! leaves are served, and ends with a single-CA snippet under which only the new leaf is served.
 
@@ -11,7 +12,9 @@ use aop_wizard::cloudflare::fake::Activation;
 use aop_wizard::snippets::{CaFile, Snippet, SnippetPhase, SnippetRequest, WebServer, render};
 use serde_json::Value;
 use support::fake::{Fake, fake};
-use support::origin::{HOST, Origin, Seen, caddy_version, curl, free_port, site_dir};
+use support::origin::{
+    HOST, Origin, Seen, caddy_version, curl, free_port, on_each_caddy, site_dir,
+};
 use support::test_pki::{Identity, make_world_readable};
 
 fn aop(fake: &Fake, data: &Path, args: &[&str]) -> Output {
@@ -184,5 +187,5 @@ fn haproxy_rotates_to_a_new_ca() {
 
 #[test]
 fn caddy_rotates_to_a_new_ca() {
-    rotate_to_a_new_ca(WebServer::Caddy);
+    on_each_caddy(|| rotate_to_a_new_ca(WebServer::Caddy));
 }

@@ -852,10 +852,17 @@ fn per_hostname_for_one_of_two_hostnames_warns_and_stops_at_the_other_refused() 
     let one = ["--scope", "hostname", "--hostname", HOST];
     let mut waits = Vec::new();
     let mut last = Value::Null;
-    for _ in 0..3 {
+    for run in 0..3 {
         let output = zone.setup(&one);
         last = json(&output);
         assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+        if run == 0 {
+            assert!(
+                text(&output).contains("Global AOP is left as it is: Cloudflare documents"),
+                "the plan says why the global switch is not touched: {}",
+                text(&output)
+            );
+        }
         let warnings = last["warnings"].to_string();
         assert!(
             warnings.contains("no client certificate for example.com")
@@ -872,6 +879,7 @@ fn per_hostname_for_one_of_two_hostnames_warns_and_stops_at_the_other_refused() 
     }
     assert_eq!(waits, ["origin-log-phase", "origin-enforce-phase", "edge"]);
     assert_eq!(last["stage"], "origin-enforces", "{last}");
+    assert!(!zone.fake.fake.zone("example.com").unwrap().global_aop);
     let problems = last["finish"]["problems"].to_string();
     assert!(
         problems.contains("Cloudflare presents no client certificate for example.com")

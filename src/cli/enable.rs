@@ -74,6 +74,9 @@ pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcom
                 if enable { "enabled" } else { "disabled" },
                 zone.name
             )?;
+            if enable && let Some(note) = args.scope.other_switches() {
+                writeln!(out, "{note}")?;
+            }
         }
         Ok(Outcome::Success)
     })?

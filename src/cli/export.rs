@@ -51,7 +51,7 @@ pub fn run(command: ExportCommand, out: &mut dyn Write) -> Result<Outcome> {
                     .contains(&p.alert_type.as_str())
             })
             .filter(|p| {
-                let zones = p.extra.get("filters").and_then(|f| f["zones"].as_array());
+                let zones = p.filters.as_ref().and_then(|f| f["zones"].as_array());
                 zones.is_none_or(|zones| zones.iter().any(|z| z.as_str() == Some(zone.id.as_str())))
             })
             .collect();

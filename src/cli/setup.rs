@@ -373,6 +373,9 @@ fn print_plan(out: &mut dyn Write, setup: &Setup) -> Result<()> {
         .map(Stage::describe)
         .collect();
     writeln!(out, "  stages: {}", stages.join(" → "))?;
+    if let Some(note) = setup.scope.other_switches() {
+        writeln!(out, "  {note}")?;
+    }
     for warning in &setup.warnings {
         writeln!(out, "  ! {warning}")?;
     }

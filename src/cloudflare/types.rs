@@ -335,8 +335,17 @@ pub struct AlertPolicy {
     pub alert_type: String,
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// Each mechanism type (`email`, `webhooks`, `pagerduty`) with the destinations' ids.
     #[serde(default)]
     pub mechanisms: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How often to alert again for the same incident (e.g. `30m`); not every alert type has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_interval: Option<String>,
+    /// Each filter (`zones`, ...) with its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<serde_json::Value>,
     #[serde(flatten)]
     pub extra: Extra,
 }

