@@ -94,11 +94,163 @@ const CERT: &[Case] = &[
     ),
 ];
 
-const SNIPPET: &[Case] = &[case(
-    &["snippet", "lighttpd", "--phase", "enforce"],
-    USAGE,
-    &["'lighttpd'", "nginx"],
-)];
+const SNIPPET: &[Case] = &[
+    case(
+        &["snippet", "lighttpd", "--phase", "enforce"],
+        USAGE,
+        &["'lighttpd'", "nginx"],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/nginx/aop/ca.crt;\nssl_verify_client off;",
+        ],
+        BAD,
+        &[
+            "CA path",
+            "ssl_verify_client off;",
+            "control character",
+            "remove it",
+        ],
+    ),
+    case(
+        &[
+            "snippet",
+            "haproxy",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/haproxy/ca.pem verify none\r",
+        ],
+        BAD,
+        &["verify none", "control character U+000D", "remove it"],
+    ),
+    case(
+        &["snippet", "nginx", "--phase", "enforce", "--ca", ""],
+        BAD,
+        &["CA path", "is empty", "give the path"],
+    ),
+    case(
+        &[
+            "snippet",
+            "apache",
+            "--phase",
+            "log",
+            "--ca",
+            "/etc/apache2/aop/ca.crt",
+            "--log-dir",
+            "|/bin/sh -c evil",
+        ],
+        BAD,
+        &[
+            "|/bin/sh -c evil",
+            "not absolute",
+            "give the directory from /",
+        ],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "log",
+            "--ca",
+            "/etc/nginx/aop/ca.crt",
+            "--log-dir",
+            "/var/log/$host",
+        ],
+        BAD,
+        &["/var/log/$host", "variable", "choose a path without it"],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "log",
+            "--ca",
+            "/etc/nginx/aop/ca.crt",
+            "--nginx-upstream",
+            "http://127.0.0.1:8080;\n}\nserver {",
+        ],
+        BAD,
+        &[
+            "nginx upstream",
+            "http://127.0.0.1:8080;",
+            "control character",
+        ],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "log",
+            "--ca",
+            "/etc/nginx/aop/ca.crt",
+            "--nginx-root",
+            "/srv/$uri",
+        ],
+        BAD,
+        &[
+            "nginx document root",
+            "/srv/$uri",
+            "choose a path without it",
+        ],
+    ),
+    case(
+        &[
+            "snippet",
+            "caddy",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/{env.HOME}/ca.pem",
+        ],
+        BAD,
+        &["{env.HOME}", "placeholder", "choose a path without it"],
+    ),
+    case(
+        &[
+            "snippet",
+            "apache",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/${APACHE_LOG_DIR}/ca.pem",
+        ],
+        BAD,
+        &["${APACHE_LOG_DIR}", "variable", "choose a path without it"],
+    ),
+    case(
+        &[
+            "snippet",
+            "traefik",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/{{ env \"HOME\" }}/ca.pem",
+        ],
+        BAD,
+        &["{{", "template", "choose a path without it"],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "enforce",
+            "--ca",
+            "/etc/nginx/aop/\u{202E}tr.ac",
+        ],
+        BAD,
+        &["CA path", "invisible mark U+202E", "remove it"],
+    ),
+];
 
 const VERIFY: &[Case] = &[
     case(
@@ -139,6 +291,50 @@ const VERIFY: &[Case] = &[
         ],
         BAD,
         &["\"evil\\x1b[2J\" is not an origin address", "203.0.113.10"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--path",
+            "/x\r\nX-Injected: 1",
+        ],
+        BAD,
+        &[
+            "request path",
+            "X-Injected: 1",
+            "control character",
+            "remove it",
+        ],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--path",
+            "health",
+        ],
+        BAD,
+        &["\"health\"", "does not start with /", "such as /"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--path",
+            "/a b",
+        ],
+        BAD,
+        &["/a b", "space", "%20"],
     ),
 ];
 

@@ -364,3 +364,69 @@ fn verify_global_asks_the_origin_to_name_cloudflares_ca() {
     assert_eq!(code, Some(3));
     assert_eq!(cell["verdict"], "misconfigured");
 }
+
+/// A line break in any value the snippet places is refused, for every server and every option
+/// that carries one: exit 1, one line naming the value, and not a line of snippet on stdout.
+#[test]
+fn snippet_values_with_line_breaks_are_refused_before_anything_is_printed() {
+    let injected = "/etc/aop/ca.pem;\nssl_verify_client off;\n#";
+    for server in ["nginx", "apache", "haproxy", "caddy", "traefik"] {
+        for (option, value) in [
+            ("--ca", injected),
+            ("--log-dir", "/var/log/\u{1b}[2J\u{7}x"),
+        ] {
+            let mut args = vec!["snippet", server, "--phase", "log", option, value];
+            if option != "--ca" {
+                args.extend(["--ca", "/etc/aop/ca.pem"]);
+            }
+            let output = aop(&args);
+            assert_one_error_line(&output, "control character");
+            assert!(
+                output.stdout.is_empty(),
+                "{server} {option}: printed a snippet"
+            );
+            assert!(!stderr(&output).contains('\u{1b}'), "{}", stderr(&output));
+        }
+    }
+    let output = aop(&[
+        "snippet",
+        "nginx",
+        "--phase",
+        "log",
+        "--ca",
+        "/etc/aop/ca.pem",
+        "--nginx-upstream",
+        "http://127.0.0.1:8080;\n}\nserver {",
+    ]);
+    assert_one_error_line(&output, "the nginx upstream \"http://127.0.0.1:8080;");
+    assert!(output.stdout.is_empty());
+}
+
+/// `verify --path` with CR LF is refused before any connection: the listener is never reached.
+#[test]
+fn verify_refuses_a_request_path_with_cr_lf_before_connecting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let origin = listener.local_addr().unwrap().to_string();
+    for (path, says) in [
+        ("/x\r\nX-Injected: 1", "X-Injected: 1"),
+        ("health", "does not start with /"),
+    ] {
+        let output = aop(&[
+            "verify",
+            "--origin",
+            &origin,
+            "--host",
+            "origin.test",
+            "--path",
+            path,
+        ]);
+        assert_one_error_line(&output, says);
+        assert!(output.stdout.is_empty());
+    }
+    assert_eq!(
+        listener.accept().unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "verify connected to the origin"
+    );
+}

@@ -828,3 +828,41 @@ fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase
         &setup.der("old/ca.crt")
     ));
 }
+
+/// A log directory the snippets cannot carry is refused when the rotation is planned: nothing
+/// made, nothing uploaded, one line naming the value.
+#[test]
+fn rotate_refuses_a_log_directory_with_a_line_break_before_any_change() {
+    let setup = Setup::new(Scope::Zone);
+    let before = setup
+        .fake
+        .fake
+        .zone("example.com")
+        .unwrap()
+        .zone_certificates;
+    let mut args = setup.rotate_args(&[]);
+    args.extend([
+        "--log-dir".into(),
+        "/var/log/nginx;\nssl_verify_client off;".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = setup.run(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: the log directory \"/var/log/nginx;")
+            && stderr.contains("control character U+000A"),
+        "{stderr}"
+    );
+    assert!(!setup.path("new").exists());
+    assert_eq!(
+        setup
+            .fake
+            .fake
+            .zone("example.com")
+            .unwrap()
+            .zone_certificates,
+        before
+    );
+}

@@ -1014,3 +1014,26 @@ fn an_interrupted_set_up_says_so_and_continues() {
     zone.until_done("after an interrupt");
     zone.assert_done("after an interrupt");
 }
+
+/// A log directory or CA path the snippets cannot carry is refused when the set-up is planned,
+/// before anything is made, uploaded or saved: one line naming the value.
+#[test]
+fn setup_refuses_snippet_values_with_line_breaks_before_any_change() {
+    let zone = Zone::new(Scope::Zone);
+    for (option, value) in [
+        ("--log-dir", "/var/log/nginx;\nssl_verify_client off;"),
+        ("--origin-ca-path", "/etc/nginx/aop/ca.crt\r"),
+    ] {
+        let output = zone.setup(&["--server", "nginx", option, value]);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: the ") && stderr.contains("control character"),
+            "{stderr}"
+        );
+        assert!(!zone.path("aop").exists(), "{option}: files were made");
+        let seen = zone.fake.fake.zone("example.com").unwrap();
+        assert!(seen.zone_certificates.is_empty() && !seen.zone_aop_enabled);
+    }
+}

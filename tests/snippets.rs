@@ -164,3 +164,57 @@ fn haproxy_log_phase_really_ignores_verification_errors() {
         "ca-file /h/ca.pem verify required"
     );
 }
+
+/// Traefik is not packaged here, so the YAML is parsed: CA paths and a log directory with
+/// quotes, an apostrophe, `#`, `: ` and a leading `-` or `@` read back exactly as given, and
+/// nothing else appears in the document.
+#[test]
+fn traefik_yaml_carries_paths_with_quotes_exactly() {
+    let cas = [
+        r#"/etc/traefik/my "aop" certs/it's $ca.pem"#,
+        "-ca: #1.pem",
+        "@ca.pem",
+        "null",
+    ];
+    let mut request = request(WebServer::Traefik, SnippetPhase::Enforce, &cas);
+    request.log_dir = Some("/var/log/traefik 'aop' #: x".into());
+    let snippet = render(&request).unwrap();
+    let dynamic: serde_yaml::Value =
+        serde_yaml::from_str(snippet.section(Placement::TraefikDynamic).unwrap()).unwrap();
+    let client_auth = &dynamic["tls"]["options"]["aop"]["clientAuth"];
+    let files: Vec<&str> = client_auth["caFiles"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().expect("every CA path is a string"))
+        .collect();
+    assert_eq!(files, cas);
+    assert_eq!(client_auth.as_mapping().unwrap().len(), 2);
+    let static_config: serde_yaml::Value =
+        serde_yaml::from_str(snippet.section(Placement::TraefikStatic).unwrap()).unwrap();
+    assert_eq!(
+        static_config["accessLog"]["filePath"].as_str(),
+        Some("/var/log/traefik 'aop' #: x/aop-access.log")
+    );
+    assert_eq!(static_config["accessLog"].as_mapping().unwrap().len(), 2);
+}
+
+/// A line break in a CA path would add a YAML key (or a directive elsewhere): refused for
+/// every server with a typed error naming the value.
+#[test]
+fn a_line_break_in_a_value_is_refused_by_every_server() {
+    for server in WebServer::ALL {
+        let error = render(&request(
+            server,
+            SnippetPhase::Enforce,
+            &["/etc/ca.pem\n        clientAuthType: NoClientCert"],
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&error, SnippetError::UnsafeValue { what: "CA path", value, .. }
+                if value.ends_with("NoClientCert")),
+            "{server:?}: {error}"
+        );
+        assert!(error.to_string().contains("clientAuthType: NoClientCert"));
+    }
+}

@@ -5,9 +5,10 @@
 
 mod support;
 
+use aop_wizard::snippets::{CaFile, render};
 use aop_wizard::snippets::{SnippetPhase, WebServer};
-use support::origin::{Origin, Seen, on_each_caddy};
-use support::test_pki::{Identity, test_pki};
+use support::origin::{Origin, Seen, on_each_caddy, request_for, site_dir};
+use support::test_pki::{Identity, make_world_readable, test_pki};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -267,4 +268,79 @@ fn caddy_log_serves_requests_without_certificate_and_logs_verified_clients() {
             "{refused}"
         );
     });
+}
+
+/// CA files and a log directory whose names hold spaces, double quotes, an apostrophe and `$`
+/// (where the server allows it) reach the server exactly: it starts, trusts those two CAs (the
+/// rotation bundle is built by the snippet's own shell command), refuses everything else in
+/// the enforce phase, and writes its access log in that directory.
+fn awkward_paths_reach_the_server_as_given(server: WebServer) {
+    let pki = test_pki();
+    let dir = site_dir(server);
+    let certs = dir.join("my \"aop\" certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    make_world_readable(&certs);
+    let first = certs.join("it's $ca.pem");
+    let second = certs.join("second \"ca\".pem");
+    std::fs::copy(&pki.ca, &first).unwrap();
+    std::fs::copy(&pki.second_ca, &second).unwrap();
+    // nginx reads `$` in access_log as a variable and cannot escape it: the snippet refuses it.
+    let logs = dir.join(match server {
+        WebServer::Nginx => "logs 'aop' \"here\"",
+        _ => "logs 'aop' \"here\" $HOME",
+    });
+    std::fs::create_dir_all(&logs).unwrap();
+    make_world_readable(&logs);
+    let mut request = request_for(server, SnippetPhase::Enforce, pki, true, &logs);
+    request.ca_files = [&first, &second]
+        .iter()
+        .map(|path| CaFile {
+            path: path.display().to_string(),
+            certificates: Some(1),
+        })
+        .collect();
+    let snippet = render(&request).expect("the snippet renders");
+    let origin = Origin::start_with(server, snippet, dir);
+    for (identity, path, expected) in [
+        (Some(&pki.right), "/right", Expect::Served),
+        (Some(&pki.second), "/second-ca", Expect::Served),
+        (None, "/none", Expect::Refused),
+        (Some(&pki.wrong_ca), "/wrong-ca", Expect::Refused),
+    ] {
+        assert_eq!(
+            outcome(origin.request(identity, path)),
+            expected,
+            "{} {path}\n--- snippet ---\n{}",
+            server.name(),
+            origin.snippet.text()
+        );
+    }
+    // HAProxy logs to its global `log` target, not to a file of the snippet.
+    if server != WebServer::Haproxy {
+        let log = logs
+            .strip_prefix(&origin.dir)
+            .unwrap()
+            .join("aop-access.log");
+        origin.log_line_for(log.to_str().unwrap(), "/right");
+    }
+}
+
+#[test]
+fn nginx_reads_paths_with_spaces_and_quotes() {
+    awkward_paths_reach_the_server_as_given(WebServer::Nginx);
+}
+
+#[test]
+fn apache_reads_paths_with_spaces_and_quotes() {
+    awkward_paths_reach_the_server_as_given(WebServer::Apache);
+}
+
+#[test]
+fn haproxy_reads_paths_with_spaces_and_quotes() {
+    awkward_paths_reach_the_server_as_given(WebServer::Haproxy);
+}
+
+#[test]
+fn caddy_reads_paths_with_spaces_and_quotes() {
+    on_each_caddy(|| awkward_paths_reach_the_server_as_given(WebServer::Caddy));
 }

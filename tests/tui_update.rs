@@ -2298,3 +2298,69 @@ fn an_error_never_draws_escape_sequences() {
         "{shown}"
     );
 }
+
+/// The `e` field goes through the snippet's one check: a CA path with a line break is refused
+/// with the sentence (Enter keeps the field open, the snippet area says it too), and neither
+/// `c`, `w` nor Enter writes or copies anything; a path with spaces and quotes goes in quoted.
+#[test]
+fn the_ca_path_field_refuses_what_the_snippet_cannot_carry() {
+    let clear = || Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    for step in [Step::SnippetLog, Step::Enforce] {
+        let mut state = at(step);
+        press(&mut state, KeyCode::Char('e'));
+        update(&mut state, clear());
+        type_text(&mut state, "/etc/nginx/aop/ca.crt;\nssl_verify_client off;");
+        assert!(press(&mut state, KeyCode::Enter).is_empty());
+        assert!(
+            typing(&state),
+            "Enter leaves a value the snippet cannot carry open"
+        );
+        let error = state.error.clone().expect("Enter says why");
+        assert!(
+            error.starts_with("the CA path \"/etc/nginx/aop/ca.crt;")
+                && error.contains("ssl_verify_client off;")
+                && error.contains("control character U+000A")
+                && error.contains("remove it"),
+            "{error}"
+        );
+        press(&mut state, KeyCode::Esc);
+        assert!(!typing(&state));
+        for key in [KeyCode::Char('c'), KeyCode::Char('w'), KeyCode::Enter] {
+            let effects = press(&mut state, key);
+            assert!(
+                !effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::Copy(_) | Effect::WriteSnippet { .. })),
+                "{key:?} gave {effects:?}"
+            );
+            assert!(state.error.as_deref().is_some_and(|e| e.contains("U+000A")));
+        }
+        assert_eq!(state.step, step);
+        // The snippet area shows the same sentence.
+        assert!(
+            state
+                .snippet_text(step_phase(step))
+                .unwrap_err()
+                .contains("control character U+000A")
+        );
+
+        press(&mut state, KeyCode::Char('e'));
+        update(&mut state, clear());
+        type_text(&mut state, "/etc/my \"aop\" certs/it's.pem");
+        press(&mut state, KeyCode::Enter);
+        assert!(!typing(&state) && state.error.is_none());
+        let effects = press(&mut state, KeyCode::Char('c'));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Copy(text)]
+                if text.contains(r#"ssl_client_certificate "/etc/my \"aop\" certs/it's.pem";"#)),
+            "{effects:?}"
+        );
+    }
+}
+
+fn step_phase(step: Step) -> SnippetPhase {
+    match step {
+        Step::SnippetLog => SnippetPhase::Log,
+        _ => SnippetPhase::Enforce,
+    }
+}

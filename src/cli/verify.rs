@@ -91,6 +91,8 @@ struct VerifyReport<'a> {
 }
 
 pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+    // Before anything connects: the path also goes to the edge with --via-edge.
+    crate::probe::check_request_path(&args.path)?;
     let origins = args
         .origins
         .iter()

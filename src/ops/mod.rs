@@ -144,6 +144,22 @@ pub struct OriginCheck {
     pub check_edge: bool,
 }
 
+impl OriginCheck {
+    /// The values its snippets will place (the CA path, the log directory) through the
+    /// snippets' one check, before a plan is made: a set-up or a rotation never stops half-way
+    /// on a path the origin's configuration cannot carry.
+    pub fn check_snippet_values(&self) -> Result<(), crate::snippets::SnippetError> {
+        let mut request = crate::snippets::SnippetRequest::new(
+            self.server,
+            self.phase,
+            vec![crate::snippets::CaFile::new(self.ca_path.clone())],
+            time::OffsetDateTime::now_utc().date(),
+        );
+        request.log_dir = self.log_dir.clone();
+        request.check()
+    }
+}
+
 /// What a face shows while a procedure runs: a stage reached (with what it means now), or a
 /// note on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -354,6 +354,15 @@ async fn exchange(
     observer: Arc<Observer>,
     capture: Arc<Capture>,
 ) -> (Outcome, Option<String>) {
+    // Every caller's path is checked here too, before anything is sent.
+    if let Err(e) = super::check_request_path(&target.path) {
+        return (
+            Outcome::Failed {
+                error: e.to_string(),
+            },
+            None,
+        );
+    }
     let received = Arc::new(Mutex::new(Vec::new()));
     let tcp = match TcpStream::connect(target.address).await {
         Ok(tcp) => Sniffed {

@@ -28,6 +28,9 @@ pub enum ProbeError {
         "{} is encrypted with a passphrase, but the probe presents it to the origin and needs it plain: decrypt a copy with `openssl pkey -in {0} -out {0}.plain` and pass that", path.display()
     )]
     EncryptedKey { path: std::path::PathBuf },
+    /// The request path would not go on the wire as one request line.
+    #[error("the request path \"{}\" {reason}", crate::untrusted::one_line(.path, 200))]
+    BadRequestPath { path: String, reason: String },
 }
 
 impl From<crate::pki::PkiError> for ProbeError {

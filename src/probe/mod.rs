@@ -149,6 +149,27 @@ pub fn parse_origin(text: &str) -> Result<SocketAddr, ProbeError> {
         })
 }
 
+/// The request path goes on the wire as given, so it must be one: from `/`, with no space and
+/// no control character (a CR LF would add headers of its own).
+pub fn check_request_path(path: &str) -> Result<(), ProbeError> {
+    let reason = if let Some(c) = path.chars().find(|c| c.is_control()) {
+        format!(
+            "holds the control character U+{:04X}, which would change the request sent to the origin; remove it",
+            u32::from(c)
+        )
+    } else if !path.starts_with('/') {
+        "does not start with /; give a path such as / or /health".into()
+    } else if path.contains(char::is_whitespace) {
+        "holds a space, which would end the request line; write it as %20".into()
+    } else {
+        return Ok(());
+    };
+    Err(ProbeError::BadRequestPath {
+        path: path.to_string(),
+        reason,
+    })
+}
+
 /// One attempt on its own, as the demo edge makes it (no check of the origin's certificate).
 pub async fn attempt_once(
     target: &AttemptTarget,
@@ -160,6 +181,7 @@ pub async fn attempt_once(
 
 /// Runs every origin × hostname × identity attempt, at most `concurrency` at once.
 pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, ProbeError> {
+    check_request_path(&plan.path)?;
     let unrelated = unrelated_identity()?;
     let trust = attempt::system_verifier();
     let limit = Arc::new(tokio::sync::Semaphore::new(plan.concurrency.max(1)));
@@ -243,6 +265,57 @@ mod tests {
             error
                 .to_string()
                 .starts_with("\"origin.example\" is not an origin address: give an IP address")
+        );
+    }
+
+    #[test]
+    fn request_paths_with_line_breaks_spaces_or_no_slash_are_refused() {
+        for bad in ["/x\r\nX-Injected: 1", "/x\n", "/a\tb", "/a b", "x", ""] {
+            let error = check_request_path(bad).unwrap_err();
+            assert!(
+                error.to_string().starts_with("the request path \""),
+                "{error}"
+            );
+        }
+        for good in ["/", "/health?check=1", "/%20x"] {
+            assert!(check_request_path(good).is_ok(), "{good}");
+        }
+    }
+
+    /// The probe refuses before it connects: the listener never sees a connection.
+    #[test]
+    fn an_injected_path_never_reaches_the_wire() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let target = AttemptTarget {
+            address: listener.local_addr().unwrap(),
+            hostname: "origin.test".into(),
+            path: "/x\r\nX-Injected: 1".into(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let report = runtime.block_on(attempt_once(&target, None, Duration::from_secs(5)));
+        assert!(
+            matches!(&report.outcome, Outcome::Failed { error } if error.contains("X-Injected")),
+            "{:?}",
+            report.outcome
+        );
+        let plan = ProbePlan {
+            origins: vec![target.address],
+            hostnames: vec![target.hostname.clone()],
+            path: target.path.clone(),
+            yours: None,
+            expected_ca: ExpectedCa::default(),
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+        };
+        let error = runtime.block_on(run(&plan)).unwrap_err();
+        assert!(matches!(error, ProbeError::BadRequestPath { .. }));
+        assert_eq!(
+            listener.accept().unwrap_err().kind(),
+            std::io::ErrorKind::WouldBlock
         );
     }
 }

@@ -175,6 +175,7 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
     // Before Cloudflare is asked anything: the day counts the new certificate will be made with.
     pki::validity_days(i64::from(request.leaf_days))?;
     pki::validity_days(i64::from(request.ca_days))?;
+    request.origin.check_snippet_values()?;
     let zone = client.zone_by_name(&request.zone).await?;
     let (scope, old, hostnames) = match &request.hostname {
         None => {

@@ -220,6 +220,7 @@ impl Setup {
 /// Reads Cloudflare and the files, decides, and returns the plan at `Stage::Planned`. Nothing
 /// is changed anywhere.
 pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, OperationError> {
+    request.origin.check_snippet_values()?;
     let zone = client.zone_by_name(&request.zone).await?;
     let mut hostnames = Vec::new();
     for hostname in &request.hostnames {

@@ -13,14 +13,14 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     };
     let text = format!(
         "LogFormat \"%h %t \\\"%r\\\" %>s client_verify=%{{SSL_CLIENT_VERIFY}}x client_s_dn=\\\"%{{SSL_CLIENT_S_DN}}x\\\" client_i_dn=\\\"%{{SSL_CLIENT_I_DN}}x\\\" client_serial=%{{SSL_CLIENT_M_SERIAL}}x\" aop_client_cert\n\
-         CustomLog {log_dir}/aop-access.log aop_client_cert\n\
+         CustomLog {log} aop_client_cert\n\
          SSLCACertificateFile {ca}\n\
          SSLVerifyClient {verify}\n\
          # 1 = the client certificate is signed directly by a listed CA, as Cloudflare's is.\n\
          SSLVerifyDepth 1\n\
          # Refused handshakes are only visible in the error log, at ssl:info.\n\
          LogLevel ssl:info\n",
-        log_dir = request.log_dir(),
+        log = request.log_file("aop-access.log"),
     );
     let mut notes = vec!["Keep SSLVerifyClient at VirtualHost level: per-directory use needs renegotiation, which HTTP/2 and TLS 1.3 clients refuse.".to_string()];
     if request.phase == SnippetPhase::Log {

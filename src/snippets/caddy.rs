@@ -19,7 +19,11 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
         SnippetPhase::Enforce => "require_and_verify",
     };
     let trust = if modern {
-        let files: Vec<&str> = request.ca_files.iter().map(|ca| ca.path.as_str()).collect();
+        let files: Vec<String> = request
+            .ca_files
+            .iter()
+            .map(|ca| request.quote(&ca.path))
+            .collect();
         format!(
             "\ttrust_pool file {{\n\t\tpem_file {}\n\t}}\n",
             files.join(" ")
@@ -38,14 +42,17 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
         request
             .ca_files
             .iter()
-            .map(|ca| format!("\ttrusted_ca_cert_file {}\n", ca.path))
+            .map(|ca| format!("\ttrusted_ca_cert_file {}\n", request.quote(&ca.path)))
             .collect()
     };
-    let log_dir = request.log_dir();
     let global = format!(
-        "log aop_tls_errors {{\n\toutput file {log_dir}/aop-tls-errors.log\n\tlevel DEBUG\n\tinclude http.stdlib\n}}\n"
+        "log aop_tls_errors {{\n\toutput file {}\n\tlevel DEBUG\n\tinclude http.stdlib\n}}\n",
+        request.log_file("aop-tls-errors.log")
     );
-    let site = format!("log {{\n\toutput file {log_dir}/aop-access.log\n\tformat json\n}}\n");
+    let site = format!(
+        "log {{\n\toutput file {}\n\tformat json\n}}\n",
+        request.log_file("aop-access.log")
+    );
     let tls = format!("client_auth {{\n\tmode {mode}\n{trust}}}\n");
     let mut notes = vec![
         "A verified client shows as request.tls.client_common_name in the JSON access log; refused handshakes are logged to aop-tls-errors.log.".to_string(),

@@ -10,8 +10,11 @@ mod caddy;
 mod haproxy;
 mod nginx;
 mod traefik;
+mod value;
 
 pub use caddy::TRUST_POOL_SINCE as CADDY_TRUST_POOL_SINCE;
+pub use value::Unsafe;
+use value::ValueKind;
 
 use serde::Serialize;
 use time::Date;
@@ -240,10 +243,41 @@ impl SnippetRequest {
             .trim_end_matches('/')
     }
 
-    /// Servers that take one CA file get a bundle when several CAs are trusted (rotation).
+    /// A file in the log directory, quoted for the server.
+    fn log_file(&self, name: &str) -> String {
+        self.quote(&format!("{}/{name}", self.log_dir()))
+    }
+
+    /// A checked value (see `check`) as this server's parser must read it.
+    fn quote(&self, value: &str) -> String {
+        value::quote(self.server, value)
+    }
+
+    /// Every value the snippet places in the configuration, through the one check; `render`
+    /// runs it before anything is written, so the server files only quote.
+    pub fn check(&self) -> Result<(), SnippetError> {
+        for ca in &self.ca_files {
+            value::check(self.server, ValueKind::CaPath, &ca.path)?;
+        }
+        if let Some(dir) = &self.log_dir {
+            value::check(self.server, ValueKind::LogDir, dir)?;
+        }
+        if self.server == WebServer::Nginx {
+            match &self.nginx_fallback {
+                NginxFallback::Proxy(url) => {
+                    value::check(self.server, ValueKind::NginxUpstream, url)?
+                }
+                NginxFallback::Root(dir) => value::check(self.server, ValueKind::NginxRoot, dir)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The CA file a single-file server reads, quoted for it: a bundle when several CAs are
+    /// trusted (rotation), with the shell commands that build it.
     fn single_ca_file(&self) -> (String, Vec<String>) {
         match self.ca_files.as_slice() {
-            [one] => (one.path.clone(), Vec::new()),
+            [one] => (self.quote(&one.path), Vec::new()),
             many => {
                 let first = std::path::Path::new(&many[0].path);
                 let dir = first
@@ -252,13 +286,18 @@ impl SnippetRequest {
                     .unwrap_or_default();
                 let dir = if dir.is_empty() { ".".to_string() } else { dir };
                 let bundle = format!("{dir}/aop-ca-bundle.pem");
-                let sources: Vec<&str> = many.iter().map(|ca| ca.path.as_str()).collect();
+                let sources: Vec<String> =
+                    many.iter().map(|ca| value::shell_word(&ca.path)).collect();
+                let (target, temporary) = (
+                    value::shell_word(&bundle),
+                    value::shell_word(&format!("{bundle}.")),
+                );
                 // Written beside the target and renamed: a reload (or a second run) never reads
-                // a half-written bundle.
+                // a half-written bundle. `$$` stays outside the quotes to expand to the PID.
                 (
-                    bundle.clone(),
+                    self.quote(&bundle),
                     vec![format!(
-                        "cat {} > {bundle}.$$ && mv {bundle}.$$ {bundle}",
+                        "cat {} > {temporary}$$ && mv {temporary}$$ {target}",
                         sources.join(" ")
                     )],
                 )
@@ -357,6 +396,13 @@ pub enum SnippetError {
     NoCa,
     #[error("{0}")]
     Unsupported(String),
+    /// A value that would not reach the server as given (a line break adds a directive).
+    #[error("the {what} \"{}\" {reason}", crate::untrusted::one_line(.value, 200))]
+    UnsafeValue {
+        what: &'static str,
+        value: String,
+        reason: Unsafe,
+    },
 }
 
 /// Renders the snippet for one server and phase.
@@ -364,6 +410,7 @@ pub fn render(request: &SnippetRequest) -> Result<Snippet, SnippetError> {
     if request.ca_files.is_empty() {
         return Err(SnippetError::NoCa);
     }
+    request.check()?;
     let body = match request.server {
         WebServer::Nginx => nginx::render(request),
         WebServer::Apache => apache::render(request),

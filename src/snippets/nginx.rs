@@ -8,14 +8,14 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     let (ca, prepare) = request.single_ca_file();
     let log_format = "log_format aop_client_cert '$remote_addr [$time_local] \"$request\" $status '\n                           'client_verify=$ssl_client_verify client_s_dn=\"$ssl_client_s_dn\" '\n                           'client_i_dn=\"$ssl_client_i_dn\" client_serial=$ssl_client_serial';\n";
     let mut server = format!(
-        "ssl_client_certificate {ca};\nssl_verify_depth 1;\naccess_log {}/aop-access.log aop_client_cert;\n",
-        request.log_dir()
+        "ssl_client_certificate {ca};\nssl_verify_depth 1;\naccess_log {} aop_client_cert;\n",
+        request.log_file("aop-access.log")
     );
     match request.phase {
         SnippetPhase::Log => {
             let serve = match &request.nginx_fallback {
-                NginxFallback::Proxy(url) => format!("proxy_pass {url};"),
-                NginxFallback::Root(dir) => format!("root {dir};"),
+                NginxFallback::Proxy(url) => format!("proxy_pass {};", request.quote(url)),
+                NginxFallback::Root(dir) => format!("root {};", request.quote(dir)),
             };
             server.push_str(&format!(
                 "ssl_verify_client optional;\n\

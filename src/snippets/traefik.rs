@@ -11,14 +11,14 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     let ca_files: String = request
         .ca_files
         .iter()
-        .map(|ca| format!("          - {}\n", ca.path))
+        .map(|ca| format!("          - {}\n", request.quote(&ca.path)))
         .collect();
     let dynamic = format!(
         "tls:\n  options:\n    aop:\n      minVersion: VersionTLS12\n      sniStrict: true\n      clientAuth:\n        caFiles:\n{ca_files}        clientAuthType: {client_auth_type}\n"
     );
     let static_config = format!(
-        "accessLog:\n  filePath: {}/aop-access.log\n  format: json\n",
-        request.log_dir()
+        "accessLog:\n  filePath: {}\n  format: json\n",
+        request.log_file("aop-access.log")
     );
     let mut notes = vec![
         "Attach the option to every router of the site (tls.options: aop@file), or name it `default` to cover every SNI.".to_string(),

@@ -31,7 +31,7 @@ pub fn enter(state: &mut Wizard) {
 
 pub fn bindings(state: &Wizard, phase: SnippetPhase) -> Vec<Binding> {
     if let Some(field) = state.editing {
-        return editing(field);
+        return editing(field, phase);
     }
     let mut bindings = Vec::new();
     if phase == SnippetPhase::Log {
@@ -113,9 +113,14 @@ pub(super) fn keys(phase: SnippetPhase) -> [Binding; 5] {
 }
 
 /// The screen's snippet has not been written in this session (for this server, phase,
-/// directory and CA); with nothing writable (no CA yet), Enter does what it always does.
+/// directory and CA); with nothing writable (no CA yet), Enter does what it always does. A
+/// snippet that cannot be rendered (a CA path it refuses) counts as unwritten: Enter says why
+/// rather than going on without it.
 fn unwritten(state: &Wizard, phase: SnippetPhase) -> bool {
-    target(state, phase).is_ok_and(|target| !state.snippets_written.contains(&target))
+    match target(state, phase) {
+        Ok(target) => !state.snippets_written.contains(&target),
+        Err(_) => state.snippet_text(phase).is_err(),
+    }
 }
 
 /// A page of snippet down or up; down stops once the last line is on screen.
@@ -135,8 +140,10 @@ fn scroll(state: &mut Wizard, phase: SnippetPhase, down: bool) {
     };
 }
 
-/// A path typed in place; Enter or Esc ends it.
-pub(super) fn editing(field: Field) -> Vec<Binding> {
+/// A path typed in place; Enter or Esc ends it. Enter keeps a CA path the snippet cannot carry
+/// (a control character, a sequence the server expands) open, saying why; the snippet shows the
+/// same sentence and nothing can be copied or written until it is fixed.
+pub(super) fn editing(field: Field, phase: SnippetPhase) -> Vec<Binding> {
     let what = if field == Field::CaPathOnOrigin {
         "CA path"
     } else {
@@ -151,7 +158,14 @@ pub(super) fn editing(field: Field) -> Vec<Binding> {
             "Enter",
             "done",
             [KeyCode::Enter, KeyCode::Esc],
-            |state, _| {
+            move |state, key| {
+                if field == Field::CaPathOnOrigin
+                    && key.code == KeyCode::Enter
+                    && let Err(e) = state.snippet_text(phase)
+                {
+                    state.error = Some(e);
+                    return Vec::new();
+                }
                 state.editing = None;
                 Vec::new()
             },

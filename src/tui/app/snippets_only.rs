@@ -182,7 +182,7 @@ pub fn generated(state: &mut Wizard, ready: CertificateReady) -> Vec<Effect> {
 /// The snippet: the keys of every snippet screen; q quits without asking (nothing is half done).
 fn ready(state: &Wizard) -> Vec<Binding> {
     match state.editing {
-        Some(field) => snippet::editing(field),
+        Some(field) => snippet::editing(field, state.snippet_phase),
         None => snippet::keys(state.snippet_phase).into(),
     }
 }
