@@ -29,8 +29,23 @@ impl Outcome {
     }
 }
 
-/// 4 for Cloudflare API, network and credential failures, 1 for everything else.
+/// 2 when something the command needs was not given (as clap's own usage errors), 4 for
+/// Cloudflare API, network and credential failures, 1 for everything else.
 pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
+    let usage = report.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::ops::OperationError>()
+            .is_some_and(crate::ops::OperationError::is_usage)
+            || cause
+                .downcast_ref::<crate::rotation::RotationError>()
+                .is_some_and(crate::rotation::RotationError::is_usage)
+            || cause
+                .downcast_ref::<crate::undo::UndoError>()
+                .is_some_and(crate::undo::UndoError::is_usage)
+    });
+    if usage {
+        return ExitCode::from(2);
+    }
     let cloudflare = report.chain().any(|cause| {
         cause
             .downcast_ref::<crate::cloudflare::CloudflareError>()
@@ -49,6 +64,42 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
                 .is_some_and(crate::undo::UndoError::is_cloudflare)
     });
     ExitCode::from(if cloudflare { 4 } else { 1 })
+}
+
+/// Where a procedure's progress is printed. A note that comes again (a wait polling) is not
+/// printed again: on a terminal its line is rewritten with a count, "… (×37)"; in a pipe or a
+/// file, where lines cannot be rewritten and a log should not fill with copies, only a change
+/// is printed.
+pub struct Progress<'w> {
+    out: &'w mut dyn Write,
+    terminal: bool,
+    repeats: crate::ops::Repeats,
+}
+
+impl<'w> Progress<'w> {
+    pub fn new(out: &'w mut dyn Write, terminal: bool) -> Self {
+        Self {
+            out,
+            terminal,
+            repeats: crate::ops::Repeats::default(),
+        }
+    }
+
+    /// A line printed as it is (a stage reached, a result).
+    pub fn line(&mut self, text: &str) -> std::io::Result<()> {
+        self.repeats.reset();
+        writeln!(self.out, "{text}")
+    }
+
+    /// A note on the way, shown once however often it comes.
+    pub fn note(&mut self, text: &str) -> std::io::Result<()> {
+        match self.repeats.count(text) {
+            1 => writeln!(self.out, "{text}"),
+            // Up one line, back to its start, cleared, written again.
+            times if self.terminal => writeln!(self.out, "\x1b[1A\r\x1b[2K{text} (×{times})"),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Asks "Start? [y/N]" on a terminal; elsewhere refuses, as only --yes starts a change there.
@@ -210,7 +261,30 @@ mod tests {
         assert_eq!(Palette::decide(None, false).good("x"), "x");
     }
 
-    /// A Cloudflare failure wrapped in a procedure's error still exits 4; bad input exits 1.
+    #[test]
+    fn a_repeated_note_is_shown_once_with_a_count_on_a_terminal_and_once_in_a_pipe() {
+        let notes = ["waiting", "waiting", "waiting", "other", "other"];
+        let mut terminal = Vec::new();
+        let mut progress = Progress::new(&mut terminal, true);
+        for note in notes {
+            progress.note(note).unwrap();
+        }
+        progress.line("✓ done").unwrap();
+        progress.note("other").unwrap();
+        assert_eq!(
+            String::from_utf8(terminal).unwrap(),
+            "waiting\n\x1b[1A\r\x1b[2Kwaiting (×2)\n\x1b[1A\r\x1b[2Kwaiting (×3)\nother\n\x1b[1A\r\x1b[2Kother (×2)\n✓ done\nother\n"
+        );
+        let mut pipe = Vec::new();
+        let mut progress = Progress::new(&mut pipe, false);
+        for note in notes {
+            progress.note(note).unwrap();
+        }
+        assert_eq!(String::from_utf8(pipe).unwrap(), "waiting\nother\n");
+    }
+
+    /// A Cloudflare failure wrapped in a procedure's error still exits 4; something missing
+    /// exits 2; bad input exits 1.
     #[test]
     fn cloudflare_failures_inside_procedure_errors_exit_4() {
         use crate::cloudflare::CloudflareError;
@@ -235,7 +309,11 @@ mod tests {
             code(RotationError::Refused("no".into()).into()),
             ExitCode::from(1)
         );
-        assert_eq!(code(UndoError::NoHostname.into()), ExitCode::from(1));
+        assert_eq!(code(UndoError::NoHostname.into()), ExitCode::from(2));
+        assert_eq!(
+            code(RotationError::from(OperationError::Missing("give --x".into())).into()),
+            ExitCode::from(2)
+        );
         let probe = crate::probe::parse_origin("nowhere").unwrap_err();
         assert_eq!(code(OperationError::from(probe).into()), ExitCode::from(1));
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 
-use super::output::Palette;
+use super::output::{Palette, Progress};
 use crate::ops::{DEFAULT_EDGE_URL, Event, OriginCheck, Pace};
 
 #[derive(Debug, Args)]
@@ -72,12 +72,30 @@ pub fn interrupted(what: &str) -> String {
     )
 }
 
-/// A line for a stage reached or a note on the way.
-pub fn event_line<S>(event: Event<S>, describe: impl Fn(&S) -> &str, palette: Palette) -> String {
-    match event {
-        Event::Reached(stage, detail) => {
-            format!("{} {}: {detail}", palette.good("✓"), describe(&stage))
-        }
-        Event::Note(note) => format!("  {note}"),
+/// A stage reached, or a note on the way (a repeated one shown once, with a count).
+pub fn show_event<S>(
+    progress: &mut Progress,
+    event: Event<S>,
+    describe: impl Fn(&S) -> &str,
+    palette: Palette,
+) {
+    // Progress that cannot be printed (the reader went away) stops nothing.
+    let _ = match event {
+        Event::Reached(stage, detail) => progress.line(&format!(
+            "{} {}: {detail}",
+            palette.good("✓"),
+            describe(&stage)
+        )),
+        Event::Note(note) => progress.note(&format!("  {note}")),
+    };
+}
+
+/// Whether what people read (stdout, or stderr under --json) is a terminal.
+pub fn human_on_terminal(json: bool) -> bool {
+    use std::io::IsTerminal;
+    if json {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
     }
 }
