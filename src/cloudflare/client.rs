@@ -527,12 +527,12 @@ impl Client {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(error) => {
-                    if error.is_timeout() || error.is_connect() {
-                        if let Some(pause) = self.retry_pause(retry, attempt, None, &deadline) {
-                            tokio::time::sleep(pause).await;
-                            attempt += 1;
-                            continue;
-                        }
+                    if (error.is_timeout() || error.is_connect())
+                        && let Some(pause) = self.retry_pause(retry, attempt, None, &deadline)
+                    {
+                        tokio::time::sleep(pause).await;
+                        attempt += 1;
+                        continue;
                     }
                     return Err(failed(error));
                 }
