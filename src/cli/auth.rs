@@ -21,7 +21,7 @@ pub enum AuthCommand {
     Login(LoginArgs),
     /// Which token is in use, and which permissions it has on a zone.
     #[command(
-        after_help = "Examples:\n  aop-wizard auth status\n  aop-wizard auth status --zone example.com --json\n  aop-wizard auth status --zone example.com --probe-writes"
+        after_help = "Examples:\n  aop-wizard auth status\n  aop-wizard auth status --zone example.com --json\n  aop-wizard auth status --zone example.com --probe-writes\n\nThe token is checked with Cloudflare first. Exit codes: 0 it works (with --zone: every permission\nprobed is there), 3 a permission is missing, 4 Cloudflare refuses the token, the token cannot see\nthe zone, or Cloudflare did not answer."
     )]
     Status(StatusArgs),
     /// Remove the token from the OS keyring.

@@ -72,17 +72,36 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
 /// is printed.
 pub struct Progress<'w> {
     out: &'w mut dyn Write,
-    terminal: bool,
+    /// The terminal's width in columns; `None` when `out` is not a terminal.
+    columns: Option<usize>,
     repeats: crate::ops::Repeats,
+    /// Rows the last note took on the terminal (a long one wraps), to go back over them.
+    last_rows: usize,
 }
 
 impl<'w> Progress<'w> {
+    /// For `out`, which is a terminal when `terminal` says so.
     pub fn new(out: &'w mut dyn Write, terminal: bool) -> Self {
+        let columns = terminal.then(|| {
+            ratatui::crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns))
+        });
+        Self::with_columns(out, columns)
+    }
+
+    fn with_columns(out: &'w mut dyn Write, columns: Option<usize>) -> Self {
         Self {
             out,
-            terminal,
+            columns,
             repeats: crate::ops::Repeats::default(),
+            last_rows: 0,
         }
+    }
+
+    /// Writes a note and remembers how many rows it took.
+    fn write_note(&mut self, text: &str) -> std::io::Result<()> {
+        let columns = self.columns.unwrap_or(usize::MAX).max(1);
+        self.last_rows = text.chars().count().div_ceil(columns).max(1);
+        writeln!(self.out, "{text}")
     }
 
     /// A line printed as it is (a stage reached, a result).
@@ -94,9 +113,12 @@ impl<'w> Progress<'w> {
     /// A note on the way, shown once however often it comes.
     pub fn note(&mut self, text: &str) -> std::io::Result<()> {
         match self.repeats.count(text) {
-            1 => writeln!(self.out, "{text}"),
-            // Up one line, back to its start, cleared, written again.
-            times if self.terminal => writeln!(self.out, "\x1b[1A\r\x1b[2K{text} (×{times})"),
+            1 => self.write_note(text),
+            times if self.columns.is_some() => {
+                // Up over the rows the note took, back to their start, cleared, written again.
+                write!(self.out, "\x1b[{}A\r\x1b[J", self.last_rows)?;
+                self.write_note(&format!("{text} (×{times})"))
+            }
             _ => Ok(()),
         }
     }
@@ -265,7 +287,7 @@ mod tests {
     fn a_repeated_note_is_shown_once_with_a_count_on_a_terminal_and_once_in_a_pipe() {
         let notes = ["waiting", "waiting", "waiting", "other", "other"];
         let mut terminal = Vec::new();
-        let mut progress = Progress::new(&mut terminal, true);
+        let mut progress = Progress::with_columns(&mut terminal, Some(80));
         for note in notes {
             progress.note(note).unwrap();
         }
@@ -273,10 +295,20 @@ mod tests {
         progress.note("other").unwrap();
         assert_eq!(
             String::from_utf8(terminal).unwrap(),
-            "waiting\n\x1b[1A\r\x1b[2Kwaiting (×2)\n\x1b[1A\r\x1b[2Kwaiting (×3)\nother\n\x1b[1A\r\x1b[2Kother (×2)\n✓ done\nother\n"
+            "waiting\n\x1b[1A\r\x1b[Jwaiting (×2)\n\x1b[1A\r\x1b[Jwaiting (×3)\nother\n\x1b[1A\r\x1b[Jother (×2)\n✓ done\nother\n"
+        );
+        // A note wider than the terminal wraps: the rewrite goes back over every row of it.
+        let mut narrow = Vec::new();
+        let mut progress = Progress::with_columns(&mut narrow, Some(10));
+        progress.note("twelve chars").unwrap();
+        progress.note("twelve chars").unwrap();
+        progress.note("twelve chars").unwrap();
+        assert_eq!(
+            String::from_utf8(narrow).unwrap(),
+            "twelve chars\n\x1b[2A\r\x1b[Jtwelve chars (×2)\n\x1b[2A\r\x1b[Jtwelve chars (×3)\n"
         );
         let mut pipe = Vec::new();
-        let mut progress = Progress::new(&mut pipe, false);
+        let mut progress = Progress::with_columns(&mut pipe, None);
         for note in notes {
             progress.note(note).unwrap();
         }

@@ -16,7 +16,7 @@ pub struct PaceArgs {
     /// Seconds between polls for active (0 to 3600; 0 polls again at once)
     #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(0, super::bounds::MAX_POLL_SECONDS, "seconds (0 polls again at once)"))]
     interval: u64,
-    /// Seconds to wait for active (1 to 86400)
+    /// Seconds to wait for active, every poll and its retries included (1 to 86400)
     #[arg(long, default_value_t = 900, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
 }

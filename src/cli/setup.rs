@@ -34,7 +34,7 @@ Snippets and the CA file for the origin go under --out DIR/origin. When the orig
 setup says what to install and exits 3; run the same command again after reloading the origin.
 Each stage is saved in the data directory, so a run killed anywhere continues where it stopped.
 Exit codes: 0 enforced and proven, 3 the origin or the request through Cloudflare needs you,
-1 bad input, 4 Cloudflare API failure.")]
+1 bad input, 2 a missing argument, 4 Cloudflare API failure.")]
 pub struct SetupArgs {
     #[arg(long)]
     zone: String,

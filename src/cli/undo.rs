@@ -22,7 +22,8 @@ Order: 1. put the log-phase snippet on the origin (aop-wizard snippet SERVER --p
 reload; 2. undo waits until a direct request without a certificate is served again; 3. it turns
 AOP off on Cloudflare (zone-level, global and every enabled hostname); 4. with
 --delete-certificates it deletes the uploaded certificates.
-Exit codes: 0 done, 3 the origin still enforces (nothing changed on Cloudflare), 4 API failure.")]
+Exit codes: 0 done, 2 neither --origin nor --origin-relaxed given, 3 the origin still enforces
+(nothing changed on Cloudflare), 4 API failure.")]
 pub struct UndoArgs {
     #[arg(long)]
     zone: String,

@@ -35,7 +35,7 @@ pub struct UploadArgs {
     /// Poll until Cloudflare reports the certificate active
     #[arg(long)]
     wait: bool,
-    /// Seconds to wait with --wait (1 to 86400)
+    /// Seconds to wait with --wait, every poll and its retries included (1 to 86400)
     #[arg(long, default_value_t = 600, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
     /// Seconds between polls with --wait (0 to 3600; 0 polls again at once)
