@@ -28,6 +28,11 @@ impl UndoError {
     pub fn is_cloudflare(&self) -> bool {
         matches!(self, UndoError::Cloudflare(_))
     }
+
+    /// Something the undo needs was not given.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, UndoError::NoHostname)
+    }
 }
 
 /// What is switched on for a zone, and what could be deleted.
@@ -142,6 +147,33 @@ pub async fn still_enforcing(
         })
         .map(|c| format!("{} ({}: {})", c.origin, c.hostname, c.judgement.verdict))
         .collect())
+}
+
+/// How often the origin is probed while undo waits for it to stop enforcing.
+pub const RELAX_POLL: Duration = Duration::from_secs(5);
+
+/// Probes every `RELAX_POLL` until no origin × hostname enforces any more, or `wait` has passed;
+/// what still enforces then (empty: the origin is relaxed). Each round that finds the origin
+/// still enforcing is told to `note`, in the same words while nothing changes.
+pub async fn wait_until_relaxed(
+    origins: &[SocketAddr],
+    hostnames: &[String],
+    wait: Duration,
+    mut note: impl FnMut(String),
+) -> Result<Vec<String>, UndoError> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let enforcing = still_enforcing(origins, hostnames).await?;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if enforcing.is_empty() || left.is_zero() {
+            return Ok(enforcing);
+        }
+        note(format!(
+            "waiting for the origin to stop enforcing: {}",
+            enforcing.join(", ")
+        ));
+        tokio::time::sleep(RELAX_POLL.min(left)).await;
+    }
 }
 
 /// What turning AOP off sends, in order: Cloudflare stops presenting certificates; with

@@ -352,11 +352,62 @@ const UPLOAD: &[Case] = &[case(
     &["missing.crt", "check the path"],
 )];
 
-const STATUS: &[Case] = &[];
+const STATUS: &[Case] = &[
+    case(
+        &["auth", "status", "--zone", "nope.com"],
+        4,
+        &["nope.com", "is visible to this token", "check the spelling"],
+    ),
+    case(
+        &["enable", "--zone", "example.com", "--scope", "hostname"],
+        USAGE,
+        &["--scope hostname", "--hostname NAME", "--cert-id ID"],
+    ),
+    case(
+        &["undo", "--zone", "example.com"],
+        USAGE,
+        &["give --origin ADDR", "--origin-relaxed"],
+    ),
+];
 
-const ROTATE: &[Case] = &[];
+const ROTATE: &[Case] = &[case(
+    &[
+        "rotate",
+        "--zone",
+        "example.com",
+        "--origin",
+        "127.0.0.1",
+        "--out",
+        "{out}",
+        "--yes",
+    ],
+    USAGE,
+    &["give --host NAME with --origin"],
+)];
 
-const SETUP: &[Case] = &[];
+const SETUP: &[Case] = &[
+    case(
+        &["setup", "--zone", "example.com", "--out", "{out}", "--yes"],
+        USAGE,
+        &["give --origin ADDR"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--scope",
+            "hostname",
+            "--origin",
+            "127.0.0.1",
+            "--out",
+            "{out}",
+            "--yes",
+        ],
+        USAGE,
+        &["--scope hostname needs --hostname NAME"],
+    ),
+];
 
 /// Files every case may name: a good set in `set/`, and bad ones beside it.
 fn bad_files(fake: &Fake, dir: &Path) {

@@ -911,3 +911,91 @@ async fn the_demo_edge_presents_a_stand_in_for_the_shared_certificate() {
     );
     assert_eq!(edge_ca().await, ca_pem, "made once");
 }
+
+/// A call that gets no answer ends when its budget is spent, with the sentence that says so,
+/// not after every retry has waited its full request timeout.
+#[tokio::test]
+async fn a_hanging_call_ends_at_its_budget_with_no_answer() {
+    let fake = FakeCloudflare::start(World::demo(), 0).await.unwrap();
+    fake.hang(Some("list_zones"));
+    let client = Client::new(
+        &fake.base_url(),
+        Credentials::Token(ApiToken::new(DEMO_TOKEN)),
+        RetryPolicy {
+            call_budget: Duration::from_secs(1),
+            ..fast_retries()
+        },
+    )
+    .unwrap();
+    let error = client.zone_by_name("example.com").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CloudflareError::NoAnswer {
+                operation: "list zones",
+                set_by: "AOP_WIZARD_API_TIMEOUT",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("Cloudflare did not answer within 1 s (list zones); try again"),
+        "{error}"
+    );
+}
+
+/// No retry starts that could not be answered before the deadline: the failure at hand is the
+/// answer, at once.
+#[tokio::test]
+async fn no_retry_starts_that_cannot_finish_before_the_deadline() {
+    let fake = FakeCloudflare::start(World::demo(), 0).await.unwrap();
+    fake.inject_fault("list_zones", 1, FaultKind::ServerError);
+    let client = Client::new(
+        &fake.base_url(),
+        Credentials::Token(ApiToken::new(DEMO_TOKEN)),
+        RetryPolicy {
+            // The pause before a retry alone is longer than the whole budget.
+            base_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(30),
+            call_budget: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        },
+    )
+    .unwrap();
+    let error = client.zone_by_name("example.com").await.unwrap_err();
+    assert_eq!(error.status(), Some(500), "{error}");
+    assert_eq!(fake.calls("list_zones"), 1, "not retried");
+    // With time for it, the same fault is retried and the call succeeds.
+    fake.inject_fault("list_zones", 2, FaultKind::ServerError);
+    client_for(&fake, DEMO_TOKEN)
+        .zone_by_name("example.com")
+        .await
+        .unwrap();
+    assert_eq!(fake.calls("list_zones"), 3);
+}
+
+/// `within` bounds everything the client does under it, and never extends an earlier deadline.
+#[tokio::test]
+async fn a_deadline_set_with_within_bounds_every_call_under_it() {
+    let (fake, client) = demo().await;
+    fake.hang(Some("get_setting"));
+    let bounded = client
+        .within(Duration::from_secs(1), "--timeout")
+        .within(Duration::from_secs(3600), "a later, longer bound");
+    let zone = bounded.zone_by_name("example.com").await.unwrap();
+    let error = bounded.ssl_mode(&zone.id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CloudflareError::NoAnswer {
+                set_by: "--timeout",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("within 1 s"), "{error}");
+}

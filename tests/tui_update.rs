@@ -2364,3 +2364,28 @@ fn step_phase(step: Step) -> SnippetPhase {
         _ => SnippetPhase::Enforce,
     }
 }
+
+/// A note the rotation repeats while it waits takes one line of the log, with a count.
+#[test]
+fn a_repeated_rotation_note_is_one_log_line_with_a_count() {
+    use aop_wizard::rotation::{Event, Stage};
+    let mut state = wizard();
+    let note = || Msg::RotationEvent(Event::Note("waiting for active: pending_deployment".into()));
+    update(&mut state, note());
+    update(&mut state, note());
+    update(&mut state, note());
+    assert_eq!(
+        state.rotation.log,
+        vec!["  waiting for active: pending_deployment (×3)"]
+    );
+    update(
+        &mut state,
+        Msg::RotationEvent(Event::Reached(Stage::Active, "active".into())),
+    );
+    update(&mut state, note());
+    assert_eq!(state.rotation.log.len(), 3, "{:?}", state.rotation.log);
+    assert_eq!(
+        state.rotation.log[2],
+        "  waiting for active: pending_deployment"
+    );
+}

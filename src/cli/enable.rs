@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 
 use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
@@ -21,10 +21,10 @@ pub struct ToggleArgs {
     /// global (Cloudflare's shared certificate), zone (your certificate, every hostname) or hostname (chosen hostnames)
     #[arg(long)]
     scope: Scope,
-    /// With --scope hostname; repeat for several
+    /// Required with --scope hostname: a hostname to switch; repeat for several
     #[arg(long)]
     hostname: Vec<String>,
-    /// With --scope hostname: the per-hostname certificate id (from `upload --hostname`)
+    /// Required with --scope hostname: the per-hostname certificate id (from `upload --hostname`)
     #[arg(long)]
     cert_id: Option<String>,
     /// Print the request instead of sending it
@@ -36,9 +36,10 @@ pub struct ToggleArgs {
 
 pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcome> {
     if args.scope == Scope::Hostname && (args.hostname.is_empty() || args.cert_id.is_none()) {
-        bail!(
-            "--scope hostname needs --hostname NAME and --cert-id ID (the id `aop-wizard upload --hostname` printed)"
-        );
+        return Err(ops::OperationError::Missing(
+            "--scope hostname needs --hostname NAME and --cert-id ID (the id `aop-wizard upload --hostname` printed)".into(),
+        )
+        .into());
     }
     let client = client()?;
     block_on(async {

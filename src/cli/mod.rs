@@ -37,8 +37,9 @@ Examples:
   aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt
   aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt
 
-Exit codes: 0 success, 1 error (bad input, I/O), 2 usage, 3 needs action (a check found problems),
-4 Cloudflare API or authentication failure.";
+Exit codes: 0 success, 1 error (bad input, I/O), 2 usage (incl. a missing argument), 3 needs action
+(a check found problems), 4 Cloudflare API, network or authentication failure.
+AOP_WIZARD_API_TIMEOUT: seconds one call to Cloudflare may take with its retries (default 60).";
 
 #[derive(Debug, Parser)]
 #[command(

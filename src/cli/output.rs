@@ -30,8 +30,23 @@ impl Outcome {
     }
 }
 
-/// 4 for Cloudflare API, network and credential failures, 1 for everything else.
+/// 2 when something the command needs was not given (as clap's own usage errors), 4 for
+/// Cloudflare API, network and credential failures, 1 for everything else.
 pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
+    let usage = report.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::ops::OperationError>()
+            .is_some_and(crate::ops::OperationError::is_usage)
+            || cause
+                .downcast_ref::<crate::rotation::RotationError>()
+                .is_some_and(crate::rotation::RotationError::is_usage)
+            || cause
+                .downcast_ref::<crate::undo::UndoError>()
+                .is_some_and(crate::undo::UndoError::is_usage)
+    });
+    if usage {
+        return ExitCode::from(2);
+    }
     let cloudflare = report.chain().any(|cause| {
         cause
             .downcast_ref::<crate::cloudflare::CloudflareError>()
@@ -50,6 +65,64 @@ pub fn exit_code_for(report: &color_eyre::Report) -> ExitCode {
                 .is_some_and(crate::undo::UndoError::is_cloudflare)
     });
     ExitCode::from(if cloudflare { 4 } else { 1 })
+}
+
+/// Where a procedure's progress is printed. A note that comes again (a wait polling) is not
+/// printed again: on a terminal its line is rewritten with a count, "… (×37)"; in a pipe or a
+/// file, where lines cannot be rewritten and a log should not fill with copies, only a change
+/// is printed.
+pub struct Progress<'w> {
+    out: &'w mut dyn Write,
+    /// The terminal's width in columns; `None` when `out` is not a terminal.
+    columns: Option<usize>,
+    repeats: crate::ops::Repeats,
+    /// Rows the last note took on the terminal (a long one wraps), to go back over them.
+    last_rows: usize,
+}
+
+impl<'w> Progress<'w> {
+    /// For `out`, which is a terminal when `terminal` says so.
+    pub fn new(out: &'w mut dyn Write, terminal: bool) -> Self {
+        let columns = terminal.then(|| {
+            ratatui::crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns))
+        });
+        Self::with_columns(out, columns)
+    }
+
+    fn with_columns(out: &'w mut dyn Write, columns: Option<usize>) -> Self {
+        Self {
+            out,
+            columns,
+            repeats: crate::ops::Repeats::default(),
+            last_rows: 0,
+        }
+    }
+
+    /// Writes a note and remembers how many rows it took.
+    fn write_note(&mut self, text: &str) -> std::io::Result<()> {
+        let columns = self.columns.unwrap_or(usize::MAX).max(1);
+        self.last_rows = text.chars().count().div_ceil(columns).max(1);
+        writeln!(self.out, "{text}")
+    }
+
+    /// A line printed as it is (a stage reached, a result).
+    pub fn line(&mut self, text: &str) -> std::io::Result<()> {
+        self.repeats.reset();
+        writeln!(self.out, "{text}")
+    }
+
+    /// A note on the way, shown once however often it comes.
+    pub fn note(&mut self, text: &str) -> std::io::Result<()> {
+        match self.repeats.count(text) {
+            1 => self.write_note(text),
+            times if self.columns.is_some() => {
+                // Up over the rows the note took, back to their start, cleared, written again.
+                write!(self.out, "\x1b[{}A\r\x1b[J", self.last_rows)?;
+                self.write_note(&format!("{text} (×{times})"))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Asks "Start? [y/N]" on a terminal; elsewhere refuses, as only --yes starts a change there.
@@ -316,7 +389,40 @@ mod tests {
         assert_eq!(back, value);
     }
 
-    /// A Cloudflare failure wrapped in a procedure's error still exits 4; bad input exits 1.
+    #[test]
+    fn a_repeated_note_is_shown_once_with_a_count_on_a_terminal_and_once_in_a_pipe() {
+        let notes = ["waiting", "waiting", "waiting", "other", "other"];
+        let mut terminal = Vec::new();
+        let mut progress = Progress::with_columns(&mut terminal, Some(80));
+        for note in notes {
+            progress.note(note).unwrap();
+        }
+        progress.line("✓ done").unwrap();
+        progress.note("other").unwrap();
+        assert_eq!(
+            String::from_utf8(terminal).unwrap(),
+            "waiting\n\x1b[1A\r\x1b[Jwaiting (×2)\n\x1b[1A\r\x1b[Jwaiting (×3)\nother\n\x1b[1A\r\x1b[Jother (×2)\n✓ done\nother\n"
+        );
+        // A note wider than the terminal wraps: the rewrite goes back over every row of it.
+        let mut narrow = Vec::new();
+        let mut progress = Progress::with_columns(&mut narrow, Some(10));
+        progress.note("twelve chars").unwrap();
+        progress.note("twelve chars").unwrap();
+        progress.note("twelve chars").unwrap();
+        assert_eq!(
+            String::from_utf8(narrow).unwrap(),
+            "twelve chars\n\x1b[2A\r\x1b[Jtwelve chars (×2)\n\x1b[2A\r\x1b[Jtwelve chars (×3)\n"
+        );
+        let mut pipe = Vec::new();
+        let mut progress = Progress::with_columns(&mut pipe, None);
+        for note in notes {
+            progress.note(note).unwrap();
+        }
+        assert_eq!(String::from_utf8(pipe).unwrap(), "waiting\nother\n");
+    }
+
+    /// A Cloudflare failure wrapped in a procedure's error still exits 4; something missing
+    /// exits 2; bad input exits 1.
     #[test]
     fn cloudflare_failures_inside_procedure_errors_exit_4() {
         use crate::cloudflare::CloudflareError;
@@ -341,7 +447,11 @@ mod tests {
             code(RotationError::Refused("no".into()).into()),
             ExitCode::from(1)
         );
-        assert_eq!(code(UndoError::NoHostname.into()), ExitCode::from(1));
+        assert_eq!(code(UndoError::NoHostname.into()), ExitCode::from(2));
+        assert_eq!(
+            code(RotationError::from(OperationError::Missing("give --x".into())).into()),
+            ExitCode::from(2)
+        );
         let probe = crate::probe::parse_origin("nowhere").unwrap_err();
         assert_eq!(code(OperationError::from(probe).into()), ExitCode::from(1));
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 
-use super::output::Palette;
+use super::output::{Palette, Progress};
 use crate::ops::{DEFAULT_EDGE_URL, Event, OriginCheck, Pace};
 use crate::untrusted::shown;
 
@@ -17,7 +17,7 @@ pub struct PaceArgs {
     /// Seconds between polls for active (0 to 3600; 0 polls again at once)
     #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(0, super::bounds::MAX_POLL_SECONDS, "seconds (0 polls again at once)"))]
     interval: u64,
-    /// Seconds to wait for active (1 to 86400)
+    /// Seconds to wait for active, every poll and its retries included (1 to 86400)
     #[arg(long, default_value_t = 900, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
 }
@@ -73,17 +73,31 @@ pub fn interrupted(what: &str) -> String {
     )
 }
 
-/// A line for a stage reached or a note on the way.
-pub fn event_line<S>(event: Event<S>, describe: impl Fn(&S) -> &str, palette: Palette) -> String {
-    match event {
-        Event::Reached(stage, detail) => {
-            format!(
-                "{} {}: {}",
-                palette.good("✓"),
-                describe(&stage),
-                shown(detail)
-            )
-        }
-        Event::Note(note) => format!("  {}", shown(note)),
+/// A stage reached, or a note on the way (a repeated one shown once, with a count).
+pub fn show_event<S>(
+    progress: &mut Progress,
+    event: Event<S>,
+    describe: impl Fn(&S) -> &str,
+    palette: Palette,
+) {
+    // Progress that cannot be printed (the reader went away) stops nothing.
+    let _ = match event {
+        Event::Reached(stage, detail) => progress.line(&format!(
+            "{} {}: {}",
+            palette.good("✓"),
+            describe(&stage),
+            shown(detail)
+        )),
+        Event::Note(note) => progress.note(&format!("  {}", shown(note))),
+    };
+}
+
+/// Whether what people read (stdout, or stderr under --json) is a terminal.
+pub fn human_on_terminal(json: bool) -> bool {
+    use std::io::IsTerminal;
+    if json {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
     }
 }

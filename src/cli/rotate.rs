@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
-use super::output::{self, Outcome, Palette, confirmed, print_json};
-use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line, interrupted};
+use super::output::{self, Outcome, Palette, Progress, confirmed, print_json};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, human_on_terminal, interrupted, show_event};
 use super::session::{block_on, client};
 use crate::ops::{OriginCheck, certificate};
 use crate::pki::KeyType;
@@ -153,9 +153,8 @@ pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
                 rotation
             }
         };
-        let mut report = |event: Event| {
-            let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
-        };
+        let mut progress = Progress::new(&mut *human, human_on_terminal(args.json));
+        let mut report = |event: Event| show_event(&mut progress, event, |s| s.describe(), palette);
         let finish = tokio::select! {
             finish = rotation::carry_out(&client, &mut rotation, &store, pace, &mut report) => finish?,
             _ = tokio::signal::ctrl_c() => bail!("{}", interrupted("rotation")),
@@ -184,7 +183,10 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
         .map(|o| parse_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
     if !addresses.is_empty() && args.hosts.is_empty() && args.hostname.is_none() {
-        bail!("give --host NAME: the hostname to ask the origin for (its SNI and Host header)");
+        return Err(crate::ops::OperationError::Missing(
+            "give --host NAME with --origin: the hostname to ask the origin for (its SNI and Host header)".into(),
+        )
+        .into());
     }
     let hosts = if args.hosts.is_empty() {
         args.hostname.iter().cloned().collect()

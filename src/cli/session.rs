@@ -41,10 +41,16 @@ pub fn credentials() -> Result<(Credentials, String)> {
 
 pub fn client() -> Result<Client> {
     let (credentials, _) = credentials()?;
+    client_with(credentials)
+}
+
+/// A client for `credentials`, each call to Cloudflare bounded as `AOP_WIZARD_API_TIMEOUT` says.
+pub fn client_with(credentials: Credentials) -> Result<Client> {
+    let policy = RetryPolicy::from_env().map_err(color_eyre::eyre::Report::msg)?;
     Ok(Client::new(
         &Client::base_url_from_env(),
         credentials,
-        RetryPolicy::default(),
+        policy,
     )?)
 }
 

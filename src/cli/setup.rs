@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
-use super::output::{self, Outcome, Palette, confirmed, print_json};
-use super::procedure::{EdgeArgs, PaceArgs, data_dir, event_line, interrupted};
+use super::output::{self, Outcome, Palette, Progress, confirmed, print_json};
+use super::procedure::{EdgeArgs, PaceArgs, data_dir, human_on_terminal, interrupted, show_event};
 use super::session::{block_on, client};
 use crate::ops::OriginCheck;
 use crate::pki::KeyType;
@@ -35,7 +35,7 @@ Snippets and the CA file for the origin go under --out DIR/origin. When the orig
 setup says what to install and exits 3; run the same command again after reloading the origin.
 Each stage is saved in the data directory, so a run killed anywhere continues where it stopped.
 Exit codes: 0 enforced and proven, 3 the origin or the request through Cloudflare needs you,
-1 bad input, 4 Cloudflare API failure.")]
+1 bad input, 2 a missing argument, 4 Cloudflare API failure.")]
 pub struct SetupArgs {
     #[arg(long)]
     zone: String,
@@ -145,9 +145,8 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
             return Ok(None);
         }
         store.save(&setup)?;
-        let mut report = |event: Event| {
-            let _ = writeln!(human, "{}", event_line(event, |s| s.describe(), palette));
-        };
+        let mut progress = Progress::new(&mut *human, human_on_terminal(args.json));
+        let mut report = |event: Event| show_event(&mut progress, event, |s| s.describe(), palette);
         let finish = tokio::select! {
             finish = setup::carry_out(&client, &mut setup, &store, pace, &mut report) => finish?,
             _ = tokio::signal::ctrl_c() => bail!("{}", interrupted("set-up")),

@@ -1,13 +1,13 @@
 //! `aop-wizard undo --zone NAME`: turn Authenticated Origin Pulls off in the only safe order
 //! (see `crate::undo`), waiting for the origin to be relaxed first.
 
-use std::io::Write;
-use std::time::{Duration, Instant};
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 use clap::Args;
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 
-use super::output::{Outcome, Palette, print_plan};
+use super::output::{Outcome, Palette, Progress, print_plan};
 use super::session::{block_on, client};
 use crate::probe::parse_origin;
 use crate::undo;
@@ -23,11 +23,12 @@ Order: 1. put the log-phase snippet on the origin (aop-wizard snippet SERVER --p
 reload; 2. undo waits until a direct request without a certificate is served again; 3. it turns
 AOP off on Cloudflare (zone-level, global and every enabled hostname); 4. with
 --delete-certificates it deletes the uploaded certificates.
-Exit codes: 0 done, 3 the origin still enforces (nothing changed on Cloudflare), 4 API failure.")]
+Exit codes: 0 done, 2 neither --origin nor --origin-relaxed given, 3 the origin still enforces
+(nothing changed on Cloudflare), 4 API failure.")]
 pub struct UndoArgs {
     #[arg(long)]
     zone: String,
-    /// Origin address to watch (IP or IP:PORT); repeat for several
+    /// Origin address to watch (IP or IP:PORT); repeat for several. Required unless --origin-relaxed
     #[arg(long = "origin", value_name = "ADDR")]
     origins: Vec<String>,
     /// Hostnames to probe with (default: the zone's proxied hostnames)
@@ -42,16 +43,17 @@ pub struct UndoArgs {
     /// Also delete the uploaded certificates (per-hostname ones are unassociated first)
     #[arg(long)]
     delete_certificates: bool,
-    /// Print the Cloudflare requests instead of sending them (the origin is still checked)
+    /// Print the Cloudflare requests instead of sending them; the origin is looked at once, never waited for
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     if args.origins.is_empty() && !args.origin_relaxed {
-        bail!(
-            "give --origin ADDR so undo can check the origin stopped enforcing before Cloudflare stops sending the certificate (or --origin-relaxed if you checked it yourself)"
-        );
+        return Err(crate::ops::OperationError::Missing(
+            "give --origin ADDR so undo can check the origin stopped enforcing before Cloudflare stops sending the certificate (or --origin-relaxed if you checked it yourself)".into(),
+        )
+        .into());
     }
     let origins = args
         .origins
@@ -72,13 +74,46 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
             } else {
                 args.hosts.clone()
             };
-            if !wait_until_relaxed(&origins, &hosts, args.wait, out).await? {
+            if args.dry_run {
+                // A dry run never waits: one look at the origin, and what a real run would do.
+                let enforcing = undo::still_enforcing(&origins, &hosts).await?;
+                if enforcing.is_empty() {
+                    writeln!(
+                        out,
+                        "   The origin serves requests without a certificate: a real run would go on at once."
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "   The origin still refuses requests without a certificate ({}): a real run would wait up to {} s for that to stop, and change nothing on Cloudflare if it does not.",
+                        enforcing.join(", "),
+                        args.wait
+                    )?;
+                }
+            } else {
+                let mut progress = Progress::new(&mut *out, std::io::stdout().is_terminal());
+                let enforcing = undo::wait_until_relaxed(
+                    &origins,
+                    &hosts,
+                    Duration::from_secs(args.wait),
+                    |note| {
+                        let _ = progress.note(&format!("   {}", shown(note)));
+                    },
+                )
+                .await?;
+                if !enforcing.is_empty() {
+                    writeln!(out, "   Still refusing: {}", shown(enforcing.join(", ")))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        palette.bad("The origin still refuses requests without a certificate: nothing was changed on Cloudflare.")
+                    )?;
+                    return Ok(Outcome::NeedsAction);
+                }
                 writeln!(
                     out,
-                    "{}",
-                    palette.bad("The origin still refuses requests without a certificate: nothing was changed on Cloudflare.")
+                    "   The origin serves requests without a certificate again."
                 )?;
-                return Ok(Outcome::NeedsAction);
             }
         }
         writeln!(
@@ -107,34 +142,4 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
         }
         Ok(Outcome::Success)
     })?
-}
-
-/// Probes until no cell enforces any more; false when the time is up first.
-async fn wait_until_relaxed(
-    origins: &[std::net::SocketAddr],
-    hostnames: &[String],
-    wait: u64,
-    out: &mut dyn Write,
-) -> Result<bool> {
-    let deadline = Instant::now() + Duration::from_secs(wait);
-    loop {
-        let enforcing = undo::still_enforcing(origins, hostnames).await?;
-        if enforcing.is_empty() {
-            writeln!(
-                out,
-                "   The origin serves requests without a certificate again."
-            )?;
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            writeln!(out, "   Still refusing: {}", shown(enforcing.join(", ")))?;
-            return Ok(false);
-        }
-        writeln!(
-            out,
-            "   Waiting for the origin to relax: {}",
-            shown(enforcing.join(", "))
-        )?;
-        tokio::time::sleep(Duration::from_secs(5).min(deadline - Instant::now())).await;
-    }
 }

@@ -1,7 +1,7 @@
 //! `aop-wizard upload --zone NAME --cert F --key F [--hostname H] [--wait]`: checked first, never
 //! uploaded twice.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 use time::OffsetDateTime;
 
-use super::output::{self, Outcome, print_json, print_plan};
+use super::output::{self, Outcome, Progress, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::CertificateScope;
 use crate::ops::Pace;
@@ -36,7 +36,7 @@ pub struct UploadArgs {
     /// Poll until Cloudflare reports the certificate active
     #[arg(long)]
     wait: bool,
-    /// Seconds to wait with --wait (1 to 86400)
+    /// Seconds to wait with --wait, every poll and its retries included (1 to 86400)
     #[arg(long, default_value_t = 600, allow_negative_numbers = true, value_parser = super::bounds::within::<u64>(1, super::bounds::MAX_WAIT_SECONDS, "seconds"))]
     timeout: u64,
     /// Seconds between polls with --wait (0 to 3600; 0 polls again at once)
@@ -114,20 +114,22 @@ pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             )?;
         }
         if args.wait && !certificate.is_active() {
-            let started = std::time::Instant::now();
+            let mut stderr = output::stderr();
+            let mut progress = Progress::new(&mut stderr, std::io::stderr().is_terminal());
             let json = args.json;
-            certificate =
-                ops::wait_until_active(&client, scope, &zone.id, &certificate.id, pace, |status| {
+            certificate = ops::wait_until_active_noting(
+                &client,
+                scope,
+                &zone.id,
+                &certificate.id,
+                pace,
+                |note| {
                     if !json {
-                        let _ = writeln!(
-                            output::stderr(),
-                            "  waiting for active: {} ({} s)",
-                            shown(status.as_str()),
-                            started.elapsed().as_secs()
-                        );
+                        let _ = progress.note(&format!("  {}", shown(note)));
                     }
-                })
-                .await?;
+                },
+            )
+            .await?;
         }
         if let Some(hostname) = &args.hostname {
             ops::switch_scope(

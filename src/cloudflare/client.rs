@@ -3,7 +3,7 @@
 //! upload that can never happen twice, and every other write read back: an answer of success
 //! that changed nothing is `CloudflareError::NotApplied`, not a success.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde::Serialize;
@@ -24,7 +24,11 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// A Retry-After longer than this is reported instead of waited for.
     pub max_retry_after: Duration,
+    /// One attempt at most; less when the call's budget has less left.
     pub request_timeout: Duration,
+    /// One call with all its attempts and waits between them; a call that has not been answered
+    /// by then ends with `CloudflareError::NoAnswer`.
+    pub call_budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -35,6 +39,64 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
+            call_budget: Duration::from_secs(DEFAULT_API_TIMEOUT_SECS),
+        }
+    }
+}
+
+/// Seconds one call to Cloudflare may take with its retries, unless `API_TIMEOUT_ENV` says.
+pub const DEFAULT_API_TIMEOUT_SECS: u64 = 60;
+/// The most `API_TIMEOUT_ENV` may ask for.
+pub const MAX_API_TIMEOUT_SECS: u64 = 3600;
+/// Sets how long one call to Cloudflare may take, retries included, in seconds.
+pub const API_TIMEOUT_ENV: &str = "AOP_WIZARD_API_TIMEOUT";
+
+impl RetryPolicy {
+    /// The default, with the call budget from `AOP_WIZARD_API_TIMEOUT` when it is set; a value
+    /// that is not a whole number of seconds from 1 to 3600 is refused with the reason.
+    pub fn from_env() -> Result<Self, String> {
+        let mut policy = Self::default();
+        if let Some(value) = std::env::var_os(API_TIMEOUT_ENV) {
+            let text = value.to_string_lossy();
+            let seconds = text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=MAX_API_TIMEOUT_SECS).contains(s))
+                .ok_or_else(|| {
+                    format!(
+                        "{API_TIMEOUT_ENV}={} is not a number of seconds from 1 to {MAX_API_TIMEOUT_SECS}; set it to, say, {DEFAULT_API_TIMEOUT_SECS} or unset it",
+                        crate::untrusted::one_line(&text, 40)
+                    )
+                })?;
+            policy.call_budget = Duration::from_secs(seconds);
+        }
+        Ok(policy)
+    }
+}
+
+/// A retry is started only if this much time is left for it after its pause: an attempt with
+/// less could only time out.
+const LEAST_ATTEMPT: Duration = Duration::from_millis(500);
+
+/// When a call must be over, and what set that time, for the message that says it passed.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    budget: Duration,
+    set_by: &'static str,
+}
+
+impl Deadline {
+    fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    fn no_answer(&self, operation: &'static str) -> CloudflareError {
+        CloudflareError::NoAnswer {
+            operation,
+            seconds: self.budget.as_secs_f64(),
+            set_by: self.set_by,
         }
     }
 }
@@ -269,6 +331,8 @@ pub struct Client {
     base_url: String,
     credentials: Credentials,
     retry: RetryPolicy,
+    /// Set for a wait with a `--timeout`: every call made under it ends by then.
+    deadline: Option<Deadline>,
 }
 
 impl std::fmt::Debug for Client {
@@ -296,7 +360,55 @@ impl Client {
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
             retry,
+            deadline: None,
         })
+    }
+
+    /// This client with everything it does ending within `budget` from now (or by the deadline
+    /// it already had, if that comes first): attempts, retries and the pauses between them.
+    /// `set_by` names what set the budget (`--timeout`) for the message that says it passed.
+    pub fn within(&self, budget: Duration, set_by: &'static str) -> Client {
+        let deadline = Deadline {
+            at: Instant::now() + budget,
+            budget,
+            set_by,
+        };
+        let mut bounded = self.clone();
+        bounded.deadline = Some(match self.deadline {
+            Some(earlier) if earlier.at <= deadline.at => earlier,
+            _ => deadline,
+        });
+        bounded
+    }
+
+    /// The deadline of a call starting now: its own budget, or the client's deadline if that
+    /// comes first.
+    fn call_deadline(&self) -> Deadline {
+        let own = Deadline {
+            at: Instant::now() + self.retry.call_budget,
+            budget: self.retry.call_budget,
+            set_by: API_TIMEOUT_ENV,
+        };
+        match self.deadline {
+            Some(deadline) if deadline.at <= own.at => deadline,
+            _ => own,
+        }
+    }
+
+    /// The pause before another attempt, if one is allowed and there is time for it before the
+    /// deadline; `None` means the answer at hand is final.
+    fn retry_pause(
+        &self,
+        retry: bool,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        deadline: &Deadline,
+    ) -> Option<Duration> {
+        if !retry || attempt >= self.retry.max_retries {
+            return None;
+        }
+        let pause = self.backoff_delay(attempt, retry_after);
+        (pause + LEAST_ATTEMPT <= deadline.remaining()).then_some(pause)
     }
 
     /// The base URL from `CLOUDFLARE_API_BASE_URL`, else Cloudflare's.
@@ -385,30 +497,45 @@ impl Client {
         retry: bool,
     ) -> Result<(T, Option<ResultInfo>), CloudflareError> {
         let url = self.url(path);
+        let deadline = self.call_deadline();
         let mut attempt = 0;
         loop {
+            let left = deadline.remaining();
+            if left.is_zero() {
+                return Err(deadline.no_answer(operation));
+            }
             let mut request = self
                 .credentials
                 .apply(self.http.request(method.clone(), &url))
-                .query(query);
+                .query(query)
+                .timeout(self.retry.request_timeout.min(left));
             if let Some(body) = body {
                 request = request.json(body);
             }
             tracing::debug!(operation, %method, path, attempt, "cloudflare request");
-            let retries_left = retry && attempt < self.retry.max_retries;
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(error) if retries_left && (error.is_timeout() || error.is_connect()) => {
-                    self.backoff(attempt, None).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(error) => {
-                    return Err(CloudflareError::Network {
+            // An attempt that ran out of the call's time is reported as the call's deadline.
+            let failed = |error: reqwest::Error| {
+                if error.is_timeout() && deadline.remaining().is_zero() {
+                    deadline.no_answer(operation)
+                } else {
+                    CloudflareError::Network {
                         operation,
                         url: url.clone(),
                         detail: error_detail(&error),
-                    });
+                    }
+                }
+            };
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    if (error.is_timeout() || error.is_connect())
+                        && let Some(pause) = self.retry_pause(retry, attempt, None, &deadline)
+                    {
+                        tokio::time::sleep(pause).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(failed(error));
                 }
             };
             let status = response.status().as_u16();
@@ -422,39 +549,34 @@ impl Client {
                     retry_after_secs: wait.as_secs(),
                 });
             }
-            if retries_left && matches!(status, 408 | 409 | 429 | 500..=599) {
+            if matches!(status, 408 | 409 | 429 | 500..=599)
+                && let Some(pause) = self.retry_pause(retry, attempt, retry_after, &deadline)
+            {
                 tracing::info!(operation, status, "retrying");
-                self.backoff(attempt, retry_after).await;
+                tokio::time::sleep(pause).await;
                 attempt += 1;
                 continue;
             }
-            let text = response
-                .text()
-                .await
-                .map_err(|e| CloudflareError::Network {
-                    operation,
-                    url: url.clone(),
-                    detail: error_detail(&e),
-                })?;
+            let text = response.text().await.map_err(failed)?;
             let envelope: Envelope<T> = match serde_json::from_str(&text) {
                 Ok(envelope) => envelope,
-                Err(_) if retries_left => {
-                    self.backoff(attempt, None).await;
-                    attempt += 1;
-                    continue;
-                }
-                Err(error) if status >= 400 => {
-                    return Err(CloudflareError::Api {
-                        operation,
-                        status,
-                        errors: vec![super::ApiMessage {
-                            code: 0,
-                            message: format!("unreadable error body ({error})"),
-                            error_chain: vec![],
-                        }],
-                    });
-                }
                 Err(error) => {
+                    if let Some(pause) = self.retry_pause(retry, attempt, None, &deadline) {
+                        tokio::time::sleep(pause).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if status >= 400 {
+                        return Err(CloudflareError::Api {
+                            operation,
+                            status,
+                            errors: vec![super::ApiMessage {
+                                code: 0,
+                                message: format!("unreadable error body ({error})"),
+                                error_chain: vec![],
+                            }],
+                        });
+                    }
                     return Err(CloudflareError::Decode {
                         operation,
                         detail: error.to_string(),
@@ -488,8 +610,8 @@ impl Client {
         }
     }
 
-    async fn backoff(&self, attempt: u32, retry_after: Option<Duration>) {
-        let delay = retry_after.unwrap_or_else(|| {
+    fn backoff_delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        retry_after.unwrap_or_else(|| {
             let exponential = self
                 .retry
                 .base_delay
@@ -499,8 +621,7 @@ impl Client {
             let _ = aws_lc_rs::rand::fill(&mut byte);
             // Up to 25 % less, so that many clients do not retry in step.
             exponential.mul_f64(1.0 - f64::from(byte[0]) / 255.0 * 0.25)
-        });
-        tokio::time::sleep(delay).await;
+        })
     }
 
     async fn get<T: DeserializeOwned>(
@@ -752,8 +873,10 @@ impl Client {
         mut progress: impl FnMut(&CertificateStatus),
     ) -> Result<UploadedCertificate, CloudflareError> {
         let deadline = tokio::time::Instant::now() + timeout;
+        // Each poll, its retries included, ends by the deadline too.
+        let bounded = self.within(timeout, "--timeout");
         loop {
-            let certificate = self.get_certificate(scope, zone_id, id).await?;
+            let certificate = bounded.get_certificate(scope, zone_id, id).await?;
             let status = certificate
                 .status
                 .clone()

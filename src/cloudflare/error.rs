@@ -39,6 +39,16 @@ pub enum CloudflareError {
         url: String,
         detail: String,
     },
+    /// The call's time (its budget, or a `--timeout` it ran under) passed without an answer.
+    #[error(
+        "Cloudflare did not answer within {} s ({operation}); try again, or check the network and https://www.cloudflarestatus.com ({set_by} sets how long to wait)",
+        format_seconds(*seconds)
+    )]
+    NoAnswer {
+        operation: &'static str,
+        seconds: f64,
+        set_by: &'static str,
+    },
     #[error(
         "{operation}: Cloudflare's answer could not be read ({})",
         shown(detail)
@@ -104,6 +114,15 @@ impl CloudflareError {
             CloudflareError::RateLimited { .. } => Some(429),
             _ => None,
         }
+    }
+}
+
+/// Whole seconds as such, a fraction (a test's short budget) to a tenth.
+fn format_seconds(seconds: f64) -> String {
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0}")
+    } else {
+        format!("{seconds:.1}")
     }
 }
 

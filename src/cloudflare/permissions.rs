@@ -46,7 +46,15 @@ pub async fn probe_permissions(
     probe_writes: bool,
 ) -> Vec<PermissionCheck> {
     let zone = client.zone_by_name(zone_name).await;
-    let mut checks = vec![PermissionCheck::from_result(ZONE_READ, &zone)];
+    let zone_read = match &zone {
+        // A zone the token cannot find is one it cannot read (or one that does not exist).
+        Err(CloudflareError::Refused(_)) => PermissionCheck {
+            permission: ZONE_READ,
+            granted: Some(false),
+        },
+        other => PermissionCheck::from_result(ZONE_READ, other),
+    };
+    let mut checks = vec![zone_read];
     let Ok(zone) = zone else {
         return checks;
     };

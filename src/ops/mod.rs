@@ -168,6 +168,33 @@ pub enum Event<Stage> {
     Note(String),
 }
 
+/// Progress notes that repeat themselves (a wait polling every few seconds) are counted rather
+/// than shown again: every face that shows a procedure's notes passes them through this.
+#[derive(Debug, Clone, Default)]
+pub struct Repeats {
+    last: Option<String>,
+    times: u32,
+}
+
+impl Repeats {
+    /// How many times in a row `note` has now come: 1 for a note unlike the one before.
+    pub fn count(&mut self, note: &str) -> u32 {
+        if self.last.as_deref() == Some(note) {
+            self.times += 1;
+        } else {
+            self.last = Some(note.to_string());
+            self.times = 1;
+        }
+        self.times
+    }
+
+    /// Something else was shown: the next note starts a new count even if it is the same.
+    pub fn reset(&mut self) {
+        self.last = None;
+        self.times = 0;
+    }
+}
+
 impl OriginCheck {
     /// Where and whether the edge is asked: given again on a resumed run, it is honoured, as
     /// it does not change what is safe.
@@ -201,12 +228,21 @@ pub enum OperationError {
     /// The saved progress cannot be read or written.
     #[error("{0}")]
     State(String),
+    /// Something the request needs was not given: a usage error, which the CLI reports with
+    /// exit code 2 like clap's own.
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl OperationError {
     /// A Cloudflare API, network or credential failure, as opposed to bad input.
     pub fn is_cloudflare(&self) -> bool {
         matches!(self, OperationError::Cloudflare(_))
+    }
+
+    /// Something the request needs was not given.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, OperationError::Missing(_))
     }
 }
 
@@ -221,18 +257,30 @@ pub async fn verified_client(base_url: &str, token: ApiToken) -> Result<Client, 
     let client = Client::new(
         base_url,
         Credentials::Token(token.clone()),
-        RetryPolicy::default(),
+        RetryPolicy::from_env().map_err(OperationError::Refused)?,
     )?;
-    // Account-owned tokens fail on the user endpoint; listing zones proves them just as well.
+    verify_credentials(&client).await?;
+    Ok(client)
+}
+
+/// Asks Cloudflare whether the client's credentials work: a token at the token-verify endpoint,
+/// an account token (which fails there) or a Global API Key by listing zones.
+pub async fn verify_credentials(client: &Client) -> Result<(), OperationError> {
+    let Some(token) = client.token() else {
+        client.list_zones(None).await?;
+        return Ok(());
+    };
     match client.verify_token(None).await {
-        Ok(status) if status.status == "active" => Ok(client),
-        Ok(status) => Err(OperationError::Refused(format!(
-            "the token is {}, not active; create a new one",
-            status.status
-        ))),
+        Ok(status) if status.status == "active" => Ok(()),
+        Ok(status) => Err(CloudflareError::Refused(format!(
+            "the token is {}, not active; create a new one (My Profile → API Tokens)",
+            crate::untrusted::one_line(&status.status, 40)
+        ))
+        .into()),
+        // Account-owned tokens fail on the user endpoint; listing zones proves them just as well.
         Err(error) if token.looks_like_account_token() || error.has_code(1000) => {
             client.list_zones(None).await.map_err(|_| error)?;
-            Ok(client)
+            Ok(())
         }
         Err(error) => Err(error.into()),
     }
@@ -460,14 +508,10 @@ pub async fn wait_until_active_noting(
     pace: Pace,
     mut note: impl FnMut(String),
 ) -> Result<UploadedCertificate, OperationError> {
-    let started = std::time::Instant::now();
     wait_until_active(client, scope, zone_id, id, pace, |status| {
         if status.as_str() != "active" {
-            note(format!(
-                "waiting for active: {} ({} s)",
-                status.as_str(),
-                started.elapsed().as_secs()
-            ));
+            // The same words for the same status, so that a face shows a long wait as one line.
+            note(format!("waiting for active: {}", status.as_str()));
         }
     })
     .await

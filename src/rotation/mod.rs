@@ -43,6 +43,11 @@ impl RotationError {
             _ => false,
         }
     }
+
+    /// Something the rotation needs was not given.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, RotationError::Operation(error) if error.is_usage())
+    }
 }
 
 /// Rotations in flight, one file per zone (or zone and hostname) in the data directory.

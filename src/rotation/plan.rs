@@ -235,9 +235,10 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
     let (new_ca, why) = match (&ca_info, request.new_ca) {
         (_, true) => (true, "a new CA was asked for (--new-ca)".to_string()),
         (None, false) => {
-            return Err(RotationError::Refused(
+            return Err(ops::OperationError::Missing(
                 "rotate needs the CA that signed the current certificate to sign the new one: pass --ca-cert and --ca-key, or --new-ca to make a new CA (the origin then trusts both while Cloudflare switches)".into(),
-            ));
+            )
+            .into());
         }
         (Some(info), false) if info.days_left < i64::from(request.leaf_days) + CA_MARGIN_DAYS => (
             true,
@@ -265,9 +266,10 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         )?;
     }
     if new_ca && request.origin.addresses.is_empty() {
-        return Err(RotationError::Refused(
+        return Err(ops::OperationError::Missing(
             "the CA changes, so the origin must trust both CAs before Cloudflare switches: pass --origin ADDR (and --host NAME) so rotate can prove it".into(),
-        ));
+        )
+        .into());
     }
     let out_dir = request.out_dir.clone().unwrap_or_else(|| {
         let parent = ca

@@ -231,7 +231,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
     }
     match request.scope {
         Scope::Hostname if hostnames.is_empty() => {
-            return Err(OperationError::Refused(
+            return Err(OperationError::Missing(
                 "--scope hostname needs --hostname NAME (repeat for several)".into(),
             ));
         }
@@ -250,7 +250,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         _ => {}
     }
     if request.origin.addresses.is_empty() {
-        return Err(OperationError::Refused(
+        return Err(OperationError::Missing(
             "give --origin ADDR (the origin's IP, or IP:PORT): the set-up proves the origin asks for the certificate, then enforces it".into(),
         ));
     }
@@ -289,7 +289,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         }
     }
     if origin.hostnames.is_empty() {
-        return Err(OperationError::Refused(format!(
+        return Err(OperationError::Missing(format!(
             "{} has no proxied A, AAAA or CNAME record to probe: give --host NAME",
             zone.name
         )));

@@ -94,6 +94,8 @@ pub struct RotationView {
     /// The CA key that must sign is encrypted: its path while its passphrase is asked for.
     pub ca_key_asked: Option<PathBuf>,
     pub ca_passphrase: TextInput,
+    /// The last note of the log and how often it came: a repeat updates that line.
+    pub note_repeats: crate::ops::Repeats,
 }
 
 impl RotationView {

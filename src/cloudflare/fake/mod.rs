@@ -9,7 +9,7 @@
 //! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
 //! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
 //! (429, 500, a timeout, malformed JSON, an error worded by the test) on the Nth call of an
-//! operation and records every request.
+//! operation, hangs (`hang`) and records every request.
 //!
 //! It can also lie: after `ignore_writes("set_zone_aop_setting")` (any operation name `classify`
 //! in `routes.rs` gives a write: `edit_setting`, `set_zone_aop_setting`,
@@ -85,6 +85,17 @@ impl FakeCloudflare {
                 nth,
                 kind,
             })
+        });
+    }
+
+    /// From now on, requests of `operation` (every request, with `None`) are recorded and then
+    /// never answered: the connection stays open, as with an API that hangs.
+    pub fn hang(&self, operation: Option<&str>) {
+        self.with(|w| match operation {
+            Some(operation) => {
+                w.hanging.insert(operation.to_string());
+            }
+            None => w.hang_every_request = true,
         });
     }
 

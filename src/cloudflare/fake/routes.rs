@@ -352,10 +352,20 @@ async fn handle(
             *entry += 1;
             *entry
         };
-        w.faults
-            .iter()
-            .find(|f| f.operation == operation && f.nth == count)
-            .map(|f| f.kind)
+        if w.hang_every_request || w.hanging.contains(operation) {
+            None
+        } else {
+            Some(
+                w.faults
+                    .iter()
+                    .find(|f| f.operation == operation && f.nth == count)
+                    .map(|f| f.kind),
+            )
+        }
+    };
+    let Some(fault) = fault else {
+        // A hanging API: the connection stays open and no answer ever comes.
+        return std::future::pending().await;
     };
     if let Some(FaultKind::Hang(delay)) = fault {
         // Nothing is carried out until the delay is over: a client killed meanwhile changed

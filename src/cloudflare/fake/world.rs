@@ -217,6 +217,10 @@ pub struct World {
     pub(super) ignored_writes: BTreeSet<String>,
     /// Made the first time global AOP is asked of the edge (or its CA of the fake).
     pub(super) shared_stand_in: Option<SharedStandIn>,
+    /// Operations whose requests are accepted and never answered (see `FakeCloudflare::hang`).
+    pub(super) hanging: BTreeSet<String>,
+    /// Every request is accepted and never answered.
+    pub(super) hang_every_request: bool,
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -240,6 +244,8 @@ impl Default for World {
             gaps: Vec::new(),
             ignored_writes: BTreeSet::new(),
             shared_stand_in: None,
+            hanging: BTreeSet::new(),
+            hang_every_request: false,
         }
     }
 }

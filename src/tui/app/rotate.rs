@@ -232,15 +232,24 @@ pub fn planned(state: &mut Wizard, plan: Rotation) -> Vec<Effect> {
 
 /// A stage reached or a note: the spinner goes on.
 pub fn progressed(state: &mut Wizard, event: Event) -> Vec<Effect> {
-    state.rotation.log.push(match event {
+    let view = &mut state.rotation;
+    match event {
         Event::Reached(stage, detail) => {
-            if let Some(plan) = state.rotation.plan.as_mut() {
+            if let Some(plan) = view.plan.as_mut() {
                 plan.stage = stage;
             }
-            format!("✓ {}: {detail}", stage.describe())
+            view.note_repeats.reset();
+            view.log.push(format!("✓ {}: {detail}", stage.describe()));
         }
-        Event::Note(note) => format!("  {note}"),
-    });
+        Event::Note(note) => match view.note_repeats.count(&note) {
+            1 => view.log.push(format!("  {note}")),
+            times => {
+                if let Some(last) = view.log.last_mut() {
+                    *last = format!("  {note} (×{times})");
+                }
+            }
+        },
+    }
     Vec::new()
 }
 
