@@ -87,6 +87,18 @@ const CERT: &[Case] = &[
         BAD,
         &["garbage.pem"],
     ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--zone",
+            "exa mple.com",
+        ],
+        BAD,
+        &["'exa mple.com'", "contains a space", "such as example.com"],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[case(
@@ -124,27 +136,197 @@ const VERIFY: &[Case] = &[
         BAD,
         &["garbage.pem"],
     ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www example.com",
+        ],
+        BAD,
+        &["'www example.com'", "contains a space"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com'", "wildcard", "give one hostname"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--via-edge",
+            "--edge-host",
+            "api..example.com",
+        ],
+        BAD,
+        &["'api..example.com'", "empty label"],
+    ),
 ];
 
-const UPLOAD: &[Case] = &[case(
-    &[
-        "upload",
-        "--zone",
-        "example.com",
-        "--cert",
-        "{dir}/missing.crt",
-        "--key",
-        "{dir}/set/client.key",
-    ],
-    BAD,
-    &["missing.crt", "check the path"],
-)];
+const UPLOAD: &[Case] = &[
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/missing.crt",
+            "--key",
+            "{dir}/set/client.key",
+        ],
+        BAD,
+        &["missing.crt", "check the path"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "a b.example.com",
+        ],
+        BAD,
+        &["'a b.example.com'", "contains a space"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "www.other.org",
+        ],
+        BAD,
+        &[
+            "www.other.org",
+            "not in the zone example.com",
+            "ending in .example.com",
+        ],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "",
+        ],
+        BAD,
+        &["hostname is empty", "such as www.example.com"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "app_1.example.com",
+        ],
+        BAD,
+        &["'app_1.example.com'", "\"_\"", "letters, digits, hyphens"],
+    ),
+];
 
-const STATUS: &[Case] = &[];
+const STATUS: &[Case] = &[
+    case(
+        &["status", "--zone", "exa mple.com"],
+        BAD,
+        &["'exa mple.com'", "contains a space", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "com"],
+        BAD,
+        &["'com'", "one label only", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "https://example.com/"],
+        BAD,
+        &["'https://example.com/'", "\":\"", "such as example.com"],
+    ),
+];
 
-const ROTATE: &[Case] = &[];
+const ROTATE: &[Case] = &[
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "app.example.org",
+        ],
+        BAD,
+        &["app.example.org", "not in the zone example.com"],
+    ),
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com.",
+            "--host=-www.example.com",
+        ],
+        BAD,
+        &["'-www.example.com'", "hyphen"],
+    ),
+];
 
-const SETUP: &[Case] = &[];
+const SETUP: &[Case] = &[
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--scope",
+            "hostname",
+            "--hostname",
+            "app.*.example.com",
+        ],
+        BAD,
+        &["'app.*.example.com'", "not the whole first label"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--host",
+            "www.example.org",
+        ],
+        BAD,
+        &["www.example.org", "not in the zone example.com"],
+    ),
+    case(
+        &["setup", "--zone", "", "--dry-run"],
+        BAD,
+        &["zone is empty", "such as example.com"],
+    ),
+];
 
 /// Files every case may name: a good set in `set/`, and bad ones beside it.
 fn bad_files(fake: &Fake, dir: &Path) {

@@ -119,7 +119,11 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
         RetryPolicy::default(),
     )?;
     let checks = match &args.zone {
-        Some(zone) => block_on(probe_permissions(&client, zone, args.probe_writes))?,
+        Some(zone) => block_on(probe_permissions(
+            &client,
+            &crate::names::zone(zone)?,
+            args.probe_writes,
+        ))?,
         None => Vec::new(),
     };
     let missing = checks.iter().any(|c| c.granted == Some(false));

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::output::{self, Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::CertificateScope;
+use crate::names::{self, Wildcard};
 use crate::ops::Pace;
 use crate::ops::{self, Scope};
 use crate::pki;
@@ -48,7 +49,15 @@ pub struct UploadArgs {
     json: bool,
 }
 
-pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    if let Some(hostname) = &args.hostname {
+        args.hostname = Some(names::hostname_in_zone(
+            hostname,
+            &args.zone,
+            Wildcard::Allowed,
+        )?);
+    }
     let report =
         pki::check_client_certificate(&args.cert, &args.key, None, OffsetDateTime::now_utc())?;
     if !report.uploadable() {

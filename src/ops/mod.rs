@@ -166,6 +166,9 @@ pub enum OperationError {
     /// The saved progress cannot be read or written.
     #[error("{0}")]
     State(String),
+    /// A zone or hostname that is not a DNS name, or a hostname outside its zone.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
 }
 
 impl OperationError {
