@@ -53,6 +53,7 @@ pub enum ProblemKind {
     NotYetValid,
     ExpiringSoon,
     NotSignedByCa,
+    BadSerial,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +101,29 @@ pub fn check_client_certificate(
     let mut problems = Vec::new();
     let mut add = |kind, message: String| problems.push(Problem { kind, message });
 
+    // The key's strength first: when it is too weak nothing else can be fixed without a new pair.
+    let weakness = info.key.weakness();
+    if let Some(weakness) = &weakness {
+        let kind = if matches!(info.key, super::KeyDescription::Rsa { .. }) {
+            ProblemKind::KeyTooWeak
+        } else {
+            ProblemKind::KeyUnsupported
+        };
+        add(
+            kind,
+            format!(
+                "the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."
+            ),
+        );
+    }
+    if let Some(serial) = serial_problem(leaf.tbs_certificate.raw_serial()) {
+        add(
+            ProblemKind::BadSerial,
+            format!(
+                "the certificate's serial number {serial}; RFC 5280 requires a positive serial of at most 20 octets: issue a new certificate (`aop-wizard cert generate` does)."
+            ),
+        );
+    }
     if info.is_ca {
         add(
             ProblemKind::CaNotLeaf,
@@ -129,27 +153,23 @@ pub fn check_client_certificate(
                 key_path.display()
             ),
         ),
+        // The certificate's own key refused says it already: the pair is replaced together.
+        Err(PkiError::UnsupportedKey { .. } | PkiError::WeakKey { .. }) if weakness.is_some() => {}
+        Err(PkiError::WeakKey { weakness, .. }) => add(
+            ProblemKind::KeyTooWeak,
+            format!(
+                "the key in {} is not accepted: {weakness}; generate a new key and certificate with `aop-wizard cert generate`.",
+                key_path.display()
+            ),
+        ),
         Err(PkiError::UnsupportedKey { what, .. }) => add(
             ProblemKind::KeyUnsupported,
             format!(
-                "{} is a {what} key, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.",
+                "{} holds a key of type {what}, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.",
                 key_path.display()
             ),
         ),
         Err(other) => return Err(other),
-    }
-    if let Some(weakness) = info.key.weakness() {
-        let kind = if matches!(info.key, super::KeyDescription::Rsa { .. }) {
-            ProblemKind::KeyTooWeak
-        } else {
-            ProblemKind::KeyUnsupported
-        };
-        add(
-            kind,
-            format!(
-                "the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."
-            ),
-        );
     }
     if !info.is_ca
         && !info
@@ -228,4 +248,43 @@ pub fn check_client_certificate(
         certificate: info,
         problems,
     })
+}
+
+/// What is wrong with a serial number's encoding (the INTEGER's content octets), if anything.
+/// RFC 5280 §4.1.2.2: positive, and at most 20 octets; a sign octet in front of a 20-octet value
+/// is not counted, as OpenSSL, Go and the CA/Browser Forum linters count.
+fn serial_problem(raw: &[u8]) -> Option<String> {
+    let negative = raw.first().is_some_and(|first| first & 0x80 != 0);
+    let magnitude = raw.iter().skip_while(|byte| **byte == 0).count();
+    if negative {
+        Some("is negative".into())
+    } else if magnitude == 0 {
+        Some("is 0".into())
+    } else if magnitude > 20 {
+        Some(format!("is {magnitude} octets long"))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serial_problem;
+
+    #[test]
+    fn serials_are_positive_and_at_most_20_octets() {
+        assert_eq!(serial_problem(&[0x01]), None);
+        assert_eq!(serial_problem(&[0x7f; 20]), None);
+        // A 20-octet value with its top bit set needs a sign octet: still 20 octets.
+        let mut signed = vec![0x00];
+        signed.extend([0xff; 20]);
+        assert_eq!(serial_problem(&signed), None);
+        assert_eq!(serial_problem(&[0xfb]).as_deref(), Some("is negative"));
+        assert_eq!(serial_problem(&[0x00]).as_deref(), Some("is 0"));
+        assert_eq!(serial_problem(&[]).as_deref(), Some("is 0"));
+        assert_eq!(
+            serial_problem(&[0x01; 21]).as_deref(),
+            Some("is 21 octets long")
+        );
+    }
 }
