@@ -107,9 +107,7 @@ fn invalid(role: Role, given: &str, problem: &Problem) -> String {
         Problem::TooLong(len) => {
             format!("is {len} characters long as punycode: a {role} holds at most {MAX_NAME}")
         }
-        Problem::International => format!(
-            "is not a valid international name: check the spelling, or give its punycode form (xn--…)"
-        ),
+        Problem::International => "is not a valid international name: check the spelling, or give its punycode form (xn--…)".to_string(),
         Problem::TopLevel => {
             format!("has one label only: give the domain added to Cloudflare, such as {example}")
         }
