@@ -221,32 +221,36 @@ fn an_rsa_1024_pair_is_refused_for_its_size_first_and_once() {
         "-out",
         p(&cert),
     ]);
-    let check = run(
-        &fake,
-        data.path(),
-        &["cert", "check", "--cert", p(&cert), "--key", p(&key)],
-    );
-    assert_eq!(check.status.code(), Some(3), "{}", text(&check));
-    let shown = String::from_utf8_lossy(&check.stdout).into_owned();
-    let problems: Vec<&str> = shown.lines().filter(|l| l.starts_with("  - ")).collect();
-    assert!(
-        problems[0].contains("RSA 1024 bits is below the 2048-bit minimum"),
-        "{shown}"
-    );
-    assert_eq!(
-        problems.iter().filter(|l| l.contains("1024")).count(),
-        1,
-        "{shown}"
-    );
-    assert!(
-        !shown.contains("algorithm") && !shown.contains("1.2.840"),
-        "{shown}"
-    );
-    // OpenSSL marks a self-signed certificate CA:TRUE, so that line is true and stays.
-    assert!(
-        problems.iter().any(|l| l.contains("is a CA certificate")),
-        "{shown}"
-    );
+    // Alone, and with itself as the CA as the wizard's import asks for one: the verifier
+    // cannot check a 1024-bit signature, which must not read as "not signed by the CA".
+    for with_ca in [&[][..], &["--ca", p(&cert)][..]] {
+        let mut args = vec!["cert", "check", "--cert", p(&cert), "--key", p(&key)];
+        args.extend(with_ca);
+        let check = run(&fake, data.path(), &args);
+        assert_eq!(check.status.code(), Some(3), "{}", text(&check));
+        let shown = String::from_utf8_lossy(&check.stdout).into_owned();
+        let problems: Vec<&str> = shown.lines().filter(|l| l.starts_with("  - ")).collect();
+        assert!(
+            problems[0].contains("RSA 1024 bits is below the 2048-bit minimum"),
+            "{shown}"
+        );
+        assert_eq!(
+            problems.iter().filter(|l| l.contains("1024")).count(),
+            1,
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("algorithm") && !shown.contains("1.2.840"),
+            "{shown}"
+        );
+        assert!(!shown.contains("not signed"), "{shown}");
+        // OpenSSL marks a self-signed certificate CA:TRUE, so that line is true and stays.
+        assert!(
+            problems.iter().any(|l| l.contains("is a CA certificate")),
+            "{shown}"
+        );
+        assert_eq!(problems.len(), 2, "{shown}");
+    }
 
     // The wizard's import shows the same sentences, the size first.
     let refused = aop_wizard::ops::certificate::check_import(&cert, &key, &cert)
@@ -257,6 +261,70 @@ fn an_rsa_1024_pair_is_refused_for_its_size_first_and_once() {
         size.is_some_and(|at| refused.find("CA certificate").is_none_or(|ca| at < ca)),
         "{refused}"
     );
+    assert!(!refused.contains("not signed"), "{refused}");
+
+    // A good leaf signed by a 1024-bit CA: the CA's key is the reason, not a missing signature.
+    let (leaf_key, csr) = (dir.path().join("leaf.key"), dir.path().join("leaf.csr"));
+    let (leaf, ext) = (dir.path().join("leaf.crt"), dir.path().join("leaf.ext"));
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=leaf",
+        "-keyout",
+        p(&leaf_key),
+        "-out",
+        p(&csr),
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        p(&csr),
+        "-CA",
+        p(&cert),
+        "-CAkey",
+        p(&key),
+        "-days",
+        "30",
+        "-set_serial",
+        "7",
+        "-extfile",
+        p(&ext),
+        "-out",
+        p(&leaf),
+    ]);
+    let weak_ca = run(
+        &fake,
+        data.path(),
+        &[
+            "cert",
+            "check",
+            "--cert",
+            p(&leaf),
+            "--key",
+            p(&leaf_key),
+            "--ca",
+            p(&cert),
+        ],
+    );
+    let shown = text(&weak_ca);
+    assert_eq!(weak_ca.status.code(), Some(3), "{shown}");
+    assert!(
+        shown.contains("r.crt is not accepted: RSA 1024 bits is below the 2048-bit minimum"),
+        "{shown}"
+    );
+    assert!(!shown.contains("not signed"), "{shown}");
 
     // A 1024-bit key beside a good certificate is named with its size, not its OID.
     let pki = support::test_pki::test_pki();

@@ -54,6 +54,7 @@ pub enum ProblemKind {
     ExpiringSoon,
     NotSignedByCa,
     BadSerial,
+    CaKeyTooWeak,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +213,10 @@ pub fn check_client_certificate(
         let cas = load_certificates(ca_path)?;
         let mut any_ca = false;
         let mut signed = false;
+        // A CA whose key the verifier refuses (RSA under 2048 bits) cannot be shown to have
+        // signed anything: that is said instead of "not signed", which may be untrue.
+        let mut weak_ca: Option<String> = None;
+        let mut own_weak_key = false;
         for ca_der in &cas {
             let (_, ca) =
                 x509_parser::parse_x509_certificate(ca_der).map_err(|e| PkiError::Garbage {
@@ -226,7 +231,18 @@ pub fn check_client_certificate(
             {
                 any_ca = true;
                 // The signature, not the names: another CA can carry the same subject.
-                signed |= leaf.verify_signature(Some(ca.public_key())).is_ok();
+                if leaf.verify_signature(Some(ca.public_key())).is_ok() {
+                    signed = true;
+                } else if let Some(weakness) =
+                    super::KeyDescription::from_spki(ca.public_key()).weakness()
+                {
+                    // The certificate's own key (self-signed) was said first: no second line.
+                    if ca.public_key().raw == leaf.public_key().raw {
+                        own_weak_key = true;
+                    } else {
+                        weak_ca = Some(weakness);
+                    }
+                }
             }
         }
         if !any_ca {
@@ -234,14 +250,25 @@ pub fn check_client_certificate(
                 path: ca_path.to_path_buf(),
             });
         }
-        if !signed {
-            add(
+        let problem = match (&weak_ca, signed || own_weak_key) {
+            (_, true) => None,
+            (Some(weakness), false) => Some((
+                ProblemKind::CaKeyTooWeak,
+                format!(
+                    "the CA in {} is not accepted: {weakness}, so no signature by it can be trusted; make a new CA and certificate with `aop-wizard cert generate`.",
+                    ca_path.display()
+                ),
+            )),
+            (None, false) => Some((
                 ProblemKind::NotSignedByCa,
                 format!(
                     "the certificate was not signed by the CA in {}; the origin trusts that CA and would refuse it: use the matching CA or re-issue the certificate.",
                     ca_path.display()
                 ),
-            );
+            )),
+        };
+        if let Some((kind, message)) = problem {
+            add(kind, message);
         }
     }
     Ok(CheckReport {
