@@ -481,3 +481,61 @@ fn fake_api_on_a_taken_port_names_it_and_the_fix() {
     assert!(said.contains("--port 0"), "{said}");
     assert!(!said.contains("os error"), "{said}");
 }
+
+/// Wordings the attack found unclear that were already fixed before this check: kept so.
+#[test]
+fn wordings_once_unclear_stay_clear() {
+    let fake = fake();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = support::test_pki::test_pki();
+
+    let missing = run(
+        &fake,
+        data.path(),
+        &["cert", "inspect", p(&dir.path().join("missing.pem"))],
+    );
+    let said = stderr(&missing);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.contains("no such file; check the path"), "{said}");
+    assert!(!said.contains("os error"), "{said}");
+
+    // Windows editors put a byte-order mark before -----BEGIN.
+    let bom = |from: &Path, name: &str| {
+        let path = dir.path().join(name);
+        let mut bytes = "\u{feff}".as_bytes().to_vec();
+        bytes.extend(std::fs::read(from).unwrap());
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let (cert, key) = (
+        bom(&pki.right.cert, "bom.crt"),
+        bom(&pki.right.key, "bom.key"),
+    );
+    let check = run(
+        &fake,
+        data.path(),
+        &["cert", "check", "--cert", p(&cert), "--key", p(&key)],
+    );
+    assert!(check.status.success(), "{}", text(&check));
+
+    let noise: String = (0..40u32)
+        .map(|i| ((i * 37 % 26) as u8 + b'A') as char)
+        .collect();
+    let armoured = dir.path().join("armoured.pem");
+    std::fs::write(
+        &armoured,
+        format!("-----BEGIN CERTIFICATE-----\n{noise}\n-----END CERTIFICATE-----\n"),
+    )
+    .unwrap();
+    let inspect = run(&fake, data.path(), &["cert", "inspect", p(&armoured)]);
+    let said = stderr(&inspect);
+    assert!(
+        said.contains("a CERTIFICATE block is damaged or is not an X.509 certificate"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("UnexpectedTag") && !said.contains("Der("),
+        "{said}"
+    );
+}
