@@ -85,8 +85,11 @@ fn invalid(role: Role, given: &str, problem: &Problem) -> String {
         Problem::Control => format!(
             "contains a control character (a tab, a line break or an escape): type the name again, such as {example}"
         ),
+        Problem::Character(c @ (',' | ';')) => {
+            format!("contains {c:?}: give one name at a time, such as {example}")
+        }
         Problem::Character(c) => format!(
-            "contains {:?}, which no {role} may: use only letters, digits, hyphens and dots, such as {example}",
+            "contains '{}', which no {role} may: use only letters, digits, hyphens and dots, such as {example}",
             untrusted::one_line(&c.to_string(), 1)
         ),
         Problem::Wildcard => {
@@ -250,8 +253,9 @@ mod tests {
         assert!(said("*.example.com").contains("is a wildcard"));
         assert!(said("example..com").contains("empty label"));
         assert!(said(".").contains("empty label"));
-        assert!(said("exa_mple.com").contains("contains \"_\""));
-        assert!(said("https://example.com").contains("contains \":\""));
+        assert!(said("exa_mple.com").contains("contains '_'"));
+        assert!(said("https://example.com").contains("contains ':'"));
+        assert!(said("example.com,example.org").contains("contains ',': give one name at a time"));
         assert!(said("example.com\u{1b}[2J").contains("control character"));
         assert!(!said("example.com\u{1b}[2J").contains('\u{1b}'));
     }

@@ -250,7 +250,7 @@ const UPLOAD: &[Case] = &[
             "app_1.example.com",
         ],
         BAD,
-        &["'app_1.example.com'", "\"_\"", "letters, digits, hyphens"],
+        &["'app_1.example.com'", "'_'", "letters, digits, hyphens"],
     ),
 ];
 
@@ -268,7 +268,7 @@ const STATUS: &[Case] = &[
     case(
         &["status", "--zone", "https://example.com/"],
         BAD,
-        &["'https://example.com/'", "\":\"", "such as example.com"],
+        &["'https://example.com/'", "':'", "such as example.com"],
     ),
 ];
 
