@@ -107,13 +107,11 @@ pub struct RotateArgs {
 
 pub fn run(mut args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
-    if let Some(hostname) = &args.hostname {
-        args.hostname = Some(names::hostname_in_zone(
-            hostname,
-            &args.zone,
-            Wildcard::Allowed,
-        )?);
-    }
+    args.hostname = args
+        .hostname
+        .as_deref()
+        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .transpose()?;
     args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
     let data_dir = data_dir("rotation")?;
     let store = RotationStore::new(&data_dir);

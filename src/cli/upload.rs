@@ -51,13 +51,11 @@ pub struct UploadArgs {
 
 pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
-    if let Some(hostname) = &args.hostname {
-        args.hostname = Some(names::hostname_in_zone(
-            hostname,
-            &args.zone,
-            Wildcard::Allowed,
-        )?);
-    }
+    args.hostname = args
+        .hostname
+        .as_deref()
+        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .transpose()?;
     let report =
         pki::check_client_certificate(&args.cert, &args.key, None, OffsetDateTime::now_utc())?;
     if !report.uploadable() {
