@@ -272,7 +272,7 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
     if label == "RSA PRIVATE KEY"
         && let Some(bits) = rsa_modulus_bits(der)
     {
-        return weak_or_unsupported(path, bits);
+        return rsa_refusal(path, bits);
     }
     let what = if label == "DSA PRIVATE KEY" {
         "DSA".to_string()
@@ -280,7 +280,7 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
         match pkcs8::PrivateKeyInfoRef::from_der(der) {
             Ok(info) if info.algorithm.oid.to_string() == RSA_ENCRYPTION => {
                 match rsa_modulus_bits(info.private_key.as_bytes()) {
-                    Some(bits) => return weak_or_unsupported(path, bits),
+                    Some(bits) => return rsa_refusal(path, bits),
                     None => "RSA (unreadable modulus)".to_string(),
                 }
             }
@@ -306,7 +306,7 @@ const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
 /// An RSA key that could not be loaded: too short (the usual reason, said as such), or of an
 /// allowed size but in a form that does not load.
-fn weak_or_unsupported(path: &Path, bits: usize) -> PkiError {
+fn rsa_refusal(path: &Path, bits: usize) -> PkiError {
     match (KeyDescription::Rsa { bits }).weakness() {
         Some(weakness) => PkiError::WeakKey {
             path: path.to_path_buf(),
