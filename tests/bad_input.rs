@@ -99,6 +99,18 @@ const CERT: &[Case] = &[
         BAD,
         &["'exa mple.com'", "contains a space", "such as example.com"],
     ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--zone",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com'", "is a wildcard"],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[case(
@@ -252,6 +264,19 @@ const UPLOAD: &[Case] = &[
         BAD,
         &["'app_1.example.com'", "'_'", "letters, digits, hyphens"],
     ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example..com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+        ],
+        BAD,
+        &["'example..com'", "empty label", "write it as example.com"],
+    ),
 ];
 
 const STATUS: &[Case] = &[
@@ -269,6 +294,11 @@ const STATUS: &[Case] = &[
         &["status", "--zone", "https://example.com/"],
         BAD,
         &["'https://example.com/'", "':'", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "example.com\u{1b}[2J"],
+        BAD,
+        &["control character", "type the name again"],
     ),
 ];
 
@@ -293,6 +323,11 @@ const ROTATE: &[Case] = &[
         ],
         BAD,
         &["'-www.example.com'", "hyphen"],
+    ),
+    case(
+        &["rotate", "--zone", "exa mple.com"],
+        BAD,
+        &["'exa mple.com'", "contains a space"],
     ),
 ];
 
@@ -325,6 +360,19 @@ const SETUP: &[Case] = &[
         &["setup", "--zone", "", "--dry-run"],
         BAD,
         &["zone is empty", "such as example.com"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--scope",
+            "hostname",
+            "--hostname",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com",
+        ],
+        BAD,
+        &["label of 65 characters", "at most 63"],
     ),
 ];
 
