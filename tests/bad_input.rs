@@ -92,6 +92,30 @@ const CERT: &[Case] = &[
         BAD,
         &["evil\\x1b]0;PWNED\\x07.pem", "check the path"],
     ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--zone",
+            "exa mple.com",
+        ],
+        BAD,
+        &["'exa mple.com'", "contains a space", "such as example.com"],
+    ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--zone",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com'", "is a wildcard"],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[
@@ -336,21 +360,136 @@ const VERIFY: &[Case] = &[
         BAD,
         &["/a b", "space", "%20"],
     ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www example.com",
+        ],
+        BAD,
+        &["'www example.com'", "contains a space"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com'", "wildcard", "give one hostname"],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:1",
+            "--host",
+            "www.example.com",
+            "--via-edge",
+            "--edge-host",
+            "api..example.com",
+        ],
+        BAD,
+        &["'api..example.com'", "empty label"],
+    ),
 ];
 
-const UPLOAD: &[Case] = &[case(
-    &[
-        "upload",
-        "--zone",
-        "example.com",
-        "--cert",
-        "{dir}/missing.crt",
-        "--key",
-        "{dir}/set/client.key",
-    ],
-    BAD,
-    &["missing.crt", "check the path"],
-)];
+const UPLOAD: &[Case] = &[
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/missing.crt",
+            "--key",
+            "{dir}/set/client.key",
+        ],
+        BAD,
+        &["missing.crt", "check the path"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "a b.example.com",
+        ],
+        BAD,
+        &["'a b.example.com'", "contains a space"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "www.other.org",
+        ],
+        BAD,
+        &[
+            "www.other.org",
+            "not in the zone example.com",
+            "ending in .example.com",
+        ],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "",
+        ],
+        BAD,
+        &["hostname is empty", "such as www.example.com"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+            "--hostname",
+            "app_1.example.com",
+        ],
+        BAD,
+        &["'app_1.example.com'", "'_'", "letters, digits, hyphens"],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example..com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "{dir}/set/client.key",
+        ],
+        BAD,
+        &["'example..com'", "empty label", "write it as example.com"],
+    ),
+];
 
 const STATUS: &[Case] = &[
     case(
@@ -368,22 +507,70 @@ const STATUS: &[Case] = &[
         USAGE,
         &["give --origin ADDR", "--origin-relaxed"],
     ),
+    case(
+        &["status", "--zone", "exa mple.com"],
+        BAD,
+        &["'exa mple.com'", "contains a space", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "com"],
+        BAD,
+        &["'com'", "one label only", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "https://example.com/"],
+        BAD,
+        &["'https://example.com/'", "':'", "such as example.com"],
+    ),
+    case(
+        &["status", "--zone", "example.com\u{1b}[2J"],
+        BAD,
+        &["control character", "type the name again"],
+    ),
 ];
 
-const ROTATE: &[Case] = &[case(
-    &[
-        "rotate",
-        "--zone",
-        "example.com",
-        "--origin",
-        "127.0.0.1",
-        "--out",
-        "{out}",
-        "--yes",
-    ],
-    USAGE,
-    &["give --host NAME with --origin"],
-)];
+const ROTATE: &[Case] = &[
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com",
+            "--origin",
+            "127.0.0.1",
+            "--out",
+            "{out}",
+            "--yes",
+        ],
+        USAGE,
+        &["give --host NAME with --origin"],
+    ),
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "app.example.org",
+        ],
+        BAD,
+        &["app.example.org", "not in the zone example.com"],
+    ),
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com.",
+            "--host=-www.example.com",
+        ],
+        BAD,
+        &["'-www.example.com'", "hyphen"],
+    ),
+    case(
+        &["rotate", "--zone", "exa mple.com"],
+        BAD,
+        &["'exa mple.com'", "contains a space"],
+    ),
+];
 
 const SETUP: &[Case] = &[
     case(
@@ -406,6 +593,48 @@ const SETUP: &[Case] = &[
         ],
         USAGE,
         &["--scope hostname needs --hostname NAME"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--scope",
+            "hostname",
+            "--hostname",
+            "app.*.example.com",
+        ],
+        BAD,
+        &["'app.*.example.com'", "not the whole first label"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--host",
+            "www.example.org",
+        ],
+        BAD,
+        &["www.example.org", "not in the zone example.com"],
+    ),
+    case(
+        &["setup", "--zone", "", "--dry-run"],
+        BAD,
+        &["zone is empty", "such as example.com"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--scope",
+            "hostname",
+            "--hostname",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com",
+        ],
+        BAD,
+        &["label of 65 characters", "at most 63"],
     ),
 ];
 

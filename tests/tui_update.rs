@@ -118,6 +118,16 @@ fn after_the_token_zones_load_and_permissions_are_probed() {
 }
 
 #[test]
+fn zone_type_ahead_takes_a_zone_as_people_write_it() {
+    for typed in ["EXAMPLE.ORG.", "bücher", "Bücher.DE"] {
+        let mut state = at(Step::Zone);
+        state.zones.push(zone("xn--bcher-kva.de"));
+        type_text(&mut state, typed);
+        assert_eq!(state.filtered_zones().len(), 1, "{typed}");
+    }
+}
+
+#[test]
 fn zone_type_ahead_filters_and_selects() {
     let mut state = at(Step::Zone);
     type_text(&mut state, "org");

@@ -6,9 +6,10 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use color_eyre::eyre::{Result, bail};
 
-use super::output::{Outcome, print_json};
+use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
-use crate::cloudflare::{ensure_expiry_alert, expiry_alerts};
+use crate::cloudflare::{Change, ensure_expiry_alert, existing_expiry_alert, expiry_alerts};
+use crate::ops::{Scope, preview};
 use crate::untrusted::shown;
 
 #[derive(Debug, Subcommand)]
@@ -25,18 +26,21 @@ pub enum AlertsCommand {
     },
     /// E-mail this address before a certificate expires (an identical policy is reused).
     #[command(
-        after_help = "Examples:\n  aop-wizard alerts create --zone example.com --email ops@example.com\n  aop-wizard alerts create --zone example.com --email ops@example.com --per-hostname"
+        after_help = "Examples:\n  aop-wizard alerts create --zone example.com --email ops@example.com\n  aop-wizard alerts create --zone example.com --email ops@example.com --per-hostname\n  aop-wizard alerts create --zone example.com --email ops@example.com --dry-run"
     )]
     Create(CreateArgs),
     /// Delete a policy by id (from `alerts list`).
     #[command(
-        after_help = "Example:\n  aop-wizard alerts delete --zone example.com --id 0da2b59e-…"
+        after_help = "Examples:\n  aop-wizard alerts delete --zone example.com --id 0da2b59e-…\n  aop-wizard alerts delete --zone example.com --id 0da2b59e-… --dry-run"
     )]
     Delete {
         #[arg(long)]
         zone: String,
         #[arg(long)]
         id: String,
+        /// Print the request, change nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -49,6 +53,9 @@ pub struct CreateArgs {
     /// For per-hostname certificates (default: zone-level certificates)
     #[arg(long)]
     per_hostname: bool,
+    /// Print the request, or the policy already in place, change nothing
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
@@ -90,9 +97,44 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
             }
             AlertsCommand::Create(args) => {
                 if !args.email.contains('@') {
-                    bail!("\"{}\" is not an e-mail address", shown(&args.email));
+                    bail!(
+                        "'{}' is not an e-mail address: give one such as ops@example.com",
+                        crate::untrusted::one_line(&args.email, 80)
+                    );
                 }
                 let zone = zone(&client, &args.zone).await?;
+                if args.dry_run {
+                    let existing = existing_expiry_alert(
+                        &client,
+                        &zone.account.id,
+                        &args.email,
+                        args.per_hostname,
+                    )
+                    .await?;
+                    match existing {
+                        Some(id) => writeln!(
+                            out,
+                            "Dry run: nothing was changed. Policy {id} already e-mails {}, so none would be created.",
+                            args.email
+                        )?,
+                        None => {
+                            let scope = if args.per_hostname {
+                                Scope::Hostname
+                            } else {
+                                Scope::Zone
+                            };
+                            let request = preview::expiry_alert(
+                                &client,
+                                &zone.account.id,
+                                &zone.name,
+                                &args.email,
+                                scope,
+                            );
+                            print_plan(out, &[request], false)?;
+                        }
+                    }
+                    return Ok(Outcome::Success);
+                }
                 let (id, created) = ensure_expiry_alert(
                     &client,
                     &zone.account.id,
@@ -113,8 +155,17 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                     shown(&args.email)
                 )?;
             }
-            AlertsCommand::Delete { zone: name, id } => {
+            AlertsCommand::Delete {
+                zone: name,
+                id,
+                dry_run,
+            } => {
                 let zone = zone(&client, &name).await?;
+                if dry_run {
+                    let request = client.shown(&Change::delete_alert_policy(&zone.account.id, &id));
+                    print_plan(out, &[request], false)?;
+                    return Ok(Outcome::Success);
+                }
                 client.delete_alert_policy(&zone.account.id, &id).await?;
                 writeln!(out, "Deleted policy {}", shown(&id))?;
             }

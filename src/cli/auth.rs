@@ -122,6 +122,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
         let Some(zone) = &args.zone else {
             return Ok(Vec::new());
         };
+        let zone = &crate::names::zone(zone)?;
         // A zone the token cannot see (a typo, or outside the token's scope) ends here, like
         // every command given that zone, rather than as permissions probed on nothing.
         session::zone(&client, zone).await?;

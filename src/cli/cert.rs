@@ -120,7 +120,8 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
         None => None,
     };
     let now = OffsetDateTime::now_utc();
-    let zone = args.zone.as_deref();
+    let zone = args.zone.as_deref().map(crate::names::zone).transpose()?;
+    let zone = zone.as_deref();
     let ca_spec = certificate::ca_spec(
         args.ca_cn
             .unwrap_or_else(|| certificate::ca_common_name(zone, now)),

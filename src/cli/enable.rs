@@ -8,6 +8,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
+use crate::names::{self, Wildcard};
 use crate::ops::{self, Scope};
 use crate::untrusted::shown;
 
@@ -34,7 +35,9 @@ pub struct ToggleArgs {
     json: bool,
 }
 
-pub fn run(args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    args.hostname = names::hostnames_in_zone(&args.hostname, &args.zone, Wildcard::Allowed)?;
     if args.scope == Scope::Hostname && (args.hostname.is_empty() || args.cert_id.is_none()) {
         return Err(ops::OperationError::Missing(
             "--scope hostname needs --hostname NAME and --cert-id ID (the id `aop-wizard upload --hostname` printed)".into(),

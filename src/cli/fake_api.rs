@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Report, Result, eyre};
 
 use super::output::Outcome;
 use super::session::block_on;
@@ -21,7 +21,9 @@ pub struct FakeApiArgs {
 
 pub fn run(args: FakeApiArgs, out: &mut dyn Write) -> Result<Outcome> {
     block_on(async move {
-        let fake = FakeCloudflare::start(World::demo(), args.port).await?;
+        let fake = FakeCloudflare::start(World::demo(), args.port)
+            .await
+            .map_err(|error| cannot_listen(args.port, &error))?;
         writeln!(
             out,
             "Fake Cloudflare API listening (zones: example.com, example.org). Ctrl-C stops it."
@@ -32,4 +34,17 @@ pub fn run(args: FakeApiArgs, out: &mut dyn Write) -> Result<Outcome> {
         tokio::signal::ctrl_c().await?;
         Ok(Outcome::Success)
     })?
+}
+
+/// Why the fake could not listen, with the port and what to do instead.
+fn cannot_listen(port: u16, error: &std::io::Error) -> Report {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => eyre!(
+            "port {port} on 127.0.0.1 is already in use by another program: pass another --port, or --port 0 to pick a free one"
+        ),
+        std::io::ErrorKind::PermissionDenied => eyre!(
+            "port {port} on 127.0.0.1 needs privileges this user lacks: pass a port above 1023, or --port 0 to pick a free one"
+        ),
+        _ => eyre!("cannot listen on 127.0.0.1:{port}: {error}; pass --port 0 to pick a free port"),
+    }
 }

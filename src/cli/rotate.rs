@@ -11,6 +11,7 @@ use color_eyre::eyre::{Result, bail};
 use super::output::{self, Outcome, Palette, Progress, confirmed, print_json};
 use super::procedure::{EdgeArgs, PaceArgs, data_dir, human_on_terminal, interrupted, show_event};
 use super::session::{block_on, client};
+use crate::names::{self, Wildcard};
 use crate::ops::{OriginCheck, certificate};
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
@@ -105,7 +106,14 @@ pub struct RotateArgs {
     json: bool,
 }
 
-pub fn run(args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    args.hostname = args
+        .hostname
+        .as_deref()
+        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .transpose()?;
+    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
     let data_dir = data_dir("rotation")?;
     let store = RotationStore::new(&data_dir);
     let client = client()?;

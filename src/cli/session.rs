@@ -54,6 +54,9 @@ pub fn client_with(credentials: Credentials) -> Result<Client> {
     )?)
 }
 
+/// The zone named by the user: `EXAMPLE.COM.` is looked up as `example.com`, a name that cannot
+/// be a zone is refused before any request.
 pub async fn zone(client: &Client, name: &str) -> Result<Zone> {
-    Ok(client.zone_by_name(name).await?)
+    let name = crate::names::zone(name)?;
+    Ok(client.zone_by_name(&name).await?)
 }

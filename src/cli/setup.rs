@@ -11,6 +11,7 @@ use color_eyre::eyre::{Result, bail};
 use super::output::{self, Outcome, Palette, Progress, confirmed, print_json};
 use super::procedure::{EdgeArgs, PaceArgs, data_dir, human_on_terminal, interrupted, show_event};
 use super::session::{block_on, client};
+use crate::names::{self, Wildcard};
 use crate::ops::OriginCheck;
 use crate::pki::KeyType;
 use crate::probe::parse_origin;
@@ -99,7 +100,10 @@ pub struct SetupArgs {
     json: bool,
 }
 
-pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    args.hostname = names::hostnames_in_zone(&args.hostname, &args.zone, Wildcard::Allowed)?;
+    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
     let data_dir = data_dir("set-up")?;
     let store = SetupStore::new(&data_dir);
     let client = client()?;
@@ -189,10 +193,8 @@ pub fn run(args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
 /// rather than quietly doing what was planned before. A plan that has not reached its first
 /// stage has changed nothing, so other choices then plan anew (false).
 fn continue_saved(args: &SetupArgs, saved: &mut Setup, store: &SetupStore) -> Result<bool> {
-    let mut asked: Vec<String> = Vec::new();
-    for hostname in &args.hostname {
-        asked.push(setup::normalise_hostname(hostname, &saved.zone)?);
-    }
+    // The hostnames were put in their one form by `run`.
+    let mut asked = args.hostname.clone();
     asked.sort();
     asked.dedup();
     let mut planned = saved.hostnames.clone();
@@ -310,7 +312,7 @@ fn request_from(args: &SetupArgs) -> Result<SetupRequest> {
     };
     let (edge_url, check_edge) = args.edge.for_plan();
     Ok(SetupRequest {
-        zone: args.zone.trim().trim_end_matches('.').to_ascii_lowercase(),
+        zone: args.zone.clone(),
         scope,
         hostnames: args.hostname.clone(),
         certificate,

@@ -9,6 +9,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Outcome, Palette, Progress, print_plan};
 use super::session::{block_on, client};
+use crate::names::{self, Wildcard};
 use crate::probe::parse_origin;
 use crate::undo;
 use crate::untrusted::shown;
@@ -48,7 +49,9 @@ pub struct UndoArgs {
     dry_run: bool,
 }
 
-pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
     if args.origins.is_empty() && !args.origin_relaxed {
         return Err(crate::ops::OperationError::Missing(
             "give --origin ADDR so undo can check the origin stopped enforcing before Cloudflare stops sending the certificate (or --origin-relaxed if you checked it yourself)".into(),

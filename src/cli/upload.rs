@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::output::{self, Outcome, Progress, print_json, print_plan};
 use super::session::{block_on, client, zone};
 use crate::cloudflare::CertificateScope;
+use crate::names::{self, Wildcard};
 use crate::ops::Pace;
 use crate::ops::{self, Scope};
 use crate::pki;
@@ -49,7 +50,13 @@ pub struct UploadArgs {
     json: bool,
 }
 
-pub fn run(args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
+    args.zone = names::zone(&args.zone)?;
+    args.hostname = args
+        .hostname
+        .as_deref()
+        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .transpose()?;
     let report =
         pki::check_client_certificate(&args.cert, &args.key, None, OffsetDateTime::now_utc())?;
     if !report.uploadable() {

@@ -90,7 +90,14 @@ struct VerifyReport<'a> {
     edge: &'a [EdgeReport],
 }
 
-pub fn run(args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+pub fn run(mut args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
+    // No zone is known here: the names are checked as DNS names, and a wildcard cannot be asked for.
+    for hosts in [&mut args.hosts, &mut args.edge_hosts] {
+        *hosts = hosts
+            .iter()
+            .map(|host| crate::names::hostname(host, crate::names::Wildcard::Refused))
+            .collect::<Result<_, _>>()?;
+    }
     // Before anything connects: the path also goes to the edge with --via-edge.
     crate::probe::check_request_path(&args.path)?;
     let origins = args

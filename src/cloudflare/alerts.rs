@@ -29,25 +29,47 @@ pub async fn ensure_expiry_alert(
     email: &str,
     hostname_certificates: bool,
 ) -> Result<(String, bool), CloudflareError> {
-    let policy = expiry_policy(zone, email, hostname_certificates);
-    let existing = expiry_alerts(client, account_id).await?;
-    if let Some(found) = existing.iter().find(|p| {
-        p.alert_type == policy.alert_type
-            && p.mechanisms.to_string().contains(&format!("\"{email}\""))
-    }) {
-        return Ok((found.id.clone(), false));
+    if let Some(id) =
+        existing_expiry_alert(client, account_id, email, hostname_certificates).await?
+    {
+        return Ok((id, false));
     }
+    let policy = expiry_policy(zone, email, hostname_certificates);
     let id = client.create_alert_policy(account_id, &policy).await?;
     Ok((id, true))
+}
+
+/// The id of the policy that already e-mails `email` before a certificate of this kind expires.
+pub async fn existing_expiry_alert(
+    client: &Client,
+    account_id: &str,
+    email: &str,
+    hostname_certificates: bool,
+) -> Result<Option<String>, CloudflareError> {
+    let alert_type = expiry_alert_type(hostname_certificates);
+    Ok(expiry_alerts(client, account_id)
+        .await?
+        .into_iter()
+        .find(|p| {
+            p.alert_type == alert_type && p.mechanisms.to_string().contains(&format!("\"{email}\""))
+        })
+        .map(|p| p.id))
+}
+
+fn expiry_alert_type(hostname_certificates: bool) -> &'static str {
+    if hostname_certificates {
+        HOSTNAME_CERT_EXPIRY_ALERT
+    } else {
+        ZONE_CERT_EXPIRY_ALERT
+    }
 }
 
 /// The policy that e-mails `email` before a zone-level (or per-hostname) certificate of `zone`
 /// expires.
 pub fn expiry_policy(zone: &str, email: &str, hostname_certificates: bool) -> NewAlertPolicy {
-    let alert_type = if hostname_certificates {
-        HOSTNAME_CERT_EXPIRY_ALERT
-    } else {
-        ZONE_CERT_EXPIRY_ALERT
-    };
-    NewAlertPolicy::email(format!("AOP certificate expiry: {zone}"), alert_type, email)
+    NewAlertPolicy::email(
+        format!("AOP certificate expiry: {zone}"),
+        expiry_alert_type(hostname_certificates),
+        email,
+    )
 }

@@ -10,7 +10,7 @@ pub mod fake;
 mod permissions;
 mod types;
 
-pub use alerts::{ensure_expiry_alert, expiry_alerts, expiry_policy};
+pub use alerts::{ensure_expiry_alert, existing_expiry_alert, expiry_alerts, expiry_policy};
 pub use client::{
     BASE_URL_ENV, CertificateScope, Change, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
     UploadOutcome,

@@ -232,6 +232,9 @@ pub enum OperationError {
     /// exit code 2 like clap's own.
     #[error("{0}")]
     Missing(String),
+    /// A zone or hostname that is not a DNS name, or a hostname outside its zone.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
 }
 
 impl OperationError {

@@ -53,6 +53,8 @@ pub enum ProblemKind {
     NotYetValid,
     ExpiringSoon,
     NotSignedByCa,
+    BadSerial,
+    CaKeyTooWeak,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +102,29 @@ pub fn check_client_certificate(
     let mut problems = Vec::new();
     let mut add = |kind, message: String| problems.push(Problem { kind, message });
 
+    // The key's strength first: when it is too weak nothing else can be fixed without a new pair.
+    let weakness = info.key.weakness();
+    if let Some(weakness) = &weakness {
+        let kind = if matches!(info.key, super::KeyDescription::Rsa { .. }) {
+            ProblemKind::KeyTooWeak
+        } else {
+            ProblemKind::KeyUnsupported
+        };
+        add(
+            kind,
+            format!(
+                "the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."
+            ),
+        );
+    }
+    if let Some(serial) = serial_problem(leaf.tbs_certificate.raw_serial()) {
+        add(
+            ProblemKind::BadSerial,
+            format!(
+                "the certificate's serial number {serial}; RFC 5280 requires a positive serial of at most 20 octets: issue a new certificate (`aop-wizard cert generate` does)."
+            ),
+        );
+    }
     if info.is_ca {
         add(
             ProblemKind::CaNotLeaf,
@@ -129,27 +154,23 @@ pub fn check_client_certificate(
                 key_path.display()
             ),
         ),
+        // The certificate's own key refused says it already: the pair is replaced together.
+        Err(PkiError::UnsupportedKey { .. } | PkiError::WeakKey { .. }) if weakness.is_some() => {}
+        Err(PkiError::WeakKey { weakness, .. }) => add(
+            ProblemKind::KeyTooWeak,
+            format!(
+                "the key in {} is not accepted: {weakness}; generate a new key and certificate with `aop-wizard cert generate`.",
+                key_path.display()
+            ),
+        ),
         Err(PkiError::UnsupportedKey { what, .. }) => add(
             ProblemKind::KeyUnsupported,
             format!(
-                "{} is a {what} key, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.",
+                "{} holds a key of type {what}, which Cloudflare does not accept; generate an RSA (2048+) or ECDSA P-256 key.",
                 key_path.display()
             ),
         ),
         Err(other) => return Err(other),
-    }
-    if let Some(weakness) = info.key.weakness() {
-        let kind = if matches!(info.key, super::KeyDescription::Rsa { .. }) {
-            ProblemKind::KeyTooWeak
-        } else {
-            ProblemKind::KeyUnsupported
-        };
-        add(
-            kind,
-            format!(
-                "the certificate's key is not accepted: {weakness}; generate a new certificate with `aop-wizard cert generate`."
-            ),
-        );
     }
     if !info.is_ca
         && !info
@@ -192,6 +213,10 @@ pub fn check_client_certificate(
         let cas = load_certificates(ca_path)?;
         let mut any_ca = false;
         let mut signed = false;
+        // A CA whose key the verifier refuses (RSA under 2048 bits) cannot be shown to have
+        // signed anything: that is said instead of "not signed", which may be untrue.
+        let mut weak_ca: Option<String> = None;
+        let mut own_weak_key = false;
         for ca_der in &cas {
             let (_, ca) =
                 x509_parser::parse_x509_certificate(ca_der).map_err(|e| PkiError::Garbage {
@@ -206,7 +231,18 @@ pub fn check_client_certificate(
             {
                 any_ca = true;
                 // The signature, not the names: another CA can carry the same subject.
-                signed |= leaf.verify_signature(Some(ca.public_key())).is_ok();
+                if leaf.verify_signature(Some(ca.public_key())).is_ok() {
+                    signed = true;
+                } else if let Some(weakness) =
+                    super::KeyDescription::from_spki(ca.public_key()).weakness()
+                {
+                    // The certificate's own key (self-signed) was said first: no second line.
+                    if ca.public_key().raw == leaf.public_key().raw {
+                        own_weak_key = true;
+                    } else {
+                        weak_ca = Some(weakness);
+                    }
+                }
             }
         }
         if !any_ca {
@@ -214,18 +250,68 @@ pub fn check_client_certificate(
                 path: ca_path.to_path_buf(),
             });
         }
-        if !signed {
-            add(
+        let problem = match (&weak_ca, signed || own_weak_key) {
+            (_, true) => None,
+            (Some(weakness), false) => Some((
+                ProblemKind::CaKeyTooWeak,
+                format!(
+                    "the CA in {} is not accepted: {weakness}, so no signature by it can be trusted; make a new CA and certificate with `aop-wizard cert generate`.",
+                    ca_path.display()
+                ),
+            )),
+            (None, false) => Some((
                 ProblemKind::NotSignedByCa,
                 format!(
                     "the certificate was not signed by the CA in {}; the origin trusts that CA and would refuse it: use the matching CA or re-issue the certificate.",
                     ca_path.display()
                 ),
-            );
+            )),
+        };
+        if let Some((kind, message)) = problem {
+            add(kind, message);
         }
     }
     Ok(CheckReport {
         certificate: info,
         problems,
     })
+}
+
+/// What is wrong with a serial number's encoding (the INTEGER's content octets), if anything.
+/// RFC 5280 §4.1.2.2: positive, and at most 20 octets; a sign octet in front of a 20-octet value
+/// is not counted, as OpenSSL, Go and the CA/Browser Forum linters count.
+fn serial_problem(raw: &[u8]) -> Option<String> {
+    let negative = raw.first().is_some_and(|first| first & 0x80 != 0);
+    let magnitude = raw.iter().skip_while(|byte| **byte == 0).count();
+    if negative {
+        Some("is negative".into())
+    } else if magnitude == 0 {
+        Some("is 0".into())
+    } else if magnitude > 20 {
+        Some(format!("is {magnitude} octets long"))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serial_problem;
+
+    #[test]
+    fn serials_are_positive_and_at_most_20_octets() {
+        assert_eq!(serial_problem(&[0x01]), None);
+        assert_eq!(serial_problem(&[0x7f; 20]), None);
+        // A 20-octet value with its top bit set needs a sign octet: still 20 octets.
+        let mut signed = vec![0x00];
+        signed.extend([0xff; 20]);
+        assert_eq!(serial_problem(&signed), None);
+        assert_eq!(serial_problem(&[0xfb]).as_deref(), Some("is negative"));
+        assert_eq!(serial_problem(&[0x00]).as_deref(), Some("is 0"));
+        assert_eq!(serial_problem(&[]).as_deref(), Some("is 0"));
+        assert_eq!(
+            serial_problem(&[0x01; 21]).as_deref(),
+            Some("is 21 octets long")
+        );
+    }
 }

@@ -96,6 +96,12 @@ pub enum PkiError {
         "{path} is larger than {cap_kib} KiB, far more than a certificate, key or saved state holds; check that the path names the right file"
     )]
     TooLarge { path: PathBuf, cap_kib: u64 },
+    #[error(
+        "{path} holds a key Cloudflare refuses: {weakness}; generate a new key and certificate with `aop-wizard cert generate`"
+    )]
+    WeakKey { path: PathBuf, weakness: String },
+    #[error("{path} is binary, not PEM text: {advice}")]
+    NotPem { path: PathBuf, advice: String },
 }
 
 /// An io error in words, without the "(os error N)" suffix its Display adds.

@@ -82,12 +82,52 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// A PEM file as text, up to [`INPUT_CAP`].
+/// A PEM file as text, up to [`INPUT_CAP`]. A binary file is told apart as a DER certificate,
+/// a DER key or neither, so the advice names the conversion that fits.
 pub fn read_pem_file(path: &Path) -> Result<String> {
-    String::from_utf8(read_input(path, INPUT_CAP)?).map_err(|_| PkiError::Garbage {
+    String::from_utf8(read_input(path, INPUT_CAP)?).map_err(|binary| PkiError::NotPem {
         path: path.to_path_buf(),
-        detail: "the file is binary, not PEM text; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
+        advice: binary_advice(binary.as_bytes(), path),
     })
+}
+
+fn binary_advice(der: &[u8], path: &Path) -> String {
+    let shown = path.display();
+    if x509_parser::parse_x509_certificate(der).is_ok() {
+        format!(
+            "it is a DER certificate; convert it with `openssl x509 -inform der -in {shown} -out {shown}.pem`"
+        )
+    } else if is_der_private_key(der) {
+        format!(
+            "it is a DER private key; convert it with `openssl pkey -inform der -in {shown} -out {shown}.pem`"
+        )
+    } else {
+        "it is not a DER certificate or key either; check that the path names the right file".into()
+    }
+}
+
+/// PKCS#8 (plain or encrypted), or the traditional RSA (PKCS#1) and EC (SEC1) forms: a
+/// SEQUENCE that opens with a small version number and then a modulus or the key's octets.
+fn is_der_private_key(der: &[u8]) -> bool {
+    use x509_parser::der_parser::ber::BerObjectContent;
+    if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok()
+        || pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
+    {
+        return true;
+    }
+    let Ok((_, object)) = x509_parser::der_parser::parse_der(der) else {
+        return false;
+    };
+    match &object.content {
+        BerObjectContent::Sequence(items) if items.len() >= 2 => {
+            matches!(items[0].as_u32(), Ok(0 | 1))
+                && matches!(
+                    items[1].content,
+                    BerObjectContent::Integer(_) | BerObjectContent::OctetString(_)
+                )
+        }
+        _ => false,
+    }
 }
 
 /// Every certificate (DER) in a PEM file, in file order. Fails when there is none.
@@ -229,10 +269,21 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
     } else {
         decrypted
     };
+    if label == "RSA PRIVATE KEY"
+        && let Some(bits) = rsa_modulus_bits(der)
+    {
+        return rsa_refusal(path, bits);
+    }
     let what = if label == "DSA PRIVATE KEY" {
         "DSA".to_string()
     } else {
         match pkcs8::PrivateKeyInfoRef::from_der(der) {
+            Ok(info) if info.algorithm.oid.to_string() == RSA_ENCRYPTION => {
+                match rsa_modulus_bits(info.private_key.as_bytes()) {
+                    Some(bits) => return rsa_refusal(path, bits),
+                    None => "RSA (unreadable modulus)".to_string(),
+                }
+            }
             Ok(info) => algorithm_name(
                 &info.algorithm.oid.to_string(),
                 info.algorithm.parameters_oid().ok(),
@@ -251,6 +302,36 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
     }
 }
 
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+
+/// An RSA key that could not be loaded: too short (the usual reason, said as such), or of an
+/// allowed size but in a form that does not load.
+fn rsa_refusal(path: &Path, bits: usize) -> PkiError {
+    match (KeyDescription::Rsa { bits }).weakness() {
+        Some(weakness) => PkiError::WeakKey {
+            path: path.to_path_buf(),
+            weakness,
+        },
+        None => PkiError::Garbage {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the RSA {bits}-bit key does not load; export it again with `openssl pkey -in {0} -out {0}.pem`",
+                path.display()
+            ),
+        },
+    }
+}
+
+/// The size of an RSAPrivateKey's (PKCS#1) modulus, its second field, in bits.
+fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
+    let (_, object) = x509_parser::der_parser::parse_der(der).ok()?;
+    let items = object.as_sequence().ok()?;
+    let modulus = items.get(1)?.as_slice().ok()?;
+    let start = modulus.iter().position(|byte| *byte != 0)?;
+    let first = modulus[start];
+    Some((modulus.len() - start - 1) * 8 + (8 - first.leading_zeros() as usize))
+}
+
 fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> String {
     match oid {
         "1.3.101.112" => "Ed25519".into(),
@@ -260,6 +341,6 @@ fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> Stri
             "ECDSA on curve {}",
             parameter.map_or_else(|| "unknown".to_string(), |p| p.to_string())
         ),
-        other => format!("algorithm {other}"),
+        other => format!("the algorithm with OID {other}"),
     }
 }

@@ -13,7 +13,7 @@ mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use plan::{CertificateSource, Setup, SetupRequest, Stage, normalise_hostname, plan};
+pub use plan::{CertificateSource, Setup, SetupRequest, Stage, plan};
 pub use recheck::{Recheck, recheck};
 pub use run::{Event, Finish, carry_out, preview};
 

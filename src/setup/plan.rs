@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::Scope;
 use crate::cloudflare::Client;
+use crate::names::{self, Wildcard};
 use crate::ops::{self, OperationError, certificate};
 use crate::ops::{HOSTNAMES_PER_CERTIFICATE, OriginCheck};
 use crate::pki::{self, KeyType};
@@ -224,7 +225,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
     let zone = client.zone_by_name(&request.zone).await?;
     let mut hostnames = Vec::new();
     for hostname in &request.hostnames {
-        let hostname = normalise_hostname(hostname, &zone.name)?;
+        let hostname = names::hostname_in_zone(hostname, &zone.name, Wildcard::Allowed)?;
         if !hostnames.contains(&hostname) {
             hostnames.push(hostname);
         }
@@ -376,30 +377,4 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// A hostname of the zone, lower-case without a trailing dot; anything else refused.
-pub fn normalise_hostname(hostname: &str, zone: &str) -> Result<String, OperationError> {
-    let name = hostname.trim().trim_end_matches('.').to_ascii_lowercase();
-    let valid = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
-        });
-    if !valid {
-        return Err(OperationError::Refused(format!(
-            "{hostname:?} is not a hostname: give a name such as app.{zone}"
-        )));
-    }
-    let zone = zone.to_ascii_lowercase();
-    if name != zone && !name.ends_with(&format!(".{zone}")) {
-        return Err(OperationError::Refused(format!(
-            "{name} is not in the zone {zone}: per-hostname AOP covers the zone's own hostnames"
-        )));
-    }
-    Ok(name)
 }

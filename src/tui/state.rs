@@ -383,7 +383,10 @@ impl Wizard {
 
     /// Zones matching the type-ahead filter.
     pub fn filtered_zones(&self) -> Vec<&Zone> {
-        let filter = self.zone_filter.trimmed().to_ascii_lowercase();
+        let typed = self.zone_filter.trimmed();
+        // In the zones' own form (`EXAMPLE.COM.`, `bücher`); a partial or odd entry as typed.
+        let filter = crate::names::hostname(typed, crate::names::Wildcard::Refused)
+            .unwrap_or_else(|_| typed.to_ascii_lowercase());
         self.zones
             .iter()
             .filter(|z| z.name.to_ascii_lowercase().contains(&filter))
