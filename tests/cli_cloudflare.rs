@@ -771,3 +771,76 @@ fn enabling_per_hostname_leaves_the_global_switch_and_says_why() {
     assert!(!view.global_aop);
     assert_eq!(view.associations["www.example.com"], (id, true));
 }
+
+/// `verify --edge-url` asks the given edge, as the wizard's own check does: the demo's fake edge
+/// serves the request while Cloudflare presents the certificate and the origin enforces, and an
+/// enforcing origin refuses it once zone-level AOP is off. `--edge-host` adds a hostname asked
+/// only through the edge.
+#[test]
+fn verify_asks_the_edge_it_is_given() {
+    use aop_wizard::demo::{DemoOrigin, OriginPhase};
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = aop(&fake, Some(DEMO_TOKEN), args);
+        assert!(output.status.success(), "{}", text(&output));
+    };
+    support::fake::certificate_on_cloudflare(&run, dir.path(), None);
+    let origin = fake
+        .runtime
+        .block_on(DemoOrigin::start(&["www.example.com", "example.com"]))
+        .unwrap();
+    let ca = aop_wizard::pki::load_certificates(&dir.path().join("ca.crt")).unwrap();
+    origin.set_phase(OriginPhase::Enforce(ca));
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let address = origin.address().to_string();
+    let edge_url = fake.fake.edge_url("{hostname}", origin.address());
+    let verify = || {
+        aop(
+            &fake,
+            None,
+            &[
+                "verify",
+                "--origin",
+                &address,
+                "--host",
+                "www.example.com",
+                "--cert",
+                &path("client.crt"),
+                "--key",
+                &path("client.key"),
+                "--ca",
+                &path("ca.crt"),
+                "--edge-url",
+                &edge_url,
+                "--edge-host",
+                "example.com",
+                "--json",
+            ],
+        )
+    };
+    let served = verify();
+    assert_eq!(served.status.code(), Some(0), "{}", text(&served));
+    let report: serde_json::Value = serde_json::from_slice(&served.stdout).unwrap();
+    let edge = report["edge"].as_array().unwrap();
+    assert_eq!(edge.len(), 2, "{report}");
+    assert!(
+        edge.iter()
+            .all(|e| e["passed"] == true
+                && e["url"].as_str().unwrap().starts_with("http://127.0.0.1")),
+        "{report}"
+    );
+
+    run(&["disable", "--zone", "example.com", "--scope", "zone"]);
+    let refused = verify();
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    let report: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert!(
+        report["edge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["passed"] == false),
+        "{report}"
+    );
+}

@@ -11,11 +11,8 @@ use serde::Serialize;
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
-use crate::pki;
-use crate::probe::{
-    CellReport, ClientIdentity, EdgeReport, Presented, ProbePlan, Verdict, Verification,
-    check_through_edge, parse_origin,
-};
+use crate::ops::{self, VerifyRequest};
+use crate::probe::{CellReport, EdgeReport, Presented, Verdict, Verification, parse_origin};
 use crate::untrusted::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,19 +62,17 @@ pub struct VerifyArgs {
     /// Probes running at once (1 to 256)
     #[arg(long, default_value_t = 16, allow_negative_numbers = true, value_parser = super::bounds::within::<usize>(1, 256, "probes"))]
     concurrency: usize,
-    /// Also request https://HOST/ normally (through Cloudflare); it must be served
+    /// Also request each hostname through Cloudflare; it must be served
     #[arg(long)]
     via_edge: bool,
-    /// With --via-edge, also request this hostname through Cloudflare without probing the origin
-    /// for it (a proxied hostname that gets no client certificate); repeat for more
-    #[arg(long = "edge-host", value_name = "NAME", requires = "via_edge")]
+    /// Also request this hostname through Cloudflare without probing the origin for it (a
+    /// proxied hostname that gets no client certificate); repeat for more; implies --via-edge
+    #[arg(long = "edge-host", value_name = "NAME")]
     edge_hosts: Vec<String>,
-    /// Resolve the hostnames to this address for --via-edge (a staging edge or a test)
-    #[arg(long, hide = true, value_name = "ADDR")]
-    edge_address: Option<String>,
-    /// Also trust this CA for --via-edge
-    #[arg(long, hide = true)]
-    edge_ca: Option<PathBuf>,
+    /// The request through Cloudflare, {hostname} replaced (default https://{hostname} and
+    /// --path); implies --via-edge
+    #[arg(long, value_name = "URL")]
+    edge_url: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -105,45 +100,34 @@ pub fn run(mut args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
         .iter()
         .map(|o| parse_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
-    let yours = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => Some(ClientIdentity::from_files(cert, key)?),
-        _ => None,
-    };
-    let expected_ca = crate::ops::expected_ca(args.global, &args.ca)?;
-    let plan = ProbePlan {
+    let via_edge = args.via_edge || args.edge_url.is_some() || !args.edge_hosts.is_empty();
+    let mut edge_hostnames = args.hosts.clone();
+    for host in &args.edge_hosts {
+        if !edge_hostnames.contains(host) {
+            edge_hostnames.push(host.clone());
+        }
+    }
+    let request = VerifyRequest {
         origins,
         hostnames: args.hosts.clone(),
-        path: args.path.clone(),
-        yours,
-        expected_ca,
+        identity: args.cert.clone().zip(args.key.clone()),
+        ca: args.ca.clone(),
+        global: args.global,
+        edge_url: via_edge.then(|| {
+            args.edge_url
+                .clone()
+                .unwrap_or_else(|| format!("https://{{hostname}}{}", args.path))
+        }),
         timeout: Duration::from_secs_f64(args.timeout),
+        edge_hostnames: if via_edge { edge_hostnames } else { Vec::new() },
+        path: args.path.clone(),
         concurrency: args.concurrency,
     };
-    let edge_client = if args.via_edge {
-        Some(edge_client(&args)?)
-    } else {
-        None
-    };
-    let (cells, edge) = block_on(async {
-        let cells = crate::probe::run(&plan).await;
-        let mut edge = Vec::new();
-        if let Some(http) = &edge_client {
-            for host in args.hosts.iter().chain(&args.edge_hosts) {
-                let url = format!("https://{host}{}", args.path);
-                edge.push(check_through_edge(http, host, &url).await);
-            }
-        }
-        (cells, edge)
-    })?;
-    let mut cells = cells?;
-    if args.global {
-        crate::ops::judge_global(&mut cells);
-    }
+    let verification = block_on(ops::verify(&request))??;
     let wanted = match args.expect {
         Expect::Enforced => Verdict::Enforced,
         Expect::LogOnly => Verdict::LogOnly,
     };
-    let verification = Verification { cells, edge };
     let passed = verification.passed(wanted);
     let Verification { cells, edge } = verification;
     if args.json {
@@ -157,31 +141,13 @@ pub fn run(mut args: VerifyArgs, out: &mut dyn Write) -> Result<Outcome> {
             },
         )?;
     } else {
-        print_table(out, &cells, &edge, wanted, plan.yours.is_some())?;
+        print_table(out, &cells, &edge, wanted, request.identity.is_some())?;
     }
     Ok(if passed {
         Outcome::Success
     } else {
         Outcome::NeedsAction
     })
-}
-
-fn edge_client(args: &VerifyArgs) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(Duration::from_secs_f64(args.timeout))
-        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")));
-    if let Some(address) = &args.edge_address {
-        let address = parse_origin(address)?;
-        for host in &args.hosts {
-            builder = builder.resolve(host, address);
-        }
-    }
-    if let Some(ca) = &args.edge_ca {
-        for der in pki::load_certificates(ca)? {
-            builder = builder.tls_certs_merge([reqwest::Certificate::from_der(&der)?]);
-        }
-    }
-    Ok(builder.build()?)
 }
 
 fn print_table(

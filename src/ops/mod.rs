@@ -657,7 +657,14 @@ pub struct VerifyRequest {
     /// The hostnames requested through Cloudflare: every proxied hostname of the zone, since
     /// each must still be served once the origin enforces, not only those in `hostnames`.
     pub edge_hostnames: Vec<String>,
+    /// The path requested of the origin (checked before anything connects).
+    pub path: String,
+    /// Probes running at once.
+    pub concurrency: usize,
 }
+
+/// Probes at once unless asked otherwise: enough for a few origins × hostnames in one round.
+pub const PROBES_AT_ONCE: usize = 16;
 
 /// The CA an origin should name in its certificate request: Cloudflare's for global AOP, else
 /// the certificates in `ca` (several during a rotation).
@@ -683,11 +690,11 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, OperationEr
     let plan = ProbePlan {
         origins: request.origins.clone(),
         hostnames: request.hostnames.clone(),
-        path: "/".into(),
+        path: request.path.clone(),
         yours,
         expected_ca,
         timeout: request.timeout,
-        concurrency: 16,
+        concurrency: request.concurrency,
     };
     let mut cells = probe::run(&plan).await?;
     if request.global {

@@ -349,6 +349,8 @@ fn verify_request(setup: &Setup, edge_url: Option<String>, pace: Pace) -> ops::V
         edge_url,
         timeout: pace.probe_timeout,
         edge_hostnames: setup.edge_hostnames(),
+        path: "/".into(),
+        concurrency: ops::PROBES_AT_ONCE,
     }
 }
 

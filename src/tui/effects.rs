@@ -630,6 +630,8 @@ async fn verify(
         edge_url: edge_hostnames.is_some().then_some(edge_url),
         timeout: Duration::from_secs(5),
         edge_hostnames: edge_hostnames.unwrap_or_default(),
+        path: "/".into(),
+        concurrency: ops::PROBES_AT_ONCE,
     };
     ops::verify(&request).await.map_err(text)
 }
