@@ -232,6 +232,12 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
             .map_or("unknown", |date| date.get(..10).unwrap_or(date))
     )?;
     writeln!(out, "  CA: {}", rotation.why)?;
+    if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
+        writeln!(out, "  re-pointed: {}", rotation.hostnames.join(", "))?;
+        for note in rotation.hostname_notes() {
+            writeln!(out, "  {note}")?;
+        }
+    }
     writeln!(out, "  new files: {}", rotation.out_dir.display())?;
     if rotation.new_ca {
         writeln!(
@@ -244,7 +250,7 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
         out,
         "  then: upload, wait until active, {}{}delete {}",
         if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
-            "re-point the hostnames, "
+            "re-point the hostnames, void their old associations, "
         } else {
             ""
         },
@@ -311,6 +317,16 @@ fn print_finish(
                     "The origin must accept the new certificate before Cloudflare presents it; fix it and run the same command again. Nothing changed on Cloudflare."
                 )?;
             }
+        }
+        Finish::OldKept { problems } => {
+            for problem in problems {
+                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+            }
+            writeln!(
+                out,
+                "Every hostname uses the new certificate and the old one {} is kept; nothing is at risk.",
+                rotation.old_id
+            )?;
         }
         Finish::EdgeRefused { problems } => {
             for problem in problems {

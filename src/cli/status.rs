@@ -33,6 +33,8 @@ pub struct CertificateView {
     pub days_left: Option<i64>,
     pub fingerprint_sha256: Option<String>,
     pub in_use: bool,
+    /// Being deleted (`pending_deletion`, `deleted`, `deletion_timed_out`): soon gone.
+    pub going_away: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +80,8 @@ pub struct ZoneStatus {
     pub zone_certificates: Vec<CertificateView>,
     pub hostname_certificates: Vec<CertificateView>,
     pub hostnames: Vec<HostnameView>,
+    /// Hostnames whose association could not be read, in words.
+    pub unchecked: Vec<String>,
 }
 
 fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) -> CertificateView {
@@ -95,6 +99,7 @@ fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) ->
         days_left: info.as_ref().map(|i| i.days_left),
         fingerprint_sha256: info.map(|i| i.fingerprint_sha256),
         in_use,
+        going_away: certificate.is_going_away(),
     }
 }
 
@@ -116,6 +121,7 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
         .await?;
     let in_use = crate::cloudflare::certificate_in_use(&zone_certs).map(|c| c.id.clone());
     let mut hostnames = Vec::new();
+    let mut unchecked = Vec::new();
     for record in client
         .dns_records(&zone.id)
         .await?
@@ -123,10 +129,17 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
         .filter(|r| r.points_at_origin())
     {
         let association = if record.is_proxied() {
-            client
-                .hostname_association(&zone.id, &record.name)
-                .await
-                .ok()
+            match client.hostname_association(&zone.id, &record.name).await {
+                Ok(association) => Some(association),
+                Err(error) => {
+                    unchecked.push(format!(
+                        "{}: {}",
+                        record.name,
+                        crate::untrusted::one_line(&error.to_string(), 300)
+                    ));
+                    None
+                }
+            }
         } else {
             None
         };
@@ -168,6 +181,7 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
             .collect(),
         hostname_certificates: hostname_certs.iter().map(|c| view(c, false, now)).collect(),
         hostnames,
+        unchecked,
     })
 }
 
@@ -242,6 +256,8 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
                 days,
                 if cert.in_use {
                     palette.good("  ← in use")
+                } else if cert.going_away {
+                    palette.dim("  ← going away (being deleted)")
                 } else {
                     String::new()
                 }
@@ -260,6 +276,9 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
             "    {:<28} {:<5} {:<16} {aop}",
             host.hostname, host.record_type, host.origin
         )?;
+    }
+    for line in &status.unchecked {
+        writeln!(out, "  {} {line}", palette.bad("could not check"))?;
     }
     Ok(outcome)
 }

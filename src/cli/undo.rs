@@ -22,7 +22,11 @@ Order: 1. put the log-phase snippet on the origin (aop-wizard snippet SERVER --p
 reload; 2. undo waits until a direct request without a certificate is served again; 3. it turns
 AOP off on Cloudflare (zone-level, global and every enabled hostname); 4. with
 --delete-certificates it deletes the uploaded certificates.
-Exit codes: 0 done, 3 the origin still enforces (nothing changed on Cloudflare), 4 API failure.")]
+Hostnames checked: proxied records, DNS-only records pointing where a proxied one does, the
+per-hostname certificates' hostnames, Cloudflare for SaaS custom hostnames, and --hostname.
+Exit codes: 0 done, 3 the origin still enforces (nothing changed on Cloudflare), or a hostname
+could not be checked, or a certificate could not be deleted (undo says which and what to do),
+4 API failure.")]
 pub struct UndoArgs {
     #[arg(long)]
     zone: String,
@@ -41,6 +45,10 @@ pub struct UndoArgs {
     /// Also delete the uploaded certificates (per-hostname ones are unassociated first)
     #[arg(long)]
     delete_certificates: bool,
+    /// A hostname to turn off too, besides those undo finds (proxied and DNS-only records,
+    /// certificates' hostnames, custom hostnames); repeat for several
+    #[arg(long = "hostname", value_name = "NAME")]
+    hostnames: Vec<String>,
     /// Print the Cloudflare requests instead of sending them (the origin is still checked)
     #[arg(long)]
     dry_run: bool,
@@ -60,7 +68,7 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     let client = client()?;
     let palette = Palette::for_stdout();
     block_on(async {
-        let plan = undo::read(&client, &args.zone).await?;
+        let plan = undo::read_naming(&client, &args.zone, &args.hostnames).await?;
         writeln!(
             out,
             "1. The origin first: install the log-phase snippet (aop-wizard snippet SERVER --phase log --ca …) and reload."
@@ -94,7 +102,25 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 .collect();
             print_plan(out, &shown, false)?;
         } else {
-            undo::turn_off(&client, &plan, args.delete_certificates).await?;
+            match undo::turn_off(&client, &plan, args.delete_certificates).await {
+                Err(undo::UndoError::CertificateKept(why)) => {
+                    writeln!(out, "{}", palette.bad(&why))?;
+                    return Ok(Outcome::NeedsAction);
+                }
+                answer => answer?,
+            }
+            if !plan.unchecked.is_empty() {
+                writeln!(
+                    out,
+                    "{}",
+                    palette.bad(&format!(
+                        "Authenticated Origin Pulls is off for every hostname of {} undo could see, but it could not check: {}. Check those in the dashboard (SSL/TLS → Origin Server), or name them with --hostname NAME and run undo again.",
+                        plan.zone,
+                        plan.unchecked.join("; ")
+                    ))
+                )?;
+                return Ok(Outcome::NeedsAction);
+            }
             writeln!(
                 out,
                 "{}",

@@ -25,7 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use world::{
-    Activation, FakeZoneView, Fault, FaultKind, Permission, RecordedRequest, World, ZoneSeed,
+    Activation, CertificateRelease, DEFAULT_DELETION_READS, FakeZoneView, Fault, FaultKind,
+    Permission, RecordedRequest, UnassociatedAnswer, World, ZoneSeed,
 };
 
 /// The token `--demo` and `fake-api` hand out; it has every permission.
@@ -128,6 +129,31 @@ impl FakeCloudflare {
 
     pub fn add_token(&self, token: &str, permissions: &[Permission]) {
         self.with(|w| w.add_token(token, permissions, false));
+    }
+
+    /// How many reads a deleted certificate is still listed as `pending_deletion`.
+    pub fn set_deletion_reads(&self, reads: u32) {
+        self.with(|w| w.deletion_reads = reads);
+    }
+
+    pub fn set_certificate_release(&self, release: CertificateRelease) {
+        self.with(|w| w.certificate_release = release);
+    }
+
+    pub fn set_unassociated_answer(&self, answer: UnassociatedAnswer) {
+        self.with(|w| w.unassociated = answer);
+    }
+
+    /// A Cloudflare for SaaS custom hostname on `zone`; false when there is no such zone.
+    pub fn add_custom_hostname(&self, zone: &str, hostname: &str) -> bool {
+        self.with(|w| {
+            let id = w.uuid();
+            w.zones
+                .iter_mut()
+                .find(|z| z.name == zone)
+                .map(|z| z.custom_hostnames.push((id, hostname.to_string())))
+                .is_some()
+        })
     }
 }
 
