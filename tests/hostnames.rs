@@ -13,7 +13,10 @@ use aop_wizard::cloudflare::{CertificateScope, Client, HostnameConfig, HostnameE
 use support::fake::{Fake, fake};
 
 const ZONE: &str = "example.com";
-const BOTH: [UnassociatedAnswer; 2] = [UnassociatedAnswer::EmptyObject, UnassociatedAnswer::NotFound];
+const BOTH: [UnassociatedAnswer; 2] = [
+    UnassociatedAnswer::EmptyObject,
+    UnassociatedAnswer::NotFound,
+];
 
 fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
@@ -63,10 +66,12 @@ fn delete(fake: &Fake, client: &Client, id: &str) {
 
 fn associate(fake: &Fake, client: &Client, hostname: &str, id: &str, on: HostnameEnablement) {
     fake.runtime
-        .block_on(client.set_hostname_associations(
-            &zone_id(fake),
-            &[HostnameConfig::new(hostname, id, on)],
-        ))
+        .block_on(
+            client.set_hostname_associations(
+                &zone_id(fake),
+                &[HostnameConfig::new(hostname, id, on)],
+            ),
+        )
         .unwrap();
 }
 
@@ -95,7 +100,11 @@ fn the_fake_lists_a_deleted_certificate_as_pending_deletion_for_its_last_reads()
     for read in 1..=3 {
         let listed = list();
         assert_eq!(listed.len(), 1, "read {read}");
-        assert!(listed[0].is_going_away(), "read {read}: {:?}", listed[0].status);
+        assert!(
+            listed[0].is_going_away(),
+            "read {read}: {:?}",
+            listed[0].status
+        );
     }
     assert!(list().is_empty(), "gone after its last read");
 }
@@ -151,7 +160,13 @@ fn undo_never_deletes_again_and_status_shows_it_going() {
     let client = fake.client();
     let going = upload(&fake, &client, &leaf("old"));
     let live = upload(&fake, &client, &leaf("new"));
-    associate(&fake, &client, "www.example.com", &live, HostnameEnablement::Enable);
+    associate(
+        &fake,
+        &client,
+        "www.example.com",
+        &live,
+        HostnameEnablement::Enable,
+    );
     delete(&fake, &client, &going);
     let data = tempfile::tempdir().unwrap();
     let status = fake
@@ -172,11 +187,20 @@ fn undo_never_deletes_again_and_status_shows_it_going() {
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(json["hostname_certificates"][0]["going_away"], true, "{json}");
+    assert_eq!(
+        json["hostname_certificates"][0]["going_away"], true,
+        "{json}"
+    );
     let deletes = fake.fake.calls("delete_hostname_certificate");
     let undo = fake
         .aop(data.path())
-        .args(["undo", "--zone", ZONE, "--origin-relaxed", "--delete-certificates"])
+        .args([
+            "undo",
+            "--zone",
+            ZONE,
+            "--origin-relaxed",
+            "--delete-certificates",
+        ])
         .output()
         .unwrap();
     assert!(undo.status.success(), "{}", text(&undo));
@@ -213,7 +237,10 @@ fn a_hostname_without_an_association_is_no_error() {
             .output()
             .unwrap();
         assert!(undo.status.success(), "{answer:?}: {}", text(&undo));
-        assert!(!fake.fake.zone(ZONE).unwrap().zone_aop_enabled, "{answer:?}");
+        assert!(
+            !fake.fake.zone(ZONE).unwrap().zone_aop_enabled,
+            "{answer:?}"
+        );
     }
 }
 
@@ -264,7 +291,13 @@ fn undo_names_the_hostnames_it_could_not_check() {
         fake.fake.set_unassociated_answer(answer);
         let client = fake.client();
         let id = upload(&fake, &client, &leaf("a"));
-        associate(&fake, &client, "www.example.com", &id, HostnameEnablement::Enable);
+        associate(
+            &fake,
+            &client,
+            "www.example.com",
+            &id,
+            HostnameEnablement::Enable,
+        );
         // direct.example.com (DNS-only, on the origin's address) is asked first.
         for nth in 2..=4 {
             fake.fake
@@ -279,10 +312,15 @@ fn undo_names_the_hostnames_it_could_not_check() {
         let said = text(&undo);
         assert_eq!(undo.status.code(), Some(3), "{answer:?}: {said}");
         assert!(
-            said.contains("could not check: direct.example.com") && !said.contains("is off for example.com."),
+            said.contains("could not check: direct.example.com")
+                && !said.contains("is off for example.com."),
             "{answer:?}: {said}"
         );
         let associations = fake.fake.zone(ZONE).unwrap().associations;
-        assert_eq!(associations["www.example.com"], (id.clone(), false), "{answer:?}");
+        assert_eq!(
+            associations["www.example.com"],
+            (id.clone(), false),
+            "{answer:?}"
+        );
     }
 }

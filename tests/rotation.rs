@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use aop_wizard::cloudflare::fake::{
-    Activation, CertificateRelease, FaultKind, UnassociatedAnswer,
-};
+use aop_wizard::cloudflare::fake::{Activation, CertificateRelease, FaultKind, UnassociatedAnswer};
 use aop_wizard::cloudflare::{HostnameConfig, HostnameEnablement};
 use aop_wizard::demo::{DemoOrigin, OriginPhase};
 use serde_json::Value;
@@ -861,7 +859,10 @@ fn associate(setup: &Setup, hostname: &str, cert_id: &str, enablement: HostnameE
 /// Cloudflare answers an unassociated hostname with an empty object or a 404 changes nothing.
 #[test]
 fn a_per_hostname_rotation_leaves_a_disabled_hostname_disabled() {
-    for answer in [UnassociatedAnswer::EmptyObject, UnassociatedAnswer::NotFound] {
+    for answer in [
+        UnassociatedAnswer::EmptyObject,
+        UnassociatedAnswer::NotFound,
+    ] {
         let setup = Setup::new(Scope::Hostname);
         setup.fake.fake.set_unassociated_answer(answer);
         let old = old_hostname_certificate(&setup);
@@ -882,7 +883,10 @@ fn a_per_hostname_rotation_leaves_a_disabled_hostname_disabled() {
             "{answer:?}: still disabled, on the new certificate"
         );
         assert!(
-            !zone.hostname_certificates.iter().any(|(id, status, _)| *id == old && status == "active"),
+            !zone
+                .hostname_certificates
+                .iter()
+                .any(|(id, status, _)| *id == old && status == "active"),
             "{answer:?}: the old certificate is deleted: {zone:?}"
         );
     }
@@ -925,7 +929,10 @@ fn a_per_hostname_rotation_voids_the_old_associations_only_after_the_switch() {
             .iter()
             .position(|p| p.starts_with("delete_hostname_certificate"))
             .unwrap_or_else(|| panic!("{release:?}: {puts:#?}"));
-        assert!(enable_new < void_old && void_old < delete, "{release:?}: {puts:#?}");
+        assert!(
+            enable_new < void_old && void_old < delete,
+            "{release:?}: {puts:#?}"
+        );
     }
 }
 
@@ -937,7 +944,12 @@ fn a_per_hostname_rotation_voids_the_old_associations_only_after_the_switch() {
 fn a_refused_delete_stops_with_the_next_step_and_finishes_once_it_is_done() {
     let setup = Setup::new(Scope::Hostname);
     let old = old_hostname_certificate(&setup);
-    associate(&setup, "hidden.example.net", &old, HostnameEnablement::Enable);
+    associate(
+        &setup,
+        "hidden.example.net",
+        &old,
+        HostnameEnablement::Enable,
+    );
     let first = setup.rotate(&[]);
     assert_eq!(first.status.code(), Some(3), "{}", text(&first));
     let said = text(&first);
@@ -958,7 +970,12 @@ fn a_refused_delete_stops_with_the_next_step_and_finishes_once_it_is_done() {
     let again = setup.rotate(&[]);
     assert_eq!(again.status.code(), Some(3), "{}", text(&again));
     assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
-    associate(&setup, "hidden.example.net", &old, HostnameEnablement::Remove);
+    associate(
+        &setup,
+        "hidden.example.net",
+        &old,
+        HostnameEnablement::Remove,
+    );
     let last = setup.rotate(&[]);
     assert!(last.status.success(), "{}", text(&last));
     setup.assert_rotated("after the hidden hostname was voided");

@@ -385,7 +385,10 @@ async fn switch(client: &Client, rotation: &Rotation) -> Result<()> {
 
 /// The rotation's hostnames on certificate `id`: those enabled enabled, those disabled disabled.
 fn associations_on(rotation: &Rotation, id: &str) -> Vec<HostnameConfig> {
-    let enabled = rotation.hostnames.iter().map(|h| (h, HostnameEnablement::Enable));
+    let enabled = rotation
+        .hostnames
+        .iter()
+        .map(|h| (h, HostnameEnablement::Enable));
     let disabled = rotation
         .disabled_hostnames
         .iter()
@@ -460,7 +463,11 @@ fn edge_hostnames(rotation: &Rotation) -> Vec<String> {
 async fn delete_old(client: &Client, rotation: &Rotation) -> Result<Option<Finish>> {
     if rotation.scope == CertificateScope::Hostname {
         let new = new_id(rotation)?;
-        for hostname in rotation.hostnames.iter().chain(&rotation.disabled_hostnames) {
+        for hostname in rotation
+            .hostnames
+            .iter()
+            .chain(&rotation.disabled_hostnames)
+        {
             let association = client
                 .hostname_association(&rotation.zone_id, hostname)
                 .await?;

@@ -687,7 +687,7 @@ fn operate(
                         400,
                         1407,
                         &format!(
-                            "The certificate is still associated with {hostname}; invalidate the association with enabled null first"
+                            "The certificate is still associated with {hostname}; set its association to null first"
                         ),
                     );
                 }
