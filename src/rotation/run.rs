@@ -461,6 +461,10 @@ fn edge_hostnames(rotation: &Rotation) -> Vec<String> {
 /// voided, only now that it points at the new one, and the hostnames are read again. A
 /// refusal after that stops the run with what to do, the new certificate in place.
 async fn delete_old(client: &Client, rotation: &Rotation) -> Result<Option<Finish>> {
+    // An earlier run deleted it and did not live to save that: nothing is left to void.
+    if gone_or_going(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await? {
+        return Ok(None);
+    }
     if rotation.scope == CertificateScope::Hostname {
         let new = new_id(rotation)?;
         for hostname in rotation
@@ -527,6 +531,20 @@ async fn delete_old(client: &Client, rotation: &Rotation) -> Result<Option<Finis
     }
 }
 
+/// Whether the certificate is deleted or being deleted.
+async fn gone_or_going(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    id: &str,
+) -> Result<bool> {
+    match client.get_certificate(scope, zone_id, id).await {
+        Ok(certificate) => Ok(certificate.is_going_away()),
+        Err(CloudflareError::Api { status: 404, .. }) => Ok(true),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Deletes a certificate unless it is gone or going already: a second DELETE of one being
 /// deleted is refused, and an earlier run may have sent the first and not lived to save that.
 async fn delete_if_present(
@@ -535,11 +553,8 @@ async fn delete_if_present(
     zone_id: &str,
     id: &str,
 ) -> Result<()> {
-    match client.get_certificate(scope, zone_id, id).await {
-        Ok(certificate) if certificate.is_going_away() => return Ok(()),
-        Err(CloudflareError::Api { status: 404, .. }) => return Ok(()),
-        Ok(_) => {}
-        Err(error) => return Err(error.into()),
+    if gone_or_going(client, scope, zone_id, id).await? {
+        return Ok(());
     }
     match client.delete_certificate(scope, zone_id, id).await {
         Ok(_) => Ok(()),
@@ -601,7 +616,9 @@ pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) 
             )
             .await?;
         // Back on the old one first; only then is the new one voided, so it can be deleted.
-        if let Some(new) = &rotation.new_id {
+        if let Some(new) = &rotation.new_id
+            && !gone_or_going(client, rotation.scope, &rotation.zone_id, new).await?
+        {
             release(client, rotation, new).await?;
         }
     }
