@@ -61,6 +61,16 @@ pub struct UndoPlan {
 }
 
 impl UndoPlan {
+    /// Once AOP is turned off: what could not be checked and what to do, instead of claiming
+    /// it is off everywhere; none when every hostname was checked.
+    pub fn unchecked_warning(&self) -> Option<String> {
+        (!self.unchecked.is_empty()).then(|| format!(
+            "Authenticated Origin Pulls is off for every hostname of {} undo could see, but it could not check: {}. Check those in the dashboard (SSL/TLS → Origin Server), or name them with --hostname NAME and run undo again.",
+            self.zone,
+            self.unchecked.join("; ")
+        ))
+    }
+
     pub fn anything_on(&self) -> bool {
         self.zone_level || self.global || !self.enabled_hostnames.is_empty()
     }

@@ -109,16 +109,8 @@ pub fn run(args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 }
                 answer => answer?,
             }
-            if !plan.unchecked.is_empty() {
-                writeln!(
-                    out,
-                    "{}",
-                    palette.bad(&format!(
-                        "Authenticated Origin Pulls is off for every hostname of {} undo could see, but it could not check: {}. Check those in the dashboard (SSL/TLS → Origin Server), or name them with --hostname NAME and run undo again.",
-                        plan.zone,
-                        plan.unchecked.join("; ")
-                    ))
-                )?;
+            if let Some(warning) = plan.unchecked_warning() {
+                writeln!(out, "{}", palette.bad(&warning))?;
                 return Ok(Outcome::NeedsAction);
             }
             writeln!(
