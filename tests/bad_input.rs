@@ -142,7 +142,18 @@ const UPLOAD: &[Case] = &[case(
 
 const STATUS: &[Case] = &[];
 
-const ROTATE: &[Case] = &[];
+const ROTATE: &[Case] = &[case(
+    &[
+        "rotate",
+        "--zone",
+        "example.com",
+        "--hostname",
+        "app.example.com/../x",
+        "--new-ca",
+    ],
+    USAGE,
+    &["app.example.com/../x", "give a hostname"],
+)];
 
 const SETUP: &[Case] = &[];
 

@@ -83,3 +83,13 @@ mod tests {
         }
     }
 }
+
+/// A hostname as `--hostname` takes it: it goes into Cloudflare request paths as it is.
+pub fn hostname(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    if crate::ops::is_hostname(&name) {
+        Ok(name)
+    } else {
+        Err("give a hostname such as app.example.com (letters, digits, hyphens and dots)".into())
+    }
+}

@@ -37,7 +37,7 @@ pub struct RotateArgs {
     #[arg(long)]
     zone: String,
     /// Rotate this hostname's per-hostname certificate (and every hostname sharing it)
-    #[arg(long)]
+    #[arg(long, value_parser = super::bounds::hostname)]
     hostname: Option<String>,
     /// Make a new CA even when the current one could sign the new certificate
     #[arg(long)]

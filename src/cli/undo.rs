@@ -47,7 +47,7 @@ pub struct UndoArgs {
     delete_certificates: bool,
     /// A hostname to turn off too, besides those undo finds (proxied and DNS-only records,
     /// certificates' hostnames, custom hostnames); repeat for several
-    #[arg(long = "hostname", value_name = "NAME")]
+    #[arg(long = "hostname", value_name = "NAME", value_parser = super::bounds::hostname)]
     hostnames: Vec<String>,
     /// Print the Cloudflare requests instead of sending them (the origin is still checked)
     #[arg(long)]

@@ -269,6 +269,22 @@ pub fn proxied_hostnames(records: &[DnsRecord]) -> Vec<String> {
     names
 }
 
+/// A name that can be a hostname of a zone (labels of letters, digits, `-`, `_`, a leading
+/// `*` label), so that it can go into a request path as it is.
+pub fn is_hostname(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    name.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().enumerate().all(|(index, label)| {
+            (index == 0 && *label == "*")
+                || (!label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        })
+}
+
 /// Every hostname that may carry a per-hostname association, sorted: the proxied hostnames,
 /// DNS-only records that point where a proxied one does (the origin; an association made
 /// while it was proxied stays), the hostnames the per-hostname certificates name, the
@@ -343,6 +359,14 @@ pub async fn survey_associations(
         }
     };
     for hostname in association_hostnames(&records, &certificates, &custom, given) {
+        // Names from Cloudflare's answers go into a request path: only hostnames do.
+        if !is_hostname(&hostname) {
+            survey.unchecked.push(format!(
+                "{:?}: not a hostname",
+                crate::untrusted::one_line(&hostname, 100)
+            ));
+            continue;
+        }
         match client.hostname_association(zone_id, &hostname).await {
             Ok(mut association) => {
                 association.hostname = hostname;
@@ -834,6 +858,64 @@ mod tests {
             explanation: "as probed".into(),
             next_step: "as probed".into(),
             expected_ca_listed: listed,
+        }
+    }
+
+    fn record(kind: &str, name: &str, content: &str, proxied: bool) -> DnsRecord {
+        serde_json::from_value(serde_json::json!({
+            "type": kind, "name": name, "content": content, "proxied": proxied
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn association_hostnames_come_from_every_source_once() {
+        let records = [
+            record("A", "www.example.com", "203.0.113.10", true),
+            record("A", "direct.example.com", "203.0.113.10", false),
+            record("A", "elsewhere.example.com", "198.51.100.7", false),
+            record("TXT", "example.com", "v=spf1 -all", false),
+        ];
+        let certificate: UploadedCertificate =
+            serde_json::from_value(serde_json::json!({ "id": "c", "hostname": "api.example.com" }))
+                .unwrap();
+        let names = association_hostnames(
+            &records,
+            &[certificate],
+            &["shop.customer.test".into()],
+            &["www.example.com".into(), "named.example.com".into()],
+        );
+        assert_eq!(
+            names,
+            [
+                "api.example.com",
+                "direct.example.com",
+                "named.example.com",
+                "shop.customer.test",
+                "www.example.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_hostnames_go_into_a_request_path() {
+        for good in [
+            "example.com",
+            "a-b.example.com",
+            "*.example.com",
+            "_x.example.com",
+        ] {
+            assert!(is_hostname(good), "{good}");
+        }
+        for bad in [
+            "",
+            "localhost",
+            "a/b.example.com",
+            "a..example.com",
+            "a.example.com?x",
+            "x.*.example.com",
+        ] {
+            assert!(!is_hostname(bad), "{bad}");
         }
     }
 
