@@ -53,6 +53,16 @@ pub fn positive_seconds(
 pub const MAX_WAIT_SECONDS: i64 = 86_400;
 pub const MAX_POLL_SECONDS: i64 = 3_600;
 
+/// A hostname as `--hostname` takes it: it goes into Cloudflare request paths as it is.
+pub fn hostname(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    if crate::ops::is_hostname(&name) {
+        Ok(name)
+    } else {
+        Err("give a hostname such as app.example.com (letters, digits, hyphens and dots)".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,15 +91,5 @@ mod tests {
         for bad in ["0", "-1", "301", "NaN", "inf"] {
             assert!(timeout(bad).is_err(), "{bad}");
         }
-    }
-}
-
-/// A hostname as `--hostname` takes it: it goes into Cloudflare request paths as it is.
-pub fn hostname(text: &str) -> Result<String, String> {
-    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
-    if crate::ops::is_hostname(&name) {
-        Ok(name)
-    } else {
-        Err("give a hostname such as app.example.com (letters, digits, hyphens and dots)".into())
     }
 }
