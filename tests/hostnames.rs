@@ -245,7 +245,7 @@ fn a_hostname_without_an_association_is_no_error() {
 }
 
 /// A Cloudflare for SaaS custom hostname and a hostname the user names, both enabled on a
-/// per-hostname certificate and in no DNS record: `undo` turns both off.
+/// per-hostname certificate and in no DNS record: `status` shows both, `undo` turns both off.
 #[test]
 fn undo_turns_off_custom_and_named_hostnames() {
     for answer in BOTH {
@@ -258,6 +258,21 @@ fn undo_turns_off_custom_and_named_hostnames() {
             associate(&fake, &client, hostname, &id, HostnameEnablement::Enable);
         }
         let data = tempfile::tempdir().unwrap();
+        let status = fake
+            .aop(data.path())
+            .args(["status", "--zone", ZONE, "--hostname", "named.example.net"])
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{answer:?}: {}", text(&status));
+        for hostname in ["shop.customer.test", "named.example.net"] {
+            assert!(
+                text(&status)
+                    .lines()
+                    .any(|l| l.contains(hostname) && l.contains(&format!("per-hostname {id}"))),
+                "{answer:?}: status shows {hostname}: {}",
+                text(&status)
+            );
+        }
         let undo = fake
             .aop(data.path())
             .args([

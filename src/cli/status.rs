@@ -22,6 +22,10 @@ pub struct StatusArgs {
     zone: String,
     #[arg(long)]
     json: bool,
+    /// Also show this hostname's association (besides DNS records, the certificates'
+    /// hostnames and custom hostnames); repeat for several
+    #[arg(long = "hostname", value_name = "NAME", value_parser = super::bounds::hostname)]
+    hostnames: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,6 +108,15 @@ fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) ->
 }
 
 pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus> {
+    read_status_naming(client, zone_name, &[]).await
+}
+
+/// `read_status`, with the hostnames the user named looked up too.
+pub async fn read_status_naming(
+    client: &Client,
+    zone_name: &str,
+    given: &[String],
+) -> Result<ZoneStatus> {
     let zone = zone(client, zone_name).await?;
     let now = OffsetDateTime::now_utc();
     let ssl_mode = client.ssl_mode(&zone.id).await?;
@@ -121,28 +134,31 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
         .await?;
     let in_use = crate::cloudflare::certificate_in_use(&zone_certs).map(|c| c.id.clone());
     let mut hostnames = Vec::new();
-    let mut unchecked = Vec::new();
-    for record in client
+    let survey = crate::ops::survey_associations(client, &zone.id, given).await?;
+    let surveyed = |name: &str| survey.associations.iter().find(|a| a.hostname == name);
+    let records: Vec<_> = client
         .dns_records(&zone.id)
         .await?
         .into_iter()
         .filter(|r| r.points_at_origin())
-    {
-        let association = if record.is_proxied() {
-            match client.hostname_association(&zone.id, &record.name).await {
-                Ok(association) => Some(association),
-                Err(error) => {
-                    unchecked.push(format!(
-                        "{}: {}",
-                        record.name,
-                        crate::untrusted::one_line(&error.to_string(), 300)
-                    ));
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        .collect();
+    // Hostnames with an association and no DNS record (custom, named, a certificate's): they
+    // reach the origin through Cloudflare too.
+    let unlisted = survey
+        .associations
+        .iter()
+        .filter(|a| a.cert_id.is_some() && !records.iter().any(|r| r.name == a.hostname))
+        .map(|a| crate::cloudflare::DnsRecord {
+            id: String::new(),
+            record_type: "-".into(),
+            name: a.hostname.clone(),
+            content: String::new(),
+            proxied: Some(true),
+            extra: Default::default(),
+        })
+        .collect::<Vec<_>>();
+    for record in records.into_iter().chain(unlisted) {
+        let association = surveyed(&record.name).filter(|_| record.is_proxied());
         let zone_level = in_use.as_deref().filter(|_| zone_level_enabled);
         hostnames.push(HostnameView {
             effective_certificate: effective_certificate(
@@ -181,13 +197,13 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
             .collect(),
         hostname_certificates: hostname_certs.iter().map(|c| view(c, false, now)).collect(),
         hostnames,
-        unchecked,
+        unchecked: survey.unchecked,
     })
 }
 
 pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     let client = client()?;
-    let status = block_on(read_status(&client, &args.zone))??;
+    let status = block_on(read_status_naming(&client, &args.zone, &args.hostnames))??;
     let outcome = if status.ssl_mode_allows_aop {
         Outcome::Success
     } else {
