@@ -716,11 +716,7 @@ impl Client {
         private_key_pem: &str,
         fingerprint: &str,
     ) -> Result<UploadOutcome, CloudflareError> {
-        // One being deleted is not there to reuse: it would never become active again.
-        let find = |list: Vec<UploadedCertificate>| {
-            list.into_iter()
-                .find(|c| !c.is_going_away() && c.fingerprint().as_deref() == Some(fingerprint))
-        };
+        let find = |list: Vec<UploadedCertificate>| reusable(&list, fingerprint).cloned();
         if let Some(existing) = find(self.list_certificates(scope, zone_id).await?) {
             return Ok(UploadOutcome {
                 certificate: existing,

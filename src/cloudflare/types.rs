@@ -273,6 +273,17 @@ pub struct CustomHostname {
     pub extra: Extra,
 }
 
+/// The certificate an upload of the one with this fingerprint reuses instead: the same one
+/// already there, unless it is being deleted (it would never become active again).
+pub fn reusable<'a>(
+    certificates: &'a [UploadedCertificate],
+    fingerprint: &str,
+) -> Option<&'a UploadedCertificate> {
+    certificates
+        .iter()
+        .find(|c| !c.is_going_away() && c.fingerprint().as_deref() == Some(fingerprint))
+}
+
 /// Cloudflare presents the most recently deployed active zone certificate; the API has no
 /// deployment time, so the upload time stands in for it.
 pub fn certificate_in_use(certificates: &[UploadedCertificate]) -> Option<&UploadedCertificate> {

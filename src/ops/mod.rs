@@ -441,9 +441,7 @@ pub async fn room_for_a_hostname_certificate(
         .into_iter()
         .filter(|c| !c.is_going_away())
         .collect();
-    let present = existing
-        .iter()
-        .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
+    let present = fingerprint.is_some_and(|f| crate::cloudflare::reusable(&existing, f).is_some());
     if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
         return Err(OperationError::Refused(format!(
             "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
