@@ -221,6 +221,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
 }
 
 fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
+    let per_hostname = rotation.scope == crate::cloudflare::CertificateScope::Hostname;
     writeln!(out, "Rotating the {}:", rotation.scope_label())?;
     writeln!(
         out,
@@ -232,7 +233,7 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
             .map_or("unknown", |date| date.get(..10).unwrap_or(date))
     )?;
     writeln!(out, "  CA: {}", rotation.why)?;
-    if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
+    if per_hostname {
         writeln!(out, "  re-pointed: {}", rotation.hostnames.join(", "))?;
         for note in rotation.hostname_notes() {
             writeln!(out, "  {note}")?;
@@ -248,14 +249,19 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
     }
     writeln!(
         out,
-        "  then: upload, wait until active, {}{}delete {}",
-        if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
-            "re-point the hostnames, void their old associations, "
+        "  then: upload, wait until active, {}{}{}delete {}",
+        if per_hostname {
+            "re-point the hostnames, "
         } else {
             ""
         },
         if rotation.origin.check_edge {
             "check through Cloudflare, "
+        } else {
+            ""
+        },
+        if per_hostname {
+            "void their old associations, "
         } else {
             ""
         },
