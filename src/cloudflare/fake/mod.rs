@@ -6,8 +6,13 @@
 //! operation; leaf-only uploads; key mismatch and encrypted keys refused; `pending_deployment` →
 //! `active` after a number of polls or a delay; "the most recently deployed active certificate is
 //! the one in use"; ≤ 10 hostname certificates per zone and ≤ 100 hostnames per certificate; 1415
-//! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
-//! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
+//! for a zone certificate id in a hostname PUT; hostname certificates deletable only once each
+//! hostname they ever served was voided with `null` for them (`CertificateRelease`, as the API
+//! reference says; a laxer mode frees them on re-pointing); a deleted certificate listed as
+//! `pending_deletion` for a few reads before it is gone; the GET of a hostname without an
+//! association answered with an empty object or, in the other mode, a 404
+//! (`UnassociatedAnswer`); Cloudflare for SaaS custom hostnames; 1200 requests per 5 minutes.
+//! For tests it injects faults
 //! (429, 500, a timeout, malformed JSON) on the Nth call of an operation and records every request.
 //!
 //! It can also lie: after `ignore_writes("set_zone_aop_setting")` (any operation name `classify`
