@@ -382,11 +382,14 @@ fn a_new_ca_waits_for_the_origin_to_trust_both() {
 }
 
 /// Cloudflare presents the new certificate and the origin refuses it: rotate stops with the old
-/// certificate still there, and --abort goes back to it.
+/// certificate still there, and --abort goes back to it (a disabled hostname still disabled),
+/// voiding the new one's associations so that Cloudflare lets it be deleted.
 #[test]
 fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
     let setup = Setup::new(Scope::Hostname);
     let old_id = setup.certificates()[0].0.clone();
+    // A hostname disabled on the old certificate is disabled on it again after the abort.
+    associate(&setup, "example.com", &old_id, HostnameEnablement::Disable);
     // Direct probes pass (the origin trusts the CA), but the demo edge presents the new
     // certificate to an origin that, by then, trusts another CA.
     let foreign = someone_elses_ca();
@@ -411,7 +414,8 @@ fn a_refused_edge_request_keeps_the_old_certificate_and_abort_goes_back() {
     assert_eq!(certificates.len(), 1);
     assert_eq!(certificates[0].0, old_id);
     let zone = setup.fake.fake.zone("example.com").unwrap();
-    assert_eq!(zone.associations[HOST], (old_id, true));
+    assert_eq!(zone.associations[HOST], (old_id.clone(), true));
+    assert_eq!(zone.associations["example.com"], (old_id, false));
     assert_eq!(setup.fake.fake.coverage_gaps(), Vec::<String>::new());
 }
 
