@@ -313,7 +313,8 @@ fn undo_names_the_hostnames_it_could_not_check() {
             &id,
             HostnameEnablement::Enable,
         );
-        // direct.example.com (DNS-only, on the origin's address) is asked first.
+        // Call 1 was the read-back of the association above; then undo asks for
+        // direct.example.com (DNS-only, on the origin's address) first, and it fails each time.
         for nth in 2..=4 {
             fake.fake
                 .inject_fault("get_hostname_association", nth, FaultKind::ServerError);
