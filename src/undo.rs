@@ -21,12 +21,22 @@ pub enum UndoError {
     /// The origin cannot be probed without a hostname for SNI and Host.
     #[error("no hostname to probe the origin with: pass --host NAME")]
     NoHostname,
+    #[error(transparent)]
+    Operation(#[from] crate::ops::OperationError),
+    /// AOP is off; Cloudflare would not delete a per-hostname certificate, in words with what
+    /// to do.
+    #[error("{0}")]
+    CertificateKept(String),
 }
 
 impl UndoError {
     /// A Cloudflare API, network or credential failure, as opposed to bad input.
     pub fn is_cloudflare(&self) -> bool {
-        matches!(self, UndoError::Cloudflare(_))
+        match self {
+            UndoError::Cloudflare(_) => true,
+            UndoError::Operation(error) => error.is_cloudflare(),
+            _ => false,
+        }
     }
 
     /// Something the undo needs was not given.
@@ -50,9 +60,22 @@ pub struct UndoPlan {
     pub hostname_certificates: Vec<String>,
     /// The proxied hostnames: what the probe asks the origin for.
     pub proxied: Vec<String>,
+    /// Hostnames (or lists) whose associations could not be read, in words: undo cannot say
+    /// AOP is off for them.
+    pub unchecked: Vec<String>,
 }
 
 impl UndoPlan {
+    /// Once AOP is turned off: what could not be checked and what to do, instead of claiming
+    /// it is off everywhere; none when every hostname was checked.
+    pub fn unchecked_warning(&self) -> Option<String> {
+        (!self.unchecked.is_empty()).then(|| format!(
+            "Authenticated Origin Pulls is off for every hostname of {} undo could see, but it could not check: {}. Check those in the dashboard (SSL/TLS → Origin Server), or name them with --hostname NAME and run undo again.",
+            self.zone,
+            self.unchecked.join("; ")
+        ))
+    }
+
     pub fn anything_on(&self) -> bool {
         self.zone_level || self.global || !self.enabled_hostnames.is_empty()
     }
@@ -86,6 +109,15 @@ impl UndoPlan {
 }
 
 pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, UndoError> {
+    read_naming(client, zone_name, &[]).await
+}
+
+/// `read`, with hostnames the user named checked too (`--hostname`).
+pub async fn read_naming(
+    client: &Client,
+    zone_name: &str,
+    given: &[String],
+) -> Result<UndoPlan, UndoError> {
     let zone = client.zone_by_name(zone_name).await?;
     let mut plan = UndoPlan {
         zone_level: client.zone_aop_enabled(&zone.id).await?,
@@ -96,26 +128,32 @@ pub async fn read(client: &Client, zone_name: &str) -> Result<UndoPlan, UndoErro
         hostname_certificates: ids(client
             .list_certificates(CertificateScope::Hostname, &zone.id)
             .await?),
+        proxied: crate::ops::proxied_hostnames(&client.dns_records(&zone.id).await?),
         ..UndoPlan::default()
     };
-    for association in client.proxied_associations(&zone.id).await? {
-        let hostname = association.hostname;
+    let survey = crate::ops::survey_associations(client, &zone.id, given).await?;
+    for association in survey.associations {
         if let Some(cert_id) = association.cert_id {
+            let pair = (association.hostname, cert_id);
             if association.enabled == Some(true) {
-                plan.enabled_hostnames
-                    .push((hostname.clone(), cert_id.clone()));
+                plan.enabled_hostnames.push(pair.clone());
             }
-            plan.linked_hostnames.push((hostname.clone(), cert_id));
+            plan.linked_hostnames.push(pair);
         }
-        plan.proxied.push(hostname);
     }
+    plan.unchecked = survey.unchecked;
     plan.zone = zone.name;
     plan.zone_id = zone.id;
     Ok(plan)
 }
 
+/// The ids of the certificates still there to delete: one being deleted is not deleted again.
 fn ids(certificates: Vec<crate::cloudflare::UploadedCertificate>) -> Vec<String> {
-    certificates.into_iter().map(|c| c.id).collect()
+    certificates
+        .into_iter()
+        .filter(|c| !c.is_going_away())
+        .map(|c| c.id)
+        .collect()
 }
 
 /// One round of the probe: every origin × hostname that still refuses a request without a
@@ -202,7 +240,8 @@ pub fn changes(plan: &UndoPlan, delete_certificates: bool) -> Vec<Change> {
     if !delete_certificates {
         return changes;
     }
-    // A per-hostname certificate can only go once no hostname points at it.
+    // A per-hostname certificate can only go once every hostname's association with it is
+    // voided (`enabled: null`), as the API reference's Delete Hostname Client Certificate says.
     if !plan.linked_hostnames.is_empty() {
         changes.push(Change::hostname_associations(
             zone_id,
@@ -226,14 +265,37 @@ pub fn changes(plan: &UndoPlan, delete_certificates: bool) -> Vec<Change> {
     changes
 }
 
-/// Carries `changes` out in order, each read back; the first failure stops the rest.
+/// Carries `changes` out in order, each read back; the first failure stops the rest. A
+/// per-hostname certificate Cloudflare refuses to delete (a hostname undo could not see still
+/// has an association with it) stops with what to do: AOP is off by then.
 pub async fn turn_off(
     client: &Client,
     plan: &UndoPlan,
     delete_certificates: bool,
 ) -> Result<(), UndoError> {
     for change in changes(plan, delete_certificates) {
-        client.apply(&change).await?;
+        match client.apply(&change).await {
+            Err(CloudflareError::Api {
+                status: 400..=499,
+                errors,
+                ..
+            }) if change.deletes_hostname_certificate() => {
+                return Err(UndoError::CertificateKept(format!(
+                    "AOP is off, but Cloudflare refuses to delete a per-hostname certificate ({}): a hostname undo could not see still has an association with it{}. Name it with --hostname NAME and run undo again, or void it in the dashboard (SSL/TLS → Origin Server → Authenticated Origin Pulls)",
+                    errors
+                        .iter()
+                        .map(|e| crate::untrusted::one_line(&e.message, 200))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    if plan.unchecked.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (not checked: {})", plan.unchecked.join("; "))
+                    }
+                )));
+            }
+            answer => answer?,
+        }
     }
     Ok(())
 }

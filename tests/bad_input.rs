@@ -570,6 +570,18 @@ const ROTATE: &[Case] = &[
         BAD,
         &["'exa mple.com'", "contains a space"],
     ),
+    case(
+        &[
+            "rotate",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "app.example.com/../x",
+            "--new-ca",
+        ],
+        USAGE,
+        &["app.example.com/../x", "give a hostname"],
+    ),
 ];
 
 const SETUP: &[Case] = &[

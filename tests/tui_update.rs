@@ -2399,3 +2399,79 @@ fn a_repeated_rotation_note_is_one_log_line_with_a_count() {
         "  waiting for active: pending_deployment"
     );
 }
+
+/// A hostname undo could not check is shown before anything is turned off, and once done the
+/// screen names it instead of saying AOP is off.
+#[test]
+fn undo_names_what_it_could_not_check_instead_of_claiming_it_is_off() {
+    use aop_wizard::undo::UndoPlan;
+    // The screen as text, wide and tall enough that every sentence is whole on one line.
+    let screen = |state: &Wizard| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(400, 40)).unwrap();
+        terminal
+            .draw(|frame| {
+                aop_wizard::tui::view::draw(frame, state, &aop_wizard::tui::theme::Theme::plain())
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content
+            .chunks(usize::from(buffer.area.width))
+            .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut state = at(Step::Summary);
+    press(&mut state, KeyCode::Char('u'));
+    let plan = UndoPlan {
+        zone: "example.com".into(),
+        zone_level: true,
+        proxied: vec!["example.com".into()],
+        unchecked: vec!["shop.example.com: rate limited".into()],
+        ..UndoPlan::default()
+    };
+    update(&mut state, Msg::UndoRead(Ok(Box::new(plan))));
+    assert!(
+        screen(&state).contains("shop.example.com: rate limited"),
+        "{}",
+        screen(&state)
+    );
+    update(&mut state, Msg::UndoProbed(Ok(Vec::new())));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::TurnedOff(Ok(())));
+    let shown = screen(&state)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        shown.contains("could not check: shop.example.com")
+            && !shown.contains("Authenticated Origin Pulls is off for example.com."),
+        "{shown}"
+    );
+}
+
+/// A per-hostname rotation with a hostname disabled on the old certificate: the confirmation
+/// says it stays disabled, and what could not be checked.
+#[test]
+fn the_rotation_confirmation_says_disabled_hostnames_stay_disabled() {
+    let mut state = at(Step::Rotate);
+    let mut plan = planned_rotation();
+    plan.scope = aop_wizard::cloudflare::CertificateScope::Hostname;
+    plan.hostnames = vec!["www.example.com".into()];
+    plan.disabled_hostnames = vec!["example.com".into()];
+    plan.unchecked = vec!["shop.example.com: rate limited".into()];
+    update(&mut state, Msg::RotationPlanned(Ok(Box::new(plan))));
+    press(&mut state, KeyCode::Enter);
+    let lines = confirmation(&state).cloned().unwrap().lines;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("stay disabled: example.com"))
+            && lines
+                .iter()
+                .any(|l| l.contains("could not be checked: shop.example.com")),
+        "{lines:?}"
+    );
+}

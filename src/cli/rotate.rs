@@ -232,6 +232,7 @@ fn request_from(args: &RotateArgs) -> Result<RotationRequest> {
 }
 
 fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
+    let per_hostname = rotation.scope == crate::cloudflare::CertificateScope::Hostname;
     writeln!(out, "Rotating the {}:", shown(rotation.scope_label()))?;
     writeln!(
         out,
@@ -245,6 +246,16 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
         )
     )?;
     writeln!(out, "  CA: {}", shown(&rotation.why))?;
+    if per_hostname {
+        writeln!(
+            out,
+            "  re-pointed: {}",
+            shown(rotation.hostnames.join(", "))
+        )?;
+        for note in rotation.hostname_notes() {
+            writeln!(out, "  {}", shown(note))?;
+        }
+    }
     writeln!(out, "  new files: {}", shown(rotation.out_dir.display()))?;
     if rotation.new_ca {
         writeln!(
@@ -255,14 +266,19 @@ fn print_plan(out: &mut dyn Write, rotation: &Rotation) -> Result<()> {
     }
     writeln!(
         out,
-        "  then: upload, wait until active, {}{}delete {}",
-        if rotation.scope == crate::cloudflare::CertificateScope::Hostname {
+        "  then: upload, wait until active, {}{}{}delete {}",
+        if per_hostname {
             "re-point the hostnames, "
         } else {
             ""
         },
         if rotation.origin.check_edge {
             "check through Cloudflare, "
+        } else {
+            ""
+        },
+        if per_hostname {
+            "void their old associations, "
         } else {
             ""
         },
@@ -324,6 +340,16 @@ fn print_finish(
                     "The origin must accept the new certificate before Cloudflare presents it; fix it and run the same command again. Nothing changed on Cloudflare."
                 )?;
             }
+        }
+        Finish::OldKept { problems } => {
+            for problem in problems {
+                writeln!(out, "{} {problem}", palette.bad("✗"))?;
+            }
+            writeln!(
+                out,
+                "Every hostname uses the new certificate and the old one {} is kept; nothing is at risk.",
+                rotation.old_id
+            )?;
         }
         Finish::EdgeRefused { problems } => {
             for problem in problems {

@@ -23,6 +23,10 @@ pub struct StatusArgs {
     zone: String,
     #[arg(long)]
     json: bool,
+    /// Also show this hostname's association (besides DNS records, the certificates'
+    /// hostnames and custom hostnames); repeat for several
+    #[arg(long = "hostname", value_name = "NAME")]
+    hostnames: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,6 +38,8 @@ pub struct CertificateView {
     pub days_left: Option<i64>,
     pub fingerprint_sha256: Option<String>,
     pub in_use: bool,
+    /// Being deleted (`pending_deletion`, `deleted`, `deletion_timed_out`): soon gone.
+    pub going_away: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +85,8 @@ pub struct ZoneStatus {
     pub zone_certificates: Vec<CertificateView>,
     pub hostname_certificates: Vec<CertificateView>,
     pub hostnames: Vec<HostnameView>,
+    /// Hostnames whose association could not be read, in words.
+    pub unchecked: Vec<String>,
 }
 
 fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) -> CertificateView {
@@ -96,10 +104,20 @@ fn view(certificate: &UploadedCertificate, in_use: bool, now: OffsetDateTime) ->
         days_left: info.as_ref().map(|i| i.days_left),
         fingerprint_sha256: info.map(|i| i.fingerprint_sha256),
         in_use,
+        going_away: certificate.is_going_away(),
     }
 }
 
 pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus> {
+    read_status_naming(client, zone_name, &[]).await
+}
+
+/// `read_status`, with the hostnames the user named looked up too.
+pub async fn read_status_naming(
+    client: &Client,
+    zone_name: &str,
+    given: &[String],
+) -> Result<ZoneStatus> {
     let zone = zone(client, zone_name).await?;
     let now = OffsetDateTime::now_utc();
     let ssl_mode = client.ssl_mode(&zone.id).await?;
@@ -117,20 +135,31 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
         .await?;
     let in_use = crate::cloudflare::certificate_in_use(&zone_certs).map(|c| c.id.clone());
     let mut hostnames = Vec::new();
-    for record in client
+    let survey = crate::ops::survey_associations(client, &zone.id, given).await?;
+    let surveyed = |name: &str| survey.associations.iter().find(|a| a.hostname == name);
+    let records: Vec<_> = client
         .dns_records(&zone.id)
         .await?
         .into_iter()
         .filter(|r| r.points_at_origin())
-    {
-        let association = if record.is_proxied() {
-            client
-                .hostname_association(&zone.id, &record.name)
-                .await
-                .ok()
-        } else {
-            None
-        };
+        .collect();
+    // Hostnames with an association and no DNS record (custom, named, a certificate's): they
+    // reach the origin through Cloudflare too.
+    let unlisted = survey
+        .associations
+        .iter()
+        .filter(|a| a.cert_id.is_some() && !records.iter().any(|r| r.name == a.hostname))
+        .map(|a| crate::cloudflare::DnsRecord {
+            id: String::new(),
+            record_type: "-".into(),
+            name: a.hostname.clone(),
+            content: String::new(),
+            proxied: Some(true),
+            extra: Default::default(),
+        })
+        .collect::<Vec<_>>();
+    for record in records.into_iter().chain(unlisted) {
+        let association = surveyed(&record.name).filter(|_| record.is_proxied());
         let zone_level = in_use.as_deref().filter(|_| zone_level_enabled);
         hostnames.push(HostnameView {
             effective_certificate: effective_certificate(
@@ -169,12 +198,16 @@ pub async fn read_status(client: &Client, zone_name: &str) -> Result<ZoneStatus>
             .collect(),
         hostname_certificates: hostname_certs.iter().map(|c| view(c, false, now)).collect(),
         hostnames,
+        unchecked: survey.unchecked,
     })
 }
 
 pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let zone = crate::names::zone(&args.zone)?;
+    let hostnames =
+        crate::names::hostnames_in_zone(&args.hostnames, &zone, crate::names::Wildcard::Allowed)?;
     let client = client()?;
-    let status = block_on(read_status(&client, &args.zone))??;
+    let status = block_on(read_status_naming(&client, &zone, &hostnames))??;
     let outcome = if status.ssl_mode_allows_aop {
         Outcome::Success
     } else {
@@ -249,6 +282,8 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
                 days,
                 if cert.in_use {
                     palette.good("  ← in use")
+                } else if cert.going_away {
+                    palette.dim("  ← going away (being deleted)")
                 } else {
                     String::new()
                 }
@@ -269,6 +304,9 @@ pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
             shown(&host.record_type),
             shown(&host.origin)
         )?;
+    }
+    for line in &status.unchecked {
+        writeln!(out, "  {} {line}", palette.bad("could not check"))?;
     }
     Ok(outcome)
 }

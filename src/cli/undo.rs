@@ -24,8 +24,11 @@ Order: 1. put the log-phase snippet on the origin (aop-wizard snippet SERVER --p
 reload; 2. undo waits until a direct request without a certificate is served again; 3. it turns
 AOP off on Cloudflare (zone-level, global and every enabled hostname); 4. with
 --delete-certificates it deletes the uploaded certificates.
+Hostnames checked: proxied records, DNS-only records pointing where a proxied one does, the
+per-hostname certificates' hostnames, Cloudflare for SaaS custom hostnames, and --hostname.
 Exit codes: 0 done, 2 neither --origin nor --origin-relaxed given, 3 the origin still enforces
-(nothing changed on Cloudflare), 4 API failure.")]
+(nothing changed on Cloudflare), or a hostname could not be checked, or a certificate could not
+be deleted (undo says which and what to do), 4 API failure.")]
 pub struct UndoArgs {
     #[arg(long)]
     zone: String,
@@ -44,6 +47,10 @@ pub struct UndoArgs {
     /// Also delete the uploaded certificates (per-hostname ones are unassociated first)
     #[arg(long)]
     delete_certificates: bool,
+    /// A hostname to turn off too, besides those undo finds (proxied and DNS-only records,
+    /// certificates' hostnames, custom hostnames); repeat for several
+    #[arg(long = "hostname", value_name = "NAME")]
+    hostnames: Vec<String>,
     /// Print the Cloudflare requests instead of sending them; the origin is looked at once, never waited for
     #[arg(long)]
     dry_run: bool,
@@ -52,6 +59,7 @@ pub struct UndoArgs {
 pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
     args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
+    args.hostnames = names::hostnames_in_zone(&args.hostnames, &args.zone, Wildcard::Allowed)?;
     if args.origins.is_empty() && !args.origin_relaxed {
         return Err(crate::ops::OperationError::Missing(
             "give --origin ADDR so undo can check the origin stopped enforcing before Cloudflare stops sending the certificate (or --origin-relaxed if you checked it yourself)".into(),
@@ -66,7 +74,7 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     let client = client()?;
     let palette = Palette::for_stdout();
     block_on(async {
-        let plan = undo::read(&client, &args.zone).await?;
+        let plan = undo::read_naming(&client, &args.zone, &args.hostnames).await?;
         writeln!(
             out,
             "1. The origin first: install the log-phase snippet (aop-wizard snippet SERVER --phase log --ca …) and reload."
@@ -133,7 +141,17 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 .collect();
             print_plan(out, &shown, false)?;
         } else {
-            undo::turn_off(&client, &plan, args.delete_certificates).await?;
+            match undo::turn_off(&client, &plan, args.delete_certificates).await {
+                Err(undo::UndoError::CertificateKept(why)) => {
+                    writeln!(out, "{}", palette.bad(&why))?;
+                    return Ok(Outcome::NeedsAction);
+                }
+                answer => answer?,
+            }
+            if let Some(warning) = plan.unchecked_warning() {
+                writeln!(out, "{}", palette.bad(&warning))?;
+                return Ok(Outcome::NeedsAction);
+            }
             writeln!(
                 out,
                 "{}",

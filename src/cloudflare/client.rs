@@ -292,6 +292,17 @@ impl Change {
         }
     }
 
+    /// Whether this deletes a per-hostname certificate.
+    pub fn deletes_hostname_certificate(&self) -> bool {
+        matches!(
+            self.target,
+            Target::DeleteCertificate {
+                scope: CertificateScope::Hostname,
+                ..
+            }
+        )
+    }
+
     pub fn create_alert_policy(account_id: &str, policy: &NewAlertPolicy) -> Self {
         Self {
             operation: "create alert policy",
@@ -828,10 +839,7 @@ impl Client {
         private_key_pem: &str,
         fingerprint: &str,
     ) -> Result<UploadOutcome, CloudflareError> {
-        let find = |list: Vec<UploadedCertificate>| {
-            list.into_iter()
-                .find(|c| c.fingerprint().as_deref() == Some(fingerprint))
-        };
+        let find = |list: Vec<UploadedCertificate>| reusable(&list, fingerprint).cloned();
         if let Some(existing) = find(self.list_certificates(scope, zone_id).await?) {
             return Ok(UploadOutcome {
                 certificate: existing,
@@ -954,8 +962,12 @@ impl Client {
                 association.hostname = entry.hostname.clone();
             }
             let took = match entry.enabled {
-                // Voided: no certificate left, or one that is neither on nor off.
-                None => association.cert_id.is_none() || association.enabled.is_none(),
+                // Voided: the hostname no longer uses that certificate (it may use another, as
+                // after a rotation), or uses it neither on nor off.
+                None => {
+                    association.cert_id.as_deref() != Some(entry.cert_id.as_str())
+                        || association.enabled.is_none()
+                }
                 Some(enabled) => {
                     association.cert_id.as_deref() == Some(entry.cert_id.as_str())
                         && association.enabled == Some(enabled)
@@ -985,17 +997,30 @@ impl Client {
         Ok(associations)
     }
 
+    /// The hostname's association. One Cloudflare does not know (HTTP 404, as the Terraform
+    /// provider v5 expects in `authenticated_origin_pulls` Read, or an empty result) is an empty
+    /// association, not an error.
     pub async fn hostname_association(
         &self,
         zone_id: &str,
         hostname: &str,
     ) -> Result<HostnameAssociation, CloudflareError> {
-        self.get(
-            "get hostname association",
-            &format!("zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}"),
-            &[],
-        )
-        .await
+        let none = || HostnameAssociation {
+            hostname: hostname.to_string(),
+            ..HostnameAssociation::default()
+        };
+        match self
+            .get::<Option<HostnameAssociation>>(
+                "get hostname association",
+                &format!("zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}"),
+                &[],
+            )
+            .await
+        {
+            Ok(Some(association)) => Ok(association),
+            Ok(None) | Err(CloudflareError::Api { status: 404, .. }) => Ok(none()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Every proxied hostname of the zone with its per-hostname association (which may be
@@ -1082,6 +1107,20 @@ impl Client {
             .send(&Change::delete_alert_policy(account_id, policy_id))
             .await?;
         Ok(())
+    }
+
+    /// The zone's Cloudflare for SaaS custom hostnames (SSL and Certificates Read).
+    pub async fn custom_hostnames(
+        &self,
+        zone_id: &str,
+    ) -> Result<Vec<CustomHostname>, CloudflareError> {
+        self.get_all(
+            "list custom hostnames",
+            &format!("zones/{zone_id}/custom_hostnames"),
+            &[],
+            50,
+        )
+        .await
     }
 
     /// Alert types the account can use, keyed by category.

@@ -200,6 +200,16 @@ impl CertificateStatus {
     pub fn is_failed(&self) -> bool {
         matches!(self, Self::DeploymentTimedOut | Self::DeletionTimedOut)
     }
+
+    /// A certificate on its way out (`pending_deletion`, `deleted`, `deletion_timed_out`): it is
+    /// never reused, never counted towards a limit and never deleted again. The one place that
+    /// decides it.
+    pub fn is_going_away(&self) -> bool {
+        matches!(
+            self,
+            Self::PendingDeletion | Self::Deleted | Self::DeletionTimedOut
+        )
+    }
 }
 
 /// A client certificate uploaded to Cloudflare, zone-level or per-hostname (same shape).
@@ -234,6 +244,45 @@ impl UploadedCertificate {
     pub fn is_active(&self) -> bool {
         self.status == Some(CertificateStatus::Active)
     }
+
+    /// See `CertificateStatus::is_going_away`.
+    pub fn is_going_away(&self) -> bool {
+        self.status
+            .as_ref()
+            .is_some_and(CertificateStatus::is_going_away)
+    }
+
+    /// The hostname a list item names: cloudflare-go v6 types the per-hostname certificate list
+    /// items as associations (`hostname`, `cert_id`, `enabled`), so an answer may carry one.
+    pub fn known_hostname(&self) -> Option<&str> {
+        self.extra
+            .get("hostname")
+            .and_then(serde_json::Value::as_str)
+            .filter(|h| !h.is_empty())
+    }
+}
+
+/// A Cloudflare for SaaS custom hostname (`GET /zones/{id}/custom_hostnames`): traffic for it
+/// reaches the zone's origin, so it may carry a per-hostname association too.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CustomHostname {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The certificate an upload of the one with this fingerprint reuses instead: the same one
+/// already there, unless it is being deleted (it would never become active again).
+pub fn reusable<'a>(
+    certificates: &'a [UploadedCertificate],
+    fingerprint: &str,
+) -> Option<&'a UploadedCertificate> {
+    certificates
+        .iter()
+        .find(|c| !c.is_going_away() && c.fingerprint().as_deref() == Some(fingerprint))
 }
 
 /// Cloudflare presents the most recently deployed active zone certificate; the API has no
@@ -246,7 +295,7 @@ pub fn certificate_in_use(certificates: &[UploadedCertificate]) -> Option<&Uploa
 }
 
 /// A hostname's AOP association: which certificate Cloudflare presents for it, and whether.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct HostnameAssociation {
     #[serde(default)]
     pub hostname: String,

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use crate::cloudflare::{
     ApiToken, CertificateScope, CertificateStatus, Change, Client, CloudflareError, Credentials,
-    DnsRecord, HostnameConfig, HostnameEnablement, RetryPolicy, SslMode, UploadedCertificate,
+    DnsRecord, HostnameAssociation, HostnameConfig, HostnameEnablement, RetryPolicy, SslMode,
+    UploadedCertificate,
 };
 use crate::pki;
 use crate::probe::{
@@ -354,6 +355,108 @@ pub fn proxied_hostnames(records: &[DnsRecord]) -> Vec<String> {
     names
 }
 
+/// Every hostname that may carry a per-hostname association, sorted: the proxied hostnames,
+/// DNS-only records that point where a proxied one does (the origin; an association made
+/// while it was proxied stays), the hostnames the per-hostname certificates name, the
+/// zone's Cloudflare for SaaS custom hostnames, and those the user named.
+pub fn association_hostnames(
+    records: &[DnsRecord],
+    certificates: &[UploadedCertificate],
+    custom: &[String],
+    given: &[String],
+) -> Vec<String> {
+    let mut names = proxied_hostnames(records);
+    let origins: Vec<&str> = records
+        .iter()
+        .filter(|r| r.is_proxied() && r.points_at_origin())
+        .map(|r| r.content.as_str())
+        .collect();
+    names.extend(
+        records
+            .iter()
+            .filter(|r| r.points_at_origin() && origins.contains(&r.content.as_str()))
+            .map(|r| r.name.clone()),
+    );
+    names.extend(
+        certificates
+            .iter()
+            .filter_map(|c| c.known_hostname().map(str::to_string)),
+    );
+    names.extend(custom.iter().cloned());
+    names.extend(given.iter().cloned());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The associations of every hostname `association_hostnames` considers, and what could not
+/// be checked, in words: a command goes on with what it saw and says what it did not.
+#[derive(Debug, Clone, Default)]
+pub struct AssociationSurvey {
+    /// One per hostname checked, `hostname` filled in; empty when it has none.
+    pub associations: Vec<HostnameAssociation>,
+    pub unchecked: Vec<String>,
+}
+
+/// Reads the zone's DNS records, per-hostname certificates and custom hostnames, then each
+/// candidate hostname's association. Only the DNS records must be read; any other failure is
+/// listed in `unchecked` instead of failing the whole command.
+pub async fn survey_associations(
+    client: &Client,
+    zone_id: &str,
+    given: &[String],
+) -> Result<AssociationSurvey, OperationError> {
+    let records = client.dns_records(zone_id).await?;
+    let mut survey = AssociationSurvey::default();
+    let certificates = client
+        .list_certificates(CertificateScope::Hostname, zone_id)
+        .await
+        .unwrap_or_else(|error| {
+            survey.unchecked.push(format!(
+                "the per-hostname certificates' hostnames: {}",
+                shown(&error)
+            ));
+            Vec::new()
+        });
+    let custom: Vec<String> = match client.custom_hostnames(zone_id).await {
+        Ok(custom) => custom.into_iter().map(|c| c.hostname).collect(),
+        Err(error) => {
+            survey.unchecked.push(format!(
+                "Cloudflare for SaaS custom hostnames (the token needs SSL and Certificates Read): {}",
+                shown(&error)
+            ));
+            Vec::new()
+        }
+    };
+    for hostname in association_hostnames(&records, &certificates, &custom, given) {
+        // Names from Cloudflare's answers go into a request path: only hostnames do.
+        if crate::names::hostname(&hostname, crate::names::Wildcard::Allowed).as_ref()
+            != Ok(&hostname)
+        {
+            survey.unchecked.push(format!(
+                "{:?}: not a hostname",
+                crate::untrusted::one_line(&hostname, 100)
+            ));
+            continue;
+        }
+        match client.hostname_association(zone_id, &hostname).await {
+            Ok(mut association) => {
+                association.hostname = hostname;
+                survey.associations.push(association);
+            }
+            Err(error) => survey
+                .unchecked
+                .push(format!("{hostname}: {}", shown(&error))),
+        }
+    }
+    Ok(survey)
+}
+
+/// An error whose text holds Cloudflare's words, fit for a terminal.
+fn shown(error: &CloudflareError) -> String {
+    crate::untrusted::one_line(&error.to_string(), 300)
+}
+
 /// The proxied hostnames Cloudflare presents no client certificate for, because the
 /// certificate is for `certified` only (per-hostname AOP): one that reaches an origin which
 /// enforces is refused.
@@ -404,12 +507,13 @@ pub async fn room_for_a_hostname_certificate(
     zone_id: &str,
     fingerprint: Option<&str>,
 ) -> Result<(), OperationError> {
-    let existing = client
+    let existing: Vec<UploadedCertificate> = client
         .list_certificates(CertificateScope::Hostname, zone_id)
-        .await?;
-    let present = existing
-        .iter()
-        .any(|c| fingerprint.is_some() && c.fingerprint().as_deref() == fingerprint);
+        .await?
+        .into_iter()
+        .filter(|c| !c.is_going_away())
+        .collect();
+    let present = fingerprint.is_some_and(|f| crate::cloudflare::reusable(&existing, f).is_some());
     if !present && existing.len() >= HOSTNAME_CERTIFICATES_PER_ZONE {
         return Err(OperationError::Refused(format!(
             "the zone already has {} per-hostname certificates, the most Cloudflare allows: delete one that no hostname uses (aop-wizard status lists them), or associate the hostname with an existing certificate",
@@ -829,6 +933,42 @@ mod tests {
             next_step: "as probed".into(),
             expected_ca_listed: listed,
         }
+    }
+
+    fn record(kind: &str, name: &str, content: &str, proxied: bool) -> DnsRecord {
+        serde_json::from_value(serde_json::json!({
+            "type": kind, "name": name, "content": content, "proxied": proxied
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn association_hostnames_come_from_every_source_once() {
+        let records = [
+            record("A", "www.example.com", "203.0.113.10", true),
+            record("A", "direct.example.com", "203.0.113.10", false),
+            record("A", "elsewhere.example.com", "198.51.100.7", false),
+            record("TXT", "example.com", "v=spf1 -all", false),
+        ];
+        let certificate: UploadedCertificate =
+            serde_json::from_value(serde_json::json!({ "id": "c", "hostname": "api.example.com" }))
+                .unwrap();
+        let names = association_hostnames(
+            &records,
+            &[certificate],
+            &["shop.customer.test".into()],
+            &["www.example.com".into(), "named.example.com".into()],
+        );
+        assert_eq!(
+            names,
+            [
+                "api.example.com",
+                "direct.example.com",
+                "named.example.com",
+                "shop.customer.test",
+                "www.example.com"
+            ]
+        );
     }
 
     #[test]

@@ -36,11 +36,11 @@ pub async fn upload_files(
     key: &std::path::Path,
 ) -> Result<Option<PlannedRequest>, OperationError> {
     let ready = super::ready_to_upload(client, scope, zone_id, cert, key).await?;
-    let present = client
-        .list_certificates(scope, zone_id)
-        .await?
-        .iter()
-        .any(|c| c.fingerprint().as_deref() == Some(ready.fingerprint.as_str()));
+    let present = crate::cloudflare::reusable(
+        &client.list_certificates(scope, zone_id).await?,
+        &ready.fingerprint,
+    )
+    .is_some();
     Ok((!present).then(|| {
         client.shown(&Change::upload(
             scope,

@@ -81,7 +81,7 @@ pub struct Rotation {
     pub zone: String,
     pub zone_id: String,
     pub scope: CertificateScope,
-    /// Per-hostname: every hostname that points at the old certificate, re-pointed together.
+    /// Per-hostname: every hostname enabled with the old certificate, re-pointed together.
     pub hostnames: Vec<String>,
     pub old_id: String,
     pub old_fingerprint: Option<String>,
@@ -112,6 +112,13 @@ pub struct Rotation {
     /// The CA key's passphrase as typed, for this run only: never saved.
     #[serde(skip)]
     pub ca_passphrase: Option<Passphrase>,
+    /// Per-hostname: hostnames on the old certificate with AOP disabled. They stay disabled:
+    /// moved to the new certificate still disabled, so that the old one can be deleted.
+    #[serde(default)]
+    pub disabled_hostnames: Vec<String>,
+    /// Hostnames (or lists) that could not be checked when the plan was made, in words.
+    #[serde(default)]
+    pub unchecked: Vec<String>,
 }
 
 impl Rotation {
@@ -159,6 +166,24 @@ impl Rotation {
         Ok(())
     }
 
+    /// What happens to the hostnames besides those re-pointed, in words: the plan shows these.
+    pub fn hostname_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.disabled_hostnames.is_empty() {
+            notes.push(format!(
+                "stay disabled: {} (AOP is off for them; they move to the new certificate still disabled)",
+                self.disabled_hostnames.join(", ")
+            ));
+        }
+        if !self.unchecked.is_empty() {
+            notes.push(format!(
+                "could not be checked: {}",
+                self.unchecked.join("; ")
+            ));
+        }
+        notes
+    }
+
     pub fn scope_label(&self) -> String {
         match self.scope {
             CertificateScope::Zone => format!("zone-level certificate of {}", self.zone),
@@ -177,7 +202,7 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
     pki::validity_days(i64::from(request.ca_days))?;
     request.origin.check_snippet_values()?;
     let zone = client.zone_by_name(&request.zone).await?;
-    let (scope, old, hostnames) = match &request.hostname {
+    let (scope, old, survey) = match &request.hostname {
         None => {
             let certificates = client
                 .list_certificates(CertificateScope::Zone, &zone.id)
@@ -188,11 +213,11 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
                     zone.name, zone.name
                 )));
             };
-            (CertificateScope::Zone, current, Vec::new())
+            (CertificateScope::Zone, current, OnOldCertificate::default())
         }
         Some(hostname) => {
-            let (current, hostnames) = hostname_certificate(client, &zone.id, hostname).await?;
-            (CertificateScope::Hostname, current, hostnames)
+            let (current, survey) = hostname_certificate(client, &zone.id, hostname).await?;
+            (CertificateScope::Hostname, current, survey)
         }
     };
     let old_der =
@@ -309,7 +334,7 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
         zone: zone.name,
         zone_id: zone.id,
         scope,
-        hostnames,
+        hostnames: survey.enabled,
         old_id: old.id.clone(),
         old_fingerprint,
         old_expires_on: old.expires_on.clone(),
@@ -335,6 +360,8 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         ca_passphrase: request.ca_passphrase.clone(),
+        disabled_hostnames: survey.disabled,
+        unchecked: survey.unchecked,
     })
 }
 
@@ -357,12 +384,22 @@ fn check_ca_key(
     Ok(())
 }
 
-/// The certificate `hostname` uses, and every hostname of the zone that uses it too.
+/// The hostnames on the certificate being rotated.
+#[derive(Debug, Default)]
+struct OnOldCertificate {
+    /// Enabled: re-pointed to the new certificate, `hostname` first.
+    enabled: Vec<String>,
+    /// Disabled: they stay disabled.
+    disabled: Vec<String>,
+    unchecked: Vec<String>,
+}
+
+/// The certificate `hostname` uses, and every hostname of the zone on it too, enabled or not.
 async fn hostname_certificate(
     client: &Client,
     zone_id: &str,
     hostname: &str,
-) -> Result<(UploadedCertificate, Vec<String>)> {
+) -> Result<(UploadedCertificate, OnOldCertificate)> {
     let association = client.hostname_association(zone_id, hostname).await?;
     let Some(cert_id) = association
         .cert_id
@@ -375,22 +412,37 @@ async fn hostname_certificate(
     let certificates = client
         .list_certificates(CertificateScope::Hostname, zone_id)
         .await?;
-    let Some(current) = certificates.iter().find(|c| c.id == cert_id).cloned() else {
+    let Some(current) = certificates
+        .iter()
+        .find(|c| c.id == cert_id && !c.is_going_away())
+        .cloned()
+    else {
         return Err(RotationError::Refused(format!(
-            "{hostname} points at certificate {cert_id}, which Cloudflare no longer lists"
+            "{hostname} points at certificate {cert_id}, which Cloudflare no longer lists or is deleting"
         )));
     };
     // A rotation holds the old and the new certificate for a while.
     ops::room_for_a_hostname_certificate(client, zone_id, None).await?;
-    let mut hostnames = vec![hostname.to_string()];
-    for other in client.proxied_associations(zone_id).await? {
-        if other.cert_id.as_deref() == Some(cert_id.as_str())
-            && !hostnames.contains(&other.hostname)
-        {
-            hostnames.push(other.hostname);
+    let survey = ops::survey_associations(client, zone_id, &[hostname.to_string()]).await?;
+    let mut on_old = OnOldCertificate {
+        enabled: vec![hostname.to_string()],
+        unchecked: survey.unchecked,
+        ..OnOldCertificate::default()
+    };
+    for other in survey.associations {
+        if other.cert_id.as_deref() != Some(cert_id.as_str()) || other.hostname == hostname {
+            continue;
+        }
+        // Only what is on is switched: re-enabling a hostname the user turned off would make
+        // Cloudflare present a certificate to an origin that may not trust its CA.
+        match other.enabled {
+            Some(true) => on_old.enabled.push(other.hostname),
+            Some(false) => on_old.disabled.push(other.hostname),
+            // Voided already: nothing to carry over.
+            None => {}
         }
     }
-    Ok((current, hostnames))
+    Ok((current, on_old))
 }
 
 /// `client.crt` and `client.key` beside the CA, when they are the certificate Cloudflare has.

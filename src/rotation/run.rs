@@ -36,6 +36,12 @@ pub enum Finish {
     EdgeRefused {
         problems: Vec<String>,
     },
+    /// Per-hostname: every hostname uses the new certificate, and Cloudflare would not delete
+    /// the old one (or voiding it moved a hostname): nothing is at risk; `problems` say what
+    /// to do before running again.
+    OldKept {
+        problems: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,7 +98,9 @@ pub async fn carry_out(
                 Stage::EdgeVerified
             }
             Stage::EdgeVerified => {
-                delete_old(client, rotation).await?;
+                if let Some(finish) = delete_old(client, rotation).await? {
+                    return Ok(finish);
+                }
                 Stage::OldDeleted
             }
             Stage::OldDeleted => {
@@ -361,15 +369,51 @@ async fn wait_until_active(
 }
 
 /// Zone-level: Cloudflare presents the newest active certificate, so there is nothing to send.
-/// Per-hostname: every hostname that used the old certificate now uses the new one.
+/// Per-hostname: every hostname that used the old certificate now uses the new one, enabled
+/// or disabled as it was.
 async fn switch(client: &Client, rotation: &Rotation) -> Result<()> {
     if rotation.scope == CertificateScope::Hostname {
-        let id = new_id(rotation)?;
-        let config: Vec<HostnameConfig> = rotation
-            .hostnames
-            .iter()
-            .map(|h| HostnameConfig::new(h.as_str(), id, HostnameEnablement::Enable))
-            .collect();
+        client
+            .set_hostname_associations(
+                &rotation.zone_id,
+                &associations_on(rotation, new_id(rotation)?),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The rotation's hostnames on certificate `id`: those enabled enabled, those disabled disabled.
+fn associations_on(rotation: &Rotation, id: &str) -> Vec<HostnameConfig> {
+    let enabled = rotation
+        .hostnames
+        .iter()
+        .map(|h| (h, HostnameEnablement::Enable));
+    let disabled = rotation
+        .disabled_hostnames
+        .iter()
+        .map(|h| (h, HostnameEnablement::Disable));
+    enabled
+        .chain(disabled)
+        .map(|(h, enablement)| HostnameConfig::new(h.as_str(), id, enablement))
+        .collect()
+}
+
+/// Voids every one of the rotation's hostnames' association with certificate `id`
+/// (`enabled: null` for it). Cloudflare deletes a per-hostname certificate only after this:
+/// "Before deleting the certificate, you must first invalidate the hostname for client
+/// authentication by sending a PUT request with enabled set to null" (API reference, Delete
+/// Hostname Client Certificate; the same in cloudflare-go v6). The association voided is the
+/// one with `id` (the PUT names both); a hostname re-pointed to another certificate keeps it,
+/// which the read-back checks.
+async fn release(client: &Client, rotation: &Rotation, id: &str) -> Result<()> {
+    let config: Vec<HostnameConfig> = rotation
+        .hostnames
+        .iter()
+        .chain(&rotation.disabled_hostnames)
+        .map(|h| HostnameConfig::new(h.as_str(), id, HostnameEnablement::Remove))
+        .collect();
+    if !config.is_empty() {
         client
             .set_hostname_associations(&rotation.zone_id, &config)
             .await?;
@@ -412,34 +456,108 @@ fn edge_hostnames(rotation: &Rotation) -> Vec<String> {
     }
 }
 
-/// Per-hostname certificates can only go once no hostname points at them; the re-pointing did
-/// that, and it is checked rather than assumed.
-async fn delete_old(client: &Client, rotation: &Rotation) -> Result<()> {
+/// Per-hostname certificates can only go once every hostname is off them: the re-pointing did
+/// that (checked rather than assumed), then each hostname's association with the old one is
+/// voided, only now that it points at the new one, and the hostnames are read again. A
+/// refusal after that stops the run with what to do, the new certificate in place.
+async fn delete_old(client: &Client, rotation: &Rotation) -> Result<Option<Finish>> {
+    // An earlier run deleted it and did not live to save that: nothing is left to void.
+    if gone_or_going(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await? {
+        return Ok(None);
+    }
     if rotation.scope == CertificateScope::Hostname {
+        let new = new_id(rotation)?;
+        for hostname in rotation
+            .hostnames
+            .iter()
+            .chain(&rotation.disabled_hostnames)
+        {
+            let association = client
+                .hostname_association(&rotation.zone_id, hostname)
+                .await?;
+            if association.cert_id.as_deref() != Some(new) {
+                return Err(RotationError::Refused(format!(
+                    "{hostname} does not point at the new certificate {new}; run rotate again"
+                )));
+            }
+        }
+        release(client, rotation, &rotation.old_id).await?;
+        let mut moved = Vec::new();
         for hostname in &rotation.hostnames {
             let association = client
                 .hostname_association(&rotation.zone_id, hostname)
                 .await?;
-            if association.cert_id.as_deref() == Some(rotation.old_id.as_str()) {
-                return Err(RotationError::Refused(format!(
-                    "{hostname} still points at the old certificate {}; run rotate again",
-                    rotation.old_id
-                )));
+            if association.cert_id.as_deref() != Some(new) || association.enabled != Some(true) {
+                moved.push(hostname.clone());
             }
         }
+        if !moved.is_empty() {
+            // Never left without: put them back on the new certificate at once.
+            switch(client, rotation).await?;
+            return Ok(Some(Finish::OldKept {
+                problems: vec![format!(
+                    "voiding the old certificate {} also took the new one off {}; they were put back on {new} at once. The old certificate is kept: delete it in the dashboard (SSL/TLS → Origin Server) once no hostname uses it",
+                    rotation.old_id,
+                    moved.join(", ")
+                )],
+            }));
+        }
     }
-    delete_if_present(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await
+    match delete_if_present(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await {
+        Err(RotationError::Cloudflare(CloudflareError::Api {
+            status: 400..=499,
+            errors,
+            ..
+        })) if rotation.scope == CertificateScope::Hostname => Ok(Some(Finish::OldKept {
+            problems: vec![format!(
+                "Cloudflare still refuses to delete the old certificate {} ({}): a hostname this rotation does not know still has an association with it{}. Void that association (enabled: null for this certificate; dashboard: SSL/TLS → Origin Server → Authenticated Origin Pulls), then run the same command again",
+                rotation.old_id,
+                errors
+                    .iter()
+                    .map(|e| crate::untrusted::one_line(&e.message, 200))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if rotation.unchecked.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not checked when planned: {})",
+                        rotation.unchecked.join("; ")
+                    )
+                }
+            )],
+        })),
+        other => other.map(|()| None),
+    }
 }
 
+/// Whether the certificate is deleted or being deleted.
+async fn gone_or_going(
+    client: &Client,
+    scope: CertificateScope,
+    zone_id: &str,
+    id: &str,
+) -> Result<bool> {
+    match client.get_certificate(scope, zone_id, id).await {
+        Ok(certificate) => Ok(certificate.is_going_away()),
+        Err(CloudflareError::Api { status: 404, .. }) => Ok(true),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Deletes a certificate unless it is gone or going already: a second DELETE of one being
+/// deleted is refused, and an earlier run may have sent the first and not lived to save that.
 async fn delete_if_present(
     client: &Client,
     scope: CertificateScope,
     zone_id: &str,
     id: &str,
 ) -> Result<()> {
+    if gone_or_going(client, scope, zone_id, id).await? {
+        return Ok(());
+    }
     match client.delete_certificate(scope, zone_id, id).await {
         Ok(_) => Ok(()),
-        // An earlier run deleted it and did not live to save that.
         Err(CloudflareError::Api { status: 404, .. }) => Ok(()),
         Err(error) => Err(error.into()),
     }
@@ -491,20 +609,18 @@ pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) 
         )));
     }
     if rotation.scope == CertificateScope::Hostname && rotation.stage >= Stage::Active {
-        let config: Vec<HostnameConfig> = rotation
-            .hostnames
-            .iter()
-            .map(|h| {
-                HostnameConfig::new(
-                    h.as_str(),
-                    rotation.old_id.as_str(),
-                    HostnameEnablement::Enable,
-                )
-            })
-            .collect();
         client
-            .set_hostname_associations(&rotation.zone_id, &config)
+            .set_hostname_associations(
+                &rotation.zone_id,
+                &associations_on(rotation, &rotation.old_id),
+            )
             .await?;
+        // Back on the old one first; only then is the new one voided, so it can be deleted.
+        if let Some(new) = &rotation.new_id
+            && !gone_or_going(client, rotation.scope, &rotation.zone_id, new).await?
+        {
+            release(client, rotation, new).await?;
+        }
     }
     // Found by fingerprint too: a run may have died between uploading and saving the id.
     let uploaded = match (&rotation.new_id, &rotation.new_fingerprint) {
@@ -513,7 +629,9 @@ pub async fn abort(client: &Client, rotation: &Rotation, store: &RotationStore) 
             .list_certificates(rotation.scope, &rotation.zone_id)
             .await?
             .into_iter()
-            .find(|c| c.fingerprint().as_deref() == Some(fingerprint.as_str()))
+            .find(|c| {
+                !c.is_going_away() && c.fingerprint().as_deref() == Some(fingerprint.as_str())
+            })
             .map(|c| c.id),
         _ => None,
     };

@@ -239,7 +239,8 @@ fn as_saved_on_cloudflare(
     id: &str,
     fingerprint: &str,
 ) -> Result<(), String> {
-    let Some(found) = listed.iter().find(|c| c.id == id) else {
+    // One being deleted is as good as gone: it will never be presented again.
+    let Some(found) = listed.iter().find(|c| c.id == id && !c.is_going_away()) else {
         return Err(format!(
             "The certificate {} is gone from Cloudflare: it is uploaded again.",
             short(id)

@@ -277,6 +277,8 @@ pub fn planned_rotation() -> aop_wizard::rotation::Rotation {
         stage: Stage::Planned,
         started: "2026-11-22T12:00:00Z".into(),
         ca_passphrase: None,
+        disabled_hostnames: Vec::new(),
+        unchecked: Vec::new(),
     }
 }
 

@@ -6,10 +6,14 @@
 //! operation; leaf-only uploads; key mismatch and encrypted keys refused; `pending_deployment` →
 //! `active` after a number of polls or a delay; "the most recently deployed active certificate is
 //! the one in use"; ≤ 10 hostname certificates per zone and ≤ 100 hostnames per certificate; 1415
-//! for a zone certificate id in a hostname PUT; hostname certificates deletable only once their
-//! associations are voided with `null`; 1200 requests per 5 minutes. For tests it injects faults
-//! (429, 500, a timeout, malformed JSON, an error worded by the test) on the Nth call of an
-//! operation, hangs (`hang`) and records every request.
+//! for a zone certificate id in a hostname PUT; hostname certificates deletable only once each
+//! hostname they ever served was voided with `null` for them (`CertificateRelease`, as the API
+//! reference says; a laxer mode frees them on re-pointing); a deleted certificate listed as
+//! `pending_deletion` for a few reads before it is gone; the GET of a hostname without an
+//! association answered with an empty object or, in the other mode, a 404
+//! (`UnassociatedAnswer`); Cloudflare for SaaS custom hostnames; 1200 requests per 5 minutes.
+//! For tests it injects faults (429, 500, a timeout, malformed JSON, an error worded by the test)
+//! on the Nth call of an operation, hangs (`hang`) and records every request.
 //!
 //! It can also lie: after `ignore_writes("set_zone_aop_setting")` (any operation name `classify`
 //! in `routes.rs` gives a write: `edit_setting`, `set_zone_aop_setting`,
@@ -26,7 +30,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use world::{
-    Activation, FakeZoneView, Fault, FaultKind, Permission, RecordedRequest, World, ZoneSeed,
+    Activation, CertificateRelease, DEFAULT_DELETION_READS, FakeZoneView, Fault, FaultKind,
+    Permission, RecordedRequest, UnassociatedAnswer, World, ZoneSeed,
 };
 
 /// The token `--demo` and `fake-api` hand out; it has every permission.
@@ -140,6 +145,31 @@ impl FakeCloudflare {
 
     pub fn add_token(&self, token: &str, permissions: &[Permission]) {
         self.with(|w| w.add_token(token, permissions, false));
+    }
+
+    /// How many reads a deleted certificate is still listed as `pending_deletion`.
+    pub fn set_deletion_reads(&self, reads: u32) {
+        self.with(|w| w.deletion_reads = reads);
+    }
+
+    pub fn set_certificate_release(&self, release: CertificateRelease) {
+        self.with(|w| w.certificate_release = release);
+    }
+
+    pub fn set_unassociated_answer(&self, answer: UnassociatedAnswer) {
+        self.with(|w| w.unassociated = answer);
+    }
+
+    /// A Cloudflare for SaaS custom hostname on `zone`; false when there is no such zone.
+    pub fn add_custom_hostname(&self, zone: &str, hostname: &str) -> bool {
+        self.with(|w| {
+            let id = w.uuid();
+            w.zones
+                .iter_mut()
+                .find(|z| z.name == zone)
+                .map(|z| z.custom_hostnames.push((id, hostname.to_string())))
+                .is_some()
+        })
     }
 }
 

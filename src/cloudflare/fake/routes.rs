@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::world::{
-    Association, FakeZone, FaultKind, Permission, RecordedRequest, World, now_text,
+    Association, CertificateRelease, FakeZone, FaultKind, Permission, RecordedRequest,
+    UnassociatedAnswer, World, now_text,
 };
 
 type Shared = Arc<Mutex<World>>;
@@ -148,6 +149,7 @@ fn classify(method: &Method, segments: &[&str]) -> Option<(&'static str, Option<
         ("GET", ["zones", _, "settings", _]) => ("get_setting", Some(ZoneSettingsRead)),
         ("PATCH", ["zones", _, "settings", _]) => ("edit_setting", Some(ZoneSettingsWrite)),
         ("GET", ["zones", _, "dns_records"]) => ("list_dns_records", Some(DnsRead)),
+        ("GET", ["zones", _, "custom_hostnames"]) => ("list_custom_hostnames", Some(SslRead)),
         ("GET", ["zones", _, "origin_tls_client_auth"]) => {
             ("list_zone_certificates", Some(SslRead))
         }
@@ -646,10 +648,15 @@ fn operate(
                 return failure(400, 1401, "certificate and private_key are required");
             };
             let hostname = operation == "upload_hostname_certificate";
+            // A certificate on its way out no longer takes a place.
             if hostname
-                && world
-                    .zone_mut(&zone_id)
-                    .is_some_and(|z| z.hostname_certs.len() >= 10)
+                && world.zone_mut(&zone_id).is_some_and(|z| {
+                    z.hostname_certs
+                        .iter()
+                        .filter(|c| !c.is_going_away())
+                        .count()
+                        >= 10
+                })
             {
                 return failure(
                     400,
@@ -672,31 +679,48 @@ fn operate(
             }
         }
         "delete_zone_certificate" | "delete_hostname_certificate" => {
+            let (release, deletion_reads) = (world.certificate_release, world.deletion_reads);
             let Some(zone) = world.zone_mut(&zone_id) else {
                 return no_zone();
             };
             let id = segments.last().copied().unwrap_or_default();
-            if operation == "delete_hostname_certificate"
-                && let Some((hostname, _)) = zone.associations.iter().find(|(_, a)| a.cert_id == id)
-            {
-                return failure(
-                    400,
-                    1407,
-                    &format!(
-                        "The certificate is still associated with {hostname}; set its association to null first"
-                    ),
-                );
+            if operation == "delete_hostname_certificate" {
+                let still = match release {
+                    CertificateRelease::NullEachHostname => zone
+                        .hostname_certs
+                        .iter()
+                        .find(|c| c.id == id)
+                        .and_then(|c| c.served.first().cloned()),
+                    CertificateRelease::RepointIsEnough => zone
+                        .associations
+                        .iter()
+                        .find(|(_, a)| a.cert_id == id)
+                        .map(|(hostname, _)| hostname.clone()),
+                };
+                if let Some(hostname) = still {
+                    return failure(
+                        400,
+                        1407,
+                        &format!(
+                            "The certificate is still associated with {hostname}; set its association to null first"
+                        ),
+                    );
+                }
             }
             let certs = if operation == "delete_zone_certificate" {
                 &mut zone.zone_certs
             } else {
                 &mut zone.hostname_certs
             };
-            match certs.iter().position(|c| c.id == id) {
-                Some(index) => {
-                    let mut removed = certs.remove(index);
-                    removed.status = "pending_deletion".into();
-                    success(removed.json())
+            match certs.iter_mut().find(|c| c.id == id) {
+                // The code of this refusal is not published; the fake's own.
+                Some(cert) if cert.is_going_away() => {
+                    failure(400, 1416, "The certificate is already being deleted")
+                }
+                Some(cert) => {
+                    cert.status = "pending_deletion".into();
+                    cert.deletion_reads_left = Some(deletion_reads);
+                    success(cert.json())
                 }
                 None => failure(404, 1400, "Certificate not found"),
             }
@@ -717,10 +741,32 @@ fn operate(
         "get_hostname_association" => {
             let hostname = segments.last().copied().unwrap_or_default().to_string();
             world.advance_deployments(&zone_id);
+            let unassociated = world.unassociated;
             let Some(zone) = world.zone_mut(&zone_id) else {
                 return no_zone();
             };
+            if unassociated == UnassociatedAnswer::NotFound
+                && !zone.associations.contains_key(&hostname)
+            {
+                // The code is not published; the fake's own.
+                return failure(404, 1417, "No client authentication set for this hostname");
+            }
             success(association_json(zone, &hostname))
+        }
+        "list_custom_hostnames" => {
+            let Some(zone) = world.zone_mut(&zone_id) else {
+                return no_zone();
+            };
+            let items = zone
+                .custom_hostnames
+                .iter()
+                .map(|(id, hostname)| {
+                    json!({ "id": id, "hostname": hostname, "status": "active",
+                            "ssl": { "status": "active" }, "created_at": zone.created_on })
+                })
+                .collect();
+            let (page, per_page) = page_params(query);
+            success_list(items, page, per_page)
         }
         "list_alert_policies" => {
             let account = segments[1];
@@ -811,7 +857,11 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
         if hostname.len() > 255 || entry.get("enabled").is_none() {
             return failure(400, 1409, "enabled must be true, false or null");
         }
-        if !zone.hostname_certs.iter().any(|c| c.id == cert_id) {
+        if !zone
+            .hostname_certs
+            .iter()
+            .any(|c| c.id == cert_id && !c.is_going_away())
+        {
             return failure(
                 400,
                 1415,
@@ -835,9 +885,21 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
     for entry in config {
         let hostname = entry["hostname"].as_str().unwrap_or_default().to_string();
         let cert_id = entry["cert_id"].as_str().unwrap_or_default().to_string();
+        let cert = zone.hostname_certs.iter_mut().find(|c| c.id == cert_id);
         match entry["enabled"].as_bool() {
             None => {
-                zone.associations.remove(&hostname);
+                // Voids this hostname's association with this certificate; one with another
+                // certificate (the hostname was re-pointed) stays.
+                if let Some(cert) = cert {
+                    cert.served.remove(&hostname);
+                }
+                if zone
+                    .associations
+                    .get(&hostname)
+                    .is_some_and(|a| a.cert_id == cert_id)
+                {
+                    zone.associations.remove(&hostname);
+                }
                 results.push(json!({
                     "hostname": hostname, "cert_id": cert_id, "enabled": null,
                     "status": "pending_deletion", "updated_at": now_text(),
@@ -845,6 +907,9 @@ fn set_associations(world: &mut World, zone_id: &str, body: &Value) -> Answer {
                 continue;
             }
             Some(enabled) => {
+                if let Some(cert) = cert {
+                    cert.served.insert(hostname.clone());
+                }
                 let created_at = zone
                     .associations
                     .get(&hostname)

@@ -115,9 +115,21 @@ pub(super) struct StoredCertificate {
     pub issuer: String,
     pub serial_number: String,
     pub signature: String,
+    /// Once deleted: how many more reads still list it as `pending_deletion`.
+    pub deletion_reads_left: Option<u32>,
+    /// Every hostname associated with it (enabled or not) and not since voided with
+    /// `enabled: null` for this certificate.
+    pub served: BTreeSet<String>,
 }
 
 impl StoredCertificate {
+    pub fn is_going_away(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "pending_deletion" | "deleted" | "deletion_timed_out"
+        )
+    }
+
     pub fn json(&self) -> Value {
         json!({
             "id": self.id,
@@ -153,7 +165,42 @@ pub(super) struct FakeZone {
     pub hostname_certs: Vec<StoredCertificate>,
     pub associations: BTreeMap<String, Association>,
     pub dns: Vec<Value>,
+    /// Cloudflare for SaaS custom hostnames: (id, hostname).
+    pub custom_hostnames: Vec<(String, String)>,
 }
+
+/// What the fake requires before it deletes a per-hostname certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CertificateRelease {
+    /// As Cloudflare documents it, and so the default: "Before deleting the certificate, you
+    /// must first invalidate the hostname for client authentication by sending a PUT request
+    /// with enabled set to null. After invalidating the association, the certificate can be
+    /// safely deleted." (API reference, Delete Hostname Client Certificate,
+    /// developers.cloudflare.com/api/resources/origin_tls_client_auth/subresources/hostname_certificates/methods/delete;
+    /// the same text in cloudflare-go v6 `HostnameCertificateService.Delete`). Every hostname the
+    /// certificate ever served must have been sent `{hostname, cert_id, enabled: null}`;
+    /// re-pointing it to another certificate is not enough.
+    #[default]
+    NullEachHostname,
+    /// Laxer: deletable once no hostname points at it any more.
+    RepointIsEnough,
+}
+
+/// How the fake answers the GET of a hostname that has no association. Cloudflare does not
+/// document it; the Terraform provider v5 handles a 404 there, the schema an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnassociatedAnswer {
+    /// 200 with the hostname and `enabled: null`.
+    #[default]
+    EmptyObject,
+    /// 404, as for anything else Cloudflare does not know.
+    NotFound,
+}
+
+/// Cloudflare publishes no time for `pending_deletion`; the certificate schema lists it (with
+/// `deleted`) as a state a certificate passes through on its way out, so a deleted certificate
+/// stays listed for a few reads, as a new one stays `pending_deployment` for a few polls.
+pub const DEFAULT_DELETION_READS: u32 = 2;
 
 /// What tests and the demo can see of a zone.
 #[derive(Debug, Clone, Serialize)]
@@ -221,6 +268,10 @@ pub struct World {
     pub(super) hanging: BTreeSet<String>,
     /// Every request is accepted and never answered.
     pub(super) hang_every_request: bool,
+    /// Reads for which a deleted certificate is still listed as `pending_deletion`.
+    pub deletion_reads: u32,
+    pub certificate_release: CertificateRelease,
+    pub unassociated: UnassociatedAnswer,
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -246,6 +297,9 @@ impl Default for World {
             shared_stand_in: None,
             hanging: BTreeSet::new(),
             hang_every_request: false,
+            deletion_reads: DEFAULT_DELETION_READS,
+            certificate_release: CertificateRelease::default(),
+            unassociated: UnassociatedAnswer::default(),
         }
     }
 }
@@ -320,6 +374,7 @@ impl World {
             hostname_certs: Vec::new(),
             associations: BTreeMap::new(),
             dns,
+            custom_hostnames: Vec::new(),
         });
     }
 
@@ -357,10 +412,19 @@ impl World {
         self.zones.iter_mut().find(|z| z.id == id)
     }
 
-    /// Certificates move to `active` as they are read, per the activation rule.
+    /// Certificates move to `active` as they are read, per the activation rule; deleted ones
+    /// are listed as `pending_deletion` for their last reads, then gone.
     pub(super) fn advance_deployments(&mut self, zone_id: &str) {
         let mut seq = self.deploy_seq;
         if let Some(zone) = self.zones.iter_mut().find(|z| z.id == zone_id) {
+            for certs in [&mut zone.zone_certs, &mut zone.hostname_certs] {
+                certs.retain(|c| c.deletion_reads_left != Some(0));
+                for cert in certs.iter_mut() {
+                    if let Some(left) = cert.deletion_reads_left.as_mut() {
+                        *left -= 1;
+                    }
+                }
+            }
             for cert in zone
                 .zone_certs
                 .iter_mut()
@@ -461,6 +525,8 @@ impl World {
                 pki::KeyDescription::Rsa { .. } => "SHA256WithRSA".into(),
                 _ => "ECDSAWithSHA256".into(),
             },
+            deletion_reads_left: None,
+            served: BTreeSet::new(),
         })
     }
 

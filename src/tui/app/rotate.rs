@@ -117,6 +117,7 @@ fn ask_to_start(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
     steps.push(format!("delete the old certificate {}", plan.old_id));
     let mut lines = vec![format!("Rotate the {}?", plan.scope_label())];
     lines.extend(numbered(steps).into_iter().map(|step| format!("  {step}")));
+    lines.extend(plan.hostname_notes());
     let effects = carry_out(state);
     state.ask("Start the rotation?", lines, effects, Some("Rotating"));
     Vec::new()

@@ -137,6 +137,9 @@ fn parts<'a>(state: &'a Wizard, theme: &Theme) -> Parts<'a> {
             }
             if plan.scope == CertificateScope::Hostname {
                 lines.push(field("Hostnames", plan.hostnames.join(", "), theme));
+                for note in plan.hostname_notes() {
+                    lines.push(field("Also", note, theme));
+                }
             }
             lines.push(field("Stage", plan.stage.describe(), theme));
             lines.push(Line::from(""));
@@ -211,6 +214,18 @@ fn parts<'a>(state: &'a Wizard, theme: &Theme) -> Parts<'a> {
             }
             end.push(Line::from(
                 "Cloudflare presents the new certificate; the old one is kept. Fix the origin and press Enter, or a to go back.",
+            ));
+        }
+        Some(Finish::OldKept { problems }) => {
+            end.push(Line::from(""));
+            for problem in problems {
+                end.push(Line::from(vec![
+                    Span::styled("✗ ", theme.bad),
+                    Span::raw(problem.clone()),
+                ]));
+            }
+            end.push(Line::from(
+                "Every hostname uses the new certificate; the old one is kept. Do as said above, then press Enter.",
             ));
         }
         None => {}

@@ -28,6 +28,9 @@ pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
         },
         theme,
     ));
+    if !plan.unchecked.is_empty() {
+        lines.push(field("Not checked", plan.unchecked.join("; "), theme));
+    }
     lines.push(Line::from(""));
     let (mark, probe, style) = match (&view.enforcing, view.overridden) {
         (_, true) => (
@@ -77,10 +80,13 @@ pub fn lines<'a>(state: &'a Wizard, theme: &Theme) -> Vec<Line<'a>> {
     }
     if view.done {
         lines.push(Line::from(""));
-        lines.push(Line::styled(
-            format!("Authenticated Origin Pulls is off for {}.", plan.zone),
-            theme.good,
-        ));
+        lines.push(match plan.unchecked_warning() {
+            Some(warning) => Line::styled(warning, theme.bad),
+            None => Line::styled(
+                format!("Authenticated Origin Pulls is off for {}.", plan.zone),
+                theme.good,
+            ),
+        });
     }
     lines
 }

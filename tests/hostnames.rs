@@ -1,0 +1,342 @@
+//! Which hostnames and certificates the commands see, against the fake in each of the ways
+//! Cloudflare may answer: certificates on their way out (`pending_deletion`) are never reused,
+//! counted or deleted again and `status` shows them going; a hostname with no association
+//! (an empty object or a 404) is no error; custom hostnames and named hostnames are turned off
+//! by `undo`, and what it could not check is said, not claimed done.
+
+mod support;
+
+use std::process::Output;
+
+use aop_wizard::cloudflare::fake::{FaultKind, UnassociatedAnswer};
+use aop_wizard::cloudflare::{CertificateScope, Client, HostnameConfig, HostnameEnablement};
+use support::fake::{Fake, fake};
+
+const ZONE: &str = "example.com";
+const BOTH: [UnassociatedAnswer; 2] = [
+    UnassociatedAnswer::EmptyObject,
+    UnassociatedAnswer::NotFound,
+];
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+fn zone_id(fake: &Fake) -> String {
+    fake.fake.zone(ZONE).unwrap().id
+}
+
+/// A fresh leaf certificate and key, as PEM.
+fn leaf(name: &str) -> (String, String) {
+    let set = aop_wizard::pki::generate_ephemeral(
+        "test CA",
+        name,
+        aop_wizard::pki::LeafPurpose::ClientAuth,
+        30,
+    )
+    .unwrap();
+    (set.leaf.cert_pem.clone(), set.leaf.key_pem())
+}
+
+fn fingerprint(pem: &str) -> String {
+    let der = aop_wizard::pki::certificates_from_pem(pem, std::path::Path::new("x")).unwrap();
+    aop_wizard::pki::fingerprint_sha256(&der[0])
+}
+
+/// Uploads a per-hostname certificate; its id.
+fn upload(fake: &Fake, client: &Client, (cert, key): &(String, String)) -> String {
+    fake.runtime
+        .block_on(client.upload_certificate(
+            CertificateScope::Hostname,
+            &zone_id(fake),
+            cert,
+            key,
+            &fingerprint(cert),
+        ))
+        .unwrap()
+        .certificate
+        .id
+}
+
+fn delete(fake: &Fake, client: &Client, id: &str) {
+    fake.runtime
+        .block_on(client.delete_certificate(CertificateScope::Hostname, &zone_id(fake), id))
+        .unwrap();
+}
+
+fn associate(fake: &Fake, client: &Client, hostname: &str, id: &str, on: HostnameEnablement) {
+    fake.runtime
+        .block_on(
+            client.set_hostname_associations(
+                &zone_id(fake),
+                &[HostnameConfig::new(hostname, id, on)],
+            ),
+        )
+        .unwrap();
+}
+
+fn hostname_certificates(fake: &Fake) -> Vec<(String, String)> {
+    fake.fake
+        .zone(ZONE)
+        .unwrap()
+        .hostname_certificates
+        .into_iter()
+        .map(|(id, status, _)| (id, status))
+        .collect()
+}
+
+#[test]
+fn the_fake_lists_a_deleted_certificate_as_pending_deletion_for_its_last_reads() {
+    let fake = fake();
+    fake.fake.set_deletion_reads(3);
+    let client = fake.client();
+    let id = upload(&fake, &client, &leaf("a"));
+    delete(&fake, &client, &id);
+    let list = || {
+        fake.runtime
+            .block_on(client.list_certificates(CertificateScope::Hostname, &zone_id(&fake)))
+            .unwrap()
+    };
+    for read in 1..=3 {
+        let listed = list();
+        assert_eq!(listed.len(), 1, "read {read}");
+        assert!(
+            listed[0].is_going_away(),
+            "read {read}: {:?}",
+            listed[0].status
+        );
+    }
+    assert!(list().is_empty(), "gone after its last read");
+}
+
+/// The same certificate uploaded again while the first copy is being deleted is a new upload:
+/// the one going away would never become active again.
+#[test]
+fn a_certificate_being_deleted_is_never_reused() {
+    let fake = fake();
+    let client = fake.client();
+    let pair = leaf("a");
+    let first = upload(&fake, &client, &pair);
+    delete(&fake, &client, &first);
+    let outcome = fake
+        .runtime
+        .block_on(client.upload_certificate(
+            CertificateScope::Hostname,
+            &zone_id(&fake),
+            &pair.0,
+            &pair.1,
+            &fingerprint(&pair.0),
+        ))
+        .unwrap();
+    assert!(!outcome.already_present);
+    assert_ne!(outcome.certificate.id, first);
+}
+
+/// Ten per-hostname certificates, one of them being deleted: there is room for another.
+#[test]
+fn a_certificate_being_deleted_takes_no_place_among_the_ten() {
+    let fake = fake();
+    let client = fake.client();
+    let ids: Vec<String> = (0..10)
+        .map(|i| upload(&fake, &client, &leaf(&format!("c{i}"))))
+        .collect();
+    delete(&fake, &client, &ids[0]);
+    fake.runtime
+        .block_on(aop_wizard::ops::room_for_a_hostname_certificate(
+            &client,
+            &zone_id(&fake),
+            None,
+        ))
+        .unwrap();
+}
+
+/// `undo --delete-certificates` deletes the live certificate and leaves the one being deleted
+/// alone; `status` shows that one as going away.
+#[test]
+fn undo_never_deletes_again_and_status_shows_it_going() {
+    let fake = fake();
+    // Long enough to be listed by every read below.
+    fake.fake.set_deletion_reads(50);
+    let client = fake.client();
+    let going = upload(&fake, &client, &leaf("old"));
+    let live = upload(&fake, &client, &leaf("new"));
+    associate(
+        &fake,
+        &client,
+        "www.example.com",
+        &live,
+        HostnameEnablement::Enable,
+    );
+    delete(&fake, &client, &going);
+    let data = tempfile::tempdir().unwrap();
+    let status = fake
+        .aop(data.path())
+        .args(["status", "--zone", ZONE])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", text(&status));
+    let line = text(&status)
+        .lines()
+        .find(|l| l.contains(&going))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(line.contains("going away"), "{}", text(&status));
+    let json = fake
+        .aop(data.path())
+        .args(["status", "--zone", ZONE, "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        json["hostname_certificates"][0]["going_away"], true,
+        "{json}"
+    );
+    let deletes = fake.fake.calls("delete_hostname_certificate");
+    let undo = fake
+        .aop(data.path())
+        .args([
+            "undo",
+            "--zone",
+            ZONE,
+            "--origin-relaxed",
+            "--delete-certificates",
+        ])
+        .output()
+        .unwrap();
+    assert!(undo.status.success(), "{}", text(&undo));
+    assert_eq!(fake.fake.calls("delete_hostname_certificate"), deletes + 1);
+    assert!(
+        hostname_certificates(&fake)
+            .iter()
+            .all(|(_, status)| status == "pending_deletion"),
+        "{:?}",
+        hostname_certificates(&fake)
+    );
+}
+
+/// Zone-level AOP and no association anywhere: `undo` turns it off whether Cloudflare answers
+/// an unassociated hostname with an empty object or a 404.
+#[test]
+fn a_hostname_without_an_association_is_no_error() {
+    for answer in BOTH {
+        let fake = fake();
+        fake.fake.set_unassociated_answer(answer);
+        let data = tempfile::tempdir().unwrap();
+        let dir = data.path().join("aop");
+        support::fake::certificate_on_cloudflare(
+            &|args| {
+                let output = fake.aop(data.path()).args(args).output().unwrap();
+                assert!(output.status.success(), "{args:?}: {}", text(&output));
+            },
+            &dir,
+            None,
+        );
+        let undo = fake
+            .aop(data.path())
+            .args(["undo", "--zone", ZONE, "--origin-relaxed"])
+            .output()
+            .unwrap();
+        assert!(undo.status.success(), "{answer:?}: {}", text(&undo));
+        assert!(
+            !fake.fake.zone(ZONE).unwrap().zone_aop_enabled,
+            "{answer:?}"
+        );
+    }
+}
+
+/// A Cloudflare for SaaS custom hostname and a hostname the user names, both enabled on a
+/// per-hostname certificate and in no DNS record: `status` shows both, `undo` turns both off.
+#[test]
+fn undo_turns_off_custom_and_named_hostnames() {
+    for answer in BOTH {
+        let fake = fake();
+        fake.fake.set_unassociated_answer(answer);
+        assert!(fake.fake.add_custom_hostname(ZONE, "shop.customer.test"));
+        let client = fake.client();
+        let id = upload(&fake, &client, &leaf("saas"));
+        for hostname in ["shop.customer.test", "named.example.net"] {
+            associate(&fake, &client, hostname, &id, HostnameEnablement::Enable);
+        }
+        let data = tempfile::tempdir().unwrap();
+        let status = fake
+            .aop(data.path())
+            .args(["status", "--zone", ZONE, "--hostname", "named.example.net"])
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{answer:?}: {}", text(&status));
+        for hostname in ["shop.customer.test", "named.example.net"] {
+            assert!(
+                text(&status)
+                    .lines()
+                    .any(|l| l.contains(hostname) && l.contains(&format!("per-hostname {id}"))),
+                "{answer:?}: status shows {hostname}: {}",
+                text(&status)
+            );
+        }
+        let undo = fake
+            .aop(data.path())
+            .args([
+                "undo",
+                "--zone",
+                ZONE,
+                "--origin-relaxed",
+                "--hostname",
+                "named.example.net",
+            ])
+            .output()
+            .unwrap();
+        assert!(undo.status.success(), "{answer:?}: {}", text(&undo));
+        let associations = fake.fake.zone(ZONE).unwrap().associations;
+        for hostname in ["shop.customer.test", "named.example.net"] {
+            assert_eq!(
+                associations[hostname],
+                (id.clone(), false),
+                "{answer:?}: {hostname}"
+            );
+        }
+    }
+}
+
+/// A hostname whose association cannot be read (Cloudflare fails three times in a row):
+/// `undo` turns off what it saw, names the one it could not see and exits 3.
+#[test]
+fn undo_names_the_hostnames_it_could_not_check() {
+    for answer in BOTH {
+        let fake = fake();
+        fake.fake.set_unassociated_answer(answer);
+        let client = fake.client();
+        let id = upload(&fake, &client, &leaf("a"));
+        associate(
+            &fake,
+            &client,
+            "www.example.com",
+            &id,
+            HostnameEnablement::Enable,
+        );
+        // Call 1 was the read-back of the association above; then undo asks for
+        // direct.example.com (DNS-only, on the origin's address) first, and it fails each time.
+        for nth in 2..=4 {
+            fake.fake
+                .inject_fault("get_hostname_association", nth, FaultKind::ServerError);
+        }
+        let data = tempfile::tempdir().unwrap();
+        let undo = fake
+            .aop(data.path())
+            .args(["undo", "--zone", ZONE, "--origin-relaxed"])
+            .output()
+            .unwrap();
+        let said = text(&undo);
+        assert_eq!(undo.status.code(), Some(3), "{answer:?}: {said}");
+        assert!(
+            said.contains("could not check: direct.example.com")
+                && !said.contains("is off for example.com."),
+            "{answer:?}: {said}"
+        );
+        let associations = fake.fake.zone(ZONE).unwrap().associations;
+        assert_eq!(
+            associations["www.example.com"],
+            (id.clone(), false),
+            "{answer:?}"
+        );
+    }
+}
