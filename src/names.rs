@@ -71,7 +71,7 @@ pub enum NameError {
         problem: Problem,
     },
     #[error(
-        "the hostname {hostname} is not in the zone {zone}: give a hostname ending in .{zone}, or the zone that holds it"
+        "the hostname {hostname} is neither in the zone {zone} nor one of its custom hostnames (Cloudflare for SaaS): give a hostname ending in .{zone}, or the zone that holds it"
     )]
     OutsideZone { hostname: String, zone: String },
 }
@@ -147,6 +147,11 @@ pub fn hostname_in_zone(given: &str, zone: &str, wildcard: Wildcard) -> Result<S
         });
     }
     Ok(name)
+}
+
+/// Each of `given` as [`hostname`] takes it; the first refusal ends the check.
+pub fn hostnames(given: &[String], wildcard: Wildcard) -> Result<Vec<String>, NameError> {
+    given.iter().map(|name| hostname(name, wildcard)).collect()
 }
 
 /// Each of `given` as [`hostname_in_zone`] takes it; the first refusal ends the check.

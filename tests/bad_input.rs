@@ -274,6 +274,20 @@ const SNIPPET: &[Case] = &[
         BAD,
         &["CA path", "invisible mark U+202E", "remove it"],
     ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "enforce",
+            "--server-version",
+            "nine",
+            "--ca",
+            "/x",
+        ],
+        USAGE,
+        &["'nine'", "--server-version", "like 2.6"],
+    ),
 ];
 
 const VERIFY: &[Case] = &[
@@ -396,6 +410,20 @@ const VERIFY: &[Case] = &[
         BAD,
         &["'api..example.com'", "empty label"],
     ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:99999",
+            "--host",
+            "www.example.com",
+        ],
+        BAD,
+        &[
+            "\"127.0.0.1:99999\" is not an origin address",
+            "203.0.113.10:8443",
+        ],
+    ),
 ];
 
 const UPLOAD: &[Case] = &[
@@ -489,6 +517,36 @@ const UPLOAD: &[Case] = &[
         BAD,
         &["'example..com'", "empty label", "write it as example.com"],
     ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/ca.crt",
+            "--key",
+            "{dir}/set/ca.key",
+        ],
+        BAD,
+        &[
+            "ca.crt",
+            "is a CA certificate",
+            "upload the client certificate",
+        ],
+    ),
+    case(
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            "{dir}/set/client.crt",
+            "--key",
+            "/dev/zero",
+        ],
+        BAD,
+        &["/dev/zero", "is a device", "give the path of a file"],
+    ),
 ];
 
 const STATUS: &[Case] = &[
@@ -526,6 +584,22 @@ const STATUS: &[Case] = &[
         &["status", "--zone", "example.com\u{1b}[2J"],
         BAD,
         &["control character", "type the name again"],
+    ),
+    case(
+        &["status", "--zone", ""],
+        BAD,
+        &["the zone is empty", "such as example.com"],
+    ),
+    case(
+        &[
+            "status",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "a b.example.com",
+        ],
+        BAD,
+        &["'a b.example.com'", "contains a space"],
     ),
 ];
 
@@ -579,8 +653,17 @@ const ROTATE: &[Case] = &[
             "app.example.com/../x",
             "--new-ca",
         ],
+        BAD,
+        &[
+            "'app.example.com/../x'",
+            "contains '/'",
+            "such as www.example.com",
+        ],
+    ),
+    case(
+        &["rotate", "--zone", "example.com", "--leaf-days", "0"],
         USAGE,
-        &["app.example.com/../x", "give a hostname"],
+        &["'0'", "--leaf-days", "from 1 to 36525"],
     ),
 ];
 
@@ -647,6 +730,20 @@ const SETUP: &[Case] = &[
         ],
         BAD,
         &["label of 65 characters", "at most 63"],
+    ),
+    case(
+        &[
+            "setup",
+            "--zone",
+            "example.com",
+            "--origin",
+            "300.1.1.1",
+            "--out",
+            "{out}",
+            "--yes",
+        ],
+        BAD,
+        &["\"300.1.1.1\" is not an origin address"],
     ),
 ];
 

@@ -340,3 +340,76 @@ fn undo_names_the_hostnames_it_could_not_check() {
         );
     }
 }
+
+/// A per-hostname certificate may serve a Cloudflare for SaaS custom hostname, which lies outside
+/// the zone's name (Cloudflare documents per-hostname AOP for them): `enable` and `upload`
+/// accept one, and refuse, before anything is sent, a name neither in the zone nor custom.
+#[test]
+fn custom_hostnames_are_hostnames_of_the_zone_and_other_names_are_refused_first() {
+    let fake = fake();
+    assert!(fake.fake.add_custom_hostname(ZONE, "shop.customer.test"));
+    let client = fake.client();
+    let id = upload(&fake, &client, &leaf("saas"));
+    let data = tempfile::tempdir().unwrap();
+    let enable = |hostname: &str| {
+        fake.aop(data.path())
+            .args([
+                "enable",
+                "--zone",
+                ZONE,
+                "--scope",
+                "hostname",
+                "--hostname",
+                hostname,
+                "--cert-id",
+                &id,
+            ])
+            .output()
+            .unwrap()
+    };
+    let custom = enable("SHOP.customer.test.");
+    assert!(custom.status.success(), "{}", text(&custom));
+    assert_eq!(
+        fake.fake.zone(ZONE).unwrap().associations["shop.customer.test"],
+        (id.clone(), true)
+    );
+
+    let before = fake.fake.requests().len();
+    let other = enable("www.other.org");
+    assert_eq!(other.status.code(), Some(1), "{}", text(&other));
+    assert!(
+        text(&other).starts_with(
+            "error: the hostname www.other.org is neither in the zone example.com nor one of its custom hostnames"
+        ),
+        "{}",
+        text(&other)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = leaf("other");
+    std::fs::write(dir.path().join("c.crt"), cert).unwrap();
+    std::fs::write(dir.path().join("c.key"), key).unwrap();
+    let upload = fake
+        .aop(data.path())
+        .args([
+            "upload",
+            "--zone",
+            ZONE,
+            "--hostname",
+            "www.other.org",
+            "--cert",
+        ])
+        .arg(dir.path().join("c.crt"))
+        .arg("--key")
+        .arg(dir.path().join("c.key"))
+        .output()
+        .unwrap();
+    assert_eq!(upload.status.code(), Some(1), "{}", text(&upload));
+    assert!(
+        fake.fake.requests()[before..]
+            .iter()
+            .all(|r| !r.operation.starts_with("upload")
+                && r.operation != "set_hostname_associations"),
+        "nothing changed: {:#?}",
+        &fake.fake.requests()[before..]
+    );
+}

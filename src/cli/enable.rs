@@ -37,7 +37,7 @@ pub struct ToggleArgs {
 
 pub fn run(mut args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
-    args.hostname = names::hostnames_in_zone(&args.hostname, &args.zone, Wildcard::Allowed)?;
+    args.hostname = names::hostnames(&args.hostname, Wildcard::Allowed)?;
     if args.scope == Scope::Hostname && (args.hostname.is_empty() || args.cert_id.is_none()) {
         return Err(ops::OperationError::Missing(
             "--scope hostname needs --hostname NAME and --cert-id ID (the id `aop-wizard upload --hostname` printed)".into(),
@@ -47,12 +47,13 @@ pub fn run(mut args: ToggleArgs, enable: bool, out: &mut dyn Write) -> Result<Ou
     let client = client()?;
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
+        let hostnames = ops::zone_hostnames(&client, &zone, &args.hostname).await?;
         let change = ops::switch_change(
             &zone.id,
             args.scope,
             enable,
             args.cert_id.as_deref(),
-            &args.hostname,
+            &hostnames,
         )?;
         if args.dry_run {
             print_plan(out, &[client.shown(&change)], args.json)?;

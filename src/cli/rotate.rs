@@ -111,9 +111,9 @@ pub fn run(mut args: RotateArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.hostname = args
         .hostname
         .as_deref()
-        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .map(|hostname| names::hostname(hostname, Wildcard::Allowed))
         .transpose()?;
-    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
+    args.hosts = names::hostnames(&args.hosts, Wildcard::Refused)?;
     let data_dir = data_dir("rotation")?;
     let store = RotationStore::new(&data_dir);
     let client = client()?;

@@ -102,8 +102,8 @@ pub struct SetupArgs {
 
 pub fn run(mut args: SetupArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
-    args.hostname = names::hostnames_in_zone(&args.hostname, &args.zone, Wildcard::Allowed)?;
-    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
+    args.hostname = names::hostnames(&args.hostname, Wildcard::Allowed)?;
+    args.hosts = names::hostnames(&args.hosts, Wildcard::Refused)?;
     let data_dir = data_dir("set-up")?;
     let store = SetupStore::new(&data_dir);
     let client = client()?;

@@ -204,8 +204,7 @@ pub async fn read_status_naming(
 
 pub fn run(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     let zone = crate::names::zone(&args.zone)?;
-    let hostnames =
-        crate::names::hostnames_in_zone(&args.hostnames, &zone, crate::names::Wildcard::Allowed)?;
+    let hostnames = crate::names::hostnames(&args.hostnames, crate::names::Wildcard::Allowed)?;
     let client = client()?;
     let status = block_on(read_status_naming(&client, &zone, &hostnames))??;
     let outcome = if status.ssl_mode_allows_aop {

@@ -58,8 +58,8 @@ pub struct UndoArgs {
 
 pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.zone = names::zone(&args.zone)?;
-    args.hosts = names::hostnames_in_zone(&args.hosts, &args.zone, Wildcard::Refused)?;
-    args.hostnames = names::hostnames_in_zone(&args.hostnames, &args.zone, Wildcard::Allowed)?;
+    args.hosts = names::hostnames(&args.hosts, Wildcard::Refused)?;
+    args.hostnames = names::hostnames(&args.hostnames, Wildcard::Allowed)?;
     if args.origins.is_empty() && !args.origin_relaxed {
         return Err(crate::ops::OperationError::Missing(
             "give --origin ADDR so undo can check the origin stopped enforcing before Cloudflare stops sending the certificate (or --origin-relaxed if you checked it yourself)".into(),

@@ -55,7 +55,7 @@ pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     args.hostname = args
         .hostname
         .as_deref()
-        .map(|hostname| names::hostname_in_zone(hostname, &args.zone, Wildcard::Allowed))
+        .map(|hostname| names::hostname(hostname, Wildcard::Allowed))
         .transpose()?;
     let report =
         pki::check_client_certificate(&args.cert, &args.key, None, OffsetDateTime::now_utc())?;
@@ -81,13 +81,20 @@ pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
     };
     block_on(async {
         let zone = zone(&client, &args.zone).await?;
+        // Before anything is uploaded: a hostname the zone cannot serve would leave a certificate.
+        let hostname = match &args.hostname {
+            Some(name) => ops::zone_hostnames(&client, &zone, std::slice::from_ref(name))
+                .await?
+                .pop(),
+            None => None,
+        };
         if args.dry_run {
             let mut shown: Vec<_> =
                 ops::preview::upload_files(&client, scope, &zone.id, &args.cert, &args.key)
                     .await?
                     .into_iter()
                     .collect();
-            if let Some(hostname) = &args.hostname {
+            if let Some(hostname) = &hostname {
                 shown.push(ops::preview::switch_scope(
                     &client,
                     &zone.id,
@@ -138,7 +145,7 @@ pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
             )
             .await?;
         }
-        if let Some(hostname) = &args.hostname {
+        if let Some(hostname) = &hostname {
             ops::switch_scope(
                 &client,
                 &zone.id,
@@ -163,7 +170,7 @@ pub fn run(mut args: UploadArgs, out: &mut dyn Write) -> Result<Outcome> {
                 &serde_json::json!({
                     "zone": zone.name, "scope": scope, "already_present": outcome.already_present,
                     "certificate": { "id": certificate.id, "status": certificate.status, "expires_on": certificate.expires_on, "fingerprint_sha256": fingerprint },
-                    "hostname": args.hostname,
+                    "hostname": hostname,
                 }),
             )?;
         } else if certificate.is_active() && args.hostname.is_none() {

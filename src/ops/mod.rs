@@ -355,6 +355,45 @@ pub fn proxied_hostnames(records: &[DnsRecord]) -> Vec<String> {
     names
 }
 
+/// The hostnames a per-hostname certificate is to serve, in their one form: each inside the zone,
+/// or one of the zone's Cloudflare for SaaS custom hostnames (per-hostname AOP is documented for
+/// those too: "If you need a different AOP certificate for different custom hostnames, use
+/// per-hostname AOP", set-up/global/). Custom hostnames are read only for a name outside the zone;
+/// when they cannot be read, such a name is refused.
+pub async fn zone_hostnames(
+    client: &Client,
+    zone: &crate::cloudflare::Zone,
+    given: &[String],
+) -> Result<Vec<String>, OperationError> {
+    use crate::names::{NameError, Wildcard, hostname_in_zone};
+    let mut custom: Option<Vec<String>> = None;
+    let mut checked = Vec::new();
+    for name in given {
+        let hostname = match hostname_in_zone(name, &zone.name, Wildcard::Allowed) {
+            Ok(hostname) => hostname,
+            Err(NameError::OutsideZone { hostname, .. }) => {
+                if custom.is_none() {
+                    let listed = client.custom_hostnames(&zone.id).await.unwrap_or_default();
+                    custom = Some(listed.into_iter().map(|c| c.hostname).collect());
+                }
+                if !custom.iter().flatten().any(|c| *c == hostname) {
+                    return Err(NameError::OutsideZone {
+                        hostname,
+                        zone: zone.name.clone(),
+                    }
+                    .into());
+                }
+                hostname
+            }
+            Err(other) => return Err(other.into()),
+        };
+        if !checked.contains(&hostname) {
+            checked.push(hostname);
+        }
+    }
+    Ok(checked)
+}
+
 /// Every hostname that may carry a per-hostname association, sorted: the proxied hostnames,
 /// DNS-only records that point where a proxied one does (the origin; an association made
 /// while it was proxied stays), the hostnames the per-hostname certificates name, the

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 
 use super::Scope;
 use crate::cloudflare::Client;
-use crate::names::{self, Wildcard};
 use crate::ops::{self, OperationError, certificate};
 use crate::ops::{HOSTNAMES_PER_CERTIFICATE, OriginCheck};
 use crate::pki::{self, KeyType};
@@ -223,13 +222,7 @@ impl Setup {
 pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, OperationError> {
     request.origin.check_snippet_values()?;
     let zone = client.zone_by_name(&request.zone).await?;
-    let mut hostnames = Vec::new();
-    for hostname in &request.hostnames {
-        let hostname = names::hostname_in_zone(hostname, &zone.name, Wildcard::Allowed)?;
-        if !hostnames.contains(&hostname) {
-            hostnames.push(hostname);
-        }
-    }
+    let hostnames = ops::zone_hostnames(client, &zone, &request.hostnames).await?;
     match request.scope {
         Scope::Hostname if hostnames.is_empty() => {
             return Err(OperationError::Missing(
