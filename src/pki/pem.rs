@@ -84,7 +84,12 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
 
 /// A PEM file as text, up to [`INPUT_CAP`].
 pub fn read_pem_file(path: &Path) -> Result<String> {
-    String::from_utf8(read_input(path, INPUT_CAP)?).map_err(|_| PkiError::Garbage {
+    pem_file_text(read_input(path, INPUT_CAP)?, path)
+}
+
+/// A file's bytes as PEM text; `path` names where they came from, for errors.
+pub fn pem_file_text(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| PkiError::Garbage {
         path: path.to_path_buf(),
         detail: "the file is binary, not PEM text; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
     })
@@ -240,7 +245,10 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
             Err(_) => {
                 return PkiError::Garbage {
                     path: PathBuf::from(path),
-                    detail: format!("the {label} block does not parse as a private key"),
+                    detail: format!(
+                        "the {} block does not parse as a private key",
+                        crate::untrusted::one_line(label, 40)
+                    ),
                 };
             }
         }
@@ -261,5 +269,24 @@ fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> Stri
             parameter.map_or_else(|| "unknown".to_string(), |p| p.to_string())
         ),
         other => format!("algorithm {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing (`fuzz/regressions/pem_keys/`): the label of a block that is not a key
+    /// was quoted raw, NUL bytes and escape sequences included.
+    #[test]
+    fn a_damaged_key_block_is_named_without_its_control_characters() {
+        let text = "-----BEGIN ENCRYPTED\0\u{1b}[2J PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED\0\u{1b}[2J PRIVATE KEY-----\n";
+        let error = private_key_from_pem(text, Path::new("bad.key"), None).unwrap_err();
+        let said = error.to_string();
+        assert!(
+            said.contains("the ENCRYPTED [2J PRIVATE KEY block does not parse as a private key"),
+            "{said}"
+        );
+        assert!(!said.chars().any(char::is_control), "{said:?}");
     }
 }
