@@ -569,55 +569,15 @@ impl Client {
                 continue;
             }
             let text = response.text().await.map_err(failed)?;
-            let envelope: Envelope<T> = match serde_json::from_str(&text) {
-                Ok(envelope) => envelope,
-                Err(error) => {
-                    if let Some(pause) = self.retry_pause(retry, attempt, None, &deadline) {
-                        tokio::time::sleep(pause).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    if status >= 400 {
-                        return Err(CloudflareError::Api {
-                            operation,
-                            status,
-                            errors: vec![super::ApiMessage {
-                                code: 0,
-                                message: format!("unreadable error body ({error})"),
-                                error_chain: vec![],
-                            }],
-                        });
-                    }
-                    return Err(CloudflareError::Decode {
-                        operation,
-                        detail: error.to_string(),
-                    });
-                }
-            };
-            if status == 429 {
-                return Err(CloudflareError::RateLimited {
-                    operation,
-                    retry_after_secs: retry_after.map_or(60, |d| d.as_secs()),
-                });
+            let envelope = serde_json::from_str::<Envelope<T>>(&text);
+            if envelope.is_err()
+                && let Some(pause) = self.retry_pause(retry, attempt, None, &deadline)
+            {
+                tokio::time::sleep(pause).await;
+                attempt += 1;
+                continue;
             }
-            if status >= 400 || !envelope.success {
-                return Err(CloudflareError::Api {
-                    operation,
-                    status,
-                    errors: envelope.errors,
-                });
-            }
-            // Some operations (deleting a policy) answer `"result": null`.
-            let result = match envelope.result {
-                Some(result) => result,
-                None => {
-                    serde_json::from_value(Value::Null).map_err(|_| CloudflareError::Decode {
-                        operation,
-                        detail: "the answer has no result".into(),
-                    })?
-                }
-            };
-            return Ok((result, envelope.result_info));
+            return decode_answer(operation, status, envelope, retry_after);
         }
     }
 
@@ -1135,6 +1095,60 @@ impl Client {
 }
 
 /// One hostname association as an error message shows it.
+/// What one answer means, once its status is known and its body was parsed as the v4 envelope:
+/// the result (with paging), or the error to report. Every answer the client reads goes
+/// through here.
+pub fn decode_answer<T: DeserializeOwned>(
+    operation: &'static str,
+    status: u16,
+    envelope: serde_json::Result<Envelope<T>>,
+    retry_after: Option<Duration>,
+) -> Result<(T, Option<ResultInfo>), CloudflareError> {
+    let envelope = match envelope {
+        Ok(envelope) => envelope,
+        Err(error) if status >= 400 => {
+            return Err(CloudflareError::Api {
+                operation,
+                status,
+                errors: vec![super::ApiMessage {
+                    code: 0,
+                    message: format!("unreadable error body ({error})"),
+                    error_chain: vec![],
+                }],
+            });
+        }
+        Err(error) => {
+            return Err(CloudflareError::Decode {
+                operation,
+                // serde quotes what it could not read, and that came from the answer.
+                detail: crate::untrusted::one_line(&error.to_string(), 300),
+            });
+        }
+    };
+    if status == 429 {
+        return Err(CloudflareError::RateLimited {
+            operation,
+            retry_after_secs: retry_after.map_or(60, |d| d.as_secs()),
+        });
+    }
+    if status >= 400 || !envelope.success {
+        return Err(CloudflareError::Api {
+            operation,
+            status,
+            errors: envelope.errors,
+        });
+    }
+    // Some operations (deleting a policy) answer `"result": null`.
+    let result = match envelope.result {
+        Some(result) => result,
+        None => serde_json::from_value(Value::Null).map_err(|_| CloudflareError::Decode {
+            operation,
+            detail: "the answer has no result".into(),
+        })?,
+    };
+    Ok((result, envelope.result_info))
+}
+
 fn describe_association(hostname: &str, cert_id: Option<&str>, enabled: Option<bool>) -> String {
     match (cert_id, enabled) {
         (Some(id), Some(true)) => format!("{hostname} enabled with certificate {id}"),

@@ -132,7 +132,14 @@ fn summary(errors: &[ApiMessage]) -> String {
     }
     errors
         .iter()
-        .map(|e| format!("{} (code {})", shown(&e.message), e.code))
+        // Cloudflare's words are untrusted text: one line, nothing a terminal would act on.
+        .map(|e| {
+            format!(
+                "{} (code {})",
+                crate::untrusted::one_line(&e.message, 300),
+                e.code
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -201,6 +208,39 @@ fn permission_for(operation: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (`fuzz/regressions/api_envelope/`): Cloudflare's message reached the
+    /// error's text raw, newlines and escape sequences included.
+    #[test]
+    fn cloudflare_words_in_an_error_are_one_line_without_control_characters() {
+        let body = r#"{"success":false,"errors":[{"code":7003,"message":"evil\u001b]0;PWNED\u0007\r\nX-Injected: 1\u202e"}]}"#;
+        let error = crate::cloudflare::decode_answer::<serde_json::Value>(
+            "list zones",
+            404,
+            serde_json::from_str(body),
+            None,
+        )
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("evil ]0;PWNED X-Injected: 1 (code 7003)"),
+            "{text}"
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202E}'),
+            "{text:?}"
+        );
+        // What serde could not read is quoted from the answer: one line too.
+        let error = crate::cloudflare::decode_answer::<Vec<crate::cloudflare::Zone>>(
+            "list zones",
+            200,
+            serde_json::from_str(r#"{"success":true,"result":"\u001b[2J\n"}"#),
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(error, CloudflareError::Decode { .. }), "{error:?}");
+        assert!(!error.to_string().chars().any(char::is_control), "{error}");
+    }
 
     fn api(status: u16, code: i64, operation: &'static str) -> CloudflareError {
         CloudflareError::Api {

@@ -13,7 +13,7 @@ mod types;
 pub use alerts::{ensure_expiry_alert, existing_expiry_alert, expiry_alerts, expiry_policy};
 pub use client::{
     BASE_URL_ENV, CertificateScope, Change, Client, DEFAULT_BASE_URL, PlannedRequest, RetryPolicy,
-    UploadOutcome,
+    UploadOutcome, decode_answer,
 };
 pub use credentials::{ApiToken, Credentials};
 pub use error::{ApiMessage, CloudflareError};

@@ -9,13 +9,18 @@ use time::OffsetDateTime;
 use rcgen::PublicKeyData;
 
 use super::inspect::{CertificateInfo, inspect_certificate};
-use super::pem::{load_certificates, load_private_key};
+use super::pem::{certificates_from_pem, load_certificates, load_private_key, read_pem_file};
 use super::{PkiError, Result};
 
 /// The certificates of a file an origin is told to trust as its CA, each checked to be a CA
 /// (basicConstraints CA:TRUE): a client certificate there would make the origin refuse everyone.
 pub fn load_ca_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let certs = load_certificates(path)?;
+    ca_certificates_from_pem(&read_pem_file(path)?, path)
+}
+
+/// The CA certificates in PEM text; `path` names where the text came from, for errors.
+pub fn ca_certificates_from_pem(text: &str, path: &Path) -> Result<Vec<Vec<u8>>> {
+    let certs = certificates_from_pem(text, path)?;
     for der in &certs {
         let (_, cert) =
             x509_parser::parse_x509_certificate(der).map_err(|e| PkiError::Garbage {

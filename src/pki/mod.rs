@@ -12,7 +12,8 @@ mod passphrase;
 mod pem;
 
 pub use check::{
-    CheckReport, Problem, ProblemKind, check_client_certificate, load_ca_certificates,
+    CheckReport, Problem, ProblemKind, ca_certificates_from_pem, check_client_certificate,
+    load_ca_certificates,
 };
 pub use files::{
     OutputFile, PENDING, describe_file, differing_files, existing_file, write_files_atomically,
@@ -28,7 +29,7 @@ pub use inspect::{
 pub use passphrase::{Passphrase, PassphraseProblem};
 pub use pem::{
     INPUT_CAP, LoadedKey, certificates_from_pem, load_certificates, load_private_key,
-    private_key_from_pem, read_input, read_pem_file,
+    pem_file_text, private_key_from_pem, read_input, read_pem_file,
 };
 
 use std::path::PathBuf;

@@ -85,7 +85,12 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
 /// A PEM file as text, up to [`INPUT_CAP`]. A binary file is told apart as a DER certificate,
 /// a DER key or neither, so the advice names the conversion that fits.
 pub fn read_pem_file(path: &Path) -> Result<String> {
-    String::from_utf8(read_input(path, INPUT_CAP)?).map_err(|binary| PkiError::NotPem {
+    pem_file_text(read_input(path, INPUT_CAP)?, path)
+}
+
+/// A file's bytes as PEM text; `path` names where they came from, for errors.
+pub fn pem_file_text(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|binary| PkiError::NotPem {
         path: path.to_path_buf(),
         advice: binary_advice(binary.as_bytes(), path),
     })
@@ -197,6 +202,14 @@ pub fn private_key_from_pem(
                             .into(),
                     }
                 })?;
+            if let Some(cost) = excessive_kdf_cost(&info.encryption_algorithm) {
+                return Err(PkiError::Garbage {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "its encryption asks for {cost}, far more than any tool writes, so the passphrase was not tried; export the key again"
+                    ),
+                });
+            }
             let doc = info.decrypt(pass).map_err(|_| PkiError::BadPassphrase {
                 path: path.to_path_buf(),
             })?;
@@ -217,6 +230,44 @@ pub fn private_key_from_pem(
         key_pair,
         description,
     })
+}
+
+/// The most PBKDF2 rounds a key may ask for: far above what tools write (ours 600,000, OpenSSL
+/// 2,048), far below an hour of hashing for a file that says 4 billion.
+const MAX_PBKDF2_ROUNDS: u32 = 10_000_000;
+
+/// The most memory scrypt may take for a key (OpenSSL's own limit is 32 MiB): a file asking for
+/// a terabyte would otherwise end the process when the allocation fails.
+const MAX_SCRYPT_BYTES: u64 = 1 << 30;
+
+/// What an encrypted key's parameters ask for, in words, when trying a passphrase would take
+/// longer or more memory than any honest key needs. The parameters come from the file.
+fn excessive_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Option<String> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let pkcs8::pkcs5::EncryptionScheme::Pbes2(parameters) = scheme else {
+        return None;
+    };
+    match &parameters.kdf {
+        Kdf::Pbkdf2(pbkdf2) if pbkdf2.iteration_count > MAX_PBKDF2_ROUNDS => Some(format!(
+            "{} PBKDF2 rounds (at most {MAX_PBKDF2_ROUNDS} are tried)",
+            pbkdf2.iteration_count
+        )),
+        Kdf::Scrypt(scrypt) => {
+            // scrypt holds 128 × r × N bytes, and repeats that work p times.
+            let memory = 128u64
+                .saturating_mul(u64::from(scrypt.block_size))
+                .saturating_mul(scrypt.cost_parameter);
+            let work = memory.saturating_mul(u64::from(scrypt.parallelization));
+            (work > MAX_SCRYPT_BYTES).then(|| {
+                format!(
+                    "scrypt work of {} MiB (at most {} MiB is tried)",
+                    work / (1 << 20),
+                    MAX_SCRYPT_BYTES / (1 << 20)
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Why a CERTIFICATE block is refused, in words (the parser's own error is Rust debug text).
@@ -291,7 +342,10 @@ fn unsupported_key(path: &Path, label: &str, contents: &[u8], decrypted: &[u8]) 
             Err(_) => {
                 return PkiError::Garbage {
                     path: PathBuf::from(path),
-                    detail: format!("the {label} block does not parse as a private key"),
+                    detail: format!(
+                        "the {} block does not parse as a private key",
+                        crate::untrusted::one_line(label, 40)
+                    ),
                 };
             }
         }
@@ -342,5 +396,65 @@ fn algorithm_name(oid: &str, parameter: Option<pkcs8::ObjectIdentifier>) -> Stri
             parameter.map_or_else(|| "unknown".to_string(), |p| p.to_string())
         ),
         other => format!("the algorithm with OID {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing (`fuzz/regressions/pem_keys/`): the label of a block that is not a key
+    /// was quoted raw, NUL bytes and escape sequences included.
+    #[test]
+    fn a_damaged_key_block_is_named_without_its_control_characters() {
+        let text = "-----BEGIN ENCRYPTED\0\u{1b}[2J PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED\0\u{1b}[2J PRIVATE KEY-----\n";
+        let error = private_key_from_pem(text, Path::new("bad.key"), None).unwrap_err();
+        let said = error.to_string();
+        assert!(
+            said.contains("the ENCRYPTED [2J PRIVATE KEY block does not parse as a private key"),
+            "{said}"
+        );
+        assert!(!said.chars().any(char::is_control), "{said:?}");
+    }
+
+    /// A hostile key file's encryption parameters: scrypt asking for a terabyte (the allocation
+    /// would end the process) and PBKDF2 asking for 4 billion rounds (an hour of hashing).
+    #[test]
+    fn a_key_whose_encryption_asks_for_hours_or_terabytes_is_refused_before_the_passphrase() {
+        use pkcs8::der::Encode;
+        use pkcs8::pkcs5::pbes2::{EncryptionScheme, Kdf, Parameters, Pbkdf2Params, ScryptParams};
+        let salt = [7u8; 16];
+        let iv = [9u8; 16];
+        let scrypt = ScryptParams::from_params_and_salt(
+            pkcs8::pkcs5::scrypt::Params::new(33, 8, 1).unwrap(),
+            &salt,
+        )
+        .unwrap();
+        let mut pbkdf2 = Pbkdf2Params::hmac_sha256(2048, &salt).unwrap();
+        pbkdf2.iteration_count = u32::MAX;
+        for (kdf, expected) in [
+            (Kdf::Scrypt(scrypt), "asks for scrypt work of 8388608 MiB"),
+            (Kdf::Pbkdf2(pbkdf2), "asks for 4294967295 PBKDF2 rounds"),
+        ] {
+            let parameters = Parameters {
+                kdf,
+                encryption: EncryptionScheme::Aes256Cbc { iv },
+            };
+            let info = pkcs8::EncryptedPrivateKeyInfoRef {
+                encryption_algorithm: parameters.into(),
+                encrypted_data: pkcs8::der::asn1::OctetStringRef::new(&[0u8; 48]).unwrap(),
+            };
+            let pem = pkcs8::der::pem::encode_string(
+                "ENCRYPTED PRIVATE KEY",
+                pkcs8::der::pem::LineEnding::LF,
+                &info.to_der().unwrap(),
+            )
+            .unwrap();
+            let error =
+                private_key_from_pem(&pem, Path::new("ca.key"), Some(b"secret")).unwrap_err();
+            let said = error.to_string();
+            assert!(said.contains(expected), "{said}");
+            assert!(said.ends_with("export the key again"), "{said}");
+        }
     }
 }

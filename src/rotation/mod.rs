@@ -91,10 +91,18 @@ impl RotationStore {
         let Some(text) = crate::data_dir::read_state(&path).map_err(RotationError::State)? else {
             return Ok(None);
         };
-        let rotation: Rotation = serde_json::from_str(&text).map_err(|e| {
+        Self::decode(&text, &path).map(Some)
+    }
+
+    /// A saved rotation's text, read and checked as a resume needs it; `path` names where the
+    /// text came from, for errors.
+    pub fn decode(text: &str, path: &Path) -> Result<Rotation, RotationError> {
+        let rotation: Rotation = serde_json::from_str(text).map_err(|e| {
+            // serde quotes what it could not read, and that came from the file.
             RotationError::State(format!(
-                "{} is not a rotation state this version understands ({e}); move it away to start over",
-                path.display()
+                "{} is not a rotation state this version understands ({}); move it away to start over",
+                path.display(),
+                crate::untrusted::one_line(&e.to_string(), 200)
             ))
         })?;
         rotation.check_values().map_err(|why| {
@@ -103,7 +111,7 @@ impl RotationStore {
                 path.display()
             ))
         })?;
-        Ok(Some(rotation))
+        Ok(rotation)
     }
 
     pub fn save(&self, rotation: &Rotation) -> Result<PathBuf, RotationError> {
@@ -124,5 +132,23 @@ impl RotationStore {
             }
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As for a set-up (found by fuzzing): the file's text never reaches the sentence raw.
+    #[test]
+    fn a_damaged_rotation_is_refused_in_one_line_without_the_file_s_control_characters() {
+        let text = r#"{"zone": "example.com", "scope": "\u001b]0;PWNED\u0007\r\n"}"#;
+        let error = RotationStore::decode(text, Path::new("example.com.json")).unwrap_err();
+        let said = error.to_string();
+        assert!(
+            said.contains("is not a rotation state this version understands (unknown variant"),
+            "{said}"
+        );
+        assert!(!said.chars().any(char::is_control), "{said:?}");
     }
 }

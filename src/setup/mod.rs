@@ -44,10 +44,17 @@ impl SetupStore {
         let Some(text) = crate::data_dir::read_state(&path).map_err(OperationError::State)? else {
             return Ok(None);
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
+        Self::decode(&text, &path).map(Some)
+    }
+
+    /// A saved set-up's text, read; `path` names where the text came from, for errors.
+    pub fn decode(text: &str, path: &Path) -> Result<Setup, OperationError> {
+        serde_json::from_str(text).map_err(|e| {
+            // serde quotes what it could not read, and that came from the file.
             OperationError::State(format!(
-                "{} is not a set-up this version understands ({e}); move it away to start over",
-                path.display()
+                "{} is not a set-up this version understands ({}); move it away to start over",
+                path.display(),
+                crate::untrusted::one_line(&e.to_string(), 200)
             ))
         })
     }
@@ -56,5 +63,25 @@ impl SetupStore {
         let path = self.path(&setup.zone);
         crate::data_dir::save_json(&path, setup).map_err(OperationError::State)?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing (`fuzz/regressions/saved_state/`): serde's error quoted the file's
+    /// text, a control character included, into the sentence shown to the user.
+    #[test]
+    fn a_damaged_set_up_is_refused_in_one_line_without_the_file_s_control_characters() {
+        let text = r#"{"zone": "example.com", "scope": "Z\u007fne\n\u001b[2J"}"#;
+        let error = SetupStore::decode(text, Path::new("example.com.json")).unwrap_err();
+        let said = error.to_string();
+        assert!(
+            said.contains("is not a set-up this version understands (unknown variant"),
+            "{said}"
+        );
+        assert!(said.ends_with("move it away to start over"), "{said}");
+        assert!(!said.chars().any(char::is_control), "{said:?}");
     }
 }

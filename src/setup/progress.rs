@@ -41,6 +41,11 @@ pub fn save(dir: &Path, progress: &Progress) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// A saved progress's text, read.
+pub fn decode(text: &str) -> Result<Progress, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
 /// Every saved progress, newest first; unreadable files are skipped (and logged).
 pub fn load_all(dir: &Path) -> Vec<Progress> {
     let Ok(entries) = std::fs::read_dir(dir.join("progress")) else {
@@ -52,7 +57,7 @@ pub fn load_all(dir: &Path) -> Vec<Progress> {
         .filter_map(|e| {
             let modified = e.metadata().and_then(|m| m.modified()).ok()?;
             let text = crate::data_dir::read_state(&e.path()).ok().flatten()?;
-            match serde_json::from_str(&text) {
+            match decode(&text) {
                 Ok(progress) => Some((modified, progress)),
                 Err(error) => {
                     tracing::warn!(path = %e.path().display(), %error, "ignoring unreadable progress");
