@@ -313,7 +313,7 @@ mod tests {
             hostname_in_zone("www.other.org", "example.com", wild)
                 .unwrap_err()
                 .to_string(),
-            "the hostname www.other.org is not in the zone example.com: give a hostname ending in .example.com, or the zone that holds it"
+            "the hostname www.other.org is neither in the zone example.com nor one of its custom hostnames (Cloudflare for SaaS): give a hostname ending in .example.com, or the zone that holds it"
         );
         // A suffix is not enough: the zone must start at a label.
         assert!(hostname_in_zone("badexample.com", "example.com", wild).is_err());

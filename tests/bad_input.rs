@@ -470,7 +470,7 @@ const UPLOAD: &[Case] = &[
         BAD,
         &[
             "www.other.org",
-            "not in the zone example.com",
+            "is neither in the zone example.com",
             "ending in .example.com",
         ],
     ),
@@ -627,7 +627,7 @@ const ROTATE: &[Case] = &[
             "app.example.org",
         ],
         BAD,
-        &["app.example.org", "not in the zone example.com"],
+        &["app.example.org", "is neither in the zone example.com"],
     ),
     case(
         &[
@@ -708,10 +708,14 @@ const SETUP: &[Case] = &[
             "--zone",
             "example.com",
             "--host",
-            "www.example.org",
+            "www.exa$mple.org",
         ],
         BAD,
-        &["www.example.org", "not in the zone example.com"],
+        &[
+            "'www.exa$mple.org'",
+            "contains '$'",
+            "such as www.example.com",
+        ],
     ),
     case(
         &["setup", "--zone", "", "--dry-run"],

@@ -223,7 +223,7 @@ mod tests {
         .unwrap_err();
         let text = error.to_string();
         assert!(
-            text.contains("evil ]0;PWNED X-Injected: 1 (code 7003)"),
+            text.contains("evil\\x1b]0;PWNED\\x07 X-Injected: 1\\u{202e} (code 7003)"),
             "{text}"
         );
         assert!(

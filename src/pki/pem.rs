@@ -411,7 +411,9 @@ mod tests {
         let error = private_key_from_pem(text, Path::new("bad.key"), None).unwrap_err();
         let said = error.to_string();
         assert!(
-            said.contains("the ENCRYPTED [2J PRIVATE KEY block does not parse as a private key"),
+            said.contains(
+                "the ENCRYPTED\\x00\\x1b[2J PRIVATE KEY block does not parse as a private key"
+            ),
             "{said}"
         );
         assert!(!said.chars().any(char::is_control), "{said:?}");

@@ -216,6 +216,7 @@ pub async fn plan(client: &Client, request: &RotationRequest) -> Result<Rotation
             (CertificateScope::Zone, current, OnOldCertificate::default())
         }
         Some(hostname) => {
+            ops::zone_hostnames(client, &zone, std::slice::from_ref(hostname)).await?;
             let (current, survey) = hostname_certificate(client, &zone.id, hostname).await?;
             (CertificateScope::Hostname, current, survey)
         }
