@@ -204,7 +204,7 @@ fn parts<'a>(state: &'a Wizard, theme: &Theme) -> Parts<'a> {
                 )));
             }
         }
-        Some(Finish::EdgeRefused { problems }) => {
+        Some(finish @ (Finish::EdgeRefused { problems } | Finish::OldKept { problems })) => {
             end.push(Line::from(""));
             for problem in problems {
                 end.push(Line::from(vec![
@@ -212,21 +212,11 @@ fn parts<'a>(state: &'a Wizard, theme: &Theme) -> Parts<'a> {
                     Span::raw(problem.clone()),
                 ]));
             }
-            end.push(Line::from(
-                "Cloudflare presents the new certificate; the old one is kept. Fix the origin and press Enter, or a to go back.",
-            ));
-        }
-        Some(Finish::OldKept { problems }) => {
-            end.push(Line::from(""));
-            for problem in problems {
-                end.push(Line::from(vec![
-                    Span::styled("✗ ", theme.bad),
-                    Span::raw(problem.clone()),
-                ]));
-            }
-            end.push(Line::from(
-                "Every hostname uses the new certificate; the old one is kept. Do as said above, then press Enter.",
-            ));
+            end.push(Line::from(if matches!(finish, Finish::OldKept { .. }) {
+                "Every hostname uses the new certificate; the old one is kept. Do as said above, then press Enter."
+            } else {
+                "Cloudflare presents the new certificate; the old one is kept. Fix the origin and press Enter, or a to go back."
+            }));
         }
         None => {}
     }
