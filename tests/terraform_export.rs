@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use support::fake::{Fake, certificate_on_cloudflare, fake};
 
 const SCHEMA: &str = include_str!("data/terraform-provider-cloudflare-v5.22.0-aop.json");
-const HOSTNAMES: [&str; 2] = ["example.com", "www.example.com"];
+/// The last is a Cloudflare for SaaS custom hostname: in no DNS record, outside the zone's name.
+const HOSTNAMES: [&str; 3] = ["example.com", "www.example.com", "shop.customer.test"];
 const WEBHOOK: &str = "14cc1190-5d2b-4b98-a696-c424cb2ad05f";
 const PAGERDUTY: &str = "e8133a15-00a4-4d69-aec1-32f70c51f6e5";
 
@@ -36,6 +37,10 @@ fn exported() -> (Fake, String) {
         );
         output.stdout
     };
+    assert!(
+        fake.fake
+            .add_custom_hostname("example.com", "shop.customer.test")
+    );
     let dir = tempfile::tempdir().unwrap();
     certificate_on_cloudflare(&|args| drop(run(args)), &dir.path().join("zone"), None);
     for hostname in HOSTNAMES {
@@ -265,10 +270,13 @@ fn export_is_valid_for_the_provider_schema_with_one_import_per_resource() {
     );
     assert_eq!(
         count("cloudflare_authenticated_origin_pulls_hostname_certificate"),
-        2
+        HOSTNAMES.len()
     );
     assert_eq!(count("cloudflare_authenticated_origin_pulls_settings"), 1);
-    assert_eq!(count("cloudflare_authenticated_origin_pulls"), 2);
+    assert_eq!(
+        count("cloudflare_authenticated_origin_pulls"),
+        HOSTNAMES.len()
+    );
     assert_eq!(count("cloudflare_zone_setting"), 1);
     assert_eq!(count("cloudflare_notification_policy"), 1);
     assert_eq!(
@@ -300,7 +308,9 @@ fn export_is_valid_for_the_provider_schema_with_one_import_per_resource() {
         }
     }
     hostnames.sort();
-    assert_eq!(hostnames, HOSTNAMES);
+    let mut expected = HOSTNAMES.to_vec();
+    expected.sort();
+    assert_eq!(hostnames, expected);
 }
 
 #[test]
@@ -354,7 +364,7 @@ fn certificates_ignore_the_private_key() {
         .blocks()
         .filter(|b| b.labels()[0].as_str().ends_with("_certificate"))
         .collect::<Vec<_>>();
-    assert_eq!(certificates.len(), 3);
+    assert_eq!(certificates.len(), 1 + HOSTNAMES.len());
     for certificate in certificates {
         let lifecycle = certificate
             .body()

@@ -36,9 +36,10 @@ pub fn run(command: ExportCommand, out: &mut dyn Write) -> Result<Outcome> {
         let hostname_certificates = client
             .list_certificates(CertificateScope::Hostname, &zone.id)
             .await?;
-        let associations = client
-            .proxied_associations(&zone.id)
-            .await?
+        // The same hostnames `status` and `undo` look at, custom hostnames included.
+        let survey = crate::ops::survey_associations(&client, &zone.id, &[]).await?;
+        let associations = survey
+            .associations
             .into_iter()
             .filter_map(|a| Some((a.hostname, a.cert_id?, a.enabled?)))
             .collect();
@@ -55,20 +56,32 @@ pub fn run(command: ExportCommand, out: &mut dyn Write) -> Result<Outcome> {
                 zones.is_none_or(|zones| zones.iter().any(|z| z.as_str() == Some(zone.id.as_str())))
             })
             .collect();
-        Ok::<_, color_eyre::Report>(ZoneAop {
-            global_aop: client.global_aop(&zone.id).await?,
-            zone_level_enabled: client.zone_aop_enabled(&zone.id).await?,
-            zone_certificates: client
-                .list_certificates(CertificateScope::Zone, &zone.id)
-                .await?,
-            hostname_certificates,
-            associations,
-            alert_policies,
-            account_id: zone.account.id.clone(),
-            zone_id: zone.id,
-            zone: zone.name,
-        })
+        Ok::<_, color_eyre::Report>((
+            survey.unchecked,
+            ZoneAop {
+                global_aop: client.global_aop(&zone.id).await?,
+                zone_level_enabled: client.zone_aop_enabled(&zone.id).await?,
+                zone_certificates: client
+                    .list_certificates(CertificateScope::Zone, &zone.id)
+                    .await?,
+                hostname_certificates,
+                associations,
+                alert_policies,
+                account_id: zone.account.id.clone(),
+                zone_id: zone.id,
+                zone: zone.name,
+            },
+        ))
     })??;
+    let (unchecked, aop) = aop;
     out.write_all(render(&aop).as_bytes())?;
-    Ok(Outcome::Success)
+    // An export that may miss an association is said to be incomplete, never passed as whole.
+    if unchecked.is_empty() {
+        return Ok(Outcome::Success);
+    }
+    let mut stderr = super::output::stderr();
+    for what in &unchecked {
+        writeln!(stderr, "not exported, could not be read: {what}")?;
+    }
+    Ok(Outcome::NeedsAction)
 }

@@ -983,23 +983,6 @@ impl Client {
         }
     }
 
-    /// Every proxied hostname of the zone with its per-hostname association (which may be
-    /// empty), in DNS order.
-    pub async fn proxied_associations(
-        &self,
-        zone_id: &str,
-    ) -> Result<Vec<HostnameAssociation>, CloudflareError> {
-        let mut associations = Vec::new();
-        for record in self.dns_records(zone_id).await? {
-            if record.is_proxied() && record.points_at_origin() {
-                let mut association = self.hostname_association(zone_id, &record.name).await?;
-                association.hostname = record.name;
-                associations.push(association);
-            }
-        }
-        Ok(associations)
-    }
-
     // --- DNS and alerts ---
 
     pub async fn dns_records(&self, zone_id: &str) -> Result<Vec<DnsRecord>, CloudflareError> {
