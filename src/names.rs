@@ -74,6 +74,11 @@ pub enum NameError {
         "the hostname {hostname} is neither in the zone {zone} nor one of its custom hostnames (Cloudflare for SaaS): give a hostname ending in .{zone}, or the zone that holds it"
     )]
     OutsideZone { hostname: String, zone: String },
+    #[error(
+        "'{}' is not an e-mail address: give one such as ops@example.com",
+        untrusted::one_line(.0, 80)
+    )]
+    Email(String),
 }
 
 fn invalid(role: Role, given: &str, problem: &Problem) -> String {
@@ -147,6 +152,28 @@ pub fn hostname_in_zone(given: &str, zone: &str, wildcard: Wildcard) -> Result<S
         });
     }
     Ok(name)
+}
+
+/// An e-mail address for Cloudflare's notifications, in one form: something before one `@`, a
+/// DNS name after it (normalised as [`hostname`] does), no space or control character. The one
+/// check for the wizard, `alerts create` and `setup --email`.
+pub fn email(given: &str) -> Result<String, NameError> {
+    let refused = || NameError::Email(given.to_string());
+    let given_trimmed = given.trim();
+    let (local, domain) = given_trimmed.split_once('@').ok_or_else(refused)?;
+    if local.is_empty()
+        || domain.contains('@')
+        || local
+            .chars()
+            .any(|c| c.is_whitespace() || untrusted::needs_escape(c))
+    {
+        return Err(refused());
+    }
+    let domain = hostname(domain, Wildcard::Refused).map_err(|_| refused())?;
+    if !domain.contains('.') {
+        return Err(refused());
+    }
+    Ok(format!("{local}@{domain}"))
 }
 
 /// Each of `given` as [`hostname`] takes it; the first refusal ends the check.
@@ -235,6 +262,29 @@ fn normalise(given: &str, role: Role, wildcard: Wildcard) -> Result<String, Name
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e_mail_addresses_are_one_address_or_refused_with_the_fix() {
+        assert_eq!(email(" ops@EXAMPLE.com ").unwrap(), "ops@example.com");
+        for bad in [
+            "",
+            "ops",
+            "@example.com",
+            "ops@",
+            "ops@localhost",
+            "a b@example.com",
+            "ops@example.com\nBcc: x@evil.test",
+            "ops\u{1b}[2J@example.com",
+            "a@b@example.com",
+        ] {
+            let said = email(bad).unwrap_err().to_string();
+            assert!(
+                said.ends_with("is not an e-mail address: give one such as ops@example.com"),
+                "{bad:?}: {said}"
+            );
+            assert!(!said.chars().any(untrusted::needs_escape), "{said:?}");
+        }
+    }
 
     #[test]
     fn zones_take_one_form() {

@@ -511,6 +511,38 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
             result: Ok(passing(SnippetPhase::Log)),
         },
     );
+    // An origin typed after the proof is probed before going on, never passed unseen.
+    type_text(&mut state, ", 127.0.0.1:1");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::Verify { origins, .. }] = effects.as_slice() else {
+        panic!("Enter probes the origins as typed now: {effects:?}")
+    };
+    assert_eq!(origins.len(), 2);
+    assert_eq!(state.step, Step::VerifyLog);
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.contains("--origin 203.0.113.10 --origin 127.0.0.1:1"),
+        "{line}"
+    );
+    update(
+        &mut state,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: true,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
+    );
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::VerifyLog, "one of the two was not probed");
+    state.origins = aop_wizard::tui::input::TextInput::new("203.0.113.10");
+    update(
+        &mut state,
+        Msg::Verified {
+            phase: SnippetPhase::Log,
+            through_edge: true,
+            result: Ok(passing(SnippetPhase::Log)),
+        },
+    );
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::Enforce);
 }

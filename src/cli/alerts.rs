@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 
 use super::output::{Outcome, print_json, print_plan};
 use super::session::{block_on, client, zone};
@@ -96,26 +96,17 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                 }
             }
             AlertsCommand::Create(args) => {
-                if !args.email.contains('@') {
-                    bail!(
-                        "'{}' is not an e-mail address: give one such as ops@example.com",
-                        crate::untrusted::one_line(&args.email, 80)
-                    );
-                }
+                let email = crate::names::email(&args.email)?;
                 let zone = zone(&client, &args.zone).await?;
                 if args.dry_run {
-                    let existing = existing_expiry_alert(
-                        &client,
-                        &zone.account.id,
-                        &args.email,
-                        args.per_hostname,
-                    )
-                    .await?;
+                    let existing =
+                        existing_expiry_alert(&client, &zone.account.id, &email, args.per_hostname)
+                            .await?;
                     match existing {
                         Some(id) => writeln!(
                             out,
                             "Dry run: nothing was changed. Policy {id} already e-mails {}, so none would be created.",
-                            args.email
+                            email
                         )?,
                         None => {
                             let scope = if args.per_hostname {
@@ -127,7 +118,7 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                                 &client,
                                 &zone.account.id,
                                 &zone.name,
-                                &args.email,
+                                &email,
                                 scope,
                             );
                             print_plan(out, &[request], false)?;
@@ -139,7 +130,7 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                     &client,
                     &zone.account.id,
                     &zone.name,
-                    &args.email,
+                    &email,
                     args.per_hostname,
                 )
                 .await?;
@@ -152,7 +143,7 @@ pub fn run(command: AlertsCommand, out: &mut dyn Write) -> Result<Outcome> {
                     out,
                     "{verb} policy {} e-mails {}",
                     shown(&id),
-                    shown(&args.email)
+                    shown(&email)
                 )?;
             }
             AlertsCommand::Delete {

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::{Args, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, bail};
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::{self, block_on, client_with, credentials};
@@ -116,9 +116,14 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<Outcome> {
     let client = client_with(credentials)?;
     let checks = block_on(async {
         // Where the token came from says nothing about whether it works: Cloudflare is asked.
-        ops::verify_credentials(&client)
-            .await
-            .wrap_err_with(|| format!("the credentials from {source} do not work"))?;
+        // Only Cloudflare's refusal blames the credentials; no answer is no verdict on them.
+        match ops::verify_credentials(&client).await {
+            Err(ops::OperationError::Cloudflare(error)) if error.is_auth() => {
+                return Err(color_eyre::Report::new(error)
+                    .wrap_err(format!("the credentials from {source} do not work")));
+            }
+            other => other?,
+        }
         let Some(zone) = &args.zone else {
             return Ok(Vec::new());
         };

@@ -361,6 +361,17 @@ impl Client {
         credentials: Credentials,
         retry: RetryPolicy,
     ) -> Result<Self, CloudflareError> {
+        // A header that cannot carry the secret is dropped by the HTTP library, and Cloudflare
+        // would then blame missing headers: said here instead, before any request.
+        let secret = match &credentials {
+            Credentials::Token(token) => token,
+            Credentials::GlobalKey { key, .. } => key,
+        };
+        if !secret.expose().chars().all(|c| c.is_ascii_graphic()) {
+            return Err(CloudflareError::Refused(
+                "the API token holds a character an HTTP header cannot carry (a space, an invisible mark or a letter outside ASCII, often copied along with it): paste the token again".into(),
+            ));
+        }
         let http = reqwest::Client::builder()
             .timeout(retry.request_timeout)
             .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))

@@ -759,17 +759,12 @@ pub async fn expiry_alert(
     email: &str,
     scope: Scope,
 ) -> Result<(String, bool), OperationError> {
-    if !email.contains('@') || email.chars().any(char::is_whitespace) {
-        return Err(OperationError::Refused(format!(
-            "\"{}\" is not an e-mail address",
-            crate::untrusted::shown(email)
-        )));
-    }
+    let email = crate::names::email(email)?;
     Ok(crate::cloudflare::ensure_expiry_alert(
         client,
         account_id,
         zone,
-        email,
+        &email,
         scope == Scope::Hostname,
     )
     .await?)

@@ -124,6 +124,29 @@ pub(crate) fn hex_colon(bytes: &[u8]) -> String {
         .join(":")
 }
 
+/// A serial number as OpenSSL shows it: its DER integer is two's complement, so a first byte
+/// of 0x80 or more is a negative number (RFC 5280 forbids it; `cert check` says so), shown as
+/// `-` and its magnitude rather than as a positive-looking byte string.
+fn serial_text(raw: &[u8]) -> String {
+    if raw.first().is_none_or(|b| *b < 0x80) {
+        return hex_colon(raw);
+    }
+    // The magnitude: invert every byte and add one.
+    let mut magnitude: Vec<u8> = raw.iter().map(|b| !b).collect();
+    for byte in magnitude.iter_mut().rev() {
+        let (sum, carry) = byte.overflowing_add(1);
+        *byte = sum;
+        if !carry {
+            break;
+        }
+    }
+    let start = magnitude
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(magnitude.len() - 1);
+    format!("-{}", hex_colon(&magnitude[start..]))
+}
+
 pub fn inspect_certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, String> {
     let (_, cert) = parse_x509_certificate(der).map_err(|_| super::pem::NOT_X509.to_string())?;
     let not_before = cert.validity().not_before.to_datetime();
@@ -137,7 +160,7 @@ pub fn inspect_certificate(der: &[u8], now: OffsetDateTime) -> Result<Certificat
     Ok(CertificateInfo {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: hex_colon(cert.raw_serial()),
+        serial: serial_text(cert.raw_serial()),
         not_before,
         not_after,
         days_left: (not_after - now).whole_days(),
@@ -241,4 +264,18 @@ pub fn signed_by(leaf_der: &[u8], ca_der: &[u8]) -> bool {
         return false;
     };
     leaf.verify_signature(Some(ca.public_key())).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_negative_serial_is_shown_with_its_sign_as_openssl_does() {
+        assert_eq!(serial_text(&[0xFB]), "-05");
+        assert_eq!(serial_text(&[0xFF, 0x00]), "-01:00");
+        assert_eq!(serial_text(&[0x80]), "-80");
+        assert_eq!(serial_text(&[0x00, 0x80]), "00:80");
+        assert_eq!(serial_text(&[0x65, 0xD6]), "65:D6");
+    }
 }

@@ -288,14 +288,11 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
             zone.name
         )));
     }
-    if let Some(email) = &request.email
-        && (!email.contains('@') || email.chars().any(char::is_whitespace))
-    {
-        return Err(OperationError::Refused(format!(
-            "--email \"{}\" is not an e-mail address",
-            crate::untrusted::shown(email)
-        )));
-    }
+    let email = request
+        .email
+        .as_deref()
+        .map(crate::names::email)
+        .transpose()?;
     let out_dir = std::path::absolute(
         request
             .out_dir
@@ -356,7 +353,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
         fingerprint,
         certificate_id: None,
         origin,
-        email: request.email.clone(),
+        email,
         alert_id: None,
         snippets: Vec::new(),
         stage: Stage::Planned,

@@ -250,7 +250,7 @@ fn snippet(state: &Wizard, phase: SnippetPhase) -> Vec<String> {
 /// `aop-wizard verify` for this zone's origins, hostnames and certificate.
 pub fn verify(state: &Wizard) -> Vec<String> {
     let mut args = vec!["aop-wizard".to_string(), "verify".to_string()];
-    let origins: Vec<&str> = state.origins.value.split_whitespace().collect();
+    let origins = state.origin_words();
     for origin in if origins.is_empty() {
         vec!["ORIGIN"]
     } else {
@@ -312,7 +312,7 @@ fn rotate(state: &Wizard) -> Vec<String> {
 fn undo(state: &Wizard) -> Vec<String> {
     let mut args: Vec<String> = ["aop-wizard", "undo", "--zone"].map(String::from).to_vec();
     args.push(state.zone_name());
-    for origin in state.origins.value.split_whitespace() {
+    for origin in state.origin_words() {
         args.extend(["--origin".to_string(), origin.to_string()]);
     }
     if state.undo.delete_certificates {

@@ -441,13 +441,17 @@ impl Wizard {
         }
     }
 
-    pub fn parsed_origins(&self) -> Result<Vec<SocketAddr>, String> {
-        let origins: Vec<&str> = self
-            .origins
+    /// The origins field as typed, one address each: spaces and commas both separate them.
+    pub fn origin_words(&self) -> Vec<&str> {
+        self.origins
             .value
             .split([' ', ','])
             .filter(|s| !s.is_empty())
-            .collect();
+            .collect()
+    }
+
+    pub fn parsed_origins(&self) -> Result<Vec<SocketAddr>, String> {
+        let origins = self.origin_words();
         if origins.is_empty() {
             return Err("type at least one origin address (IP or IP:PORT)".into());
         }

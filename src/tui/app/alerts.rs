@@ -37,13 +37,13 @@ fn create_or_skip(state: &mut Wizard, _: KeyEvent) -> Vec<Effect> {
         state.go(Step::Summary);
         return Vec::new();
     }
-    if !email.contains('@') || email.contains(' ') {
-        state.error = Some(format!(
-            "\"{}\" is not an e-mail address.",
-            crate::untrusted::shown(email)
-        ));
-        return Vec::new();
-    }
+    let email = match crate::names::email(&email) {
+        Ok(email) => email,
+        Err(refused) => {
+            state.error = Some(refused.to_string());
+            return Vec::new();
+        }
+    };
     let (Some(client), Some(zone)) = (state.client.clone(), state.zone.clone()) else {
         return Vec::new();
     };

@@ -107,7 +107,8 @@ pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
 
 /// Enter: on once the probe passed, else probe (again).
 pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
-    let passed = result(state, phase).is_some_and(|r| r.passed(expected_verdict(phase)));
+    let passed = result(state, phase)
+        .is_some_and(|r| r.passed(expected_verdict(phase)) && probed_as_typed(state, r));
     if !passed {
         return Binding::new("Enter", "probe", [KeyCode::Enter], move |state, _| {
             probe(state, phase)
@@ -121,6 +122,15 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
         state.finish(step(phase));
         Vec::new()
     })
+}
+
+/// A proof holds for the origins it probed: an origin typed since is probed before going on.
+fn probed_as_typed(state: &Wizard, verification: &Verification) -> bool {
+    let probed: std::collections::BTreeSet<_> =
+        verification.cells.iter().map(|cell| cell.origin).collect();
+    state
+        .parsed_origins()
+        .is_ok_and(|typed| typed.into_iter().collect::<std::collections::BTreeSet<_>>() == probed)
 }
 
 /// The phase's proof, once probed.
