@@ -76,14 +76,14 @@ pub enum NameError {
     OutsideZone { hostname: String, zone: String },
     #[error(
         "'{}' is not an e-mail address: give one such as ops@example.com",
-        untrusted::one_line(.0, 80)
+        untrusted::exact(.0, 80)
     )]
     Email(String),
 }
 
 fn invalid(role: Role, given: &str, problem: &Problem) -> String {
     let example = role.example();
-    let shown = untrusted::one_line(given, 80);
+    let shown = untrusted::exact(given, 80);
     let what = match problem {
         Problem::Empty => return format!("the {role} is empty: give one, such as {example}"),
         Problem::Space => format!("contains a space: give one name alone, such as {example}"),

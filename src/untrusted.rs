@@ -68,6 +68,25 @@ impl<T: fmt::Display> fmt::Display for Shown<T> {
     }
 }
 
+/// A value someone gave, as given, for a message that refuses it: nothing folded or trimmed
+/// (a leading space or a line break may be the very mistake), unsafe characters escaped, cut
+/// after `most` characters with `…`, never inside an escape.
+pub fn exact(text: &str, most: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        let before = out.len();
+        push_shown(&mut out, c);
+        count += out[before..].chars().count();
+        if count > most {
+            out.truncate(before);
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
 /// `text` as one line of at most `most` characters (then ending in `…`), for excerpts of long
 /// answers: runs of whitespace, line breaks included, fold into one space; what is left unsafe
 /// is shown escaped, and an escape is never cut in half.
@@ -104,6 +123,15 @@ pub fn one_line(text: &str, most: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_given_value_keeps_its_spaces_and_line_breaks_visibly() {
+        assert_eq!(exact(" /tmp/lead", 80), " /tmp/lead");
+        assert_eq!(exact("/x\r\nX: 1", 80), "/x\\r\\nX: 1");
+        assert_eq!(exact("example.com\n", 80), "example.com\\n");
+        assert_eq!(exact("ab\u{1b}cd", 4), "ab…");
+        assert_eq!(exact("abcdef", 3), "abc…");
+    }
 
     #[test]
     fn controls_and_invisible_marks_are_shown_escaped() {

@@ -288,6 +288,20 @@ const SNIPPET: &[Case] = &[
         USAGE,
         &["'nine'", "--server-version", "like 2.6"],
     ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "log",
+            "--ca",
+            "/x.crt",
+            "--log-dir",
+            " /var/log/aop",
+        ],
+        BAD,
+        &["\" /var/log/aop\"", "absolute"],
+    ),
 ];
 
 const VERIFY: &[Case] = &[
@@ -600,6 +614,11 @@ const STATUS: &[Case] = &[
         ],
         BAD,
         &["'a b.example.com'", "contains a space"],
+    ),
+    case(
+        &["status", "--zone", " "],
+        BAD,
+        &["the zone ' ' contains a space"],
     ),
 ];
 

@@ -202,10 +202,31 @@ fn auth_status_against_a_hanging_api_ends_at_the_api_timeout() {
     let output = finish(command);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
     assert!(
-        first_error_line(&output).contains("Cloudflare did not answer within 1 s"),
-        "{}",
+        first_error_line(&output).starts_with("error: Cloudflare did not answer within 1 s"),
+        "no answer is no verdict on the credentials: {}",
         text(&output)
     );
+}
+
+/// A token pasted with an invisible mark or a letter outside ASCII cannot go into a header: said
+/// so before any request, never blamed on Cloudflare or the network.
+#[test]
+fn a_token_a_header_cannot_carry_is_said_so_before_any_request() {
+    let fake = fake();
+    let data = tempfile::tempdir().unwrap();
+    for token in ["t\u{f8}ken", "abc\u{200b}def", "abc\u{1b}[2Jdef"] {
+        let mut command = aop(&fake, &data, &["auth", "status"]);
+        command.env("CLOUDFLARE_API_TOKEN", token);
+        let output = finish(command);
+        assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+        assert!(
+            first_error_line(&output).contains("holds a character an HTTP header cannot carry")
+                && first_error_line(&output).contains("paste the token again"),
+            "{}",
+            text(&output)
+        );
+    }
+    assert!(fake.fake.requests().is_empty(), "nothing was sent");
 }
 
 /// An origin that refuses requests without the client certificate, for undo to wait on.

@@ -29,7 +29,7 @@ pub enum ProbeError {
     )]
     EncryptedKey { path: std::path::PathBuf },
     /// The request path would not go on the wire as one request line.
-    #[error("the request path \"{}\" {reason}", crate::untrusted::one_line(.path, 200))]
+    #[error("the request path \"{}\" {reason}", crate::untrusted::exact(.path, 200))]
     BadRequestPath { path: String, reason: String },
 }
 

@@ -397,7 +397,7 @@ pub enum SnippetError {
     #[error("{0}")]
     Unsupported(String),
     /// A value that would not reach the server as given (a line break adds a directive).
-    #[error("the {what} \"{}\" {reason}", crate::untrusted::one_line(.value, 200))]
+    #[error("the {what} \"{}\" {reason}", crate::untrusted::exact(.value, 200))]
     UnsafeValue {
         what: &'static str,
         value: String,
