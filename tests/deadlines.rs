@@ -268,7 +268,7 @@ fn undo_dry_run_looks_at_the_origin_once_and_never_waits() {
     assert!(output.status.success(), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("still refuses requests without a certificate")
+        stdout.contains("does not serve a request without a certificate yet")
             && stdout.contains("a real run would wait up to 600 s"),
         "{stdout}"
     );
@@ -362,4 +362,34 @@ fn missing_arguments_are_usage_errors() {
             "{args:?}: {line}"
         );
     }
+}
+
+/// An origin that does not answer is not said to refuse: undo names it unreachable and still
+/// changes nothing, as it cannot tell the origin stopped enforcing.
+#[test]
+fn undo_names_an_unreachable_origin_as_such() {
+    let fake = fake();
+    let data = tempfile::tempdir().unwrap();
+    let address = format!("127.0.0.1:{}", support::origin::free_port());
+    let output = finish(aop(
+        &fake,
+        &data,
+        &[
+            "undo",
+            "--zone",
+            "example.com",
+            "--origin",
+            &address,
+            "--host",
+            "example.com",
+            "--dry-run",
+        ],
+    ));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("does not serve a request without a certificate yet")
+            && stdout.contains("unreachable")
+            && !stdout.contains("still refuses"),
+        "{stdout}"
+    );
 }

@@ -413,3 +413,59 @@ fn custom_hostnames_are_hostnames_of_the_zone_and_other_names_are_refused_first(
         &fake.fake.requests()[before..]
     );
 }
+
+/// "In use" means presented now: a zone certificate while zone-level AOP is off is not, and a
+/// per-hostname certificate enabled for a hostname is; `status` and `check-expiry` agree.
+#[test]
+fn in_use_is_what_cloudflare_presents_in_status_and_check_expiry() {
+    let fake = fake();
+    let data = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = fake.aop(data.path()).args(args).output().unwrap();
+        assert!(
+            output.status.code() == Some(0) || output.status.code() == Some(3),
+            "{}",
+            text(&output)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap_or_default()
+    };
+    for (name, hostname) in [("zone", None), ("www", Some("www.example.com"))] {
+        let (cert, key) = leaf(name);
+        let (cert_path, key_path) = (
+            dir.path().join(format!("{name}.crt")),
+            dir.path().join(format!("{name}.key")),
+        );
+        std::fs::write(&cert_path, cert).unwrap();
+        std::fs::write(&key_path, key).unwrap();
+        let mut args = vec![
+            "upload",
+            "--zone",
+            ZONE,
+            "--cert",
+            cert_path.to_str().unwrap(),
+            "--key",
+            key_path.to_str().unwrap(),
+        ];
+        args.extend(hostname.map(|h| ["--hostname", h]).into_iter().flatten());
+        run(&args);
+    }
+    let status = run(&["status", "--zone", ZONE, "--json"]);
+    assert_eq!(status["zone_level_enabled"], false, "{status}");
+    assert_eq!(status["zone_certificates"][0]["in_use"], false, "{status}");
+    assert_eq!(
+        status["hostname_certificates"][0]["in_use"], true,
+        "{status}"
+    );
+    let expiry = run(&["check-expiry", "--zone", ZONE, "--days", "400", "--json"]);
+    let relevant = |scope: &str| {
+        expiry["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["scope"] == scope)
+            .map(|c| c["relevant"].clone())
+    };
+    assert_eq!(relevant("zone"), Some(false.into()), "{expiry}");
+    assert_eq!(relevant("hostname"), Some(true.into()), "{expiry}");
+}

@@ -54,21 +54,17 @@ pub fn run(args: ExpiryArgs, out: &mut dyn Write) -> Result<Outcome> {
             id: certificate.id.clone(),
             expires_on: certificate.expires_on.clone(),
             days_left: certificate.days_left,
-            relevant: certificate.in_use && status.zone_level_enabled,
+            relevant: certificate.in_use,
             expiring: expiring(certificate.days_left),
         });
     }
     for certificate in &status.hostname_certificates {
-        let associated = status
-            .hostnames
-            .iter()
-            .any(|h| h.cert_id.as_deref() == Some(&certificate.id) && h.aop_enabled == Some(true));
         checked.push(Checked {
             scope: "hostname",
             id: certificate.id.clone(),
             expires_on: certificate.expires_on.clone(),
             days_left: certificate.days_left,
-            relevant: associated,
+            relevant: certificate.in_use,
             expiring: expiring(certificate.days_left),
         });
     }
@@ -103,7 +99,12 @@ pub fn run(args: ExpiryArgs, out: &mut dyn Write) -> Result<Outcome> {
             } else {
                 palette.good("✓")
             };
-            let note = if c.relevant { "in use" } else { "not in use" };
+            // Cloudflare lists no associations: a hostname not seen may still use it.
+            let note = match (c.relevant, c.scope) {
+                (true, _) => "in use",
+                (false, "hostname") => "no hostname seen using it",
+                (false, _) => "not in use",
+            };
             writeln!(
                 out,
                 "  {mark} {:<8} {:<38} expires {} ({days} days, {note})",

@@ -192,11 +192,28 @@ pub async fn read_status_naming(
         ssl_automatic_mode: automatic,
         global_aop,
         zone_level_enabled,
+        // In use: presented now. A zone certificate only while zone-level AOP is on; a
+        // per-hostname one while a hostname seen here has it enabled (Cloudflare lists no
+        // associations, so one for a hostname not seen stays unknown: `--hostname` names it).
         zone_certificates: zone_certs
             .iter()
-            .map(|c| view(c, in_use.as_deref() == Some(&c.id), now))
+            .map(|c| {
+                view(
+                    c,
+                    zone_level_enabled && in_use.as_deref() == Some(&c.id),
+                    now,
+                )
+            })
             .collect(),
-        hostname_certificates: hostname_certs.iter().map(|c| view(c, false, now)).collect(),
+        hostname_certificates: hostname_certs
+            .iter()
+            .map(|c| {
+                let enabled = survey.associations.iter().any(|a| {
+                    a.enabled == Some(true) && a.cert_id.as_deref() == Some(c.id.as_str())
+                });
+                view(c, enabled, now)
+            })
+            .collect(),
         hostnames,
         unchecked: survey.unchecked,
     })

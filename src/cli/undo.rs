@@ -96,7 +96,7 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 } else {
                     writeln!(
                         out,
-                        "   The origin still refuses requests without a certificate ({}): a real run would wait up to {} s for that to stop, and change nothing on Cloudflare if it does not.",
+                        "   The origin does not serve a request without a certificate yet ({}): a real run would wait up to {} s for that to stop, and change nothing on Cloudflare if it does not.",
                         enforcing.join(", "),
                         args.wait
                     )?;
@@ -117,7 +117,7 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                     writeln!(
                         out,
                         "{}",
-                        palette.bad("The origin still refuses requests without a certificate: nothing was changed on Cloudflare.")
+                        palette.bad("The origin does not serve a request without a certificate yet (refused or unreachable): nothing was changed on Cloudflare.")
                     )?;
                     return Ok(Outcome::NeedsAction);
                 }
