@@ -170,11 +170,7 @@ const SNIPPET: &[Case] = &[
             "|/bin/sh -c evil",
         ],
         BAD,
-        &[
-            "|/bin/sh -c evil",
-            "not absolute",
-            "give the directory from /",
-        ],
+        &["|/bin/sh -c evil", "not absolute", "give it from /"],
     ),
     case(
         &[
@@ -188,7 +184,7 @@ const SNIPPET: &[Case] = &[
             "/var/log/$host",
         ],
         BAD,
-        &["/var/log/$host", "variable", "choose a path without it"],
+        &["/var/log/$host", "variable", "choose one without it"],
     ),
     case(
         &[
@@ -220,11 +216,7 @@ const SNIPPET: &[Case] = &[
             "/srv/$uri",
         ],
         BAD,
-        &[
-            "nginx document root",
-            "/srv/$uri",
-            "choose a path without it",
-        ],
+        &["nginx document root", "/srv/$uri", "choose one without it"],
     ),
     case(
         &[
@@ -236,7 +228,7 @@ const SNIPPET: &[Case] = &[
             "/etc/{env.HOME}/ca.pem",
         ],
         BAD,
-        &["{env.HOME}", "placeholder", "choose a path without it"],
+        &["{env.HOME}", "placeholder", "choose one without it"],
     ),
     case(
         &[
@@ -248,7 +240,7 @@ const SNIPPET: &[Case] = &[
             "/etc/${APACHE_LOG_DIR}/ca.pem",
         ],
         BAD,
-        &["${APACHE_LOG_DIR}", "variable", "choose a path without it"],
+        &["${APACHE_LOG_DIR}", "variable", "choose one without it"],
     ),
     case(
         &[
@@ -260,7 +252,7 @@ const SNIPPET: &[Case] = &[
             "/etc/{{ env \"HOME\" }}/ca.pem",
         ],
         BAD,
-        &["{{", "template", "choose a path without it"],
+        &["{{", "template", "choose one without it"],
     ),
     case(
         &[
@@ -301,6 +293,32 @@ const SNIPPET: &[Case] = &[
         ],
         BAD,
         &["\" /var/log/aop\"", "absolute"],
+    ),
+    case(
+        &[
+            "snippet",
+            "nginx",
+            "--phase",
+            "log",
+            "--ca",
+            "/x.crt",
+            "--nginx-upstream",
+            "http://127.0.0.1:8080; return 200",
+        ],
+        BAD,
+        &["nginx upstream", "such as http://127.0.0.1:8080"],
+    ),
+    case(
+        &[
+            "snippet",
+            "haproxy",
+            "--phase",
+            "enforce",
+            "--ca",
+            "relative.crt",
+        ],
+        BAD,
+        &["\"relative.crt\"", "is not absolute", "give it from /"],
     ),
 ];
 
@@ -437,6 +455,17 @@ const VERIFY: &[Case] = &[
             "\"127.0.0.1:99999\" is not an origin address",
             "203.0.113.10:8443",
         ],
+    ),
+    case(
+        &[
+            "verify",
+            "--origin",
+            "127.0.0.1:0",
+            "--host",
+            "www.example.com",
+        ],
+        BAD,
+        &["\"127.0.0.1:0\" is not an origin address"],
     ),
 ];
 

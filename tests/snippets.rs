@@ -166,15 +166,15 @@ fn haproxy_log_phase_really_ignores_verification_errors() {
 }
 
 /// Traefik is not packaged here, so the YAML is parsed: CA paths and a log directory with
-/// quotes, an apostrophe, `#`, `: ` and a leading `-` or `@` read back exactly as given, and
-/// nothing else appears in the document.
+/// quotes, an apostrophe, `#`, `: `, `-` and `@` read back exactly as given, and nothing else
+/// appears in the document. (A relative path is refused before quoting: see `value.rs`.)
 #[test]
 fn traefik_yaml_carries_paths_with_quotes_exactly() {
     let cas = [
         r#"/etc/traefik/my "aop" certs/it's $ca.pem"#,
-        "-ca: #1.pem",
-        "@ca.pem",
-        "null",
+        "/-ca: #1.pem",
+        "/@ca.pem",
+        "/null",
     ];
     let mut request = request(WebServer::Traefik, SnippetPhase::Enforce, &cas);
     request.log_dir = Some("/var/log/traefik 'aop' #: x".into());

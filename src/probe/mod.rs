@@ -138,7 +138,12 @@ pub fn unrelated_identity() -> Result<ClientIdentity, ProbeError> {
 pub fn parse_origin(text: &str) -> Result<SocketAddr, ProbeError> {
     let text = text.trim();
     if let Ok(address) = text.parse::<SocketAddr>() {
-        return Ok(address);
+        // Port 0 is no port anything listens on.
+        return (address.port() != 0)
+            .then_some(address)
+            .ok_or_else(|| ProbeError::NotAnOrigin {
+                text: text.to_string(),
+            });
     }
     text.trim_start_matches('[')
         .trim_end_matches(']')

@@ -45,9 +45,12 @@ pub enum Unsafe {
     /// A bidirectional or zero-width mark: the snippet would read differently on screen from
     /// what the server does with it.
     Invisible(char),
-    /// The log directory must be absolute: each server resolves a relative one from a different
-    /// place, and Apache runs a `|command` as a piped log.
+    /// A path (CA file, log directory, document root) must be absolute: each server resolves a
+    /// relative one from a different place, and Apache runs a `|command` as a piped log.
     NotAbsolute,
+    /// nginx's fallback upstream is not an `http://` or `https://` URL with a host: `nginx -t`
+    /// would refuse the snippet.
+    NotAnUpstream,
     /// A sequence the server expands whatever the quoting.
     Expanded {
         sequence: &'static str,
@@ -74,12 +77,16 @@ impl std::fmt::Display for Unsafe {
             ),
             Unsafe::NotAbsolute => write!(
                 f,
-                "is not absolute; give the directory from / (each server resolves a relative one from a different place)"
+                "is not absolute; give it from / (each server resolves a relative path from a different place)"
+            ),
+            Unsafe::NotAnUpstream => write!(
+                f,
+                "is not an http:// or https:// address nginx can proxy to; give one such as http://127.0.0.1:8080"
             ),
             Unsafe::Expanded { sequence, meaning } => {
                 write!(
                     f,
-                    "holds {sequence}, which {meaning}; choose a path without it"
+                    "holds {sequence}, which {meaning}; choose one without it"
                 )
             }
             Unsafe::CaddyUnquotable => write!(
@@ -112,8 +119,12 @@ fn refusal(server: WebServer, kind: ValueKind, value: &str) -> Option<Unsafe> {
             Unsafe::Invisible(c)
         });
     }
-    if kind == ValueKind::LogDir && !value.starts_with('/') {
-        return Some(Unsafe::NotAbsolute);
+    match kind {
+        ValueKind::LogDir | ValueKind::CaPath | ValueKind::NginxRoot if !value.starts_with('/') => {
+            return Some(Unsafe::NotAbsolute);
+        }
+        ValueKind::NginxUpstream if !is_upstream(value) => return Some(Unsafe::NotAnUpstream),
+        _ => {}
     }
     let expanded = |sequence, meaning| Some(Unsafe::Expanded { sequence, meaning });
     match server {
@@ -139,6 +150,14 @@ fn refusal(server: WebServer, kind: ValueKind, value: &str) -> Option<Unsafe> {
         ),
         _ => None,
     }
+}
+
+/// What `proxy_pass` takes as a fixed address: http or https, a host, an optional port and path,
+/// nothing nginx would read as the end of the directive or an argument.
+fn is_upstream(value: &str) -> bool {
+    !value.contains(|c: char| c.is_whitespace() || ";{}\"'".contains(c))
+        && reqwest::Url::parse(value)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
 }
 
 /// In a Caddyfile `"…"` only `\"` is an escape, so a backslash right before a quote (or the
