@@ -116,6 +116,37 @@ const CERT: &[Case] = &[
         BAD,
         &["'*.example.com'", "is a wildcard"],
     ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--key-type",
+            "ecdsa-p256",
+            "--ca-cn",
+            "ca\u{1b}]0;GEN\u{7}",
+        ],
+        BAD,
+        &[
+            "the CA common name 'ca\\x1b]0;GEN\\x07' holds a control character",
+            "--ca-cn",
+        ],
+    ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--key-type",
+            "ecdsa-p256",
+            "--leaf-cn",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ],
+        BAD,
+        &["the leaf common name is 68 characters long", "--leaf-cn"],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[
@@ -319,6 +350,20 @@ const SNIPPET: &[Case] = &[
         ],
         BAD,
         &["\"relative.crt\"", "is not absolute", "give it from /"],
+    ),
+    case(
+        &[
+            "snippet",
+            "caddy",
+            "--phase",
+            "enforce",
+            "--server-version",
+            "2.8x",
+            "--ca",
+            "/x.crt",
+        ],
+        USAGE,
+        &["'2.8x'", "--server-version", "like 2.6 or 2.8.4"],
     ),
 ];
 

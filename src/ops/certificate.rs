@@ -23,12 +23,20 @@ fn subject(zone: Option<&str>) -> &str {
 /// The CA's common name. Dated, so that during a rotation the origin's list of acceptable CAs
 /// tells the old CA from the new one.
 pub fn ca_common_name(zone: Option<&str>, now: OffsetDateTime) -> String {
-    format!("{} origin pull CA {}", subject(zone), now.date())
+    named(zone, &format!(" origin pull CA {}", now.date()))
 }
 
 /// The client certificate's common name.
 pub fn leaf_common_name(zone: Option<&str>) -> String {
-    format!("{} origin pull client", subject(zone))
+    named(zone, " origin pull client")
+}
+
+/// `subject` then `what`, the subject cut so that the whole fits the 64 characters RFC 5280
+/// allows a common name (a long zone name would otherwise make generating fail).
+fn named(zone: Option<&str>, what: &str) -> String {
+    let room = 64usize.saturating_sub(what.chars().count());
+    let subject: String = subject(zone).chars().take(room).collect();
+    format!("{subject}{what}")
 }
 
 pub fn ca_spec(common_name: String, days: u32, now: OffsetDateTime) -> Result<CaSpec, PkiError> {
@@ -111,4 +119,26 @@ pub fn check_import(cert: &Path, key: &Path, ca: &Path) -> Result<String, super:
         )));
     }
     Ok(report.certificate.fingerprint_sha256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_fit_a_common_name_whatever_the_zone() {
+        let now = OffsetDateTime::now_utc();
+        let long = format!("{}.example.com", "a".repeat(60));
+        for name in [
+            ca_common_name(Some(&long), now),
+            leaf_common_name(Some(&long)),
+        ] {
+            assert!(name.chars().count() <= 64, "{name}");
+            assert!(name.starts_with("aaaa"), "{name}");
+        }
+        assert_eq!(
+            leaf_common_name(Some("example.com")),
+            "example.com origin pull client"
+        );
+    }
 }

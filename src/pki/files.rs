@@ -295,20 +295,15 @@ mod tests {
     #[test]
     fn a_described_file_never_carries_control_characters_to_the_screen() {
         let dir = tempfile::tempdir().unwrap();
-        let ca = crate::pki::CaSpec {
-            common_name: "evil\u{1b}[2J\u{202E}name".into(),
-            organization: None,
-            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 30).unwrap(),
-        };
-        let leaf = crate::pki::LeafSpec {
-            common_name: "leaf".into(),
-            validity: crate::pki::Validity::days_from(time::OffsetDateTime::now_utc(), 10).unwrap(),
-            purpose: crate::pki::LeafPurpose::ClientAuth,
-        };
-        let set =
-            crate::pki::generate_ca_and_leaf(crate::pki::KeyType::EcdsaP256, &ca, &leaf).unwrap();
+        // Made by hand: this tool refuses to make such a name, but a file may hold one.
+        let mut params = rcgen::CertificateParams::default();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "evil\u{1b}[2J\u{202E}name");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
         let path = dir.path().join("ca.crt");
-        std::fs::write(&path, set.ca.cert_pem()).unwrap();
+        std::fs::write(&path, params.self_signed(&key).unwrap().pem()).unwrap();
         let said = describe_file(&path);
         assert!(said.starts_with("CA certificate"), "{said}");
         assert!(

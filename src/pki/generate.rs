@@ -146,13 +146,35 @@ impl std::fmt::Debug for CertificateAuthority {
     }
 }
 
+/// RFC 5280's upper bound for a common name (`ub-common-name`).
+const MAX_COMMON_NAME: usize = 64;
+
+/// A common name every verifier and screen takes: not empty, at most 64 characters, and nothing
+/// a terminal would obey or hide (it is shown by every tool that reads the certificate).
+fn check_common_name(name: &str, which: &str, flag: &str) -> Result<()> {
+    let problem = if name.trim().is_empty() {
+        "is empty".to_string()
+    } else if name.chars().count() > MAX_COMMON_NAME {
+        format!(
+            "is {} characters long, over the {MAX_COMMON_NAME} RFC 5280 allows",
+            name.chars().count()
+        )
+    } else if name.chars().any(crate::untrusted::needs_escape) {
+        format!(
+            "'{}' holds a control character or an invisible mark",
+            crate::untrusted::exact(name, 80)
+        )
+    } else {
+        return Ok(());
+    };
+    Err(PkiError::InvalidSpec(format!(
+        "the {which} common name {problem}; pass {flag} with a plain name of at most {MAX_COMMON_NAME} characters"
+    )))
+}
+
 impl CertificateAuthority {
     pub fn create(spec: &CaSpec, key: KeyPair) -> Result<Self> {
-        if spec.common_name.trim().is_empty() {
-            return Err(PkiError::InvalidSpec(
-                "the CA common name is empty; pass --ca-cn NAME".into(),
-            ));
-        }
+        check_common_name(&spec.common_name, "CA", "--ca-cn")?;
         check_validity(&spec.validity, "CA")?;
         let mut params = CertificateParams::default();
         params.distinguished_name = DistinguishedName::new();
@@ -261,11 +283,7 @@ impl CertificateAuthority {
     /// that outlives its issuer. The leaf is checked against the CA certificate before it is
     /// returned ([`PkiError::LeafDoesNotVerify`]).
     pub fn issue(&self, spec: &LeafSpec, key: KeyPair) -> Result<IssuedCertificate> {
-        if spec.common_name.trim().is_empty() {
-            return Err(PkiError::InvalidSpec(
-                "the leaf common name is empty; pass --leaf-cn NAME".into(),
-            ));
-        }
+        check_common_name(&spec.common_name, "leaf", "--leaf-cn")?;
         check_validity(&spec.validity, "leaf")?;
         let is_rsa = KeyType::from_key_pair(&key).is_some_and(KeyType::is_rsa);
         let mut params = CertificateParams::default();

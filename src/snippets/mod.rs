@@ -167,23 +167,34 @@ pub struct ServerVersion {
 
 impl std::str::FromStr for ServerVersion {
     type Err = String;
+    /// `2.6`, `2.8.4`, `v2.11.7`, and what servers print after it (`1.22.1-1~deb12u1`,
+    /// `v2.11.7 h1:…`); anything else glued to the numbers (`2.8x`) is refused, not guessed.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let trimmed = s.trim().trim_start_matches('v');
-        let mut parts = trimmed.split(['.', '-', ' ']);
-        let mut number = |what| {
-            parts
-                .next()
-                .and_then(|p| p.parse::<u32>().ok())
-                .ok_or_else(|| {
-                    format!(
-                        "\"{}\" is not a version like 2.6 or 2.8.4 ({what} missing)",
-                        crate::untrusted::shown(s)
-                    )
-                })
+        let refused = || {
+            format!(
+                "\"{}\" is not a version like 2.6 or 2.8.4; give the server's major.minor",
+                crate::untrusted::exact(s, 40)
+            )
         };
-        let major = number("major")?;
-        let minor = number("minor").unwrap_or(0);
-        Ok(Self { major, minor })
+        let text = s.trim();
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let end = text
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(text.len());
+        let (numbers, rest) = text.split_at(end);
+        if !(rest.is_empty() || rest.starts_with([' ', '-', '+', '~', '_'])) {
+            return Err(refused());
+        }
+        let parts: Vec<&str> = numbers.split('.').collect();
+        if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+            return Err(refused());
+        }
+        let number =
+            |part: Option<&&str>| part.map_or(Ok(0), |p| p.parse::<u32>().map_err(|_| refused()));
+        Ok(Self {
+            major: number(parts.first())?,
+            minor: number(parts.get(1))?,
+        })
     }
 }
 
@@ -507,6 +518,24 @@ mod tests {
             ServerVersion { major: 2, minor: 8 }
         );
         assert!("latest".parse::<ServerVersion>().is_err());
+        for printed in ["1.22.1-1~deb12u1", "v2.11.7 h1:yj0Y4f", "2"] {
+            assert!(printed.parse::<ServerVersion>().is_ok(), "{printed}");
+        }
+        assert_eq!(
+            "v2.11.7 h1:yj0Y4f".parse::<ServerVersion>().unwrap(),
+            ServerVersion {
+                major: 2,
+                minor: 11
+            }
+        );
+        // Glued to the numbers, a typo is refused rather than read as an older version.
+        for typo in ["2.8x", "2.8\"; evil", "2..8", "1.2.3.4", "", "2.6beta"] {
+            let said = typo.parse::<ServerVersion>().unwrap_err();
+            assert!(
+                said.contains("is not a version like 2.6 or 2.8.4"),
+                "{typo}: {said}"
+            );
+        }
     }
 
     #[test]
