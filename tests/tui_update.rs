@@ -513,6 +513,7 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
     );
     // An origin typed after the proof is probed before going on, never passed unseen.
     type_text(&mut state, ", 127.0.0.1:1");
+    assert!(!aop_wizard::tui::app::proven(&state, SnippetPhase::Log));
     let effects = press(&mut state, KeyCode::Enter);
     let [Effect::Verify { origins, .. }] = effects.as_slice() else {
         panic!("Enter probes the origins as typed now: {effects:?}")

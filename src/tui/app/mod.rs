@@ -39,7 +39,7 @@ pub use enable::{
 };
 pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
-pub use verify::{edge_skippable, result as probe_result, skip_edge_consequence};
+pub use verify::{edge_skippable, proven, result as probe_result, skip_edge_consequence};
 
 /// The terminal cannot say whether it copied: the notice says what was done and the way round.
 pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \

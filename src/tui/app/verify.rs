@@ -107,9 +107,7 @@ pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
 
 /// Enter: on once the probe passed, else probe (again).
 pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
-    let passed = result(state, phase)
-        .is_some_and(|r| r.passed(expected_verdict(phase)) && probed_as_typed(state, r));
-    if !passed {
+    if !proven(state, phase) {
         return Binding::new("Enter", "probe", [KeyCode::Enter], move |state, _| {
             probe(state, phase)
         });
@@ -122,6 +120,12 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
         state.finish(step(phase));
         Vec::new()
     })
+}
+
+/// The phase's probe passed, for the origins as typed now.
+pub fn proven(state: &Wizard, phase: SnippetPhase) -> bool {
+    result(state, phase)
+        .is_some_and(|r| r.passed(expected_verdict(phase)) && probed_as_typed(state, r))
 }
 
 /// A proof holds for the origins it probed: an origin typed since is probed before going on.

@@ -7,7 +7,7 @@ use super::input_line;
 use crate::ops::expected_verdict;
 use crate::probe::{Presented, Verdict, Verification};
 use crate::snippets::SnippetPhase;
-use crate::tui::app::{edge_skippable, probe_result, skip_edge_consequence};
+use crate::tui::app::{edge_skippable, probe_result, proven, skip_edge_consequence};
 use crate::tui::state::Wizard;
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
@@ -84,10 +84,14 @@ pub fn result_lines(
 ) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if result.passed(expected_verdict(phase)) {
-        lines.push(Line::styled(
-            "✓ All as expected. Enter continues.",
-            theme.good,
-        ));
+        lines.push(if proven(state, phase) {
+            Line::styled("✓ All as expected. Enter continues.", theme.good)
+        } else {
+            Line::styled(
+                "The origins changed since this probe: Enter probes them as typed.",
+                theme.warn,
+            )
+        });
     } else if edge_skippable(state, phase) {
         // The reason first, in the server's own words, then the ways on.
         for edge in result.edge.iter().filter(|e| !e.passed).take(1) {
