@@ -92,7 +92,14 @@ type Identity = (Vec<CertificateDer<'static>>, Vec<u8>);
 fn server_identity(names: &[&str]) -> Result<Identity, String> {
     let set = pki::generate_ephemeral(
         "aop-wizard demo origin CA",
-        names.first().copied().unwrap_or("localhost"),
+        // The names are in the certificate's SANs; its common name only has to fit 64.
+        &names
+            .first()
+            .copied()
+            .unwrap_or("localhost")
+            .chars()
+            .take(64)
+            .collect::<String>(),
         pki::LeafPurpose::ServerAuth {
             names: names.iter().map(|n| n.to_string()).collect(),
         },

@@ -231,8 +231,8 @@ pub(super) struct SharedStandIn {
 impl SharedStandIn {
     fn generate() -> Result<Self, String> {
         let set = pki::generate_ephemeral(
-            "aop-wizard demo stand-in for Cloudflare's origin-pull CA (demo only)",
-            "aop-wizard demo stand-in for Cloudflare's shared certificate (demo only)",
+            "aop-wizard demo only: stand-in for Cloudflare's pull CA",
+            "aop-wizard demo only: stand-in for Cloudflare's certificate",
             pki::LeafPurpose::ClientAuth,
             30,
         )
