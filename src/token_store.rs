@@ -32,17 +32,23 @@ pub enum TokenStoreError {
         "no OS keyring is available here ({0}); set CLOUDFLARE_API_TOKEN in the environment instead (aop-wizard never writes the token to a file)"
     )]
     Unavailable(String),
+    #[error(
+        "CLOUDFLARE_API_TOKEN is set but empty: put the token in it, or unset it to use the one in the OS keyring"
+    )]
+    EmptyEnvironment,
     #[error("the OS keyring refused access ({0}); unlock it, or set CLOUDFLARE_API_TOKEN instead")]
     Refused(String),
 }
 
 /// The token to use and where it came from: the environment first, then the keyring.
 pub fn resolve() -> Result<Option<(ApiToken, TokenSource)>, TokenStoreError> {
-    if let Some(token) = std::env::var(TOKEN_ENV)
-        .ok()
-        .map(ApiToken::new)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(token) = std::env::var_os(TOKEN_ENV) {
+        // Set but empty is a script's mistake (`export CLOUDFLARE_API_TOKEN=$UNSET`): said,
+        // rather than quietly using whatever the keyring holds.
+        let token = ApiToken::new(token.to_string_lossy());
+        if token.is_empty() {
+            return Err(TokenStoreError::EmptyEnvironment);
+        }
         return Ok(Some((token, TokenSource::Environment)));
     }
     Ok(load()?.map(|token| (token, TokenSource::Keyring)))

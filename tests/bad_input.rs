@@ -147,6 +147,25 @@ const CERT: &[Case] = &[
         BAD,
         &["the leaf common name is 68 characters long", "--leaf-cn"],
     ),
+    case(
+        &[
+            "cert",
+            "generate",
+            "--out",
+            "{out}",
+            "--key-type",
+            "ecdsa-p256",
+            "--ca-days",
+            "10",
+            "--leaf-days",
+            "20",
+        ],
+        BAD,
+        &[
+            "20 days would outlive the CA's 10",
+            "--leaf-days 10 or less",
+        ],
+    ),
 ];
 
 const SNIPPET: &[Case] = &[

@@ -393,3 +393,21 @@ fn undo_names_an_unreachable_origin_as_such() {
         "{stdout}"
     );
 }
+
+/// `CLOUDFLARE_API_TOKEN=` (set, empty: a script's `$UNSET`) is said, never passed over for
+/// whatever else is at hand.
+#[test]
+fn an_empty_token_in_the_environment_is_said_so() {
+    let fake = fake();
+    let data = tempfile::tempdir().unwrap();
+    let mut command = aop(&fake, &data, &["status", "--zone", "example.com"]);
+    command.env("CLOUDFLARE_API_TOKEN", " ");
+    let output = finish(command);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert!(
+        first_error_line(&output).starts_with("error: CLOUDFLARE_API_TOKEN is set but empty"),
+        "{}",
+        text(&output)
+    );
+    assert!(fake.fake.requests().is_empty(), "nothing was sent");
+}

@@ -78,14 +78,29 @@ fn generated_ca_and_leaf_carry_the_extensions_origins_and_cloudflare_expect() {
     }
 }
 
+/// A CA that exists signs a later leaf only up to its own end (a rotation keeping its CA);
+/// made together, a leaf asked to outlive its CA is refused before any key is made.
 #[test]
 fn leaf_validity_is_clamped_inside_the_ca() {
     let now = OffsetDateTime::now_utc();
     let (mut ca_spec, mut leaf_spec) = specs(now);
     ca_spec.validity = Validity::days_from(now, 30).unwrap();
     leaf_spec.validity = Validity::days_from(now, 3650).unwrap();
-    let set = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec).unwrap();
-    let info = pki::inspect_certificate(&set.leaf.cert_der, now).unwrap();
+    let refused = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &leaf_spec)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("3650 days would outlive the CA's 30"),
+        "{refused}"
+    );
+    let short = pki::LeafSpec {
+        validity: Validity::days_from(now, 10).unwrap(),
+        ..leaf_spec.clone()
+    };
+    let set = pki::generate_ca_and_leaf(KeyType::EcdsaP256, &ca_spec, &short).unwrap();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let later = set.ca.issue(&leaf_spec, key).unwrap();
+    let info = pki::inspect_certificate(&later.cert_der, now).unwrap();
     assert_eq!(
         info.not_after,
         set.ca.not_after().replace_nanosecond(0).unwrap()

@@ -273,5 +273,16 @@ fn a_saved_rotation_with_a_day_count_out_of_range_is_refused_on_resume() {
             .starts_with("the rotation plan was not saved: its leaf_days is 0"),
         "{refused}"
     );
+    // A new CA whose first leaf would outlive it is not saved either.
+    let mut outliving = bad;
+    outliving.leaf_days = 40;
+    outliving.ca_days = 30;
+    let refused = store.save(&outliving).unwrap_err();
+    assert!(
+        refused.to_string().starts_with(
+            "the rotation plan was not saved: its leaf_days 40 outlive its ca_days 30"
+        ),
+        "{refused}"
+    );
     assert!(!file.exists());
 }

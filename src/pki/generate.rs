@@ -440,6 +440,17 @@ pub fn generate_ca_and_leaf(
     ca: &CaSpec,
     leaf: &LeafSpec,
 ) -> Result<GeneratedSet> {
+    // Made together, a leaf outliving its CA is a mistake in the numbers, said before any key
+    // is made (an existing CA signing later clamps the leaf instead: see `issue`).
+    if leaf.validity.not_after > ca.validity.not_after {
+        let days = |v: &Validity| (v.not_after - v.not_before).whole_days();
+        return Err(PkiError::InvalidSpec(format!(
+            "the client certificate's {} days would outlive the CA's {}: no verifier accepts that; give --leaf-days {} or less, or more --ca-days",
+            days(&leaf.validity),
+            days(&ca.validity),
+            days(&ca.validity)
+        )));
+    }
     let mut keys = generate_keys(key_type, 2)?;
     let ca = CertificateAuthority::create(ca, keys.remove(0))?;
     let leaf = ca.issue(leaf, keys.remove(0))?;

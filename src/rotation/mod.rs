@@ -118,7 +118,7 @@ impl RotationStore {
         let path = self.path_of(rotation);
         rotation.check_values().map_err(|why| {
             RotationError::Refused(format!(
-                "the rotation plan was not saved: {why}; give day counts within those bounds"
+                "the rotation plan was not saved: {why}; give other day counts"
             ))
         })?;
         crate::data_dir::save_json(&path, rotation).map_err(RotationError::State)?;

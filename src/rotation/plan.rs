@@ -163,6 +163,13 @@ impl Rotation {
                 ));
             }
         }
+        // A new CA and its first leaf are made together: the leaf cannot outlive it.
+        if self.new_ca && self.leaf_days > self.ca_days {
+            return Err(format!(
+                "its leaf_days {} outlive its ca_days {}, and a certificate cannot outlive its CA",
+                self.leaf_days, self.ca_days
+            ));
+        }
         Ok(())
     }
 
