@@ -181,18 +181,6 @@ pub fn hostnames(given: &[String], wildcard: Wildcard) -> Result<Vec<String>, Na
     given.iter().map(|name| hostname(name, wildcard)).collect()
 }
 
-/// Each of `given` as [`hostname_in_zone`] takes it; the first refusal ends the check.
-pub fn hostnames_in_zone(
-    given: &[String],
-    zone: &str,
-    wildcard: Wildcard,
-) -> Result<Vec<String>, NameError> {
-    given
-        .iter()
-        .map(|hostname| hostname_in_zone(hostname, zone, wildcard))
-        .collect()
-}
-
 fn refused(role: Role, given: &str, problem: Problem) -> NameError {
     NameError::Invalid {
         role,

@@ -503,14 +503,7 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
         matches!(effects.as_slice(), [Effect::Verify { .. }]),
         "Enter probes again"
     );
-    update(
-        &mut state,
-        Msg::Verified {
-            phase: SnippetPhase::Log,
-            through_edge: true,
-            result: Ok(passing(SnippetPhase::Log)),
-        },
-    );
+    update(&mut state, log_proven());
     // An origin typed after the proof is probed before going on, never passed unseen.
     type_text(&mut state, ", 127.0.0.1:1");
     assert!(!aop_wizard::tui::app::proven(&state, SnippetPhase::Log));
@@ -525,25 +518,11 @@ fn verify_prefills_origins_and_only_passes_on_the_right_verdicts() {
         line.contains("--origin 203.0.113.10 --origin 127.0.0.1:1"),
         "{line}"
     );
-    update(
-        &mut state,
-        Msg::Verified {
-            phase: SnippetPhase::Log,
-            through_edge: true,
-            result: Ok(passing(SnippetPhase::Log)),
-        },
-    );
+    update(&mut state, log_proven());
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::VerifyLog, "one of the two was not probed");
     state.origins = aop_wizard::tui::input::TextInput::new("203.0.113.10");
-    update(
-        &mut state,
-        Msg::Verified {
-            phase: SnippetPhase::Log,
-            through_edge: true,
-            result: Ok(passing(SnippetPhase::Log)),
-        },
-    );
+    update(&mut state, log_proven());
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::Enforce);
 }
@@ -1179,7 +1158,7 @@ fn candidate_keys() -> Vec<KeyEvent> {
 
 /// Every step as `at` leaves it, and the variants whose keys differ.
 fn screens() -> Vec<(String, Wizard)> {
-    use aop_wizard::rotation::{Event, Finish, Rotated, Stage};
+    use aop_wizard::rotation::{Event, Finish, Stage};
     use aop_wizard::undo::UndoPlan;
     let mut screens: Vec<(String, Wizard)> = Step::ALL
         .into_iter()
@@ -1367,24 +1346,7 @@ fn screens() -> Vec<(String, Wizard)> {
     );
     add("Rotate stopped at the edge", stopped);
     let mut rotated = planned;
-    let mut done = planned_rotation();
-    done.stage = Stage::OldDeleted;
-    update(
-        &mut rotated,
-        Msg::RotationEnded {
-            result: Ok(Finish::Rotated(Rotated {
-                certificate_id: "new-id".into(),
-                fingerprint: "AB:CD".into(),
-                certificate: done.new_cert.clone(),
-                key: done.new_key.clone(),
-                ca: done.ca_cert.clone(),
-                final_snippet: None,
-                origin_without_certificate: Vec::new(),
-                origin_still_enforces: true,
-            })),
-            rotation: Box::new(done),
-        },
-    );
+    rotation_carried_out(&mut rotated);
     add("Rotate done", rotated);
 
     let mut unread = at(Step::Undo);
@@ -2022,14 +1984,7 @@ fn the_viewer_lists_only_the_moves_that_go_somewhere() {
 #[test]
 fn where_letters_are_typed_ctrl_o_opens_the_viewer() {
     let mut state = at(Step::VerifyLog);
-    update(
-        &mut state,
-        Msg::Verified {
-            phase: SnippetPhase::Log,
-            through_edge: true,
-            result: Ok(passing(SnippetPhase::Log)),
-        },
-    );
+    update(&mut state, log_proven());
     press(&mut state, KeyCode::Char('v'));
     assert!(state.modal.is_none() && state.origins.value.ends_with('v'));
     update(

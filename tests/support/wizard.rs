@@ -289,6 +289,16 @@ pub fn uploaded() -> UploadedCertificate {
     .unwrap()
 }
 
+/// The log-phase probe on its own screen passed: the origin asks for the certificate and serves
+/// without it, and the request through Cloudflare is served.
+pub fn log_proven() -> Msg {
+    Msg::Verified {
+        phase: SnippetPhase::Log,
+        through_edge: true,
+        result: Ok(passing(SnippetPhase::Log)),
+    }
+}
+
 /// The probe before enabling: the origin asks for the certificate and serves without it.
 pub fn origin_asks() -> Msg {
     Msg::Verified {
@@ -413,11 +423,16 @@ pub fn rechecked(state: &mut Wizard, recheck: aop_wizard::setup::Recheck) -> Vec
 /// On the rotate screen: the plan read, then carried out to its end (a new certificate
 /// `new-id`, the old one deleted).
 pub fn rotated(state: &mut Wizard) {
-    use aop_wizard::rotation::{Finish, Rotated, Stage};
     update(
         state,
         Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
     );
+    rotation_carried_out(state);
+}
+
+/// The planned rotation carried out to its end: a new certificate `new-id`, the old one deleted.
+pub fn rotation_carried_out(state: &mut Wizard) {
+    use aop_wizard::rotation::{Finish, Rotated, Stage};
     let mut done = planned_rotation();
     done.stage = Stage::OldDeleted;
     update(
