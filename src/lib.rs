@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cloudflare;
 pub mod data_dir;
 pub mod demo;
+pub mod evidence;
 pub mod names;
 pub mod ops;
 pub mod pki;

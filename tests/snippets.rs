@@ -76,8 +76,8 @@ fn every_snippet_has_a_header_with_server_phase_date_and_next_steps() {
                 "{server:?} names the CA file"
             );
             let logs_result = match server {
-                WebServer::Nginx => "client_verify=$ssl_client_verify",
-                WebServer::Apache => "client_verify=%{SSL_CLIENT_VERIFY}x",
+                WebServer::Nginx => "client_verify=\"$ssl_client_verify\"",
+                WebServer::Apache => "client_verify=\\\"%{SSL_CLIENT_VERIFY}x",
                 WebServer::Haproxy => "client_verify=%[ssl_c_verify]",
                 WebServer::Traefik => "accessLog:",
                 WebServer::Caddy => "aop-tls-errors.log",

@@ -48,6 +48,25 @@ pub fn positive_seconds(
     }
 }
 
+/// A span back from now: a whole number and a unit (s, m, h, d), from 1 second to 366 days.
+pub fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let wrong = || "give a whole number and a unit: 90s, 15m, 2h or 7d (at most 366d)".to_string();
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(wrong)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| wrong())?;
+    let seconds = match unit {
+        "s" => Some(number),
+        "m" => number.checked_mul(60),
+        "h" => number.checked_mul(3_600),
+        "d" => number.checked_mul(86_400),
+        _ => None,
+    }
+    .filter(|s| (1..=366 * 86_400).contains(s))
+    .ok_or_else(wrong)?;
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
 /// Seconds to wait for a certificate to become active, and between polls (0 is allowed there:
 /// the tests and a fake API poll without waiting, and the wait's own bound still holds).
 pub const MAX_WAIT_SECONDS: i64 = 86_400;
@@ -56,6 +75,27 @@ pub const MAX_POLL_SECONDS: i64 = 3_600;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("15m"), Ok(std::time::Duration::from_secs(900)));
+        assert_eq!(duration(" 2h "), Ok(std::time::Duration::from_secs(7_200)));
+        assert_eq!(duration("7d"), Ok(std::time::Duration::from_secs(604_800)));
+        for bad in [
+            "",
+            "15",
+            "m",
+            "0s",
+            "-5m",
+            "1.5h",
+            "15 m",
+            "367d",
+            "99999999999999999999d",
+            "5w",
+        ] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn values_outside_the_bounds_are_named_with_the_range() {

@@ -6,6 +6,7 @@ mod auth;
 mod bounds;
 mod cert;
 mod enable;
+mod evidence;
 mod expiry;
 mod export;
 mod fake_api;
@@ -87,6 +88,8 @@ pub enum Command {
     CheckExpiry(expiry::ExpiryArgs),
     /// Probe origins directly: refused without the right client certificate, served with it.
     Verify(verify::VerifyArgs),
+    /// Read the origin's access log: does every request from Cloudflare carry a verified certificate?
+    Evidence(evidence::EvidenceArgs),
     /// Replace the client certificate with a new one, never leaving Cloudflare without an active one.
     Rotate(rotate::RotateArgs),
     /// Turn AOP off in the safe order: origin relaxed and proven first, then Cloudflare.
@@ -152,6 +155,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
         Command::Enable(args) => enable::run(args, true, out),
         Command::Disable(args) => enable::run(args, false, out),
         Command::Verify(args) => verify::run(args, out),
+        Command::Evidence(args) => evidence::run(args, out),
         Command::Alerts(command) => alerts::run(command, out),
         Command::CheckExpiry(args) => expiry::run(args, out),
         Command::Rotate(args) => rotate::run(args, out),

@@ -1088,6 +1088,39 @@ impl Client {
     }
 }
 
+/// Cloudflare's address ranges as `GET /ips` lists them.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PublishedRanges {
+    pub ipv4_cidrs: Vec<String>,
+    pub ipv6_cidrs: Vec<String>,
+    #[serde(default)]
+    pub etag: Option<String>,
+}
+
+/// `GET /ips`: public, so no credentials; one attempt within `timeout`, as it only refreshes a
+/// list the program ships.
+pub async fn published_ranges(
+    base_url: &str,
+    timeout: Duration,
+) -> Result<PublishedRanges, CloudflareError> {
+    const OPERATION: &str = "read Cloudflare's address ranges";
+    let url = format!("{}/ips", base_url.trim_end_matches('/'));
+    let failed = |error: reqwest::Error| CloudflareError::Network {
+        operation: OPERATION,
+        url: url.clone(),
+        detail: error_detail(&error),
+    };
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(failed)?;
+    let response = http.get(&url).send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(failed)?;
+    decode_answer(OPERATION, status, serde_json::from_str(&text), None).map(|(ranges, _)| ranges)
+}
+
 /// One hostname association as an error message shows it.
 /// What one answer means, once its status is known and its body was parsed as the v4 envelope:
 /// the result (with paging), or the error to report. Every answer the client reads goes

@@ -12,7 +12,7 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
         SnippetPhase::Enforce => "require",
     };
     let text = format!(
-        "LogFormat \"%h %t \\\"%r\\\" %>s client_verify=%{{SSL_CLIENT_VERIFY}}x client_s_dn=\\\"%{{SSL_CLIENT_S_DN}}x\\\" client_i_dn=\\\"%{{SSL_CLIENT_I_DN}}x\\\" client_serial=%{{SSL_CLIENT_M_SERIAL}}x\" aop_client_cert\n\
+        "LogFormat \"%{{c}}a %t \\\"%r\\\" %>s client_verify=\\\"%{{SSL_CLIENT_VERIFY}}x\\\" client_s_dn=\\\"%{{SSL_CLIENT_S_DN}}x\\\" client_i_dn=\\\"%{{SSL_CLIENT_I_DN}}x\\\" client_serial=%{{SSL_CLIENT_M_SERIAL}}x host=\\\"%{{Host}}i\\\"\" aop_client_cert\n\
          CustomLog {log} aop_client_cert\n\
          SSLCACertificateFile {ca}\n\
          SSLVerifyClient {verify}\n\
@@ -20,7 +20,7 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
          SSLVerifyDepth 1\n\
          # Refused handshakes are only visible in the error log, at ssl:info.\n\
          LogLevel ssl:info\n",
-        log = request.log_file("aop-access.log"),
+        log = request.log_file(super::ACCESS_LOG),
     );
     let mut notes = vec!["Keep SSLVerifyClient at VirtualHost level: per-directory use needs renegotiation, which HTTP/2 and TLS 1.3 clients refuse.".to_string()];
     if request.phase == SnippetPhase::Log {

@@ -51,7 +51,7 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
     );
     let site = format!(
         "log {{\n\toutput file {}\n\tformat json\n}}\n",
-        request.log_file("aop-access.log")
+        request.log_file(super::ACCESS_LOG)
     );
     let tls = format!("client_auth {{\n\tmode {mode}\n{trust}}}\n");
     let mut notes = vec![

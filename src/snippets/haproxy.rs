@@ -12,8 +12,11 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
         }
         SnippetPhase::Enforce => format!("ca-file {ca} verify required"),
     };
-    let frontend = "log-format \"%ci:%cp [%tr] %ft %{+Q}r %ST client_cert_used=%[ssl_c_used] client_verify=%[ssl_c_verify] client_err=%[ssl_c_err] client_ca_err=%[ssl_c_ca_err] client_s_dn=%{+Q}[ssl_c_s_dn] client_i_dn=%{+Q}[ssl_c_i_dn]\"\n\
-                    error-log-format \"%ci:%cp [%tr] %ft TLS handshake refused: client_err=%[ssl_c_err] client_ca_err=%[ssl_c_ca_err] reason=%{+Q}[ssl_fc_err_str]\"\n";
+    // %trl carries the zone; the Host header goes through a variable (a log-format cannot read
+    // headers) and `json` escapes quotes, so a client's value cannot pose as another field.
+    let frontend = "http-request set-var(txn.aop_host) req.hdr(host)\n\
+                    log-format \"%ci:%cp [%trl] %ft %{+Q}r %ST client_cert_used=%[ssl_c_used] client_verify=%[ssl_c_verify] client_err=%[ssl_c_err] client_ca_err=%[ssl_c_ca_err] client_s_dn=%{+Q}[ssl_c_s_dn,json(utf8s)] client_i_dn=%{+Q}[ssl_c_i_dn,json(utf8s)] host=%{+Q}[var(txn.aop_host),json(utf8s)]\"\n\
+                    error-log-format \"%ci:%cp [%trl] %ft TLS handshake refused: client_err=%[ssl_c_err] client_ca_err=%[ssl_c_ca_err] reason=%{+Q}[ssl_fc_err_str]\"\n";
     RenderedBody {
         prepare,
         sections: vec![

@@ -19,6 +19,9 @@ use value::ValueKind;
 use serde::Serialize;
 use time::Date;
 
+/// The access log's file name in the log directory.
+const ACCESS_LOG: &str = "aop-access.log";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebServer {
@@ -257,6 +260,19 @@ impl SnippetRequest {
     /// A file in the log directory, quoted for the server.
     fn log_file(&self, name: &str) -> String {
         self.quote(&format!("{}/{name}", self.log_dir()))
+    }
+
+    /// The access log the log-phase snippet makes the server write, as a path (not quoted),
+    /// where `aop-wizard evidence` reads it. HAProxy logs to its syslog target: Debian's and
+    /// RHEL's rsyslog rules put that in /var/log/haproxy.log.
+    pub fn access_log(&self) -> Option<String> {
+        match self.server {
+            WebServer::Nginx | WebServer::Apache | WebServer::Caddy => {
+                Some(format!("{}/{ACCESS_LOG}", self.log_dir()))
+            }
+            WebServer::Haproxy => Some("/var/log/haproxy.log".into()),
+            WebServer::Traefik => None,
+        }
     }
 
     /// A checked value (see `check`) as this server's parser must read it.

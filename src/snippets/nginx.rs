@@ -6,10 +6,12 @@ use super::{NginxFallback, Placement, RenderedBody, SnippetPhase, SnippetRequest
 
 pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     let (ca, prepare) = request.single_ca_file();
-    let log_format = "log_format aop_client_cert '$remote_addr [$time_local] \"$request\" $status '\n                           'client_verify=$ssl_client_verify client_s_dn=\"$ssl_client_s_dn\" '\n                           'client_i_dn=\"$ssl_client_i_dn\" client_serial=$ssl_client_serial';\n";
+    // The connection's own address ($realip_remote_addr: a real_ip set-up rewrites
+    // $remote_addr to the visitor's) and the hostname, for `aop-wizard evidence`.
+    let log_format = "log_format aop_client_cert '$realip_remote_addr [$time_local] \"$request\" $status '\n                           'client_verify=\"$ssl_client_verify\" client_s_dn=\"$ssl_client_s_dn\" '\n                           'client_i_dn=\"$ssl_client_i_dn\" client_serial=$ssl_client_serial '\n                           'host=\"$host\"';\n";
     let mut server = format!(
         "ssl_client_certificate {ca};\nssl_verify_depth 1;\naccess_log {} aop_client_cert;\n",
-        request.log_file("aop-access.log")
+        request.log_file(super::ACCESS_LOG)
     );
     match request.phase {
         SnippetPhase::Log => {

@@ -18,7 +18,7 @@ pub(super) fn render(request: &SnippetRequest) -> RenderedBody {
     );
     let static_config = format!(
         "accessLog:\n  filePath: {}\n  format: json\n",
-        request.log_file("aop-access.log")
+        request.log_file(super::ACCESS_LOG)
     );
     let mut notes = vec![
         "Attach the option to every router of the site (tls.options: aop@file), or name it `default` to cover every SNI.".to_string(),

@@ -156,6 +156,12 @@ impl FakeCloudflare {
         self.with(|w| w.certificate_release = release);
     }
 
+    /// What `GET /ips` answers from now on.
+    pub fn set_published_ranges(&self, ipv4: &[&str], ipv6: &[&str]) {
+        let owned = |list: &[&str]| list.iter().map(|r| r.to_string()).collect();
+        self.with(|w| w.published_ranges = (owned(ipv4), owned(ipv6)));
+    }
+
     pub fn set_unassociated_answer(&self, answer: UnassociatedAnswer) {
         self.with(|w| w.unassociated = answer);
     }

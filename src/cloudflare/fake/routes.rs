@@ -144,6 +144,7 @@ fn classify(method: &Method, segments: &[&str]) -> Option<(&'static str, Option<
     let m = method.as_str();
     Some(match (m, segments) {
         ("GET", ["user", "tokens", "verify"]) => ("verify_token", None),
+        ("GET", ["ips"]) => ("list_ips", None),
         ("GET", ["accounts", _, "tokens", "verify"]) => ("verify_account_token", None),
         ("GET", ["zones"]) => ("list_zones", Some(ZoneRead)),
         ("GET", ["zones", _, "settings", _]) => ("get_setting", Some(ZoneSettingsRead)),
@@ -430,6 +431,14 @@ fn answer_request(
     query: &[(String, String)],
     body_text: &str,
 ) -> (Answer, Option<u64>) {
+    if operation == "list_ips" {
+        // Public, as on Cloudflare: answered without credentials or rate limit.
+        let (ipv4, ipv6) = &w.published_ranges;
+        return (
+            success(json!({ "ipv4_cidrs": ipv4, "ipv6_cidrs": ipv6, "etag": "fake-etag" })),
+            None,
+        );
+    }
     let caller = match authenticate(w, headers, operation) {
         Err(refusal) => return (refusal, None),
         Ok(caller) => caller,

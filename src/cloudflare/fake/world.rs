@@ -272,6 +272,8 @@ pub struct World {
     pub deletion_reads: u32,
     pub certificate_release: CertificateRelease,
     pub unassociated: UnassociatedAnswer,
+    /// What `GET /ips` answers: (IPv4, IPv6) ranges; by default the list shipped in `assets/`.
+    pub published_ranges: (Vec<String>, Vec<String>),
 }
 
 pub(super) const ACCOUNT_ID: &str = "9a7806061c88ada191ed06f989cc3dac";
@@ -296,6 +298,7 @@ impl Default for World {
             ignored_writes: BTreeSet::new(),
             shared_stand_in: None,
             hanging: BTreeSet::new(),
+            published_ranges: crate::evidence::ShippedRanges::lists(),
             hang_every_request: false,
             deletion_reads: DEFAULT_DELETION_READS,
             certificate_release: CertificateRelease::default(),

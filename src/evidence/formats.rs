@@ -1,0 +1,619 @@
+//! One access-log line, in exactly the format the project's log-phase snippet for a server
+//! writes (and the one it wrote before lines carried the hostname), read into a request: who
+//! connected, when, for which hostname, with what certificate.
+//!
+//! Every value from the log is untrusted: a client chooses its Host header and its
+//! certificate's names. Fields are read in the order the snippet writes them, and a quoted value
+//! ends at the first quote that is not escaped (nginx writes `"` as `\x22`, Apache and HAProxy's
+//! `json` converter as `\"`), so no value can pose as another field.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::snippets::WebServer;
+
+/// What a client presented, as the server judged it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen<'a> {
+    Verified,
+    /// No certificate: refused once enforced.
+    Missing,
+    /// A certificate the server could not verify (refused once enforced), with the server's
+    /// reason and the certificate's issuer when the log has them.
+    Failed {
+        reason: Cow<'a, str>,
+        issuer: &'a str,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<'a> {
+    pub client: IpAddr,
+    /// Unix seconds.
+    pub time: Option<i64>,
+    /// As logged (Host header); `None` on lines written before the format carried it, and
+    /// for handshakes refused before any request.
+    pub hostname: Option<Cow<'a, str>>,
+    pub seen: Seen<'a>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line<'a> {
+    Request(Request<'a>),
+    /// A line the server writes to the same log that is not a request (HAProxy's start-up
+    /// notes, Caddy's other loggers, a handshake that failed for reasons other than the
+    /// certificate).
+    NotARequest,
+}
+
+/// Why a line could not be read, in a few words.
+pub type Unreadable = &'static str;
+
+pub fn parse(server: WebServer, line: &str) -> Result<Line<'_>, Unreadable> {
+    match server {
+        WebServer::Nginx | WebServer::Apache => common(line),
+        WebServer::Haproxy => haproxy(line),
+        WebServer::Caddy => caddy(line),
+        WebServer::Traefik => Err("Traefik's access log is not read by this program"),
+    }
+}
+
+/// nginx `aop_client_cert` and Apache `aop_client_cert`: the same shape.
+/// `ADDR [TIME] "REQUEST" STATUS client_verify=V client_s_dn="…" client_i_dn="…"
+/// client_serial=S host="H"`, V bare in the first format (nginx's `FAILED:reason` holds
+/// spaces) and quoted since.
+fn common(line: &str) -> Result<Line<'_>, Unreadable> {
+    let mut cursor = Cursor::new(line);
+    let client = cursor
+        .word()
+        .and_then(|a| a.parse::<IpAddr>().ok())
+        .ok_or("the line does not start with the client's IP address")?;
+    let time = cursor.bracketed().ok_or("no [time] after the address")?;
+    cursor.quoted().ok_or("no quoted request line")?;
+    cursor.word().ok_or("no status")?;
+    let verify = cursor
+        .field("client_verify", Some("client_s_dn"))
+        .ok_or("no client_verify= field: not the aop_client_cert format")?;
+    cursor.field("client_s_dn", Some("client_i_dn"));
+    let issuer = cursor
+        .field("client_i_dn", Some("client_serial"))
+        .unwrap_or("");
+    cursor.field("client_serial", Some("host"));
+    let hostname = cursor.field("host", None).map(Cow::Borrowed);
+    let seen = match verify {
+        "SUCCESS" => Seen::Verified,
+        // "-": the request did not come over TLS.
+        "NONE" | "-" | "" => Seen::Missing,
+        other => Seen::Failed {
+            reason: Cow::Borrowed(other.strip_prefix("FAILED:").unwrap_or(other)),
+            issuer,
+        },
+    };
+    Ok(Line::Request(Request {
+        client,
+        time: clf_time(time),
+        hostname: hostname.filter(|h| !h.is_empty() && *h != "-"),
+        seen,
+    }))
+}
+
+/// HAProxy, after whatever prefix syslog adds:
+/// `ADDR:PORT [TIME] FRONTEND "REQUEST" STATUS client_cert_used=U client_verify=V client_err=E
+/// client_ca_err=C client_s_dn="…" client_i_dn="…" host="H"`, or the `error-log-format` line
+/// `ADDR:PORT [TIME] FRONTEND TLS handshake refused: client_err=E client_ca_err=C reason="R"`.
+fn haproxy(line: &str) -> Result<Line<'_>, Unreadable> {
+    let Some((client, rest)) = after_client_port(line) else {
+        // Start-up and health-check notes share the log target; a request line always starts
+        // with the client.
+        return if line.contains("client_cert_used=") || line.contains("handshake refused") {
+            Err("no client ADDRESS:PORT before the [time]")
+        } else {
+            Ok(Line::NotARequest)
+        };
+    };
+    let mut cursor = Cursor::new(rest);
+    let time = cursor.bracketed().ok_or("no [time] after the address")?;
+    cursor.word().ok_or("no frontend name")?;
+    cursor.skip_spaces();
+    if cursor.rest.starts_with("TLS handshake refused:") {
+        cursor.rest = &cursor.rest["TLS handshake refused:".len()..];
+        let err = cursor.field("client_err", Some("client_ca_err"));
+        let ca_err = cursor.field("client_ca_err", Some("reason"));
+        let reason = cursor.field("reason", None).unwrap_or("");
+        return Ok(Line::Request(Request {
+            client,
+            time: clf_time(time),
+            hostname: None,
+            seen: Seen::Failed {
+                reason: match x509_error([err, ca_err]) {
+                    Some(code) => Cow::Owned(format!("handshake refused: {code}")),
+                    None if reason.is_empty() => Cow::Borrowed("handshake refused"),
+                    None => Cow::Owned(format!("handshake refused: {reason}")),
+                },
+                issuer: "",
+            },
+        }));
+    }
+    cursor.quoted().ok_or("no quoted request line")?;
+    cursor.word().ok_or("no status")?;
+    let used = cursor
+        .field("client_cert_used", Some("client_verify"))
+        .ok_or("no client_cert_used= field: not the project's HAProxy log-format")?;
+    let verify = cursor.field("client_verify", Some("client_err"));
+    let err = cursor.field("client_err", Some("client_ca_err"));
+    let ca_err = cursor.field("client_ca_err", Some("client_s_dn"));
+    cursor.field("client_s_dn", Some("client_i_dn"));
+    let issuer = cursor.field("client_i_dn", Some("host")).unwrap_or("");
+    let hostname = cursor.field("host", None).map(Cow::Borrowed);
+    // ssl_c_verify is 0 when no certificate was sent: only ssl_c_used tells.
+    let seen = match (used, x509_error([verify, err, ca_err])) {
+        ("0", _) => Seen::Missing,
+        ("1", None) => Seen::Verified,
+        ("1", Some(code)) => Seen::Failed {
+            reason: Cow::Owned(code),
+            issuer,
+        },
+        _ => return Err("client_cert_used is neither 0 nor 1"),
+    };
+    Ok(Line::Request(Request {
+        client,
+        time: clf_time(time),
+        hostname: hostname.filter(|h| !h.is_empty() && *h != "-"),
+        seen,
+    }))
+}
+
+/// The first `ADDRESS:PORT [` in the line, and what follows the address.
+fn after_client_port(line: &str) -> Option<(IpAddr, &str)> {
+    let mut from = 0;
+    while let Some(found) = line[from..].find(" [") {
+        let space = from + found;
+        let start = line[..space].rfind(' ').map_or(0, |s| s + 1);
+        if let Some((address, port)) = line[start..space].rsplit_once(':')
+            && port.parse::<u16>().is_ok()
+            && let Ok(address) = address.parse::<IpAddr>()
+        {
+            return Some((address, &line[space + 1..]));
+        }
+        from = space + 2;
+    }
+    None
+}
+
+/// An X.509 verification error among HAProxy's codes (0 = none), with OpenSSL's name for the
+/// common ones.
+fn x509_error<const N: usize>(codes: [Option<&str>; N]) -> Option<String> {
+    let code = codes
+        .into_iter()
+        .flatten()
+        .find(|c| !c.is_empty() && *c != "0")?;
+    let name = match code {
+        "2" => "unable to get issuer certificate",
+        "7" => "certificate signature failure",
+        "9" => "certificate is not yet valid",
+        "10" => "certificate has expired",
+        "18" => "self-signed certificate",
+        "19" => "self-signed certificate in chain",
+        "20" => "unable to get local issuer certificate",
+        "21" => "unable to verify the first certificate",
+        "26" => "unsupported certificate purpose",
+        _ => "",
+    };
+    Some(if name.is_empty() {
+        format!("X.509 error {code}")
+    } else {
+        format!("X.509 error {code} ({name})")
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct CaddyLine<'a> {
+    #[serde(borrow, default)]
+    logger: Option<Cow<'a, str>>,
+    #[serde(default)]
+    ts: Option<serde_json::Value>,
+    #[serde(borrow, default)]
+    msg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    request: Option<CaddyRequest<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct CaddyRequest<'a> {
+    #[serde(borrow)]
+    remote_ip: Cow<'a, str>,
+    #[serde(borrow, default)]
+    host: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tls: Option<CaddyTls<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct CaddyTls<'a> {
+    #[serde(borrow, default)]
+    client_serial: Option<Cow<'a, str>>,
+}
+
+/// Caddy's JSON access log. Caddy logs no verification status: in the log phase
+/// (`verify_if_given`) a certificate that fails is refused at the handshake, so a request
+/// carrying `client_serial` was verified. Refused handshakes are in the `http.stdlib` log
+/// (the snippet's `aop-tls-errors.log`), which is read too when given.
+fn caddy(line: &str) -> Result<Line<'_>, Unreadable> {
+    let entry: CaddyLine = serde_json::from_str(line).map_err(|_| "not one JSON object")?;
+    let time = match &entry.ts {
+        Some(serde_json::Value::Number(n)) => n.as_f64().map(|t| t as i64),
+        Some(serde_json::Value::String(text)) => {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| t.unix_timestamp())
+        }
+        _ => None,
+    };
+    if let Some(request) = entry.request {
+        let client = request
+            .remote_ip
+            .parse::<IpAddr>()
+            .map_err(|_| "request.remote_ip is not an IP address")?;
+        let seen = match request.tls.and_then(|t| t.client_serial) {
+            Some(_) => Seen::Verified,
+            None => Seen::Missing,
+        };
+        let hostname = request.host.map(|host| match host {
+            Cow::Borrowed(h) => Cow::Borrowed(without_port(h)),
+            Cow::Owned(h) => Cow::Owned(without_port(&h).to_string()),
+        });
+        return Ok(Line::Request(Request {
+            client,
+            time,
+            hostname: hostname.filter(|h| !h.is_empty()),
+            seen,
+        }));
+    }
+    let (Some("http.stdlib"), Some(message)) = (entry.logger.as_deref(), entry.msg.as_deref())
+    else {
+        return Ok(Line::NotARequest);
+    };
+    // "http: TLS handshake error from 127.0.0.2:40001: tls: failed to verify certificate: …"
+    let Some(rest) = message.strip_prefix("http: TLS handshake error from ") else {
+        return Ok(Line::NotARequest);
+    };
+    let Some((address, why)) = rest.split_once(": ") else {
+        return Err("a TLS handshake error without the client's address");
+    };
+    let client = address
+        .rsplit_once(':')
+        .and_then(|(ip, _)| ip.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+        .ok_or("a TLS handshake error without the client's address")?;
+    let seen = if why.contains("didn't provide a certificate") {
+        Seen::Missing
+    } else if why.contains("certificate") {
+        Seen::Failed {
+            reason: Cow::Owned(format!("handshake refused: {why}")),
+            issuer: "",
+        }
+    } else {
+        // EOF, no shared cipher, a scanner: no request was made, and the certificate had no
+        // part in it.
+        return Ok(Line::NotARequest);
+    };
+    Ok(Line::Request(Request {
+        client,
+        time,
+        hostname: None,
+        seen,
+    }))
+}
+
+/// `www.example.com:443` → `www.example.com`; `[2001:db8::1]:443` → `[2001:db8::1]`.
+fn without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port))
+            if port.bytes().all(|b| b.is_ascii_digit())
+                && (!name.contains(':') || name.ends_with(']')) =>
+        {
+            name
+        }
+        _ => host,
+    }
+}
+
+/// The hostname a request was for, in one form: lower case, without a port or a final dot.
+pub fn normalise_hostname(raw: &str) -> Cow<'_, str> {
+    let name = without_port(raw).trim_end_matches('.');
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Walks a line field by field.
+struct Cursor<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(line: &'a str) -> Self {
+        Self {
+            rest: line.trim_end_matches(['\r', '\n']),
+        }
+    }
+
+    fn skip_spaces(&mut self) {
+        self.rest = self.rest.trim_start_matches(' ');
+    }
+
+    fn word(&mut self) -> Option<&'a str> {
+        self.skip_spaces();
+        let end = self.rest.find(' ').unwrap_or(self.rest.len());
+        let word = &self.rest[..end];
+        self.rest = &self.rest[end..];
+        (!word.is_empty()).then_some(word)
+    }
+
+    fn bracketed(&mut self) -> Option<&'a str> {
+        self.skip_spaces();
+        let inner = self.rest.strip_prefix('[')?;
+        let end = inner.find(']')?;
+        self.rest = &inner[end + 1..];
+        Some(&inner[..end])
+    }
+
+    /// A `"…"` value, its escapes left as written.
+    fn quoted(&mut self) -> Option<&'a str> {
+        self.skip_spaces();
+        let inner = self.rest.strip_prefix('"')?;
+        let end = closing_quote(inner)?;
+        self.rest = &inner[end + 1..];
+        Some(&inner[..end])
+    }
+
+    /// `key=value`, where value is quoted, or bare up to ` next=` (a bare value may hold
+    /// spaces: nginx's `FAILED:certificate has expired`) or the end of the line.
+    fn field(&mut self, key: &str, next: Option<&str>) -> Option<&'a str> {
+        self.skip_spaces();
+        let value = self.rest.strip_prefix(key)?.strip_prefix('=')?;
+        if value.starts_with('"') {
+            self.rest = value;
+            return self.quoted();
+        }
+        let end = next
+            .and_then(|next| find_key(value, next))
+            .unwrap_or(value.len());
+        self.rest = &value[end..];
+        Some(value[..end].trim_end())
+    }
+}
+
+/// Where ` key=` starts in `text`.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(key) {
+        let at = from + found;
+        if at > 0 && text.as_bytes()[at - 1] == b' ' && text[at + key.len()..].starts_with('=') {
+            return Some(at - 1);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+/// The index of the first `"` not escaped by a backslash.
+fn closing_quote(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `30/Nov/2026:13:10:40 +0000`, HAProxy's `30/Nov/2026:13:10:40.123` (no zone: read as
+/// UTC), as Unix seconds.
+fn clf_time(text: &str) -> Option<i64> {
+    let (stamp, zone) = match text.split_once(' ') {
+        Some((stamp, zone)) => (stamp, Some(zone)),
+        None => (text, None),
+    };
+    let b = stamp.as_bytes();
+    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = stamp.get(range)?;
+        digits
+            .bytes()
+            .all(|d| d.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let day = number(0..2)?;
+    let month = match &stamp[3..6] {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year = number(7..11)?;
+    let (hour, minute, second) = (number(12..14)?, number(15..17)?, number(18..20)?);
+    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let offset = match zone {
+        None => 0,
+        Some(zone) => {
+            let (sign, digits) = match zone.as_bytes().first() {
+                Some(b'+') => (1, &zone[1..]),
+                Some(b'-') => (-1, &zone[1..]),
+                _ => return None,
+            };
+            if digits.len() != 4 || !digits.bytes().all(|d| d.is_ascii_digit()) {
+                return None;
+            }
+            let hours: i64 = digits[..2].parse().ok()?;
+            let minutes: i64 = digits[2..].parse().ok()?;
+            sign * (hours * 3600 + minutes * 60)
+        }
+    };
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(server: WebServer, line: &str) -> Request<'_> {
+        match parse(server, line) {
+            Ok(Line::Request(request)) => request,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    const NOV_30_2026_13_10_40: i64 = 1_796_044_240;
+
+    #[test]
+    fn nginx_lines_old_and_new() {
+        let new = r#"162.158.1.2 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="SUCCESS" client_s_dn="CN=Cloudflare" client_i_dn="CN=My CA" client_serial=0A host="www.example.com""#;
+        let r = request(WebServer::Nginx, new);
+        assert_eq!(r.client, "162.158.1.2".parse::<IpAddr>().unwrap());
+        assert_eq!(r.time, Some(NOV_30_2026_13_10_40));
+        assert_eq!(r.hostname.as_deref(), Some("www.example.com"));
+        assert_eq!(r.seen, Seen::Verified);
+        // The first format: no host, client_verify bare, a FAILED reason with spaces.
+        let old = r#"203.0.113.9 [30/Nov/2026:14:10:40 +0100] "GET /x HTTP/1.1" 200 client_verify=FAILED:certificate has expired client_s_dn="CN=x" client_i_dn="CN=Other CA" client_serial=01"#;
+        let r = request(WebServer::Nginx, old);
+        assert_eq!(r.time, Some(NOV_30_2026_13_10_40));
+        assert_eq!(r.hostname, None);
+        assert_eq!(
+            r.seen,
+            Seen::Failed {
+                reason: "certificate has expired".into(),
+                issuer: "CN=Other CA"
+            }
+        );
+        let none = r#"203.0.113.9 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify=NONE client_s_dn="" client_i_dn="" client_serial=- host="a.example.com""#;
+        assert_eq!(request(WebServer::Nginx, none).seen, Seen::Missing);
+    }
+
+    #[test]
+    fn a_client_chosen_value_cannot_pose_as_a_field() {
+        // A certificate whose subject imitates the fields after it, quotes escaped as the
+        // servers escape them: the real verification result and host win.
+        let nginx = r#"203.0.113.9 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="FAILED:self-signed certificate" client_s_dn="CN=x\x22 client_verify=SUCCESS host=\x22www.example.com" client_i_dn="CN=x" client_serial=01 host="evil.example.net""#;
+        let r = request(WebServer::Nginx, nginx);
+        assert!(matches!(r.seen, Seen::Failed { .. }));
+        assert_eq!(r.hostname.as_deref(), Some("evil.example.net"));
+        let haproxy = r#"203.0.113.9:5000 [30/Nov/2026:13:10:40 +0000] fe "GET / HTTP/1.1" 200 client_cert_used=1 client_verify=18 client_err=18 client_ca_err=0 client_s_dn="CN=x\" client_verify=0 host=\"www.example.com" client_i_dn="CN=x" host="evil.example.net""#;
+        let r = request(WebServer::Haproxy, haproxy);
+        assert!(
+            matches!(r.seen, Seen::Failed { ref reason, .. } if reason.contains("self-signed"))
+        );
+        assert_eq!(r.hostname.as_deref(), Some("evil.example.net"));
+    }
+
+    #[test]
+    fn apache_lines() {
+        let line = r#"::ffff:162.158.1.2 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="GENEROUS" client_s_dn="CN=x" client_i_dn="CN=Unknown CA" client_serial=05 host="www.example.com""#;
+        let r = request(WebServer::Apache, line);
+        assert_eq!(
+            r.seen,
+            Seen::Failed {
+                reason: "GENEROUS".into(),
+                issuer: "CN=Unknown CA"
+            }
+        );
+        let plain = r#"10.0.0.1 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="-" client_s_dn="-" client_i_dn="-" client_serial=- host="-""#;
+        let r = request(WebServer::Apache, plain);
+        assert_eq!((r.seen, r.hostname), (Seen::Missing, None));
+    }
+
+    #[test]
+    fn haproxy_lines_behind_syslog() {
+        let line = r#"Nov 30 13:10:40 origin haproxy[812]: 127.0.0.2:40022 [30/Nov/2026:13:10:40 +0000] fe_origin "GET / HTTP/1.1" 200 client_cert_used=0 client_verify=0 client_err=0 client_ca_err=0 client_s_dn="" client_i_dn="" host="www.example.com:443""#;
+        let r = request(WebServer::Haproxy, line);
+        assert_eq!(r.client, "127.0.0.2".parse::<IpAddr>().unwrap());
+        assert_eq!(r.seen, Seen::Missing);
+        assert_eq!(
+            normalise_hostname(r.hostname.as_deref().unwrap()),
+            "www.example.com"
+        );
+        let verified = r#"::1:40022 [30/Nov/2026:13:10:40.123] fe "GET / HTTP/1.1" 200 client_cert_used=1 client_verify=0 client_err=0 client_ca_err=0 client_s_dn="/CN=c" client_i_dn="/CN=ca""#;
+        let r = request(WebServer::Haproxy, verified);
+        assert_eq!(r.client, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(r.time, Some(NOV_30_2026_13_10_40));
+        assert_eq!(r.seen, Seen::Verified);
+        let refused = r#"127.0.0.3:1 [30/Nov/2026:13:10:40 +0000] fe TLS handshake refused: client_err=10 client_ca_err=0 reason="certificate verify failed""#;
+        assert!(matches!(
+            request(WebServer::Haproxy, refused).seen,
+            Seen::Failed { ref reason, .. } if reason.contains("expired")
+        ));
+        assert_eq!(
+            parse(WebServer::Haproxy, "Proxy fe_origin started."),
+            Ok(Line::NotARequest)
+        );
+    }
+
+    #[test]
+    fn caddy_lines() {
+        let verified = r#"{"level":"info","ts":1796044240.5,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"127.0.0.2","remote_port":"4000","host":"www.example.com:8443","tls":{"server_name":"www.example.com","client_common_name":"","client_serial":"123"}},"status":200}"#;
+        let r = request(WebServer::Caddy, verified);
+        assert_eq!(
+            (r.time, r.hostname.as_deref(), &r.seen),
+            (
+                Some(NOV_30_2026_13_10_40),
+                Some("www.example.com"),
+                &Seen::Verified
+            )
+        );
+        let without = r#"{"ts":1796044240,"request":{"remote_ip":"127.0.0.3","host":"www.example.com","tls":{"server_name":"www.example.com"}}}"#;
+        assert_eq!(request(WebServer::Caddy, without).seen, Seen::Missing);
+        let refused = r#"{"level":"debug","ts":1796044240,"logger":"http.stdlib","msg":"http: TLS handshake error from 127.0.0.2:40001: tls: failed to verify certificate: x509: certificate signed by unknown authority"}"#;
+        let r = request(WebServer::Caddy, refused);
+        assert_eq!(r.client, "127.0.0.2".parse::<IpAddr>().unwrap());
+        assert!(
+            matches!(r.seen, Seen::Failed { ref reason, .. } if reason.contains("unknown authority"))
+        );
+        let eof = r#"{"level":"debug","logger":"http.stdlib","msg":"http: TLS handshake error from 127.0.0.2:40001: EOF"}"#;
+        assert_eq!(parse(WebServer::Caddy, eof), Ok(Line::NotARequest));
+        assert!(parse(WebServer::Caddy, "not json").is_err());
+    }
+
+    #[test]
+    fn other_lines_are_unreadable_not_guessed() {
+        for line in [
+            "",
+            "garbage",
+            r#"www.example.com [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify=SUCCESS"#,
+            r#"1.2.3.4 - - [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 512 "-" "curl""#,
+        ] {
+            assert!(parse(WebServer::Nginx, line).is_err(), "{line}");
+        }
+        assert_eq!(clf_time("31/Foo/2026:13:10:40 +0000"), None);
+        assert_eq!(clf_time("30/Nov/2026:25:10:40 +0000"), None);
+        assert_eq!(clf_time("01/Jan/1970:00:00:00 +0000"), Some(0));
+        assert_eq!(clf_time("29/Feb/2024:00:00:00 -0130"), Some(1_709_170_200));
+    }
+}

@@ -1,0 +1,734 @@
+//! Evidence before enforcing: the origin's own access log, in the format the log-phase snippet
+//! writes, counted per hostname: requests from Cloudflare's addresses with a verified client
+//! certificate, from Cloudflare without one (refused once enforced), and from anywhere else
+//! (direct connections, refused once enforced). Ready to enforce only when Cloudflare's traffic
+//! was seen and all of it was verified.
+//!
+//! Streams the logs in constant memory; every count that a client could make grow without end
+//! (hostnames, source addresses, failure reasons) is bounded, the rest counted as such.
+
+mod files;
+mod formats;
+mod ranges;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use files::MOST_LINE_BYTES;
+pub use formats::{Line, Request, Seen, normalise_hostname, parse};
+pub use ranges::{Cidr, EdgeRanges, RangesSource, ShippedRanges};
+
+use crate::snippets::WebServer;
+use crate::untrusted::one_line;
+
+/// How long refreshing Cloudflare's ranges from the API may take before the shipped list is used.
+pub const RANGES_TIMEOUT: Duration = Duration::from_secs(5);
+/// Hostnames counted one by one; more (a client picks its Host header) share one row.
+const MOST_HOSTNAMES: usize = 1_000;
+/// Source addresses named per hostname, and overall.
+const MOST_SOURCES_PER_HOSTNAME: usize = 256;
+const MOST_SOURCES: usize = 4_096;
+const MOST_FAILURE_KINDS: usize = 32;
+/// Sources and unreadable lines shown.
+const TOP: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("the edge range \"{given}\" is not usable: {why}")]
+    Range { given: String, why: String },
+    #[error("cannot read {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a regular file: give the access log itself (a pipe or a device may never end)"
+    )]
+    NotAFile { path: String },
+    #[error("reading {path} stopped at line {line}: {source}")]
+    Read {
+        path: String,
+        line: u64,
+        source: std::io::Error,
+    },
+    #[error(
+        "evidence reads the access logs of nginx, Apache, HAProxy and Caddy; Traefik's has no field for the client certificate's verification (see README)"
+    )]
+    Unsupported,
+}
+
+/// What to read, and how to judge it.
+#[derive(Debug, Clone)]
+pub struct EvidenceRequest {
+    pub server: WebServer,
+    /// The access log and, when given, its rotated (and compressed) predecessors.
+    pub logs: Vec<PathBuf>,
+    /// Only requests this recent count.
+    pub since: Option<Duration>,
+    pub now: OffsetDateTime,
+    pub ranges: EdgeRanges,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FromCloudflare {
+    pub verified: u64,
+    /// Refused once enforced: `without_certificate` + `failed_verification`.
+    pub unverified: u64,
+    pub without_certificate: u64,
+    pub failed_verification: u64,
+}
+
+impl FromCloudflare {
+    pub fn total(&self) -> u64 {
+        self.verified + self.unverified
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FromElsewhere {
+    /// Requests from outside the edge ranges: refused once enforced, unless they carry a
+    /// certificate the origin verifies.
+    pub total: u64,
+    /// Of those, with a certificate the origin verified: something besides Cloudflare holds a
+    /// client key from the trusted CA.
+    pub with_verified_certificate: u64,
+    pub top_sources: Vec<Source>,
+    /// Requests from addresses past the ones counted by name.
+    pub from_addresses_not_named: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub address: IpAddr,
+    pub requests: u64,
+}
+
+/// Requests from Cloudflare whose certificate failed verification, by the server's reason and
+/// the certificate's issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub reason: String,
+    pub issuer: Option<String>,
+    pub requests: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostnameEvidence {
+    /// `None`: lines that do not say (written before the format carried the hostname, or a
+    /// handshake refused before any request).
+    pub hostname: Option<String>,
+    /// More hostnames than are counted one by one share this row.
+    pub many_hostnames: bool,
+    pub cloudflare: FromCloudflare,
+    pub failures: Vec<Failure>,
+    pub other: FromElsewhere,
+}
+
+impl HostnameEvidence {
+    /// The hostname as the report names it.
+    pub fn name(&self) -> String {
+        match (&self.hostname, self.many_hostnames) {
+            (_, true) => format!("(other hostnames, past the first {MOST_HOSTNAMES})"),
+            (Some(name), false) => name.clone(),
+            (None, false) => "(hostname unknown)".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableLine {
+    pub log: String,
+    pub line: u64,
+    pub why: String,
+    /// The line's start, folded to one line (shown escaped).
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LineCounts {
+    pub read: u64,
+    pub requests: u64,
+    /// Lines the server writes to the same log that are not requests.
+    pub not_requests: u64,
+    pub outside_window: u64,
+    /// Lines not in the snippet's format: counted and shown, never dropped in silence.
+    pub unreadable: u64,
+    pub unreadable_examples: Vec<UnreadableLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogSummary {
+    pub path: String,
+    pub compressed: bool,
+    pub lines: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// RFC 3339; `None`: every line counts.
+    pub since: Option<String>,
+    pub first_request: Option<String>,
+    pub last_request: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RangesReport {
+    pub source: RangesSource,
+    pub ranges: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Cloudflare's traffic was seen and every request of it carried a verified certificate.
+    pub ready: bool,
+    pub server: WebServer,
+    pub logs: Vec<LogSummary>,
+    pub window: Window,
+    pub edge_ranges: RangesReport,
+    pub lines: LineCounts,
+    pub cloudflare: FromCloudflare,
+    pub other: FromElsewhere,
+    pub hostnames: Vec<HostnameEvidence>,
+    /// Why it is not ready; empty when it is.
+    pub problems: Vec<String>,
+    pub next_steps: Vec<String>,
+    /// What enforcing will also do, and what could not be read.
+    pub notes: Vec<String>,
+}
+
+/// Reads the logs and judges them.
+pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
+    if request.server == WebServer::Traefik {
+        return Err(EvidenceError::Unsupported);
+    }
+    let cutoff = request
+        .since
+        .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
+    let mut tally = Tally::default();
+    let mut logs = Vec::new();
+    let mut line = Vec::with_capacity(1024);
+    for path in &request.logs {
+        let shown_path = path.display().to_string();
+        let mut file = files::LogFile::open(path)?;
+        let mut number = 0u64;
+        loop {
+            let cut = match file.next_line(&mut line) {
+                Ok(Some(cut)) => cut,
+                Ok(None) => break,
+                Err(source) => {
+                    return Err(EvidenceError::Read {
+                        path: shown_path,
+                        line: number + 1,
+                        source,
+                    });
+                }
+            };
+            number += 1;
+            tally.lines.read += 1;
+            let text = match (cut, std::str::from_utf8(&line)) {
+                (true, _) => Err(format!("longer than {MOST_LINE_BYTES} bytes")),
+                (false, Ok(text)) => Ok(text),
+                (false, Err(_)) => Err("not UTF-8 text".to_string()),
+            };
+            let outcome = text.and_then(|text| {
+                formats::parse(request.server, text).map_err(|why| why.to_string())
+            });
+            match outcome {
+                Ok(Line::NotARequest) => tally.lines.not_requests += 1,
+                Ok(Line::Request(found)) => match (cutoff, found.time) {
+                    (Some(cutoff), Some(time)) if time < cutoff => tally.lines.outside_window += 1,
+                    (Some(_), None) => tally.unreadable(
+                        &shown_path,
+                        number,
+                        "no time the window can be checked against".into(),
+                        &line,
+                    ),
+                    _ => tally.count(&request.ranges, &found),
+                },
+                Err(why) => tally.unreadable(&shown_path, number, why, &line),
+            }
+        }
+        logs.push(LogSummary {
+            path: shown_path,
+            compressed: file.compressed,
+            lines: number,
+        });
+    }
+    Ok(tally.into_evidence(request, logs, cutoff))
+}
+
+/// A count per key, for at most `most` keys; the rest counted together.
+#[derive(Debug)]
+struct Bounded<K> {
+    counts: HashMap<K, u64>,
+    most: usize,
+    past_the_most: u64,
+}
+
+impl<K: Hash + Eq + Clone> Bounded<K> {
+    fn new(most: usize) -> Self {
+        Self {
+            counts: HashMap::new(),
+            most,
+            past_the_most: 0,
+        }
+    }
+
+    fn add(&mut self, key: &K) {
+        if let Some(count) = self.counts.get_mut(key) {
+            *count += 1;
+        } else if self.counts.len() < self.most {
+            self.counts.insert(key.clone(), 1);
+        } else {
+            self.past_the_most += 1;
+        }
+    }
+
+    /// The largest counts first (ties in key order, so reports are stable).
+    fn top(&self, n: usize) -> Vec<(K, u64)>
+    where
+        K: Ord,
+    {
+        let mut all: Vec<(K, u64)> = self.counts.iter().map(|(k, c)| (k.clone(), *c)).collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+}
+
+#[derive(Debug)]
+struct HostTally {
+    cloudflare: FromCloudflare,
+    failures: Bounded<(String, String)>,
+    other_total: u64,
+    other_verified: u64,
+    sources: Bounded<IpAddr>,
+}
+
+impl Default for HostTally {
+    fn default() -> Self {
+        Self {
+            cloudflare: FromCloudflare::default(),
+            failures: Bounded::new(MOST_FAILURE_KINDS),
+            other_total: 0,
+            other_verified: 0,
+            sources: Bounded::new(MOST_SOURCES_PER_HOSTNAME),
+        }
+    }
+}
+
+impl HostTally {
+    fn count(&mut self, from_cloudflare: bool, found: &Request) {
+        if from_cloudflare {
+            match &found.seen {
+                Seen::Verified => self.cloudflare.verified += 1,
+                Seen::Missing => self.cloudflare.without_certificate += 1,
+                Seen::Failed { reason, issuer } => {
+                    self.cloudflare.failed_verification += 1;
+                    self.failures.add(&(reason.to_string(), issuer.to_string()));
+                }
+            }
+            self.cloudflare.unverified =
+                self.cloudflare.without_certificate + self.cloudflare.failed_verification;
+        } else {
+            self.other_total += 1;
+            self.other_verified += u64::from(found.seen == Seen::Verified);
+            self.sources.add(&found.client);
+        }
+    }
+
+    fn elsewhere(&self) -> FromElsewhere {
+        elsewhere(self.other_total, self.other_verified, &self.sources)
+    }
+}
+
+fn elsewhere(total: u64, verified: u64, sources: &Bounded<IpAddr>) -> FromElsewhere {
+    let top = sources.top(TOP);
+    let named: u64 = top.iter().map(|(_, c)| c).sum();
+    FromElsewhere {
+        total,
+        with_verified_certificate: verified,
+        from_addresses_not_named: total - named,
+        top_sources: top
+            .into_iter()
+            .map(|(address, requests)| Source { address, requests })
+            .collect(),
+    }
+}
+
+#[derive(Debug)]
+struct Tally {
+    hosts: HashMap<Box<str>, HostTally>,
+    unknown: HostTally,
+    past_the_most: HostTally,
+    sources: Bounded<IpAddr>,
+    lines: LineCounts,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            hosts: HashMap::new(),
+            unknown: HostTally::default(),
+            past_the_most: HostTally::default(),
+            sources: Bounded::new(MOST_SOURCES),
+            lines: LineCounts::default(),
+            first: None,
+            last: None,
+        }
+    }
+}
+
+impl Tally {
+    fn count(&mut self, ranges: &EdgeRanges, found: &Request) {
+        self.lines.requests += 1;
+        if let Some(time) = found.time {
+            self.first = Some(self.first.map_or(time, |t| t.min(time)));
+            self.last = Some(self.last.map_or(time, |t| t.max(time)));
+        }
+        let from_cloudflare = ranges.contains(found.client);
+        if !from_cloudflare {
+            self.sources.add(&found.client);
+        }
+        let host = match found.hostname.as_deref().map(normalise_hostname) {
+            None => &mut self.unknown,
+            Some(name) => {
+                if !self.hosts.contains_key(name.as_ref()) && self.hosts.len() < MOST_HOSTNAMES {
+                    self.hosts
+                        .insert(name.as_ref().into(), HostTally::default());
+                }
+                match self.hosts.get_mut(name.as_ref()) {
+                    Some(host) => host,
+                    None => &mut self.past_the_most,
+                }
+            }
+        };
+        host.count(from_cloudflare, found);
+    }
+
+    fn unreadable(&mut self, log: &str, line: u64, why: String, text: &[u8]) {
+        self.lines.unreadable += 1;
+        if self.lines.unreadable_examples.len() < TOP {
+            let text = String::from_utf8_lossy(&text[..text.len().min(400)]);
+            self.lines.unreadable_examples.push(UnreadableLine {
+                log: log.to_string(),
+                line,
+                why,
+                excerpt: one_line(&text, 160),
+            });
+        }
+    }
+
+    fn into_evidence(
+        self,
+        request: &EvidenceRequest,
+        logs: Vec<LogSummary>,
+        cutoff: Option<i64>,
+    ) -> Evidence {
+        let mut hostnames: Vec<HostnameEvidence> = self
+            .hosts
+            .iter()
+            .map(|(name, host)| hostname_evidence(Some(name.to_string()), false, host))
+            .collect();
+        hostnames.sort_by(|a, b| {
+            let total = |h: &HostnameEvidence| h.cloudflare.total() + h.other.total;
+            total(b)
+                .cmp(&total(a))
+                .then_with(|| a.hostname.cmp(&b.hostname))
+        });
+        for (host, many) in [(&self.past_the_most, true), (&self.unknown, false)] {
+            if host.cloudflare.total() + host.other_total > 0 {
+                hostnames.push(hostname_evidence(None, many, host));
+            }
+        }
+        let mut cloudflare = FromCloudflare::default();
+        let (mut other_total, mut other_verified) = (0, 0);
+        for host in self
+            .hosts
+            .values()
+            .chain([&self.unknown, &self.past_the_most])
+        {
+            cloudflare.verified += host.cloudflare.verified;
+            cloudflare.unverified += host.cloudflare.unverified;
+            cloudflare.without_certificate += host.cloudflare.without_certificate;
+            cloudflare.failed_verification += host.cloudflare.failed_verification;
+            other_total += host.other_total;
+            other_verified += host.other_verified;
+        }
+        let rfc3339 = |unix: i64| {
+            OffsetDateTime::from_unix_timestamp(unix)
+                .ok()
+                .and_then(|t| t.format(&Rfc3339).ok())
+        };
+        let mut evidence = Evidence {
+            ready: false,
+            server: request.server,
+            logs,
+            window: Window {
+                since: cutoff.and_then(rfc3339),
+                first_request: self.first.and_then(rfc3339),
+                last_request: self.last.and_then(rfc3339),
+            },
+            edge_ranges: RangesReport {
+                source: request.ranges.source.clone(),
+                ranges: request.ranges.ranges.iter().map(Cidr::to_string).collect(),
+            },
+            lines: self.lines,
+            cloudflare,
+            other: elsewhere(other_total, other_verified, &self.sources),
+            hostnames,
+            problems: Vec::new(),
+            next_steps: Vec::new(),
+            notes: Vec::new(),
+        };
+        judge(&mut evidence);
+        evidence
+    }
+}
+
+fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> HostnameEvidence {
+    HostnameEvidence {
+        hostname,
+        many_hostnames: many,
+        cloudflare: host.cloudflare,
+        failures: host
+            .failures
+            .top(TOP)
+            .into_iter()
+            .map(|((reason, issuer), requests)| Failure {
+                reason,
+                issuer: (!issuer.is_empty() && issuer != "-").then_some(issuer),
+                requests,
+            })
+            .collect(),
+        other: host.elsewhere(),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The one place that decides "ready to enforce", and says why not and what to do.
+fn judge(evidence: &mut Evidence) {
+    let mut problems = Vec::new();
+    let mut next = Vec::new();
+    let mut notes = Vec::new();
+    let window = match &evidence.window.since {
+        Some(since) => format!(" since {since}"),
+        None => String::new(),
+    };
+    if evidence.cloudflare.total() == 0 {
+        problems.push(format!(
+            "no request from Cloudflare's addresses was found{window}: nothing proves Cloudflare's requests carry a certificate"
+        ));
+        if evidence.lines.requests == 0 && evidence.lines.unreadable > 0 {
+            next.push(format!(
+                "None of the lines is in the format the {} log-phase snippet writes: give the log that snippet's access_log/CustomLog/log line names (aop-wizard snippet {} --phase log shows it).",
+                evidence.server.display_name(),
+                evidence.server.name()
+            ));
+        } else {
+            next.push("Send requests through Cloudflare (open the site through its hostname), then read the log again; if a load balancer or proxy sits between Cloudflare and this server, give its addresses with --edge-range.".into());
+        }
+    }
+    for host in &evidence.hostnames {
+        let name = host.name();
+        let cloudflare = host.cloudflare;
+        if cloudflare.without_certificate > 0 {
+            problems.push(format!(
+                "{name}: {} of {} from Cloudflare came without a client certificate and will be refused once enforced",
+                cloudflare.without_certificate,
+                plural(cloudflare.total(), "request", "requests"),
+            ));
+            next.push(match &host.hostname {
+                Some(hostname) if !host.many_hostnames => format!(
+                    "Cloudflare presents no certificate for {hostname}: turn AOP on for it (zone-level, or per-hostname with `aop-wizard enable --scope hostname --hostname {hostname} --cert-id ID`); `aop-wizard doctor --zone ZONE --hostname {hostname}` shows what Cloudflare presents."
+                ),
+                _ => "Lines without a hostname were written before the log format carried one, or are handshakes refused before any request: reload the server with the current log-phase snippet and read the log again once new requests arrived (--since).".into(),
+            });
+        }
+        if cloudflare.failed_verification > 0 {
+            let seen: Vec<String> = host
+                .failures
+                .iter()
+                .map(|f| match &f.issuer {
+                    Some(issuer) => format!("{} ({}, issued by {issuer})", f.requests, f.reason),
+                    None => format!("{} ({})", f.requests, f.reason),
+                })
+                .collect();
+            problems.push(format!(
+                "{name}: {} from Cloudflare carried a certificate the origin could not verify: {}",
+                plural(cloudflare.failed_verification, "request", "requests"),
+                seen.join("; ")
+            ));
+            next.push(format!(
+                "The certificate Cloudflare presents for {name} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
+            ));
+        }
+    }
+    let other = &evidence.other;
+    if other.total > other.with_verified_certificate {
+        let sources: Vec<String> = other
+            .top_sources
+            .iter()
+            .map(|s| format!("{} ({})", s.address, s.requests))
+            .collect();
+        notes.push(format!(
+            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks, another proxy), send it through Cloudflare or give its addresses with --edge-range.",
+            plural(other.total - other.with_verified_certificate, "request", "requests"),
+            sources.join(", ")
+        ));
+    }
+    if other.with_verified_certificate > 0 {
+        notes.push(format!(
+            "{} from outside Cloudflare's addresses carried a certificate the origin verified: something besides Cloudflare holds a client key your origin trusts.",
+            plural(other.with_verified_certificate, "request", "requests")
+        ));
+    }
+    if evidence.lines.unreadable > 0 {
+        notes.push(format!(
+            "{} not in the {} log-phase format {} not counted (see unreadable lines).",
+            plural(evidence.lines.unreadable, "line", "lines"),
+            evidence.server.display_name(),
+            if evidence.lines.unreadable == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        ));
+    }
+    evidence.ready = problems.is_empty();
+    if evidence.ready {
+        next.push("Every request from Cloudflare carried a verified certificate: switch the origin to the enforce snippet (--phase enforce), reload, and run aop-wizard verify.".into());
+    }
+    evidence.problems = problems;
+    evidence.next_steps = next;
+    evidence.notes = notes;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(lines: &str, since: Option<Duration>) -> Evidence {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("aop-access.log");
+        std::fs::write(&log, lines).unwrap();
+        gather(&EvidenceRequest {
+            server: WebServer::Nginx,
+            logs: vec![log],
+            since,
+            now: OffsetDateTime::from_unix_timestamp(1_796_044_300).unwrap(),
+            ranges: EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+        })
+        .unwrap()
+    }
+
+    fn line(client: &str, verify: &str, host: Option<&str>, minute: u8) -> String {
+        let host = host.map(|h| format!(" host=\"{h}\"")).unwrap_or_default();
+        format!(
+            "{client} [30/Nov/2026:13:{minute:02}:00 +0000] \"GET / HTTP/1.1\" 200 client_verify=\"{verify}\" client_s_dn=\"\" client_i_dn=\"CN=Wrong CA\" client_serial=-{host}\n"
+        )
+    }
+
+    #[test]
+    fn counts_per_hostname_and_the_verdict() {
+        let mut log = String::new();
+        for _ in 0..3 {
+            log += &line("127.0.0.2", "SUCCESS", Some("www.example.com"), 10);
+        }
+        log += &line("127.0.0.3", "NONE", Some("WWW.example.com:443"), 10);
+        log += &line("127.0.0.3", "NONE", Some("api.example.com"), 10);
+        log += "not a log line\n";
+        let evidence = request(&log, None);
+        assert!(evidence.ready, "{:?}", evidence.problems);
+        assert_eq!(evidence.cloudflare.verified, 3);
+        assert_eq!(evidence.cloudflare.unverified, 0);
+        assert_eq!(evidence.other.total, 2);
+        assert_eq!(evidence.lines.unreadable, 1);
+        assert_eq!(evidence.lines.unreadable_examples[0].line, 6);
+        let www = &evidence.hostnames[0];
+        assert_eq!(www.hostname.as_deref(), Some("www.example.com"));
+        assert_eq!((www.cloudflare.verified, www.other.total), (3, 1));
+        assert_eq!(
+            www.other.top_sources,
+            [Source {
+                address: "127.0.0.3".parse().unwrap(),
+                requests: 1
+            }]
+        );
+        assert!(
+            evidence
+                .notes
+                .iter()
+                .any(|n| n.contains("2 requests from outside"))
+        );
+
+        // One unverified request from the edge flips the verdict, naming the hostname.
+        let flipped = request(
+            &(log
+                + &line(
+                    "127.0.0.2",
+                    "FAILED:unable to get local issuer certificate",
+                    Some("api.example.com"),
+                    11,
+                )),
+            None,
+        );
+        assert!(!flipped.ready);
+        assert_eq!(flipped.cloudflare.unverified, 1);
+        assert!(
+            flipped.problems[0].starts_with("api.example.com: 1 request from Cloudflare carried")
+        );
+        assert!(flipped.problems[0].contains("issued by CN=Wrong CA"));
+    }
+
+    #[test]
+    fn no_cloudflare_traffic_is_not_ready() {
+        let evidence = request(&line("127.0.0.3", "NONE", None, 10), None);
+        assert!(!evidence.ready);
+        assert!(evidence.problems[0].contains("no request from Cloudflare"));
+        assert_eq!(evidence.hostnames[0].name(), "(hostname unknown)");
+        let nothing_readable = request("1.2.3.4 - - [x] \"GET /\" 200 512\n", None);
+        assert!(nothing_readable.next_steps[0].contains("None of the lines is in the format"));
+    }
+
+    #[test]
+    fn the_window_drops_older_requests() {
+        // "now" is 13:11:40; a 5-minute window starts at 13:06:40.
+        let log = line("127.0.0.2", "NONE", Some("a.example.com"), 1)
+            + &line("127.0.0.2", "SUCCESS", Some("a.example.com"), 10);
+        let evidence = request(&log, Some(Duration::from_secs(300)));
+        assert!(evidence.ready);
+        assert_eq!(evidence.lines.outside_window, 1);
+        assert_eq!(
+            evidence.window.since.as_deref(),
+            Some("2026-11-30T13:06:40Z")
+        );
+        assert!(!request(&log, None).ready);
+    }
+
+    #[test]
+    fn hostnames_a_client_invents_are_bounded() {
+        let mut log = String::new();
+        for i in 0..(MOST_HOSTNAMES + 5) {
+            log += &line("127.0.0.3", "NONE", Some(&format!("h{i}.example.com")), 10);
+        }
+        let evidence = request(&log, None);
+        assert_eq!(evidence.hostnames.len(), MOST_HOSTNAMES + 1);
+        let last = evidence.hostnames.last().unwrap();
+        assert!(last.many_hostnames);
+        assert_eq!(last.other.total, 5);
+        assert_eq!(evidence.other.total, MOST_HOSTNAMES as u64 + 5);
+    }
+}
