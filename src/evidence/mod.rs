@@ -399,20 +399,22 @@ impl Tally {
         if !from_cloudflare {
             self.sources.add(&found.client);
         }
-        let host = match found.hostname.as_deref().map(normalise_hostname) {
-            None => &mut self.unknown,
-            Some(name) => {
-                if !self.hosts.contains_key(name.as_ref()) && self.hosts.len() < MOST_HOSTNAMES {
-                    self.hosts
-                        .insert(name.as_ref().into(), HostTally::default());
-                }
-                match self.hosts.get_mut(name.as_ref()) {
-                    Some(host) => host,
-                    None => &mut self.past_the_most,
-                }
-            }
+        let Some(name) = found.hostname.as_deref().map(normalise_hostname) else {
+            self.unknown.count(from_cloudflare, found);
+            return;
         };
-        host.count(from_cloudflare, found);
+        // One look-up for a hostname seen before (nearly every line), counted in the branch
+        // that found it: a reference taken out of the branches would keep `hosts` borrowed.
+        if let Some(host) = self.hosts.get_mut(name.as_ref()) {
+            host.count(from_cloudflare, found);
+        } else if self.hosts.len() < MOST_HOSTNAMES {
+            self.hosts
+                .entry(name.as_ref().into())
+                .or_default()
+                .count(from_cloudflare, found);
+        } else {
+            self.past_the_most.count(from_cloudflare, found);
+        }
     }
 
     fn unreadable(&mut self, log: &str, line: u64, why: String, text: &[u8]) {

@@ -86,7 +86,12 @@ impl Cidr {
     }
 
     pub fn contains(&self, address: IpAddr) -> bool {
-        match (self.network, unmapped(address)) {
+        self.holds(unmapped(address))
+    }
+
+    /// `contains` for an address already unmapped.
+    fn holds(&self, address: IpAddr) -> bool {
+        match (self.network, address) {
             (IpAddr::V4(net), IpAddr::V4(a)) => {
                 u32::from(a) & mask32(self.prefix) == u32::from(net)
             }
@@ -185,7 +190,9 @@ impl EdgeRanges {
     }
 
     pub fn contains(&self, address: IpAddr) -> bool {
-        self.ranges.iter().any(|r| r.contains(address))
+        // Unmapped once, not once per range: this runs for every line of a log.
+        let address = unmapped(address);
+        self.ranges.iter().any(|r| r.holds(address))
     }
 }
 
