@@ -571,8 +571,13 @@ fn judge(evidence: &mut Evidence) {
                 plural(cloudflare.failed_verification, "request", "requests"),
                 seen.join("; ")
             ));
+            let whose = match &host.hostname {
+                Some(hostname) if !host.many_hostnames => format!("for {hostname}"),
+                // Refused at the handshake, before any Host header was read.
+                _ => "for a hostname the log does not name".into(),
+            };
             next.push(format!(
-                "The certificate Cloudflare presents for {name} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
+                "The certificate Cloudflare presents {whose} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
             ));
         }
     }
@@ -701,6 +706,17 @@ mod tests {
         assert_eq!(evidence.hostnames[0].name(), "(hostname unknown)");
         let nothing_readable = request("1.2.3.4 - - [x] \"GET /\" 200 512\n", None);
         assert!(nothing_readable.next_steps[0].contains("None of the lines is in the format"));
+    }
+
+    #[test]
+    fn a_failure_without_a_hostname_is_not_blamed_on_one() {
+        let evidence = request(
+            &line("127.0.0.2", "FAILED:certificate has expired", None, 10),
+            None,
+        );
+        assert!(!evidence.ready);
+        assert!(evidence.problems[0].starts_with("(hostname unknown): 1 request"));
+        assert!(evidence.next_steps[0].contains("for a hostname the log does not name"));
     }
 
     #[test]
