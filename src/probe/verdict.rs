@@ -77,6 +77,17 @@ impl ExpectedCa {
 }
 
 impl ExpectedCa {
+    /// The CA that issued this certificate (DER), named by the certificate's issuer: what an
+    /// origin must list to accept it. `None` when the certificate does not parse.
+    pub fn issuer_of(certificate: &[u8]) -> Option<Self> {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let (_, cert) = X509Certificate::from_der(certificate).ok()?;
+        Some(Self {
+            subjects: vec![cert.issuer().as_raw().to_vec()],
+            description: cert.issuer().to_string(),
+        })
+    }
+
     /// Global AOP: the origin should trust Cloudflare's own origin-pull CA.
     pub fn cloudflare() -> Result<Self, super::ProbeError> {
         let der = crate::pki::cloudflare_ca::der().map_err(super::ProbeError::CloudflareCa)?;
