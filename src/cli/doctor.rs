@@ -156,7 +156,10 @@ fn print_hostname(out: &mut dyn Write, host: &HostnameDiagnosis, palette: Palett
             )
         };
         let without = if origin.refuses_without_certificate {
-            format!("refuses requests without one ({})", shown(&origin.without_certificate))
+            format!(
+                "refuses requests without one ({})",
+                shown(&origin.without_certificate)
+            )
         } else {
             format!("without one: {}", shown(&origin.without_certificate))
         };

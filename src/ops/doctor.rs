@@ -142,8 +142,12 @@ struct Presentation {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Invalid {
-    Expired { days_ago: i64 },
-    NotActive { status: String },
+    Expired {
+        days_ago: i64,
+    },
+    NotActive {
+        status: String,
+    },
     Unreadable,
     /// Named by the association, missing from Cloudflare's list of certificates.
     NotListed,
@@ -185,7 +189,10 @@ impl Seen<'_> {
     }
 }
 
-pub async fn doctor(client: &Client, request: &DoctorRequest) -> Result<DoctorReport, OperationError> {
+pub async fn doctor(
+    client: &Client,
+    request: &DoctorRequest,
+) -> Result<DoctorReport, OperationError> {
     for hostname in &request.hostnames {
         // A request is made for each: a wildcard is no name to connect with.
         crate::names::hostname(hostname, crate::names::Wildcard::Refused)?;
@@ -333,9 +340,8 @@ pub async fn doctor(client: &Client, request: &DoctorRequest) -> Result<DoctorRe
         }
         let outcome = match &found {
             Err(why) => predict(&case, Err(why)),
-            Ok(_) => worst(&origins).unwrap_or_else(|| {
-                predict(&case, Err("no address to connect to was found"))
-            }),
+            Ok(_) => worst(&origins)
+                .unwrap_or_else(|| predict(&case, Err("no address to connect to was found"))),
         };
         diagnoses.push(HostnameDiagnosis {
             hostname: hostname.clone(),
@@ -534,7 +540,7 @@ fn fails_with(outcome: &Outcome) -> (u16, String) {
             format!("the origin answers 400 \"{}\"", shown(message))
         }
         Outcome::HandshakeRejected { alert } => format!(
-            "the origin refuses the TLS handshake ({}), which Cloudflare answers with 525",
+            "the origin refuses the TLS handshake, which Cloudflare answers with 525 ({})",
             shown(alert)
         ),
         other => format!("the origin answers {}", shown(other.describe())),
@@ -769,9 +775,8 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
             ),
         ),
         Some(true) => {
-            let trusted = format!(
-                "Cloudflare presents {what}, issued by {issuer}, which the origin trusts"
-            );
+            let trusted =
+                format!("Cloudflare presents {what}, issued by {issuer}, which the origin trusts");
             if judgement.verdict == Verdict::Enforced {
                 prediction(
                     Kind::Ok,

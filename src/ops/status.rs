@@ -177,9 +177,7 @@ pub async fn read_status_naming(
     zone_name: &str,
     given: &[String],
 ) -> Result<ZoneStatus, OperationError> {
-    let zone = client
-        .zone_by_name(&crate::names::zone(zone_name)?)
-        .await?;
+    let zone = client.zone_by_name(&crate::names::zone(zone_name)?).await?;
     read_zone_status(client, zone, given).await
 }
 
