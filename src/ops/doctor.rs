@@ -797,3 +797,205 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X: &[u8] = b"the DER name of CA X";
+    const Y: &[u8] = b"the DER name of CA Y";
+
+    fn attempt(outcome: Outcome, requested: bool, listed: &[&[u8]]) -> AttemptReport {
+        AttemptReport {
+            outcome,
+            certificate_requested: requested,
+            acceptable_ca_der: listed.iter().map(|d| d.to_vec()).collect(),
+            acceptable_cas: listed
+                .iter()
+                .map(|d| if *d == X { "CN=X" } else { "CN=Y" }.to_string())
+                .collect(),
+            server_certificate: None,
+            tls_version: None,
+            elapsed_ms: 1,
+        }
+    }
+
+    fn nginx(message: &str) -> Outcome {
+        Outcome::NginxCertificateError {
+            message: message.into(),
+        }
+    }
+
+    const SERVED: Outcome = Outcome::Http { status: 200 };
+
+    /// Cloudflare presents a zone-level certificate issued by Y (or `invalid`).
+    fn issued_by_y(invalid: Option<Invalid>) -> Presentation {
+        Presentation {
+            certificate: PresentedCertificate {
+                scope: "zone",
+                cert_id: Some("c1".into()),
+                issuer: Some("CN=Y".into()),
+                status: Some("active".into()),
+                days_left: Some(100),
+            },
+            expected: Some(ExpectedCa {
+                subjects: vec![Y.to_vec()],
+                description: "CN=Y".into(),
+            }),
+            invalid,
+        }
+    }
+
+    /// The prediction for www.example.com (proxied, Full) at an origin that answered `none`
+    /// without a certificate and `foreign` with a foreign one.
+    fn predicted(
+        presentation: Option<&Presentation>,
+        effective: EffectiveCertificate,
+        none: AttemptReport,
+        foreign: AttemptReport,
+    ) -> Prediction {
+        let expected = presentation
+            .and_then(|p| p.expected.clone())
+            .unwrap_or_default();
+        let seen = Seen {
+            address: "192.0.2.1:443".parse().unwrap(),
+            judgement: probe::judge(&none, &foreign, None, &expected),
+            none: &none,
+            foreign: &foreign,
+        };
+        let case = Case {
+            hostname: "www.example.com",
+            zone: "example.com",
+            proxied: true,
+            ssl_mode: &SslMode::Full,
+            effective: &effective,
+            presentation,
+            association_cert: None,
+        };
+        predict(&case, Ok(&seen))
+    }
+
+    #[test]
+    fn an_expired_certificate_is_refused_as_a_foreign_one_is() {
+        let presentation = issued_by_y(Some(Invalid::Expired { days_ago: 3 }));
+        let said = predicted(
+            Some(&presentation),
+            EffectiveCertificate::ZoneLevel("c1".into()),
+            attempt(nginx("No required SSL certificate was sent"), true, &[Y]),
+            attempt(nginx("The SSL certificate error"), true, &[Y]),
+        );
+        assert_eq!(said.kind, Kind::CertificateNotValid);
+        assert!(!said.ok);
+        assert_eq!(
+            said.summary,
+            "every proxied request will fail with 400: Cloudflare presents the zone certificate c1, which expired 3 days ago; the origin answers 400 \"The SSL certificate error\""
+        );
+        assert!(
+            said.next_step
+                .contains("aop-wizard rotate --zone example.com")
+        );
+    }
+
+    /// nginx's log-phase snippet serves a certificate it cannot verify: the wrong CA breaks
+    /// requests only once the origin enforces.
+    #[test]
+    fn a_wrong_ca_in_the_log_phase_fails_once_enforced() {
+        let presentation = issued_by_y(None);
+        let said = predicted(
+            Some(&presentation),
+            EffectiveCertificate::ZoneLevel("c1".into()),
+            attempt(SERVED, true, &[X]),
+            attempt(SERVED, true, &[X]),
+        );
+        assert_eq!(said.kind, Kind::WrongCaOnceEnforced);
+        assert_eq!(
+            said.summary,
+            "will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=Y"
+        );
+    }
+
+    #[test]
+    fn what_the_origin_does_not_say_is_never_taken_for_a_match() {
+        let presentation = issued_by_y(None);
+        let zone = || EffectiveCertificate::ZoneLevel("c1".into());
+        let unnamed = predicted(
+            Some(&presentation),
+            zone(),
+            attempt(nginx("No required SSL certificate was sent"), true, &[]),
+            attempt(nginx("The SSL certificate error"), true, &[]),
+        );
+        assert_eq!(unnamed.kind, Kind::OriginNamesNoCa);
+        assert!(!unnamed.ok);
+        let any = predicted(
+            Some(&presentation),
+            zone(),
+            attempt(nginx("No required SSL certificate was sent"), true, &[Y]),
+            attempt(SERVED, true, &[Y]),
+        );
+        assert_eq!(any.kind, Kind::AcceptsAnyCa);
+        let open = predicted(
+            Some(&presentation),
+            zone(),
+            attempt(SERVED, false, &[]),
+            attempt(SERVED, false, &[]),
+        );
+        assert_eq!(open.kind, Kind::OriginNotRequesting);
+        assert!(open.summary.contains("never asks for a client certificate"));
+    }
+
+    #[test]
+    fn nothing_presented_is_told_by_what_the_origin_asks_for() {
+        let nothing = || EffectiveCertificate::Nothing(NoCertificate::NoSwitch);
+        let log = predicted(
+            None,
+            nothing(),
+            attempt(SERVED, true, &[X]),
+            attempt(SERVED, true, &[X]),
+        );
+        assert_eq!(log.kind, Kind::NoCertificateOnceEnforced);
+        assert!(
+            log.summary.starts_with("will fail once enforced: Cloudflare presents no certificate for www.example.com (AOP off for it")
+                && log.summary.ends_with("and the origin asks for one"),
+            "{}",
+            log.summary
+        );
+        assert!(
+            log.next_step
+                .contains("aop-wizard enable --zone example.com --scope zone")
+        );
+        let refused = predicted(
+            None,
+            nothing(),
+            attempt(
+                Outcome::HandshakeRejected {
+                    alert: "certificate required".into(),
+                },
+                true,
+                &[X],
+            ),
+            attempt(
+                Outcome::HandshakeRejected {
+                    alert: "unknown ca".into(),
+                },
+                true,
+                &[X],
+            ),
+        );
+        assert_eq!(refused.kind, Kind::NoCertificate);
+        assert!(
+            refused
+                .summary
+                .starts_with("every proxied request will fail with 525: "),
+            "{}",
+            refused.summary
+        );
+        let neither = predicted(
+            None,
+            nothing(),
+            attempt(SERVED, false, &[]),
+            attempt(SERVED, false, &[]),
+        );
+        assert_eq!(neither.kind, Kind::AopNotSetUp);
+        assert!(!neither.ok);
+    }
+}
