@@ -735,7 +735,7 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
     let snippet_ca = if certificate.scope == "global" {
         "--global"
     } else {
-        "--ca FILE"
+        "--ca FILE (that CA's certificate)"
     };
     match judgement.expected_ca_listed {
         Some(false) => {
@@ -752,7 +752,7 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
                 kind,
                 failure(&seen.foreign.outcome, &reason),
                 format!(
-                    "Give the origin the CA that issued Cloudflare's certificate ({issuer}): aop-wizard snippet SERVER {snippet_ca} (FILE: that CA's certificate), then reload; or upload a certificate issued by a CA the origin trusts (aop-wizard upload --zone {zone} …)."
+                    "Give the origin the CA that issued Cloudflare's certificate ({issuer}): aop-wizard snippet SERVER {snippet_ca}, then reload; or upload a certificate issued by a CA the origin trusts (aop-wizard upload --zone {zone} …)."
                 ),
             )
         }
@@ -775,8 +775,9 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
             ),
         ),
         Some(true) => {
-            let trusted =
-                format!("Cloudflare presents {what}, issued by {issuer}, which the origin trusts");
+            let trusted = format!(
+                "Cloudflare presents {what}, issued by {issuer}, which the origin lists as trusted"
+            );
             if judgement.verdict == Verdict::Enforced {
                 prediction(
                     Kind::Ok,
