@@ -417,6 +417,12 @@ fn an_unreachable_or_unknown_origin_is_not_ok() {
     assert_eq!(kind(&report, "www.example.com"), "origin-unreachable");
     assert!(summary(&report, "www.example.com").contains("connection refused"));
 
+    // A name in the zone that no record or association serves: no verdict to give.
+    let (code, report) =
+        lab.doctor(&["--zone", "example.com", "--hostname", "nothing.example.com"]);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(kind(&report, "nothing.example.com"), "no-dns-record");
+
     assert!(
         lab.fake
             .fake

@@ -180,12 +180,7 @@ impl Seen<'_> {
     }
 
     fn listed(&self) -> String {
-        let names = if self.none.acceptable_cas.is_empty() {
-            &self.foreign.acceptable_cas
-        } else {
-            &self.none.acceptable_cas
-        };
-        shown(names.join("; ")).to_string()
+        shown(probe::acceptable_cas(self.none, self.foreign).join("; ")).to_string()
     }
 }
 
@@ -203,83 +198,8 @@ pub async fn doctor(
     let ssl_mode = SslMode::parse(&status.ssl_mode);
     let mut unchecked = status.unchecked.clone();
 
-    // Each hostname once, with every record of its name (A and AAAA, say).
-    let mut subjects: Vec<(String, Vec<&HostnameView>)> = Vec::new();
-    if named.is_empty() {
-        let proxied_origins: Vec<&str> = status
-            .hostnames
-            .iter()
-            .filter(|v| v.proxied)
-            .map(|v| v.origin.as_str())
-            .collect();
-        for view in &status.hostnames {
-            // A DNS-only record concerns AOP only where it reaches an origin Cloudflare uses.
-            let reaches_origin = view.proxied
-                || proxied_origins.contains(&view.origin.as_str())
-                || request
-                    .origins
-                    .iter()
-                    .any(|o| view.origin.parse::<IpAddr>() == Ok(o.ip()));
-            if !reaches_origin {
-                continue;
-            }
-            if crate::names::hostname(&view.hostname, crate::names::Wildcard::Refused).as_ref()
-                != Ok(&view.hostname)
-            {
-                unchecked.push(format!(
-                    "{}: not a hostname a request can be made for (a wildcard record: name a hostname under it with --hostname)",
-                    shown(&view.hostname)
-                ));
-                continue;
-            }
-            match subjects.iter_mut().find(|(name, _)| *name == view.hostname) {
-                Some((_, views)) => views.push(view),
-                None => subjects.push((view.hostname.clone(), vec![view])),
-            }
-        }
-    } else {
-        for name in &named {
-            let views = status
-                .hostnames
-                .iter()
-                .filter(|v| v.hostname == *name)
-                .collect();
-            subjects.push((name.clone(), views));
-        }
-    }
-
-    // Where each hostname's origin is, and the probe once per set of addresses.
-    let mut addresses: Vec<Result<Vec<SocketAddr>, String>> = Vec::new();
-    for (_, views) in &subjects {
-        addresses.push(if views.is_empty() {
-            Ok(Vec::new())
-        } else if request.origins.is_empty() {
-            origins_in_dns(views, &status.hostnames, request.timeout).await
-        } else {
-            Ok(request.origins.clone())
-        });
-    }
-    let mut groups: BTreeMap<Vec<SocketAddr>, Vec<String>> = BTreeMap::new();
-    for ((name, views), found) in subjects.iter().zip(&addresses) {
-        if let (false, Ok(found)) = (views.is_empty(), found)
-            && !found.is_empty()
-        {
-            groups.entry(found.clone()).or_default().push(name.clone());
-        }
-    }
-    let mut cells = Vec::new();
-    for (origins, hostnames) in groups {
-        let plan = probe::ProbePlan {
-            origins,
-            hostnames,
-            path: "/".into(),
-            yours: None,
-            expected_ca: ExpectedCa::default(),
-            timeout: request.timeout,
-            concurrency: super::PROBES_AT_ONCE,
-        };
-        cells.extend(probe::run(&plan).await?);
-    }
+    let subjects = subjects(&status, &named, &request.origins, &mut unchecked);
+    let (addresses, cells) = probe_subjects(&subjects, &status, request).await?;
 
     let mut diagnoses = Vec::new();
     for ((hostname, views), found) in subjects.iter().zip(addresses) {
@@ -327,11 +247,7 @@ pub async fn doctor(
                 address: cell.origin,
                 requests_certificate: seen.requested(),
                 refuses_without_certificate: none.outcome.is_rejection(),
-                acceptable_cas: if none.acceptable_cas.is_empty() {
-                    foreign.acceptable_cas.clone()
-                } else {
-                    none.acceptable_cas.clone()
-                },
+                acceptable_cas: probe::acceptable_cas(none, foreign).to_vec(),
                 without_certificate: none.outcome.describe(),
                 verdict: seen.judgement.verdict,
                 expected_ca_listed: seen.judgement.expected_ca_listed,
@@ -354,11 +270,109 @@ pub async fn doctor(
         });
     }
     Ok(DoctorReport {
-        ok: unchecked.is_empty() && diagnoses.iter().all(|d| d.outcome.ok),
+        ok: !diagnoses.is_empty() && unchecked.is_empty() && diagnoses.iter().all(|d| d.outcome.ok),
         zone: status.zone,
         hostnames: diagnoses,
         unchecked,
     })
+}
+
+/// Where each subject's origin is (or why that is not known), and the probe's cells: one probe
+/// per set of addresses, so hostnames on the same origin are probed together.
+async fn probe_subjects(
+    subjects: &[(String, Vec<&HostnameView>)],
+    status: &ZoneStatus,
+    request: &DoctorRequest,
+) -> Result<(Vec<Result<Vec<SocketAddr>, String>>, Vec<probe::CellReport>), OperationError> {
+    let mut addresses: Vec<Result<Vec<SocketAddr>, String>> = Vec::new();
+    for (_, views) in subjects {
+        addresses.push(if views.is_empty() {
+            Ok(Vec::new())
+        } else if request.origins.is_empty() {
+            origins_in_dns(views, &status.hostnames, request.timeout).await
+        } else {
+            Ok(request.origins.clone())
+        });
+    }
+    let mut groups: BTreeMap<Vec<SocketAddr>, Vec<String>> = BTreeMap::new();
+    for ((name, views), found) in subjects.iter().zip(&addresses) {
+        if let (false, Ok(found)) = (views.is_empty(), found)
+            && !found.is_empty()
+        {
+            groups.entry(found.clone()).or_default().push(name.clone());
+        }
+    }
+    let mut cells = Vec::new();
+    for (origins, hostnames) in groups {
+        let plan = probe::ProbePlan {
+            origins,
+            hostnames,
+            path: "/".into(),
+            yours: None,
+            // Each cell is judged again below against what Cloudflare presents for its hostname.
+            expected_ca: ExpectedCa::default(),
+            timeout: request.timeout,
+            concurrency: super::PROBES_AT_ONCE,
+        };
+        cells.extend(probe::run(&plan).await?);
+    }
+
+    Ok((addresses, cells))
+}
+
+/// The hostnames to examine, each once with every record of its name (A and AAAA, say): those
+/// named, or else the proxied ones, those with an association, and the DNS-only records that
+/// reach an origin Cloudflare uses (or one of `origins`). What cannot be examined goes to
+/// `unchecked`.
+fn subjects<'a>(
+    status: &'a ZoneStatus,
+    named: &[String],
+    origins: &[SocketAddr],
+    unchecked: &mut Vec<String>,
+) -> Vec<(String, Vec<&'a HostnameView>)> {
+    let mut subjects: Vec<(String, Vec<&HostnameView>)> = Vec::new();
+    if named.is_empty() {
+        let proxied_origins: Vec<&str> = status
+            .hostnames
+            .iter()
+            .filter(|v| v.proxied)
+            .map(|v| v.origin.as_str())
+            .collect();
+        for view in &status.hostnames {
+            // A DNS-only record concerns AOP only where it reaches an origin Cloudflare uses.
+            let reaches_origin = view.proxied
+                || proxied_origins.contains(&view.origin.as_str())
+                || origins
+                    .iter()
+                    .any(|o| view.origin.parse::<IpAddr>() == Ok(o.ip()));
+            if !reaches_origin {
+                continue;
+            }
+            if crate::names::hostname(&view.hostname, crate::names::Wildcard::Refused).as_ref()
+                != Ok(&view.hostname)
+            {
+                unchecked.push(format!(
+                    "{}: not a hostname a request can be made for (a wildcard record: name a hostname under it with --hostname)",
+                    shown(&view.hostname)
+                ));
+                continue;
+            }
+            match subjects.iter_mut().find(|(name, _)| *name == view.hostname) {
+                Some((_, views)) => views.push(view),
+                None => subjects.push((view.hostname.clone(), vec![view])),
+            }
+        }
+    } else {
+        for name in named {
+            let views = status
+                .hostnames
+                .iter()
+                .filter(|v| v.hostname == *name)
+                .collect();
+            subjects.push((name.clone(), views));
+        }
+    }
+    subjects
 }
 
 /// The first origin that is not OK; else one ready to enforce (not yet enforced); else the first.

@@ -120,6 +120,16 @@ fn broken_handshake(outcome: &Outcome) -> Option<(String, &'static str)> {
     Some((outcome.describe(), next_step))
 }
 
+/// The CA names the origin listed: those of the attempt without a certificate, or else of the
+/// one with a foreign certificate.
+pub fn acceptable_cas<'a>(none: &'a AttemptReport, unrelated: &'a AttemptReport) -> &'a [String] {
+    if none.acceptable_cas.is_empty() {
+        &unrelated.acceptable_cas
+    } else {
+        &none.acceptable_cas
+    }
+}
+
 pub fn judge(
     none: &AttemptReport,
     unrelated: &AttemptReport,
@@ -153,11 +163,7 @@ pub fn judge(
         );
     }
     let requested = none.certificate_requested || unrelated.certificate_requested;
-    let listed_names = if none.acceptable_cas.is_empty() {
-        &unrelated.acceptable_cas
-    } else {
-        &none.acceptable_cas
-    };
+    let listed_names = acceptable_cas(none, unrelated);
     let listed_der = if none.acceptable_ca_der.is_empty() {
         &unrelated.acceptable_ca_der
     } else {
