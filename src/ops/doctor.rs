@@ -400,14 +400,21 @@ async fn origins_in_dns(
     let mut found = Vec::new();
     for view in views {
         let mut record = *view;
-        // A chain longer than this inside one zone is a loop.
-        for _ in 0..8 {
-            if record.record_type != "CNAME" {
-                break;
-            }
+        let mut hops = 0;
+        while record.record_type == "CNAME" {
             let target = record.origin.trim_end_matches('.').to_ascii_lowercase();
             match zone_records.iter().find(|r| r.hostname == target) {
-                Some(next) => record = next,
+                // A chain longer than this inside one zone is a loop.
+                Some(_) if hops == 8 => {
+                    return Err(format!(
+                        "its CNAME chain inside the zone does not end (at {})",
+                        shown(&target)
+                    ));
+                }
+                Some(next) => {
+                    record = next;
+                    hops += 1;
+                }
                 None => break,
             }
         }
@@ -1012,5 +1019,64 @@ mod tests {
         );
         assert_eq!(neither.kind, Kind::AopNotSetUp);
         assert!(!neither.ok);
+    }
+}
+
+#[cfg(test)]
+mod dns_tests {
+    use super::*;
+
+    fn record(name: &str, kind: &str, content: &str) -> HostnameView {
+        HostnameView {
+            hostname: name.into(),
+            record_type: kind.into(),
+            origin: content.into(),
+            proxied: true,
+            cert_id: None,
+            aop_enabled: None,
+            effective_certificate: EffectiveCertificate::Global,
+        }
+    }
+
+    /// A CNAME is followed through the zone's own records (resolving a proxied name would give
+    /// Cloudflare's addresses, not the origin's); what cannot be known is said, never guessed.
+    #[tokio::test]
+    async fn origins_come_from_the_records_and_are_never_guessed() {
+        let zone = [
+            record("origin.example.com", "A", "192.0.2.5"),
+            record("v6.example.com", "AAAA", "2001:db8::5"),
+            record("www.example.com", "CNAME", "origin.example.com."),
+            record("loop.example.com", "CNAME", "loop.example.com"),
+            record("away.example.com", "CNAME", "nothing.invalid"),
+            record("custom.example.net", "-", ""),
+        ];
+        let find = |name: &str| zone.iter().find(|r| r.hostname == name).unwrap();
+        let timeout = Duration::from_secs(2);
+        assert_eq!(
+            origins_in_dns(
+                &[find("www.example.com"), find("v6.example.com")],
+                &zone,
+                timeout
+            )
+            .await
+            .unwrap(),
+            [
+                "192.0.2.5:443".parse::<SocketAddr>().unwrap(),
+                "[2001:db8::5]:443".parse().unwrap()
+            ]
+        );
+        for (name, says) in [
+            ("away.example.com", "could not be resolved"),
+            ("custom.example.net", "has no DNS record in the zone"),
+        ] {
+            let why = origins_in_dns(&[find(name)], &zone, timeout)
+                .await
+                .unwrap_err();
+            assert!(why.contains(says), "{name}: {why}");
+        }
+        let why = origins_in_dns(&[find("loop.example.com")], &zone, timeout)
+            .await
+            .unwrap_err();
+        assert!(why.contains("does not end"), "{why}");
     }
 }
