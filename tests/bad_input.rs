@@ -713,6 +713,51 @@ const STATUS: &[Case] = &[
         BAD,
         &["the zone ' ' contains a space"],
     ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--origin",
+            "origin.example",
+        ],
+        BAD,
+        &[
+            "\"origin.example\" is not an origin address",
+            "give an IP address",
+        ],
+    ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "app.example.org",
+        ],
+        BAD,
+        &[
+            "app.example.org",
+            "neither in the zone example.com",
+            "give a hostname ending in .example.com",
+        ],
+    ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com' is a wildcard", "give one hostname"],
+    ),
+    case(
+        &["doctor", "--zone", "example.com", "--timeout", "0"],
+        USAGE,
+        &["'0'", "--timeout", "above 0 and at most 300"],
+    ),
 ];
 
 const ROTATE: &[Case] = &[
