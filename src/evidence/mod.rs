@@ -43,20 +43,18 @@ const TOP: usize = 5;
 pub enum EvidenceError {
     #[error("the edge range \"{given}\" is not usable: {why}")]
     Range { given: String, why: String },
-    #[error("cannot read {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
+    // The io errors are in the messages, not sources: `{:#}` would print them twice.
+    #[error("cannot read {path}: {}", crate::pki::read_reason(cause))]
+    Open { path: String, cause: std::io::Error },
     #[error(
-        "{path} is not a regular file: give the access log itself (a pipe or a device may never end)"
+        "{path} is {what}, not a regular file: give the access log itself (a pipe or a device may never end)"
     )]
-    NotAFile { path: String },
-    #[error("reading {path} stopped at line {line}: {source}")]
+    NotAFile { path: String, what: &'static str },
+    #[error("reading {path} stopped at line {line}: {cause}; check that the file is complete")]
     Read {
         path: String,
         line: u64,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "evidence reads the access logs of nginx, Apache, HAProxy and Caddy; Traefik's has no field for the client certificate's verification (see README)"
@@ -222,11 +220,11 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
             let cut = match file.next_line(&mut line) {
                 Ok(Some(cut)) => cut,
                 Ok(None) => break,
-                Err(source) => {
+                Err(cause) => {
                     return Err(EvidenceError::Read {
                         path: shown_path,
                         line: number + 1,
-                        source,
+                        cause,
                     });
                 }
             };
