@@ -582,7 +582,7 @@ fn judge(evidence: &mut Evidence) {
             .map(|s| format!("{} ({})", s.address, s.requests))
             .collect();
         notes.push(format!(
-            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks, another proxy), send it through Cloudflare or give its addresses with --edge-range.",
+            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks), send it through Cloudflare or give it a client certificate the origin trusts; if it is a load balancer or proxy in front of this server, give its addresses with --edge-range.",
             plural(other.total - other.with_verified_certificate, "request", "requests"),
             sources.join(", ")
         ));
