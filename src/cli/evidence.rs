@@ -299,10 +299,15 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
     }
     writeln!(out)?;
     if evidence.ready {
-        let text = format!(
-            "Ready to enforce: every one of the {} from Cloudflare carried a verified certificate.",
-            plural(evidence.cloudflare.verified, "request", "requests")
-        );
+        let text = match evidence.cloudflare.verified {
+            1 => {
+                "Ready to enforce: the one request from Cloudflare carried a verified certificate."
+                    .to_string()
+            }
+            n => format!(
+                "Ready to enforce: all {n} requests from Cloudflare carried a verified certificate."
+            ),
+        };
         write_wrapped(out, "", "", &text, |l| palette.good(l))?;
     } else {
         writeln!(out, "{}", palette.bad("Not ready to enforce:"))?;
