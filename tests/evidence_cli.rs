@@ -370,7 +370,7 @@ fn a_named_pipe_as_the_log_is_refused_without_waiting_for_a_writer() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.starts_with(&format!(
-            "error: {} is a named pipe (FIFO), not a regular file: give the access log itself",
+            "error: {} is a named pipe (FIFO), not a regular file: give the path of the access log file",
             pipe.display()
         )),
         "{stderr}"

@@ -46,9 +46,7 @@ pub enum EvidenceError {
     // The io errors are in the messages, not sources: `{:#}` would print them twice.
     #[error("cannot read {path}: {}", crate::pki::read_reason(cause))]
     Open { path: String, cause: std::io::Error },
-    #[error(
-        "{path} is {what}, not a regular file: give the access log itself (a pipe or a device may never end)"
-    )]
+    #[error("{path} is {what}, not a regular file: give the path of the access log file itself")]
     NotAFile { path: String, what: &'static str },
     #[error("reading {path} stopped at line {line}: {cause}; check that the file is complete")]
     Read {
@@ -57,7 +55,7 @@ pub enum EvidenceError {
         cause: std::io::Error,
     },
     #[error(
-        "evidence reads the access logs of nginx, Apache, HAProxy and Caddy; Traefik's has no field for the client certificate's verification (see README)"
+        "evidence cannot read Traefik's access log: it has no field for the client certificate's verification; prove the origin with `aop-wizard verify` instead (evidence reads the logs of nginx, apache, haproxy and caddy)"
     )]
     Unsupported,
 }
@@ -201,11 +199,17 @@ pub struct Evidence {
     pub notes: Vec<String>,
 }
 
+/// Whether `evidence` can read the log of `server`: asked before anything else is done.
+pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
+    match server {
+        WebServer::Traefik => Err(EvidenceError::Unsupported),
+        _ => Ok(()),
+    }
+}
+
 /// Reads the logs and judges them.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
-    if request.server == WebServer::Traefik {
-        return Err(EvidenceError::Unsupported);
-    }
+    readable(request.server)?;
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
