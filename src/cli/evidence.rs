@@ -357,7 +357,7 @@ mod tests {
         let xs: usize = lines.iter().map(|l| l.matches('x').count()).sum();
         assert_eq!(xs, 200);
         assert_eq!(
-            lines.last().unwrap().trim_start().split(' ').last(),
+            lines.last().unwrap().trim_start().split(' ').next_back(),
             Some("there")
         );
         assert_eq!(wrapped("a: ", "  ", ""), ["a: "]);
