@@ -282,11 +282,12 @@ fn counts_exactly_and_flips(origin: &Origin) {
     let failure = &failed["failures"][0];
     assert_eq!(failure["requests"], 1, "{server}: {failed:#}");
     if origin.server != WebServer::Caddy {
-        // The issuer the server logged names the CA that signed the refused certificate.
+        // The issuer the server logged names the CA that signed the refused certificate, as
+        // text (HAProxy's `json` escapes undone).
         assert!(
             failure["issuer"]
                 .as_str()
-                .is_some_and(|i| i.contains("unrelated test CA")),
+                .is_some_and(|i| i.contains("unrelated test CA") && !i.contains('\\')),
             "{server}: {failure:#}"
         );
     }
