@@ -457,3 +457,71 @@ fn caddy_evidence_counts_what_was_sent() {
         counts_exactly_and_flips(&origin);
     });
 }
+
+/// Rotated as logrotate does for nginx (renamed, USR1 to reopen, the old file compressed): the
+/// compressed file and the new live one together count every request once.
+#[test]
+fn nginx_log_rotated_and_compressed_counts_every_request_once() {
+    let origin = Origin::start(WebServer::Nginx, SnippetPhase::Log, false);
+    let pki = test_pki();
+    let ok = Seen::Status(200);
+    let live = origin.dir.join("aop-access.log");
+    send(&origin, HOST, EDGE, Some(&pki.right), 3, ok);
+    send(&origin, SECOND_HOST, DIRECT, None, 2, ok);
+    let mut before = Expected::new();
+    add(&mut before, Some(HOST), |c| c.verified = 3);
+    add(&mut before, Some(SECOND_HOST), |c| c.direct = 2);
+    assert_counts(&origin, &evidence_once_logged(&origin, &before), &before);
+
+    let rotated = origin.dir.join("aop-access.log.1");
+    std::fs::rename(&live, &rotated).unwrap();
+    let pid = std::fs::read_to_string(origin.dir.join("nginx.pid")).unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-USR1", pid.trim()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !live.exists() {
+        assert!(Instant::now() < deadline, "nginx did not reopen its log");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let compressed = PathBuf::from(format!("{}.gz", rotated.display()));
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&compressed).unwrap(),
+        flate2::Compression::default(),
+    );
+    encoder
+        .write_all(&std::fs::read(&rotated).unwrap())
+        .unwrap();
+    encoder.finish().unwrap();
+    std::fs::remove_file(&rotated).unwrap();
+
+    send(&origin, SECOND_HOST, EDGE, Some(&pki.right), 2, ok);
+    send(&origin, HOST, EDGE, None, 1, ok);
+    let mut after = Expected::new();
+    add(&mut after, Some(SECOND_HOST), |c| c.verified = 2);
+    add(&mut after, Some(HOST), |c| c.without_certificate = 1);
+    // The new file alone: only what came after the rotation (no readiness request in it).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let newer = loop {
+        let run = evidence(WebServer::Nginx, std::slice::from_ref(&live), &[]);
+        if sent_total(&run.json) >= 3 || Instant::now() > deadline {
+            break run;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(counted(&newer.json), after, "{}", newer.stdout);
+    assert_eq!(number(&newer.json, "/other/total"), 0);
+
+    let both = evidence(WebServer::Nginx, &[compressed, live], &[]);
+    let mut all = before.clone();
+    add(&mut all, Some(HOST), |c| c.without_certificate = 1);
+    add(&mut all, Some(SECOND_HOST), |c| c.verified = 2);
+    assert_counts(&origin, &both, &all);
+    assert_eq!(both.json["logs"][0]["compressed"], true);
+    assert_eq!(both.json["logs"][1]["compressed"], false);
+    assert_eq!(both.exit, Some(3));
+}
