@@ -43,23 +43,19 @@ const TOP: usize = 5;
 pub enum EvidenceError {
     #[error("the edge range \"{given}\" is not usable: {why}")]
     Range { given: String, why: String },
-    #[error("cannot read {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error(
-        "{path} is not a regular file: give the access log itself (a pipe or a device may never end)"
-    )]
-    NotAFile { path: String },
-    #[error("reading {path} stopped at line {line}: {source}")]
+    // The io errors are in the messages, not sources: `{:#}` would print them twice.
+    #[error("cannot read {path}: {}", crate::pki::read_reason(cause))]
+    Open { path: String, cause: std::io::Error },
+    #[error("{path} is {what}, not a regular file: give the path of the access log file itself")]
+    NotAFile { path: String, what: &'static str },
+    #[error("reading {path} stopped at line {line}: {cause}; check that the file is complete")]
     Read {
         path: String,
         line: u64,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
-        "evidence reads the access logs of nginx, Apache, HAProxy and Caddy; Traefik's has no field for the client certificate's verification (see README)"
+        "evidence cannot read Traefik's access log: it has no field for the client certificate's verification; prove the origin with `aop-wizard verify` instead (evidence reads the logs of nginx, apache, haproxy and caddy)"
     )]
     Unsupported,
 }
@@ -203,11 +199,17 @@ pub struct Evidence {
     pub notes: Vec<String>,
 }
 
+/// Whether `evidence` can read the log of `server`: asked before anything else is done.
+pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
+    match server {
+        WebServer::Traefik => Err(EvidenceError::Unsupported),
+        _ => Ok(()),
+    }
+}
+
 /// Reads the logs and judges them.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
-    if request.server == WebServer::Traefik {
-        return Err(EvidenceError::Unsupported);
-    }
+    readable(request.server)?;
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
@@ -222,11 +224,11 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
             let cut = match file.next_line(&mut line) {
                 Ok(Some(cut)) => cut,
                 Ok(None) => break,
-                Err(source) => {
+                Err(cause) => {
                     return Err(EvidenceError::Read {
                         path: shown_path,
                         line: number + 1,
-                        source,
+                        cause,
                     });
                 }
             };
@@ -589,7 +591,7 @@ fn judge(evidence: &mut Evidence) {
             .map(|s| format!("{} ({})", s.address, s.requests))
             .collect();
         notes.push(format!(
-            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks, another proxy), send it through Cloudflare or give its addresses with --edge-range.",
+            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks), send it through Cloudflare or give it a client certificate the origin trusts; if it is a load balancer or proxy in front of this server, give its addresses with --edge-range.",
             plural(other.total - other.with_verified_certificate, "request", "requests"),
             sources.join(", ")
         ));
