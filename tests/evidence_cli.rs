@@ -376,3 +376,16 @@ fn a_named_pipe_as_the_log_is_refused_without_waiting_for_a_writer() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_mistyped_log_is_said_before_cloudflare_is_asked() {
+    let fake = fake();
+    // An API that never answers: were it asked first, the mistake would wait for its timeout.
+    fake.fake.hang(None);
+    let dir = tempfile::tempdir().unwrap();
+    let output = evidence(&fake.fake.base_url(), &dir.path().join("acess.log"), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("acess.log"), "{stderr}");
+    assert_eq!(fake.fake.calls("list_ips"), 0);
+}

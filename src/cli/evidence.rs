@@ -50,6 +50,7 @@ pub struct EvidenceArgs {
 pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
     // Before Cloudflare's ranges are fetched, which may take a while.
     crate::evidence::readable(args.server)?;
+    crate::evidence::openable(&args.logs)?;
     let ranges = if args.edge_ranges.is_empty() {
         block_on(EdgeRanges::cloudflare(
             &Client::base_url_from_env(),

@@ -95,8 +95,10 @@ pub struct FromElsewhere {
     /// Of those, with a certificate the origin verified: something besides Cloudflare holds a
     /// client key from the trusted CA.
     pub with_verified_certificate: u64,
+    /// Where the requests enforcing will refuse came from (not those with a verified
+    /// certificate), the most first.
     pub top_sources: Vec<Source>,
-    /// Requests from addresses past the ones counted by name.
+    /// Requests enforcing will refuse from addresses past the ones named.
     pub from_addresses_not_named: u64,
 }
 
@@ -205,6 +207,13 @@ pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
         WebServer::Traefik => Err(EvidenceError::Unsupported),
         _ => Ok(()),
     }
+}
+
+/// Each log opens as a readable file: checked before anything slower (asking Cloudflare for its
+/// ranges) so that a mistyped path is said at once.
+pub fn openable(logs: &[PathBuf]) -> Result<(), EvidenceError> {
+    logs.iter()
+        .try_for_each(|path| files::LogFile::open(path).map(drop))
 }
 
 /// Reads the logs and judges them.
@@ -341,8 +350,11 @@ impl HostTally {
                 self.cloudflare.without_certificate + self.cloudflare.failed_verification;
         } else {
             self.other_total += 1;
-            self.other_verified += u64::from(found.seen == Seen::Verified);
-            self.sources.add(&found.client);
+            if found.seen == Seen::Verified {
+                self.other_verified += 1;
+            } else {
+                self.sources.add(&found.client);
+            }
         }
     }
 
@@ -357,7 +369,7 @@ fn elsewhere(total: u64, verified: u64, sources: &Bounded<IpAddr>) -> FromElsewh
     FromElsewhere {
         total,
         with_verified_certificate: verified,
-        from_addresses_not_named: total - named,
+        from_addresses_not_named: total - verified - named,
         top_sources: top
             .into_iter()
             .map(|(address, requests)| Source { address, requests })
@@ -398,7 +410,8 @@ impl Tally {
             self.last = Some(self.last.map_or(time, |t| t.max(time)));
         }
         let from_cloudflare = ranges.contains(found.client);
-        if !from_cloudflare {
+        // Sources are those enforcing will refuse: one with a verified certificate is not.
+        if !from_cloudflare && found.seen != Seen::Verified {
             self.sources.add(&found.client);
         }
         let host = match found.hostname.as_deref().map(normalise_hostname) {
@@ -656,14 +669,27 @@ mod tests {
         }
         log += &line("127.0.0.3", "NONE", Some("WWW.example.com:443"), 10);
         log += &line("127.0.0.3", "NONE", Some("api.example.com"), 10);
+        // A direct request with a certificate the origin verified: not refused once enforced.
+        log += &line("127.0.0.4", "SUCCESS", Some("api.example.com"), 10);
         log += "not a log line\n";
         let evidence = request(&log, None);
         assert!(evidence.ready, "{:?}", evidence.problems);
         assert_eq!(evidence.cloudflare.verified, 3);
         assert_eq!(evidence.cloudflare.unverified, 0);
-        assert_eq!(evidence.other.total, 2);
+        assert_eq!(evidence.other.total, 3);
+        assert_eq!(evidence.other.with_verified_certificate, 1);
+        assert!(
+            evidence
+                .other
+                .top_sources
+                .iter()
+                .all(|s| s.address.to_string() == "127.0.0.3"),
+            "{:?}",
+            evidence.other.top_sources
+        );
+        assert_eq!(evidence.other.from_addresses_not_named, 0);
         assert_eq!(evidence.lines.unreadable, 1);
-        assert_eq!(evidence.lines.unreadable_examples[0].line, 6);
+        assert_eq!(evidence.lines.unreadable_examples[0].line, 7);
         let www = &evidence.hostnames[0];
         assert_eq!(www.hostname.as_deref(), Some("www.example.com"));
         assert_eq!((www.cloudflare.verified, www.other.total), (3, 1));

@@ -198,7 +198,7 @@ pub fn quote(server: WebServer, value: &str) -> String {
 /// One word for a POSIX shell, and for HAProxy, which quotes the same way: bare when it can
 /// be, else in single quotes, where nothing expands.
 pub fn shell_word(value: &str) -> String {
-    if is_bare(value) {
+    if !value.is_empty() && is_bare(value) {
         value.to_string()
     } else {
         format!("'{}'", value.replace('\'', "'\\''"))
