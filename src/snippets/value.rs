@@ -212,6 +212,20 @@ mod tests {
     const ALL: [WebServer; 5] = WebServer::ALL;
 
     #[test]
+    fn a_shell_word_reads_back_as_given() {
+        assert_eq!(
+            shell_word("/var/log/nginx/aop-access.log"),
+            "/var/log/nginx/aop-access.log"
+        );
+        // Brace expansion, globs, spaces, quotes and the empty word all need quotes.
+        assert_eq!(shell_word("{a,b}"), "'{a,b}'");
+        assert_eq!(shell_word("*.log"), "'*.log'");
+        assert_eq!(shell_word("my logs"), "'my logs'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
     fn line_breaks_and_control_characters_are_refused_for_every_server() {
         for server in ALL {
             for bad in [
