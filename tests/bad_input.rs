@@ -531,6 +531,81 @@ const VERIFY: &[Case] = &[
         BAD,
         &["\"127.0.0.1:0\" is not an origin address"],
     ),
+    // evidence: the log-phase check beside verify (a named pipe: tests/evidence_cli.rs).
+    case(
+        &[
+            "evidence",
+            "--server",
+            "nginx",
+            "--log",
+            "{dir}/missing.log",
+        ],
+        BAD,
+        &["missing.log", "no such file", "check the path"],
+    ),
+    case(
+        &["evidence", "--server", "nginx", "--log", "{dir}"],
+        BAD,
+        &["is a directory", "give the path of the access log file"],
+    ),
+    case(
+        &["evidence", "--server", "nginx", "--log", "/dev/zero"],
+        BAD,
+        &[
+            "/dev/zero is a device",
+            "give the path of the access log file",
+        ],
+    ),
+    case(
+        &[
+            "evidence",
+            "--server",
+            "nginx",
+            "--log",
+            "{dir}/empty.pem",
+            "--edge-range",
+            "10.0.0.1/8",
+        ],
+        BAD,
+        &["\"10.0.0.1/8\"", "did you mean 10.0.0.0/8?"],
+    ),
+    case(
+        &[
+            "evidence",
+            "--server",
+            "nginx",
+            "--log",
+            "{dir}/empty.pem",
+            "--edge-range",
+            "nope",
+        ],
+        BAD,
+        &["\"nope\"", "not an IPv4 or IPv6 address", "173.245.48.0/20"],
+    ),
+    case(
+        &[
+            "evidence",
+            "--server",
+            "nginx",
+            "--log",
+            "{dir}/empty.pem",
+            "--since",
+            "10x",
+        ],
+        USAGE,
+        &["'10x'", "--since", "90s, 15m, 2h or 7d"],
+    ),
+    case(
+        &[
+            "evidence",
+            "--server",
+            "traefik",
+            "--log",
+            "{dir}/empty.pem",
+        ],
+        BAD,
+        &["Traefik's access log", "aop-wizard verify"],
+    ),
 ];
 
 const UPLOAD: &[Case] = &[
@@ -712,6 +787,51 @@ const STATUS: &[Case] = &[
         &["status", "--zone", " "],
         BAD,
         &["the zone ' ' contains a space"],
+    ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--origin",
+            "origin.example",
+        ],
+        BAD,
+        &[
+            "\"origin.example\" is not an origin address",
+            "give an IP address",
+        ],
+    ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "app.example.org",
+        ],
+        BAD,
+        &[
+            "app.example.org",
+            "neither in the zone example.com",
+            "give a hostname ending in .example.com",
+        ],
+    ),
+    case(
+        &[
+            "doctor",
+            "--zone",
+            "example.com",
+            "--hostname",
+            "*.example.com",
+        ],
+        BAD,
+        &["'*.example.com' is a wildcard", "give one hostname"],
+    ),
+    case(
+        &["doctor", "--zone", "example.com", "--timeout", "0"],
+        USAGE,
+        &["'0'", "--timeout", "above 0 and at most 300"],
     ),
 ];
 

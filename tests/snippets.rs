@@ -218,3 +218,25 @@ fn a_line_break_in_a_value_is_refused_by_every_server() {
         assert!(error.to_string().contains("clientAuthType: NoClientCert"));
     }
 }
+
+#[test]
+fn the_log_phase_says_how_to_read_its_log() {
+    let mut nginx = request(WebServer::Nginx, SnippetPhase::Log, &["/etc/aop/ca.crt"]);
+    nginx.log_dir = Some("/srv/my logs".into());
+    let text = render(&nginx).unwrap().text();
+    assert!(
+        text.contains(
+            "aop-wizard evidence --server nginx --log '/srv/my logs/aop-access.log' --since 15m"
+        ),
+        "{text}"
+    );
+    // Traefik's log has no verification field: the probe is the way there.
+    let traefik = render(&request(
+        WebServer::Traefik,
+        SnippetPhase::Log,
+        &["/etc/aop/ca.crt"],
+    ))
+    .unwrap()
+    .text();
+    assert!(!traefik.contains("aop-wizard evidence"), "{traefik}");
+}

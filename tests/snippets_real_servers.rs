@@ -147,7 +147,7 @@ fn logged(server: WebServer, line: &str) -> Logged<'static> {
         Ok(Line::Request(request)) => match request.seen {
             Logged::Failed { reason, .. } => Logged::Failed {
                 reason: reason.into_owned().into(),
-                issuer: "",
+                issuer: "".into(),
             },
             Logged::Verified => Logged::Verified,
             Logged::Missing => Logged::Missing,

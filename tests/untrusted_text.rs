@@ -337,3 +337,68 @@ fn cloudflare_error_messages_are_shown_escaped() {
         "{said}"
     );
 }
+
+/// `doctor` names the CAs the origin lists in its prediction: escaped on the terminal, exact in
+/// `--json`, and never raw in either.
+#[test]
+fn doctor_shows_the_origins_hostile_ca_names_escaped() {
+    let fake = support::fake::fake();
+    let data = tempfile::tempdir().unwrap();
+    let pki = support::test_pki::test_pki();
+    let run = |args: &[&str]| fake.aop(data.path()).args(args).output().unwrap();
+    for args in [
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            p(&pki.right.cert),
+            "--key",
+            p(&pki.right.key),
+            "--wait",
+            "--interval",
+            "0",
+        ][..],
+        &["enable", "--zone", "example.com", "--scope", "zone"],
+    ] {
+        let output = run(args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = hostile(dir.path(), ExtendedKeyUsagePurpose::ServerAuth);
+    let origin = hostile_origin(&hostile).to_string();
+    let args = [
+        "doctor",
+        "--zone",
+        "example.com",
+        "--hostname",
+        "www.example.com",
+        "--origin",
+        &origin,
+    ];
+
+    let table = run(&args);
+    assert_eq!(table.status.code(), Some(3), "{}", text(&table.stderr));
+    assert_safe("doctor", &table.stdout);
+    let shown = text(&table.stdout);
+    for prefix in ["  Origin ", "  ✗ every proxied request will fail"] {
+        let line = shown
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {shown}"));
+        assert!(
+            line.contains(CN_SHOWN) && line.contains(ORG_SHOWN),
+            "{prefix}: {shown}"
+        );
+    }
+
+    let json = run(&[&args[..], &["--json"]].concat());
+    assert_safe("doctor --json", &json.stdout);
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let (_, ca) = x509_parser::parse_x509_certificate(&hostile.ca_der).unwrap();
+    assert_eq!(
+        parsed["hostnames"][0]["origins"][0]["acceptable_cas"][0],
+        ca.subject().to_string(),
+        "the listed CA's exact name: {parsed}"
+    );
+}

@@ -48,6 +48,9 @@ pub struct EvidenceArgs {
 }
 
 pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
+    // Before Cloudflare's ranges are fetched, which may take a while.
+    crate::evidence::readable(args.server)?;
+    crate::evidence::openable(&args.logs)?;
     let ranges = if args.edge_ranges.is_empty() {
         block_on(EdgeRanges::cloudflare(
             &Client::base_url_from_env(),
@@ -75,24 +78,86 @@ pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
+/// The report's width: sentences are wrapped to it, so the report reads the same in an
+/// 80-column terminal, a pipe and a ticket.
+const COLUMNS: usize = 80;
+
+/// `text` (already safe to show) wrapped to `COLUMNS`, the first line after `first`, the rest
+/// after `rest`; a word longer than a line (a path, an excerpt) is cut where the line ends.
+fn wrapped(first: &str, rest: &str, text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let room = COLUMNS.saturating_sub(line.chars().count() + usize::from(!empty));
+            if word.len() <= room {
+                if !empty {
+                    line.push(' ');
+                }
+                line.extend(word);
+                empty = false;
+                break;
+            }
+            let fresh = COLUMNS.saturating_sub(rest.chars().count()).max(1);
+            if empty || word.len() > fresh {
+                // Cut the word at the end of this line (or of a fresh one).
+                let room = if empty { room.max(1) } else { room };
+                if room > 0 {
+                    if !empty {
+                        line.push(' ');
+                    }
+                    line.extend(word.drain(..room.min(word.len())));
+                }
+            }
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn write_wrapped(
+    out: &mut dyn Write,
+    first: &str,
+    rest: &str,
+    text: &str,
+    paint: impl Fn(&str) -> String,
+) -> std::io::Result<()> {
+    for line in wrapped(first, rest, text) {
+        writeln!(out, "{}", paint(&line))?;
+    }
+    Ok(())
+}
+
+fn plain(text: &str) -> String {
+    text.to_string()
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) -> Result<()> {
     let compressed = evidence.logs.iter().filter(|l| l.compressed).count();
     writeln!(
         out,
-        "{} access log: {} {}{}, {} lines",
+        "{} access log: {}{}, {}",
         evidence.server.display_name(),
-        evidence.logs.len(),
-        if evidence.logs.len() == 1 {
-            "file"
-        } else {
-            "files"
-        },
+        plural(evidence.logs.len() as u64, "file", "files"),
         if compressed > 0 {
             format!(" ({compressed} compressed)")
         } else {
             String::new()
         },
-        evidence.lines.read
+        plural(evidence.lines.read, "line", "lines"),
     )?;
     match (
         &evidence.window.first_request,
@@ -104,34 +169,49 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
     if let Some(since) = &evidence.window.since {
         writeln!(
             out,
-            "Window: since {since} ({} older requests left out)",
-            evidence.lines.outside_window
+            "Window: since {since} ({} left out)",
+            plural(
+                evidence.lines.outside_window,
+                "older request",
+                "older requests"
+            )
         )?;
     }
-    let count = evidence.edge_ranges.ranges.len();
+    let count = evidence.edge_ranges.ranges.len() as u64;
     match &evidence.edge_ranges.source {
-        RangesSource::Given => writeln!(
+        RangesSource::Given => write_wrapped(
             out,
-            "Cloudflare's addresses: as given with --edge-range: {}",
-            evidence.edge_ranges.ranges.join(", ")
+            "Cloudflare's addresses, as given with --edge-range: ",
+            "  ",
+            &evidence.edge_ranges.ranges.join(", "),
+            plain,
         )?,
-        RangesSource::Api { url } => writeln!(
+        RangesSource::Api { url } => write_wrapped(
             out,
-            "Cloudflare's addresses: {count} ranges from {}",
-            shown(url)
+            "Cloudflare's addresses: ",
+            "  ",
+            &format!(
+                "{} from the API, {}",
+                plural(count, "range", "ranges"),
+                shown(url)
+            ),
+            plain,
         )?,
-        RangesSource::Shipped { retrieved, why } => writeln!(
-            out,
-            "Cloudflare's addresses: {count} ranges shipped with aop-wizard (retrieved {retrieved}); {}",
-            shown(why)
-        )?,
+        RangesSource::Shipped { retrieved, why } => {
+            writeln!(
+                out,
+                "Cloudflare's addresses: {} shipped with aop-wizard, retrieved {retrieved}",
+                plural(count, "range", "ranges")
+            )?;
+            write_wrapped(out, "  (", "   ", &format!("{})", shown(why)), plain)?;
+        }
     }
     writeln!(out)?;
     if evidence.hostnames.is_empty() {
         writeln!(out, "No request was counted.")?;
     }
     for host in &evidence.hostnames {
-        writeln!(out, "{}", shown(host.name()))?;
+        write_wrapped(out, "", "  ", &shown(host.name()).to_string(), plain)?;
         let cloudflare = host.cloudflare;
         let mut unverified = Vec::new();
         if cloudflare.without_certificate > 0 {
@@ -146,24 +226,26 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
                 cloudflare.failed_verification
             ));
         }
-        let unverified_text = if unverified.is_empty() {
-            "0 unverified".to_string()
+        let verified = format!("{} verified, ", cloudflare.verified);
+        if unverified.is_empty() {
+            writeln!(out, "  from Cloudflare: {verified}0 unverified")?;
         } else {
-            palette.bad(&format!(
-                "{} unverified ({})",
+            let text = format!(
+                "{verified}{} unverified ({})",
                 cloudflare.unverified,
                 unverified.join(", ")
-            ))
-        };
-        writeln!(
-            out,
-            "  from Cloudflare: {} verified, {unverified_text}",
-            cloudflare.verified
-        )?;
-        for failure in &host.failures {
-            writeln!(
+            );
+            write_wrapped(
                 out,
-                "    {} × {}{}",
+                "  from Cloudflare: ",
+                "                   ",
+                &text,
+                |l| palette.bad(l),
+            )?;
+        }
+        for failure in &host.failures {
+            let text = format!(
+                "{} × {}{}",
                 failure.requests,
                 shown(&failure.reason),
                 failure
@@ -171,7 +253,8 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
                     .as_ref()
                     .map(|i| format!(", issued by {}", shown(i)))
                     .unwrap_or_default()
-            )?;
+            );
+            write_wrapped(out, "    ", "      ", &text, plain)?;
         }
         if host.other.total > 0 {
             let sources: Vec<String> = host
@@ -180,9 +263,8 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
                 .iter()
                 .map(|s| format!("{} ({})", s.address, s.requests))
                 .collect();
-            writeln!(
-                out,
-                "  elsewhere:       {} from {}{}",
+            let text = format!(
+                "{} from {}{}",
                 host.other.total,
                 sources.join(", "),
                 if host.other.from_addresses_not_named > 0 {
@@ -190,6 +272,13 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
                 } else {
                     String::new()
                 }
+            );
+            write_wrapped(
+                out,
+                "  elsewhere:       ",
+                "                   ",
+                &text,
+                plain,
             )?;
         }
     }
@@ -201,39 +290,77 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
             evidence.server.display_name()
         )?;
         for example in &evidence.lines.unreadable_examples {
-            writeln!(
-                out,
-                "  {}:{}: {}: {}",
+            let text = format!(
+                "{}:{}: {}: {}",
                 shown(&example.log),
                 example.line,
                 shown(&example.why),
                 shown(&example.excerpt)
-            )?;
+            );
+            write_wrapped(out, "  ", "    ", &text, plain)?;
         }
     }
     writeln!(out)?;
     if evidence.ready {
-        writeln!(
-            out,
-            "{}",
-            palette.good(&format!(
-                "Ready to enforce: every one of the {} requests from Cloudflare carried a verified certificate.",
-                evidence.cloudflare.verified
-            ))
-        )?;
+        let text = match evidence.cloudflare.verified {
+            1 => {
+                "Ready to enforce: the one request from Cloudflare carried a verified certificate."
+                    .to_string()
+            }
+            n => format!(
+                "Ready to enforce: all {n} requests from Cloudflare carried a verified certificate."
+            ),
+        };
+        write_wrapped(out, "", "", &text, |l| palette.good(l))?;
     } else {
         writeln!(out, "{}", palette.bad("Not ready to enforce:"))?;
         for problem in &evidence.problems {
-            writeln!(out, "  - {}", shown(problem))?;
+            write_wrapped(out, "  - ", "    ", &shown(problem).to_string(), plain)?;
         }
     }
     for (title, lines) in [("Next:", &evidence.next_steps), ("Note:", &evidence.notes)] {
         if !lines.is_empty() {
             writeln!(out, "{title}")?;
             for line in lines {
-                writeln!(out, "  - {}", shown(line))?;
+                write_wrapped(out, "  - ", "    ", &shown(line).to_string(), plain)?;
             }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_wrap_at_80_columns_and_long_words_are_cut() {
+        let sentence = "word ".repeat(40);
+        let lines = wrapped("  - ", "    ", &sentence);
+        assert!(lines.len() > 1);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= COLUMNS),
+            "{lines:?}"
+        );
+        assert!(lines[0].starts_with("  - word"));
+        assert!(lines[1].starts_with("    word"));
+        let words: usize = lines
+            .iter()
+            .map(|l| l.split_whitespace().filter(|w| *w == "word").count())
+            .sum();
+        assert_eq!(words, 40);
+        let long = format!("see {} there", "x".repeat(200));
+        let lines = wrapped("  ", "    ", &long);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= COLUMNS),
+            "{lines:?}"
+        );
+        let xs: usize = lines.iter().map(|l| l.matches('x').count()).sum();
+        assert_eq!(xs, 200);
+        assert_eq!(
+            lines.last().unwrap().trim_start().split(' ').next_back(),
+            Some("there")
+        );
+        assert_eq!(wrapped("a: ", "  ", ""), ["a: "]);
+    }
 }

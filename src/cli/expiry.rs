@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::{block_on, client};
-use super::status::read_status;
+use crate::ops::status::read_status;
 use crate::untrusted::shown;
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod bounds;
 mod cert;
+mod doctor;
 mod enable;
 mod evidence;
 mod expiry;
@@ -110,6 +111,8 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  aop-wizard man > /usr/local/share/man/man1/aop-wizard.1")]
     Man,
+    /// Per hostname: what Cloudflare presents beside what the origin asks for, and what a proxied request will do.
+    Doctor(doctor::DoctorArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -170,6 +173,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Outcome> {
             clap_mangen::Man::new(Cli::command()).render(out)?;
             Ok(Outcome::Success)
         }
+        Command::Doctor(args) => doctor::run(args, out),
     }
 }
 

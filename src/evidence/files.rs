@@ -20,16 +20,24 @@ pub struct LogFile {
 
 impl LogFile {
     pub fn open(path: &Path) -> Result<Self, EvidenceError> {
-        let failed = |source: std::io::Error| EvidenceError::Open {
+        let failed = |cause: std::io::Error| EvidenceError::Open {
             path: path.display().to_string(),
-            source,
+            cause,
         };
-        let file = File::open(path).map_err(failed)?;
-        // Checked on the open file: a FIFO or a device would block or never end.
-        if !file.metadata().map_err(failed)?.is_file() {
-            return Err(EvidenceError::NotAFile {
+        let not_a_file = |metadata: std::fs::Metadata| {
+            (!metadata.is_file()).then(|| EvidenceError::NotAFile {
                 path: path.display().to_string(),
-            });
+                what: crate::pki::file_kind(&metadata.file_type()),
+            })
+        };
+        // Looked at before opening (opening a FIFO blocks until something writes to it), and
+        // again on the open file, which may have been swapped in between.
+        if let Some(refused) = not_a_file(std::fs::metadata(path).map_err(failed)?) {
+            return Err(refused);
+        }
+        let file = File::open(path).map_err(failed)?;
+        if let Some(refused) = not_a_file(file.metadata().map_err(failed)?) {
+            return Err(refused);
         }
         let mut buffered = BufReader::with_capacity(256 * 1024, file);
         let compressed = buffered

@@ -22,7 +22,7 @@ pub enum Seen<'a> {
     /// reason and the certificate's issuer when the log has them.
     Failed {
         reason: Cow<'a, str>,
-        issuer: &'a str,
+        issuer: Cow<'a, str>,
     },
 }
 
@@ -86,7 +86,7 @@ fn common(line: &str) -> Result<Line<'_>, Unreadable> {
         "NONE" | "-" | "" => Seen::Missing,
         other => Seen::Failed {
             reason: Cow::Borrowed(other.strip_prefix("FAILED:").unwrap_or(other)),
-            issuer,
+            issuer: Cow::Borrowed(issuer),
         },
     };
     Ok(Line::Request(Request {
@@ -130,7 +130,7 @@ fn haproxy(line: &str) -> Result<Line<'_>, Unreadable> {
                     None if reason.is_empty() => Cow::Borrowed("handshake refused"),
                     None => Cow::Owned(format!("handshake refused: {reason}")),
                 },
-                issuer: "",
+                issuer: Cow::Borrowed(""),
             },
         }));
     }
@@ -143,8 +143,8 @@ fn haproxy(line: &str) -> Result<Line<'_>, Unreadable> {
     let err = cursor.field("client_err", Some("client_ca_err"));
     let ca_err = cursor.field("client_ca_err", Some("client_s_dn"));
     cursor.field("client_s_dn", Some("client_i_dn"));
-    let issuer = cursor.field("client_i_dn", Some("host")).unwrap_or("");
-    let hostname = cursor.field("host", None).map(Cow::Borrowed);
+    let issuer = json_text(cursor.field("client_i_dn", Some("host")).unwrap_or(""));
+    let hostname = cursor.field("host", None).map(json_text);
     // ssl_c_verify is 0 when no certificate was sent: only ssl_c_used tells.
     let seen = match (used, x509_error([verify, err, ca_err])) {
         ("0", _) => Seen::Missing,
@@ -235,6 +235,16 @@ fn hex_groups(text: &[u8], groups: &mut [u16]) -> Option<usize> {
         count += 1;
     }
     Some(count)
+}
+
+/// A value HAProxy's `json` converter escaped (`\/` in every DN, `\"`, `\uXXXX`), as text; as
+/// written when it is not valid JSON string content (a line not written by HAProxy).
+fn json_text(escaped: &str) -> Cow<'_, str> {
+    if !escaped.contains('\\') {
+        return Cow::Borrowed(escaped);
+    }
+    serde_json::from_str::<String>(&format!("\"{escaped}\""))
+        .map_or(Cow::Borrowed(escaped), Cow::Owned)
 }
 
 /// The first `ADDRESS:PORT [` in the line, and what follows the address.
@@ -361,7 +371,7 @@ fn caddy(line: &str) -> Result<Line<'_>, Unreadable> {
     } else if why.contains("certificate") {
         Seen::Failed {
             reason: Cow::Owned(format!("handshake refused: {why}")),
-            issuer: "",
+            issuer: Cow::Borrowed(""),
         }
     } else {
         // EOF, no shared cipher, a scanner: no request was made, and the certificate had no
@@ -594,7 +604,7 @@ mod tests {
             r.seen,
             Seen::Failed {
                 reason: "certificate has expired".into(),
-                issuer: "CN=Other CA"
+                issuer: "CN=Other CA".into()
             }
         );
         let none = r#"203.0.113.9 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify=NONE client_s_dn="" client_i_dn="" client_serial=- host="a.example.com""#;
@@ -625,7 +635,7 @@ mod tests {
             r.seen,
             Seen::Failed {
                 reason: "GENEROUS".into(),
-                issuer: "CN=Unknown CA"
+                issuer: "CN=Unknown CA".into()
             }
         );
         let plain = r#"10.0.0.1 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="-" client_s_dn="-" client_i_dn="-" client_serial=- host="-""#;
@@ -648,6 +658,17 @@ mod tests {
         assert_eq!(r.client, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(r.time, Some(NOV_30_2026_13_10_40));
         assert_eq!(r.seen, Seen::Verified);
+        // As HAProxy really writes a DN: `json` escapes every slash.
+        let wrong = r#"127.0.0.2:40022 [30/Nov/2026:13:10:40 +0000] fe_origin~ "GET / HTTP/1.1" 200 client_cert_used=1 client_verify=20 client_err=20 client_ca_err=0 client_s_dn="\/CN=wrong-ca client" client_i_dn="\/O=aop-wizard tests\/CN=unrelated \"test\" CA" host="www.example.com""#;
+        assert_eq!(
+            request(WebServer::Haproxy, wrong).seen,
+            Seen::Failed {
+                reason: "X.509 error 20 (unable to get local issuer certificate)".into(),
+                issuer: "/O=aop-wizard tests/CN=unrelated \"test\" CA".into()
+            }
+        );
+        // Not JSON string content: kept as written.
+        assert_eq!(json_text(r"\q\"), r"\q\");
         let refused = r#"127.0.0.3:1 [30/Nov/2026:13:10:40 +0000] fe TLS handshake refused: client_err=10 client_ca_err=0 reason="certificate verify failed""#;
         assert!(matches!(
             request(WebServer::Haproxy, refused).seen,

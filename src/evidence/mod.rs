@@ -43,23 +43,19 @@ const TOP: usize = 5;
 pub enum EvidenceError {
     #[error("the edge range \"{given}\" is not usable: {why}")]
     Range { given: String, why: String },
-    #[error("cannot read {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error(
-        "{path} is not a regular file: give the access log itself (a pipe or a device may never end)"
-    )]
-    NotAFile { path: String },
-    #[error("reading {path} stopped at line {line}: {source}")]
+    // The io errors are in the messages, not sources: `{:#}` would print them twice.
+    #[error("cannot read {path}: {}", crate::pki::read_reason(cause))]
+    Open { path: String, cause: std::io::Error },
+    #[error("{path} is {what}, not a regular file: give the path of the access log file itself")]
+    NotAFile { path: String, what: &'static str },
+    #[error("reading {path} stopped at line {line}: {cause}; check that the file is complete")]
     Read {
         path: String,
         line: u64,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
-        "evidence reads the access logs of nginx, Apache, HAProxy and Caddy; Traefik's has no field for the client certificate's verification (see README)"
+        "evidence cannot read Traefik's access log: it has no field for the client certificate's verification; prove the origin with `aop-wizard verify` instead (evidence reads the logs of nginx, apache, haproxy and caddy)"
     )]
     Unsupported,
 }
@@ -99,8 +95,10 @@ pub struct FromElsewhere {
     /// Of those, with a certificate the origin verified: something besides Cloudflare holds a
     /// client key from the trusted CA.
     pub with_verified_certificate: u64,
+    /// Where the requests enforcing will refuse came from (not those with a verified
+    /// certificate), the most first.
     pub top_sources: Vec<Source>,
-    /// Requests from addresses past the ones counted by name.
+    /// Requests enforcing will refuse from addresses past the ones named.
     pub from_addresses_not_named: u64,
 }
 
@@ -203,11 +201,24 @@ pub struct Evidence {
     pub notes: Vec<String>,
 }
 
+/// Whether `evidence` can read the log of `server`: asked before anything else is done.
+pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
+    match server {
+        WebServer::Traefik => Err(EvidenceError::Unsupported),
+        _ => Ok(()),
+    }
+}
+
+/// Each log opens as a readable file: checked before anything slower (asking Cloudflare for its
+/// ranges) so that a mistyped path is said at once.
+pub fn openable(logs: &[PathBuf]) -> Result<(), EvidenceError> {
+    logs.iter()
+        .try_for_each(|path| files::LogFile::open(path).map(drop))
+}
+
 /// Reads the logs and judges them.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
-    if request.server == WebServer::Traefik {
-        return Err(EvidenceError::Unsupported);
-    }
+    readable(request.server)?;
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
@@ -222,11 +233,11 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
             let cut = match file.next_line(&mut line) {
                 Ok(Some(cut)) => cut,
                 Ok(None) => break,
-                Err(source) => {
+                Err(cause) => {
                     return Err(EvidenceError::Read {
                         path: shown_path,
                         line: number + 1,
-                        source,
+                        cause,
                     });
                 }
             };
@@ -344,8 +355,11 @@ impl HostTally {
                 self.cloudflare.without_certificate + self.cloudflare.failed_verification;
         } else {
             self.other_total += 1;
-            self.other_verified += u64::from(found.seen == Seen::Verified);
-            self.sources.add(&found.client);
+            if found.seen == Seen::Verified {
+                self.other_verified += 1;
+            } else {
+                self.sources.add(&found.client);
+            }
         }
     }
 
@@ -360,7 +374,7 @@ fn elsewhere(total: u64, verified: u64, sources: &Bounded<IpAddr>) -> FromElsewh
     FromElsewhere {
         total,
         with_verified_certificate: verified,
-        from_addresses_not_named: total - named,
+        from_addresses_not_named: total - verified - named,
         top_sources: top
             .into_iter()
             .map(|(address, requests)| Source { address, requests })
@@ -401,7 +415,8 @@ impl Tally {
             self.last = Some(self.last.map_or(time, |t| t.max(time)));
         }
         let from_cloudflare = ranges.contains(found.client);
-        if !from_cloudflare {
+        // Sources are those enforcing will refuse: one with a verified certificate is not.
+        if !from_cloudflare && found.seen != Seen::Verified {
             self.sources.add(&found.client);
         }
         let Some(name) = found.hostname.as_deref().map(normalise_hostname) else {
@@ -578,8 +593,13 @@ fn judge(evidence: &mut Evidence) {
                 plural(cloudflare.failed_verification, "request", "requests"),
                 seen.join("; ")
             ));
+            let whose = match &host.hostname {
+                Some(hostname) if !host.many_hostnames => format!("for {hostname}"),
+                // Refused at the handshake, before any Host header was read.
+                _ => "for a hostname the log does not name".into(),
+            };
             next.push(format!(
-                "The certificate Cloudflare presents for {name} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
+                "The certificate Cloudflare presents {whose} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
             ));
         }
     }
@@ -591,7 +611,7 @@ fn judge(evidence: &mut Evidence) {
             .map(|s| format!("{} ({})", s.address, s.requests))
             .collect();
         notes.push(format!(
-            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks, another proxy), send it through Cloudflare or give its addresses with --edge-range.",
+            "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks), send it through Cloudflare or give it a client certificate the origin trusts; if it is a load balancer or proxy in front of this server, give its addresses with --edge-range.",
             plural(other.total - other.with_verified_certificate, "request", "requests"),
             sources.join(", ")
         ));
@@ -656,14 +676,27 @@ mod tests {
         }
         log += &line("127.0.0.3", "NONE", Some("WWW.example.com:443"), 10);
         log += &line("127.0.0.3", "NONE", Some("api.example.com"), 10);
+        // A direct request with a certificate the origin verified: not refused once enforced.
+        log += &line("127.0.0.4", "SUCCESS", Some("api.example.com"), 10);
         log += "not a log line\n";
         let evidence = request(&log, None);
         assert!(evidence.ready, "{:?}", evidence.problems);
         assert_eq!(evidence.cloudflare.verified, 3);
         assert_eq!(evidence.cloudflare.unverified, 0);
-        assert_eq!(evidence.other.total, 2);
+        assert_eq!(evidence.other.total, 3);
+        assert_eq!(evidence.other.with_verified_certificate, 1);
+        assert!(
+            evidence
+                .other
+                .top_sources
+                .iter()
+                .all(|s| s.address.to_string() == "127.0.0.3"),
+            "{:?}",
+            evidence.other.top_sources
+        );
+        assert_eq!(evidence.other.from_addresses_not_named, 0);
         assert_eq!(evidence.lines.unreadable, 1);
-        assert_eq!(evidence.lines.unreadable_examples[0].line, 6);
+        assert_eq!(evidence.lines.unreadable_examples[0].line, 7);
         let www = &evidence.hostnames[0];
         assert_eq!(www.hostname.as_deref(), Some("www.example.com"));
         assert_eq!((www.cloudflare.verified, www.other.total), (3, 1));
@@ -708,6 +741,17 @@ mod tests {
         assert_eq!(evidence.hostnames[0].name(), "(hostname unknown)");
         let nothing_readable = request("1.2.3.4 - - [x] \"GET /\" 200 512\n", None);
         assert!(nothing_readable.next_steps[0].contains("None of the lines is in the format"));
+    }
+
+    #[test]
+    fn a_failure_without_a_hostname_is_not_blamed_on_one() {
+        let evidence = request(
+            &line("127.0.0.2", "FAILED:certificate has expired", None, 10),
+            None,
+        );
+        assert!(!evidence.ready);
+        assert!(evidence.problems[0].starts_with("(hostname unknown): 1 request"));
+        assert!(evidence.next_steps[0].contains("for a hostname the log does not name"));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `probe`, `snippets`).
 
 pub mod certificate;
+pub mod doctor;
 pub mod preview;
+pub mod status;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -27,6 +27,7 @@ pub use inspect::{
     CertificateInfo, KeyDescription, fingerprint_sha256, inspect_certificate, signed_by,
 };
 pub use passphrase::{Passphrase, PassphraseProblem};
+pub(crate) use pem::file_kind;
 pub use pem::{
     INPUT_CAP, LoadedKey, certificates_from_pem, load_certificates, load_private_key,
     pem_file_text, private_key_from_pem, read_input, read_pem_file,
@@ -106,7 +107,7 @@ pub enum PkiError {
 }
 
 /// An io error in words, without the "(os error N)" suffix its Display adds.
-fn read_reason(cause: &std::io::Error) -> String {
+pub(crate) fn read_reason(cause: &std::io::Error) -> String {
     match cause.kind() {
         std::io::ErrorKind::NotFound => "no such file; check the path".into(),
         std::io::ErrorKind::PermissionDenied => {

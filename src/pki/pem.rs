@@ -61,7 +61,8 @@ pub fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
+/// What a path is when it is not a regular file, in words ("a named pipe (FIFO)").
+pub(crate) fn file_kind(kind: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -81,6 +81,25 @@ impl Outcome {
         )
     }
 
+    /// The HTTP status Cloudflare's edge answers a visitor with when the origin does this to
+    /// its connection: the origin's own status, or Cloudflare's 52x for an origin that cannot
+    /// be reached or refuses the TLS handshake.
+    pub fn status_through_cloudflare(&self) -> u16 {
+        match self {
+            Outcome::Http { status } => *status,
+            Outcome::NginxCertificateError { .. } => 400,
+            Outcome::Forbidden => 403,
+            Outcome::ConnectionRefused => 521,
+            Outcome::Timeout => 522,
+            Outcome::Failed { .. } => 520,
+            // Cloudflare answers 525 when the origin's handshake fails for any reason.
+            Outcome::HandshakeRejected { .. }
+            | Outcome::NotTls { .. }
+            | Outcome::ClosedDuringHandshake
+            | Outcome::HandshakeTooLarge => 525,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Outcome::HandshakeRejected { alert } => format!("handshake rejected ({alert})"),

@@ -20,7 +20,7 @@ pub use attempt::{
 };
 pub use edge::{EdgeReport, check_through_edge};
 pub use error::ProbeError;
-pub use verdict::{ExpectedCa, Judgement, Verdict, judge};
+pub use verdict::{ExpectedCa, Judgement, Verdict, acceptable_cas, judge};
 
 use crate::pki;
 

@@ -77,6 +77,17 @@ impl ExpectedCa {
 }
 
 impl ExpectedCa {
+    /// The CA that issued this certificate (DER), named by the certificate's issuer: what an
+    /// origin must list to accept it. `None` when the certificate does not parse.
+    pub fn issuer_of(certificate: &[u8]) -> Option<Self> {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let (_, cert) = X509Certificate::from_der(certificate).ok()?;
+        Some(Self {
+            subjects: vec![cert.issuer().as_raw().to_vec()],
+            description: cert.issuer().to_string(),
+        })
+    }
+
     /// Global AOP: the origin should trust Cloudflare's own origin-pull CA.
     pub fn cloudflare() -> Result<Self, super::ProbeError> {
         let der = crate::pki::cloudflare_ca::der().map_err(super::ProbeError::CloudflareCa)?;
@@ -107,6 +118,16 @@ fn broken_handshake(outcome: &Outcome) -> Option<(String, &'static str)> {
         _ => return None,
     };
     Some((outcome.describe(), next_step))
+}
+
+/// The CA names the origin listed: those of the attempt without a certificate, or else of the
+/// one with a foreign certificate.
+pub fn acceptable_cas<'a>(none: &'a AttemptReport, unrelated: &'a AttemptReport) -> &'a [String] {
+    if none.acceptable_cas.is_empty() {
+        &unrelated.acceptable_cas
+    } else {
+        &none.acceptable_cas
+    }
 }
 
 pub fn judge(
@@ -142,11 +163,7 @@ pub fn judge(
         );
     }
     let requested = none.certificate_requested || unrelated.certificate_requested;
-    let listed_names = if none.acceptable_cas.is_empty() {
-        &unrelated.acceptable_cas
-    } else {
-        &none.acceptable_cas
-    };
+    let listed_names = acceptable_cas(none, unrelated);
     let listed_der = if none.acceptable_ca_der.is_empty() {
         &unrelated.acceptable_ca_der
     } else {

@@ -13,8 +13,8 @@ mod traefik;
 mod value;
 
 pub use caddy::TRUST_POOL_SINCE as CADDY_TRUST_POOL_SINCE;
-pub use value::Unsafe;
 use value::ValueKind;
+pub use value::{Unsafe, shell_word};
 
 use serde::Serialize;
 use time::Date;
@@ -506,7 +506,14 @@ fn header(request: &SnippetRequest, body: &RenderedBody) -> String {
     match request.phase {
         SnippetPhase::Log => {
             next("enable Authenticated Origin Pulls on Cloudflare (aop-wizard enable ...)".into());
-            next("check the origin logs a successful verification for Cloudflare's requests (aop-wizard verify ...)".into());
+            next(match request.access_log().filter(|_| crate::evidence::readable(request.server).is_ok()) {
+                Some(log) => format!(
+                    "check that every request from Cloudflare arrives with a verified certificate: aop-wizard evidence --server {} --log {} --since 15m",
+                    request.server.name(),
+                    shell_word(&log)
+                ),
+                None => "check the origin logs a successful verification for Cloudflare's requests (aop-wizard verify ...)".into(),
+            });
             next(format!(
                 "switch to the enforce phase: aop-wizard snippet {} --phase enforce ...",
                 request.server.name()

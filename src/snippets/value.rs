@@ -198,7 +198,7 @@ pub fn quote(server: WebServer, value: &str) -> String {
 /// One word for a POSIX shell, and for HAProxy, which quotes the same way: bare when it can
 /// be, else in single quotes, where nothing expands.
 pub fn shell_word(value: &str) -> String {
-    if is_bare(value) {
+    if !value.is_empty() && is_bare(value) {
         value.to_string()
     } else {
         format!("'{}'", value.replace('\'', "'\\''"))
@@ -210,6 +210,20 @@ mod tests {
     use super::*;
 
     const ALL: [WebServer; 5] = WebServer::ALL;
+
+    #[test]
+    fn a_shell_word_reads_back_as_given() {
+        assert_eq!(
+            shell_word("/var/log/nginx/aop-access.log"),
+            "/var/log/nginx/aop-access.log"
+        );
+        // Brace expansion, globs, spaces, quotes and the empty word all need quotes.
+        assert_eq!(shell_word("{a,b}"), "'{a,b}'");
+        assert_eq!(shell_word("*.log"), "'*.log'");
+        assert_eq!(shell_word("my logs"), "'my logs'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn line_breaks_and_control_characters_are_refused_for_every_server() {

@@ -204,25 +204,12 @@ pub fn line(state: &Wizard) -> String {
         .iter()
         .map(|args| {
             args.iter()
-                .map(|a| shell_quote(a))
+                .map(|a| crate::snippets::shell_word(a))
                 .collect::<Vec<_>>()
                 .join(" ")
         })
         .collect::<Vec<_>>()
         .join("  ·  ")
-}
-
-/// `value` as a POSIX shell reads it back: bare when safe, else in single quotes.
-pub fn shell_quote(value: &str) -> String {
-    let safe = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%{}".contains(c));
-    if safe {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
 }
 
 fn snippet(state: &Wizard, phase: SnippetPhase) -> Vec<String> {

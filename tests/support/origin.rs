@@ -15,6 +15,8 @@ use aop_wizard::snippets::{
 use super::test_pki::{Identity, TestPki, make_world_readable, test_pki};
 
 pub const HOST: &str = "origin.test";
+/// A second name the same server answers (SNI and Host), for counts per hostname.
+pub const SECOND_HOST: &str = "www.origin.test";
 pub const BODY: &str = "origin ok";
 
 /// What a client saw: an HTTP status, or a handshake the server refused (no HTTP at all).
@@ -318,6 +320,17 @@ impl Origin {
         curl(self.port, identity, path)
     }
 
+    /// One request for `host` (SNI and Host) from the local address `from` (127.0.0.0/8).
+    pub fn request_as(
+        &self,
+        host: &str,
+        from: &str,
+        identity: Option<&Identity>,
+        path: &str,
+    ) -> Seen {
+        curl_with(self.port, host, Some(from), identity, path)
+    }
+
     pub fn read_log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
     }
@@ -340,6 +353,16 @@ impl Origin {
 }
 
 pub fn curl(port: u16, identity: Option<&Identity>, path: &str) -> Seen {
+    curl_with(port, HOST, None, identity, path)
+}
+
+fn curl_with(
+    port: u16,
+    host: &str,
+    from: Option<&str>,
+    identity: Option<&Identity>,
+    path: &str,
+) -> Seen {
     let pki = test_pki();
     let mut cmd = Command::new("curl");
     cmd.args([
@@ -352,16 +375,19 @@ pub fn curl(port: u16, identity: Option<&Identity>, path: &str) -> Seen {
         "10",
         "--resolve",
     ])
-    .arg(format!("{HOST}:{port}:127.0.0.1"))
+    .arg(format!("{host}:{port}:127.0.0.1"))
     .arg("--cacert")
     .arg(&pki.server_ca);
+    if let Some(from) = from {
+        cmd.args(["--interface", from]);
+    }
     if let Some(identity) = identity {
         cmd.arg("--cert")
             .arg(&identity.cert)
             .arg("--key")
             .arg(&identity.key);
     }
-    cmd.arg(format!("https://{HOST}:{port}{path}"));
+    cmd.arg(format!("https://{host}:{port}{path}"));
     let output = cmd.output().expect("curl must be installed");
     let code: u16 = String::from_utf8_lossy(&output.stdout)
         .trim()
@@ -419,7 +445,7 @@ fn nginx(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
          events {{ worker_connections 64; }}\n\
          http {{\n    client_body_temp_path {d}/tmp/body;\n    proxy_temp_path {d}/tmp/proxy;\n    fastcgi_temp_path {d}/tmp/fastcgi;\n    uwsgi_temp_path {d}/tmp/uwsgi;\n    scgi_temp_path {d}/tmp/scgi;\n\
          {http}\
-             server {{\n        listen 127.0.0.1:{port} ssl;\n        server_name {HOST};\n        ssl_certificate {cert};\n        ssl_certificate_key {key};\n        root {d}/www;\n\
+             server {{\n        listen 127.0.0.1:{port} ssl;\n        server_name {HOST} {SECOND_HOST};\n        ssl_certificate {cert};\n        ssl_certificate_key {key};\n        root {d}/www;\n\
          {server}\
                  location / {{ }}\n    }}\n}}\n",
         http = indent(section(snippet, Placement::NginxHttp), "    "),
@@ -470,7 +496,7 @@ fn apache(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
         "ServerRoot {d}\nListen 127.0.0.1:{port}\n{modules}TypesConfig /etc/mime.types\nDefaultRuntimeDir {d}/run\n\
          PidFile {d}/run/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nServerName {HOST}\n{user}\
          DocumentRoot {d}/www\n<Directory {d}/www>\n    Require all granted\n</Directory>\n\
-         <VirtualHost 127.0.0.1:{port}>\n    ServerName {HOST}\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n\
+         <VirtualHost 127.0.0.1:{port}>\n    ServerName {HOST}\n    ServerAlias {SECOND_HOST}\n    SSLEngine on\n    SSLCertificateFile {cert}\n    SSLCertificateKeyFile {key}\n\
          {vhost}    AliasMatch \"^/.*\" \"{d}/www/index.html\"\n</VirtualHost>\n",
         vhost = indent(section(snippet, Placement::ApacheVirtualHost), "    "),
         cert = pki.server_cert.display(),
@@ -513,7 +539,7 @@ fn caddy_plan(snippet: &Snippet, dir: &Path, port: u16, pki: &TestPki) -> Plan {
     let d = dir.display();
     let config = format!(
         "{{\n\tadmin off\n\tauto_https off\n\tservers {{\n\t\tprotocols h1 h2\n\t}}\n{global}}}\n\
-         https://{HOST}:{port} {{\n\tbind 127.0.0.1\n{site}\ttls {cert} {key} {{\n{tls}\t}}\n\trespond \"{BODY}\" 200\n}}\n",
+         https://{HOST}:{port}, https://{SECOND_HOST}:{port} {{\n\tbind 127.0.0.1\n{site}\ttls {cert} {key} {{\n{tls}\t}}\n\trespond \"{BODY}\" 200\n}}\n",
         global = indent(section(snippet, Placement::CaddyGlobalOptions), "\t"),
         site = indent(section(snippet, Placement::CaddySite), "\t"),
         tls = indent(section(snippet, Placement::CaddyTls), "\t\t"),

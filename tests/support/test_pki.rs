@@ -10,6 +10,8 @@ use aop_wizard::pki::{
     generate_key, write_files_atomically,
 };
 use time::OffsetDateTime;
+
+use super::origin::{HOST, SECOND_HOST};
 use time::macros::datetime;
 
 pub struct TestPki {
@@ -103,7 +105,12 @@ fn make() -> TestPki {
         &server_authority,
         "server",
         LeafPurpose::ServerAuth {
-            names: vec!["origin.test".into(), "localhost".into(), "127.0.0.1".into()],
+            names: vec![
+                HOST.into(),
+                SECOND_HOST.into(),
+                "localhost".into(),
+                "127.0.0.1".into(),
+            ],
         },
         year,
     );

@@ -59,20 +59,18 @@ async fn edge(
     };
     let report =
         crate::probe::attempt_once(&target, identity.as_ref(), Duration::from_secs(5)).await;
-    let (status, body) = match report.outcome {
-        Outcome::Http { status } => (status, "served by the origin".to_string()),
-        Outcome::NginxCertificateError { message } => (400, format!("<center>{message}</center>")),
-        Outcome::Forbidden => (403, "forbidden by the origin".into()),
-        Outcome::HandshakeRejected { alert } => (525, format!("SSL handshake failed: {alert}")),
-        Outcome::ConnectionRefused => (521, "web server is down".into()),
-        Outcome::Timeout => (522, "connection timed out".into()),
-        Outcome::Failed { error } => (520, error),
-        // Cloudflare answers 525 when the origin's handshake fails for any reason.
+    let status = report.outcome.status_through_cloudflare();
+    let body = match report.outcome {
+        Outcome::Http { .. } => "served by the origin".to_string(),
+        Outcome::NginxCertificateError { message } => format!("<center>{message}</center>"),
+        Outcome::Forbidden => "forbidden by the origin".into(),
+        Outcome::HandshakeRejected { alert } => format!("SSL handshake failed: {alert}"),
+        Outcome::ConnectionRefused => "web server is down".into(),
+        Outcome::Timeout => "connection timed out".into(),
+        Outcome::Failed { error } => error,
         broken @ (Outcome::NotTls { .. }
         | Outcome::ClosedDuringHandshake
-        | Outcome::HandshakeTooLarge) => {
-            (525, format!("SSL handshake failed: {}", broken.describe()))
-        }
+        | Outcome::HandshakeTooLarge) => format!("SSL handshake failed: {}", broken.describe()),
     };
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),

@@ -87,7 +87,7 @@ pub fn lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             "  {}",
             crate::tui::same_as::verify(state)
                 .iter()
-                .map(|a| crate::tui::same_as::shell_quote(a))
+                .map(|a| crate::snippets::shell_word(a))
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
