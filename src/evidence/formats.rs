@@ -175,28 +175,29 @@ fn ip_address(text: &str) -> Option<IpAddr> {
 }
 
 /// Dotted decimal, four octets of one to three digits without a leading zero: a subset of what
-/// std accepts, so the answer is the same.
+/// std accepts, so the answer is the same. One pass over the bytes.
 fn ipv4(text: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut at = 0;
-    for (n, octet) in octets.iter_mut().enumerate() {
-        if n > 0 {
-            (text.get(at) == Some(&b'.')).then_some(())?;
-            at += 1;
+    let (mut done, mut value, mut digits) = (0, 0u16, 0);
+    for &byte in text {
+        match byte {
+            // A fourth digit, or a digit after a leading zero, is refused.
+            b'0'..=b'9' if digits < 3 && !(digits == 1 && value == 0) => {
+                value = value * 10 + u16::from(byte - b'0');
+                digits += 1;
+            }
+            b'.' if digits > 0 && done < 3 => {
+                octets[done] = u8::try_from(value).ok()?;
+                (done, value, digits) = (done + 1, 0, 0);
+            }
+            _ => return None,
         }
-        let digits = text[at..]
-            .iter()
-            .take(3)
-            .take_while(|d| d.is_ascii_digit())
-            .count();
-        let part = &text[at..at + digits];
-        if digits == 0 || (digits > 1 && part[0] == b'0') {
-            return None;
-        }
-        *octet = u8::try_from(decimal(part)?).ok()?;
-        at += digits;
     }
-    (at == text.len()).then_some(Ipv4Addr::from(octets))
+    if done != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Groups of one to four hex digits, at most one `::` standing for at least one group of
@@ -738,6 +739,13 @@ mod tests {
             "1.2.3.4 ",
             "+1.2.3.4",
             "1.2.3.0004",
+            "1.2.3.00",
+            "1.2.3.0",
+            "1.2.3.255",
+            "1.2.3.256",
+            "1.2.3.",
+            ".1.2.3",
+            "1.2.3.4.",
             "2400:cb00::1",
             "::ffff:162.158.1.2",
             "",
