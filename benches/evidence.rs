@@ -4,7 +4,7 @@
 //! unverified, from elsewhere). Every run's counts are checked against what the generator wrote
 //! and against each other before any time is printed: a race between programs that disagree
 //! proves nothing. Prints the median wall time of 5 interleaved runs and the peak RSS of each
-//! (GNU time's `%M`).
+//! (GNU time's `%M`, so /usr/bin/time must be there). `AWK=gawk` runs another awk than `awk`.
 //!
 //! The log is what the log-phase snippet's `aop_client_cert` format writes (`snippets::render`
 //! for nginx): most requests from Cloudflare's published ranges (`evidence::ShippedRanges`,
