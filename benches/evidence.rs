@@ -70,6 +70,15 @@ enum Presents {
     Nothing,
 }
 
+/// Who, besides Cloudflare, connects.
+#[derive(Clone, Copy, PartialEq)]
+enum Elsewhere {
+    Plain,
+    /// With a client certificate the origin verifies (a monitor given one of ours).
+    OurCertificate,
+    Scanner,
+}
+
 /// 20 hostnames, the busiest first, with their share of requests.
 const HOSTNAMES: [(&str, u32, Presents); 20] = [
     ("www.example.com", 300, Presents::Ours),
@@ -270,42 +279,34 @@ impl Generator {
         range.address(&mut self.rng)
     }
 
-    /// Someone else's address, and whether it presents a certificate the origin verifies.
-    fn other_address(&mut self) -> (IpAddr, bool) {
+    /// Someone else's address, and who that is.
+    fn other_address(&mut self) -> (IpAddr, Elsewhere) {
         let rng = &mut self.rng;
         match rng.below(100) {
             // Health checks, one of them with a client certificate of ours.
-            0..40 => ("203.0.113.10".parse().unwrap(), false),
-            40..50 => ("203.0.113.11".parse().unwrap(), true),
+            0..40 => ("203.0.113.10".parse().unwrap(), Elsewhere::Plain),
+            40..50 => ("203.0.113.11".parse().unwrap(), Elsewhere::OurCertificate),
+            // An office, internal addresses, a v6 network.
             50..65 => (
                 Ipv4Addr::new(198, 51, 100, 1 + rng.below(254) as u8).into(),
-                false,
+                Elsewhere::Plain,
             ),
             65..75 => (
                 Ipv4Addr::new(10, 0, rng.below(4) as u8, 1 + rng.below(254) as u8).into(),
-                false,
+                Elsewhere::Plain,
             ),
-            75..95 => loop {
+            75..78 => (
+                Ipv6Addr::new(0x2001, 0xdb8, rng.below(16) as u16, 0, 0, 0, 0, 1).into(),
+                Elsewhere::Plain,
+            ),
+            // Scanners from anywhere but Cloudflare, and right next to its ranges.
+            78..98 => loop {
                 let address = IpAddr::V4(Ipv4Addr::from(rng.next() as u32));
                 if !self.ranges.contains(address) {
-                    break (address, false);
+                    break (address, Elsewhere::Scanner);
                 }
             },
-            95..98 => (
-                Ipv6Addr::new(
-                    0x2001,
-                    0xdb8,
-                    rng.below(16) as u16,
-                    0,
-                    0,
-                    0,
-                    0,
-                    1 + rng.below(999) as u16,
-                )
-                .into(),
-                false,
-            ),
-            _ => (*rng.pick(&self.neighbours), false),
+            _ => (*rng.pick(&self.neighbours), Elsewhere::Scanner),
         }
     }
 
@@ -317,13 +318,16 @@ impl Generator {
         for i in 0..lines {
             let (hostname, presents) = self.hostname();
             let from_cloudflare = self.rng.below(100) < 88;
-            let (address, verified) = if from_cloudflare {
-                (
-                    self.cloudflare_address(),
-                    matches!(presents, Presents::Ours),
-                )
+            let (address, verified, scanner) = if from_cloudflare {
+                let address = self.cloudflare_address();
+                (address, matches!(presents, Presents::Ours), false)
             } else {
-                self.other_address()
+                let (address, who) = self.other_address();
+                (
+                    address,
+                    who == Elsewhere::OurCertificate,
+                    who == Elsewhere::Scanner,
+                )
             };
             let (verify, subject, issuer, serial) = match (from_cloudflare, presents) {
                 (false, _) if verified => ("SUCCESS", OUR_SUBJECT, OUR_ISSUER, "5A1C0FFEE0D2"),
@@ -352,7 +356,7 @@ impl Generator {
             }
 
             let second = i * 3600 / lines;
-            let (method, path) = if !from_cloudflare && self.rng.below(4) == 0 {
+            let (method, path) = if scanner && self.rng.below(2) == 0 {
                 ("GET", *self.rng.pick(&SCANNER_PATHS))
             } else {
                 (
