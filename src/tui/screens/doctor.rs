@@ -13,8 +13,8 @@ use crate::ops::doctor::{DoctorReport, Kind, Prediction};
 use crate::tui::state::{DoctorRun, Wizard};
 use crate::tui::theme::Theme;
 
-/// Rows the probe's results keep below doctor's answer.
-const RESULTS_ROWS: u16 = 3;
+/// Rows the probe's results keep below doctor's answer: their verdict, and where the rest is.
+const RESULTS_ROWS: u16 = 2;
 
 /// Doctor's answer at the top of `area`, when there is one, in the rows the probe's results can
 /// spare; the area left for them.
@@ -61,18 +61,31 @@ pub fn whole(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
 
 fn lines_of(run: &DoctorRun, state: &Wizard, theme: &Theme, form: Form) -> Vec<Line<'static>> {
     let report = &run.report;
-    let mut lines = vec![Line::from(vec![
-        Span::styled("Doctor", theme.title),
-        Span::styled(" predicts, for requests through Cloudflare:", theme.dim),
-    ])];
-    if !as_typed(run, state) {
-        lines.push(Line::styled(
-            "The origins or hostnames changed since doctor ran: Ctrl-D runs it again.",
-            theme.warn,
+    let mut lines = Vec::new();
+    // Short of rows, the heading is a word in front of the first line.
+    let mut title = vec![Span::styled("Doctor", theme.title)];
+    if form == Form::Counted {
+        title.push(Span::styled(": ", theme.title));
+    } else {
+        title.push(Span::styled(
+            " predicts, for requests through Cloudflare:",
+            theme.dim,
         ));
+        lines.push(Line::from(std::mem::take(&mut title)));
+    }
+    let mut first_line = |spans: Vec<Span<'static>>| {
+        let mut line = std::mem::take(&mut title);
+        line.extend(spans);
+        Line::from(line)
+    };
+    if !as_typed(run, state) {
+        lines.push(first_line(vec![Span::styled(
+            "the origins or hostnames changed since doctor ran: Ctrl-D runs it again.",
+            theme.warn,
+        )]));
     }
     let mut fine = Vec::new();
-    let mut next_steps = Vec::new();
+    let mut next_said = false;
     for (who, prediction) in predictions(report) {
         if prediction.ok && form == Form::Counted {
             fine.push(who);
@@ -89,43 +102,42 @@ fn lines_of(run: &DoctorRun, state: &Wizard, theme: &Theme, form: Form) -> Vec<L
             (_, Kind::ReadyToEnforce) => "ready to enforce".into(),
             _ => prediction.summary.clone(),
         };
-        lines.push(Line::from(vec![
+        lines.push(first_line(vec![
             Span::styled(mark, style),
             Span::raw(format!("{who}: ")),
             Span::styled(words, style),
         ]));
-        if !prediction.ok && (form == Form::Whole || next_steps.is_empty()) {
-            let next = Line::styled(format!("  next: {}", prediction.next_step), theme.warn);
-            if form == Form::Whole {
-                lines.push(next);
-            } else {
-                next_steps.push(next);
-            }
+        // The next step right under the first problem (under every one in the viewer).
+        if !prediction.ok && (form == Form::Whole || !next_said) {
+            lines.push(Line::styled(
+                format!("  next: {}", prediction.next_step),
+                theme.warn,
+            ));
+            next_said = true;
         }
     }
     if !fine.is_empty() {
-        lines.push(Line::styled(
+        lines.push(first_line(vec![Span::styled(
             format!(
                 "✓ {} OK or ready to enforce: {}",
                 count(fine.len(), "hostname"),
                 fine.join(", ")
             ),
             theme.good,
-        ));
+        )]));
     }
     for unchecked in &report.unchecked {
-        lines.push(Line::styled(
+        lines.push(first_line(vec![Span::styled(
             format!("✗ could not check: {unchecked}"),
             theme.bad,
-        ));
+        )]));
     }
     if report.hostnames.is_empty() {
-        lines.push(Line::styled(
-            "✗ Doctor checked no hostname: nothing shows the origin trusts what Cloudflare presents.",
+        lines.push(first_line(vec![Span::styled(
+            "✗ no hostname checked: nothing shows the origin trusts what Cloudflare presents.",
             theme.bad,
-        ));
+        )]));
     }
-    lines.extend(next_steps);
     lines
 }
 
