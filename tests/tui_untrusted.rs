@@ -173,11 +173,8 @@ fn doctor_names_from_cloudflare_and_the_origin_are_shown_escaped() {
     let said = format!(
         "will fail once enforced: the origin trusts CN={HOSTILE}, Cloudflare presents a certificate issued by CN=example.com origin pull CA"
     );
-    let mut report = doctor_report(&[(
-        "www.example.com",
-        Kind::WrongCaOnceEnforced,
-        said.as_str(),
-    )]);
+    let mut report =
+        doctor_report(&[("www.example.com", Kind::WrongCaOnceEnforced, said.as_str())]);
     report.hostnames[0].hostname = format!("www.{HOSTILE}");
     report.hostnames[0].outcome.next_step = format!("Give the origin CN={HOSTILE}'s CA.");
     doctored(&mut state, report);

@@ -2520,7 +2520,13 @@ fn doctor_runs_for_the_hostnames_set_up_and_the_origins_typed() {
     // Bad origins: said, nothing run.
     state.origins.value = "origin.example.com".into();
     assert!(update(&mut state, ctrl('d')).is_empty());
-    assert!(state.error.as_deref().unwrap().contains("origin.example.com"));
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("origin.example.com")
+    );
 
     state.origins.value = "203.0.113.10".into();
     assert!(!aop_wizard::tui::same_as::line(&state).contains("doctor"));
