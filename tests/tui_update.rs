@@ -2539,6 +2539,12 @@ fn doctor_runs_for_the_hostnames_set_up_and_the_origins_typed() {
         ),
         "{line}"
     );
+    for command in aop_wizard::tui::same_as::commands(&state) {
+        use clap::Parser;
+        if let Err(error) = aop_wizard::cli::Cli::try_parse_from(&command) {
+            panic!("{command:?} does not parse:\n{error}");
+        }
+    }
     // Back on the screen, doctor's earlier answer is not trusted.
     press(&mut state, KeyCode::Enter);
     assert_eq!(state.step, Step::Enforce);
