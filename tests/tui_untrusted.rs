@@ -195,7 +195,7 @@ fn doctor_names_from_cloudflare_and_the_origin_are_shown_escaped() {
     press(&mut state, KeyCode::Enter);
     let question = words(&screen(&state));
     assert!(
-        question.contains(&format!("Doctor predicts a failure for www.{SHOWN}.")),
+        question.contains(&format!("Doctor sees a problem for www.{SHOWN}.")),
         "{question}"
     );
 }

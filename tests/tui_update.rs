@@ -2563,7 +2563,7 @@ fn a_predicted_failure_is_asked_about_before_enforce() {
     assert_eq!(
         app::doctor_blocks_enforce(&state).as_deref(),
         Some(
-            "Doctor predicts a failure for www.example.com. For www.example.com: will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA."
+            "Doctor sees a problem for www.example.com. For www.example.com: will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA."
         )
     );
     let keys: Vec<_> = app::hints(&state)
@@ -2571,11 +2571,17 @@ fn a_predicted_failure_is_asked_about_before_enforce() {
         .map(|h| (h.label, h.action))
         .collect();
     assert!(keys.contains(&("Enter", "continue…")), "{keys:?}");
+    // Run for other origins than those typed now, it says so.
+    let mut other = state.clone();
+    type_text(&mut other, " 192.0.2.7");
+    assert!(app::doctor_blocks_enforce(&other).unwrap().ends_with(
+        "It ran for other origins or hostnames than the screen shows now: Ctrl-D runs it for these."
+    ));
     press(&mut state, KeyCode::Enter);
     let question = confirmation(&state).expect("asked before Enforce");
     assert_eq!(question.title, "Go on to Enforce?");
     assert!(
-        question.lines[0].starts_with("Doctor predicts a failure for www.example.com."),
+        question.lines[0].starts_with("Doctor sees a problem for www.example.com."),
         "{:?}",
         question.lines
     );

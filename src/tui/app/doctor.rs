@@ -2,6 +2,7 @@
 //! origins typed there ask for, predicted before enforcing. A predicted failure is asked about
 //! before going on to Enforce.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::ops::doctor::{DoctorReport, DoctorRequest};
@@ -62,7 +63,7 @@ pub fn doctored(state: &mut Wizard, request: DoctorRequest, report: DoctorReport
 }
 
 /// The hostnames doctor predicts a failure for; empty when it predicts none, or has not run.
-pub fn failing(report: &DoctorReport) -> Vec<&str> {
+fn failing(report: &DoctorReport) -> Vec<&str> {
     report
         .hostnames
         .iter()
@@ -80,9 +81,9 @@ pub fn doctor_blocks_enforce(state: &Wizard) -> Option<String> {
     }
     let failing = failing(report);
     let first = report.hostnames.iter().find(|h| !h.outcome.ok);
-    Some(match first {
+    let reason = match first {
         Some(first) => format!(
-            "Doctor predicts a failure for {}. For {}: {}.",
+            "Doctor sees a problem for {}. For {}: {}.",
             failing.join(", "),
             first.hostname,
             first.outcome.summary
@@ -94,6 +95,22 @@ pub fn doctor_blocks_enforce(state: &Wizard) -> Option<String> {
             "Doctor could not check everything: {}.",
             report.unchecked.join("; ")
         ),
+    };
+    Some(if ran_as_typed(state) {
+        reason
+    } else {
+        format!(
+            "{reason} It ran for other origins or hostnames than the screen shows now: Ctrl-D runs it for these."
+        )
+    })
+}
+
+/// Doctor's last run was for the origins typed now and the hostnames the screen checks.
+pub fn ran_as_typed(state: &Wizard) -> bool {
+    state.doctor.as_ref().is_some_and(|run| {
+        let asked: BTreeSet<_> = run.request.origins.iter().collect();
+        let typed = state.parsed_origins().unwrap_or_default();
+        asked == typed.iter().collect() && run.request.hostnames == state.target_hostnames()
     })
 }
 
@@ -107,8 +124,8 @@ pub fn ask_before_enforce(state: &mut Wizard) -> bool {
         title: "Go on to Enforce?".into(),
         lines: vec![
             reason,
-            "If doctor is right, the enforce snippet refuses Cloudflare's requests and visitors \
-             get errors."
+            "Enforced while this holds, the origin may refuse Cloudflare's requests, and \
+             visitors then get errors."
                 .into(),
             "n stays here: fix what doctor names, then Ctrl-D runs it again.".into(),
         ],

@@ -34,7 +34,7 @@ use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use certificate::UNENCRYPTED_RISK;
-pub use doctor::{doctor_blocks_enforce, failing as doctor_failing};
+pub use doctor::{doctor_blocks_enforce, ran_as_typed as doctor_ran_as_typed};
 pub use enable::{
     enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
     request as enable_request, uncertified_warning,

@@ -2,14 +2,13 @@
 //! several), the next step for the first problem. On a short terminal the hostnames without a
 //! problem are counted on one line, so the failing ones stay in view; the viewer has it whole.
 
-use std::collections::BTreeSet;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::ops::doctor::{DoctorReport, Kind, Prediction};
+use crate::tui::app::doctor_ran_as_typed;
 use crate::tui::state::{DoctorRun, Wizard};
 use crate::tui::theme::Theme;
 
@@ -78,7 +77,7 @@ fn lines_of(run: &DoctorRun, state: &Wizard, theme: &Theme, form: Form) -> Vec<L
         line.extend(spans);
         Line::from(line)
     };
-    if !as_typed(run, state) {
+    if !doctor_ran_as_typed(state) {
         lines.push(first_line(vec![Span::styled(
             "the origins or hostnames changed since doctor ran: Ctrl-D runs it again.",
             theme.warn,
@@ -158,13 +157,6 @@ fn predictions(report: &DoctorReport) -> Vec<(String, &Prediction)> {
         }
     }
     all
-}
-
-/// Doctor ran for the origins and hostnames the screen shows now.
-fn as_typed(run: &DoctorRun, state: &Wizard) -> bool {
-    let asked: BTreeSet<_> = run.request.origins.iter().collect();
-    let typed = state.parsed_origins().unwrap_or_default();
-    asked == typed.iter().collect() && run.request.hostnames == state.target_hostnames()
 }
 
 fn count(n: usize, what: &str) -> String {
