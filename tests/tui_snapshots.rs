@@ -401,3 +401,19 @@ fn long_fields_show_where_typing_goes_on() {
     let text = render(&token, 80, 24).backend().to_string();
     assert!(text.contains("… (10000 characters)"), "{text}");
 }
+
+/// Doctor's answer on the log screen: ready to enforce, and a predicted failure with its next
+/// step (at 80×24 the hostname without a problem is counted on one line).
+#[test]
+fn doctor_on_the_log_screen() {
+    let mut ready = at(Step::VerifyLog);
+    update(&mut ready, log_proven());
+    doctored(&mut ready, doctor_ready());
+    snapshot("verifylog_doctor_ready", &ready);
+    let mut failing = at(Step::VerifyLog);
+    update(&mut failing, log_proven());
+    doctored(&mut failing, doctor_wrong_ca());
+    snapshot("verifylog_doctor_wrong_ca", &failing);
+    press(&mut failing, KeyCode::Enter);
+    snapshot("verifylog_doctor_confirm", &failing);
+}

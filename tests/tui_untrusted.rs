@@ -162,3 +162,40 @@ fn a_caddy_snippet_keeps_its_indentation_on_screen() {
     );
     assert!(!text.iter().any(|line| line.contains("\\t")), "{text:#?}");
 }
+
+/// Doctor's answer carries names from Cloudflare (hostnames) and from the origin (the CA names
+/// it lists): on the log screen, in the viewer and in the question before Enforce, escaped.
+#[test]
+fn doctor_names_from_cloudflare_and_the_origin_are_shown_escaped() {
+    use aop_wizard::ops::doctor::Kind;
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    let said = format!(
+        "will fail once enforced: the origin trusts CN={HOSTILE}, Cloudflare presents a certificate issued by CN=example.com origin pull CA"
+    );
+    let mut report =
+        doctor_report(&[("www.example.com", Kind::WrongCaOnceEnforced, said.as_str())]);
+    report.hostnames[0].hostname = format!("www.{HOSTILE}");
+    report.hostnames[0].outcome.next_step = format!("Give the origin CN={HOSTILE}'s CA.");
+    doctored(&mut state, report);
+    let shown = words(&screen(&state));
+    for escaped in [
+        format!("www.{SHOWN}: will fail"),
+        format!("CN={SHOWN}, Cloudflare presents"),
+    ] {
+        assert!(shown.contains(&escaped), "{escaped}: {shown}");
+    }
+    update(&mut state, ctrl('o'));
+    let viewer = words(&screen(&state));
+    assert!(
+        viewer.contains(&format!("next: Give the origin CN={SHOWN}'s CA.")),
+        "{viewer}"
+    );
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Enter);
+    let question = words(&screen(&state));
+    assert!(
+        question.contains(&format!("Doctor sees a problem for www.{SHOWN}.")),
+        "{question}"
+    );
+}

@@ -2463,3 +2463,141 @@ fn the_rotation_confirmation_says_disabled_hostnames_stay_disabled() {
         "{lines:?}"
     );
 }
+
+/// Ctrl-D on the log screen runs doctor for the zone, the hostnames set up and the origins as
+/// typed (d itself is typed: it is a hex digit of an IPv6 address). Esc stops it as it stops the
+/// probe, leaving no answer; a failure is one sentence; the answer is kept, and Same as names
+/// the doctor command it ran.
+#[test]
+fn doctor_runs_for_the_hostnames_set_up_and_the_origins_typed() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Ctrl-D", "doctor")), "{keys:?}");
+    type_text(&mut state, " 2001:db8::d");
+    assert_eq!(state.origins.value, "203.0.113.10 2001:db8::d");
+    let effects = update(&mut state, ctrl('d'));
+    let [Effect::Doctor { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.zone, "example.com");
+    assert_eq!(request.hostnames, ["example.com", "www.example.com"]);
+    assert_eq!(
+        request.origins,
+        [
+            "203.0.113.10:443".parse().unwrap(),
+            "[2001:db8::d]:443".parse::<std::net::SocketAddr>().unwrap()
+        ]
+    );
+    assert!(state.busy.as_ref().is_some_and(|b| b.cancellable));
+    let request = request.clone();
+    assert!(matches!(
+        press(&mut state, KeyCode::Esc).as_slice(),
+        [Effect::Cancel]
+    ));
+    update(&mut state, Msg::Cancelled);
+    assert!(state.doctor.is_none());
+    assert_eq!(state.step, Step::VerifyLog);
+
+    // A failure: one sentence, nothing kept.
+    update(&mut state, ctrl('d'));
+    update(
+        &mut state,
+        Msg::Doctored {
+            request: Box::new(request.clone()),
+            result: Err("Cloudflare API error 10000: Authentication error".into()),
+        },
+    );
+    assert_eq!(
+        state.error.as_deref(),
+        Some("Doctor could not finish: Cloudflare API error 10000: Authentication error")
+    );
+    assert!(state.doctor.is_none() && state.busy.is_none());
+
+    // Bad origins: said, nothing run.
+    state.origins.value = "origin.example.com".into();
+    assert!(update(&mut state, ctrl('d')).is_empty());
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("origin.example.com")
+    );
+
+    state.origins.value = "203.0.113.10".into();
+    assert!(!aop_wizard::tui::same_as::line(&state).contains("doctor"));
+    doctored(&mut state, doctor_ready());
+    assert!(state.doctor.as_ref().unwrap().report.ok);
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.ends_with(
+            "  ·  aop-wizard doctor --zone example.com --hostname example.com --hostname www.example.com --origin 203.0.113.10:443"
+        ),
+        "{line}"
+    );
+    for command in aop_wizard::tui::same_as::commands(&state) {
+        use clap::Parser;
+        if let Err(error) = aop_wizard::cli::Cli::try_parse_from(&command) {
+            panic!("{command:?} does not parse:\n{error}");
+        }
+    }
+    // Back on the screen, doctor's earlier answer is not trusted.
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Enforce);
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert!(state.doctor.is_none());
+}
+
+/// A predicted failure: Enter asks before Enforce, naming the hostname and why; only y goes on.
+/// Predicted OK: Enter goes on without a question.
+#[test]
+fn a_predicted_failure_is_asked_about_before_enforce() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    doctored(&mut state, doctor_wrong_ca());
+    assert_eq!(
+        app::doctor_blocks_enforce(&state).as_deref(),
+        Some(
+            "Doctor sees a problem for www.example.com. For www.example.com: will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA."
+        )
+    );
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Enter", "continue…")), "{keys:?}");
+    // Run for other origins than those typed now, it says so.
+    let mut other = state.clone();
+    type_text(&mut other, " 192.0.2.7");
+    assert!(app::doctor_blocks_enforce(&other).unwrap().ends_with(
+        "It ran for other origins or hostnames than the screen shows now: Ctrl-D runs it for these."
+    ));
+    press(&mut state, KeyCode::Enter);
+    let question = confirmation(&state).expect("asked before Enforce");
+    assert_eq!(question.title, "Go on to Enforce?");
+    assert!(
+        question.lines[0].starts_with("Doctor sees a problem for www.example.com."),
+        "{:?}",
+        question.lines
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some(), "Enter is no yes");
+    press(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.step, Step::VerifyLog, "n stays");
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    assert_eq!(state.step, Step::Enforce);
+
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    doctored(&mut state, doctor_ready());
+    assert_eq!(app::doctor_blocks_enforce(&state), None);
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_none());
+    assert_eq!(state.step, Step::Enforce);
+}

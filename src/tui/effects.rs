@@ -343,6 +343,16 @@ impl Runner {
                 .await;
                 Msg::CaFileChecked(checked.map_err(text).and_then(|r| r.map_err(text)))
             }),
+            Effect::Doctor { client, request } => self.spawn(true, async move {
+                let result = ops::doctor::doctor(&client, &request)
+                    .await
+                    .map(Box::new)
+                    .map_err(text);
+                Msg::Doctored {
+                    request: Box::new(request),
+                    result,
+                }
+            }),
         }
     }
 }
@@ -374,6 +384,7 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::Cancel => "cancel",
         Effect::Recheck { .. } => "recheck",
         Effect::CheckCaFile(_) => "check ca file",
+        Effect::Doctor { .. } => "doctor",
     }
 }
 

@@ -10,6 +10,7 @@ use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
+use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::pki::{GeneratedFiles, KeyType, Passphrase};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
@@ -141,6 +142,11 @@ pub enum Effect {
     },
     /// Snippets only: the CA file the user named must hold CA certificates; how many.
     CheckCaFile(PathBuf),
+    /// Cloudflare's certificate per hostname against what the origins ask for.
+    Doctor {
+        client: Client,
+        request: DoctorRequest,
+    },
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -215,6 +221,11 @@ pub enum Msg {
     Paste(String),
     /// The terminal's new size, columns and rows.
     Resized(u16, u16),
+    /// Doctor's prediction, with what it was asked.
+    Doctored {
+        request: Box<DoctorRequest>,
+        result: Result<Box<DoctorReport>, String>,
+    },
 }
 
 impl Msg {
@@ -251,7 +262,8 @@ impl Msg {
             | Msg::CertificateFilesExist(_)
             | Msg::SnippetFilesDiffer(_)
             | Msg::CaPassphraseNeeded { .. }
-            | Msg::CaFileChecked(_) => true,
+            | Msg::CaFileChecked(_)
+            | Msg::Doctored { .. } => true,
         }
     }
 }

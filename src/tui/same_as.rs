@@ -71,7 +71,9 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             let mut verify = verify(state);
             verify.extend(["--expect", "log-only"].map(String::from));
             verify.extend(via_edge(state));
-            vec![verify]
+            let mut commands = vec![verify];
+            commands.extend(doctor(state));
+            commands
         }
         Step::Enforce => {
             let mut verify = verify(state);
@@ -306,4 +308,17 @@ fn undo(state: &Wizard) -> Vec<String> {
         args.push("--delete-certificates".into());
     }
     args
+}
+
+/// `aop-wizard doctor` as the log screen last ran it, once it did.
+fn doctor(state: &Wizard) -> Option<Vec<String>> {
+    let request = &state.doctor.as_ref()?.request;
+    let mut args = command(&["doctor", "--zone", &request.zone]);
+    for hostname in &request.hostnames {
+        args.extend(["--hostname".to_string(), hostname.clone()]);
+    }
+    for origin in &request.origins {
+        args.extend(["--origin".to_string(), origin.to_string()]);
+    }
+    Some(args)
 }

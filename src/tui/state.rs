@@ -10,6 +10,7 @@ use super::input::TextInput;
 use super::message::{CaSource, CertificateReady, Effect};
 use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
+use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::pki::KeyType;
 use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation};
@@ -282,6 +283,15 @@ pub struct Wizard {
     pub snippet_write: Option<(SnippetWrite, bool)>,
     /// The snippet writes done in this session.
     pub snippets_written: Vec<SnippetWrite>,
+    /// Doctor's last answer on the log screen, with what it was asked.
+    pub doctor: Option<DoctorRun>,
+}
+
+/// What doctor was asked on the log screen, and what it predicted.
+#[derive(Debug, Clone)]
+pub struct DoctorRun {
+    pub request: DoctorRequest,
+    pub report: DoctorReport,
 }
 
 /// One snippet write: where, what, and which CA goes beside it (`None`: Cloudflare's).
@@ -367,6 +377,7 @@ impl Wizard {
             summary_behind: false,
             ca_file_certificates: None,
             terminal_size: (80, 24),
+            doctor: None,
         }
     }
 

@@ -452,3 +452,98 @@ pub fn rotation_carried_out(state: &mut Wizard) {
         },
     );
 }
+
+/// Ctrl and `letter`, pressed.
+pub fn ctrl(letter: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(letter), KeyModifiers::CONTROL))
+}
+
+/// Doctor's answer for example.com: each hostname with a prediction of this kind and summary,
+/// at 203.0.113.10:443.
+pub fn doctor_report(
+    hostnames: &[(&str, aop_wizard::ops::doctor::Kind, &str)],
+) -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::{DoctorReport, HostnameDiagnosis, OriginDiagnosis, Prediction};
+    let hostnames: Vec<HostnameDiagnosis> = hostnames
+        .iter()
+        .map(|(hostname, kind, summary)| {
+            let outcome = Prediction {
+                ok: kind.is_ok(),
+                kind: *kind,
+                summary: summary.to_string(),
+                next_step: if kind.is_ok() {
+                    "Switch to the enforce snippet once the log shows every request verified."
+                        .into()
+                } else {
+                    format!("Give the origin the CA that issued {hostname}'s certificate.")
+                },
+            };
+            HostnameDiagnosis {
+                hostname: hostname.to_string(),
+                proxied: true,
+                ssl_mode: "full".into(),
+                effective_certificate: "zone-level".into(),
+                presents: None,
+                origins: vec![OriginDiagnosis {
+                    address: "203.0.113.10:443".parse().unwrap(),
+                    requests_certificate: true,
+                    refuses_without_certificate: false,
+                    acceptable_cas: vec!["CN=X".into()],
+                    without_certificate: "served (HTTP 200)".into(),
+                    verdict: aop_wizard::probe::Verdict::LogOnly,
+                    expected_ca_listed: Some(kind.is_ok()),
+                    outcome: outcome.clone(),
+                }],
+                outcome,
+            }
+        })
+        .collect();
+    DoctorReport {
+        zone: "example.com".into(),
+        ok: hostnames.iter().all(|h| h.outcome.ok),
+        hostnames,
+        unchecked: Vec::new(),
+    }
+}
+
+/// Ctrl-D on the log screen, and the runner's answer: `report`.
+pub fn doctored(state: &mut Wizard, report: aop_wizard::ops::doctor::DoctorReport) {
+    let effects = update(state, ctrl('d'));
+    let [Effect::Doctor { request, .. }] = effects.as_slice() else {
+        panic!("Ctrl-D runs doctor: {effects:?} {:?}", state.error)
+    };
+    update(
+        state,
+        Msg::Doctored {
+            request: Box::new(request.clone()),
+            result: Ok(Box::new(report)),
+        },
+    );
+}
+
+/// Every hostname of example.com ready to enforce.
+pub fn doctor_ready() -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::Kind::ReadyToEnforce;
+    let ready = "ready to enforce: Cloudflare presents the zone certificate 2458ce5a, issued by CN=example.com origin pull CA, which the origin lists as trusted; the origin still serves requests without a certificate (log phase)";
+    doctor_report(&[
+        ("example.com", ReadyToEnforce, ready),
+        ("www.example.com", ReadyToEnforce, ready),
+    ])
+}
+
+/// www.example.com would fail once enforced: the origin trusts another CA.
+pub fn doctor_wrong_ca() -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::Kind::{ReadyToEnforce, WrongCaOnceEnforced};
+    doctor_report(&[
+        (
+            "example.com",
+            ReadyToEnforce,
+            "ready to enforce: Cloudflare presents the zone certificate 2458ce5a, issued by CN=example.com origin pull CA, which the origin lists as trusted; the origin still serves requests without a certificate (log phase)",
+        ),
+        (
+            "www.example.com",
+            WrongCaOnceEnforced,
+            "will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA",
+        ),
+    ])
+}

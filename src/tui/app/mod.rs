@@ -9,6 +9,7 @@
 
 mod alerts;
 mod certificate;
+mod doctor;
 mod enable;
 mod global;
 mod modal;
@@ -33,6 +34,7 @@ use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use certificate::UNENCRYPTED_RISK;
+pub use doctor::{doctor_blocks_enforce, ran_as_typed as doctor_ran_as_typed};
 pub use enable::{
     enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
     request as enable_request, uncertified_warning,
@@ -115,6 +117,12 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
         Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
         Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
+        Msg::Doctored { request, result } => {
+            let result = result.map_err(|e| format!("Doctor could not finish: {e}"));
+            answered(state, result, |state, report| {
+                doctor::doctored(state, *request, *report)
+            })
+        }
     };
     if state.step != before {
         effects.extend(enter(state));

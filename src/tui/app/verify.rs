@@ -1,6 +1,8 @@
 //! The probes: the origin asked directly (without a certificate, with a foreign one, with yours)
 //! and through Cloudflare. The log screen's own; the enforce screen's Enter (see `snippet`).
 
+use std::net::SocketAddr;
+
 use ratatui::crossterm::event::KeyCode;
 
 use crate::ops::expected_verdict;
@@ -20,6 +22,7 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     }
     // An earlier answer is not taken on trust: stopped, this probe leaves none.
     state.verify_log = None;
+    state.doctor = None;
     probe(state, SnippetPhase::Log)
 }
 
@@ -30,6 +33,7 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
         Binding::text("origins", |state| &mut state.origins),
         probe_or_continue(state, SnippetPhase::Log),
     ]);
+    bindings.extend(super::doctor::binding(state));
     bindings
 }
 
@@ -86,6 +90,9 @@ pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
                     refused.join(", ")
                 )];
                 lines.push(format!("If you skip it, {}.", skip_edge_consequence(phase)));
+                if phase == SnippetPhase::Log {
+                    lines.extend(super::doctor::doctor_blocks_enforce(state));
+                }
                 lines.push(format!(
                     "{} stays not done, and the summary says so. n stays here: Enter probes again.",
                     step(phase).title()
@@ -113,10 +120,13 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
         });
     }
     let label = match phase {
-        SnippetPhase::Log => "continue",
+        SnippetPhase::Log => super::doctor::continue_label(state),
         SnippetPhase::Enforce => "next",
     };
     Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+        if phase == SnippetPhase::Log && super::doctor::ask_before_enforce(state) {
+            return Vec::new();
+        }
         state.finish(step(phase));
         Vec::new()
     })
@@ -161,21 +171,26 @@ pub fn probe_before_enabling(state: &mut Wizard) -> Vec<Effect> {
     probe_origins(state, SnippetPhase::Log, false)
 }
 
+/// The origins as typed and the hostnames to check at them, or what is missing.
+pub fn targets(state: &Wizard) -> Result<(Vec<SocketAddr>, Vec<String>), String> {
+    let origins = state.parsed_origins()?;
+    let hostnames = state.target_hostnames();
+    if hostnames.is_empty() {
+        return Err(
+            "No proxied hostname to probe: the zone has no proxied A, AAAA or CNAME record.".into(),
+        );
+    }
+    Ok((origins, hostnames))
+}
+
 fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) -> Vec<Effect> {
-    let origins = match state.parsed_origins() {
-        Ok(origins) => origins,
+    let (origins, hostnames) = match targets(state) {
+        Ok(targets) => targets,
         Err(e) => {
             state.error = Some(e);
             return Vec::new();
         }
     };
-    let hostnames = state.target_hostnames();
-    if hostnames.is_empty() {
-        state.error = Some(
-            "No proxied hostname to probe: the zone has no proxied A, AAAA or CNAME record.".into(),
-        );
-        return Vec::new();
-    }
     state.start(
         format!(
             "Probing {} origin(s) × {} hostname(s){}",

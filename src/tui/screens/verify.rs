@@ -30,6 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let rows = head.line_count(area.width) as u16;
     let [top, body] = Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
     frame.render_widget(head, top);
+    let body = super::doctor::draw(frame, body, state, theme);
     results(frame, body, state, SnippetPhase::Log, theme);
 }
 

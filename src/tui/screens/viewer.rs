@@ -53,14 +53,21 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
             }
             (format!("{server} snippet, enforce phase"), lines)
         }
-        Step::VerifyLog => (
-            "Probe results, log phase".to_string(),
-            state
-                .verify_log
-                .as_ref()
-                .map(|result| verify::result_lines(state, result, SnippetPhase::Log, theme))
-                .unwrap_or_default(),
-        ),
+        Step::VerifyLog => {
+            let mut lines = super::doctor::whole(state, theme);
+            if let Some(result) = &state.verify_log {
+                if !lines.is_empty() {
+                    lines.push(Line::from(""));
+                }
+                lines.extend(verify::result_lines(
+                    state,
+                    result,
+                    SnippetPhase::Log,
+                    theme,
+                ));
+            }
+            ("Probe results, log phase".to_string(), lines)
+        }
         Step::SnippetChoice => (title(state), snippets_only::form_lines(state, theme)),
         Step::SnippetReady => (
             format!("{server} snippet, {} phase", state.snippet_phase.name()),
