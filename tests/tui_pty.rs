@@ -519,10 +519,10 @@ fn at_80x24_the_viewer_shows_the_end_of_the_haproxy_log_format_line() {
         "{log_format:?}\n{}",
         pty.screen()
     );
-    for _ in 0..20 {
+    for _ in 0..40 {
         pty.send("\x1b[C");
     }
-    pty.wait_for("client_i_dn=%{+Q}[ssl_c_i_dn]\"", STEP);
+    pty.wait_for("host=%{+Q}[var(txn.aop_host),json(utf8s)]\"", STEP);
     pty.send(ESC);
     pty.wait_for("PgDn scroll", STEP);
 }
