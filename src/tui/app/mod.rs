@@ -39,7 +39,10 @@ pub use enable::{
 };
 pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
-pub use verify::{edge_skippable, proven, result as probe_result, skip_edge_consequence};
+pub use verify::{
+    EVIDENCE_SINCE_ARG, demo_edge_ranges, edge_skippable, evidence_not_ready, proven,
+    refused_on_enforce, result as probe_result, skip_edge_consequence,
+};
 
 /// The terminal cannot say whether it copied: the notice says what was done and the way round.
 pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \
@@ -115,6 +118,11 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
         Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
         Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
+        Msg::EvidenceRead {
+            log,
+            server,
+            result,
+        } => verify::evidence_read(state, log, server, result),
     };
     if state.step != before {
         effects.extend(enter(state));

@@ -54,12 +54,12 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
             (format!("{server} snippet, enforce phase"), lines)
         }
         Step::VerifyLog => (
-            "Probe results, log phase".to_string(),
+            "Probe results and access log, log phase".to_string(),
             state
                 .verify_log
                 .as_ref()
-                .map(|result| verify::result_lines(state, result, SnippetPhase::Log, theme))
-                .unwrap_or_default(),
+                .map(|result| verify::log_lines(state, result, theme))
+                .unwrap_or_else(|| verify::evidence_lines(state, theme)),
         ),
         Step::SnippetChoice => (title(state), snippets_only::form_lines(state, theme)),
         Step::SnippetReady => (
