@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, plural};
 use crate::ops::expected_verdict;
 use crate::probe::Verification;
 use crate::snippets::{SnippetPhase, WebServer};
@@ -158,7 +158,8 @@ pub fn refused_on_enforce(evidence: &Evidence) -> Vec<String> {
             .map(|s| format!("{} ({})", s.address, s.requests))
             .collect();
         lines.push(format!(
-            "  • {direct} request(s) from outside Cloudflare's addresses, from {}",
+            "  • {} from outside Cloudflare's addresses, from {}",
+            plural(direct, "request", "requests"),
             sources.join(", ")
         ));
     }

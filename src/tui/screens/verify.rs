@@ -4,12 +4,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
-use crate::evidence::{Evidence, RangesSource};
+use crate::evidence::{Evidence, RangesSource, plural};
 use crate::ops::expected_verdict;
 use crate::probe::{Presented, Verdict, Verification};
 use crate::snippets::SnippetPhase;
 use crate::tui::app::{
-    EVIDENCE_SINCE_ARG, edge_skippable, probe_result, proven, skip_edge_consequence,
+    EVIDENCE_SINCE_ARG, edge_skippable, evidence_not_ready, probe_result, proven,
+    skip_edge_consequence,
 };
 use crate::tui::same_as;
 use crate::tui::state::{Field, Wizard};
@@ -106,9 +107,9 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![if evidence.ready {
         Line::styled(
             format!(
-                "✓ Access log: ready to enforce. Every one of the {} requests from Cloudflare \
-                 carried a verified certificate.",
-                evidence.cloudflare.verified
+                "✓ Access log: ready to enforce. Every one of the {} from Cloudflare carried a \
+                 verified certificate.",
+                plural(evidence.cloudflare.verified, "request", "requests")
             ),
             theme.good,
         )
@@ -124,10 +125,10 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     };
     lines.push(Line::styled(
         format!(
-            "  {}: {} lines, {} requests in the last {}{unreadable}",
+            "  {}: {}, {} in the last {}{unreadable}",
             read.log.display(),
-            evidence.lines.read,
-            evidence.lines.requests,
+            plural(evidence.lines.read, "line", "lines"),
+            plural(evidence.lines.requests, "request", "requests"),
             EVIDENCE_SINCE_ARG
         ),
         theme.dim,
@@ -301,7 +302,13 @@ fn outcome_lines(
 ) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if result.passed(expected_verdict(phase)) {
-        lines.push(if proven(state, phase) {
+        let log_not_ready = phase == SnippetPhase::Log && evidence_not_ready(state).is_some();
+        lines.push(if proven(state, phase) && log_not_ready {
+            Line::styled(
+                "✓ The probe is as expected; the access log is not: Enter asks before going on.",
+                theme.good,
+            )
+        } else if proven(state, phase) {
             Line::styled("✓ All as expected. Enter continues.", theme.good)
         } else {
             Line::styled(
