@@ -32,7 +32,7 @@ pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     }
     prefill_log_path(state);
     // An earlier answer is not taken on trust: stopped, this probe leaves none. A log read
-    // earlier is of its moment: r reads it again.
+    // earlier is of its moment: it is read again when asked.
     state.verify_log = None;
     state.evidence = None;
     probe(state, SnippetPhase::Log)
@@ -55,20 +55,20 @@ fn prefill_log_path(state: &mut Wizard) {
 
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
     if state.editing == Some(Field::LogPath) {
-        return editing_log_path();
+        return log_path_field();
     }
-    // Letters before the field: origins are IP addresses, which never hold an s, l or r.
+    // `s` before the field: origins are IP addresses, which never hold an s.
     let mut bindings: Vec<Binding> = skip_edge(state, SnippetPhase::Log).into_iter().collect();
     if state.access_log().is_some() {
-        bindings.extend([
-            Binding::new("l", "log path", [KeyCode::Char('l')], |state, _| {
+        bindings.push(Binding::new(
+            "Tab",
+            "access log",
+            [KeyCode::Tab],
+            |state, _| {
                 state.editing = Some(Field::LogPath);
                 Vec::new()
-            }),
-            Binding::new("r", "read log", [KeyCode::Char('r')], |state, _| {
-                read_evidence(state)
-            }),
-        ]);
+            },
+        ));
     }
     bindings.extend([
         Binding::text("origins", |state| &mut state.origins),
@@ -77,18 +77,24 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     bindings
 }
 
-/// The log's path typed in place: Enter reads it, Esc leaves it as typed.
-fn editing_log_path() -> Vec<Binding> {
+/// The access log's field has the keys: Enter reads the log at the path typed, and the keys go
+/// back to the origins (where Enter goes on); Tab or Esc go back without reading.
+fn log_path_field() -> Vec<Binding> {
     vec![
         Binding::text("log path", |state| &mut state.log_path),
-        Binding::new("Enter", "read", [KeyCode::Enter], |state, _| {
+        Binding::new("Enter", "read log", [KeyCode::Enter], |state, _| {
             state.editing = None;
             read_evidence(state)
         }),
-        Binding::new("Esc", "done", [KeyCode::Esc], |state, _| {
-            state.editing = None;
-            Vec::new()
-        }),
+        Binding::new(
+            "Tab",
+            "origins",
+            [KeyCode::Tab, KeyCode::Esc],
+            |state, _| {
+                state.editing = None;
+                Vec::new()
+            },
+        ),
     ]
 }
 
@@ -96,7 +102,7 @@ fn editing_log_path() -> Vec<Binding> {
 fn read_evidence(state: &mut Wizard) -> Vec<Effect> {
     if state.log_path.trimmed().is_empty() {
         state.error = Some(
-            "Type the access log's path (l): the file the log-phase snippet's access_log line names."
+            "Type the access log's path: the file the log-phase snippet's access_log line names."
                 .into(),
         );
         return Vec::new();
@@ -275,7 +281,7 @@ fn ask_before_enforcing(state: &mut Wizard, refused: Vec<String>) {
     )];
     lines.extend(refused);
     lines.push(
-        "y goes on to the enforce snippet anyway. n stays here: fix what is listed, then r reads the log again."
+        "y goes on to the enforce snippet anyway. n stays here: fix what is listed, then read the log again (Tab, Enter)."
             .into(),
     );
     state.modal = Some(Modal::Confirm(Confirm {

@@ -78,7 +78,7 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     }
     let Some(read) = &state.evidence else {
         return vec![Line::styled(
-            "Access log not read yet: r reads it (l edits the path) and shows whose requests \
+            "Access log not read yet: Tab, then Enter, reads it and shows whose requests \
              enforcing would refuse.",
             theme.dim,
         )];
