@@ -1297,7 +1297,10 @@ fn screens() -> Vec<(String, Wizard)> {
     add("VerifyLog, the access log's field", log_field);
     let mut not_ready = at(Step::VerifyLog);
     update(&mut not_ready, log_proven());
-    update(&mut not_ready, evidence_read(Ok(evidence_of(&not_ready_log()))));
+    update(
+        &mut not_ready,
+        evidence_read(Ok(evidence_of(&not_ready_log()))),
+    );
     add("VerifyLog, the access log not ready", not_ready);
 
     let mut enforced = at(Step::Enforce);
@@ -2507,10 +2510,16 @@ fn the_access_log_is_read_and_its_evidence_shown() {
     let mut state = at(Step::VerifyLog);
     update(&mut state, log_proven());
     assert_eq!(state.log_path.value, NGINX_ACCESS_LOG);
-    let keys: Vec<_> = app::hints(&state).iter().map(|h| (h.label, h.action)).collect();
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
     assert!(keys.contains(&("Tab", "access log")), "{keys:?}");
     press(&mut state, KeyCode::Tab);
-    let keys: Vec<_> = app::hints(&state).iter().map(|h| (h.label, h.action)).collect();
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
     assert!(keys.contains(&("Enter", "read log")), "{keys:?}");
     let effects = press(&mut state, KeyCode::Enter);
     let [
@@ -2526,7 +2535,10 @@ fn the_access_log_is_read_and_its_evidence_shown() {
     };
     assert_eq!(log, &PathBuf::from(NGINX_ACCESS_LOG));
     assert_eq!(since.as_secs(), 15 * 60);
-    assert!(state.busy.as_ref().is_some_and(|b| b.cancellable), "Esc stops a read");
+    assert!(
+        state.busy.as_ref().is_some_and(|b| b.cancellable),
+        "Esc stops a read"
+    );
     assert_eq!(state.editing, None, "the keys are back with the origins");
     update(&mut state, evidence_read(Ok(evidence_of(&ready_log()))));
     assert!(state.busy.is_none());
@@ -2537,7 +2549,9 @@ fn the_access_log_is_read_and_its_evidence_shown() {
         "{screen}"
     );
     assert!(
-        screen.contains("example.com: Cloudflare 1 verified, 0 unverified · elsewhere 1 from 127.0.0.1 (1)"),
+        screen.contains(
+            "example.com: Cloudflare 1 verified, 0 unverified · elsewhere 1 from 127.0.0.1 (1)"
+        ),
         "{screen}"
     );
     // Ready: Enter goes on without a question.
@@ -2555,7 +2569,10 @@ fn another_log_path_is_typed_and_read() {
     press(&mut state, KeyCode::Tab);
     assert!(typing(&state));
     update(&mut state, Msg::Paste("/srv/logs/aop.log".into()));
-    assert_eq!(state.origins.value, "203.0.113.10", "typing went to the log path");
+    assert_eq!(
+        state.origins.value, "203.0.113.10",
+        "typing went to the log path"
+    );
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.step, Step::VerifyLog);
     assert_eq!(state.editing, None);
@@ -2585,13 +2602,19 @@ fn a_log_not_ready_asks_before_enforce() {
     read_log(&mut state);
     update(&mut state, evidence_read(Ok(evidence_of(&not_ready_log()))));
     let screen = drawn(&state, 110, 34);
-    assert!(screen.contains("Access log: not ready to enforce"), "{screen}");
+    assert!(
+        screen.contains("Access log: not ready to enforce"),
+        "{screen}"
+    );
     assert!(
         screen.contains("www.example.com: Cloudflare 2 verified, 2 unverified"),
         "{screen}"
     );
-    assert!(screen.contains("Enter asks before going on"), "{screen}");
-    let keys: Vec<_> = app::hints(&state).iter().map(|h| (h.label, h.action)).collect();
+    assert!(screen.contains("Enter asks first"), "{screen}");
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
     assert!(keys.contains(&("Enter", "continue…")), "{keys:?}");
     press(&mut state, KeyCode::Enter);
     let question = confirmation(&state).expect("Enter asks first");
@@ -2631,7 +2654,9 @@ fn an_unreadable_log_shows_the_command_for_the_origin() {
     );
     let screen = drawn(&state, 110, 34);
     assert!(
-        screen.contains("The access log was not read: cannot read /var/log/nginx/aop-access.log: No such file"),
+        screen.contains(
+            "The access log was not read: cannot read /var/log/nginx/aop-access.log: No such file"
+        ),
         "{screen}"
     );
     assert!(

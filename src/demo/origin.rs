@@ -70,7 +70,13 @@ impl DemoOrigin {
                 let Ok(config) = server_config(&identity, &current) else {
                     continue;
                 };
-                tokio::spawn(serve(stream, peer.ip(), config, current.name(), log.clone()));
+                tokio::spawn(serve(
+                    stream,
+                    peer.ip(),
+                    config,
+                    current.name(),
+                    log.clone(),
+                ));
             }
         });
         Ok(Self {
@@ -223,7 +229,9 @@ fn access_log_line(
     sni: Option<&str>,
     client_certificate: Option<&[u8]>,
 ) -> String {
-    let head = request.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let head = request
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let mut lines = head;
     let request_line = lines.next().unwrap_or_default();
     // nginx's $host: the Host header without its port, in lower case; else the server's name.
@@ -231,7 +239,8 @@ fn access_log_line(
         .take_while(|l| !l.is_empty())
         .find_map(|l| {
             let (name, value) = l.split_at(l.iter().position(|b| *b == b':')?);
-            name.eq_ignore_ascii_case(b"host").then(|| value[1..].trim_ascii())
+            name.eq_ignore_ascii_case(b"host")
+                .then(|| value[1..].trim_ascii())
         })
         .map(|host| {
             let end = match host.iter().rposition(|b| *b == b':') {
@@ -250,10 +259,19 @@ fn access_log_line(
                 .iter()
                 .map(|b| format!("{b:02X}"))
                 .collect();
-            (cert.subject().to_string(), cert.issuer().to_string(), serial)
+            (
+                cert.subject().to_string(),
+                cert.issuer().to_string(),
+                serial,
+            )
         });
     let (verify, subject, issuer, serial) = match &certificate {
-        Some((subject, issuer, serial)) => ("SUCCESS", subject.as_str(), issuer.as_str(), serial.as_str()),
+        Some((subject, issuer, serial)) => (
+            "SUCCESS",
+            subject.as_str(),
+            issuer.as_str(),
+            serial.as_str(),
+        ),
         None => ("NONE", "", "", "-"),
     };
     let time = now
@@ -292,10 +310,20 @@ mod tests {
     #[test]
     fn lines_are_the_nginx_log_phase_format() {
         let now = time::macros::datetime!(2026-11-30 13:10:40 UTC);
-        let hostile = b"GET /\x1b[2J HTTP/1.1\r\nHost: WWW.\x1b[2J\xe2\x80\xae\"x.Example.com:8443\r\n\r\n";
+        let hostile =
+            b"GET /\x1b[2J HTTP/1.1\r\nHost: WWW.\x1b[2J\xe2\x80\xae\"x.Example.com:8443\r\n\r\n";
         let line = access_log_line("127.0.0.2".parse().unwrap(), now, hostile, None, None);
-        assert!(line.ends_with('\n') && line.matches('\n').count() == 1, "{line}");
-        assert!(!line.trim_end().chars().any(|c| c.is_control() || !c.is_ascii()), "{line}");
+        assert!(
+            line.ends_with('\n') && line.matches('\n').count() == 1,
+            "{line}"
+        );
+        assert!(
+            !line
+                .trim_end()
+                .chars()
+                .any(|c| c.is_control() || !c.is_ascii()),
+            "{line}"
+        );
         let Ok(Line::Request(request)) = parse(WebServer::Nginx, line.trim_end()) else {
             panic!("{line}")
         };

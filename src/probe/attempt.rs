@@ -317,12 +317,11 @@ pub(super) async fn attempt(
         identity: identity.map(|i| i.key.clone()),
         hints: Mutex::new(None),
     });
-    let outcome_and_version =
-        tokio::time::timeout(
-            timeout,
-            exchange(target, observer.clone(), capture.clone(), from),
-        )
-        .await;
+    let outcome_and_version = tokio::time::timeout(
+        timeout,
+        exchange(target, observer.clone(), capture.clone(), from),
+    )
+    .await;
     let (outcome, tls_version) = match outcome_and_version {
         Ok(result) => result,
         Err(_) => (Outcome::Timeout, None),

@@ -226,7 +226,8 @@ pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, ProbeError> {
             let timeout = plan.timeout;
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let report = attempt::attempt(&target, identity.as_ref(), trust, timeout, None).await;
+                let report =
+                    attempt::attempt(&target, identity.as_ref(), trust, timeout, None).await;
                 (cell, origin, target.hostname, presented, report)
             });
         }

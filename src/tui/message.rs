@@ -10,12 +10,12 @@ use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
+use crate::evidence::Evidence;
 use crate::pki::{GeneratedFiles, KeyType, Passphrase};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::setup::Recheck;
 use crate::setup::progress::Progress;
-use crate::evidence::Evidence;
 use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 

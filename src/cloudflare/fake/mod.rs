@@ -43,8 +43,7 @@ pub const EDGE_SOURCE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 /// when that address can be bound here; else `None` (the system's choice).
 pub fn edge_source(origin: SocketAddr) -> Option<IpAddr> {
     static BINDABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let bindable =
-        *BINDABLE.get_or_init(|| std::net::TcpListener::bind((EDGE_SOURCE, 0)).is_ok());
+    let bindable = *BINDABLE.get_or_init(|| std::net::TcpListener::bind((EDGE_SOURCE, 0)).is_ok());
     (bindable && origin.ip().is_loopback() && origin.is_ipv4()).then_some(EDGE_SOURCE)
 }
 

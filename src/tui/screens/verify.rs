@@ -96,11 +96,13 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
                 .unwrap_or_default();
             return vec![
                 Line::styled(format!("✗ The access log was not read: {why}"), theme.warn),
-                Line::from(
-                    "Going on is not held up by it, but nothing here shows whose requests \
-                     enforcing would refuse. Where the log is, run:",
-                ),
+                Line::from("Where the log is, run:"),
                 Line::styled(format!("  {command}"), theme.key),
+                Line::styled(
+                    "Going on is not held up by it, but nothing here shows whose requests \
+                     enforcing would refuse.",
+                    theme.dim,
+                ),
             ];
         }
     };
@@ -114,29 +116,11 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             theme.good,
         )
     } else {
-        Line::styled(
-            "✗ Access log: not ready to enforce. Going on asks first.",
-            theme.bad,
-        )
+        Line::styled("✗ Access log: not ready to enforce.", theme.bad)
     }];
-    let unreadable = match evidence.lines.unreadable {
-        0 => String::new(),
-        n => format!(", {n} unreadable"),
-    };
-    lines.push(Line::styled(
-        format!(
-            "  {}: {}, {} in the last {}{unreadable}",
-            read.log.display(),
-            plural(evidence.lines.read, "line", "lines"),
-            plural(evidence.lines.requests, "request", "requests"),
-            EVIDENCE_SINCE_ARG
-        ),
-        theme.dim,
-    ));
-    lines.push(Line::styled(
-        format!("  {}", whose_addresses(state, evidence)),
-        theme.dim,
-    ));
+    for problem in &evidence.problems {
+        lines.push(Line::styled(format!("  ✗ {problem}"), theme.bad));
+    }
     if evidence.hostnames.is_empty() {
         lines.push(Line::from("  No request was counted."));
     }
@@ -181,9 +165,24 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(spans));
     }
-    for problem in &evidence.problems {
-        lines.push(Line::styled(format!("  ✗ {problem}"), theme.bad));
-    }
+    let unreadable = match evidence.lines.unreadable {
+        0 => String::new(),
+        n => format!(", {n} unreadable"),
+    };
+    lines.push(Line::styled(
+        format!(
+            "  {}: {}, {} in the last {}{unreadable}",
+            read.log.display(),
+            plural(evidence.lines.read, "line", "lines"),
+            plural(evidence.lines.requests, "request", "requests"),
+            EVIDENCE_SINCE_ARG
+        ),
+        theme.dim,
+    ));
+    lines.push(Line::styled(
+        format!("  {}", whose_addresses(state, evidence)),
+        theme.dim,
+    ));
     for step in &evidence.next_steps {
         lines.push(Line::styled(format!("  next: {step}"), theme.warn));
     }
@@ -305,7 +304,7 @@ fn outcome_lines(
         let log_not_ready = phase == SnippetPhase::Log && evidence_not_ready(state).is_some();
         lines.push(if proven(state, phase) && log_not_ready {
             Line::styled(
-                "✓ The probe is as expected; the access log is not: Enter asks before going on.",
+                "✓ The probe is as expected. Enter asks first: the access log is not ready.",
                 theme.good,
             )
         } else if proven(state, phase) {
