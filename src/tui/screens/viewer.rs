@@ -54,7 +54,7 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
             (format!("{server} snippet, enforce phase"), lines)
         }
         Step::VerifyLog => (
-            "Probe results and access log, log phase".to_string(),
+            "Probe results, log phase".to_string(),
             state
                 .verify_log
                 .as_ref()
