@@ -547,7 +547,11 @@ fn the_demo_origin_s_access_log_is_read_at_verify_log() {
     let screen: String = pty
         .screen()
         .lines()
-        .map(|row| row.split_once("│ ").map_or(row, |(_, text)| text).trim_end())
+        .map(|row| {
+            row.split_once("│ ")
+                .map_or(row, |(_, text)| text)
+                .trim_end()
+        })
         .collect::<Vec<_>>()
         .join(" ");
     assert!(

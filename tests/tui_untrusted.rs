@@ -202,5 +202,8 @@ fn an_access_log_line_is_shown_escaped() {
     );
     let viewer = words(&screen(&state));
     assert!(viewer.contains(&host), "{viewer}");
-    assert!(viewer.contains(SHOWN), "the unreadable line, escaped: {viewer}");
+    assert!(
+        viewer.contains(SHOWN),
+        "the unreadable line, escaped: {viewer}"
+    );
 }

@@ -73,7 +73,8 @@ impl Demo {
             .unwrap_or_else(|| DEMO_TOKEN.to_string());
         let dir = DemoDir::create()?;
         let origin =
-            DemoOrigin::start(&["example.com", "www.example.com"], &dir.0.join(ACCESS_LOG)).await?;
+            DemoOrigin::start_logging(&["example.com", "www.example.com"], &dir.0.join(ACCESS_LOG))
+                .await?;
         Ok(Self {
             base_url,
             token,

@@ -48,15 +48,22 @@ impl Drop for DemoOrigin {
 }
 
 impl DemoOrigin {
-    /// Serves `names` on 127.0.0.1 and logs each request to `access_log` (a new file).
-    pub async fn start(names: &[&str], access_log: &Path) -> std::io::Result<Self> {
+    /// Serves `names` on 127.0.0.1.
+    pub async fn start(names: &[&str]) -> std::io::Result<Self> {
+        Self::serve_names(names, None).await
+    }
+
+    /// As `start`, logging each request to `access_log` (a new file) as nginx would.
+    pub async fn start_logging(names: &[&str], access_log: &Path) -> std::io::Result<Self> {
+        let file = File::options()
+            .append(true)
+            .create_new(true)
+            .open(access_log)?;
+        Self::serve_names(names, Some(Arc::new(Mutex::new(file)))).await
+    }
+
+    async fn serve_names(names: &[&str], log: Option<Log>) -> std::io::Result<Self> {
         let identity = server_identity(names).map_err(std::io::Error::other)?;
-        let log = Arc::new(Mutex::new(
-            File::options()
-                .append(true)
-                .create_new(true)
-                .open(access_log)?,
-        ));
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let phase = Arc::new(RwLock::new(OriginPhase::Open));
@@ -106,6 +113,7 @@ impl DemoOrigin {
 }
 
 type Identity = (Vec<CertificateDer<'static>>, Vec<u8>);
+type Log = Arc<Mutex<File>>;
 
 fn server_identity(names: &[&str]) -> Result<Identity, String> {
     let set = pki::generate_ephemeral(
@@ -172,7 +180,7 @@ async fn serve(
     peer: IpAddr,
     config: Arc<rustls::ServerConfig>,
     phase: &str,
-    log: Arc<Mutex<File>>,
+    log: Option<Log>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     let Ok(mut tls) = acceptor.accept(stream).await else {
@@ -191,17 +199,19 @@ async fn serve(
         .peer_certificates()
         .and_then(|chain| chain.first())
         .map(|der| der.to_vec());
-    let line = access_log_line(
-        peer,
-        time::OffsetDateTime::now_utc(),
-        &request,
-        connection.server_name(),
-        client_certificate.as_deref(),
-    );
-    if let Ok(mut file) = log.lock()
-        && let Err(error) = file.write_all(line.as_bytes())
-    {
-        tracing::warn!(%error, "the demo origin's access log was not written");
+    if let Some(log) = log {
+        let line = access_log_line(
+            peer,
+            time::OffsetDateTime::now_utc(),
+            &request,
+            connection.server_name(),
+            client_certificate.as_deref(),
+        );
+        if let Ok(mut file) = log.lock()
+            && let Err(error) = file.write_all(line.as_bytes())
+        {
+            tracing::warn!(%error, "the demo origin's access log was not written");
+        }
     }
     let body = format!(
         "Hello from the aop-wizard demo origin (phase: {phase}, client certificate: {})\n",
