@@ -302,7 +302,7 @@ fn access_log_line(
 fn nginx_escaped(value: &[u8]) -> String {
     let mut escaped = String::with_capacity(value.len());
     for &b in value {
-        if b == b'"' || b == b'\\' || b < 0x20 || b >= 0x7f {
+        if b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b) {
             escaped.push_str(&format!("\\x{b:02X}"));
         } else {
             escaped.push(char::from(b));
