@@ -116,7 +116,10 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             theme.good,
         )
     } else {
-        Line::styled("✗ Access log: not ready to enforce.", theme.bad)
+        Line::styled(
+            "✗ Access log: not ready to enforce; Enter asks first.",
+            theme.bad,
+        )
     }];
     for problem in &evidence.problems {
         lines.push(Line::styled(format!("  ✗ {problem}"), theme.bad));
@@ -303,10 +306,8 @@ fn outcome_lines(
     if result.passed(expected_verdict(phase)) {
         let log_not_ready = phase == SnippetPhase::Log && evidence_not_ready(state).is_some();
         lines.push(if proven(state, phase) && log_not_ready {
-            Line::styled(
-                "✓ The probe is as expected. Enter asks first: the access log is not ready.",
-                theme.good,
-            )
+            // The access log's verdict follows on the next line.
+            Line::styled("✓ The probe is as expected.", theme.good)
         } else if proven(state, phase) {
             Line::styled("✓ All as expected. Enter continues.", theme.good)
         } else {
