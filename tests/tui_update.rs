@@ -2626,7 +2626,7 @@ fn a_log_not_ready_asks_before_enforce() {
         "{said}"
     );
     assert!(
-        said.contains("1 request from outside Cloudflare's addresses, from 127.0.0.1 (1)"),
+        said.contains("1 request from outside Cloudflare's addresses without a verified certificate (top sources of requests from outside: 127.0.0.1 (1))"),
         "{said}"
     );
     press(&mut state, KeyCode::Enter);

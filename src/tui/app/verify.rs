@@ -164,7 +164,8 @@ pub fn refused_on_enforce(evidence: &Evidence) -> Vec<String> {
             .map(|s| format!("{} ({})", s.address, s.requests))
             .collect();
         lines.push(format!(
-            "  • {} from outside Cloudflare's addresses, from {}",
+            "  • {} from outside Cloudflare's addresses without a verified certificate (top \
+             sources of requests from outside: {})",
             plural(direct, "request", "requests"),
             sources.join(", ")
         ));
