@@ -536,12 +536,14 @@ fn the_demo_origin_s_access_log_is_read_at_verify_log() {
     let work = tempfile::tempdir().unwrap();
     let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
     support::pty::zone_level_to_verify_log(&mut pty);
-    pty.wait_for("Access log not read yet", STEP);
+    pty.wait_for("Tab read log…", STEP);
     let before = pty.keys;
     pty.send("\t");
+    // The field, pre-filled with the demo origin's own log.
+    pty.wait_for("/aop-access.log▏", STEP);
     pty.send(ENTER);
     pty.wait_for("Access log: ready to enforce", STEP);
-    pty.wait_for("Tab access log", STEP);
+    pty.wait_for("Tab read log…", STEP);
     assert_eq!(pty.keys - before, 2, "Tab, Enter: the log is read");
     // The screen's right side as one text: a line wrapped at the edge reads on.
     let screen: String = pty

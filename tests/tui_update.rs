@@ -2514,7 +2514,7 @@ fn the_access_log_is_read_and_its_evidence_shown() {
         .iter()
         .map(|h| (h.label, h.action))
         .collect();
-    assert!(keys.contains(&("Tab", "access log")), "{keys:?}");
+    assert!(keys.contains(&("Tab", "read log…")), "{keys:?}");
     press(&mut state, KeyCode::Tab);
     let keys: Vec<_> = app::hints(&state)
         .iter()
@@ -2586,6 +2586,12 @@ fn another_log_path_is_typed_and_read() {
         matches!(effects.as_slice(), [Effect::ReadEvidence { log, .. }] if log == &PathBuf::from("/srv/logs/aop.log")),
         "{effects:?}"
     );
+    assert!(
+        !aop_wizard::tui::same_as::line(&state).contains("evidence"),
+        "not read yet"
+    );
+    update(&mut state, Msg::Cancelled);
+    update(&mut state, evidence_read(Ok(evidence_of(&ready_log()))));
     let line = aop_wizard::tui::same_as::line(&state);
     assert!(
         line.contains("aop-wizard evidence --server nginx --log /srv/logs/aop.log --since 15m"),
@@ -2726,7 +2732,7 @@ fn the_log_path_follows_the_snippet_and_traefik_has_none() {
     assert!(press(&mut traefik, KeyCode::Tab).is_empty());
     assert_eq!(traefik.editing, None);
     let keys: Vec<_> = app::hints(&traefik).iter().map(|h| h.action).collect();
-    assert!(!keys.contains(&"access log"), "{keys:?}");
+    assert!(!keys.contains(&"read log…"), "{keys:?}");
     assert!(
         !aop_wizard::tui::same_as::line(&traefik).contains("evidence"),
         "no command for a log it cannot read"

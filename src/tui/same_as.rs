@@ -72,7 +72,10 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             verify.extend(["--expect", "log-only"].map(String::from));
             verify.extend(via_edge(state));
             let mut commands = vec![verify];
-            commands.extend(evidence(state));
+            // Once the screen read the access log (or tried): the command that reads it.
+            if state.evidence.is_some() {
+                commands.extend(evidence(state));
+            }
             commands
         }
         Step::Enforce => {

@@ -62,7 +62,7 @@ pub fn bindings(state: &Wizard) -> Vec<Binding> {
     if state.access_log().is_some() {
         bindings.push(Binding::new(
             "Tab",
-            "access log",
+            "read log…",
             [KeyCode::Tab],
             |state, _| {
                 state.editing = Some(Field::LogPath);

@@ -27,11 +27,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
             Span::raw(crate::untrusted::shown(hosts).to_string()),
         ]),
     ];
-    if state.access_log().is_some() {
+    // The access log's field shows while it has the keys (Tab): until then the probe's rows
+    // keep the room, and once read the evidence names the log.
+    if editing_log {
         head.push(input_line(
             "access log",
             state.log_path.display(),
-            editing_log,
+            true,
             theme,
         ));
     }
@@ -76,12 +78,10 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             theme.dim,
         )];
     }
+    // Not read yet: the field above and the key bar's Tab say how; the probe's rows keep the
+    // room.
     let Some(read) = &state.evidence else {
-        return vec![Line::styled(
-            "Access log not read yet: Tab, then Enter, reads it and shows whose requests \
-             enforcing would refuse.",
-            theme.dim,
-        )];
+        return Vec::new();
     };
     let evidence = match &read.result {
         Ok(evidence) => evidence,
