@@ -2580,6 +2580,18 @@ fn another_log_path_is_typed_and_read() {
     for _ in 0..NGINX_ACCESS_LOG.len() + 20 {
         press(&mut state, KeyCode::Backspace);
     }
+    // Nothing typed: said, nothing read, the field keeps the keys.
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("Type the access log's path"),
+        "{:?}",
+        state.error
+    );
+    assert!(typing(&state));
     type_text(&mut state, "/srv/logs/aop.log");
     let effects = press(&mut state, KeyCode::Enter);
     assert!(

@@ -347,11 +347,7 @@ impl Runner {
                     let result = read_evidence(server, log.clone(), since, edge_ranges, &base_url)
                         .await
                         .map(Box::new);
-                    Msg::EvidenceRead {
-                        log,
-                        server,
-                        result,
-                    }
+                    Msg::EvidenceRead { log, result }
                 });
             }
             Effect::CheckCaFile(path) => self.spawn(false, async move {

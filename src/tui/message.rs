@@ -229,7 +229,6 @@ pub enum Msg {
     /// The access log read, or why it was not.
     EvidenceRead {
         log: PathBuf,
-        server: WebServer,
         result: Result<Box<Evidence>, String>,
     },
 }

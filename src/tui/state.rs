@@ -296,7 +296,6 @@ pub struct Wizard {
 #[derive(Debug, Clone)]
 pub struct LogEvidence {
     pub log: PathBuf,
-    pub server: WebServer,
     /// The evidence, or the one sentence saying why the log was not read.
     pub result: Result<Box<crate::evidence::Evidence>, String>,
 }

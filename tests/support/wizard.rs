@@ -502,7 +502,6 @@ pub fn not_ready_log() -> String {
 pub fn evidence_read(result: Result<aop_wizard::evidence::Evidence, String>) -> Msg {
     Msg::EvidenceRead {
         log: NGINX_ACCESS_LOG.into(),
-        server: aop_wizard::snippets::WebServer::Nginx,
         result: result.map(Box::new),
     }
 }

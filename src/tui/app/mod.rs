@@ -118,11 +118,7 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
         Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
         Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
-        Msg::EvidenceRead {
-            log,
-            server,
-            result,
-        } => verify::evidence_read(state, log, server, result),
+        Msg::EvidenceRead { log, result } => verify::evidence_read(state, log, result),
     };
     if state.step != before {
         effects.extend(enter(state));

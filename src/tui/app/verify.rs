@@ -83,8 +83,12 @@ fn log_path_field() -> Vec<Binding> {
     vec![
         Binding::text("log path", |state| &mut state.log_path),
         Binding::new("Enter", "read log", [KeyCode::Enter], |state, _| {
-            state.editing = None;
-            read_evidence(state)
+            let effects = read_evidence(state);
+            // Nothing typed: the field keeps the keys, with the reason.
+            if !effects.is_empty() {
+                state.editing = None;
+            }
+            effects
         }),
         Binding::new(
             "Tab",
@@ -128,14 +132,9 @@ pub fn demo_edge_ranges(state: &Wizard) -> Option<Vec<String>> {
 pub fn evidence_read(
     state: &mut Wizard,
     log: PathBuf,
-    server: WebServer,
     result: Result<Box<Evidence>, String>,
 ) -> Vec<Effect> {
-    state.evidence = Some(LogEvidence {
-        log,
-        server,
-        result,
-    });
+    state.evidence = Some(LogEvidence { log, result });
     Vec::new()
 }
 
