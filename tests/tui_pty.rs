@@ -600,3 +600,54 @@ fn doctor_in_the_log_phase_predicts_ready_to_enforce_and_escapes_a_hostile_ca_na
     let screen = pty.screen();
     assert!(!screen.contains('\u{1b}'), "{screen}");
 }
+
+/// In the demo the origin writes a real access log: at Verify log, Tab and Enter read it, and
+/// the counts are the requests the probe (127.0.0.1) and the demo edge (127.0.0.2, standing for
+/// Cloudflare's addresses) just made; then Enter goes on, the log being ready.
+#[test]
+fn the_demo_origin_s_access_log_is_read_at_verify_log() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    support::pty::zone_level_to_the_log_check(&mut pty);
+    pty.wait_for("Tab read log…", STEP);
+    let before = pty.keys;
+    pty.send("\t");
+    // The field, pre-filled with the demo origin's own log.
+    pty.wait_for("/aop-access.log▏", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Access log: ready to enforce", STEP);
+    pty.wait_for("Tab read log…", STEP);
+    assert_eq!(pty.keys - before, 2, "Tab, Enter: the log is read");
+    // The screen's right side as one text: a line wrapped at the edge reads on.
+    let screen: String = pty
+        .screen()
+        .lines()
+        .map(|row| {
+            row.split_once("│ ")
+                .map_or(row, |(_, text)| text)
+                .trim_end()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("Demo: requests from 127.0.0.2 (the demo edge) count as Cloudflare's"),
+        "{screen}"
+    );
+    // Each hostname once through the demo edge with the uploaded certificate; twice probed
+    // directly (before enabling and here), without a certificate and with yours.
+    for hostname in ["example.com", "www.example.com"] {
+        assert!(
+            screen.contains(&format!(
+                "  {hostname}: Cloudflare 1 verified, 0 unverified · elsewhere 4 from 127.0.0.1 (4)"
+            )),
+            "{screen}"
+        );
+    }
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("q");
+    pty.wait_for("Quit?", STEP);
+    pty.send("y");
+    assert!(pty.wait_exit(STEP).success());
+}

@@ -417,3 +417,33 @@ fn doctor_on_the_log_screen() {
     press(&mut failing, KeyCode::Enter);
     snapshot("verifylog_doctor_confirm", &failing);
 }
+
+/// Verify log with the access log read: ready to enforce, not ready (and the question before
+/// going on), and a log that could not be read here.
+#[test]
+fn the_access_log_ready_not_ready_and_unread() {
+    let mut ready = at(Step::VerifyLog);
+    update(&mut ready, log_proven());
+    update(&mut ready, evidence_read(Ok(evidence_of(&ready_log()))));
+    snapshot("verifylog_evidence_ready", &ready);
+
+    let mut not_ready = at(Step::VerifyLog);
+    update(&mut not_ready, log_proven());
+    update(
+        &mut not_ready,
+        evidence_read(Ok(evidence_of(&not_ready_log()))),
+    );
+    snapshot("verifylog_evidence_not_ready", &not_ready);
+    press(&mut not_ready, KeyCode::Enter);
+    snapshot("verifylog_evidence_not_ready_asked", &not_ready);
+
+    let mut unread = at(Step::VerifyLog);
+    update(&mut unread, log_proven());
+    update(
+        &mut unread,
+        evidence_read(Err(
+            "cannot read /var/log/nginx/aop-access.log: Permission denied (os error 13)".into(),
+        )),
+    );
+    snapshot("verifylog_evidence_unread", &unread);
+}

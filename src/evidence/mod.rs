@@ -529,7 +529,8 @@ fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> 
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+/// `1 request`, `2 requests`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

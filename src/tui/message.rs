@@ -10,13 +10,14 @@ use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
+use crate::evidence::Evidence;
 use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::pki::{GeneratedFiles, KeyType, Passphrase};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::setup::Recheck;
 use crate::setup::progress::Progress;
-use crate::snippets::SnippetPhase;
+use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
 /// A certificate made or imported, checked and described for the screen.
@@ -147,6 +148,16 @@ pub enum Effect {
         client: Client,
         request: DoctorRequest,
     },
+    /// The origin's access log, read for evidence: whose requests enforcing would refuse.
+    ReadEvidence {
+        server: WebServer,
+        log: PathBuf,
+        /// Only requests this recent.
+        since: std::time::Duration,
+        /// The addresses that count as Cloudflare's (the demo edge's); `None`: Cloudflare's
+        /// published ranges, from the API or as shipped.
+        edge_ranges: Option<Vec<String>>,
+    },
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -226,6 +237,11 @@ pub enum Msg {
         request: Box<DoctorRequest>,
         result: Result<Box<DoctorReport>, String>,
     },
+    /// The access log read, or why it was not.
+    EvidenceRead {
+        log: PathBuf,
+        result: Result<Box<Evidence>, String>,
+    },
 }
 
 impl Msg {
@@ -264,6 +280,7 @@ impl Msg {
             | Msg::CaPassphraseNeeded { .. }
             | Msg::CaFileChecked(_)
             | Msg::Doctored { .. } => true,
+            Msg::EvidenceRead { .. } => true,
         }
     }
 }

@@ -73,6 +73,10 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             verify.extend(via_edge(state));
             let mut commands = vec![verify];
             commands.extend(doctor(state));
+            // Once the screen read the access log (or tried): the command that reads it.
+            if state.evidence.is_some() {
+                commands.extend(evidence(state));
+            }
             commands
         }
         Step::Enforce => {
@@ -116,6 +120,30 @@ fn via_edge(state: &Wizard) -> Vec<String> {
         args.extend(["--edge-host".to_string(), hostname]);
     }
     args
+}
+
+/// `aop-wizard evidence` for the access log as the log screen reads it (in the demo, with the
+/// demo edge's address for Cloudflare's); `None` for a server whose log it cannot read.
+pub fn evidence(state: &Wizard) -> Option<Vec<String>> {
+    let prefilled = state.access_log()?;
+    let log = if state.log_path.trimmed().is_empty() {
+        prefilled
+    } else {
+        state.log_path.path().display().to_string()
+    };
+    let mut args = command(&[
+        "evidence",
+        "--server",
+        state.log_server().name(),
+        "--log",
+        &log,
+        "--since",
+        crate::tui::app::EVIDENCE_SINCE_ARG,
+    ]);
+    for range in crate::tui::app::demo_edge_ranges(state).unwrap_or_default() {
+        args.extend(["--edge-range".to_string(), range]);
+    }
+    Some(args)
 }
 
 /// `aop-wizard` with `args`.

@@ -547,3 +547,56 @@ pub fn doctor_wrong_ca() -> aop_wizard::ops::doctor::DoctorReport {
         ),
     ])
 }
+
+/// The access log the wizard pre-fills for nginx (the log-phase snippet's `access_log`).
+pub const NGINX_ACCESS_LOG: &str = "/var/log/nginx/aop-access.log";
+
+/// One request as nginx logs it with the log-phase snippet (`aop_client_cert`), at 13:10 on
+/// 30 Nov 2026.
+pub fn nginx_log_line(client: &str, verify: &str, host: &str) -> String {
+    format!(
+        "{client} [30/Nov/2026:13:10:00 +0000] \"GET / HTTP/1.1\" 200 client_verify=\"{verify}\" client_s_dn=\"\" client_i_dn=\"\" client_serial=- host=\"{host}\"\n"
+    )
+}
+
+/// What `evidence::gather` finds in `text` (every line counts), 127.0.0.2 standing for
+/// Cloudflare's edge.
+pub fn evidence_of(text: &str) -> aop_wizard::evidence::Evidence {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("aop-access.log");
+    std::fs::write(&log, text).unwrap();
+    aop_wizard::evidence::gather(&aop_wizard::evidence::EvidenceRequest {
+        server: aop_wizard::snippets::WebServer::Nginx,
+        logs: vec![log],
+        since: None,
+        now: time::OffsetDateTime::now_utc(),
+        ranges: aop_wizard::evidence::EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+    })
+    .unwrap()
+}
+
+/// Through Cloudflare both hostnames verified; the probe's own requests from 127.0.0.1.
+pub fn ready_log() -> String {
+    [
+        nginx_log_line("127.0.0.2", "SUCCESS", "example.com"),
+        nginx_log_line("127.0.0.2", "SUCCESS", "www.example.com"),
+        nginx_log_line("127.0.0.2", "SUCCESS", "www.example.com"),
+        nginx_log_line("127.0.0.1", "NONE", "example.com"),
+    ]
+    .concat()
+}
+
+/// As `ready_log`, and www.example.com reached Cloudflare's edge without a certificate twice.
+pub fn not_ready_log() -> String {
+    ready_log()
+        + &nginx_log_line("127.0.0.2", "NONE", "www.example.com")
+        + &nginx_log_line("127.0.0.2", "NONE", "www.example.com")
+}
+
+/// The runner's answer to `r`: the log at `NGINX_ACCESS_LOG` read, or why not.
+pub fn evidence_read(result: Result<aop_wizard::evidence::Evidence, String>) -> Msg {
+    Msg::EvidenceRead {
+        log: NGINX_ACCESS_LOG.into(),
+        result: result.map(Box::new),
+    }
+}

@@ -8,8 +8,7 @@ use std::time::Duration;
 use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::tui::keys::{Binding, Key, Keys};
 use crate::tui::message::Effect;
-use crate::tui::state::{Confirm, DoctorRun, Modal, Wizard};
-use crate::tui::steps::Step;
+use crate::tui::state::{DoctorRun, Wizard};
 
 /// As long as the probe gives one origin to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -112,37 +111,4 @@ pub fn ran_as_typed(state: &Wizard) -> bool {
         let typed = state.parsed_origins().unwrap_or_default();
         asked == typed.iter().collect() && run.request.hostnames == state.target_hostnames()
     })
-}
-
-/// Enter on the log screen: asks first when doctor predicts a failure (true), else leaves the
-/// going on to the caller (false).
-pub fn ask_before_enforce(state: &mut Wizard) -> bool {
-    let Some(reason) = doctor_blocks_enforce(state) else {
-        return false;
-    };
-    state.modal = Some(Modal::Confirm(Confirm {
-        title: "Go on to Enforce?".into(),
-        lines: vec![
-            reason,
-            "Enforced while this holds, the origin may refuse Cloudflare's requests, and \
-             visitors then get errors."
-                .into(),
-            "n stays here: fix what doctor names, then Ctrl-D runs it again.".into(),
-        ],
-        on_yes: Vec::new(),
-        go_to: Step::VerifyLog.next(state.task, state.scope),
-        busy_label: None,
-        // Going on past a predicted failure is never an Enter pressed once too often.
-        only_y: true,
-    }));
-    true
-}
-
-/// The key bar's word for Enter on the log screen once the probe passed.
-pub fn continue_label(state: &Wizard) -> &'static str {
-    if doctor_blocks_enforce(state).is_some() {
-        "continue…"
-    } else {
-        "continue"
-    }
 }

@@ -41,7 +41,10 @@ pub use enable::{
 };
 pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
-pub use verify::{edge_skippable, proven, result as probe_result, skip_edge_consequence};
+pub use verify::{
+    EVIDENCE_SINCE_ARG, demo_edge_ranges, edge_skippable, evidence_not_ready, proven,
+    refused_on_enforce, result as probe_result, skip_edge_consequence,
+};
 
 /// The terminal cannot say whether it copied: the notice says what was done and the way round.
 pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \
@@ -123,6 +126,7 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 doctor::doctored(state, *request, *report)
             })
         }
+        Msg::EvidenceRead { log, result } => verify::evidence_read(state, log, result),
     };
     if state.step != before {
         effects.extend(enter(state));

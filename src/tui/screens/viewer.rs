@@ -55,17 +55,14 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
         }
         Step::VerifyLog => {
             let mut lines = super::doctor::whole(state, theme);
-            if let Some(result) = &state.verify_log {
-                if !lines.is_empty() {
-                    lines.push(Line::from(""));
-                }
-                lines.extend(verify::result_lines(
-                    state,
-                    result,
-                    SnippetPhase::Log,
-                    theme,
-                ));
+            let results = match &state.verify_log {
+                Some(result) => verify::log_lines(state, result, theme),
+                None => verify::evidence_lines(state, theme),
+            };
+            if !lines.is_empty() && !results.is_empty() {
+                lines.push(Line::from(""));
             }
+            lines.extend(results);
             ("Probe results, log phase".to_string(), lines)
         }
         Step::SnippetChoice => (title(state), snippets_only::form_lines(state, theme)),
