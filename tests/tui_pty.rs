@@ -639,7 +639,7 @@ fn the_demo_origin_s_access_log_is_read_at_verify_log() {
     for hostname in ["example.com", "www.example.com"] {
         assert!(
             screen.contains(&format!(
-                "  {hostname}: Cloudflare 1 verified, 0 unverified · elsewhere 4 from 127.0.0.1 (4)"
+                "  {hostname}: Cloudflare 1 verified, 0 unverified · elsewhere 4 requests, 2 with a verified certificate; 2 refused once enforced: 127.0.0.1 (2)"
             )),
             "{screen}"
         );

@@ -2688,7 +2688,7 @@ fn the_access_log_is_read_and_its_evidence_shown() {
     );
     assert!(
         screen.contains(
-            "example.com: Cloudflare 1 verified, 0 unverified · elsewhere 1 from 127.0.0.1 (1)"
+            "example.com: Cloudflare 1 verified, 0 unverified · elsewhere 1 request, refused once"
         ),
         "{screen}"
     );

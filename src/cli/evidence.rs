@@ -257,22 +257,7 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
             write_wrapped(out, "    ", "      ", &text, plain)?;
         }
         if host.other.total > 0 {
-            let sources: Vec<String> = host
-                .other
-                .top_sources
-                .iter()
-                .map(|s| format!("{} ({})", s.address, s.requests))
-                .collect();
-            let text = format!(
-                "{} from {}{}",
-                host.other.total,
-                sources.join(", "),
-                if host.other.from_addresses_not_named > 0 {
-                    format!(" and {} more", host.other.from_addresses_not_named)
-                } else {
-                    String::new()
-                }
-            );
+            let text = host.other.describe();
             write_wrapped(
                 out,
                 "  elsewhere:       ",

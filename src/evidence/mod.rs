@@ -102,6 +102,40 @@ pub struct FromElsewhere {
     pub from_addresses_not_named: u64,
 }
 
+impl FromElsewhere {
+    /// In words: how many, how many carried a verified certificate, and the rest, which
+    /// enforcing will refuse, with where they came from.
+    pub fn describe(&self) -> String {
+        let verified = self.with_verified_certificate;
+        let refused = self.total - verified;
+        let mut text = plural(self.total, "request", "requests");
+        if verified > 0 {
+            text += &format!(", {verified} with a verified certificate");
+        }
+        if refused > 0 {
+            let mut sources: Vec<String> = self
+                .top_sources
+                .iter()
+                .map(|s| format!("{} ({})", s.address, s.requests))
+                .collect();
+            if self.from_addresses_not_named > 0 {
+                sources.push(format!("{} more", self.from_addresses_not_named));
+            }
+            let joint = if verified > 0 { ";" } else { "," };
+            text += &format!(
+                "{joint} {} once enforced: {}",
+                if verified > 0 {
+                    format!("{refused} refused")
+                } else {
+                    "refused".into()
+                },
+                sources.join(", ")
+            );
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub address: IpAddr,
@@ -689,6 +723,10 @@ mod tests {
             evidence.other.top_sources
         );
         assert_eq!(evidence.other.from_addresses_not_named, 0);
+        assert_eq!(
+            evidence.other.describe(),
+            "3 requests, 1 with a verified certificate; 2 refused once enforced: 127.0.0.3 (2)"
+        );
         assert_eq!(evidence.lines.unreadable, 1);
         assert_eq!(evidence.lines.unreadable_examples[0].line, 7);
         let www = &evidence.hostnames[0];

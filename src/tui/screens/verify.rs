@@ -151,21 +151,7 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             ),
         ];
         if host.other.total > 0 {
-            let sources: Vec<String> = host
-                .other
-                .top_sources
-                .iter()
-                .map(|s| format!("{} ({})", s.address, s.requests))
-                .collect();
-            let more = match host.other.from_addresses_not_named {
-                0 => String::new(),
-                n => format!(" and {n} more"),
-            };
-            spans.push(Span::raw(format!(
-                " · elsewhere {} from {}{more}",
-                host.other.total,
-                sources.join(", ")
-            )));
+            spans.push(Span::raw(format!(" · elsewhere {}", host.other.describe())));
         }
         lines.push(Line::from(spans));
     }
