@@ -250,6 +250,25 @@ pub fn openable(logs: &[PathBuf]) -> Result<(), EvidenceError> {
         .try_for_each(|path| files::LogFile::open(path).map(drop))
 }
 
+impl RangesReport {
+    /// Which addresses counted as Cloudflare's, and where that list came from.
+    pub fn describe(&self) -> String {
+        let count = plural(self.ranges.len() as u64, "range", "ranges");
+        match &self.source {
+            RangesSource::Given => format!(
+                "Cloudflare's addresses, as given (--edge-range): {}",
+                self.ranges.join(", ")
+            ),
+            RangesSource::Api { url } => {
+                format!("Cloudflare's addresses: {count} from the API, {url}")
+            }
+            RangesSource::Shipped { retrieved, why } => format!(
+                "Cloudflare's addresses: {count} shipped with aop-wizard, retrieved {retrieved} ({why})"
+            ),
+        }
+    }
+}
+
 /// Reads the logs and judges them.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
     readable(request.server)?;

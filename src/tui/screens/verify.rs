@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
-use crate::evidence::{Evidence, RangesSource, plural};
+use crate::evidence::{Evidence, plural};
 use crate::ops::expected_verdict;
 use crate::probe::{Presented, Verdict, Verification};
 use crate::snippets::SnippetPhase;
@@ -210,18 +210,7 @@ fn whose_addresses(state: &Wizard, evidence: &Evidence) -> String {
             )
         };
     }
-    let count = evidence.edge_ranges.ranges.len();
-    match &evidence.edge_ranges.source {
-        RangesSource::Given => format!(
-            "Cloudflare's addresses: as given: {}",
-            evidence.edge_ranges.ranges.join(", ")
-        ),
-        RangesSource::Api { url } => format!("Cloudflare's addresses: {count} ranges from {url}"),
-        RangesSource::Shipped { retrieved, why } => format!(
-            "Cloudflare's addresses: {count} ranges shipped with aop-wizard (retrieved \
-             {retrieved}); {why}"
-        ),
-    }
+    evidence.edge_ranges.describe()
 }
 
 /// Global AOP in the demo: what stands in for Cloudflare's shared certificate, said plainly.
