@@ -96,7 +96,7 @@ fn without_edge_ranges_the_api_says_which_addresses_are_cloudflares() {
         "{shown}"
     );
     assert!(shown.contains("from Cloudflare: 1 verified, 0 unverified"));
-    assert!(shown.contains("elsewhere:       1 from 127.0.0.3 (1)"));
+    assert!(shown.contains("elsewhere:       1 request, refused once enforced: 127.0.0.3 (1)"));
 
     let report = json(&evidence(&api, &log, &["--json"]));
     assert_eq!(report["edge_ranges"]["source"]["kind"], "api");
@@ -130,7 +130,7 @@ fn without_the_api_the_shipped_list_is_used_and_says_its_date() {
     );
     assert!(shown.contains("the API did not answer"), "{shown}");
     assert!(shown.contains("from Cloudflare: 1 verified, 0 unverified"));
-    assert!(shown.contains("elsewhere:       1 from 127.0.0.2 (1)"));
+    assert!(shown.contains("elsewhere:       1 request, refused once enforced: 127.0.0.2 (1)"));
 
     let report = json(&evidence(&api, &log, &["--json"]));
     assert_eq!(report["edge_ranges"]["source"]["kind"], "shipped");

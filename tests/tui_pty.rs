@@ -519,10 +519,135 @@ fn at_80x24_the_viewer_shows_the_end_of_the_haproxy_log_format_line() {
         "{log_format:?}\n{}",
         pty.screen()
     );
-    for _ in 0..20 {
+    for _ in 0..40 {
         pty.send("\x1b[C");
     }
-    pty.wait_for("client_i_dn=%{+Q}[ssl_c_i_dn]\"", STEP);
+    pty.wait_for("host=%{+Q}[var(txn.aop_host),json(utf8s)]\"", STEP);
     pty.send(ESC);
     pty.wait_for("PgDn scroll", STEP);
+}
+
+/// Doctor in the demo's log phase: one key (Ctrl-D) predicts "ready to enforce" for both
+/// hostnames, from the fake Cloudflare's zone-level certificate and the demo origin's CA list.
+/// Pointed at an origin trusting another CA, named with terminal controls, it predicts the
+/// failure and names that CA escaped: the terminal shows the characters, and obeys none of them.
+#[test]
+fn doctor_in_the_log_phase_predicts_ready_to_enforce_and_escapes_a_hostile_ca_name() {
+    use aop_wizard::demo::{DemoOrigin, OriginPhase};
+    const CTRL_D: &str = "\x04";
+    const CTRL_U: &str = "\x15";
+    let lab = support::fake::fake();
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let mut pty = demo_against(&lab.fake, work.path(), &data);
+    support::pty::zone_level_to_the_log_check(&mut pty);
+    assert_eq!(pty.keys, support::pty::LOG_CHECK_KEYS);
+    pty.send(CTRL_D);
+    pty.wait_for("✓ www.example.com: ready to enforce", STEP);
+    pty.wait_for("✓ example.com: ready to enforce", STEP);
+    // The key bar, the frame's last row, is back: the whole frame is drawn.
+    pty.wait_for("Enter continue  Ctrl-D doctor", STEP);
+    // The body's rows after the stepper, joined as they were wrapped.
+    let body: Vec<String> = pty
+        .screen()
+        .lines()
+        .filter_map(|row| row.split_once('│').map(|(_, body)| body.trim().to_string()))
+        .collect();
+    let command = format!(
+        "aop-wizard doctor --zone example.com --hostname example.com --hostname www.example.com --origin {}",
+        pty.screen()
+            .lines()
+            .find_map(|row| row
+                .split_once("origins        ")
+                .map(|(_, o)| o.trim_end_matches(['▏', ' ']).to_string()))
+            .unwrap()
+    );
+    assert!(
+        body.join(" ").contains(&command),
+        "{command}\n{}",
+        pty.screen()
+    );
+    assert_eq!(pty.keys, support::pty::LOG_CHECK_KEYS + 1);
+
+    // An origin in the log phase that lists a CA named with an OSC title sequence and a clear.
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "evil\u{1b}]0;PWNED\u{7}\u{1b}[2J",
+    );
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let hostile_ca = params.self_signed(&key).unwrap().der().to_vec();
+    let origin = lab
+        .runtime
+        .block_on(DemoOrigin::start(&["example.com", "www.example.com"]))
+        .unwrap();
+    origin.set_phase(OriginPhase::Log(vec![hostile_ca]));
+    pty.type_text(CTRL_U);
+    pty.type_text(&origin.address().to_string());
+    pty.send(CTRL_D);
+    // The demo origin, a rustls server, refuses a certificate from a CA it does not trust even
+    // in the log phase: the handshake fails, which Cloudflare answers with 525.
+    pty.wait_for(
+        "✗ example.com: every proxied request will fail with 525",
+        STEP,
+    );
+    pty.wait_for(
+        "trusts CN=evil\\x1b]0;PWNED\\x07\\x1b[2J, Cloudflare presents",
+        STEP,
+    );
+    // A raw ESC would have been taken by the terminal, not shown as \x1b; nor is it elsewhere.
+    let screen = pty.screen();
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+}
+
+/// In the demo the origin writes a real access log: at Verify log, Tab and Enter read it, and
+/// the counts are the requests the probe (127.0.0.1) and the demo edge (127.0.0.2, standing for
+/// Cloudflare's addresses) just made; then Enter goes on, the log being ready.
+#[test]
+fn the_demo_origin_s_access_log_is_read_at_verify_log() {
+    let fake = &support::fake::fake().fake;
+    let work = tempfile::tempdir().unwrap();
+    let mut pty = demo_against(fake, work.path(), &work.path().join("data"));
+    support::pty::zone_level_to_the_log_check(&mut pty);
+    pty.wait_for("Tab read log…", STEP);
+    let before = pty.keys;
+    pty.send("\t");
+    // The field, pre-filled with the demo origin's own log.
+    pty.wait_for("/aop-access.log▏", STEP);
+    pty.send(ENTER);
+    pty.wait_for("Access log: ready to enforce", STEP);
+    pty.wait_for("Tab read log…", STEP);
+    assert_eq!(pty.keys - before, 2, "Tab, Enter: the log is read");
+    // The screen's right side as one text: a line wrapped at the edge reads on.
+    let screen: String = pty
+        .screen()
+        .lines()
+        .map(|row| {
+            row.split_once("│ ")
+                .map_or(row, |(_, text)| text)
+                .trim_end()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        screen.contains("Demo: requests from 127.0.0.2 (the demo edge) count as Cloudflare's"),
+        "{screen}"
+    );
+    // Each hostname once through the demo edge with the uploaded certificate; twice probed
+    // directly (before enabling and here), without a certificate and with yours.
+    for hostname in ["example.com", "www.example.com"] {
+        assert!(
+            screen.contains(&format!(
+                "  {hostname}: Cloudflare 1 verified, 0 unverified · elsewhere 4 requests, 2 with a verified certificate; 2 refused once enforced: 127.0.0.1 (2)"
+            )),
+            "{screen}"
+        );
+    }
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send("q");
+    pty.wait_for("Quit?", STEP);
+    pty.send("y");
+    assert!(pty.wait_exit(STEP).success());
 }

@@ -401,3 +401,49 @@ fn long_fields_show_where_typing_goes_on() {
     let text = render(&token, 80, 24).backend().to_string();
     assert!(text.contains("… (10000 characters)"), "{text}");
 }
+
+/// Doctor's answer on the log screen: ready to enforce, and a predicted failure with its next
+/// step (at 80×24 the hostname without a problem is counted on one line).
+#[test]
+fn doctor_on_the_log_screen() {
+    let mut ready = at(Step::VerifyLog);
+    update(&mut ready, log_proven());
+    doctored(&mut ready, doctor_ready());
+    snapshot("verifylog_doctor_ready", &ready);
+    let mut failing = at(Step::VerifyLog);
+    update(&mut failing, log_proven());
+    doctored(&mut failing, doctor_wrong_ca());
+    snapshot("verifylog_doctor_wrong_ca", &failing);
+    press(&mut failing, KeyCode::Enter);
+    snapshot("verifylog_doctor_confirm", &failing);
+}
+
+/// Verify log with the access log read: ready to enforce, not ready (and the question before
+/// going on), and a log that could not be read here.
+#[test]
+fn the_access_log_ready_not_ready_and_unread() {
+    let mut ready = at(Step::VerifyLog);
+    update(&mut ready, log_proven());
+    update(&mut ready, evidence_read(Ok(evidence_of(&ready_log()))));
+    snapshot("verifylog_evidence_ready", &ready);
+
+    let mut not_ready = at(Step::VerifyLog);
+    update(&mut not_ready, log_proven());
+    update(
+        &mut not_ready,
+        evidence_read(Ok(evidence_of(&not_ready_log()))),
+    );
+    snapshot("verifylog_evidence_not_ready", &not_ready);
+    press(&mut not_ready, KeyCode::Enter);
+    snapshot("verifylog_evidence_not_ready_asked", &not_ready);
+
+    let mut unread = at(Step::VerifyLog);
+    update(&mut unread, log_proven());
+    update(
+        &mut unread,
+        evidence_read(Err(
+            "cannot read /var/log/nginx/aop-access.log: Permission denied (os error 13)".into(),
+        )),
+    );
+    snapshot("verifylog_evidence_unread", &unread);
+}

@@ -162,3 +162,85 @@ fn a_caddy_snippet_keeps_its_indentation_on_screen() {
     );
     assert!(!text.iter().any(|line| line.contains("\\t")), "{text:#?}");
 }
+
+/// Doctor's answer carries names from Cloudflare (hostnames) and from the origin (the CA names
+/// it lists): on the log screen, in the viewer and in the question before Enforce, escaped.
+#[test]
+fn doctor_names_from_cloudflare_and_the_origin_are_shown_escaped() {
+    use aop_wizard::ops::doctor::Kind;
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    let said = format!(
+        "will fail once enforced: the origin trusts CN={HOSTILE}, Cloudflare presents a certificate issued by CN=example.com origin pull CA"
+    );
+    let mut report =
+        doctor_report(&[("www.example.com", Kind::WrongCaOnceEnforced, said.as_str())]);
+    report.hostnames[0].hostname = format!("www.{HOSTILE}");
+    report.hostnames[0].outcome.next_step = format!("Give the origin CN={HOSTILE}'s CA.");
+    doctored(&mut state, report);
+    let shown = words(&screen(&state));
+    for escaped in [
+        format!("www.{SHOWN}: will fail"),
+        format!("CN={SHOWN}, Cloudflare presents"),
+    ] {
+        assert!(shown.contains(&escaped), "{escaped}: {shown}");
+    }
+    update(&mut state, ctrl('o'));
+    let viewer = words(&screen(&state));
+    assert!(
+        viewer.contains(&format!("next: Give the origin CN={SHOWN}'s CA.")),
+        "{viewer}"
+    );
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Enter);
+    let question = words(&screen(&state));
+    assert!(
+        question.contains(&format!("Doctor sees a problem for www.{SHOWN}.")),
+        "{question}"
+    );
+}
+
+/// An access log's values are the clients': a Host with ESC and a right-to-left override, and a
+/// line that is no request at all, reach the screen, the question before enforcing and the
+/// viewer escaped, never raw.
+#[test]
+fn an_access_log_line_is_shown_escaped() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    let log = nginx_log_line("127.0.0.2", "NONE", HOSTILE) + HOSTILE + "\n";
+    update(&mut state, evidence_read(Ok(evidence_of(&log))));
+    // As the evidence names the hostname: in lower case.
+    let host = aop_wizard::untrusted::shown(HOSTILE.to_ascii_lowercase()).to_string();
+    assert_ne!(host, HOSTILE.to_ascii_lowercase());
+    let shown = words(&screen(&state));
+    assert!(
+        shown.contains(&format!("{host}: Cloudflare 0 verified, 1 unverified")),
+        "{shown}"
+    );
+    assert!(shown.contains("unreadable line 2:"), "{shown}");
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let asked = words(&screen(&state));
+    assert!(asked.contains("Go on to Enforce?"), "{asked}");
+    assert!(asked.contains(&host), "{asked}");
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)),
+    );
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)),
+    );
+    let viewer = words(&screen(&state));
+    assert!(viewer.contains(&host), "{viewer}");
+    assert!(
+        viewer.contains(SHOWN),
+        "the unreadable line, escaped: {viewer}"
+    );
+}

@@ -1291,6 +1291,17 @@ fn screens() -> Vec<(String, Wizard)> {
     let mut probing = at(Step::VerifyLog);
     press(&mut probing, KeyCode::Enter);
     add("VerifyLog probing (it can be stopped)", probing);
+    let mut log_field = at(Step::VerifyLog);
+    update(&mut log_field, log_proven());
+    press(&mut log_field, KeyCode::Tab);
+    add("VerifyLog, the access log's field", log_field);
+    let mut not_ready = at(Step::VerifyLog);
+    update(&mut not_ready, log_proven());
+    update(
+        &mut not_ready,
+        evidence_read(Ok(evidence_of(&not_ready_log()))),
+    );
+    add("VerifyLog, the access log not ready", not_ready);
 
     let mut enforced = at(Step::Enforce);
     update(
@@ -2462,4 +2473,419 @@ fn the_rotation_confirmation_says_disabled_hostnames_stay_disabled() {
                 .any(|l| l.contains("could not be checked: shop.example.com")),
         "{lines:?}"
     );
+}
+
+/// Ctrl-D on the log screen runs doctor for the zone, the hostnames set up and the origins as
+/// typed (d itself is typed: it is a hex digit of an IPv6 address). Esc stops it as it stops the
+/// probe, leaving no answer; a failure is one sentence; the answer is kept, and Same as names
+/// the doctor command it ran.
+#[test]
+fn doctor_runs_for_the_hostnames_set_up_and_the_origins_typed() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Ctrl-D", "doctor")), "{keys:?}");
+    type_text(&mut state, " 2001:db8::d");
+    assert_eq!(state.origins.value, "203.0.113.10 2001:db8::d");
+    let effects = update(&mut state, ctrl('d'));
+    let [Effect::Doctor { request, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.zone, "example.com");
+    assert_eq!(request.hostnames, ["example.com", "www.example.com"]);
+    assert_eq!(
+        request.origins,
+        [
+            "203.0.113.10:443".parse().unwrap(),
+            "[2001:db8::d]:443".parse::<std::net::SocketAddr>().unwrap()
+        ]
+    );
+    assert!(state.busy.as_ref().is_some_and(|b| b.cancellable));
+    let request = request.clone();
+    assert!(matches!(
+        press(&mut state, KeyCode::Esc).as_slice(),
+        [Effect::Cancel]
+    ));
+    update(&mut state, Msg::Cancelled);
+    assert!(state.doctor.is_none());
+    assert_eq!(state.step, Step::VerifyLog);
+
+    // A failure: one sentence, nothing kept.
+    update(&mut state, ctrl('d'));
+    update(
+        &mut state,
+        Msg::Doctored {
+            request: Box::new(request.clone()),
+            result: Err("Cloudflare API error 10000: Authentication error".into()),
+        },
+    );
+    assert_eq!(
+        state.error.as_deref(),
+        Some("Doctor could not finish: Cloudflare API error 10000: Authentication error")
+    );
+    assert!(state.doctor.is_none() && state.busy.is_none());
+
+    // Bad origins: said, nothing run.
+    state.origins.value = "origin.example.com".into();
+    assert!(update(&mut state, ctrl('d')).is_empty());
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("origin.example.com")
+    );
+
+    state.origins.value = "203.0.113.10".into();
+    assert!(!aop_wizard::tui::same_as::line(&state).contains("doctor"));
+    doctored(&mut state, doctor_ready());
+    assert!(state.doctor.as_ref().unwrap().report.ok);
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.ends_with(
+            "  ·  aop-wizard doctor --zone example.com --hostname example.com --hostname www.example.com --origin 203.0.113.10:443"
+        ),
+        "{line}"
+    );
+    for command in aop_wizard::tui::same_as::commands(&state) {
+        use clap::Parser;
+        if let Err(error) = aop_wizard::cli::Cli::try_parse_from(&command) {
+            panic!("{command:?} does not parse:\n{error}");
+        }
+    }
+    // Back on the screen, doctor's earlier answer is not trusted.
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Enforce);
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert!(state.doctor.is_none());
+}
+
+/// A predicted failure: Enter asks before Enforce, naming the hostname and why; only y goes on.
+/// Predicted OK: Enter goes on without a question.
+#[test]
+fn a_predicted_failure_is_asked_about_before_enforce() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    doctored(&mut state, doctor_wrong_ca());
+    assert_eq!(
+        app::doctor_blocks_enforce(&state).as_deref(),
+        Some(
+            "Doctor sees a problem for www.example.com. For www.example.com: will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA."
+        )
+    );
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Enter", "continue…")), "{keys:?}");
+    // Run for other origins than those typed now, it says so.
+    let mut other = state.clone();
+    type_text(&mut other, " 192.0.2.7");
+    assert!(app::doctor_blocks_enforce(&other).unwrap().ends_with(
+        "It ran for other origins or hostnames than the screen shows now: Ctrl-D runs it for these."
+    ));
+    press(&mut state, KeyCode::Enter);
+    let question = confirmation(&state).expect("asked before Enforce");
+    assert_eq!(question.title, "Go on to Enforce?");
+    assert!(
+        question.lines[0].starts_with("Doctor sees a problem for www.example.com."),
+        "{:?}",
+        question.lines
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some(), "Enter is no yes");
+    press(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.step, Step::VerifyLog, "n stays");
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    assert_eq!(state.step, Step::Enforce);
+
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    doctored(&mut state, doctor_ready());
+    assert_eq!(app::doctor_blocks_enforce(&state), None);
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_none());
+    assert_eq!(state.step, Step::Enforce);
+}
+
+/// Tab to the access log's field, Enter: the log is read.
+fn read_log(state: &mut Wizard) -> Vec<Effect> {
+    press(state, KeyCode::Tab);
+    press(state, KeyCode::Enter)
+}
+
+/// Esc, and yes when asked.
+fn back_a_step(state: &mut Wizard) {
+    press(state, KeyCode::Esc);
+    if confirmation(state).is_some() {
+        press(state, KeyCode::Char('y'));
+    }
+}
+
+/// The screen as drawn at `width`×`height`, as text.
+fn drawn(state: &Wizard, width: u16, height: u16) -> String {
+    let mut state = state.clone();
+    update(&mut state, Msg::Resized(width, height));
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| {
+            aop_wizard::tui::view::draw(frame, &state, &aop_wizard::tui::theme::Theme::plain())
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// Verify log pre-fills the snippet's access log; Tab, Enter reads it off the drawing loop (the
+/// last 15 minutes, Cloudflare's published ranges), and the answer is on screen per hostname.
+#[test]
+fn the_access_log_is_read_and_its_evidence_shown() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    assert_eq!(state.log_path.value, NGINX_ACCESS_LOG);
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Tab", "read log…")), "{keys:?}");
+    press(&mut state, KeyCode::Tab);
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Enter", "read log")), "{keys:?}");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [
+        Effect::ReadEvidence {
+            server: aop_wizard::snippets::WebServer::Nginx,
+            log,
+            since,
+            edge_ranges: None,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(log, &PathBuf::from(NGINX_ACCESS_LOG));
+    assert_eq!(since.as_secs(), 15 * 60);
+    assert!(
+        state.busy.as_ref().is_some_and(|b| b.cancellable),
+        "Esc stops a read"
+    );
+    assert_eq!(state.editing, None, "the keys are back with the origins");
+    update(&mut state, evidence_read(Ok(evidence_of(&ready_log()))));
+    assert!(state.busy.is_none());
+    let screen = drawn(&state, 110, 34);
+    assert!(screen.contains("Access log: ready to enforce"), "{screen}");
+    assert!(
+        screen.contains("www.example.com: Cloudflare 2 verified, 0 unverified"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "example.com: Cloudflare 1 verified, 0 unverified · elsewhere 1 request, refused once"
+        ),
+        "{screen}"
+    );
+    // Ready: Enter goes on without a question.
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_none());
+    assert_eq!(state.step, Step::Enforce);
+}
+
+/// Tab gives the path's field the keys; Enter reads the path typed. Esc leaves the field, not
+/// the screen.
+#[test]
+fn another_log_path_is_typed_and_read() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    press(&mut state, KeyCode::Tab);
+    assert!(typing(&state));
+    update(&mut state, Msg::Paste("/srv/logs/aop.log".into()));
+    assert_eq!(
+        state.origins.value, "203.0.113.10",
+        "typing went to the log path"
+    );
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert_eq!(state.editing, None);
+    press(&mut state, KeyCode::Tab);
+    for _ in 0..NGINX_ACCESS_LOG.len() + 20 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    // Nothing typed: said, nothing read, the field keeps the keys.
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("Type the access log's path"),
+        "{:?}",
+        state.error
+    );
+    assert!(typing(&state));
+    type_text(&mut state, "/srv/logs/aop.log");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::ReadEvidence { log, .. }] if log == &PathBuf::from("/srv/logs/aop.log")),
+        "{effects:?}"
+    );
+    assert!(
+        !aop_wizard::tui::same_as::line(&state).contains("evidence"),
+        "not read yet"
+    );
+    update(&mut state, Msg::Cancelled);
+    update(&mut state, evidence_read(Ok(evidence_of(&ready_log()))));
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.contains("aop-wizard evidence --server nginx --log /srv/logs/aop.log --since 15m"),
+        "{line}"
+    );
+}
+
+/// Not ready: the screen says so, Enter asks first naming what enforcing would refuse, and only
+/// y goes on (the probe's proof keeps the step done).
+#[test]
+fn a_log_not_ready_asks_before_enforce() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    read_log(&mut state);
+    update(&mut state, evidence_read(Ok(evidence_of(&not_ready_log()))));
+    let screen = drawn(&state, 110, 34);
+    assert!(
+        screen.contains("Access log: not ready to enforce"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("www.example.com: Cloudflare 2 verified, 2 unverified"),
+        "{screen}"
+    );
+    assert!(screen.contains("Enter asks first"), "{screen}");
+    let keys: Vec<_> = app::hints(&state)
+        .iter()
+        .map(|h| (h.label, h.action))
+        .collect();
+    assert!(keys.contains(&("Enter", "continue…")), "{keys:?}");
+    press(&mut state, KeyCode::Enter);
+    let question = confirmation(&state).expect("Enter asks first");
+    assert!(question.only_y);
+    let said = question.lines.join("\n");
+    assert!(said.contains(NGINX_ACCESS_LOG), "{said}");
+    assert!(
+        said.contains("www.example.com: 2 of 4 requests from Cloudflare came without a client certificate and will be refused once enforced"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 request from outside Cloudflare's addresses without a verified certificate (top sources of requests from outside: 127.0.0.1 (1))"),
+        "{said}"
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_some(), "Enter is not a yes");
+    press(&mut state, KeyCode::Char('n'));
+    assert_eq!(state.step, Step::VerifyLog);
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    assert_eq!(state.step, Step::Enforce);
+    assert!(state.done.contains(&Step::VerifyLog), "the probe proved it");
+}
+
+/// A log that cannot be read here: its one sentence and the command to run on the origin;
+/// going on is not held up.
+#[test]
+fn an_unreadable_log_shows_the_command_for_the_origin() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    read_log(&mut state);
+    update(
+        &mut state,
+        evidence_read(Err(format!(
+            "cannot read {NGINX_ACCESS_LOG}: No such file or directory (os error 2)"
+        ))),
+    );
+    let screen = drawn(&state, 110, 34);
+    assert!(
+        screen.contains(
+            "The access log was not read: cannot read /var/log/nginx/aop-access.log: No such file"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "aop-wizard evidence --server nginx --log /var/log/nginx/aop-access.log --since 15m"
+        ),
+        "{screen}"
+    );
+    let line = aop_wizard::tui::same_as::line(&state);
+    assert!(
+        line.ends_with(
+            "aop-wizard evidence --server nginx --log /var/log/nginx/aop-access.log --since 15m"
+        ),
+        "{line}"
+    );
+    press(&mut state, KeyCode::Enter);
+    assert!(confirmation(&state).is_none());
+    assert_eq!(state.step, Step::Enforce);
+}
+
+/// The path follows the server chosen on the snippet screen unless the user typed one; coming
+/// back reads nothing on trust. Traefik's log cannot be read: no keys for it, no command.
+#[test]
+fn the_log_path_follows_the_snippet_and_traefik_has_none() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    update(&mut state, evidence_read(Ok(evidence_of(&ready_log()))));
+    back_a_step(&mut state);
+    back_a_step(&mut state);
+    assert_eq!(state.step, Step::SnippetLog);
+    press(&mut state, KeyCode::Down);
+    assert_eq!(state.server(), aop_wizard::snippets::WebServer::Apache);
+    written_with_w(&mut state);
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::VerifyLog);
+    assert_eq!(state.log_path.value, "/var/log/apache2/aop-access.log");
+    assert!(state.evidence.is_none(), "an earlier read is not kept");
+    update(&mut state, log_proven());
+    let effects = read_log(&mut state);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::ReadEvidence {
+                server: aop_wizard::snippets::WebServer::Apache,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+
+    // A typed path is kept whatever the server.
+    let mut typed = at(Step::VerifyLog);
+    typed.log_path = aop_wizard::tui::input::TextInput::new("/srv/aop.log");
+    update(&mut typed, Msg::Cancelled);
+    back_a_step(&mut typed);
+    press(&mut typed, KeyCode::Enter);
+    assert_eq!(typed.step, Step::VerifyLog);
+    assert_eq!(typed.log_path.value, "/srv/aop.log");
+
+    let mut traefik = at(Step::VerifyLog);
+    update(&mut traefik, log_proven());
+    traefik.server = aop_wizard::snippets::WebServer::ALL
+        .iter()
+        .position(|s| *s == aop_wizard::snippets::WebServer::Traefik)
+        .unwrap();
+    assert!(press(&mut traefik, KeyCode::Tab).is_empty());
+    assert_eq!(traefik.editing, None);
+    let keys: Vec<_> = app::hints(&traefik).iter().map(|h| h.action).collect();
+    assert!(!keys.contains(&"read log…"), "{keys:?}");
+    assert!(
+        !aop_wizard::tui::same_as::line(&traefik).contains("evidence"),
+        "no command for a log it cannot read"
+    );
+    assert!(drawn(&traefik, 110, 34).contains("Traefik's access log has no field"));
 }

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
 use crate::cloudflare::Client;
-use crate::evidence::{EdgeRanges, Evidence, EvidenceRequest, RangesSource};
+use crate::evidence::{EdgeRanges, Evidence, EvidenceRequest};
 use crate::snippets::WebServer;
 use crate::untrusted::shown;
 
@@ -177,35 +177,13 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
             )
         )?;
     }
-    let count = evidence.edge_ranges.ranges.len() as u64;
-    match &evidence.edge_ranges.source {
-        RangesSource::Given => write_wrapped(
-            out,
-            "Cloudflare's addresses, as given with --edge-range: ",
-            "  ",
-            &evidence.edge_ranges.ranges.join(", "),
-            plain,
-        )?,
-        RangesSource::Api { url } => write_wrapped(
-            out,
-            "Cloudflare's addresses: ",
-            "  ",
-            &format!(
-                "{} from the API, {}",
-                plural(count, "range", "ranges"),
-                shown(url)
-            ),
-            plain,
-        )?,
-        RangesSource::Shipped { retrieved, why } => {
-            writeln!(
-                out,
-                "Cloudflare's addresses: {} shipped with aop-wizard, retrieved {retrieved}",
-                plural(count, "range", "ranges")
-            )?;
-            write_wrapped(out, "  (", "   ", &format!("{})", shown(why)), plain)?;
-        }
-    }
+    write_wrapped(
+        out,
+        "",
+        "  ",
+        &shown(evidence.edge_ranges.describe()).to_string(),
+        plain,
+    )?;
     writeln!(out)?;
     if evidence.hostnames.is_empty() {
         writeln!(out, "No request was counted.")?;
@@ -257,22 +235,7 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
             write_wrapped(out, "    ", "      ", &text, plain)?;
         }
         if host.other.total > 0 {
-            let sources: Vec<String> = host
-                .other
-                .top_sources
-                .iter()
-                .map(|s| format!("{} ({})", s.address, s.requests))
-                .collect();
-            let text = format!(
-                "{} from {}{}",
-                host.other.total,
-                sources.join(", "),
-                if host.other.from_addresses_not_named > 0 {
-                    format!(" and {} more", host.other.from_addresses_not_named)
-                } else {
-                    String::new()
-                }
-            );
+            let text = host.other.describe();
             write_wrapped(
                 out,
                 "  elsewhere:       ",

@@ -4,7 +4,8 @@
 
 mod origin;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 pub use origin::{DemoOrigin, OriginPhase};
 
@@ -16,6 +17,41 @@ pub struct Demo {
     pub token: String,
     pub origin: DemoOrigin,
     _fake: Option<FakeCloudflare>,
+    /// Holds the origin's access log; after the origin, so that it is gone when removed.
+    dir: DemoDir,
+}
+
+/// The demo origin's access log, in the nginx log-phase format.
+pub const ACCESS_LOG: &str = "aop-access.log";
+
+/// A directory of the demo's own under the system's temporary one, removed when the demo ends.
+struct DemoDir(PathBuf);
+
+impl DemoDir {
+    fn create() -> std::io::Result<Self> {
+        use std::os::unix::fs::DirBuilderExt;
+        let pid = std::process::id();
+        // The process id is unique among running programs; a directory left by an earlier
+        // program that had it (killed outright) is skipped.
+        for attempt in 0..100 {
+            let dir = std::env::temp_dir().join(format!("aop-wizard-demo-{pid}-{attempt}"));
+            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => return Ok(Self(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other(format!(
+            "no free directory for the demo in {}",
+            std::env::temp_dir().display()
+        )))
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Demo {
@@ -35,13 +71,29 @@ impl Demo {
             .ok()
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| DEMO_TOKEN.to_string());
-        let origin = DemoOrigin::start(&["example.com", "www.example.com"]).await?;
+        let dir = DemoDir::create()?;
+        let origin =
+            DemoOrigin::start_logging(&["example.com", "www.example.com"], &dir.0.join(ACCESS_LOG))
+                .await?;
         Ok(Self {
             base_url,
             token,
             origin,
             _fake: fake,
+            dir,
         })
+    }
+
+    /// The demo origin's access log (nginx's log-phase format).
+    pub fn access_log(&self) -> PathBuf {
+        self.dir.0.join(ACCESS_LOG)
+    }
+
+    /// The address the demo edge's requests reach the origin from: its own where this machine
+    /// has it, else the one the probe's come from too.
+    pub fn edge_source(&self) -> IpAddr {
+        let origin = self.origin.address();
+        crate::cloudflare::fake::edge_source(origin).unwrap_or(origin.ip())
     }
 
     /// The demo edge for `hostname`: the fake connects to the demo origin as Cloudflare would.

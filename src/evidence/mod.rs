@@ -102,6 +102,40 @@ pub struct FromElsewhere {
     pub from_addresses_not_named: u64,
 }
 
+impl FromElsewhere {
+    /// In words: how many, how many carried a verified certificate, and the rest, which
+    /// enforcing will refuse, with where they came from.
+    pub fn describe(&self) -> String {
+        let verified = self.with_verified_certificate;
+        let refused = self.total - verified;
+        let mut text = plural(self.total, "request", "requests");
+        if verified > 0 {
+            text += &format!(", {verified} with a verified certificate");
+        }
+        if refused > 0 {
+            let mut sources: Vec<String> = self
+                .top_sources
+                .iter()
+                .map(|s| format!("{} ({})", s.address, s.requests))
+                .collect();
+            if self.from_addresses_not_named > 0 {
+                sources.push(format!("{} more", self.from_addresses_not_named));
+            }
+            let joint = if verified > 0 { ";" } else { "," };
+            text += &format!(
+                "{joint} {} once enforced: {}",
+                if verified > 0 {
+                    format!("{refused} refused")
+                } else {
+                    "refused".into()
+                },
+                sources.join(", ")
+            );
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub address: IpAddr,
@@ -214,6 +248,25 @@ pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
 pub fn openable(logs: &[PathBuf]) -> Result<(), EvidenceError> {
     logs.iter()
         .try_for_each(|path| files::LogFile::open(path).map(drop))
+}
+
+impl RangesReport {
+    /// Which addresses counted as Cloudflare's, and where that list came from.
+    pub fn describe(&self) -> String {
+        let count = plural(self.ranges.len() as u64, "range", "ranges");
+        match &self.source {
+            RangesSource::Given => format!(
+                "Cloudflare's addresses, as given (--edge-range): {}",
+                self.ranges.join(", ")
+            ),
+            RangesSource::Api { url } => {
+                format!("Cloudflare's addresses: {count} from the API, {url}")
+            }
+            RangesSource::Shipped { retrieved, why } => format!(
+                "Cloudflare's addresses: {count} shipped with aop-wizard, retrieved {retrieved} ({why})"
+            ),
+        }
+    }
 }
 
 /// Reads the logs and judges them.
@@ -536,7 +589,8 @@ fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> 
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+/// `1 request`, `2 requests`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -695,6 +749,10 @@ mod tests {
             evidence.other.top_sources
         );
         assert_eq!(evidence.other.from_addresses_not_named, 0);
+        assert_eq!(
+            evidence.other.describe(),
+            "3 requests, 1 with a verified certificate; 2 refused once enforced: 127.0.0.3 (2)"
+        );
         assert_eq!(evidence.lines.unreadable, 1);
         assert_eq!(evidence.lines.unreadable_examples[0].line, 7);
         let www = &evidence.hostnames[0];

@@ -2,7 +2,7 @@
 //! whether a client certificate was asked for and from which CAs, the origin's own certificate,
 //! and the answer to one HTTP/1.1 request.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use super::ProbeError;
 
@@ -318,11 +318,13 @@ pub(super) fn system_verifier() -> Option<Arc<dyn ServerCertVerifier>> {
         .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>)
 }
 
+/// `from`: the local address to connect from (the demo edge's own), else the system's choice.
 pub(super) async fn attempt(
     target: &AttemptTarget,
     identity: Option<&ClientIdentity>,
     trust: Option<Arc<dyn ServerCertVerifier>>,
     timeout: Duration,
+    from: Option<IpAddr>,
 ) -> AttemptReport {
     let started = Instant::now();
     let observer = Arc::new(Observer {
@@ -334,8 +336,11 @@ pub(super) async fn attempt(
         identity: identity.map(|i| i.key.clone()),
         hints: Mutex::new(None),
     });
-    let outcome_and_version =
-        tokio::time::timeout(timeout, exchange(target, observer.clone(), capture.clone())).await;
+    let outcome_and_version = tokio::time::timeout(
+        timeout,
+        exchange(target, observer.clone(), capture.clone(), from),
+    )
+    .await;
     let (outcome, tls_version) = match outcome_and_version {
         Ok(result) => result,
         Err(_) => (Outcome::Timeout, None),
@@ -361,6 +366,18 @@ pub(super) async fn attempt(
     }
 }
 
+async fn connect(address: SocketAddr, from: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(from) = from else {
+        return TcpStream::connect(address).await;
+    };
+    let socket = match address {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(address).await
+}
+
 fn ca_name(der: &[u8]) -> String {
     use x509_parser::prelude::FromDer;
     x509_parser::x509::X509Name::from_der(der)
@@ -372,6 +389,7 @@ async fn exchange(
     target: &AttemptTarget,
     observer: Arc<Observer>,
     capture: Arc<Capture>,
+    from: Option<IpAddr>,
 ) -> (Outcome, Option<String>) {
     // Every caller's path is checked here too, before anything is sent.
     if let Err(e) = super::check_request_path(&target.path) {
@@ -383,7 +401,7 @@ async fn exchange(
         );
     }
     let received = Arc::new(Mutex::new(Vec::new()));
-    let tcp = match TcpStream::connect(target.address).await {
+    let tcp = match connect(target.address, from).await {
         Ok(tcp) => Sniffed {
             tcp,
             first: received.clone(),

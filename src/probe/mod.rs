@@ -9,7 +9,7 @@ mod edge;
 mod error;
 mod verdict;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -181,7 +181,18 @@ pub async fn attempt_once(
     identity: Option<&ClientIdentity>,
     timeout: Duration,
 ) -> AttemptReport {
-    attempt::attempt(target, identity, None, timeout).await
+    attempt::attempt(target, identity, None, timeout, None).await
+}
+
+/// As `attempt_once`, connecting from `from` (one of this machine's addresses): the demo edge
+/// connects from its own loopback address, as Cloudflare's edge connects from its ranges.
+pub async fn attempt_once_from(
+    target: &AttemptTarget,
+    identity: Option<&ClientIdentity>,
+    timeout: Duration,
+    from: IpAddr,
+) -> AttemptReport {
+    attempt::attempt(target, identity, None, timeout, Some(from)).await
 }
 
 /// Runs every origin × hostname × identity attempt, at most `concurrency` at once.
@@ -215,7 +226,8 @@ pub async fn run(plan: &ProbePlan) -> Result<Vec<CellReport>, ProbeError> {
             let timeout = plan.timeout;
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let report = attempt::attempt(&target, identity.as_ref(), trust, timeout).await;
+                let report =
+                    attempt::attempt(&target, identity.as_ref(), trust, timeout, None).await;
                 (cell, origin, target.hostname, presented, report)
             });
         }

@@ -336,12 +336,36 @@ impl Runner {
             Effect::Recheck { client, progress } => self.spawn(true, async move {
                 Msg::Rechecked(resume(&client, &progress).await.map(Box::new))
             }),
+            Effect::ReadEvidence {
+                server,
+                log,
+                since,
+                edge_ranges,
+            } => {
+                let base_url = self.base_url.clone();
+                self.spawn(true, async move {
+                    let result = read_evidence(server, log.clone(), since, edge_ranges, &base_url)
+                        .await
+                        .map(Box::new);
+                    Msg::EvidenceRead { log, result }
+                });
+            }
             Effect::CheckCaFile(path) => self.spawn(false, async move {
                 let checked = tokio::task::spawn_blocking(move || {
                     pki::load_ca_certificates(&absolute(&path)).map(|certs| certs.len())
                 })
                 .await;
                 Msg::CaFileChecked(checked.map_err(text).and_then(|r| r.map_err(text)))
+            }),
+            Effect::Doctor { client, request } => self.spawn(true, async move {
+                let result = ops::doctor::doctor(&client, &request)
+                    .await
+                    .map(Box::new)
+                    .map_err(text);
+                Msg::Doctored {
+                    request: Box::new(request),
+                    result,
+                }
             }),
         }
     }
@@ -374,6 +398,8 @@ fn effect_name(effect: &Effect) -> &'static str {
         Effect::Cancel => "cancel",
         Effect::Recheck { .. } => "recheck",
         Effect::CheckCaFile(_) => "check ca file",
+        Effect::Doctor { .. } => "doctor",
+        Effect::ReadEvidence { .. } => "read evidence",
     }
 }
 
@@ -634,6 +660,33 @@ async fn verify(
         concurrency: ops::PROBES_AT_ONCE,
     };
     ops::verify(&request).await.map_err(text)
+}
+
+/// Cloudflare's ranges (or the ones given), then the log, read off the drawing loop: a log may
+/// be large.
+async fn read_evidence(
+    server: crate::snippets::WebServer,
+    log: PathBuf,
+    since: Duration,
+    edge_ranges: Option<Vec<String>>,
+    base_url: &str,
+) -> Result<crate::evidence::Evidence, String> {
+    use crate::evidence::{EdgeRanges, EvidenceRequest, RANGES_TIMEOUT};
+    let ranges = match edge_ranges {
+        Some(given) => EdgeRanges::given(&given).map_err(text)?,
+        None => EdgeRanges::cloudflare(base_url, RANGES_TIMEOUT).await,
+    };
+    let request = EvidenceRequest {
+        server,
+        logs: vec![absolute(&log)],
+        since: Some(since),
+        now: OffsetDateTime::now_utc(),
+        ranges,
+    };
+    tokio::task::spawn_blocking(move || crate::evidence::gather(&request))
+        .await
+        .map_err(text)?
+        .map_err(text)
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).

@@ -10,12 +10,14 @@ use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
 };
+use crate::evidence::Evidence;
+use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::pki::{GeneratedFiles, KeyType, Passphrase};
 use crate::probe::Verification;
 use crate::rotation::{Event as RotationEvent, Finish, Rotation, RotationRequest};
 use crate::setup::Recheck;
 use crate::setup::progress::Progress;
-use crate::snippets::SnippetPhase;
+use crate::snippets::{SnippetPhase, WebServer};
 use crate::undo::UndoPlan;
 
 /// A certificate made or imported, checked and described for the screen.
@@ -141,6 +143,21 @@ pub enum Effect {
     },
     /// Snippets only: the CA file the user named must hold CA certificates; how many.
     CheckCaFile(PathBuf),
+    /// Cloudflare's certificate per hostname against what the origins ask for.
+    Doctor {
+        client: Client,
+        request: DoctorRequest,
+    },
+    /// The origin's access log, read for evidence: whose requests enforcing would refuse.
+    ReadEvidence {
+        server: WebServer,
+        log: PathBuf,
+        /// Only requests this recent.
+        since: std::time::Duration,
+        /// The addresses that count as Cloudflare's (the demo edge's); `None`: Cloudflare's
+        /// published ranges, from the API or as shipped.
+        edge_ranges: Option<Vec<String>>,
+    },
 }
 
 /// A token Cloudflare accepted, and where it came from.
@@ -215,6 +232,16 @@ pub enum Msg {
     Paste(String),
     /// The terminal's new size, columns and rows.
     Resized(u16, u16),
+    /// Doctor's prediction, with what it was asked.
+    Doctored {
+        request: Box<DoctorRequest>,
+        result: Result<Box<DoctorReport>, String>,
+    },
+    /// The access log read, or why it was not.
+    EvidenceRead {
+        log: PathBuf,
+        result: Result<Box<Evidence>, String>,
+    },
 }
 
 impl Msg {
@@ -251,7 +278,9 @@ impl Msg {
             | Msg::CertificateFilesExist(_)
             | Msg::SnippetFilesDiffer(_)
             | Msg::CaPassphraseNeeded { .. }
-            | Msg::CaFileChecked(_) => true,
+            | Msg::CaFileChecked(_)
+            | Msg::Doctored { .. } => true,
+            Msg::EvidenceRead { .. } => true,
         }
     }
 }

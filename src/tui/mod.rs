@@ -208,6 +208,10 @@ async fn run_async(demo: bool, data_dir: Option<std::path::PathBuf>) -> Result<O
             .wrap_err("the demo could not start")?;
         state.base_url = started.base_url.clone();
         state.demo_origin = Some(started.origin.address());
+        state.demo_log = Some(state::DemoLog {
+            path: started.access_log(),
+            edge_source: started.edge_source(),
+        });
         Some(Arc::new(started))
     } else {
         None

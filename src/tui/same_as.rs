@@ -71,7 +71,13 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
             let mut verify = verify(state);
             verify.extend(["--expect", "log-only"].map(String::from));
             verify.extend(via_edge(state));
-            vec![verify]
+            let mut commands = vec![verify];
+            commands.extend(doctor(state));
+            // Once the screen read the access log (or tried): the command that reads it.
+            if state.evidence.is_some() {
+                commands.extend(evidence(state));
+            }
+            commands
         }
         Step::Enforce => {
             let mut verify = verify(state);
@@ -114,6 +120,30 @@ fn via_edge(state: &Wizard) -> Vec<String> {
         args.extend(["--edge-host".to_string(), hostname]);
     }
     args
+}
+
+/// `aop-wizard evidence` for the access log as the log screen reads it (in the demo, with the
+/// demo edge's address for Cloudflare's); `None` for a server whose log it cannot read.
+pub fn evidence(state: &Wizard) -> Option<Vec<String>> {
+    let prefilled = state.access_log()?;
+    let log = if state.log_path.trimmed().is_empty() {
+        prefilled
+    } else {
+        state.log_path.path().display().to_string()
+    };
+    let mut args = command(&[
+        "evidence",
+        "--server",
+        state.log_server().name(),
+        "--log",
+        &log,
+        "--since",
+        crate::tui::app::EVIDENCE_SINCE_ARG,
+    ]);
+    for range in crate::tui::app::demo_edge_ranges(state).unwrap_or_default() {
+        args.extend(["--edge-range".to_string(), range]);
+    }
+    Some(args)
 }
 
 /// `aop-wizard` with `args`.
@@ -306,4 +336,17 @@ fn undo(state: &Wizard) -> Vec<String> {
         args.push("--delete-certificates".into());
     }
     args
+}
+
+/// `aop-wizard doctor` as the log screen last ran it, once it did.
+fn doctor(state: &Wizard) -> Option<Vec<String>> {
+    let request = &state.doctor.as_ref()?.request;
+    let mut args = command(&["doctor", "--zone", &request.zone]);
+    for hostname in &request.hostnames {
+        args.extend(["--hostname".to_string(), hostname.clone()]);
+    }
+    for origin in &request.origins {
+        args.extend(["--origin".to_string(), origin.to_string()]);
+    }
+    Some(args)
 }

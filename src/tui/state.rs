@@ -10,6 +10,7 @@ use super::input::TextInput;
 use super::message::{CaSource, CertificateReady, Effect};
 use super::steps::{Scope, Step, Task};
 use crate::cloudflare::{Client, DnsRecord, PermissionCheck, SslMode, Zone};
+use crate::ops::doctor::{DoctorReport, DoctorRequest};
 use crate::pki::KeyType;
 use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation};
@@ -73,6 +74,8 @@ pub enum Field {
     /// Certificate screen: the new CA key's passphrase, typed twice.
     CaPassphrase,
     CaPassphraseAgain,
+    /// Verify log: the origin's access log, read for evidence.
+    LogPath,
 }
 
 #[derive(Debug, Clone)]
@@ -282,6 +285,37 @@ pub struct Wizard {
     pub snippet_write: Option<(SnippetWrite, bool)>,
     /// The snippet writes done in this session.
     pub snippets_written: Vec<SnippetWrite>,
+    /// Doctor's last answer on the log screen, with what it was asked.
+    pub doctor: Option<DoctorRun>,
+    /// Verify log: the origin's access log, pre-filled from the log-phase snippet.
+    pub log_path: TextInput,
+    /// What the last read of that log found, or why it could not be read.
+    pub evidence: Option<LogEvidence>,
+    /// In the demo: the demo origin's access log and where the demo edge connects from.
+    pub demo_log: Option<DemoLog>,
+}
+
+/// What doctor was asked on the log screen, and what it predicted.
+#[derive(Debug, Clone)]
+pub struct DoctorRun {
+    pub request: DoctorRequest,
+    pub report: DoctorReport,
+}
+
+/// The origin's access log, read from where the wizard runs.
+#[derive(Debug, Clone)]
+pub struct LogEvidence {
+    pub log: PathBuf,
+    /// The evidence, or the one sentence saying why the log was not read.
+    pub result: Result<Box<crate::evidence::Evidence>, String>,
+}
+
+/// The demo origin writes a real access log; the demo edge's requests reach it from their own
+/// loopback address, counted as Cloudflare's.
+#[derive(Debug, Clone)]
+pub struct DemoLog {
+    pub path: PathBuf,
+    pub edge_source: std::net::IpAddr,
 }
 
 /// One snippet write: where, what, and which CA goes beside it (`None`: Cloudflare's).
@@ -367,6 +401,10 @@ impl Wizard {
             summary_behind: false,
             ca_file_certificates: None,
             terminal_size: (80, 24),
+            doctor: None,
+            log_path: TextInput::default(),
+            evidence: None,
+            demo_log: None,
         }
     }
 
@@ -461,8 +499,8 @@ impl Wizard {
             .collect()
     }
 
-    /// The origin snippet for the chosen server, phase and CA path, as text.
-    pub fn snippet_text(&self, phase: SnippetPhase) -> Result<String, String> {
+    /// What the origin snippet for the chosen server, phase and CA path is made from.
+    pub fn snippet_request(&self, phase: SnippetPhase) -> crate::snippets::SnippetRequest {
         let named = self.task == Task::Snippets && self.snippet_ca == SnippetCa::File;
         let ca = crate::snippets::CaFile {
             path: self.ca_path.trimmed().to_string(),
@@ -477,9 +515,31 @@ impl Wizard {
             crate::snippets::SnippetRequest::new(self.server(), phase, vec![ca], self.today);
         request.global = self.scope == Scope::Global;
         request.server_version = self.server_version;
-        crate::snippets::render(&request)
+        request
+    }
+
+    /// The origin snippet for the chosen server, phase and CA path, as text.
+    pub fn snippet_text(&self, phase: SnippetPhase) -> Result<String, String> {
+        crate::snippets::render(&self.snippet_request(phase))
             .map(|s| s.text())
             .map_err(|e| e.to_string())
+    }
+
+    /// The access log the log-phase snippet makes the server write (the demo origin's own in
+    /// the demo); `None`: the server's log cannot be read for evidence (Traefik).
+    pub fn access_log(&self) -> Option<String> {
+        match &self.demo_log {
+            Some(demo) => Some(demo.path.display().to_string()),
+            None => self.snippet_request(SnippetPhase::Log).access_log(),
+        }
+    }
+
+    /// The server whose log format the evidence reads: the demo origin logs as nginx does.
+    pub fn log_server(&self) -> WebServer {
+        match self.demo_log {
+            Some(_) => WebServer::Nginx,
+            None => self.server(),
+        }
     }
 
     /// The CA file written beside a snippet: Cloudflare's for global AOP, the certificate's CA,

@@ -214,6 +214,21 @@ pub fn zone_level_setup_without_alert(pty: &mut Pty) {
 
 /// From the first screen to the expiry alert's address.
 fn zone_level_to_the_alert(pty: &mut Pty) {
+    zone_level_to_the_log_check(pty);
+    pty.send(ENTER);
+    pty.wait_for("phase 2 of 2", STEP);
+    pty.send(ENTER);
+    pty.wait_for("example.com enforced", STEP);
+    pty.wait_for("All as expected", STEP);
+    pty.send(ENTER);
+    pty.wait_for("e-mail", STEP);
+}
+
+/// `zone_level_to_the_log_check`'s keys.
+pub const LOG_CHECK_KEYS: usize = 13;
+
+/// From the first screen to Verify log, its probe passed (`LOG_CHECK_KEYS` keys).
+pub fn zone_level_to_the_log_check(pty: &mut Pty) {
     pty.wait_for("(recommended)", STEP);
     pty.send(ENTER);
     to_the_certificate(pty);
@@ -233,13 +248,6 @@ fn zone_level_to_the_alert(pty: &mut Pty) {
     pty.wait_for("through Cloudflare www.example.com: served", STEP);
     pty.wait_for("All as expected", STEP);
     pty.wait_for("example.com log-only", STEP);
-    pty.send(ENTER);
-    pty.wait_for("phase 2 of 2", STEP);
-    pty.send(ENTER);
-    pty.wait_for("example.com enforced", STEP);
-    pty.wait_for("All as expected", STEP);
-    pty.send(ENTER);
-    pty.wait_for("e-mail", STEP);
 }
 
 /// With the scope chosen: the token, the first zone and its SSL/TLS mode with the defaults, to

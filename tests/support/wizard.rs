@@ -452,3 +452,151 @@ pub fn rotation_carried_out(state: &mut Wizard) {
         },
     );
 }
+
+/// Ctrl and `letter`, pressed.
+pub fn ctrl(letter: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(letter), KeyModifiers::CONTROL))
+}
+
+/// Doctor's answer for example.com: each hostname with a prediction of this kind and summary,
+/// at 203.0.113.10:443.
+pub fn doctor_report(
+    hostnames: &[(&str, aop_wizard::ops::doctor::Kind, &str)],
+) -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::{DoctorReport, HostnameDiagnosis, OriginDiagnosis, Prediction};
+    let hostnames: Vec<HostnameDiagnosis> = hostnames
+        .iter()
+        .map(|(hostname, kind, summary)| {
+            let outcome = Prediction {
+                ok: kind.is_ok(),
+                kind: *kind,
+                summary: summary.to_string(),
+                next_step: if kind.is_ok() {
+                    "Switch to the enforce snippet once the log shows every request verified."
+                        .into()
+                } else {
+                    format!("Give the origin the CA that issued {hostname}'s certificate.")
+                },
+            };
+            HostnameDiagnosis {
+                hostname: hostname.to_string(),
+                proxied: true,
+                ssl_mode: "full".into(),
+                effective_certificate: "zone-level".into(),
+                presents: None,
+                origins: vec![OriginDiagnosis {
+                    address: "203.0.113.10:443".parse().unwrap(),
+                    requests_certificate: true,
+                    refuses_without_certificate: false,
+                    acceptable_cas: vec!["CN=X".into()],
+                    without_certificate: "served (HTTP 200)".into(),
+                    verdict: aop_wizard::probe::Verdict::LogOnly,
+                    expected_ca_listed: Some(kind.is_ok()),
+                    outcome: outcome.clone(),
+                }],
+                outcome,
+            }
+        })
+        .collect();
+    DoctorReport {
+        zone: "example.com".into(),
+        ok: hostnames.iter().all(|h| h.outcome.ok),
+        hostnames,
+        unchecked: Vec::new(),
+    }
+}
+
+/// Ctrl-D on the log screen, and the runner's answer: `report`.
+pub fn doctored(state: &mut Wizard, report: aop_wizard::ops::doctor::DoctorReport) {
+    let effects = update(state, ctrl('d'));
+    let [Effect::Doctor { request, .. }] = effects.as_slice() else {
+        panic!("Ctrl-D runs doctor: {effects:?} {:?}", state.error)
+    };
+    update(
+        state,
+        Msg::Doctored {
+            request: Box::new(request.clone()),
+            result: Ok(Box::new(report)),
+        },
+    );
+}
+
+/// Every hostname of example.com ready to enforce.
+pub fn doctor_ready() -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::Kind::ReadyToEnforce;
+    let ready = "ready to enforce: Cloudflare presents the zone certificate 2458ce5a, issued by CN=example.com origin pull CA, which the origin lists as trusted; the origin still serves requests without a certificate (log phase)";
+    doctor_report(&[
+        ("example.com", ReadyToEnforce, ready),
+        ("www.example.com", ReadyToEnforce, ready),
+    ])
+}
+
+/// www.example.com would fail once enforced: the origin trusts another CA.
+pub fn doctor_wrong_ca() -> aop_wizard::ops::doctor::DoctorReport {
+    use aop_wizard::ops::doctor::Kind::{ReadyToEnforce, WrongCaOnceEnforced};
+    doctor_report(&[
+        (
+            "example.com",
+            ReadyToEnforce,
+            "ready to enforce: Cloudflare presents the zone certificate 2458ce5a, issued by CN=example.com origin pull CA, which the origin lists as trusted; the origin still serves requests without a certificate (log phase)",
+        ),
+        (
+            "www.example.com",
+            WrongCaOnceEnforced,
+            "will fail once enforced: the origin trusts CN=X, Cloudflare presents a certificate issued by CN=example.com origin pull CA",
+        ),
+    ])
+}
+
+/// The access log the wizard pre-fills for nginx (the log-phase snippet's `access_log`).
+pub const NGINX_ACCESS_LOG: &str = "/var/log/nginx/aop-access.log";
+
+/// One request as nginx logs it with the log-phase snippet (`aop_client_cert`), at 13:10 on
+/// 30 Nov 2026.
+pub fn nginx_log_line(client: &str, verify: &str, host: &str) -> String {
+    format!(
+        "{client} [30/Nov/2026:13:10:00 +0000] \"GET / HTTP/1.1\" 200 client_verify=\"{verify}\" client_s_dn=\"\" client_i_dn=\"\" client_serial=- host=\"{host}\"\n"
+    )
+}
+
+/// What `evidence::gather` finds in `text` (every line counts), 127.0.0.2 standing for
+/// Cloudflare's edge.
+pub fn evidence_of(text: &str) -> aop_wizard::evidence::Evidence {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("aop-access.log");
+    std::fs::write(&log, text).unwrap();
+    aop_wizard::evidence::gather(&aop_wizard::evidence::EvidenceRequest {
+        server: aop_wizard::snippets::WebServer::Nginx,
+        logs: vec![log],
+        since: None,
+        now: time::OffsetDateTime::now_utc(),
+        ranges: aop_wizard::evidence::EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+    })
+    .unwrap()
+}
+
+/// Through Cloudflare both hostnames verified; the probe's own requests from 127.0.0.1.
+pub fn ready_log() -> String {
+    [
+        nginx_log_line("127.0.0.2", "SUCCESS", "example.com"),
+        nginx_log_line("127.0.0.2", "SUCCESS", "www.example.com"),
+        nginx_log_line("127.0.0.2", "SUCCESS", "www.example.com"),
+        nginx_log_line("127.0.0.1", "NONE", "example.com"),
+    ]
+    .concat()
+}
+
+/// As `ready_log`, and www.example.com reached Cloudflare's edge without a certificate twice.
+pub fn not_ready_log() -> String {
+    ready_log()
+        + &nginx_log_line("127.0.0.2", "NONE", "www.example.com")
+        + &nginx_log_line("127.0.0.2", "NONE", "www.example.com")
+}
+
+/// The runner's answer to `r`: the log at `NGINX_ACCESS_LOG` read, or why not.
+pub fn evidence_read(result: Result<aop_wizard::evidence::Evidence, String>) -> Msg {
+    Msg::EvidenceRead {
+        log: NGINX_ACCESS_LOG.into(),
+        result: result.map(Box::new),
+    }
+}

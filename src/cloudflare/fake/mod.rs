@@ -25,7 +25,7 @@
 mod routes;
 mod world;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +33,19 @@ pub use world::{
     Activation, CertificateRelease, DEFAULT_DELETION_READS, FakeZoneView, Fault, FaultKind,
     Permission, RecordedRequest, UnassociatedAnswer, World, ZoneSeed,
 };
+
+/// The loopback address the demo edge connects to an origin on loopback from, where this
+/// machine has it (Linux answers for all of 127.0.0.0/8): the origin's log tells the edge's
+/// requests from the probe's (127.0.0.1), as a real origin's tells Cloudflare's ranges apart.
+pub const EDGE_SOURCE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// Where the demo edge connects to `origin` from: `EDGE_SOURCE` for an origin on IPv4 loopback
+/// when that address can be bound here; else `None` (the system's choice).
+pub fn edge_source(origin: SocketAddr) -> Option<IpAddr> {
+    static BINDABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let bindable = *BINDABLE.get_or_init(|| std::net::TcpListener::bind((EDGE_SOURCE, 0)).is_ok());
+    (bindable && origin.ip().is_loopback() && origin.is_ipv4()).then_some(EDGE_SOURCE)
+}
 
 /// The token `--demo` and `fake-api` hand out; it has every permission.
 pub const DEMO_TOKEN: &str = "demo-token-aop-wizard-0000000000000000";

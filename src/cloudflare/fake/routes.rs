@@ -57,8 +57,13 @@ async fn edge(
         hostname,
         path: "/".into(),
     };
-    let report =
-        crate::probe::attempt_once(&target, identity.as_ref(), Duration::from_secs(5)).await;
+    let timeout = Duration::from_secs(5);
+    let report = match super::edge_source(address) {
+        Some(from) => {
+            crate::probe::attempt_once_from(&target, identity.as_ref(), timeout, from).await
+        }
+        None => crate::probe::attempt_once(&target, identity.as_ref(), timeout).await,
+    };
     let status = report.outcome.status_through_cloudflare();
     let body = match report.outcome {
         Outcome::Http { .. } => "served by the origin".to_string(),

@@ -118,7 +118,11 @@ fn focused_input(state: &mut Wizard) -> Option<&mut TextInput> {
         Field::ImportCa => Some(&mut state.import_ca),
         Field::CaPassphrase => Some(&mut state.ca_passphrase),
         Field::CaPassphraseAgain => Some(&mut state.ca_passphrase_again),
-        Field::Mode | Field::KeyType | Field::CaPathOnOrigin | Field::SnippetDir => None,
+        Field::Mode
+        | Field::KeyType
+        | Field::CaPathOnOrigin
+        | Field::SnippetDir
+        | Field::LogPath => None,
     }
 }
 

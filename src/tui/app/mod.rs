@@ -9,6 +9,7 @@
 
 mod alerts;
 mod certificate;
+mod doctor;
 mod enable;
 mod global;
 mod modal;
@@ -33,13 +34,17 @@ use super::steps::{Step, Task};
 use crate::snippets::SnippetPhase;
 
 pub use certificate::UNENCRYPTED_RISK;
+pub use doctor::{doctor_blocks_enforce, ran_as_typed as doctor_ran_as_typed};
 pub use enable::{
     enabled_for, hostname_list, meaning as enable_meaning, origin_asks, probed_for,
     request as enable_request, uncertified_warning,
 };
 pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
-pub use verify::{edge_skippable, proven, result as probe_result, skip_edge_consequence};
+pub use verify::{
+    EVIDENCE_SINCE_ARG, demo_edge_ranges, edge_skippable, evidence_not_ready, proven,
+    refused_on_enforce, result as probe_result, skip_edge_consequence,
+};
 
 /// The terminal cannot say whether it copied: the notice says what was done and the way round.
 pub const COPY_ASKED: &str = "Asked the terminal to copy it (OSC 52); it cannot confirm. \
@@ -115,6 +120,13 @@ pub fn update(state: &mut Wizard, msg: Msg) -> Vec<Effect> {
         Msg::SnippetFilesDiffer(differing) => snippet::files_differ(state, differing),
         Msg::CaPassphraseNeeded { key, wrong } => rotate::passphrase_needed(state, key, wrong),
         Msg::CaFileChecked(result) => answered(state, result, snippets_only::ca_file_checked),
+        Msg::Doctored { request, result } => {
+            let result = result.map_err(|e| format!("Doctor could not finish: {e}"));
+            answered(state, result, |state, report| {
+                doctor::doctored(state, *request, *report)
+            })
+        }
+        Msg::EvidenceRead { log, result } => verify::evidence_read(state, log, result),
     };
     if state.step != before {
         effects.extend(enter(state));

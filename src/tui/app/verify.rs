@@ -1,36 +1,179 @@
 //! The probes: the origin asked directly (without a certificate, with a foreign one, with yours)
 //! and through Cloudflare. The log screen's own; the enforce screen's Enter (see `snippet`).
+//! On the log screen also the origin's own access log, read for evidence of whose requests
+//! enforcing would refuse: going on while it says not ready is asked first.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use std::net::SocketAddr;
 
 use ratatui::crossterm::event::KeyCode;
 
+use crate::evidence::{Evidence, plural};
 use crate::ops::expected_verdict;
 use crate::probe::Verification;
-use crate::snippets::SnippetPhase;
+use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
-use crate::tui::state::{Confirm, Modal, Wizard};
+use crate::tui::state::{Confirm, Field, LogEvidence, Modal, Wizard};
 use crate::tui::steps::{Scope, Step};
 
+/// The requests the evidence counts: recent enough to be the traffic of now, as the `evidence`
+/// command is told with `--since`.
+pub const EVIDENCE_SINCE: Duration = Duration::from_secs(15 * 60);
+pub const EVIDENCE_SINCE_ARG: &str = "15m";
+
 /// The origins are pre-filled from the zone's proxied records, and probed at once (Esc stops
-/// it; Enter probes again, for other origins too).
+/// it; Enter probes again, for other origins too). The access log's path is pre-filled from the
+/// log-phase snippet.
 pub fn enter(state: &mut Wizard) -> Vec<Effect> {
     if state.origins.value.is_empty() {
         state.origins = TextInput::new(state.default_origins());
     }
-    // An earlier answer is not taken on trust: stopped, this probe leaves none.
+    prefill_log_path(state);
+    // An earlier answer is not taken on trust: stopped, this probe leaves none. A log read
+    // earlier is of its moment: it is read again when asked.
     state.verify_log = None;
+    state.doctor = None;
+    state.evidence = None;
     probe(state, SnippetPhase::Log)
 }
 
+/// The snippet's access log, unless the user typed another: a path pre-filled for another
+/// server (chosen before going back) follows the server chosen now.
+fn prefill_log_path(state: &mut Wizard) {
+    let typed = state.log_path.trimmed();
+    let prefilled = typed.is_empty()
+        || WebServer::ALL.into_iter().any(|server| {
+            let mut request = state.snippet_request(SnippetPhase::Log);
+            request.server = server;
+            request.access_log().as_deref() == Some(typed)
+        });
+    if prefilled {
+        state.log_path = TextInput::new(state.access_log().unwrap_or_default());
+    }
+}
+
 pub fn bindings(state: &Wizard) -> Vec<Binding> {
+    if state.editing == Some(Field::LogPath) {
+        return log_path_field();
+    }
     // `s` before the field: origins are IP addresses, which never hold an s.
     let mut bindings: Vec<Binding> = skip_edge(state, SnippetPhase::Log).into_iter().collect();
+    if state.access_log().is_some() {
+        bindings.push(Binding::new(
+            "Tab",
+            "read log…",
+            [KeyCode::Tab],
+            |state, _| {
+                state.editing = Some(Field::LogPath);
+                Vec::new()
+            },
+        ));
+    }
     bindings.extend([
         Binding::text("origins", |state| &mut state.origins),
         probe_or_continue(state, SnippetPhase::Log),
     ]);
+    bindings.extend(super::doctor::binding(state));
     bindings
+}
+
+/// The access log's field has the keys: Enter reads the log at the path typed, and the keys go
+/// back to the origins (where Enter goes on); Tab or Esc go back without reading.
+fn log_path_field() -> Vec<Binding> {
+    vec![
+        Binding::text("log path", |state| &mut state.log_path),
+        Binding::new("Enter", "read log", [KeyCode::Enter], |state, _| {
+            let effects = read_evidence(state);
+            // Nothing typed: the field keeps the keys, with the reason.
+            if !effects.is_empty() {
+                state.editing = None;
+            }
+            effects
+        }),
+        Binding::new(
+            "Tab",
+            "origins",
+            [KeyCode::Tab, KeyCode::Esc],
+            |state, _| {
+                state.editing = None;
+                Vec::new()
+            },
+        ),
+    ]
+}
+
+/// Reads the access log at the typed path, off the drawing loop (Esc stops it).
+fn read_evidence(state: &mut Wizard) -> Vec<Effect> {
+    if state.log_path.trimmed().is_empty() {
+        state.error = Some(
+            "Type the access log's path: the file the log-phase snippet's access_log line names."
+                .into(),
+        );
+        return Vec::new();
+    }
+    let log = state.log_path.path();
+    state.start(format!("Reading {}", log.display()), true);
+    vec![Effect::ReadEvidence {
+        server: state.log_server(),
+        log,
+        since: EVIDENCE_SINCE,
+        edge_ranges: demo_edge_ranges(state),
+    }]
+}
+
+/// In the demo, the demo edge's own address stands for Cloudflare's ranges.
+pub fn demo_edge_ranges(state: &Wizard) -> Option<Vec<String>> {
+    state.demo_log.as_ref().map(|demo| {
+        let bits = if demo.edge_source.is_ipv4() { 32 } else { 128 };
+        vec![format!("{}/{bits}", demo.edge_source)]
+    })
+}
+
+pub fn evidence_read(
+    state: &mut Wizard,
+    log: PathBuf,
+    result: Result<Box<Evidence>, String>,
+) -> Vec<Effect> {
+    state.evidence = Some(LogEvidence { log, result });
+    Vec::new()
+}
+
+/// The log was read and does not say ready to enforce.
+pub fn evidence_not_ready(state: &Wizard) -> Option<&Evidence> {
+    state
+        .evidence
+        .as_ref()
+        .and_then(|read| read.result.as_deref().ok())
+        .filter(|evidence| !evidence.ready)
+}
+
+/// What enforcing now would refuse, as the log tells it, one line each.
+pub fn refused_on_enforce(evidence: &Evidence) -> Vec<String> {
+    let mut lines: Vec<String> = evidence
+        .problems
+        .iter()
+        .map(|problem| format!("  • {problem}"))
+        .collect();
+    let other = &evidence.other;
+    let direct = other.total - other.with_verified_certificate;
+    if direct > 0 {
+        let sources: Vec<String> = other
+            .top_sources
+            .iter()
+            .map(|s| format!("{} ({})", s.address, s.requests))
+            .collect();
+        lines.push(format!(
+            "  • {} from outside Cloudflare's addresses without a verified certificate (top \
+             sources of requests from outside: {})",
+            plural(direct, "request", "requests"),
+            sources.join(", ")
+        ));
+    }
+    lines
 }
 
 /// What skipping the request through Cloudflare leaves unproven, as the screen and the question
@@ -86,6 +229,9 @@ pub fn skip_edge(state: &Wizard, phase: SnippetPhase) -> Option<Binding> {
                     refused.join(", ")
                 )];
                 lines.push(format!("If you skip it, {}.", skip_edge_consequence(phase)));
+                if phase == SnippetPhase::Log {
+                    lines.extend(reasons_against_enforcing(state));
+                }
                 lines.push(format!(
                     "{} stays not done, and the summary says so. n stays here: Enter probes again.",
                     step(phase).title()
@@ -113,13 +259,63 @@ pub fn probe_or_continue(state: &Wizard, phase: SnippetPhase) -> Binding {
         });
     }
     let label = match phase {
+        SnippetPhase::Log if !reasons_against_enforcing(state).is_empty() => "continue…",
         SnippetPhase::Log => "continue",
         SnippetPhase::Enforce => "next",
     };
     Binding::new("Enter", label, [KeyCode::Enter], move |state, _| {
+        let reasons = match phase {
+            SnippetPhase::Log => reasons_against_enforcing(state),
+            SnippetPhase::Enforce => Vec::new(),
+        };
+        if !reasons.is_empty() {
+            ask_before_enforcing(state, reasons);
+            return Vec::new();
+        }
         state.finish(step(phase));
         Vec::new()
     })
+}
+
+/// What argues against enforcing now, one line each: the access log saying not ready (what it
+/// would refuse) and doctor predicting a failure. Empty: nothing on this screen does.
+pub fn reasons_against_enforcing(state: &Wizard) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(evidence) = evidence_not_ready(state) {
+        let log = state
+            .evidence
+            .as_ref()
+            .map(|read| read.log.display().to_string())
+            .unwrap_or_default();
+        reasons.push(format!(
+            "The origin's access log ({log}) says it is not ready to enforce:"
+        ));
+        reasons.extend(refused_on_enforce(evidence));
+    }
+    reasons.extend(super::doctor::doctor_blocks_enforce(state));
+    reasons
+}
+
+/// Going on to enforce against what the log or doctor says is the person's choice, made
+/// knowing what the origin would refuse. The step stays done: the probe proved what it proves.
+fn ask_before_enforcing(state: &mut Wizard, mut lines: Vec<String>) {
+    lines.push(
+        "Enforced while this holds, the origin refuses those requests, and visitors then get errors."
+            .into(),
+    );
+    lines.push(
+        "y goes on to the enforce snippet anyway. n stays here: fix what is listed, then read the log again (Tab, Enter) or run doctor again (Ctrl-D)."
+            .into(),
+    );
+    state.modal = Some(Modal::Confirm(Confirm {
+        title: "Go on to Enforce?".into(),
+        lines,
+        on_yes: Vec::new(),
+        go_to: Step::VerifyLog.next(state.task, state.scope),
+        busy_label: None,
+        // Going on past a warning is never an Enter pressed once too often.
+        only_y: true,
+    }));
 }
 
 /// The phase's probe passed, for the origins as typed now.
@@ -161,21 +357,26 @@ pub fn probe_before_enabling(state: &mut Wizard) -> Vec<Effect> {
     probe_origins(state, SnippetPhase::Log, false)
 }
 
+/// The origins as typed and the hostnames to check at them, or what is missing.
+pub fn targets(state: &Wizard) -> Result<(Vec<SocketAddr>, Vec<String>), String> {
+    let origins = state.parsed_origins()?;
+    let hostnames = state.target_hostnames();
+    if hostnames.is_empty() {
+        return Err(
+            "No proxied hostname to probe: the zone has no proxied A, AAAA or CNAME record.".into(),
+        );
+    }
+    Ok((origins, hostnames))
+}
+
 fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) -> Vec<Effect> {
-    let origins = match state.parsed_origins() {
-        Ok(origins) => origins,
+    let (origins, hostnames) = match targets(state) {
+        Ok(targets) => targets,
         Err(e) => {
             state.error = Some(e);
             return Vec::new();
         }
     };
-    let hostnames = state.target_hostnames();
-    if hostnames.is_empty() {
-        state.error = Some(
-            "No proxied hostname to probe: the zone has no proxied A, AAAA or CNAME record.".into(),
-        );
-        return Vec::new();
-    }
     state.start(
         format!(
             "Probing {} origin(s) × {} hostname(s){}",

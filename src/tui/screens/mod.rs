@@ -2,6 +2,7 @@
 
 mod alerts;
 mod certificate;
+mod doctor;
 mod enable;
 mod enforce;
 pub mod rotate;

@@ -53,14 +53,18 @@ pub fn document<'a>(state: &'a Wizard, theme: &Theme) -> Option<Document<'a>> {
             }
             (format!("{server} snippet, enforce phase"), lines)
         }
-        Step::VerifyLog => (
-            "Probe results, log phase".to_string(),
-            state
-                .verify_log
-                .as_ref()
-                .map(|result| verify::result_lines(state, result, SnippetPhase::Log, theme))
-                .unwrap_or_default(),
-        ),
+        Step::VerifyLog => {
+            let mut lines = super::doctor::whole(state, theme);
+            let results = match &state.verify_log {
+                Some(result) => verify::log_lines(state, result, theme),
+                None => verify::evidence_lines(state, theme),
+            };
+            if !lines.is_empty() && !results.is_empty() {
+                lines.push(Line::from(""));
+            }
+            lines.extend(results);
+            ("Probe results, log phase".to_string(), lines)
+        }
         Step::SnippetChoice => (title(state), snippets_only::form_lines(state, theme)),
         Step::SnippetReady => (
             format!("{server} snippet, {} phase", state.snippet_phase.name()),
