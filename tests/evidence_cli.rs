@@ -128,7 +128,7 @@ fn without_the_api_the_shipped_list_is_used_and_says_its_date() {
         shown.contains(&format!("shipped with aop-wizard, retrieved {retrieved}")),
         "{shown}"
     );
-    assert!(shown.contains("the API did not answer"), "{shown}");
+    assert!(shown.contains("could not be reached"), "{shown}");
     assert!(shown.contains("from Cloudflare: 1 verified, 0 unverified"));
     assert!(shown.contains("elsewhere:       1 request, refused once enforced: 127.0.0.2 (1)"));
 
@@ -388,4 +388,69 @@ fn a_mistyped_log_is_said_before_cloudflare_is_asked() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("acess.log"), "{stderr}");
     assert_eq!(fake.fake.calls("list_ips"), 0);
+}
+
+#[test]
+fn an_odd_answer_for_the_ranges_is_said_in_a_few_words_and_the_shipped_list_used() {
+    use aop_wizard::cloudflare::fake::FaultKind;
+    let fake = fake();
+    fake.fake.inject_fault(
+        "list_ips",
+        1,
+        FaultKind::Refused {
+            status: 404,
+            code: 7000,
+            message: "No route for that URI",
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        &[nginx_line(
+            "173.245.48.1",
+            "SUCCESS",
+            "CN=My CA",
+            "www.example.com",
+        )],
+    );
+    let output = evidence(&fake.fake.base_url(), &log, &[]);
+    let shown = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("answered HTTP 404"), "{shown}");
+    // Cloudflare's advice for its own 404s (a zone name, a certificate id) is not about this.
+    assert!(!shown.contains("certificate id"), "{shown}");
+}
+
+#[test]
+fn hostnames_reached_only_from_elsewhere_are_summed_up_past_ten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![nginx_line("127.0.0.2", "NONE", "", "api.example.com")];
+    for i in 0..25 {
+        lines.push(nginx_line(
+            "203.0.113.9",
+            "NONE",
+            "",
+            &format!("scan{i}.example.net"),
+        ));
+    }
+    let log = write_log(dir.path(), &lines);
+    let output = evidence(&closed_api(), &log, &["--edge-range", "127.0.0.2/32"]);
+    let shown = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{shown}");
+    assert!(shown.contains("api.example.com\n"), "{shown}");
+    assert!(
+        shown.contains("… and 15 more hostnames reached only from elsewhere"),
+        "{shown}"
+    );
+    assert_eq!(
+        json(&evidence(
+            &closed_api(),
+            &log,
+            &["--edge-range", "127.0.0.2/32", "--json"]
+        ))["hostnames"]
+            .as_array()
+            .unwrap()
+            .len(),
+        26
+    );
 }

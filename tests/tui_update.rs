@@ -2496,6 +2496,17 @@ fn doctor_runs_for_the_hostnames_set_up_and_the_origins_typed() {
     };
     assert_eq!(request.zone, "example.com");
     assert_eq!(request.hostnames, ["example.com", "www.example.com"]);
+    // Per hostname, the proxied hostname left unpicked is examined too: Cloudflare presents
+    // nothing for it, and that is the failure doctor is there to predict.
+    let mut per_hostname = state.clone();
+    per_hostname.busy = None;
+    per_hostname.scope = Scope::Hostname;
+    per_hostname.hostname_choice = ["www.example.com".to_string()].into_iter().collect();
+    let effects = update(&mut per_hostname, ctrl('d'));
+    let [Effect::Doctor { request: asked, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(asked.hostnames, ["www.example.com", "example.com"]);
     assert_eq!(
         request.origins,
         [

@@ -96,8 +96,9 @@ fn print_report(out: &mut dyn Write, report: &DoctorReport) -> Result<()> {
             out,
             "{}",
             palette.bad(&format!(
-                "{failing} of {} hostnames need action{}.",
-                report.hostnames.len(),
+                "{failing} of {} need{} action{}.",
+                crate::evidence::plural(report.hostnames.len() as u64, "hostname", "hostnames"),
+                if failing == 1 { "s" } else { "" },
                 if report.unchecked.is_empty() {
                     ""
                 } else {

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
 use crate::cloudflare::Client;
-use crate::evidence::{EdgeRanges, Evidence, EvidenceRequest};
+use crate::evidence::{EdgeRanges, Evidence, EvidenceRequest, plural};
 use crate::snippets::WebServer;
 use crate::untrusted::shown;
 
@@ -50,7 +50,7 @@ pub struct EvidenceArgs {
 pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
     // Before Cloudflare's ranges are fetched, which may take a while.
     crate::evidence::readable(args.server)?;
-    crate::evidence::openable(&args.logs)?;
+    crate::evidence::check_logs(&args.logs)?;
     let ranges = if args.edge_ranges.is_empty() {
         block_on(EdgeRanges::cloudflare(
             &Client::base_url_from_env(),
@@ -141,10 +141,6 @@ fn plain(text: &str) -> String {
     text.to_string()
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) -> Result<()> {
     let compressed = evidence.logs.iter().filter(|l| l.compressed).count();
     writeln!(
@@ -188,7 +184,8 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
     if evidence.hostnames.is_empty() {
         writeln!(out, "No request was counted.")?;
     }
-    for host in &evidence.hostnames {
+    let (hostnames, left_out) = evidence.hostnames_to_show(10);
+    for host in hostnames {
         write_wrapped(out, "", "  ", &shown(host.name()).to_string(), plain)?;
         let cloudflare = host.cloudflare;
         let mut unverified = Vec::new();
@@ -244,6 +241,13 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
                 plain,
             )?;
         }
+    }
+    if left_out > 0 {
+        writeln!(
+            out,
+            "… and {} reached only from elsewhere (--json lists every one)",
+            plural(left_out as u64, "more hostname", "more hostnames")
+        )?;
     }
     if evidence.lines.unreadable > 0 {
         writeln!(

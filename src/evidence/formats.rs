@@ -120,18 +120,25 @@ fn haproxy(line: &str) -> Result<Line<'_>, Unreadable> {
         let err = cursor.field("client_err", Some("client_ca_err"));
         let ca_err = cursor.field("client_ca_err", Some("reason"));
         let reason = cursor.field("reason", None).unwrap_or("");
+        // Only a refusal about the certificate says something of it: a health check that
+        // closes at once, plain HTTP on the TLS port or an old TLS version is no request.
+        let seen = match x509_error([err, ca_err]) {
+            Some(code) => Seen::Failed {
+                reason: Cow::Owned(format!("handshake refused: {code}")),
+                issuer: Cow::Borrowed(""),
+            },
+            None if reason.contains("did not return a certificate") => Seen::Missing,
+            None if reason.contains("certificate") => Seen::Failed {
+                reason: Cow::Owned(format!("handshake refused: {reason}")),
+                issuer: Cow::Borrowed(""),
+            },
+            None => return Ok(Line::NotARequest),
+        };
         return Ok(Line::Request(Request {
             client,
             time: clf_time(time),
             hostname: None,
-            seen: Seen::Failed {
-                reason: match x509_error([err, ca_err]) {
-                    Some(code) => Cow::Owned(format!("handshake refused: {code}")),
-                    None if reason.is_empty() => Cow::Borrowed("handshake refused"),
-                    None => Cow::Owned(format!("handshake refused: {reason}")),
-                },
-                issuer: Cow::Borrowed(""),
-            },
+            seen,
         }));
     }
     cursor.quoted().ok_or("no quoted request line")?;
@@ -678,6 +685,26 @@ mod tests {
         assert_eq!(
             parse(WebServer::Haproxy, "Proxy fe_origin started."),
             Ok(Line::NotARequest)
+        );
+        // A TCP health check closing at once, plain HTTP, TLS 1.0: nothing about a certificate.
+        for reason in [
+            "",
+            "error:0A00009C:SSL routines::http request",
+            "error:0A000102:SSL routines::unsupported protocol",
+        ] {
+            let line = format!(
+                "127.0.0.2:1 [30/Nov/2026:13:10:40 +0000] fe~ TLS handshake refused: client_err=0 client_ca_err=0 reason=\"{reason}\""
+            );
+            assert_eq!(
+                parse(WebServer::Haproxy, &line),
+                Ok(Line::NotARequest),
+                "{line}"
+            );
+        }
+        let enforced_without = r#"127.0.0.2:1 [30/Nov/2026:13:10:40 +0000] fe~ TLS handshake refused: client_err=0 client_ca_err=0 reason="error:0A0000C7:SSL routines::peer did not return a certificate""#;
+        assert_eq!(
+            request(WebServer::Haproxy, enforced_without).seen,
+            Seen::Missing
         );
     }
 

@@ -30,7 +30,9 @@ use crate::untrusted::one_line;
 
 /// How long refreshing Cloudflare's ranges from the API may take before the shipped list is used.
 pub const RANGES_TIMEOUT: Duration = Duration::from_secs(5);
-/// Hostnames counted one by one; more (a client picks its Host header) share one row.
+/// Hostnames counted one by one; more (a client picks its Host header) share one row. As many
+/// again are kept for hostnames Cloudflare's requests were for, so that a scanner's invented
+/// names cannot hide them.
 const MOST_HOSTNAMES: usize = 1_000;
 /// Source addresses named per hostname, and overall.
 const MOST_SOURCES_PER_HOSTNAME: usize = 256;
@@ -58,6 +60,10 @@ pub enum EvidenceError {
         "evidence cannot read Traefik's access log: it has no field for the client certificate's verification; prove the origin with `aop-wizard verify` instead (evidence reads the logs of nginx, apache, haproxy and caddy)"
     )]
     Unsupported,
+    #[error(
+        "{path} is given twice (as {first} too): each log is read once, or its requests would count twice"
+    )]
+    Twice { path: String, first: String },
 }
 
 /// What to read, and how to judge it.
@@ -167,7 +173,7 @@ impl HostnameEvidence {
     /// The hostname as the report names it.
     pub fn name(&self) -> String {
         match (&self.hostname, self.many_hostnames) {
-            (_, true) => format!("(other hostnames, past the first {MOST_HOSTNAMES})"),
+            (_, true) => "(other hostnames, past those counted one by one)".into(),
             (Some(name), false) => name.clone(),
             (None, false) => "(hostname unknown)".into(),
         }
@@ -243,11 +249,44 @@ pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
     }
 }
 
-/// Each log opens as a readable file: checked before anything slower (asking Cloudflare for its
-/// ranges) so that a mistyped path is said at once.
-pub fn openable(logs: &[PathBuf]) -> Result<(), EvidenceError> {
-    logs.iter()
-        .try_for_each(|path| files::LogFile::open(path).map(drop))
+/// Each log opens as a readable file, and none is given twice (a glob beside a named file, a
+/// link): checked before anything slower (asking Cloudflare for its ranges), so that a mistake
+/// is said at once.
+pub fn check_logs(logs: &[PathBuf]) -> Result<(), EvidenceError> {
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    for path in logs {
+        files::LogFile::open(path)?;
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some((_, first)) = seen.iter().find(|(known, _)| *known == real) {
+            return Err(EvidenceError::Twice {
+                path: path.display().to_string(),
+                first: first.display().to_string(),
+            });
+        }
+        seen.push((real, path));
+    }
+    Ok(())
+}
+
+impl Evidence {
+    /// The hostnames a report shows: every one Cloudflare's requests were for, and of those
+    /// only reached from elsewhere the `most` busiest (a scanner invents hundreds); with how
+    /// many of those were left out (`--json` lists them all).
+    pub fn hostnames_to_show(&self, most: usize) -> (Vec<&HostnameEvidence>, usize) {
+        let mut direct_only = 0;
+        let shown: Vec<&HostnameEvidence> = self
+            .hostnames
+            .iter()
+            .filter(|host| {
+                if host.cloudflare.total() > 0 {
+                    return true;
+                }
+                direct_only += 1;
+                direct_only <= most
+            })
+            .collect();
+        (shown, direct_only.saturating_sub(most))
+    }
 }
 
 impl RangesReport {
@@ -272,6 +311,7 @@ impl RangesReport {
 /// Reads the logs and judges them.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
     readable(request.server)?;
+    check_logs(&request.logs)?;
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
@@ -480,7 +520,9 @@ impl Tally {
         // that found it: a reference taken out of the branches would keep `hosts` borrowed.
         if let Some(host) = self.hosts.get_mut(name.as_ref()) {
             host.count(from_cloudflare, found);
-        } else if self.hosts.len() < MOST_HOSTNAMES {
+        } else if self.hosts.len() < MOST_HOSTNAMES
+            || (from_cloudflare && self.hosts.len() < 2 * MOST_HOSTNAMES)
+        {
             self.hosts
                 .entry(name.as_ref().into())
                 .or_default()
@@ -627,10 +669,16 @@ fn judge(evidence: &mut Evidence) {
                 plural(cloudflare.total(), "request", "requests"),
             ));
             next.push(match &host.hostname {
-                Some(hostname) if !host.many_hostnames => format!(
+                _ if host.many_hostnames => format!(
+                    "More hostnames reached the origin than are counted one by one ({MOST_HOSTNAMES} seen directly, {MOST_HOSTNAMES} more from Cloudflare): read a shorter window (--since) to see which hostnames Cloudflare's requests without a certificate were for."
+                ),
+                Some(hostname) if crate::names::hostname(hostname, crate::names::Wildcard::Refused).is_ok() => format!(
                     "Cloudflare presents no certificate for {hostname}: turn AOP on for it (zone-level, or per-hostname with `aop-wizard enable --scope hostname --hostname {hostname} --cert-id ID`); `aop-wizard doctor --zone ZONE --hostname {hostname}` shows what Cloudflare presents."
                 ),
-                _ => "Lines without a hostname were written before the log format carried one, or are handshakes refused before any request: reload the server with the current log-phase snippet and read the log again once new requests arrived (--since).".into(),
+                Some(hostname) => format!(
+                    "Cloudflare's requests for \"{hostname}\" came without a certificate, and that is no hostname a zone can have: Cloudflare forwards what a client sends, so check which of your zones points at this origin (aop-wizard doctor --zone ZONE)."
+                ),
+                None => "Lines without a hostname were written before the log format carried one, or are handshakes refused before any request: reload the server with the current log-phase snippet and read the log again once new requests arrived (--since).".into(),
             });
         }
         if cloudflare.failed_verification > 0 {
@@ -638,13 +686,14 @@ fn judge(evidence: &mut Evidence) {
                 .failures
                 .iter()
                 .map(|f| match &f.issuer {
-                    Some(issuer) => format!("{} ({}, issued by {issuer})", f.requests, f.reason),
-                    None => format!("{} ({})", f.requests, f.reason),
+                    Some(issuer) => format!("{}, issued by {issuer} (×{})", f.reason, f.requests),
+                    None => format!("{} (×{})", f.reason, f.requests),
                 })
                 .collect();
             problems.push(format!(
-                "{name}: {} from Cloudflare carried a certificate the origin could not verify: {}",
-                plural(cloudflare.failed_verification, "request", "requests"),
+                "{name}: {} of {} from Cloudflare carried a certificate the origin could not verify: {}",
+                cloudflare.failed_verification,
+                plural(cloudflare.total(), "request", "requests"),
                 seen.join("; ")
             ));
             let whose = match &host.hostname {
@@ -672,7 +721,7 @@ fn judge(evidence: &mut Evidence) {
     }
     if other.with_verified_certificate > 0 {
         notes.push(format!(
-            "{} from outside Cloudflare's addresses carried a certificate the origin verified: something besides Cloudflare holds a client key your origin trusts.",
+            "{} from outside Cloudflare's addresses carried a certificate the origin verified: aop-wizard's own probe (verify, the wizard) does so from where it runs; if that is not it, something besides Cloudflare holds a client key your origin trusts.",
             plural(other.with_verified_certificate, "request", "requests")
         ));
     }
@@ -786,7 +835,8 @@ mod tests {
         assert!(!flipped.ready);
         assert_eq!(flipped.cloudflare.unverified, 1);
         assert!(
-            flipped.problems[0].starts_with("api.example.com: 1 request from Cloudflare carried")
+            flipped.problems[0]
+                .starts_with("api.example.com: 1 of 1 request from Cloudflare carried")
         );
         assert!(flipped.problems[0].contains("issued by CN=Wrong CA"));
     }
@@ -808,7 +858,7 @@ mod tests {
             None,
         );
         assert!(!evidence.ready);
-        assert!(evidence.problems[0].starts_with("(hostname unknown): 1 request"));
+        assert!(evidence.problems[0].starts_with("(hostname unknown): 1 of 1 request"));
         assert!(evidence.next_steps[0].contains("for a hostname the log does not name"));
     }
 
@@ -839,5 +889,50 @@ mod tests {
         assert!(last.many_hostnames);
         assert_eq!(last.other.total, 5);
         assert_eq!(evidence.other.total, MOST_HOSTNAMES as u64 + 5);
+
+        // Past the bound, a hostname Cloudflare's requests were for is still named.
+        log += &line("127.0.0.2", "NONE", Some("api.example.com"), 10);
+        let evidence = request(&log, None);
+        let api = evidence
+            .hostnames
+            .iter()
+            .find(|h| h.hostname.as_deref() == Some("api.example.com"))
+            .expect("named");
+        assert_eq!(api.cloudflare.without_certificate, 1);
+        assert!(
+            evidence.problems[0].starts_with("api.example.com: 1 of 1 request"),
+            "{:?}",
+            evidence.problems
+        );
+        assert!(evidence.next_steps[0].contains("--hostname api.example.com"));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_log_given_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("aop-access.log");
+        std::fs::write(
+            &log,
+            line("127.0.0.2", "SUCCESS", Some("a.example.com"), 10),
+        )
+        .unwrap();
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&log, &link).unwrap();
+        let error = check_logs(&[log.clone(), link]).unwrap_err().to_string();
+        assert!(error.contains("link.log is given twice"), "{error}");
+        assert!(check_logs(&[log]).is_ok());
+    }
+
+    #[test]
+    fn a_name_no_zone_can_have_gets_no_command() {
+        let hostile = "evil\u{1b}]0;x\u{7}.example.com";
+        let evidence = request(&line("127.0.0.2", "NONE", Some(hostile), 10), None);
+        assert!(
+            !evidence.next_steps[0].contains("aop-wizard enable"),
+            "{:?}",
+            evidence.next_steps
+        );
+        assert!(evidence.next_steps[0].contains("no hostname a zone can have"));
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::EvidenceError;
+use crate::cloudflare::CloudflareError;
 use crate::untrusted::exact;
 
 const SHIPPED: &str = include_str!("../../assets/cloudflare-ips.json");
@@ -67,6 +68,14 @@ impl Cidr {
                 .ok()
                 .filter(|p| *p <= most)
                 .ok_or_else(|| bad(format!("the prefix must be a number from 0 to {most}")))?,
+        };
+        // `::ffff:192.0.2.0/120` is the IPv4 network as a dual-stack socket writes it: the same.
+        let (network, prefix) = match network {
+            IpAddr::V6(v6) if prefix >= 96 => match v6.to_ipv4_mapped() {
+                Some(v4) => (IpAddr::V4(v4), prefix - 96),
+                None => (network, prefix),
+            },
+            _ => (network, prefix),
         };
         let cidr = Cidr { network, prefix };
         let masked = cidr.masked();
@@ -183,7 +192,15 @@ impl EdgeRanges {
                 Ok(_) => "the API listed no ranges".to_string(),
                 Err(error) => format!("the API's list is unusable: {error}"),
             },
-            Err(error) => format!("the API did not answer: {error}"),
+            // In a few words: the API's own advice (zone names, certificate ids) is not about
+            // this request, and a network error's whole chain fills the screen.
+            Err(CloudflareError::Api { status, .. }) => {
+                format!("the API at {base_url} answered HTTP {status}")
+            }
+            Err(CloudflareError::Decode { .. }) => {
+                format!("the API at {base_url} did not answer with a list of ranges")
+            }
+            Err(_) => format!("the API at {base_url} could not be reached"),
         };
         tracing::info!(%why, "using the shipped Cloudflare ranges");
         Self::shipped(why)
@@ -236,6 +253,9 @@ mod tests {
         assert!(!r.contains(ip("162.157.255.255")));
         // A dual-stack socket's spelling of the same client.
         assert!(r.contains(ip("::ffff:162.158.1.1")));
+        let mapped = Cidr::parse("::ffff:127.0.0.2/128").unwrap();
+        assert!(mapped.contains(ip("127.0.0.2")) && mapped.contains(ip("::ffff:127.0.0.2")));
+        assert!(!mapped.contains(ip("127.0.0.3")));
         let one = Cidr::parse("127.0.0.2").unwrap();
         assert!(one.contains(ip("127.0.0.2")) && !one.contains(ip("127.0.0.3")));
         assert!(

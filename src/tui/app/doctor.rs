@@ -27,7 +27,7 @@ pub fn binding(state: &Wizard) -> Option<Binding> {
 
 /// Doctor for the zone, the hostnames the probe checks and the origins as typed.
 fn run(state: &mut Wizard) -> Vec<Effect> {
-    let (origins, hostnames) = match super::verify::targets(state) {
+    let (origins, _) = match super::verify::targets(state) {
         Ok(targets) => targets,
         Err(error) => {
             state.error = Some(error);
@@ -39,7 +39,7 @@ fn run(state: &mut Wizard) -> Vec<Effect> {
     };
     let request = DoctorRequest {
         zone: zone.name.clone(),
-        hostnames,
+        hostnames: examined(state),
         origins,
         timeout: TIMEOUT,
     };
@@ -54,6 +54,14 @@ fn run(state: &mut Wizard) -> Vec<Effect> {
         true,
     );
     vec![Effect::Doctor { client, request }]
+}
+
+/// The hostnames doctor examines: those set up, and per hostname also the proxied ones left
+/// unpicked, for which Cloudflare presents nothing (where it predicts the failure).
+fn examined(state: &Wizard) -> Vec<String> {
+    let mut hostnames = state.target_hostnames();
+    hostnames.extend(state.uncertified_hostnames());
+    hostnames
 }
 
 pub fn doctored(state: &mut Wizard, request: DoctorRequest, report: DoctorReport) -> Vec<Effect> {
@@ -109,6 +117,6 @@ pub fn ran_as_typed(state: &Wizard) -> bool {
     state.doctor.as_ref().is_some_and(|run| {
         let asked: BTreeSet<_> = run.request.origins.iter().collect();
         let typed = state.parsed_origins().unwrap_or_default();
-        asked == typed.iter().collect() && run.request.hostnames == state.target_hostnames()
+        asked == typed.iter().collect() && run.request.hostnames == examined(state)
     })
 }

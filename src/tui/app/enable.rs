@@ -155,8 +155,9 @@ pub fn uncertified_warning(state: &Wizard) -> Option<String> {
     let uncertified = state.uncertified_hostnames();
     (!uncertified.is_empty()).then(|| {
         // The names first: on a short screen they are what must show.
+        let them = if uncertified.len() == 1 { "it" } else { "them" };
         format!(
-            "{}: not picked, so Cloudflare presents no certificate for them; refused once this origin enforces, if it serves them.",
+            "{}: not picked, so Cloudflare presents no certificate for {them}; refused once this origin enforces, if it serves {them}.",
             uncertified.join(", ")
         )
     })

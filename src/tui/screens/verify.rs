@@ -128,7 +128,8 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     if evidence.hostnames.is_empty() {
         lines.push(Line::from("  No request was counted."));
     }
-    for host in &evidence.hostnames {
+    let (hostnames, left_out) = evidence.hostnames_to_show(5);
+    for host in hostnames {
         let cloudflare = host.cloudflare;
         let mut spans = vec![
             Span::raw(format!("  {}: Cloudflare ", host.name())),
@@ -154,6 +155,15 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             spans.push(Span::raw(format!(" · elsewhere {}", host.other.describe())));
         }
         lines.push(Line::from(spans));
+    }
+    if left_out > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  … and {} reached only from elsewhere",
+                plural(left_out as u64, "more hostname", "more hostnames")
+            ),
+            theme.dim,
+        ));
     }
     let unreadable = match evidence.lines.unreadable {
         0 => String::new(),
