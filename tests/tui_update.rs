@@ -2819,6 +2819,14 @@ fn an_unreadable_log_shows_the_command_for_the_origin() {
             "cannot read {NGINX_ACCESS_LOG}: No such file or directory (os error 2)"
         ))),
     );
+    // At 80×24 the reading may be below the fold: the status line says it too.
+    let small = drawn(&state, 80, 24);
+    assert!(
+        small.lines().any(|row| row
+            .trim_start_matches('"')
+            .starts_with(" ✗ The access log was not read")),
+        "{small}"
+    );
     let screen = drawn(&state, 110, 34);
     assert!(
         screen.contains(

@@ -138,6 +138,19 @@ pub fn evidence_read(
     log: PathBuf,
     result: Result<Box<Evidence>, String>,
 ) -> Vec<Effect> {
+    // Said on the status line too: on a short terminal the reading may be below the fold.
+    match &result {
+        Err(why) => state.error = Some(format!("The access log was not read: {why}")),
+        Ok(evidence) if evidence.ready => {
+            state.notice = Some("Access log: ready to enforce.".into());
+        }
+        Ok(evidence) => {
+            state.error = Some(format!(
+                "Access log: not ready to enforce ({}); Ctrl-O shows it all.",
+                plural(evidence.problems.len() as u64, "problem", "problems")
+            ));
+        }
+    }
     state.evidence = Some(LogEvidence { log, result });
     Vec::new()
 }
