@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use clap::Args;
 use color_eyre::eyre::Result;
-use time::OffsetDateTime;
 
 use super::output::{Outcome, Palette, print_json};
 use super::session::block_on;
 use crate::cloudflare::Client;
-use crate::evidence::{EdgeRanges, Evidence, EvidenceRequest, plural};
+use crate::evidence::{Evidence, Reading, plural};
 use crate::snippets::WebServer;
 use crate::untrusted::shown;
 
@@ -48,24 +47,13 @@ pub struct EvidenceArgs {
 }
 
 pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
-    // Before Cloudflare's ranges are fetched, which may take a while.
-    crate::evidence::readable(args.server)?;
-    crate::evidence::check_logs(&args.logs)?;
-    let ranges = if args.edge_ranges.is_empty() {
-        block_on(EdgeRanges::cloudflare(
-            &Client::base_url_from_env(),
-            crate::evidence::RANGES_TIMEOUT,
-        ))?
-    } else {
-        EdgeRanges::given(&args.edge_ranges)?
-    };
-    let evidence = crate::evidence::gather(&EvidenceRequest {
+    let evidence = block_on(crate::evidence::read(Reading {
         server: args.server,
         logs: args.logs,
         since: args.since,
-        now: OffsetDateTime::now_utc(),
-        ranges,
-    })?;
+        edge_ranges: args.edge_ranges,
+        base_url: Client::base_url_from_env(),
+    }))??;
     if args.json {
         print_json(out, &evidence)?;
     } else {

@@ -64,6 +64,8 @@ pub enum EvidenceError {
         "{path} is given twice (as {first} too): each log is read once, or its requests would count twice"
     )]
     Twice { path: String, first: String },
+    #[error("reading the logs stopped before the end")]
+    Stopped,
 }
 
 /// What to read, and how to judge it.
@@ -306,6 +308,42 @@ impl RangesReport {
             ),
         }
     }
+}
+
+/// What to read, from the faces: the ranges given (`--edge-range`), or none for Cloudflare's.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub server: WebServer,
+    pub logs: Vec<PathBuf>,
+    pub since: Option<Duration>,
+    pub edge_ranges: Vec<String>,
+    /// Where Cloudflare's ranges are asked for when none are given.
+    pub base_url: String,
+}
+
+/// The whole reading, as the command and the wizard do it: every mistake in what was given
+/// said first, then Cloudflare's ranges (which may take `RANGES_TIMEOUT`), then the logs read
+/// off the async threads.
+pub async fn read(reading: Reading) -> Result<Evidence, EvidenceError> {
+    readable(reading.server)?;
+    let given = (!reading.edge_ranges.is_empty())
+        .then(|| EdgeRanges::given(&reading.edge_ranges))
+        .transpose()?;
+    check_logs(&reading.logs)?;
+    let ranges = match given {
+        Some(given) => given,
+        None => EdgeRanges::cloudflare(&reading.base_url, RANGES_TIMEOUT).await,
+    };
+    let request = EvidenceRequest {
+        server: reading.server,
+        logs: reading.logs,
+        since: reading.since,
+        now: OffsetDateTime::now_utc(),
+        ranges,
+    };
+    tokio::task::spawn_blocking(move || gather(&request))
+        .await
+        .map_err(|_| EvidenceError::Stopped)?
 }
 
 /// Reads the logs and judges them.

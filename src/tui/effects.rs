@@ -671,22 +671,15 @@ async fn read_evidence(
     edge_ranges: Option<Vec<String>>,
     base_url: &str,
 ) -> Result<crate::evidence::Evidence, String> {
-    use crate::evidence::{EdgeRanges, EvidenceRequest, RANGES_TIMEOUT};
-    let ranges = match edge_ranges {
-        Some(given) => EdgeRanges::given(&given).map_err(text)?,
-        None => EdgeRanges::cloudflare(base_url, RANGES_TIMEOUT).await,
-    };
-    let request = EvidenceRequest {
+    crate::evidence::read(crate::evidence::Reading {
         server,
         logs: vec![absolute(&log)],
         since: Some(since),
-        now: OffsetDateTime::now_utc(),
-        ranges,
-    };
-    tokio::task::spawn_blocking(move || crate::evidence::gather(&request))
-        .await
-        .map_err(text)?
-        .map_err(text)
+        edge_ranges: edge_ranges.unwrap_or_default(),
+        base_url: base_url.to_string(),
+    })
+    .await
+    .map_err(text)
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).
