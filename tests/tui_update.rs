@@ -10,7 +10,7 @@ use aop_wizard::setup::progress::Progress;
 use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::{self, typing, update};
 use aop_wizard::tui::message::{Effect, Msg};
-use aop_wizard::tui::state::{TokenState, Wizard};
+use aop_wizard::tui::state::{LogUnread, TokenState, Wizard};
 use aop_wizard::tui::steps::{Scope, Step};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use support::wizard::*;
@@ -2850,6 +2850,32 @@ fn an_unreadable_log_shows_the_command_for_the_origin() {
     press(&mut state, KeyCode::Enter);
     assert!(confirmation(&state).is_none());
     assert_eq!(state.step, Step::Enforce);
+}
+
+/// A path that is no log at all (a directory, a pipe) is not offered as the command to run on
+/// the origin: the same path would fail there too.
+#[test]
+fn a_path_that_is_no_log_gets_no_command() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    read_log(&mut state);
+    update(
+        &mut state,
+        Msg::EvidenceRead {
+            log: "/tmp".into(),
+            result: Err(LogUnread {
+                why: "/tmp is a directory, not a regular file".into(),
+                elsewhere: false,
+            }),
+        },
+    );
+    let screen = drawn(&state, 110, 34);
+    assert!(
+        screen.contains("The access log was not read: /tmp is a directory"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Where the log is, run:"), "{screen}");
+    assert!(screen.contains("Tab and give the access log"), "{screen}");
 }
 
 /// The path follows the server chosen on the snippet screen unless the user typed one; coming

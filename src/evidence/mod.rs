@@ -310,6 +310,14 @@ impl RangesReport {
     }
 }
 
+impl EvidenceError {
+    /// The log may just be on another machine (missing or not readable here), where the
+    /// `evidence` command would read it; not so for a path that is no log at all.
+    pub fn may_be_elsewhere(&self) -> bool {
+        matches!(self, EvidenceError::Open { .. })
+    }
+}
+
 /// What to read, from the faces: the ranges given (`--edge-range`), or none for Cloudflare's.
 #[derive(Debug, Clone)]
 pub struct Reading {

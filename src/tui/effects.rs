@@ -670,7 +670,7 @@ async fn read_evidence(
     since: Duration,
     edge_ranges: Option<Vec<String>>,
     base_url: &str,
-) -> Result<crate::evidence::Evidence, String> {
+) -> Result<crate::evidence::Evidence, crate::tui::state::LogUnread> {
     crate::evidence::read(crate::evidence::Reading {
         server,
         logs: vec![absolute(&log)],
@@ -679,7 +679,10 @@ async fn read_evidence(
         base_url: base_url.to_string(),
     })
     .await
-    .map_err(text)
+    .map_err(|error| crate::tui::state::LogUnread {
+        elsewhere: error.may_be_elsewhere(),
+        why: text(error),
+    })
 }
 
 /// The rotation in flight for the zone when there is one (it is continued, not planned again).

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use ratatui::crossterm::event::KeyEvent;
 
+use super::state::LogUnread;
 use super::steps::Scope;
 use crate::cloudflare::{
     ApiToken, Client, DnsRecord, PermissionCheck, SslMode, UploadedCertificate, Zone,
@@ -240,7 +241,7 @@ pub enum Msg {
     /// The access log read, or why it was not.
     EvidenceRead {
         log: PathBuf,
-        result: Result<Box<Evidence>, String>,
+        result: Result<Box<Evidence>, LogUnread>,
     },
 }
 

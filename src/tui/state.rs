@@ -306,8 +306,16 @@ pub struct DoctorRun {
 #[derive(Debug, Clone)]
 pub struct LogEvidence {
     pub log: PathBuf,
-    /// The evidence, or the one sentence saying why the log was not read.
-    pub result: Result<Box<crate::evidence::Evidence>, String>,
+    /// The evidence, or why the log was not read.
+    pub result: Result<Box<crate::evidence::Evidence>, LogUnread>,
+}
+
+/// Why the access log was not read here, in one sentence; `elsewhere`: it may just be on
+/// another machine, where the `evidence` command reads it.
+#[derive(Debug, Clone)]
+pub struct LogUnread {
+    pub why: String,
+    pub elsewhere: bool,
 }
 
 /// The demo origin writes a real access log; the demo edge's requests reach it from their own

@@ -10,7 +10,7 @@ use aop_wizard::pki::GeneratedFiles;
 use aop_wizard::snippets::SnippetPhase;
 use aop_wizard::tui::app::update;
 use aop_wizard::tui::message::{CertificateReady, Effect, Msg, VerifiedToken, ZoneSettings};
-use aop_wizard::tui::state::{Confirm, Modal, Wizard};
+use aop_wizard::tui::state::{Confirm, LogUnread, Modal, Wizard};
 use aop_wizard::tui::steps::{Scope, Step};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -597,6 +597,9 @@ pub fn not_ready_log() -> String {
 pub fn evidence_read(result: Result<aop_wizard::evidence::Evidence, String>) -> Msg {
     Msg::EvidenceRead {
         log: NGINX_ACCESS_LOG.into(),
-        result: result.map(Box::new),
+        result: result.map(Box::new).map_err(|why| LogUnread {
+            why,
+            elsewhere: true,
+        }),
     }
 }

@@ -17,7 +17,7 @@ use crate::snippets::{SnippetPhase, WebServer};
 use crate::tui::input::TextInput;
 use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
-use crate::tui::state::{Confirm, Field, LogEvidence, Modal, Wizard};
+use crate::tui::state::{Confirm, Field, LogEvidence, LogUnread, Modal, Wizard};
 use crate::tui::steps::{Scope, Step};
 
 /// The requests the evidence counts: recent enough to be the traffic of now, as the `evidence`
@@ -136,11 +136,13 @@ pub fn demo_edge_ranges(state: &Wizard) -> Option<Vec<String>> {
 pub fn evidence_read(
     state: &mut Wizard,
     log: PathBuf,
-    result: Result<Box<Evidence>, String>,
+    result: Result<Box<Evidence>, LogUnread>,
 ) -> Vec<Effect> {
     // Said on the status line too: on a short terminal the reading may be below the fold.
     match &result {
-        Err(why) => state.error = Some(format!("The access log was not read: {why}")),
+        Err(unread) => {
+            state.error = Some(format!("The access log was not read: {}", unread.why));
+        }
         Ok(evidence) if evidence.ready => {
             state.notice = Some("Access log: ready to enforce.".into());
         }

@@ -86,7 +86,20 @@ pub fn evidence_lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
     };
     let evidence = match &read.result {
         Ok(evidence) => evidence,
-        Err(why) => {
+        Err(unread) if !unread.elsewhere => {
+            return vec![
+                Line::styled(
+                    format!("✗ The access log was not read: {}", unread.why),
+                    theme.warn,
+                ),
+                Line::from(
+                    "Tab and give the access log the log-phase snippet names, or run aop-wizard \
+                     evidence where the log is.",
+                ),
+            ];
+        }
+        Err(unread) => {
+            let why = &unread.why;
             let command = same_as::evidence(state)
                 .map(|args| {
                     args.iter()
