@@ -198,6 +198,8 @@ pub struct LineCounts {
     /// Lines the server writes to the same log that are not requests.
     pub not_requests: u64,
     pub outside_window: u64,
+    /// Requests dated more than five minutes after now (counted: a clock is off somewhere).
+    pub in_the_future: u64,
     /// Lines not in the snippet's format: counted and shown, never dropped in silence.
     pub unreadable: u64,
     pub unreadable_examples: Vec<UnreadableLine>,
@@ -361,6 +363,8 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
+    // A little past now is a clock a little off; more says the window cannot be trusted.
+    let future = request.now.unix_timestamp() + 300;
     let mut tally = Tally::default();
     let mut logs = Vec::new();
     let mut line = Vec::with_capacity(1024);
@@ -400,7 +404,12 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
                         "no time the window can be checked against".into(),
                         &line,
                     ),
-                    _ => tally.count(&request.ranges, &found),
+                    _ => {
+                        if found.time.is_some_and(|time| time > future) {
+                            tally.lines.in_the_future += 1;
+                        }
+                        tally.count(&request.ranges, &found)
+                    }
                 },
                 Err(why) => tally.unreadable(&shown_path, number, why, &line),
             }
@@ -771,6 +780,13 @@ fn judge(evidence: &mut Evidence) {
             plural(other.with_verified_certificate, "request", "requests")
         ));
     }
+    if evidence.lines.in_the_future > 0 {
+        notes.push(format!(
+            "{} dated more than five minutes after now {} counted: the server's clock or this machine's is off, so a --since window may not be what it says.",
+            plural(evidence.lines.in_the_future, "request", "requests"),
+            if evidence.lines.in_the_future == 1 { "was" } else { "were" }
+        ));
+    }
     if evidence.lines.unreadable > 0 {
         notes.push(format!(
             "{} not in the {} log-phase format {} not counted (see unreadable lines).",
@@ -921,6 +937,15 @@ mod tests {
             Some("2026-11-30T13:06:40Z")
         );
         assert!(!request(&log, None).ready);
+
+        // "now" is 13:11:40: a line at 13:50 is dated in the future, counted and said.
+        let ahead = request(
+            &line("127.0.0.2", "SUCCESS", Some("a.example.com"), 50),
+            None,
+        );
+        assert_eq!(ahead.lines.in_the_future, 1);
+        assert_eq!(ahead.cloudflare.verified, 1);
+        assert!(ahead.notes.iter().any(|n| n.contains("1 request dated more than five minutes after now was counted")), "{:?}", ahead.notes);
     }
 
     #[test]
