@@ -51,7 +51,11 @@ pub type Unreadable = &'static str;
 
 pub fn parse(server: WebServer, line: &str) -> Result<Line<'_>, Unreadable> {
     match server {
-        WebServer::Nginx | WebServer::Apache => common(line),
+        WebServer::Nginx => common(line),
+        WebServer::Apache if line.starts_with('[') && line.contains("] [pid ") => {
+            apache_error(line)
+        }
+        WebServer::Apache => common(line),
         WebServer::Haproxy => haproxy(line),
         WebServer::Caddy => caddy(line),
         WebServer::Traefik => Err("Traefik's access log is not read by this program"),
@@ -95,6 +99,61 @@ fn common(line: &str) -> Result<Line<'_>, Unreadable> {
         hostname: hostname.filter(|h| !h.is_empty() && *h != "-"),
         seen,
     }))
+}
+
+/// Apache's error log, which the log-phase snippet sets to `ssl:info`: mod_ssl refuses an
+/// expired or wrong-purpose certificate at the handshake even in the log phase, and only this
+/// line says so (no access-log line follows a refused handshake, so nothing counts twice):
+/// `[Mon Nov 30 14:44:20.712522 2026] [ssl:info] [pid 1:tid 2] [client 127.0.0.2:37072]
+/// AH02276: Certificate Verification: Error (10): certificate has expired [subject: … /
+/// issuer: CN=… / serial: …]`. Every other error-log line is no request.
+fn apache_error(line: &str) -> Result<Line<'_>, Unreadable> {
+    const REFUSED: &str = " AH02276: Certificate Verification: Error (";
+    let Some(at) = line.find(REFUSED) else {
+        return Ok(Line::NotARequest);
+    };
+    let client = line[..at]
+        .rfind("[client ")
+        .map(|start| &line[start + "[client ".len()..at])
+        .and_then(|client| client.strip_suffix(']'))
+        .and_then(|client| client.rsplit_once(':'))
+        .and_then(|(address, _)| ip_address(address.trim_matches(['[', ']'])))
+        .ok_or("an AH02276 line without [client ADDRESS:PORT]")?;
+    let detail = &line[at + REFUSED.len()..];
+    let reason = detail
+        .split_once("): ")
+        .map_or(detail, |(_, reason)| reason);
+    let (reason, names) = reason.split_once(" [subject: ").unwrap_or((reason, ""));
+    let issuer = names
+        .split(" / ")
+        .find_map(|part| part.strip_prefix("issuer: "))
+        .unwrap_or("");
+    Ok(Line::Request(Request {
+        client,
+        time: error_log_time(line),
+        hostname: None,
+        seen: Seen::Failed {
+            reason: Cow::Owned(format!("handshake refused: {reason}")),
+            issuer: Cow::Borrowed(issuer),
+        },
+    }))
+}
+
+/// `[Mon Nov 30 14:44:20.712522 2026]` (Apache's error log, no zone: read as UTC) as Unix
+/// seconds.
+fn error_log_time(line: &str) -> Option<i64> {
+    let inner = line.strip_prefix('[')?.split(']').next()?;
+    let mut words = inner.split_whitespace();
+    let (_weekday, month, day, clock, year) = (
+        words.next()?,
+        words.next()?,
+        words.next()?,
+        words.next()?,
+        words.next()?,
+    );
+    let clock = clock.split('.').next()?;
+    let day: u32 = day.parse().ok()?;
+    clf_time(&format!("{day:02}/{month}/{year}:{clock}"))
 }
 
 /// HAProxy, after whatever prefix syslog adds:
@@ -649,6 +708,35 @@ mod tests {
         let plain = r#"10.0.0.1 [30/Nov/2026:13:10:40 +0000] "GET / HTTP/1.1" 200 client_verify="-" client_s_dn="-" client_i_dn="-" client_serial=- host="-""#;
         let r = request(WebServer::Apache, plain);
         assert_eq!((r.seen, r.hostname), (Seen::Missing, None));
+    }
+
+    #[test]
+    fn apache_error_log_lines() {
+        // As Apache 2.4.71 wrote them in the log phase (tests/snippets_real_servers.rs).
+        let expired = "[Mon Nov 30 13:10:40.712522 2026] [ssl:info] [pid 2900:tid 2913] [client 127.0.0.2:37072] AH02276: Certificate Verification: Error (10): certificate has expired [subject: CN=expired client / issuer: CN=trusted test CA,O=aop-wizard tests / serial: 718F / notbefore: Jan  1 00:00:00 2020 GMT / notafter: Jan  1 00:00:00 2021 GMT]";
+        let r = request(WebServer::Apache, expired);
+        assert_eq!(r.client, "127.0.0.2".parse::<IpAddr>().unwrap());
+        assert_eq!(r.time, Some(NOV_30_2026_13_10_40));
+        assert_eq!(r.hostname, None);
+        assert_eq!(
+            r.seen,
+            Seen::Failed {
+                reason: "handshake refused: certificate has expired".into(),
+                issuer: "CN=trusted test CA,O=aop-wizard tests".into()
+            }
+        );
+        for other in [
+            "[Mon Nov 30 13:10:40.585187 2026] [ssl:info] [pid 2901:tid 2959] [client 127.0.0.1:37020] AH01964: Connection to child 64 established (server origin.test:443)",
+            "[Mon Nov 30 13:10:40.686034 2026] [ssl:info] [pid 2900:tid 2911] [client 127.0.0.1:37060] AH02009: SSL client authentication failed, accepting certificate based on \"SSLVerifyClient optional_no_ca\" configuration",
+            "[Mon Nov 30 13:10:40.712566 2026] [ssl:info] [pid 2900:tid 2913] SSL Library Error: error:0A000086:SSL routines::certificate verify failed",
+        ] {
+            assert_eq!(
+                parse(WebServer::Apache, other),
+                Ok(Line::NotARequest),
+                "{other}"
+            );
+        }
+        assert!(parse(WebServer::Apache, "[Mon Nov 30 13:10:40 2026] [ssl:info] [pid 1] AH02276: Certificate Verification: Error (10): x").is_err());
     }
 
     #[test]
