@@ -111,24 +111,35 @@ pub struct FromElsewhere {
 }
 
 impl FromElsewhere {
+    /// The requests enforcing will refuse: those without a verified certificate.
+    pub fn refused(&self) -> u64 {
+        self.total - self.with_verified_certificate
+    }
+
+    /// Where the refused requests came from: `203.0.113.9 (12), …`, and how many more past
+    /// those named.
+    pub fn sources(&self) -> String {
+        let mut sources: Vec<String> = self
+            .top_sources
+            .iter()
+            .map(|s| format!("{} ({})", s.address, s.requests))
+            .collect();
+        if self.from_addresses_not_named > 0 {
+            sources.push(format!("{} more", self.from_addresses_not_named));
+        }
+        sources.join(", ")
+    }
+
     /// In words: how many, how many carried a verified certificate, and the rest, which
     /// enforcing will refuse, with where they came from.
     pub fn describe(&self) -> String {
         let verified = self.with_verified_certificate;
-        let refused = self.total - verified;
+        let refused = self.refused();
         let mut text = plural(self.total, "request", "requests");
         if verified > 0 {
             text += &format!(", {verified} with a verified certificate");
         }
         if refused > 0 {
-            let mut sources: Vec<String> = self
-                .top_sources
-                .iter()
-                .map(|s| format!("{} ({})", s.address, s.requests))
-                .collect();
-            if self.from_addresses_not_named > 0 {
-                sources.push(format!("{} more", self.from_addresses_not_named));
-            }
             let joint = if verified > 0 { ";" } else { "," };
             text += &format!(
                 "{joint} {} once enforced: {}",
@@ -137,7 +148,7 @@ impl FromElsewhere {
                 } else {
                     "refused".into()
                 },
-                sources.join(", ")
+                self.sources()
             );
         }
         text
@@ -356,10 +367,10 @@ pub async fn read(reading: Reading) -> Result<Evidence, EvidenceError> {
         .map_err(|_| EvidenceError::Stopped)?
 }
 
-/// Reads the logs and judges them.
+/// Reads the logs and judges them; `read` checks them first (`check_logs`), before the ranges
+/// are asked for, so they are not opened and resolved twice here.
 pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
     readable(request.server)?;
-    check_logs(&request.logs)?;
     let cutoff = request
         .since
         .map(|since| request.now.unix_timestamp() - since.as_secs() as i64);
@@ -762,16 +773,11 @@ fn judge(evidence: &mut Evidence) {
         }
     }
     let other = &evidence.other;
-    if other.total > other.with_verified_certificate {
-        let sources: Vec<String> = other
-            .top_sources
-            .iter()
-            .map(|s| format!("{} ({})", s.address, s.requests))
-            .collect();
+    if other.refused() > 0 {
         notes.push(format!(
             "{} from outside Cloudflare's addresses will be refused once enforced (top sources: {}): if one is yours (monitoring, health checks), send it through Cloudflare or give it a client certificate the origin trusts; if it is a load balancer or proxy in front of this server, give its addresses with --edge-range.",
-            plural(other.total - other.with_verified_certificate, "request", "requests"),
-            sources.join(", ")
+            plural(other.refused(), "request", "requests"),
+            other.sources()
         ));
     }
     if other.with_verified_certificate > 0 {

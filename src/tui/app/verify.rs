@@ -174,18 +174,12 @@ pub fn refused_on_enforce(evidence: &Evidence) -> Vec<String> {
         .map(|problem| format!("  • {problem}"))
         .collect();
     let other = &evidence.other;
-    let direct = other.total - other.with_verified_certificate;
-    if direct > 0 {
-        let sources: Vec<String> = other
-            .top_sources
-            .iter()
-            .map(|s| format!("{} ({})", s.address, s.requests))
-            .collect();
+    if other.refused() > 0 {
         lines.push(format!(
             "  • {} from outside Cloudflare's addresses without a verified certificate (top \
              sources of requests from outside: {})",
-            plural(direct, "request", "requests"),
-            sources.join(", ")
+            plural(other.refused(), "request", "requests"),
+            other.sources()
         ));
     }
     lines
