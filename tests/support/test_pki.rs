@@ -87,9 +87,35 @@ fn write(dir: &Path, name: &str, contents: &str, secret: bool) -> PathBuf {
         .remove(0)
 }
 
+/// The PKI folders of test binaries that have ended. A process-wide value is never dropped, so
+/// each binary keeps its folder; the next run removes the ones whose process is gone, rather
+/// than letting hundreds pile up in /tmp.
+fn remove_ended_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PKI_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+const PKI_PREFIX: &str = "aop-test-pki-";
+
 fn make() -> TestPki {
+    remove_ended_runs();
     let dir = tempfile::Builder::new()
-        .prefix("aop-test-pki")
+        .prefix(&format!("{PKI_PREFIX}{}-", std::process::id()))
         .tempdir()
         .unwrap()
         .keep();
