@@ -20,3 +20,4 @@ pub mod token_store;
 pub mod tui;
 pub mod undo;
 pub mod untrusted;
+pub mod words;

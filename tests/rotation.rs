@@ -737,6 +737,7 @@ fn the_wizards_rotation_with_a_ca_key_that_is_not_the_cas_sends_nothing() {
 /// certificate, which the origin trusting the CA accepts. The passphrase is never saved.
 #[test]
 fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase() {
+    use aop_wizard::ops::OperationError;
     use aop_wizard::pki::{CertificateAuthority, Passphrase, PkiError};
     use aop_wizard::rotation::{RotationError, RotationStore};
     use aop_wizard::tui::app::update;
@@ -778,7 +779,10 @@ fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase
             .block_on(aop_wizard::rotation::plan(&client, &request))
     };
 
-    let Err(RotationError::Certificate(PkiError::EncryptedKey { path, .. })) = plan(&mut state)
+    let Err(RotationError::Operation(OperationError::Certificate(PkiError::EncryptedKey {
+        path,
+        ..
+    }))) = plan(&mut state)
     else {
         panic!("planning without the passphrase names the encrypted key");
     };
@@ -793,7 +797,9 @@ fn the_wizards_rotation_with_an_encrypted_ca_key_signs_with_the_typed_passphrase
     support::wizard::type_text(&mut state, "wrong horse");
     assert!(matches!(
         plan(&mut state),
-        Err(RotationError::Certificate(PkiError::BadPassphrase { .. }))
+        Err(RotationError::Operation(OperationError::Certificate(
+            PkiError::BadPassphrase { .. }
+        )))
     ));
     update(
         &mut state,

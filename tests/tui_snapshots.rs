@@ -130,7 +130,7 @@ fn a_rotation_planned_running_and_done() {
         ),
         (
             Stage::OriginAccepts,
-            "1 origin address(es) serve requests made with it",
+            "1 origin address serves requests made with it",
         ),
         (
             Stage::Uploaded,

@@ -381,13 +381,16 @@ fn doctor_shows_the_origins_hostile_ca_names_escaped() {
     assert_eq!(table.status.code(), Some(3), "{}", text(&table.stderr));
     assert_safe("doctor", &table.stdout);
     let shown = text(&table.stdout);
+    // Each statement is wrapped to 80 columns: its lines after the first are indented deeper.
     for prefix in ["  Origin ", "  ✗ every proxied request will fail"] {
-        let line = shown
-            .lines()
-            .find(|l| l.starts_with(prefix))
-            .unwrap_or_else(|| panic!("{prefix}: {shown}"));
+        let mut lines = shown.lines().skip_while(|l| !l.starts_with(prefix));
+        let first = lines.next().unwrap_or_else(|| panic!("{prefix}: {shown}"));
+        let statement = std::iter::once(first)
+            .chain(lines.take_while(|l| l.starts_with("    ")))
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
-            line.contains(CN_SHOWN) && line.contains(ORG_SHOWN),
+            statement.contains(CN_SHOWN) && statement.contains(ORG_SHOWN),
             "{prefix}: {shown}"
         );
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use color_eyre::eyre::Result;
 
-use super::output::{Outcome, Palette, print_json};
+use super::output::{Outcome, Palette, plain, print_json, wrapped, write_wrapped};
 use super::session::{block_on, client};
 use crate::names::{self, Wildcard};
 use crate::ops::doctor::{DoctorReport, DoctorRequest, HostnameDiagnosis, Prediction, doctor};
@@ -69,13 +69,14 @@ pub fn run(args: DoctorArgs, out: &mut dyn Write) -> Result<Outcome> {
 
 fn print_report(out: &mut dyn Write, report: &DoctorReport) -> Result<()> {
     let palette = Palette::for_stdout();
-    writeln!(out, "Zone {}", shown(&report.zone))?;
+    write_wrapped(out, "Zone ", "  ", &shown(&report.zone).to_string(), plain)?;
     for host in &report.hostnames {
         writeln!(out)?;
         print_hostname(out, host, palette)?;
     }
     for line in &report.unchecked {
-        writeln!(out, "{} {}", palette.bad("could not check"), shown(line))?;
+        let text = format!("could not check {}", shown(line));
+        write_wrapped(out, "", "  ", &text, |l| palette.bad(l))?;
     }
     writeln!(out)?;
     let failing = report.hostnames.iter().filter(|h| !h.outcome.ok).count();
@@ -92,20 +93,17 @@ fn print_report(out: &mut dyn Write, report: &DoctorReport) -> Result<()> {
             palette.bad("No hostname was checked: name one with --hostname.")
         )?;
     } else {
-        writeln!(
-            out,
-            "{}",
-            palette.bad(&format!(
-                "{failing} of {} need{} action{}.",
-                crate::evidence::plural(report.hostnames.len() as u64, "hostname", "hostnames"),
-                if failing == 1 { "s" } else { "" },
-                if report.unchecked.is_empty() {
-                    ""
-                } else {
-                    ", and some could not be checked"
-                }
-            ))
-        )?;
+        let text = format!(
+            "{failing} of {} need{} action{}.",
+            crate::words::plural(report.hostnames.len() as u64, "hostname", "hostnames"),
+            if failing == 1 { "s" } else { "" },
+            if report.unchecked.is_empty() {
+                ""
+            } else {
+                ", and some could not be checked"
+            }
+        );
+        write_wrapped(out, "", "", &text, |l| palette.bad(l))?;
     }
     Ok(())
 }
@@ -117,7 +115,8 @@ fn print_hostname(out: &mut dyn Write, host: &HostnameDiagnosis, palette: Palett
     } else {
         "DNS only".to_string()
     };
-    writeln!(out, "{}  ({path})", shown(&host.hostname))?;
+    let hostname = format!("{}  ", shown(&host.hostname));
+    write_wrapped(out, &hostname, "  ", &format!("({path})"), plain)?;
     let presents = match &host.presents {
         None => shown(&host.effective_certificate).to_string(),
         Some(p) => {
@@ -144,7 +143,7 @@ fn print_hostname(out: &mut dyn Write, host: &HostnameDiagnosis, palette: Palett
             words
         }
     };
-    writeln!(out, "  Cloudflare presents  {presents}")?;
+    write_wrapped(out, "  Cloudflare presents  ", "    ", &presents, plain)?;
     for origin in &host.origins {
         let asks = if !origin.requests_certificate {
             "asks for no client certificate".to_string()
@@ -164,16 +163,13 @@ fn print_hostname(out: &mut dyn Write, host: &HostnameDiagnosis, palette: Palett
         } else {
             format!("without one: {}", shown(&origin.without_certificate))
         };
-        if origin.verdict == crate::probe::Verdict::Unreachable {
-            writeln!(
-                out,
-                "  Origin {}  unreachable ({})",
-                origin.address,
-                shown(&origin.without_certificate)
-            )?;
+        let text = if origin.verdict == crate::probe::Verdict::Unreachable {
+            format!("unreachable ({})", shown(&origin.without_certificate))
         } else {
-            writeln!(out, "  Origin {}  {asks}; {without}", origin.address)?;
-        }
+            format!("{asks}; {without}")
+        };
+        let first = format!("  Origin {}  ", origin.address);
+        write_wrapped(out, &first, "    ", &text, plain)?;
         if host.origins.len() > 1 {
             print_prediction(out, &origin.outcome, palette, "    ")?;
         }
@@ -191,12 +187,29 @@ fn print_prediction(
     palette: Palette,
     indent: &str,
 ) -> Result<()> {
-    let mark = if prediction.ok {
-        palette.good("✓")
+    let (mark, paint) = if prediction.ok {
+        ("✓", palette.good("✓"))
     } else {
-        palette.bad("✗")
+        ("✗", palette.bad("✗"))
     };
-    writeln!(out, "{indent}{mark} {}", shown(&prediction.summary))?;
-    writeln!(out, "{indent}  next: {}", shown(&prediction.next_step))?;
+    let summary = format!("{mark} {}", shown(&prediction.summary));
+    let rest = format!("{indent}  ");
+    // The mark is painted after the cut: colour codes would count as columns.
+    for (number, line) in wrapped(indent, &rest, &summary).iter().enumerate() {
+        let line = if number == 0 {
+            line.replacen(mark, &paint, 1)
+        } else {
+            line.clone()
+        };
+        writeln!(out, "{line}")?;
+    }
+    let next = shown(&prediction.next_step).to_string();
+    write_wrapped(
+        out,
+        &format!("{indent}  next: "),
+        &format!("{indent}    "),
+        &next,
+        plain,
+    )?;
     Ok(())
 }

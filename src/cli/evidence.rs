@@ -9,12 +9,13 @@ use std::time::Duration;
 use clap::Args;
 use color_eyre::eyre::Result;
 
-use super::output::{Outcome, Palette, print_json};
+use super::output::{Outcome, Palette, plain, print_json, write_wrapped};
 use super::session::block_on;
 use crate::cloudflare::Client;
-use crate::evidence::{Evidence, Reading, plural};
+use crate::evidence::{Evidence, Reading};
 use crate::snippets::WebServer;
 use crate::untrusted::shown;
+use crate::words::plural;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -64,69 +65,6 @@ pub fn run(args: EvidenceArgs, out: &mut dyn Write) -> Result<Outcome> {
     } else {
         Outcome::NeedsAction
     })
-}
-
-/// The report's width: sentences are wrapped to it, so the report reads the same in an
-/// 80-column terminal, a pipe and a ticket.
-const COLUMNS: usize = 80;
-
-/// `text` (already safe to show) wrapped to `COLUMNS`, the first line after `first`, the rest
-/// after `rest`; a word longer than a line (a path, an excerpt) is cut where the line ends.
-fn wrapped(first: &str, rest: &str, text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let room = COLUMNS.saturating_sub(line.chars().count() + usize::from(!empty));
-            if word.len() <= room {
-                if !empty {
-                    line.push(' ');
-                }
-                line.extend(word);
-                empty = false;
-                break;
-            }
-            let fresh = COLUMNS.saturating_sub(rest.chars().count()).max(1);
-            if empty || word.len() > fresh {
-                // Cut the word at the end of this line (or of a fresh one).
-                let room = if empty { room.max(1) } else { room };
-                if room > 0 {
-                    if !empty {
-                        line.push(' ');
-                    }
-                    line.extend(word.drain(..room.min(word.len())));
-                }
-            }
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            empty = true;
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !empty || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-fn write_wrapped(
-    out: &mut dyn Write,
-    first: &str,
-    rest: &str,
-    text: &str,
-    paint: impl Fn(&str) -> String,
-) -> std::io::Result<()> {
-    for line in wrapped(first, rest, text) {
-        writeln!(out, "{}", paint(&line))?;
-    }
-    Ok(())
-}
-
-fn plain(text: &str) -> String {
-    text.to_string()
 }
 
 fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) -> Result<()> {
@@ -282,40 +220,4 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences_wrap_at_80_columns_and_long_words_are_cut() {
-        let sentence = "word ".repeat(40);
-        let lines = wrapped("  - ", "    ", &sentence);
-        assert!(lines.len() > 1);
-        assert!(
-            lines.iter().all(|l| l.chars().count() <= COLUMNS),
-            "{lines:?}"
-        );
-        assert!(lines[0].starts_with("  - word"));
-        assert!(lines[1].starts_with("    word"));
-        let words: usize = lines
-            .iter()
-            .map(|l| l.split_whitespace().filter(|w| *w == "word").count())
-            .sum();
-        assert_eq!(words, 40);
-        let long = format!("see {} there", "x".repeat(200));
-        let lines = wrapped("  ", "    ", &long);
-        assert!(
-            lines.iter().all(|l| l.chars().count() <= COLUMNS),
-            "{lines:?}"
-        );
-        let xs: usize = lines.iter().map(|l| l.matches('x').count()).sum();
-        assert_eq!(xs, 200);
-        assert_eq!(
-            lines.last().unwrap().trim_start().split(' ').next_back(),
-            Some("there")
-        );
-        assert_eq!(wrapped("a: ", "  ", ""), ["a: "]);
-    }
 }

@@ -196,12 +196,15 @@ pub fn stderr() -> PipeSafe<std::io::Stderr> {
 /// The one JSON writer of every `--json`: pretty, and safe to let reach a terminal. Strings keep
 /// their exact value, but what `untrusted::needs_escape` marks is written as `\uXXXX` (serde_json
 /// escapes only what JSON requires, below U+0020), so a certificate subject or an API message
-/// cannot drive the terminal of someone reading the output.
+/// cannot drive the terminal of someone reading the output. Written in one piece: a reader
+/// never sees half a document, and a report is not a thousand small writes.
 pub fn print_json(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {
+    let mut document = Vec::new();
     let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, SafeJson(PrettyFormatter::new()));
+        serde_json::Serializer::with_formatter(&mut document, SafeJson(PrettyFormatter::new()));
     value.serialize(&mut serializer)?;
-    writeln!(out)?;
+    document.push(b'\n');
+    out.write_all(&document)?;
     Ok(())
 }
 
@@ -270,6 +273,69 @@ impl Formatter for SafeJson {
     fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         self.0.end_object_value(writer)
     }
+}
+
+/// The reports' width (`evidence`, `doctor`): sentences are wrapped to it, so a report reads the
+/// same in an 80-column terminal, a pipe and a ticket.
+const COLUMNS: usize = 80;
+
+/// `text` (already safe to show) wrapped to `COLUMNS`, the first line after `first`, the rest
+/// after `rest`; a word longer than a line (a path, an excerpt) is cut where the line ends.
+pub fn wrapped(first: &str, rest: &str, text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let room = COLUMNS.saturating_sub(line.chars().count() + usize::from(!empty));
+            if word.len() <= room {
+                if !empty {
+                    line.push(' ');
+                }
+                line.extend(word);
+                empty = false;
+                break;
+            }
+            let fresh = COLUMNS.saturating_sub(rest.chars().count()).max(1);
+            if empty || word.len() > fresh {
+                // Cut the word at the end of this line (or of a fresh one).
+                let room = if empty { room.max(1) } else { room };
+                if room > 0 {
+                    if !empty {
+                        line.push(' ');
+                    }
+                    line.extend(word.drain(..room.min(word.len())));
+                }
+            }
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+pub fn write_wrapped(
+    out: &mut dyn Write,
+    first: &str,
+    rest: &str,
+    text: &str,
+    paint: impl Fn(&str) -> String,
+) -> std::io::Result<()> {
+    for line in wrapped(first, rest, text) {
+        writeln!(out, "{}", paint(&line))?;
+    }
+    Ok(())
+}
+
+pub fn plain(text: &str) -> String {
+    text.to_string()
 }
 
 /// Colours for the human output; none when NO_COLOR is set or stdout is not a terminal.
@@ -345,6 +411,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sentences_wrap_at_80_columns_and_long_words_are_cut() {
+        let sentence = "word ".repeat(40);
+        let lines = wrapped("  - ", "    ", &sentence);
+        assert!(lines.len() > 1);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= COLUMNS),
+            "{lines:?}"
+        );
+        assert!(lines[0].starts_with("  - word"));
+        assert!(lines[1].starts_with("    word"));
+        let words: usize = lines
+            .iter()
+            .map(|l| l.split_whitespace().filter(|w| *w == "word").count())
+            .sum();
+        assert_eq!(words, 40);
+        let long = format!("see {} there", "x".repeat(200));
+        let lines = wrapped("  ", "    ", &long);
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= COLUMNS),
+            "{lines:?}"
+        );
+        let xs: usize = lines.iter().map(|l| l.matches('x').count()).sum();
+        assert_eq!(xs, 200);
+        assert_eq!(
+            lines.last().unwrap().trim_start().split(' ').next_back(),
+            Some("there")
+        );
+        assert_eq!(wrapped("a: ", "  ", ""), ["a: "]);
+    }
+
+    #[test]
     fn no_color_and_pipes_turn_colour_off() {
         assert!(Palette::decide(None, true).bad("x").contains("\x1b["));
         assert_eq!(Palette::decide(Some("1".into()), true).bad("x"), "x");
@@ -387,6 +484,29 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+    }
+
+    /// A reader (a pipe, `jq`) gets the document in one write, never a piece of it.
+    #[test]
+    fn json_is_written_in_one_piece() {
+        struct Writes(Vec<Vec<u8>>);
+        impl Write for Writes {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.push(buf.to_vec());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let hostnames: Vec<_> = (0..100)
+            .map(|n| serde_json::json!({ "hostname": format!("h{n}.example.com"), "ok": true }))
+            .collect();
+        let mut out = Writes(Vec::new());
+        print_json(&mut out, &serde_json::json!({ "hostnames": hostnames })).unwrap();
+        assert_eq!(out.0.len(), 1);
+        let back: serde_json::Value = serde_json::from_slice(&out.0[0]).unwrap();
+        assert_eq!(back["hostnames"][99]["hostname"], "h99.example.com");
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -27,6 +29,7 @@ pub use ranges::{Cidr, EdgeRanges, RangesSource, ShippedRanges};
 
 use crate::snippets::WebServer;
 use crate::untrusted::one_line;
+use crate::words::plural;
 
 /// How long refreshing Cloudflare's ranges from the API may take before the shipped list is used.
 pub const RANGES_TIMEOUT: Duration = Duration::from_secs(5);
@@ -92,6 +95,36 @@ pub struct FromCloudflare {
 impl FromCloudflare {
     pub fn total(&self) -> u64 {
         self.verified + self.unverified
+    }
+}
+
+/// Requests from Cloudflare's addresses as they are counted; `FromCloudflare` is made from it
+/// once, so `unverified` is decided in one place.
+#[derive(Debug, Clone, Copy, Default)]
+struct CloudflareTally {
+    verified: u64,
+    without_certificate: u64,
+    failed_verification: u64,
+}
+
+impl CloudflareTally {
+    fn total(&self) -> u64 {
+        self.verified + self.without_certificate + self.failed_verification
+    }
+
+    fn add(&mut self, other: &CloudflareTally) {
+        self.verified += other.verified;
+        self.without_certificate += other.without_certificate;
+        self.failed_verification += other.failed_verification;
+    }
+
+    fn evidence(self) -> FromCloudflare {
+        FromCloudflare {
+            verified: self.verified,
+            unverified: self.without_certificate + self.failed_verification,
+            without_certificate: self.without_certificate,
+            failed_verification: self.failed_verification,
+        }
     }
 }
 
@@ -362,14 +395,30 @@ pub async fn read(reading: Reading) -> Result<Evidence, EvidenceError> {
         now: OffsetDateTime::now_utc(),
         ranges,
     };
-    tokio::task::spawn_blocking(move || gather(&request))
+    // Dropping this future (the wizard's Esc aborts its task) stops the blocking read too, which
+    // would otherwise go on to the end of a log of many gigabytes.
+    let stop = StopWhenDropped(Arc::new(AtomicBool::new(false)));
+    let stopped = Arc::clone(&stop.0);
+    tokio::task::spawn_blocking(move || gather(&request, &stopped))
         .await
         .map_err(|_| EvidenceError::Stopped)?
 }
 
-/// Reads the logs and judges them; `read` checks them first (`check_logs`), before the ranges
-/// are asked for, so they are not opened and resolved twice here.
-pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
+struct StopWhenDropped(Arc<AtomicBool>);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How many lines are read between two looks at the stop flag.
+const LINES_BETWEEN_STOP_CHECKS: u64 = 4096;
+
+/// Reads the logs and judges them, until `stop` is set; `read` checks them first
+/// (`check_logs`), before the ranges are asked for, so they are not opened and resolved twice
+/// here.
+pub fn gather(request: &EvidenceRequest, stop: &AtomicBool) -> Result<Evidence, EvidenceError> {
     readable(request.server)?;
     let cutoff = request
         .since
@@ -397,6 +446,9 @@ pub fn gather(request: &EvidenceRequest) -> Result<Evidence, EvidenceError> {
             };
             number += 1;
             tally.lines.read += 1;
+            if tally.lines.read % LINES_BETWEEN_STOP_CHECKS == 0 && stop.load(Ordering::Relaxed) {
+                return Err(EvidenceError::Stopped);
+            }
             let text = match (cut, std::str::from_utf8(&line)) {
                 (true, _) => Err(format!("longer than {MOST_LINE_BYTES} bytes")),
                 (false, Ok(text)) => Ok(text),
@@ -480,7 +532,7 @@ impl<K: Hash + Eq + Clone> Bounded<K> {
 
 #[derive(Debug)]
 struct HostTally {
-    cloudflare: FromCloudflare,
+    cloudflare: CloudflareTally,
     failures: Bounded<(String, String)>,
     other_total: u64,
     other_verified: u64,
@@ -490,7 +542,7 @@ struct HostTally {
 impl Default for HostTally {
     fn default() -> Self {
         Self {
-            cloudflare: FromCloudflare::default(),
+            cloudflare: CloudflareTally::default(),
             failures: Bounded::new(MOST_FAILURE_KINDS),
             other_total: 0,
             other_verified: 0,
@@ -510,8 +562,6 @@ impl HostTally {
                     self.failures.add(&(reason.to_string(), issuer.to_string()));
                 }
             }
-            self.cloudflare.unverified =
-                self.cloudflare.without_certificate + self.cloudflare.failed_verification;
         } else {
             self.other_total += 1;
             if found.seen == Seen::Verified {
@@ -633,17 +683,14 @@ impl Tally {
                 hostnames.push(hostname_evidence(None, many, host));
             }
         }
-        let mut cloudflare = FromCloudflare::default();
+        let mut cloudflare = CloudflareTally::default();
         let (mut other_total, mut other_verified) = (0, 0);
         for host in self
             .hosts
             .values()
             .chain([&self.unknown, &self.past_the_most])
         {
-            cloudflare.verified += host.cloudflare.verified;
-            cloudflare.unverified += host.cloudflare.unverified;
-            cloudflare.without_certificate += host.cloudflare.without_certificate;
-            cloudflare.failed_verification += host.cloudflare.failed_verification;
+            cloudflare.add(&host.cloudflare);
             other_total += host.other_total;
             other_verified += host.other_verified;
         }
@@ -666,7 +713,7 @@ impl Tally {
                 ranges: request.ranges.ranges.iter().map(Cidr::to_string).collect(),
             },
             lines: self.lines,
-            cloudflare,
+            cloudflare: cloudflare.evidence(),
             other: elsewhere(other_total, other_verified, &self.sources),
             hostnames,
             problems: Vec::new(),
@@ -682,7 +729,7 @@ fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> 
     HostnameEvidence {
         hostname,
         many_hostnames: many,
-        cloudflare: host.cloudflare,
+        cloudflare: host.cloudflare.evidence(),
         failures: host
             .failures
             .top(TOP)
@@ -695,11 +742,6 @@ fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> 
             .collect(),
         other: host.elsewhere(),
     }
-}
-
-/// `1 request`, `2 requests`.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The one place that decides "ready to enforce", and says why not and what to do.
@@ -822,13 +864,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("aop-access.log");
         std::fs::write(&log, lines).unwrap();
-        gather(&EvidenceRequest {
-            server: WebServer::Nginx,
-            logs: vec![log],
-            since,
-            now: OffsetDateTime::from_unix_timestamp(1_796_044_300).unwrap(),
-            ranges: EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
-        })
+        gather(
+            &EvidenceRequest {
+                server: WebServer::Nginx,
+                logs: vec![log],
+                since,
+                now: OffsetDateTime::from_unix_timestamp(1_796_044_300).unwrap(),
+                ranges: EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+            },
+            &AtomicBool::new(false),
+        )
         .unwrap()
     }
 
@@ -907,6 +952,29 @@ mod tests {
                 .starts_with("api.example.com: 1 of 1 request from Cloudflare carried")
         );
         assert!(flipped.problems[0].contains("issued by CN=Wrong CA"));
+    }
+
+    #[test]
+    fn a_reading_given_up_stops_reading_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("aop-access.log");
+        let lines = line("127.0.0.2", "SUCCESS", None, 10).repeat(10_000);
+        std::fs::write(&log, lines).unwrap();
+        // What `read` holds while the log is read; the wizard's Esc drops it.
+        let reading = StopWhenDropped(Arc::new(AtomicBool::new(false)));
+        let stop = Arc::clone(&reading.0);
+        drop(reading);
+        let read = gather(
+            &EvidenceRequest {
+                server: WebServer::Nginx,
+                logs: vec![log],
+                since: None,
+                now: OffsetDateTime::now_utc(),
+                ranges: EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+            },
+            &stop,
+        );
+        assert!(matches!(read, Err(EvidenceError::Stopped)), "{read:?}");
     }
 
     #[test]

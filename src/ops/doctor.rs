@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::OperationError;
 use super::status::{EffectiveCertificate, HostnameView, NoCertificate, ZoneStatus};
 use crate::cloudflare::{Client, SslMode};
+use crate::evidence::EdgeRanges;
 use crate::pki;
 use crate::probe::{self, AttemptReport, ExpectedCa, Judgement, Outcome, Presented, Verdict};
 use crate::untrusted::shown;
@@ -465,6 +466,18 @@ async fn origins_in_dns(
     }
     found.sort();
     found.dedup();
+    // A name proxied by Cloudflare (another zone's, say) resolves to Cloudflare's edge: probing
+    // it would judge Cloudflare, not the origin.
+    let cloudflare = EdgeRanges::shipped(String::new());
+    if let Some(edge) = found
+        .iter()
+        .find(|address| cloudflare.contains(address.ip()))
+    {
+        return Err(format!(
+            "its DNS leads to {}, one of Cloudflare's own addresses (a name proxied by Cloudflare), not to the origin",
+            edge.ip()
+        ));
+    }
     Ok(found)
 }
 
@@ -1078,5 +1091,25 @@ mod dns_tests {
             .await
             .unwrap_err();
         assert!(why.contains("does not end"), "{why}");
+    }
+
+    /// Cloudflare's own address is never taken for the origin: the probe would judge the edge.
+    #[tokio::test]
+    async fn an_address_of_cloudflare_is_not_the_origin() {
+        let zone = [
+            record("edge.example.com", "A", "104.16.0.1"),
+            record("v6edge.example.com", "AAAA", "2606:4700::1"),
+            record("www.example.com", "CNAME", "edge.example.com"),
+        ];
+        for name in ["edge.example.com", "v6edge.example.com", "www.example.com"] {
+            let view = zone.iter().find(|r| r.hostname == name).unwrap();
+            let why = origins_in_dns(&[view], &zone, Duration::from_secs(2))
+                .await
+                .unwrap_err();
+            assert!(
+                why.contains("one of Cloudflare's own addresses"),
+                "{name}: {why}"
+            );
+        }
     }
 }

@@ -259,7 +259,11 @@ pub fn describe_file(path: &Path) -> String {
     if text.contains("PRIVATE KEY-----") {
         return "a private key".into();
     }
-    format!("{} line(s) of other text", text.lines().count())
+    crate::words::plural(
+        text.lines().count() as u64,
+        "line of other text",
+        "lines of other text",
+    )
 }
 
 fn stage(dir: &Path, file: &OutputFile) -> std::io::Result<PathBuf> {

@@ -12,20 +12,15 @@ pub use plan::{Rotation, RotationRequest, Stage, plan};
 pub use run::{Event, Finish, Rotated, abort, carry_out};
 
 use crate::cloudflare::CloudflareError;
+use crate::ops::OperationError;
 
 /// What stopped a rotation, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum RotationError {
+    /// What every procedure can meet (Cloudflare, a certificate, a snippet, a probe), kept in
+    /// the one type that classifies it, so no match has two places to look.
     #[error(transparent)]
-    Cloudflare(#[from] CloudflareError),
-    #[error(transparent)]
-    Operation(#[from] crate::ops::OperationError),
-    #[error(transparent)]
-    Certificate(#[from] crate::pki::PkiError),
-    #[error(transparent)]
-    Snippet(#[from] crate::snippets::SnippetError),
-    #[error(transparent)]
-    Probe(#[from] crate::probe::ProbeError),
+    Operation(#[from] OperationError),
     /// The rotation cannot be planned or continued as asked (a flag, a file, the zone's state).
     #[error("{0}")]
     Refused(String),
@@ -34,14 +29,27 @@ pub enum RotationError {
     State(String),
 }
 
+/// Through `OperationError`, as everywhere else.
+macro_rules! through_operation {
+    ($($error:ty),*) => {$(
+        impl From<$error> for RotationError {
+            fn from(error: $error) -> Self {
+                RotationError::Operation(error.into())
+            }
+        }
+    )*};
+}
+through_operation!(
+    CloudflareError,
+    crate::pki::PkiError,
+    crate::snippets::SnippetError,
+    crate::probe::ProbeError
+);
+
 impl RotationError {
     /// A Cloudflare API, network or credential failure, as opposed to bad input.
     pub fn is_cloudflare(&self) -> bool {
-        match self {
-            RotationError::Cloudflare(_) => true,
-            RotationError::Operation(error) => error.is_cloudflare(),
-            _ => false,
-        }
+        matches!(self, RotationError::Operation(error) if error.is_cloudflare())
     }
 
     /// Something the rotation needs was not given.

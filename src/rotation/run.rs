@@ -10,7 +10,7 @@ use super::{RotationError, RotationStore};
 use crate::cloudflare::{
     CertificateScope, Client, CloudflareError, HostnameConfig, HostnameEnablement,
 };
-use crate::ops::{self, Pace, certificate};
+use crate::ops::{self, OperationError, Pace, certificate};
 use crate::pki::{self, CertificateAuthority, OutputFile, Passphrase};
 use crate::probe::{AttemptTarget, ClientIdentity, attempt_once};
 use crate::snippets::{self, CaFile, SnippetRequest};
@@ -127,7 +127,8 @@ fn stage_detail(rotation: &Rotation, stage: Stage) -> String {
         ),
         Stage::OriginAccepts => match rotation.origin.addresses.len() {
             0 => "not probed: no --origin given (the CA does not change)".into(),
-            n => format!("{n} origin address(es) serve requests made with it"),
+            1 => "1 origin address serves requests made with it".into(),
+            n => format!("{n} origin addresses serve requests made with it"),
         },
         Stage::Uploaded => format!("certificate {id}"),
         Stage::Active => format!("certificate {id} is active; the old one is still there"),
@@ -504,11 +505,11 @@ async fn delete_old(client: &Client, rotation: &Rotation) -> Result<Option<Finis
         }
     }
     match delete_if_present(client, rotation.scope, &rotation.zone_id, &rotation.old_id).await {
-        Err(RotationError::Cloudflare(CloudflareError::Api {
+        Err(RotationError::Operation(OperationError::Cloudflare(CloudflareError::Api {
             status: 400..=499,
             errors,
             ..
-        })) if rotation.scope == CertificateScope::Hostname => Ok(Some(Finish::OldKept {
+        }))) if rotation.scope == CertificateScope::Hostname => Ok(Some(Finish::OldKept {
             problems: vec![format!(
                 "Cloudflare still refuses to delete the old certificate {} ({}): a hostname this rotation does not know still has an association with it{}. Void that association (enabled: null for this certificate; dashboard: SSL/TLS → Origin Server → Authenticated Origin Pulls), then run the same command again",
                 rotation.old_id,

@@ -209,9 +209,18 @@ fn stage_detail(setup: &Setup, stage: Stage) -> String {
         Stage::Active => format!("certificate {id} is active"),
         Stage::LogSnippetWritten => setup.snippet_path(SnippetPhase::Log).display().to_string(),
         Stage::OriginAsks => format!(
-            "{} origin address(es) × {} hostname(s) are log-only",
-            setup.origin.addresses.len(),
-            setup.origin.hostnames.len()
+            "{} × {} {} log-only",
+            crate::words::plural(
+                setup.origin.addresses.len() as u64,
+                "origin address",
+                "origin addresses"
+            ),
+            crate::words::plural(setup.origin.hostnames.len() as u64, "hostname", "hostnames"),
+            if setup.origin.addresses.len() * setup.origin.hostnames.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
         ),
         Stage::Enabled => setup.scope_label(),
         Stage::ServedWhileLogging | Stage::ServedWhileEnforcing if !setup.origin.check_edge => {

@@ -15,7 +15,7 @@ use super::message::{
 use super::steps::Scope;
 use crate::cloudflare::{ApiToken, Client};
 use crate::demo::{Demo, OriginPhase};
-use crate::ops::{self, Pace};
+use crate::ops::{self, OperationError, Pace};
 use crate::pki::{self, GeneratedFiles, Passphrase, PkiError};
 use crate::probe::Verification;
 use crate::rotation::{Finish, Rotation, RotationError, RotationRequest, RotationStore, Stage};
@@ -550,13 +550,14 @@ fn write_snippet(dir: &Path, files: &[pki::OutputFile], replace: &[PathBuf]) -> 
 /// A CA key that cannot sign without (another) passphrase, as the question to ask.
 fn passphrase_needed(error: &RotationError) -> Option<Msg> {
     match error {
-        RotationError::Certificate(PkiError::EncryptedKey { path, .. }) => {
-            Some(Msg::CaPassphraseNeeded {
-                key: path.clone(),
-                wrong: false,
-            })
-        }
-        RotationError::Certificate(PkiError::BadPassphrase { path }) => {
+        RotationError::Operation(OperationError::Certificate(PkiError::EncryptedKey {
+            path,
+            ..
+        })) => Some(Msg::CaPassphraseNeeded {
+            key: path.clone(),
+            wrong: false,
+        }),
+        RotationError::Operation(OperationError::Certificate(PkiError::BadPassphrase { path })) => {
             Some(Msg::CaPassphraseNeeded {
                 key: path.clone(),
                 wrong: true,
@@ -840,7 +841,7 @@ mod tests {
             panic!("the changed snippet is reported")
         };
         assert_eq!(differ.len(), 1);
-        assert_eq!(differ[0].holds, "1 line(s) of other text");
+        assert_eq!(differ[0].holds, "1 line of other text");
     }
 
     #[test]

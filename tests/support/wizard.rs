@@ -565,13 +565,16 @@ pub fn evidence_of(text: &str) -> aop_wizard::evidence::Evidence {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("aop-access.log");
     std::fs::write(&log, text).unwrap();
-    aop_wizard::evidence::gather(&aop_wizard::evidence::EvidenceRequest {
-        server: aop_wizard::snippets::WebServer::Nginx,
-        logs: vec![log],
-        since: None,
-        now: time::OffsetDateTime::now_utc(),
-        ranges: aop_wizard::evidence::EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
-    })
+    aop_wizard::evidence::gather(
+        &aop_wizard::evidence::EvidenceRequest {
+            server: aop_wizard::snippets::WebServer::Nginx,
+            logs: vec![log],
+            since: None,
+            now: time::OffsetDateTime::now_utc(),
+            ranges: aop_wizard::evidence::EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+        },
+        &std::sync::atomic::AtomicBool::new(false),
+    )
     .unwrap()
 }
 

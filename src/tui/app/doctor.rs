@@ -47,9 +47,9 @@ fn run(state: &mut Wizard) -> Vec<Effect> {
     state.doctor = None;
     state.start(
         format!(
-            "Doctor: Cloudflare's certificate for {} hostname(s) against {} origin(s)",
-            request.hostnames.len(),
-            request.origins.len()
+            "Doctor: Cloudflare's certificate for {} against {}",
+            crate::words::plural(request.hostnames.len() as u64, "hostname", "hostnames"),
+            crate::words::plural(request.origins.len() as u64, "origin", "origins")
         ),
         true,
     );

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::evidence::{Evidence, plural};
+use crate::evidence::Evidence;
 use crate::ops::expected_verdict;
 use crate::probe::Verification;
 use crate::snippets::{SnippetPhase, WebServer};
@@ -19,6 +19,7 @@ use crate::tui::keys::Binding;
 use crate::tui::message::Effect;
 use crate::tui::state::{Confirm, Field, LogEvidence, LogUnread, Modal, Wizard};
 use crate::tui::steps::{Scope, Step};
+use crate::words::plural;
 
 /// The requests the evidence counts: recent enough to be the traffic of now, as the `evidence`
 /// command is told with `--since`.
@@ -388,9 +389,9 @@ fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) ->
     };
     state.start(
         format!(
-            "Probing {} origin(s) × {} hostname(s){}",
-            origins.len(),
-            hostnames.len(),
+            "Probing {} × {}{}",
+            plural(origins.len() as u64, "origin", "origins"),
+            plural(hostnames.len() as u64, "hostname", "hostnames"),
             if through_edge {
                 ", then through Cloudflare"
             } else {

@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::input_line;
-use crate::evidence::{Evidence, plural};
+use crate::evidence::Evidence;
 use crate::ops::expected_verdict;
 use crate::probe::{Presented, Verdict, Verification};
 use crate::snippets::SnippetPhase;
@@ -16,6 +16,7 @@ use crate::tui::same_as;
 use crate::tui::state::{Field, Wizard};
 use crate::tui::steps::Scope;
 use crate::tui::theme::Theme;
+use crate::words::plural;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &Wizard, theme: &Theme) {
     let hosts = state.target_hostnames().join(", ");
