@@ -375,6 +375,9 @@ fn the_log_phase_is_ready_to_enforce_but_a_dns_only_hostname_is_not() {
         "dns-only-once-enforced"
     );
     assert_eq!(kind(&report, "example.com"), "ready-to-enforce");
+    // Its visitors come without a certificate: served in the log phase, as predicted…
+    let (status, body) = lab.through_edge("direct.example.com", origin.address());
+    assert_eq!(status, 200, "{body}");
 
     origin.set_phase(OriginPhase::Enforce(ca(&pki.ca)));
     let (code, report) = lab.doctor(&["--zone", "example.com", "--origin", &address]);
@@ -385,6 +388,10 @@ fn the_log_phase_is_ready_to_enforce_but_a_dns_only_hostname_is_not() {
             .starts_with("visitors connect directly and are refused: ")
     );
     assert_eq!(kind(&report, "www.example.com"), "ok");
+    // …and refused once enforced, while the proxied hostnames are served.
+    let (status, body) = lab.through_edge("direct.example.com", origin.address());
+    assert_ne!(status, 200, "{body}");
+    assert_eq!(lab.through_edge("www.example.com", origin.address()).0, 200);
 }
 
 /// Flexible: Cloudflare does not open TLS to the origin, whatever either side holds.

@@ -67,6 +67,10 @@ pub enum EvidenceError {
         "{path} is given twice (as {first} too): each log is read once, or its requests would count twice"
     )]
     Twice { path: String, first: String },
+    #[error(
+        "{path} does not exist yet: Caddy creates it at the first handshake it refuses, so none was refused since the snippet was loaded; leave it out until it exists"
+    )]
+    NoRefusalYet { path: String },
     #[error("reading the logs stopped before the end")]
     Stopped,
 }
@@ -300,10 +304,22 @@ pub fn readable(server: WebServer) -> Result<(), EvidenceError> {
 /// Each log opens as a readable file, and none is given twice (a glob beside a named file, a
 /// link): checked before anything slower (asking Cloudflare for its ranges), so that a mistake
 /// is said at once.
-pub fn check_logs(logs: &[PathBuf]) -> Result<(), EvidenceError> {
+pub fn check_logs(server: WebServer, logs: &[PathBuf]) -> Result<(), EvidenceError> {
     let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for path in logs {
-        files::LogFile::open(path)?;
+        match files::LogFile::open(path) {
+            Err(EvidenceError::Open { cause, .. })
+                if cause.kind() == std::io::ErrorKind::NotFound
+                    && server == WebServer::Caddy
+                    && path.file_name()
+                        == Some(std::ffi::OsStr::new(crate::snippets::CADDY_TLS_ERRORS_LOG)) =>
+            {
+                return Err(EvidenceError::NoRefusalYet {
+                    path: path.display().to_string(),
+                });
+            }
+            opened => opened?,
+        };
         let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         if let Some((_, first)) = seen.iter().find(|(known, _)| *known == real) {
             return Err(EvidenceError::Twice {
@@ -383,7 +399,7 @@ pub async fn read(reading: Reading) -> Result<Evidence, EvidenceError> {
     let given = (!reading.edge_ranges.is_empty())
         .then(|| EdgeRanges::given(&reading.edge_ranges))
         .transpose()?;
-    check_logs(&reading.logs)?;
+    check_logs(reading.server, &reading.logs)?;
     let ranges = match given {
         Some(given) => given,
         None => EdgeRanges::cloudflare(&reading.base_url, RANGES_TIMEOUT).await,
@@ -1064,9 +1080,32 @@ mod tests {
         .unwrap();
         let link = dir.path().join("link.log");
         std::os::unix::fs::symlink(&log, &link).unwrap();
-        let error = check_logs(&[log.clone(), link]).unwrap_err().to_string();
+        let error = check_logs(WebServer::Nginx, &[log.clone(), link])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("link.log is given twice"), "{error}");
-        assert!(check_logs(&[log]).is_ok());
+        assert!(check_logs(WebServer::Nginx, &[log]).is_ok());
+    }
+
+    /// Caddy 2.6 creates the snippet's log of refused handshakes only at the first one: its
+    /// absence is said as that, not as a mistyped path; any other missing log stays an error.
+    #[test]
+    fn caddys_log_of_refused_handshakes_not_written_yet_is_said_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = dir.path().join("aop-access.log");
+        std::fs::write(&access, "").unwrap();
+        let refusals = dir.path().join(crate::snippets::CADDY_TLS_ERRORS_LOG);
+        let logs = [access, refusals.clone()];
+        let error = check_logs(WebServer::Caddy, &logs).unwrap_err().to_string();
+        assert!(
+            error
+                .contains("does not exist yet: Caddy creates it at the first handshake it refuses"),
+            "{error}"
+        );
+        let error = check_logs(WebServer::Nginx, &logs).unwrap_err().to_string();
+        assert!(error.starts_with("cannot read "), "{error}");
+        std::fs::write(&refusals, "").unwrap();
+        assert!(check_logs(WebServer::Caddy, &logs).is_ok());
     }
 
     #[test]

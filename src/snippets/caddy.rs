@@ -9,6 +9,9 @@ use super::{
     SnippetSection,
 };
 
+/// Where the snippet sends Caddy's refused handshakes (the `http.stdlib` log).
+pub const TLS_ERRORS_LOG: &str = "aop-tls-errors.log";
+
 /// The first Caddy with `trust_pool`.
 pub const TRUST_POOL_SINCE: ServerVersion = ServerVersion { major: 2, minor: 8 };
 
@@ -47,16 +50,16 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
     };
     let global = format!(
         "log aop_tls_errors {{\n\toutput file {}\n\tlevel DEBUG\n\tinclude http.stdlib\n}}\n",
-        request.log_file("aop-tls-errors.log")
+        request.log_file(TLS_ERRORS_LOG)
     );
     let site = format!(
         "log {{\n\toutput file {}\n\tformat json\n}}\n",
         request.log_file(super::ACCESS_LOG)
     );
     let tls = format!("client_auth {{\n\tmode {mode}\n{trust}}}\n");
-    let mut notes = vec![
-        "A verified client shows as request.tls.client_common_name in the JSON access log; refused handshakes are logged to aop-tls-errors.log.".to_string(),
-    ];
+    let mut notes = vec![format!(
+        "A verified client shows as request.tls.client_common_name in the JSON access log; refused handshakes are logged to {TLS_ERRORS_LOG}."
+    )];
     if request.server_version.is_none() {
         notes.push("Written for Caddy 2.8 or later (trust_pool); for older versions pass --server-version (see `caddy version`).".into());
     }

@@ -12,6 +12,7 @@ mod nginx;
 mod traefik;
 mod value;
 
+pub use caddy::TLS_ERRORS_LOG as CADDY_TLS_ERRORS_LOG;
 pub use caddy::TRUST_POOL_SINCE as CADDY_TRUST_POOL_SINCE;
 use value::ValueKind;
 pub use value::{Unsafe, shell_word};

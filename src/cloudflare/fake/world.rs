@@ -545,7 +545,9 @@ impl World {
     /// What Cloudflare's edge presents to the origin for `hostname`: the per-hostname
     /// certificate when its association is enabled, else the zone-level certificate in use when
     /// zone-level AOP is on, else (global AOP) the stand-in for Cloudflare's shared certificate.
-    /// `Err` holds the HTTP status the edge answers with and why.
+    /// Nothing for a DNS-only name: Cloudflare does not carry its requests, its visitors reach
+    /// the origin directly, without a certificate. `Err` holds the HTTP status the edge answers
+    /// with and why.
     pub(super) fn edge_identity(
         &mut self,
         hostname: &str,
@@ -562,6 +564,10 @@ impl World {
                 format!("error 1001: {hostname} is in no zone of this account"),
             ));
         };
+        let records: Vec<&Value> = zone.dns.iter().filter(|r| r["name"] == hostname).collect();
+        if !records.is_empty() && records.iter().all(|r| r["proxied"] != true) {
+            return Ok(None);
+        }
         let pair = |c: &StoredCertificate| Some((c.pem.clone(), c.key_pem.clone()));
         if let Some(association) = zone.associations.get(hostname) {
             if !association.enabled {
