@@ -163,9 +163,14 @@ fn error_log_time(line: &str) -> Option<i64> {
 fn haproxy(line: &str) -> Result<Line<'_>, Unreadable> {
     let Some((client, rest)) = after_client_port(line) else {
         // Start-up and health-check notes share the log target; a request line always starts
-        // with the client.
-        return if line.contains("client_cert_used=") || line.contains("handshake refused") {
+        // with the client. Another server's request line is no note: said, not dropped.
+        return if line.contains("client_cert_used=")
+            || line.contains("handshake refused")
+            || has_access_log_time(line)
+        {
             Err("no client ADDRESS:PORT before the [time]")
+        } else if line.trim_start().starts_with('{') {
+            Err("a JSON line (Caddy's format), not HAProxy's")
         } else {
             Ok(Line::NotARequest)
         };
@@ -331,6 +336,20 @@ fn after_client_port(line: &str) -> Option<(IpAddr, &str)> {
     None
 }
 
+/// Whether `line` holds an access log's ` [30/Nov/2026:` time, which no HAProxy note has.
+fn has_access_log_time(line: &str) -> bool {
+    line.match_indices(" [").any(|(at, _)| {
+        let time = line.as_bytes().get(at + 2..at + 14).unwrap_or_default();
+        time.len() == 12
+            && time[..2].iter().all(u8::is_ascii_digit)
+            && time[2] == b'/'
+            && time[3..6].iter().all(u8::is_ascii_alphabetic)
+            && time[6] == b'/'
+            && time[7..11].iter().all(u8::is_ascii_digit)
+            && time[11] == b':'
+    })
+}
+
 /// An X.509 verification error among HAProxy's codes (0 = none), with OpenSSL's name for the
 /// common ones.
 fn x509_error<const N: usize>(codes: [Option<&str>; N]) -> Option<String> {
@@ -347,6 +366,7 @@ fn x509_error<const N: usize>(codes: [Option<&str>; N]) -> Option<String> {
         "19" => "self-signed certificate in chain",
         "20" => "unable to get local issuer certificate",
         "21" => "unable to verify the first certificate",
+        "23" => "certificate revoked",
         "26" => "unsupported certificate purpose",
         _ => "",
     };
@@ -436,6 +456,9 @@ fn caddy(line: &str) -> Result<Line<'_>, Unreadable> {
     let seen = if why.contains("didn't provide a certificate") {
         Seen::Missing
     } else if why.contains("certificate") {
+        // Go names the time of the handshake ("…: current time 2026-…Z is after …"): without
+        // it, every refusal of one expired certificate is one reason, not one each.
+        let why = why.split(": current time ").next().unwrap_or(why);
         Seen::Failed {
             reason: Cow::Owned(format!("handshake refused: {why}")),
             issuer: Cow::Borrowed(""),
@@ -774,6 +797,20 @@ mod tests {
             parse(WebServer::Haproxy, "Proxy fe_origin started."),
             Ok(Line::NotARequest)
         );
+        assert_eq!(
+            parse(
+                WebServer::Haproxy,
+                "Nov 30 13:10:40 origin haproxy[812]: Server be/s1 is DOWN, reason: Layer4 timeout."
+            ),
+            Ok(Line::NotARequest)
+        );
+        // Another server's lines (--server mistaken) are unreadable, not notes.
+        let nginx = r#"127.0.0.2 [30/Nov/2026:13:10:00 +0000] "GET / HTTP/1.1" 200 client_verify="SUCCESS" host="www.example.com""#;
+        let caddy =
+            r#"{"level":"info","logger":"http.log.access","request":{"remote_ip":"127.0.0.2"}}"#;
+        for other in [nginx, caddy] {
+            assert!(parse(WebServer::Haproxy, other).is_err(), "{other}");
+        }
         // A TCP health check closing at once, plain HTTP, TLS 1.0: nothing about a certificate.
         for reason in [
             "",
@@ -815,6 +852,23 @@ mod tests {
         assert_eq!(r.client, "127.0.0.2".parse::<IpAddr>().unwrap());
         assert!(
             matches!(r.seen, Seen::Failed { ref reason, .. } if reason.contains("unknown authority"))
+        );
+        // Go names the handshake's time: one expired certificate is one reason, whenever.
+        let expired = |second: u8| {
+            format!(
+                r#"{{"logger":"http.stdlib","msg":"http: TLS handshake error from 127.0.0.2:4000{second}: tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-11-30T15:44:3{second}Z is after 2026-11-29T00:00:00Z"}}"#
+            )
+        };
+        let (first, second) = (expired(0), expired(1));
+        let reasons = [&first, &second].map(|line| match request(WebServer::Caddy, line).seen {
+            Seen::Failed { reason, .. } => reason.into_owned(),
+            other => panic!("{other:?}"),
+        });
+        assert_eq!(reasons[0], reasons[1]);
+        assert!(
+            reasons[0].ends_with("x509: certificate has expired or is not yet valid"),
+            "{}",
+            reasons[0]
         );
         let eof = r#"{"level":"debug","logger":"http.stdlib","msg":"http: TLS handshake error from 127.0.0.2:40001: EOF"}"#;
         assert_eq!(parse(WebServer::Caddy, eof), Ok(Line::NotARequest));

@@ -203,8 +203,56 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub reason: String,
+    pub kind: FailureKind,
     pub issuer: Option<String>,
     pub requests: u64,
+}
+
+/// What a certificate the origin could not verify needs, read from the server's reason
+/// (OpenSSL's and Go's words): each kind has its own remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// Expired, or not valid yet.
+    Expired,
+    /// Not made for client authentication (extended key usage without clientAuth).
+    NotForClientAuth,
+    Revoked,
+    /// Not signed by a CA the origin trusts (or a reason that names nothing more precise).
+    NotTrusted,
+}
+
+impl FailureKind {
+    pub fn of(reason: &str) -> Self {
+        let reason = reason.to_ascii_lowercase();
+        if reason.contains("expired") || reason.contains("not yet valid") {
+            FailureKind::Expired
+        } else if reason.contains("purpose") || reason.contains("key usage") {
+            FailureKind::NotForClientAuth
+        } else if reason.contains("revoked") {
+            FailureKind::Revoked
+        } else {
+            FailureKind::NotTrusted
+        }
+    }
+
+    /// What to do, for the certificate Cloudflare presents `whose` ("for www.example.com").
+    fn remedy(self, whose: &str) -> String {
+        match self {
+            FailureKind::Expired => format!(
+                "The certificate Cloudflare presents {whose} has expired or is not valid yet: rotate it (aop-wizard rotate --zone ZONE … uploads the new one before the old one goes); `aop-wizard status --zone ZONE` shows its dates."
+            ),
+            FailureKind::NotForClientAuth => format!(
+                "The certificate Cloudflare presents {whose} is not made for client authentication (its extended key usage lacks clientAuth): issue one that is (aop-wizard cert generate, or rotate) and upload it."
+            ),
+            FailureKind::Revoked => format!(
+                "The certificate Cloudflare presents {whose} is revoked in the origin's CRL: rotate to a new certificate (aop-wizard rotate --zone ZONE …)."
+            ),
+            FailureKind::NotTrusted => format!(
+                "The certificate Cloudflare presents {whose} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -751,6 +799,7 @@ fn hostname_evidence(hostname: Option<String>, many: bool, host: &HostTally) -> 
             .top(TOP)
             .into_iter()
             .map(|((reason, issuer), requests)| Failure {
+                kind: FailureKind::of(&reason),
                 reason,
                 issuer: (!issuer.is_empty() && issuer != "-").then_some(issuer),
                 requests,
@@ -779,6 +828,12 @@ fn judge(evidence: &mut Evidence) {
                 evidence.server.display_name(),
                 evidence.server.name()
             ));
+        } else if evidence.lines.requests == 0 && evidence.lines.not_requests > 0 {
+            next.push(format!(
+                "None of the lines is a request, only the server's own notes: if requests were sent, check that this is {}'s log (--server) and that it uses the log-phase snippet's format (aop-wizard snippet {} --phase log); else send requests through Cloudflare and read the log again.",
+                evidence.server.display_name(),
+                evidence.server.name()
+            ));
         } else {
             next.push("Send requests through Cloudflare (open the site through its hostname), then read the log again; if a load balancer or proxy sits between Cloudflare and this server, give its addresses with --edge-range.".into());
         }
@@ -795,6 +850,9 @@ fn judge(evidence: &mut Evidence) {
             next.push(match &host.hostname {
                 _ if host.many_hostnames => format!(
                     "More hostnames reached the origin than are counted one by one ({MOST_HOSTNAMES} seen directly, {MOST_HOSTNAMES} more from Cloudflare): read a shorter window (--since) to see which hostnames Cloudflare's requests without a certificate were for."
+                ),
+                Some(hostname) if cloudflare.verified > 0 && crate::names::hostname(hostname, crate::names::Wildcard::Refused).is_ok() => format!(
+                    "Some of Cloudflare's requests for {hostname} carried a verified certificate and some none: AOP was switched on for it within the window (read again with --since from after the change), or another zone or account proxies {hostname} to this origin without AOP; `aop-wizard doctor --zone ZONE --hostname {hostname}` shows what Cloudflare presents now."
                 ),
                 Some(hostname) if crate::names::hostname(hostname, crate::names::Wildcard::Refused).is_ok() => format!(
                     "Cloudflare presents no certificate for {hostname}: turn AOP on for it (zone-level, or per-hostname with `aop-wizard enable --scope hostname --hostname {hostname} --cert-id ID`); `aop-wizard doctor --zone ZONE --hostname {hostname}` shows what Cloudflare presents."
@@ -814,8 +872,19 @@ fn judge(evidence: &mut Evidence) {
                     None => format!("{} (×{})", f.reason, f.requests),
                 })
                 .collect();
+            // Only the commonest reasons are kept; the rest are counted.
+            let shown: u64 = host.failures.iter().map(|f| f.requests).sum();
+            let more = cloudflare.failed_verification.saturating_sub(shown);
+            let more = if more > 0 {
+                format!(
+                    "; and {} for other reasons",
+                    plural(more, "request", "requests")
+                )
+            } else {
+                String::new()
+            };
             problems.push(format!(
-                "{name}: {} of {} from Cloudflare carried a certificate the origin could not verify: {}",
+                "{name}: {} of {} from Cloudflare carried a certificate the origin could not verify: {}{more}",
                 cloudflare.failed_verification,
                 plural(cloudflare.total(), "request", "requests"),
                 seen.join("; ")
@@ -825,9 +894,11 @@ fn judge(evidence: &mut Evidence) {
                 // Refused at the handshake, before any Host header was read.
                 _ => "for a hostname the log does not name".into(),
             };
-            next.push(format!(
-                "The certificate Cloudflare presents {whose} is not signed by the CA the origin trusts: upload and enable one signed by that CA, or add its CA to the origin's CA file; `aop-wizard doctor --zone ZONE` compares the two."
-            ));
+            // The remedies of the reasons shown, which cover the most requests.
+            let mut kinds: Vec<FailureKind> = host.failures.iter().map(|f| f.kind).collect();
+            kinds.sort();
+            kinds.dedup();
+            next.extend(kinds.into_iter().map(|kind| kind.remedy(&whose)));
         }
     }
     let other = &evidence.other;
@@ -845,11 +916,27 @@ fn judge(evidence: &mut Evidence) {
         ));
     }
     if evidence.lines.in_the_future > 0 {
-        notes.push(format!(
-            "{} dated more than five minutes after now {} counted: the server's clock or this machine's is off, so a --since window may not be what it says.",
+        let future = format!(
+            "{} dated more than five minutes after now {} counted: the server's clock or this machine's is off",
             plural(evidence.lines.in_the_future, "request", "requests"),
-            if evidence.lines.in_the_future == 1 { "was" } else { "were" }
-        ));
+            if evidence.lines.in_the_future == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        );
+        // With a window asked for, what it holds cannot be trusted: not a verdict to enforce on.
+        if evidence.window.since.is_some() {
+            problems.push(format!(
+                "{future}, so the --since window is not what it says"
+            ));
+            next.push(
+                "Set the clocks right (NTP) on the origin and here, or read without --since."
+                    .into(),
+            );
+        } else {
+            notes.push(format!("{future}."));
+        }
     }
     if evidence.lines.unreadable > 0 {
         notes.push(format!(
@@ -1036,6 +1123,128 @@ mod tests {
         assert_eq!(ahead.lines.in_the_future, 1);
         assert_eq!(ahead.cloudflare.verified, 1);
         assert!(ahead.notes.iter().any(|n| n.contains("1 request dated more than five minutes after now was counted")), "{:?}", ahead.notes);
+        assert!(ahead.ready);
+        // Asked for a window, a clock that is off leaves nothing to enforce on.
+        let windowed = request(
+            &line("127.0.0.2", "SUCCESS", Some("a.example.com"), 50),
+            Some(Duration::from_secs(3600)),
+        );
+        assert!(!windowed.ready);
+        assert!(
+            windowed.problems[0].ends_with("so the --since window is not what it says"),
+            "{:?}",
+            windowed.problems
+        );
+    }
+
+    /// Each reason a certificate was refused gets its own remedy: an expired certificate is
+    /// rotated, not replaced by one from another CA.
+    #[test]
+    fn a_failed_certificate_gets_the_remedy_of_its_reason() {
+        let failed = |reasons: &[&str]| {
+            let log: String = reasons
+                .iter()
+                .map(|r| {
+                    line(
+                        "127.0.0.2",
+                        &format!("FAILED:{r}"),
+                        Some("a.example.com"),
+                        10,
+                    )
+                })
+                .collect();
+            request(&log, None)
+        };
+        let expired = failed(&["certificate has expired"]);
+        assert_eq!(expired.hostnames[0].failures[0].kind, FailureKind::Expired);
+        assert_eq!(expired.next_steps.len(), 1, "{:?}", expired.next_steps);
+        assert!(expired.next_steps[0].contains("has expired or is not valid yet: rotate it"));
+        let purpose = failed(&["unsupported certificate purpose"]);
+        assert!(purpose.next_steps[0].contains("not made for client authentication"));
+        let two = failed(&[
+            "certificate has expired",
+            "unable to get local issuer certificate",
+        ]);
+        assert_eq!(two.next_steps.len(), 2, "{:?}", two.next_steps);
+        assert!(two.next_steps[1].contains("not signed by the CA the origin trusts"));
+        // Past the five reasons shown, the rest are counted, not hidden.
+        let many: Vec<String> = (0..7).map(|n| format!("reason {n}")).collect();
+        let many = failed(&many.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            many.problems[0].ends_with("; and 2 requests for other reasons"),
+            "{}",
+            many.problems[0]
+        );
+        assert_eq!(
+            FailureKind::of(
+                "handshake refused: tls: failed to verify certificate: x509: certificate specifies an incompatible key usage"
+            ),
+            FailureKind::NotForClientAuth
+        );
+        assert_eq!(
+            FailureKind::of("X.509 error 23 (certificate revoked)"),
+            FailureKind::Revoked
+        );
+    }
+
+    /// Some of a hostname's requests from Cloudflare verified and some without a certificate:
+    /// not "Cloudflare presents no certificate", which the verified ones disprove.
+    #[test]
+    fn a_hostname_partly_verified_is_not_said_to_have_no_certificate() {
+        let log = line("127.0.0.2", "SUCCESS", Some("a.example.com"), 10)
+            + &line("127.0.0.2", "NONE", Some("a.example.com"), 10);
+        let evidence = request(&log, None);
+        assert!(!evidence.ready);
+        assert!(
+            evidence.next_steps[0].starts_with("Some of Cloudflare's requests for a.example.com carried a verified certificate and some none"),
+            "{:?}",
+            evidence.next_steps
+        );
+        let none = request(&line("127.0.0.2", "NONE", Some("a.example.com"), 10), None);
+        assert!(
+            none.next_steps[0].starts_with("Cloudflare presents no certificate for a.example.com")
+        );
+    }
+
+    /// Another server's log read as HAProxy's: unreadable lines, not notes dropped in silence.
+    #[test]
+    fn only_notes_or_another_format_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("haproxy.log");
+        std::fs::write(
+            &log,
+            line("127.0.0.2", "SUCCESS", Some("a.example.com"), 10) + "Proxy fe started.\n",
+        )
+        .unwrap();
+        let read = |server| {
+            gather(
+                &EvidenceRequest {
+                    server,
+                    logs: vec![log.clone()],
+                    since: None,
+                    now: OffsetDateTime::from_unix_timestamp(1_796_044_300).unwrap(),
+                    ranges: EdgeRanges::given(&["127.0.0.2/32".into()]).unwrap(),
+                },
+                &AtomicBool::new(false),
+            )
+            .unwrap()
+        };
+        let evidence = read(WebServer::Haproxy);
+        assert_eq!(
+            (evidence.lines.unreadable, evidence.lines.not_requests),
+            (1, 1)
+        );
+        assert!(evidence.next_steps[0].starts_with(
+            "None of the lines is in the format the HAProxy log-phase snippet writes"
+        ));
+        std::fs::write(&log, "Proxy fe started.\n").unwrap();
+        let evidence = read(WebServer::Haproxy);
+        assert!(
+            evidence.next_steps[0]
+                .starts_with("None of the lines is a request, only the server's own notes"),
+            "{:?}",
+            evidence.next_steps
+        );
     }
 
     #[test]
