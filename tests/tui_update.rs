@@ -2614,6 +2614,20 @@ fn a_predicted_failure_is_asked_about_before_enforce() {
     press(&mut state, KeyCode::Enter);
     press(&mut state, KeyCode::Char('y'));
     assert_eq!(state.step, Step::Enforce);
+    // Once enforced, the summary keeps in sight what argued against it.
+    state.done.insert(Step::Enforce);
+    let summary = |state: &Wizard| {
+        aop_wizard::tui::screens::summary::lines(state, &aop_wizard::tui::theme::Theme::plain())
+            .iter()
+            .map(|line| line.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let said = summary(&state);
+    assert!(
+        said.contains("! Enforced although:\n  Doctor sees a problem for www.example.com."),
+        "{said}"
+    );
 
     let mut state = at(Step::VerifyLog);
     update(&mut state, log_proven());
@@ -2622,6 +2636,8 @@ fn a_predicted_failure_is_asked_about_before_enforce() {
     press(&mut state, KeyCode::Enter);
     assert!(confirmation(&state).is_none());
     assert_eq!(state.step, Step::Enforce);
+    state.done.insert(Step::Enforce);
+    assert!(!summary(&state).contains("Enforced although"));
 }
 
 /// Tab to the access log's field, Enter: the log is read.
@@ -2852,6 +2868,23 @@ fn an_unreadable_log_shows_the_command_for_the_origin() {
     assert_eq!(state.step, Step::Enforce);
 }
 
+/// A second reading does not leave the first one's verdict on screen while it runs: stopped,
+/// nothing read is shown rather than an older log's answer.
+#[test]
+fn a_new_reading_shows_nothing_of_the_last_until_it_answers() {
+    let mut state = at(Step::VerifyLog);
+    update(&mut state, log_proven());
+    read_log(&mut state);
+    update(&mut state, evidence_read(Ok(evidence_of(&not_ready_log()))));
+    assert!(app::evidence_not_ready(&state).is_some());
+    let effects = read_log(&mut state);
+    assert!(matches!(effects.as_slice(), [Effect::ReadEvidence { .. }]));
+    assert!(state.evidence.is_none());
+    assert!(app::reasons_against_enforcing(&state).is_empty());
+    let screen = drawn(&state, 110, 34);
+    assert!(!screen.contains("not ready to enforce"), "{screen}");
+}
+
 /// A path that is no log at all (a directory, a pipe) is not offered as the command to run on
 /// the origin: the same path would fail there too.
 #[test]
@@ -2933,4 +2966,35 @@ fn the_log_path_follows_the_snippet_and_traefik_has_none() {
         "no command for a log it cannot read"
     );
     assert!(drawn(&traefik, 110, 34).contains("Traefik's access log has no field"));
+}
+
+/// In the demo, the request "through Cloudflare" goes where the origins field says, as
+/// Cloudflare's goes where DNS says: typed another origin, the demo edge connects to it, not to
+/// the demo origin (a screen said "served through Cloudflare" of an origin nobody probed).
+#[test]
+fn the_demo_edge_connects_to_the_origin_typed() {
+    let mut state = at(Step::Enable);
+    state.demo_origin = Some("127.0.0.1:37747".parse().unwrap());
+    state.origins = aop_wizard::tui::input::TextInput::new("127.0.0.1:37747");
+    assert!(state.edge_url().ends_with("?origin=127.0.0.1:37747"));
+    state.origins = aop_wizard::tui::input::TextInput::new("127.0.0.1:18443 127.0.0.1:37747");
+    update(&mut state, origin_asks());
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('y'));
+    update(&mut state, Msg::Enabled(Ok(())));
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(state.step, Step::VerifyLog);
+    let [Effect::Verify { edge_url, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        edge_url.ends_with("/edge/{hostname}?origin=127.0.0.1:18443"),
+        "{edge_url}"
+    );
+    // The "Same as" command says the same.
+    let same_as = aop_wizard::tui::same_as::line(&state);
+    assert!(same_as.contains("?origin=127.0.0.1:18443"), "{same_as}");
+    // Outside the demo it is Cloudflare itself.
+    state.demo_origin = None;
+    assert_eq!(state.edge_url(), aop_wizard::ops::DEFAULT_EDGE_URL);
 }

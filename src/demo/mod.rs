@@ -96,11 +96,6 @@ impl Demo {
         crate::cloudflare::fake::edge_source(origin).unwrap_or(origin.ip())
     }
 
-    /// The demo edge for `hostname`: the fake connects to the demo origin as Cloudflare would.
-    pub fn edge_url(&self, hostname: &str) -> String {
-        edge_url(&self.base_url, hostname, self.origin.address())
-    }
-
     /// The CA (DER) of the demo edge's stand-in for Cloudflare's shared certificate, asked of
     /// the fake: the demo origin trusts it in the global phases, beside Cloudflare's real CA.
     /// It exists only in the demo; a real origin trusts Cloudflare's CA alone.

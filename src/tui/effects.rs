@@ -210,20 +210,12 @@ impl Runner {
                 global,
                 through_edge,
                 edge_hostnames,
+                edge_url,
             } => {
                 let demo = self.demo.clone();
-                let edge_hostnames = through_edge.then_some(edge_hostnames);
+                let edge = through_edge.then_some((edge_url, edge_hostnames));
                 self.spawn(true, async move {
-                    let result = verify(
-                        phase,
-                        origins,
-                        hostnames,
-                        files,
-                        global,
-                        edge_hostnames,
-                        demo,
-                    )
-                    .await;
+                    let result = verify(phase, origins, hostnames, files, global, edge, demo).await;
                     Msg::Verified {
                         phase,
                         through_edge,
@@ -620,8 +612,8 @@ async fn verify(
     hostnames: Vec<String>,
     files: Option<GeneratedFiles>,
     global: bool,
-    // None: not through Cloudflare (before AOP is enabled).
-    edge_hostnames: Option<Vec<String>>,
+    // The URL and hostnames requested through Cloudflare; none before AOP is enabled.
+    edge: Option<(String, Vec<String>)>,
     demo: Option<Arc<Demo>>,
 ) -> Result<Verification, String> {
     let ca = match (&files, global) {
@@ -642,10 +634,6 @@ async fn verify(
             SnippetPhase::Enforce => OriginPhase::Enforce(ca_ders),
         });
     }
-    let edge_url = match &demo {
-        Some(demo) => demo.edge_url("{hostname}"),
-        None => ops::DEFAULT_EDGE_URL.to_string(),
-    };
     let request = ops::VerifyRequest {
         origins,
         hostnames,
@@ -654,9 +642,9 @@ async fn verify(
             .map(|f| (f.client_cert, f.client_key)),
         ca,
         global,
-        edge_url: edge_hostnames.is_some().then_some(edge_url),
         timeout: Duration::from_secs(5),
-        edge_hostnames: edge_hostnames.unwrap_or_default(),
+        edge_url: edge.as_ref().map(|(url, _)| url.clone()),
+        edge_hostnames: edge.map(|(_, hostnames)| hostnames).unwrap_or_default(),
         path: "/".into(),
         concurrency: ops::PROBES_AT_ONCE,
     };

@@ -101,6 +101,8 @@ pub enum Effect {
         through_edge: bool,
         /// The hostnames requested through Cloudflare: every proxied one, picked or not.
         edge_hostnames: Vec<String>,
+        /// Where they are requested, `{hostname}` replaced (`Wizard::edge_url`).
+        edge_url: String,
     },
     CreateAlert {
         client: Client,

@@ -110,11 +110,8 @@ pub fn commands(state: &Wizard) -> Vec<Vec<String>> {
 fn via_edge(state: &Wizard) -> Vec<String> {
     let mut args = vec!["--via-edge".to_string()];
     // The demo's edge is the fake's, on loopback: the command asks it, as the screen does.
-    if let Some(origin) = state.demo_origin {
-        args.extend([
-            "--edge-url".to_string(),
-            crate::demo::edge_url(&state.base_url, "{hostname}", origin),
-        ]);
+    if state.demo_origin.is_some() {
+        args.extend(["--edge-url".to_string(), state.edge_url()]);
     }
     for hostname in state.uncertified_hostnames() {
         args.extend(["--edge-host".to_string(), hostname]);

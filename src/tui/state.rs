@@ -487,6 +487,23 @@ impl Wizard {
         }
     }
 
+    /// Where a request "through Cloudflare" goes, `{hostname}` in it: Cloudflare itself, or in
+    /// the demo the fake's edge, which connects to the first origin typed (the demo origin unless
+    /// another was given), as Cloudflare connects to the one the hostname's DNS record names.
+    pub fn edge_url(&self) -> String {
+        match self.demo_origin {
+            Some(demo) => {
+                let origin = self
+                    .parsed_origins()
+                    .ok()
+                    .and_then(|origins| origins.first().copied())
+                    .unwrap_or(demo);
+                crate::demo::edge_url(&self.base_url, "{hostname}", origin)
+            }
+            None => crate::ops::DEFAULT_EDGE_URL.to_string(),
+        }
+    }
+
     /// The origins field as typed, one address each: spaces and commas both separate them.
     pub fn origin_words(&self) -> Vec<&str> {
         self.origins

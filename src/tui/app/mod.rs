@@ -43,7 +43,7 @@ pub use global::ctrl_c;
 pub use upload::preview as upload_preview;
 pub use verify::{
     EVIDENCE_SINCE_ARG, demo_edge_ranges, edge_skippable, evidence_not_ready, proven,
-    refused_on_enforce, result as probe_result, skip_edge_consequence,
+    reasons_against_enforcing, refused_on_enforce, result as probe_result, skip_edge_consequence,
 };
 
 /// The terminal cannot say whether it copied: the notice says what was done and the way round.

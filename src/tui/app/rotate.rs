@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::summary;
-use crate::ops::{DEFAULT_EDGE_URL, OriginCheck};
+use crate::ops::OriginCheck;
 use crate::pki::{GeneratedFiles, Passphrase};
 use crate::rotation::{Event, Finish, Rotation, RotationRequest, Stage};
 use crate::snippets::SnippetPhase;
@@ -170,10 +170,7 @@ fn plan_rotation(state: &mut Wizard) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    let edge_url = match state.demo_origin {
-        Some(origin) => crate::demo::edge_url(&state.base_url, "{hostname}", origin),
-        None => DEFAULT_EDGE_URL.to_string(),
-    };
+    let edge_url = state.edge_url();
     let request = RotationRequest {
         zone: zone.name,
         hostname: match state.scope {

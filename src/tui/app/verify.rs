@@ -117,6 +117,8 @@ fn read_evidence(state: &mut Wizard) -> Vec<Effect> {
         return Vec::new();
     }
     let log = state.log_path.path();
+    // An earlier reading is not shown as this one's: stopped, this run leaves none.
+    state.evidence = None;
     state.start(format!("Reading {}", log.display()), true);
     vec![Effect::ReadEvidence {
         server: state.log_server(),
@@ -408,6 +410,7 @@ fn probe_origins(state: &mut Wizard, phase: SnippetPhase, through_edge: bool) ->
         global: state.scope == Scope::Global,
         through_edge,
         edge_hostnames: state.proxied_hostnames(),
+        edge_url: state.edge_url(),
     }]
 }
 

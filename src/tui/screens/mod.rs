@@ -9,7 +9,7 @@ pub mod rotate;
 mod snippet;
 mod snippets_only;
 mod ssl_mode;
-mod summary;
+pub mod summary;
 mod token;
 pub mod undo;
 mod upload;

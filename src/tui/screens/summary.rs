@@ -37,6 +37,17 @@ pub fn lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             Span::raw(names(&skipped)),
         ]));
     }
+    // Enforcing past the log's or doctor's "not ready" was asked and answered y: the summary
+    // keeps it in sight, with what argued against it then.
+    let against = crate::tui::app::reasons_against_enforcing(state);
+    if state.done.contains(&Step::Enforce) && !against.is_empty() {
+        lines.push(Line::styled("! Enforced although:", theme.warn));
+        lines.extend(
+            against
+                .into_iter()
+                .map(|reason| Line::from(format!("  {reason}"))),
+        );
+    }
     // What a rotation or an undo changed since; the lines above describe the set-up.
     if let Some(Finish::Rotated(done)) = &state.rotation.finish {
         lines.push(Line::from(vec![

@@ -306,8 +306,13 @@ fn outcome_lines(
     if result.passed(expected_verdict(phase)) {
         let log_not_ready = phase == SnippetPhase::Log && evidence_not_ready(state).is_some();
         lines.push(if proven(state, phase) && log_not_ready {
-            // The access log's verdict follows on the next line.
-            Line::styled("✓ The probe is as expected.", theme.good)
+            // Both verdicts in one short row: on a short terminal under doctor's answer it may
+            // be the only row, and the log's ✗ is what holds Enforce back.
+            Line::from(vec![
+                Span::styled("✓ Probe as expected", theme.good),
+                Span::raw(" · "),
+                Span::styled("✗ access log: not ready to enforce", theme.bad),
+            ])
         } else if proven(state, phase) {
             Line::styled("✓ All as expected. Enter continues.", theme.good)
         } else {
