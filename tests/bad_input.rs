@@ -595,6 +595,20 @@ const VERIFY: &[Case] = &[
         USAGE,
         &["'10x'", "--since", "90s, 15m, 2h or 7d"],
     ),
+    // A negative window is a value said wrong, not an unknown option "-5".
+    case(
+        &[
+            "evidence",
+            "--server",
+            "nginx",
+            "--log",
+            "{dir}/empty.pem",
+            "--since",
+            "-5m",
+        ],
+        USAGE,
+        &["'-5m'", "--since", "90s, 15m, 2h or 7d"],
+    ),
     case(
         &[
             "evidence",

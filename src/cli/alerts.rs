@@ -19,14 +19,16 @@ pub enum AlertsCommand {
         after_help = "Examples:\n  aop-wizard alerts list --zone example.com\n  aop-wizard alerts list --zone example.com --json"
     )]
     List {
+        /// The zone (domain) name
         #[arg(long)]
         zone: String,
+        /// Print the result as JSON
         #[arg(long)]
         json: bool,
     },
     /// E-mail this address before a certificate expires (an identical policy is reused).
     #[command(
-        after_help = "Examples:\n  aop-wizard alerts create --zone example.com --email ops@example.com\n  aop-wizard alerts create --zone example.com --email ops@example.com --per-hostname\n  aop-wizard alerts create --zone example.com --email ops@example.com --dry-run"
+        after_help = "Examples:\n  aop-wizard alerts create --zone example.com --email ops@example.com\n  aop-wizard alerts create --zone example.com --email ops@example.com \\\n      --per-hostname\n  aop-wizard alerts create --zone example.com --email ops@example.com \\\n      --dry-run"
     )]
     Create(CreateArgs),
     /// Delete a policy by id (from `alerts list`).
@@ -34,8 +36,10 @@ pub enum AlertsCommand {
         after_help = "Examples:\n  aop-wizard alerts delete --zone example.com --id 0da2b59e-…\n  aop-wizard alerts delete --zone example.com --id 0da2b59e-… --dry-run"
     )]
     Delete {
+        /// The zone (domain) name
         #[arg(long)]
         zone: String,
+        /// The policy's id (from `alerts list`)
         #[arg(long)]
         id: String,
         /// Print the request, change nothing
@@ -46,8 +50,10 @@ pub enum AlertsCommand {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
+    /// The address the alert e-mails
     #[arg(long)]
     email: String,
     /// For per-hostname certificates (default: zone-level certificates)

@@ -45,6 +45,7 @@ pub struct StatusArgs {
     /// already has (nothing changes)
     #[arg(long, requires = "zone")]
     probe_writes: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

@@ -16,7 +16,7 @@ use crate::untrusted::shown;
 pub enum CertCommand {
     /// Generate a private CA and a client certificate signed by it (ca.crt, ca.key, client.crt, client.key).
     #[command(
-        after_help = "Examples:\n  aop-wizard cert generate --out ./aop\n  aop-wizard cert generate --out ./aop --key-type ecdsa-p256 --ca-cn example.com --leaf-cn www.example.com\n  CA_PASS=... aop-wizard cert generate --out ./aop --ca-passphrase-env CA_PASS\n\nUpload client.crt and client.key to Cloudflare; put ca.crt on the origin. ca.key never leaves this machine."
+        after_help = "Examples:\n  aop-wizard cert generate --out ./aop\n  aop-wizard cert generate --out ./aop --key-type ecdsa-p256 \\\n      --ca-cn example.com --leaf-cn www.example.com\n  CA_PASS=... aop-wizard cert generate --out ./aop --ca-passphrase-env CA_PASS\n\nUpload client.crt and client.key to Cloudflare; put ca.crt on the origin. ca.key never leaves this machine."
     )]
     Generate(GenerateArgs),
     /// Show what a certificate file holds: subject, issuer, validity, key, fingerprint, usages.
@@ -32,7 +32,7 @@ pub enum CertCommand {
     },
     /// Find everything Cloudflare or an origin would object to before uploading (exit 3 when not uploadable).
     #[command(
-        after_help = "Examples:\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt --json"
+        after_help = "Examples:\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key\n  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key \\\n      --ca ./aop/ca.crt --json"
     )]
     Check {
         /// The client (leaf) certificate to upload
@@ -44,13 +44,14 @@ pub enum CertCommand {
         /// The CA the origin will trust; checks that it signed the certificate
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// Print the result as JSON
         #[arg(long)]
         json: bool,
     },
     /// Print (or write) Cloudflare's CA for global Authenticated Origin Pulls, checked against its pinned fingerprint.
     #[command(
         name = "global-ca",
-        after_help = "Examples:\n  aop-wizard cert global-ca > /etc/ssl/cloudflare/cloudflare-origin-pull-ca.pem\n  aop-wizard cert global-ca --out /etc/ssl/cloudflare"
+        after_help = "Examples:\n  aop-wizard cert global-ca \\\n      > /etc/ssl/cloudflare/cloudflare-origin-pull-ca.pem\n  aop-wizard cert global-ca --out /etc/ssl/cloudflare"
     )]
     GlobalCa {
         /// Directory to write cloudflare-origin-pull-ca.pem into, instead of printing it
@@ -91,6 +92,7 @@ pub struct GenerateArgs {
     /// Replace existing files
     #[arg(long)]
     force: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

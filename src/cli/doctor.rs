@@ -17,7 +17,8 @@ use crate::untrusted::shown;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   aop-wizard doctor --zone example.com
-  aop-wizard doctor --zone example.com --hostname www.example.com --origin 203.0.113.10
+  aop-wizard doctor --zone example.com --hostname www.example.com \\
+      --origin 203.0.113.10
   aop-wizard doctor --zone example.com --origin 203.0.113.10:8443 --json
 
 Without --origin, each hostname's origin is its DNS record's address (a CNAME target is resolved).
@@ -38,6 +39,7 @@ pub struct DoctorArgs {
     /// Seconds before one probe (or resolving a CNAME target) gives up (above 0, at most 300)
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = super::bounds::positive_seconds(300.0))]
     timeout: f64,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

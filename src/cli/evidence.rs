@@ -19,9 +19,12 @@ use crate::words::plural;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  aop-wizard evidence --server nginx --log /var/log/nginx/aop-access.log --since 15m
-  aop-wizard evidence --server apache --log /var/log/apache2/aop-access.log --log /var/log/apache2/aop-access.log.1.gz
-  aop-wizard evidence --server haproxy --log /var/log/haproxy.log --edge-range 10.0.0.0/8 --json
+  aop-wizard evidence --server nginx --log /var/log/nginx/aop-access.log \\
+      --since 15m
+  aop-wizard evidence --server apache --log /var/log/apache2/aop-access.log \\
+      --log /var/log/apache2/aop-access.log.1.gz
+  aop-wizard evidence --server haproxy --log /var/log/haproxy.log \\
+      --edge-range 10.0.0.0/8 --json
 
 Reads the access log in the format the log-phase snippet writes (aop-wizard snippet SERVER --phase log).
 Cloudflare's addresses: its published ranges from the API (CLOUDFLARE_API_BASE_URL), or the list
@@ -37,12 +40,13 @@ pub struct EvidenceArgs {
     #[arg(long = "log", value_name = "FILE", required = true)]
     logs: Vec<PathBuf>,
     /// Only requests this recent: 90s, 15m, 2h, 7d
-    #[arg(long, value_name = "DURATION", value_parser = super::bounds::duration)]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = super::bounds::duration)]
     since: Option<Duration>,
     /// Addresses to count as Cloudflare's instead of its published ranges (a load balancer or
     /// another proxy in front, a lab); repeat for several
     #[arg(long = "edge-range", value_name = "CIDR")]
     edge_ranges: Vec<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }
@@ -81,23 +85,21 @@ fn print_evidence(out: &mut dyn Write, evidence: &Evidence, palette: Palette) ->
         },
         plural(evidence.lines.read, "line", "lines"),
     )?;
-    match (
+    if let (Some(first), Some(last)) = (
         &evidence.window.first_request,
         &evidence.window.last_request,
     ) {
-        (Some(first), Some(last)) => writeln!(out, "Requests from {first} to {last}")?,
-        _ => writeln!(out, "No request with a time was counted")?,
+        writeln!(out, "Requests from {first} to {last}")?;
     }
     if let Some(since) = &evidence.window.since {
-        writeln!(
-            out,
-            "Window: since {since} ({} left out)",
-            plural(
-                evidence.lines.outside_window,
-                "older request",
-                "older requests"
-            )
-        )?;
+        let older = match evidence.lines.outside_window {
+            0 => String::new(),
+            n => format!(
+                " ({} left out)",
+                plural(n, "older request", "older requests")
+            ),
+        };
+        writeln!(out, "Window: since {since}{older}")?;
     }
     write_wrapped(
         out,

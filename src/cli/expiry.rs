@@ -27,6 +27,7 @@ pub struct ExpiryArgs {
     /// The warning window in days (0 to 36525)
     #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = super::bounds::within::<i64>(0, 36_525, "days"))]
     days: i64,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

@@ -24,6 +24,7 @@ because Cloudflare never returns it and it never belongs in a .tf file.")]
 
 #[derive(Debug, Args)]
 pub struct TerraformArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
 }

@@ -11,7 +11,7 @@ use crate::cloudflare::fake::{DEMO_TOKEN, FakeCloudflare, World};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aop-wizard fake-api --port 8787\n  # in another shell:\n  export CLOUDFLARE_API_BASE_URL=http://127.0.0.1:8787/client/v4 CLOUDFLARE_API_TOKEN=demo-token-aop-wizard-0000000000000000\n  aop-wizard status --zone example.com"
+    after_help = "Examples:\n  aop-wizard fake-api --port 8787\n  # in another shell:\n  export CLOUDFLARE_API_BASE_URL=http://127.0.0.1:8787/client/v4\n  export CLOUDFLARE_API_TOKEN=demo-token-aop-wizard-0000000000000000\n  aop-wizard status --zone example.com"
 )]
 pub struct FakeApiArgs {
     /// Port on 127.0.0.1 (0 picks a free one)

@@ -34,9 +34,10 @@ pub use output::Outcome;
 const AFTER_HELP: &str = "\
 Examples:
   aop-wizard                      # the wizard: first-time set-up, step by step
-  aop-wizard --demo               # the wizard against a fake Cloudflare and a local origin
+  aop-wizard --demo               # the wizard with a fake Cloudflare and origin
   aop-wizard cert generate --out ./aop --key-type ecdsa-p256
-  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key --ca ./aop/ca.crt
+  aop-wizard cert check --cert ./aop/client.crt --key ./aop/client.key \\
+      --ca ./aop/ca.crt
   aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt
 
 Exit codes: 0 success, 1 error (bad input, I/O), 2 usage (incl. a missing argument), 3 needs action
@@ -195,6 +196,18 @@ mod tests {
                         .map(|h| h.to_string())
                         .unwrap_or_default();
                     assert!(help.contains("Example"), "{name} has no examples");
+                    // Wider, an 80-column terminal's help would cut a command where a paste
+                    // then breaks it: longer ones go on with a backslash.
+                    for line in help.lines().filter(|l| l.starts_with("  aop-wizard")) {
+                        assert!(line.chars().count() <= 80, "{name}: {line}");
+                    }
+                    for arg in sub.get_arguments() {
+                        let id = arg.get_id().as_str();
+                        assert!(
+                            arg.get_help().is_some() || ["help", "version"].contains(&id),
+                            "{name} --{id} says nothing of itself"
+                        );
+                    }
                 }
             }
         }

@@ -21,11 +21,14 @@ use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  aop-wizard rotate --zone example.com --ca-cert ./aop/ca.crt --ca-key ./aop/ca.key --origin 203.0.113.10
-  aop-wizard rotate --zone example.com --hostname app.example.com --ca-cert ./aop/ca.crt --ca-key ./aop/ca.key
-  aop-wizard rotate --zone example.com --new-ca --origin 203.0.113.10 --server nginx --origin-ca-path /etc/nginx/aop/ca.crt
-  aop-wizard rotate --zone example.com            # resume the rotation that stopped
-  aop-wizard rotate --zone example.com --abort    # go back to the old certificate
+  aop-wizard rotate --zone example.com --ca-cert ./aop/ca.crt \\
+      --ca-key ./aop/ca.key --origin 203.0.113.10
+  aop-wizard rotate --zone example.com --hostname app.example.com \\
+      --ca-cert ./aop/ca.crt --ca-key ./aop/ca.key
+  aop-wizard rotate --zone example.com --new-ca --origin 203.0.113.10 \\
+      --server nginx --origin-ca-path /etc/nginx/aop/ca.crt
+  aop-wizard rotate --zone example.com          # resume a rotation that stopped
+  aop-wizard rotate --zone example.com --abort  # back to the old certificate
 
 Order: the new certificate is written (signed by the same CA when its key is at hand and it is not
 expiring, else by a new CA); the origin is proven to accept it (with a new CA: and still the old
@@ -36,6 +39,7 @@ Each stage is saved in the data directory; running the same command again contin
 Exit codes: 0 rotated, 3 the origin or the request through Cloudflare needs you (run again after),
 4 Cloudflare API failure.")]
 pub struct RotateArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
     /// Rotate this hostname's per-hostname certificate (and every hostname sharing it)
@@ -56,6 +60,7 @@ pub struct RotateArgs {
     /// The current client certificate and key, to prove the origin still accepts it (default: client.crt beside the CA when it matches)
     #[arg(long, value_name = "PATH", requires = "old_key")]
     old_cert: Option<PathBuf>,
+    /// The private key of --old-cert
     #[arg(long, value_name = "PATH", requires = "old_cert")]
     old_key: Option<PathBuf>,
     /// Directory for the new files (default: rotated-DATE beside the CA)

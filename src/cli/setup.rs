@@ -23,10 +23,14 @@ use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  aop-wizard setup --zone example.com --origin 203.0.113.10 --server nginx --email ops@example.com
-  aop-wizard setup --zone example.com --scope hostname --hostname app.example.com --origin 203.0.113.10
-  aop-wizard setup --zone example.com --cert ./client.crt --key ./client.key --ca ./ca.crt --origin 203.0.113.10
-  aop-wizard setup --zone example.com --scope global --origin 203.0.113.10 --server haproxy
+  aop-wizard setup --zone example.com --origin 203.0.113.10 --server nginx \\
+      --email ops@example.com
+  aop-wizard setup --zone example.com --scope hostname \\
+      --hostname app.example.com --origin 203.0.113.10
+  aop-wizard setup --zone example.com --cert ./client.crt --key ./client.key \\
+      --ca ./ca.crt --origin 203.0.113.10
+  aop-wizard setup --zone example.com --scope global --origin 203.0.113.10 \\
+      --server haproxy
   aop-wizard setup --zone example.com --origin 203.0.113.10 --dry-run
 
 Order: SSL/TLS mode Full (or kept) → certificate made (or yours checked) → uploaded → active →
@@ -38,6 +42,7 @@ Each stage is saved in the data directory, so a run killed anywhere continues wh
 Exit codes: 0 enforced and proven, 3 the origin or the request through Cloudflare needs you,
 1 bad input, 2 a missing argument, 4 Cloudflare API failure.")]
 pub struct SetupArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
     /// zone (your certificate, every hostname; the default), hostname (chosen hostnames) or global (Cloudflare's certificate)

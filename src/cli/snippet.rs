@@ -17,7 +17,7 @@ pub(super) const DEFAULT_GLOBAL_CA_DIR: &str = "/etc/ssl/cloudflare";
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt --nginx-upstream http://127.0.0.1:8080\n  aop-wizard snippet apache --phase enforce --ca /etc/apache2/aop/ca.crt\n  aop-wizard snippet caddy --phase enforce --ca /etc/caddy/old-ca.pem --ca /etc/caddy/new-ca.pem --server-version 2.6\n  aop-wizard snippet haproxy --phase log --global\n  aop-wizard snippet traefik --phase enforce --ca /etc/traefik/ca.pem --json\n\n--ca names the CA file as it will be found on the origin. When it also exists on this machine it is\nchecked (it must be a CA) and its certificates are counted."
+    after_help = "Examples:\n  aop-wizard snippet nginx --phase log --ca /etc/nginx/aop/ca.crt \\\n      --nginx-upstream http://127.0.0.1:8080\n  aop-wizard snippet apache --phase enforce --ca /etc/apache2/aop/ca.crt\n  aop-wizard snippet caddy --phase enforce --ca /etc/caddy/old-ca.pem \\\n      --ca /etc/caddy/new-ca.pem --server-version 2.6\n  aop-wizard snippet haproxy --phase log --global\n  aop-wizard snippet traefik --phase enforce --ca /etc/traefik/ca.pem --json\n\n--ca names the CA file as it will be found on the origin. When it also exists on this machine it is\nchecked (it must be a CA) and its certificates are counted."
 )]
 pub struct SnippetArgs {
     /// nginx, apache, haproxy, traefik or caddy
@@ -51,6 +51,7 @@ pub struct SnippetArgs {
     /// nginx log phase: serve requests whose certificate failed verification from this document root
     #[arg(long, value_name = "DIR")]
     nginx_root: Option<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

@@ -16,6 +16,7 @@ use crate::untrusted::shown;
     after_help = "Examples:\n  aop-wizard ssl-mode --zone example.com\n  aop-wizard ssl-mode --zone example.com --set strict --dry-run\n  aop-wizard ssl-mode --zone example.com --set strict"
 )]
 pub struct SslModeArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
     /// full, or strict (Full (strict): the origin certificate is validated too)
@@ -24,6 +25,7 @@ pub struct SslModeArgs {
     /// Print the request instead of sending it
     #[arg(long, requires = "set")]
     dry_run: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

@@ -18,6 +18,7 @@ pub struct StatusArgs {
     /// The zone (domain) name
     #[arg(long)]
     zone: String,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
     /// Also show this hostname's association (besides DNS records, the certificates'

@@ -17,8 +17,9 @@ use crate::untrusted::shown;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   aop-wizard undo --zone example.com --origin 203.0.113.10
-  aop-wizard undo --zone example.com --origin 203.0.113.10 --delete-certificates --dry-run
-  aop-wizard undo --zone example.com --origin-relaxed     # you checked the origin yourself
+  aop-wizard undo --zone example.com --origin 203.0.113.10 \\
+      --delete-certificates --dry-run
+  aop-wizard undo --zone example.com --origin-relaxed  # origin checked by you
 
 Order: 1. put the log-phase snippet on the origin (aop-wizard snippet SERVER --phase log) and
 reload; 2. undo waits until a direct request without a certificate is served again; 3. it turns
@@ -30,6 +31,7 @@ Exit codes: 0 done, 2 neither --origin nor --origin-relaxed given, 3 the origin 
 (nothing changed on Cloudflare), or a hostname could not be checked, or a certificate could not
 be deleted (undo says which and what to do), 4 API failure.")]
 pub struct UndoArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
     /// Origin address to watch (IP or IP:PORT); repeat for several. Required unless --origin-relaxed

@@ -20,9 +20,10 @@ use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --wait\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --hostname app.example.com\n  aop-wizard upload --zone example.com --cert ./aop/client.crt --key ./aop/client.key --dry-run\n\nThe certificate is checked first (as `aop-wizard cert check`). An identical certificate already on\nCloudflare is reused rather than uploaded again. With --hostname it becomes a per-hostname\ncertificate and is associated (enabled) for that hostname."
+    after_help = "Examples:\n  aop-wizard upload --zone example.com --cert ./aop/client.crt \\\n      --key ./aop/client.key --wait\n  aop-wizard upload --zone example.com --cert ./aop/client.crt \\\n      --key ./aop/client.key --hostname app.example.com\n  aop-wizard upload --zone example.com --cert ./aop/client.crt \\\n      --key ./aop/client.key --dry-run\n\nThe certificate is checked first (as `aop-wizard cert check`). An identical certificate already on\nCloudflare is reused rather than uploaded again. With --hostname it becomes a per-hostname\ncertificate and is associated (enabled) for that hostname."
 )]
 pub struct UploadArgs {
+    /// The zone (domain) name
     #[arg(long)]
     zone: String,
     /// The client (leaf) certificate
@@ -46,6 +47,7 @@ pub struct UploadArgs {
     /// Print the request instead of sending it
     #[arg(long)]
     dry_run: bool,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

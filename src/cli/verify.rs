@@ -25,9 +25,12 @@ pub enum Expect {
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  aop-wizard verify --origin 203.0.113.10 --host www.example.com --cert client.crt --key client.key --ca ca.crt
-  aop-wizard verify --origin 203.0.113.10 --origin 203.0.113.11:8443 --host example.com --host www.example.com --global
-  aop-wizard verify --origin 203.0.113.10 --host www.example.com --ca ca.crt --expect log-only --via-edge --json
+  aop-wizard verify --origin 203.0.113.10 --host www.example.com \\
+      --cert client.crt --key client.key --ca ca.crt
+  aop-wizard verify --origin 203.0.113.10 --origin 203.0.113.11:8443 \\
+      --host example.com --host www.example.com --global
+  aop-wizard verify --origin 203.0.113.10 --host www.example.com --ca ca.crt \\
+      --expect log-only --via-edge --json
 
 Exit codes: 0 every cell is as expected (and every edge request passed with --via-edge),
 3 at least one is not (the table says why), 1 bad input.")]
@@ -73,6 +76,7 @@ pub struct VerifyArgs {
     /// --path); implies --via-edge
     #[arg(long, value_name = "URL")]
     edge_url: Option<String>,
+    /// Print the result as JSON
     #[arg(long)]
     json: bool,
 }

@@ -200,6 +200,11 @@ impl EdgeRanges {
             Err(CloudflareError::Decode { .. }) => {
                 format!("the API at {base_url} did not answer with a list of ranges")
             }
+            // `error_detail`'s word for reqwest's timeout: connected, but no answer in time.
+            Err(CloudflareError::Network { detail, .. }) if detail == "timed out" => format!(
+                "the API at {base_url} did not answer within {} s",
+                timeout.as_secs()
+            ),
             Err(_) => format!("the API at {base_url} could not be reached"),
         };
         tracing::info!(%why, "using the shipped Cloudflare ranges");
@@ -283,5 +288,27 @@ mod tests {
         assert!(why("2001:db8::/129").contains("0 to 128"));
         assert!(why("cloudflare").contains("not an IPv4 or IPv6 address"));
         assert!(why("10.0.0.0/x").contains("prefix"));
+    }
+
+    /// An API that takes the connection and never answers is said as that, not as one that
+    /// could not be reached (which sends someone looking for a network fault).
+    #[tokio::test]
+    async fn an_api_that_never_answers_is_said_as_such() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}/client/v4", silent.local_addr().unwrap());
+        let ranges = EdgeRanges::cloudflare(&base_url, Duration::from_secs(1)).await;
+        let RangesSource::Shipped { why, .. } = &ranges.source else {
+            panic!("{:?}", ranges.source)
+        };
+        assert_eq!(
+            why,
+            &format!("the API at {base_url} did not answer within 1 s")
+        );
+        drop(silent);
+        let closed = EdgeRanges::cloudflare(&base_url, Duration::from_secs(1)).await;
+        let RangesSource::Shipped { why, .. } = &closed.source else {
+            panic!("{:?}", closed.source)
+        };
+        assert!(why.ends_with("could not be reached"), "{why}");
     }
 }
