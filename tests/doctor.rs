@@ -436,6 +436,18 @@ fn an_unreachable_or_unknown_origin_is_not_ok() {
         lab.doctor(&["--zone", "example.com", "--hostname", "nothing.example.com"]);
     assert_eq!(code, 3, "{report:#}");
     assert_eq!(kind(&report, "nothing.example.com"), "no-dns-record");
+    let human = lab.run(&[
+        "doctor",
+        "--zone",
+        "example.com",
+        "--hostname",
+        "nothing.example.com",
+    ]);
+    assert!(
+        text(&human).contains("nothing.example.com  (no DNS record)"),
+        "not \"DNS only\", which is a record: {}",
+        text(&human)
+    );
 
     assert!(
         lab.fake

@@ -10,7 +10,9 @@ use color_eyre::eyre::Result;
 use super::output::{Outcome, Palette, plain, print_json, wrapped, write_wrapped};
 use super::session::{block_on, client};
 use crate::names::{self, Wildcard};
-use crate::ops::doctor::{DoctorReport, DoctorRequest, HostnameDiagnosis, Prediction, doctor};
+use crate::ops::doctor::{
+    DoctorReport, DoctorRequest, HostnameDiagnosis, Kind, Prediction, doctor,
+};
 use crate::probe::parse_origin;
 use crate::untrusted::shown;
 
@@ -112,7 +114,9 @@ fn print_report(out: &mut dyn Write, report: &DoctorReport) -> Result<()> {
 
 fn print_hostname(out: &mut dyn Write, host: &HostnameDiagnosis, palette: Palette) -> Result<()> {
     let mode = crate::cloudflare::SslMode::parse(&host.ssl_mode).label();
-    let path = if host.proxied {
+    let path = if host.outcome.kind == Kind::NoDnsRecord {
+        "no DNS record".to_string()
+    } else if host.proxied {
         format!("proxied, SSL/TLS mode {mode}")
     } else {
         "DNS only".to_string()

@@ -14,7 +14,7 @@ use crate::untrusted::shown;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  aop-wizard enable --zone example.com --scope zone\n  aop-wizard enable --zone example.com --scope hostname \\\n      --hostname app.example.com \\\n      --cert-id 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60\n  aop-wizard disable --zone example.com --scope global --dry-run\n\nBefore disabling, relax the origin first (snippet --phase log): an origin that still enforces\nrefuses every request once Cloudflare stops sending the certificate."
+    after_help = "Examples:\n  aop-wizard enable --zone example.com --scope zone\n  aop-wizard enable --zone example.com --scope hostname \\\n      --hostname app.example.com \\\n      --cert-id 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60\n  aop-wizard disable --zone example.com --scope global --dry-run\n\nBefore disabling, relax the origin first (snippet --phase log): an origin that still enforces\nrefuses every request once Cloudflare stops sending the certificate. `aop-wizard undo` turns\nAOP off only after probing that the origin no longer enforces."
 )]
 pub struct ToggleArgs {
     /// The zone (domain) name

@@ -695,9 +695,14 @@ fn predict(case: &Case<'_>, seen: Result<&Seen<'_>, &str>) -> Prediction {
                     &seen.none.outcome,
                     &format!("{reason} and the origin {origin} one"),
                 ),
-                format!(
-                    "Turn AOP on for it ({enable}), or relax the origin first (aop-wizard snippet SERVER --phase log)."
-                ),
+                if rejected {
+                    format!(
+                        "Turn AOP on for it ({enable}), or relax the origin first (aop-wizard snippet SERVER --phase log)."
+                    )
+                } else {
+                    // In the log phase already: only turning AOP on is left to do.
+                    format!("Turn AOP on for it before enforcing: {enable}.")
+                },
             )
         } else {
             prediction(
@@ -994,9 +999,10 @@ mod tests {
             "{}",
             log.summary
         );
-        assert!(
-            log.next_step
-                .contains("aop-wizard enable --zone example.com --scope zone")
+        assert_eq!(
+            log.next_step,
+            "Turn AOP on for it before enforcing: aop-wizard enable --zone example.com --scope zone.",
+            "in the log phase already, relaxing the origin is no advice"
         );
         let refused = predicted(
             None,

@@ -58,7 +58,7 @@ pub(super) fn render(request: &SnippetRequest) -> Result<RenderedBody, SnippetEr
     );
     let tls = format!("client_auth {{\n\tmode {mode}\n{trust}}}\n");
     let mut notes = vec![format!(
-        "A verified client shows as request.tls.client_common_name in the JSON access log; refused handshakes are logged to {TLS_ERRORS_LOG}."
+        "A verified client certificate shows as request.tls.client_serial (and client_common_name) in the JSON access log, which aop-wizard evidence reads; refused handshakes are logged to {TLS_ERRORS_LOG}."
     )];
     if request.server_version.is_none() {
         notes.push("Written for Caddy 2.8 or later (trust_pool); for older versions pass --server-version (see `caddy version`).".into());
