@@ -531,6 +531,21 @@ const VERIFY: &[Case] = &[
         BAD,
         &["\"127.0.0.1:0\" is not an origin address"],
     ),
+    // Cloudflare's edge, typed for the origin behind it: probing it would judge Cloudflare.
+    case(
+        &[
+            "verify",
+            "--origin",
+            "104.16.0.1",
+            "--host",
+            "www.example.com",
+        ],
+        BAD,
+        &[
+            "104.16.0.1 is one of Cloudflare's own addresses",
+            "the server behind Cloudflare",
+        ],
+    ),
     // evidence: the log-phase check beside verify (a named pipe: tests/evidence_cli.rs).
     case(
         &[

@@ -25,7 +25,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub use files::MOST_LINE_BYTES;
 pub use formats::{Line, Request, Seen, normalise_hostname, parse};
-pub use ranges::{Cidr, EdgeRanges, RangesSource, ShippedRanges};
+pub use ranges::{Cidr, EdgeRanges, RangesSource, ShippedRanges, cloudflare_address};
 
 use crate::snippets::WebServer;
 use crate::untrusted::one_line;

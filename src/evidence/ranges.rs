@@ -218,6 +218,14 @@ impl EdgeRanges {
     }
 }
 
+/// Whether `address` is in the ranges shipped for Cloudflare's edge: never an origin's.
+pub fn cloudflare_address(address: IpAddr) -> bool {
+    static SHIPPED: std::sync::OnceLock<EdgeRanges> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| EdgeRanges::shipped(String::new()))
+        .contains(address)
+}
+
 fn parse_lists(ipv4: &[String], ipv6: &[String]) -> Result<Vec<Cidr>, EvidenceError> {
     ipv4.iter().chain(ipv6).map(|t| Cidr::parse(t)).collect()
 }

@@ -11,7 +11,6 @@ use serde::Serialize;
 use super::OperationError;
 use super::status::{EffectiveCertificate, HostnameView, NoCertificate, ZoneStatus};
 use crate::cloudflare::{Client, SslMode};
-use crate::evidence::EdgeRanges;
 use crate::pki;
 use crate::probe::{self, AttemptReport, ExpectedCa, Judgement, Outcome, Presented, Verdict};
 use crate::untrusted::shown;
@@ -468,10 +467,9 @@ async fn origins_in_dns(
     found.dedup();
     // A name proxied by Cloudflare (another zone's, say) resolves to Cloudflare's edge: probing
     // it would judge Cloudflare, not the origin.
-    let cloudflare = EdgeRanges::shipped(String::new());
     if let Some(edge) = found
         .iter()
-        .find(|address| cloudflare.contains(address.ip()))
+        .find(|address| crate::evidence::cloudflare_address(address.ip()))
     {
         return Err(format!(
             "its DNS leads to {}, one of Cloudflare's own addresses (a name proxied by Cloudflare), not to the origin",

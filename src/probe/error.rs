@@ -10,6 +10,11 @@ pub enum ProbeError {
         crate::untrusted::shown(text)
     )]
     NotAnOrigin { text: String },
+    /// An address of Cloudflare's edge: probing it would judge Cloudflare, not the origin.
+    #[error(
+        "{address} is one of Cloudflare's own addresses, not the origin's: give the address of the server behind Cloudflare (the content of its DNS record in the dashboard)"
+    )]
+    CloudflareAddress { address: std::net::IpAddr },
     /// The client certificate or its key cannot be read or parsed. The message already names the
     /// cause, so the `PkiError` is not also given as a source (a chain would say it twice).
     #[error("{0}")]

@@ -137,21 +137,26 @@ pub fn unrelated_identity() -> Result<ClientIdentity, ProbeError> {
 /// An origin address: `IP`, `IP:PORT` or `[IPv6]:PORT`; port 443 when none is given.
 pub fn parse_origin(text: &str) -> Result<SocketAddr, ProbeError> {
     let text = text.trim();
-    if let Ok(address) = text.parse::<SocketAddr>() {
+    let address = match text.parse::<SocketAddr>() {
         // Port 0 is no port anything listens on.
-        return (address.port() != 0)
-            .then_some(address)
-            .ok_or_else(|| ProbeError::NotAnOrigin {
-                text: text.to_string(),
-            });
+        Ok(address) if address.port() == 0 => None,
+        Ok(address) => Some(address),
+        Err(_) => text
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 443)),
     }
-    text.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 443))
-        .map_err(|_| ProbeError::NotAnOrigin {
-            text: text.to_string(),
-        })
+    .ok_or_else(|| ProbeError::NotAnOrigin {
+        text: text.to_string(),
+    })?;
+    if crate::evidence::cloudflare_address(address.ip()) {
+        return Err(ProbeError::CloudflareAddress {
+            address: address.ip(),
+        });
+    }
+    Ok(address)
 }
 
 /// The request path goes on the wire as given, so it must be one: from `/`, with no space and
@@ -276,6 +281,18 @@ mod tests {
             parse_origin("[2001:db8::1]").unwrap(),
             "[2001:db8::1]:443".parse().unwrap()
         );
+        assert!(matches!(
+            parse_origin("203.0.113.10:0"),
+            Err(ProbeError::NotAnOrigin { .. })
+        ));
+        // Cloudflare's edge is never taken for the origin behind it.
+        for edge in ["104.16.0.1", "[2606:4700::1]:8443"] {
+            let error = parse_origin(edge).unwrap_err().to_string();
+            assert!(
+                error.contains("is one of Cloudflare's own addresses, not the origin's"),
+                "{error}"
+            );
+        }
         let error = parse_origin(" origin.example ").unwrap_err();
         assert!(matches!(error, ProbeError::NotAnOrigin { .. }));
         assert!(
