@@ -222,6 +222,30 @@ fn a_real_nginx_trusting_another_ca_is_predicted_to_answer_400_and_does() {
     let (status, body) = lab.through_edge("www.example.com", origin);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("The SSL certificate error"), "{body}");
+    // verify's request through Cloudflare says the same: nginx's 400 is no page served.
+    let edge_url = lab.fake.fake.edge_url("{hostname}", origin);
+    let verified = lab.run(&[
+        "verify",
+        "--origin",
+        &address,
+        "--host",
+        "www.example.com",
+        "--cert",
+        &path(&pki.second.cert),
+        "--key",
+        &path(&pki.second.key),
+        "--ca",
+        &path(&pki.second_ca),
+        "--via-edge",
+        "--edge-url",
+        &edge_url,
+    ]);
+    assert_eq!(verified.status.code(), Some(3), "{}", text(&verified));
+    assert!(
+        text(&verified).contains("the origin refused the certificate Cloudflare presented"),
+        "{}",
+        text(&verified)
+    );
 
     // The right CA on the origin: predicted OK, and served through the edge.
     let dir = nginx.stop();

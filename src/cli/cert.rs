@@ -74,7 +74,7 @@ pub struct GenerateArgs {
     /// The zone the certificates are for: names them as setup and the wizard do
     #[arg(long)]
     zone: Option<String>,
-    /// Common name of the CA (default: "ZONE origin pull CA DATE")
+    /// Common name of the CA (default: "ZONE origin pull CA DATE TIME")
     #[arg(long)]
     ca_cn: Option<String>,
     /// Common name of the client certificate (default: "ZONE origin pull client")

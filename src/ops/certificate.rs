@@ -20,10 +20,21 @@ fn subject(zone: Option<&str>) -> &str {
         .unwrap_or("aop-wizard")
 }
 
-/// The CA's common name. Dated, so that during a rotation the origin's list of acceptable CAs
-/// tells the old CA from the new one.
+/// The CA's common name. Dated to the second, so that the origin's list of acceptable CAs tells
+/// the old CA from the new one during a rotation, and doctor (which can only compare names)
+/// tells apart two CAs made the same day.
 pub fn ca_common_name(zone: Option<&str>, now: OffsetDateTime) -> String {
-    named(zone, &format!(" origin pull CA {}", now.date()))
+    let now = now.to_offset(time::UtcOffset::UTC);
+    named(
+        zone,
+        &format!(
+            " origin pull CA {} {:02}:{:02}:{:02}Z",
+            now.date(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        ),
+    )
 }
 
 /// The client certificate's common name.
@@ -136,6 +147,16 @@ mod tests {
             assert!(name.chars().count() <= 64, "{name}");
             assert!(name.starts_with("aaaa"), "{name}");
         }
+        let made = time::macros::datetime!(2026-11-30 16:05:09 UTC);
+        assert_eq!(
+            ca_common_name(Some("example.com"), made),
+            "example.com origin pull CA 2026-11-30 16:05:09Z"
+        );
+        assert_ne!(
+            ca_common_name(Some("example.com"), made),
+            ca_common_name(Some("example.com"), made + time::Duration::hours(3)),
+            "two CAs made the same day are told apart"
+        );
         assert_eq!(
             leaf_common_name(Some("example.com")),
             "example.com origin pull client"

@@ -723,6 +723,18 @@ fn rejection(error: &std::io::Error) -> Outcome {
     }
 }
 
+/// nginx's answer when it refused a client certificate: none sent, or one it could not verify
+/// (an unknown CA, expired). Both are HTTP 400, told apart from an application's 400 by the
+/// page nginx writes; the probe and the request through Cloudflare read them here.
+pub const NGINX_NO_CERTIFICATE: &str = "No required SSL certificate was sent";
+const NGINX_CERTIFICATE_ERROR: &str = "The SSL certificate error";
+
+pub fn nginx_certificate_error(status: u16, body: &str) -> Option<&'static str> {
+    [NGINX_NO_CERTIFICATE, NGINX_CERTIFICATE_ERROR]
+        .into_iter()
+        .find(|message| status == 400 && body.contains(message))
+}
+
 fn classify_http(response: &[u8]) -> Outcome {
     let text = String::from_utf8_lossy(response);
     let status = text
@@ -741,14 +753,10 @@ fn classify_http(response: &[u8]) -> Outcome {
             }
         };
     };
-    const NGINX_MESSAGES: [&str; 2] = [
-        "No required SSL certificate was sent",
-        "The SSL certificate error",
-    ];
     match status {
-        400 => match NGINX_MESSAGES.iter().find(|m| text.contains(*m)) {
+        400 => match nginx_certificate_error(status, &text) {
             Some(message) => Outcome::NginxCertificateError {
-                message: (*message).to_string(),
+                message: message.to_string(),
             },
             None => Outcome::Http { status },
         },

@@ -83,11 +83,16 @@ pub fn excerpt(body: &str) -> Option<String> {
 }
 
 fn explain(status: u16, body: &str) -> (bool, String) {
-    if status == 400 && body.contains("No required SSL certificate was sent") {
-        return (
+    match super::attempt::nginx_certificate_error(status, body) {
+        Some(super::attempt::NGINX_NO_CERTIFICATE) => return (
             false,
             "the origin wanted a client certificate and Cloudflare sent none: enable Authenticated Origin Pulls for this zone or hostname (aop-wizard enable)".into(),
-        );
+        ),
+        Some(_) => return (
+            false,
+            "the origin refused the certificate Cloudflare presented (nginx could not verify it): it trusts another CA than the one that issued it, or the certificate expired; `aop-wizard doctor --zone ZONE` shows both".into(),
+        ),
+        None => {}
     }
     match status {
         525 => (false, "525 SSL handshake failed: the origin refused Cloudflare's certificate; is AOP enabled on Cloudflare, and does the origin trust the CA of the uploaded certificate?".into()),
@@ -132,5 +137,12 @@ mod tests {
         assert!(!passed && why.contains("uploaded certificate"));
         let (passed, why) = explain(400, "<center>No required SSL certificate was sent</center>");
         assert!(!passed && why.contains("aop-wizard enable"));
+        // A certificate from another CA than the origin trusts: nginx's 400 is no page served.
+        let (passed, why) = explain(400, "<center>The SSL certificate error</center>");
+        assert!(!passed && why.contains("trusts another CA"), "{why}");
+        assert!(
+            explain(400, "bad form field").0,
+            "the application's own 400"
+        );
     }
 }
