@@ -231,23 +231,33 @@ fn the_passphrase_variable_must_be_set() {
         .env_remove("AOP_TEST_UNSET")
         .output()
         .unwrap();
-    assert_one_error_line(&output, "AOP_TEST_UNSET is unset or empty");
+    assert_one_error_line(&output, "$AOP_TEST_UNSET, which is unset or empty");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
-    let encrypted = Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
-        .args([
-            "cert",
-            "generate",
-            "--out",
-            p(dir.path()),
-            "--key-type",
-            "ecdsa-p256",
-            "--ca-passphrase-env",
-            "AOP_TEST_PASS",
-        ])
-        .env("AOP_TEST_PASS", "s3cret")
-        .output()
-        .unwrap();
+    let generate = |passphrase: &str| {
+        Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+            .args([
+                "cert",
+                "generate",
+                "--out",
+                p(dir.path()),
+                "--key-type",
+                "ecdsa-p256",
+                "--ca-passphrase-env",
+                "AOP_TEST_PASS",
+            ])
+            .env("AOP_TEST_PASS", passphrase)
+            .output()
+            .unwrap()
+    };
+    // As short a passphrase as the wizard refuses is refused here too, before any file.
+    let short = generate("s3cret");
+    assert_one_error_line(
+        &short,
+        "$AOP_TEST_PASS: the passphrase is shorter than 8 characters",
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let encrypted = generate("s3cret passphrase");
     assert!(encrypted.status.success());
     let ca_key = std::fs::read_to_string(dir.path().join("ca.key")).unwrap();
     let client_key = std::fs::read_to_string(dir.path().join("client.key")).unwrap();

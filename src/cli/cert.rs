@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr};
 use time::OffsetDateTime;
 
 use super::output::{Outcome, Palette, print_json};
@@ -112,15 +112,11 @@ pub fn run(command: CertCommand, out: &mut dyn Write) -> Result<Outcome> {
 }
 
 fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let passphrase = match &args.ca_passphrase_env {
-        Some(var) => match std::env::var(var) {
-            Ok(value) if !value.is_empty() => Some(value),
-            _ => bail!(
-                "--ca-passphrase-env {var}: the environment variable {var} is unset or empty; export it first"
-            ),
-        },
-        None => None,
-    };
+    let passphrase = args
+        .ca_passphrase_env
+        .as_deref()
+        .map(certificate::new_key_passphrase_from_env)
+        .transpose()?;
     let now = OffsetDateTime::now_utc();
     let zone = args.zone.as_deref().map(crate::names::zone).transpose()?;
     let zone = zone.as_deref();
@@ -139,7 +135,7 @@ fn generate(args: GenerateArgs, out: &mut dyn Write) -> Result<Outcome> {
     let set = pki::generate_ca_and_leaf(args.key_type, &ca_spec, &leaf_spec)?;
     let files = set.write(
         &args.out,
-        passphrase.as_deref().map(str::as_bytes),
+        passphrase.as_ref().map(pki::Passphrase::expose),
         args.force,
     )?;
     let written = [

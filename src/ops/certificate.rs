@@ -117,6 +117,13 @@ pub fn passphrase_from_env(var: &str) -> Result<String, super::OperationError> {
     }
 }
 
+/// The passphrase in `var` for a CA key about to be made: held to the length the wizard asks of
+/// a typed one.
+pub fn new_key_passphrase_from_env(var: &str) -> Result<pki::Passphrase, super::OperationError> {
+    pki::Passphrase::for_new_key(&passphrase_from_env(var)?)
+        .map_err(|problem| super::OperationError::Refused(format!("${var}: {problem}")))
+}
+
 /// The user's own client certificate, key and CA, checked as Cloudflare and the origin will:
 /// a leaf with client-auth use, its key, signed by that CA, not expiring soon. Its fingerprint.
 pub fn check_import(cert: &Path, key: &Path, ca: &Path) -> Result<String, super::OperationError> {

@@ -28,12 +28,18 @@ impl Passphrase {
         if first != again {
             return Err(PassphraseProblem::Mismatch);
         }
-        if first.chars().count() < Self::MIN_CHARS {
+        Self::for_new_key(first)
+    }
+
+    /// A passphrase for a new key given once (from the environment): long enough, as a typed
+    /// one must be.
+    pub fn for_new_key(text: &str) -> Result<Self, PassphraseProblem> {
+        if text.chars().count() < Self::MIN_CHARS {
             return Err(PassphraseProblem::TooShort {
                 min: Self::MIN_CHARS,
             });
         }
-        Ok(Self(first.to_string()))
+        Ok(Self(text.to_string()))
     }
 
     pub fn expose(&self) -> &[u8] {

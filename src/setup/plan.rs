@@ -315,7 +315,7 @@ pub async fn plan(client: &Client, request: &SetupRequest) -> Result<Setup, Oper
             ca_passphrase_env, ..
         } => {
             if let Some(var) = ca_passphrase_env {
-                certificate::passphrase_from_env(var)?;
+                certificate::new_key_passphrase_from_env(var)?;
             }
             let files = ["ca.crt", "ca.key", "client.crt", "client.key"].map(|n| out_dir.join(n));
             if let Some(existing) = files.iter().find(|p| p.exists()) {

@@ -263,13 +263,13 @@ fn write_certificate(setup: &mut Setup) -> Result<(), OperationError> {
         } => {
             let passphrase = ca_passphrase_env
                 .as_deref()
-                .map(certificate::passphrase_from_env)
+                .map(certificate::new_key_passphrase_from_env)
                 .transpose()?;
             let (files, fingerprint) = certificate::generate_and_write(
                 &setup.zone,
                 key_type,
                 &setup.out_dir,
-                passphrase.as_deref().map(str::as_bytes),
+                passphrase.as_ref().map(pki::Passphrase::expose),
                 true,
             )?;
             setup.ca_cert = files.ca_cert;
