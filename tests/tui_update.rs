@@ -795,6 +795,21 @@ fn the_summary_offers_a_rotation_that_plans_confirms_and_runs() {
         Msg::RotationPlanned(Ok(Box::new(planned_rotation()))),
     );
     assert!(state.busy.is_none());
+    // The Same as command checks the same origin, and is one the CLI takes as it stands (an
+    // --origin without --host was refused there).
+    let same_as = aop_wizard::tui::same_as::commands(&state).remove(0);
+    let said = same_as.join(" ");
+    assert!(
+        said.contains(
+            "--origin 203.0.113.10:443 --host example.com --server nginx --origin-ca-path /etc/nginx/aop/ca.crt"
+        ),
+        "{said}"
+    );
+    use clap::Parser;
+    assert!(
+        aop_wizard::cli::Cli::try_parse_from(&same_as).is_ok(),
+        "{said}"
+    );
     assert!(
         press(&mut state, KeyCode::Enter).is_empty(),
         "nothing changes before the confirmation"

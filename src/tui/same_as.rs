@@ -316,8 +316,23 @@ fn rotate(state: &Wizard) -> Vec<String> {
                 args.extend(["--ca-passphrase-env".to_string(), "CA_PASS".to_string()]);
             }
         }
-        for origin in &plan.origin.addresses {
+        // What the plan's origin check holds, so that the command checks the same origin.
+        let check = &plan.origin;
+        for origin in &check.addresses {
             args.extend(["--origin".to_string(), origin.to_string()]);
+        }
+        if !check.addresses.is_empty() {
+            for host in &check.hostnames {
+                args.extend(["--host".to_string(), host.clone()]);
+            }
+        }
+        args.extend(["--server".to_string(), check.server.name().to_string()]);
+        if let Some(version) = check.server_version {
+            args.extend(["--server-version".to_string(), version.to_string()]);
+        }
+        args.extend(["--origin-ca-path".to_string(), check.ca_path.clone()]);
+        if state.demo_origin.is_some() {
+            args.extend(["--edge-url".to_string(), check.edge_url.clone()]);
         }
     }
     args
