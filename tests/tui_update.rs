@@ -1847,6 +1847,14 @@ fn esc_after_a_finished_undo_returns_to_the_summary() {
             .any(|h| h.starts_with("u ") || h.starts_with("r ")),
         "AOP is off and the certificates are gone: {bar:?}"
     );
+    // Nor does the summary still ask for the deleted certificate to be rotated.
+    let said: String =
+        aop_wizard::tui::screens::summary::lines(&state, &aop_wizard::tui::theme::Theme::plain())
+            .iter()
+            .map(|line| line.to_string() + "\n")
+            .collect();
+    assert!(said.contains("its certificates are deleted"), "{said}");
+    assert!(!said.contains("rotate before then"), "{said}");
 }
 
 /// The rotation's confirmation numbers its steps 1, 2, 3 whether or not a new CA adds one.

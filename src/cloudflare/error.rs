@@ -172,6 +172,10 @@ fn advice(errors: &[ApiMessage], status: u16, operation: &str) -> String {
     if has(1415) {
         return "That id is not a per-hostname certificate (zone-level certificate ids do not work here); upload it with --hostname and use the id it returns".into();
     }
+    if (has(7003) || has(1003) || has(17001) || status == 404) && operation.contains("alert") {
+        return "The alert policy's id is wrong: `aop-wizard alerts list --zone NAME` lists them"
+            .into();
+    }
     if has(7003) || has(1003) || status == 404 {
         return "An id in the request is wrong: check the zone name and certificate id (`aop-wizard status --zone NAME` lists them)".into();
     }
@@ -280,6 +284,11 @@ mod tests {
             api(404, 7003, "get zone certificate")
                 .to_string()
                 .contains("id in the request is wrong")
+        );
+        assert!(
+            api(404, 17001, "delete alert policy")
+                .to_string()
+                .contains("`aop-wizard alerts list --zone NAME` lists them")
         );
         assert!(api(429, 971, "list zones").to_string().contains("wait"));
     }

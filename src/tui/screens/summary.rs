@@ -72,17 +72,18 @@ pub fn lines(state: &Wizard, theme: &Theme) -> Vec<Line<'static>> {
             )),
         ]));
     }
-    // After a rotation, the certificate described at set-up is the one just replaced.
+    // After a rotation, the certificate described at set-up is the one just replaced; after an
+    // undo, Cloudflare presents it no more (or it is deleted): nothing to rotate.
     let described = state
         .certificate
         .as_ref()
-        .filter(|_| !state.rotation.rotated());
+        .filter(|_| !state.rotation.rotated() && !state.undo.done);
     if let Some(ready) = described {
         lines.push(Line::from(format!(
             "Client certificate expires {} ({} days): rotate before then.",
             ready.not_after, ready.days_left
         )));
-    } else if state.scope == Scope::Global {
+    } else if state.scope == Scope::Global && !state.undo.done {
         lines.push(Line::from(
             "Cloudflare's shared certificate expires 2029-11-01.",
         ));
