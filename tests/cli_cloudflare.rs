@@ -114,6 +114,54 @@ fn status_upload_wait_enable_by_hand() {
     }
 }
 
+/// Text around the PEM blocks in the files (a comment, a stray paste, escape sequences) stays
+/// on this machine: only the certificate and key blocks are sent.
+#[test]
+fn only_the_pem_blocks_are_sent_not_the_text_around_them() {
+    let fake = fake();
+    let pki = support::test_pki::test_pki();
+    let dir = tempfile::tempdir().unwrap();
+    let junk = "garbage here\n\u{1b}[31mred\u{7}\n";
+    let cert = dir.path().join("client.crt");
+    let key = dir.path().join("client.key");
+    std::fs::write(
+        &cert,
+        format!(
+            "a note\n{}{junk}",
+            std::fs::read_to_string(&pki.right.cert).unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &key,
+        std::fs::read_to_string(&pki.right.key).unwrap() + junk,
+    )
+    .unwrap();
+    let dry = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "upload",
+            "--zone",
+            "example.com",
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(dry.status.success(), "{}", text(&dry));
+    let plan: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    let body = plan.to_string();
+    assert!(body.contains("-----BEGIN CERTIFICATE-----"), "{body}");
+    assert!(
+        !body.contains("garbage") && !body.contains("a note") && !body.contains("[31m"),
+        "{body}"
+    );
+}
+
 #[test]
 fn a_ca_is_refused_before_anything_is_sent() {
     let fake = fake();

@@ -612,9 +612,10 @@ pub async fn ready_to_upload(
     cert: &Path,
     key: &Path,
 ) -> Result<ToUpload, OperationError> {
-    let certificate_pem = pki::read_pem_file(cert)?;
-    let key_pem = pki::read_pem_file(key)?;
-    let der = pki::certificates_from_pem(&certificate_pem, cert)?;
+    // Only the blocks go to Cloudflare: text around them in the files stays here.
+    let der = pki::certificates_from_pem(&pki::read_pem_file(cert)?, cert)?;
+    let certificate_pem = pki::certificates_pem(&der);
+    let key_pem = pki::private_key_pem(&pki::read_pem_file(key)?, key)?;
     let Some(leaf) = der.first() else {
         return Err(OperationError::Refused(format!(
             "{} holds no certificate",

@@ -29,8 +29,9 @@ pub use inspect::{
 pub use passphrase::{Passphrase, PassphraseProblem};
 pub(crate) use pem::file_kind;
 pub use pem::{
-    INPUT_CAP, LoadedKey, certificates_from_pem, load_certificates, load_private_key,
-    pem_file_text, private_key_from_pem, read_input, read_pem_file,
+    INPUT_CAP, LoadedKey, certificates_from_pem, certificates_pem, load_certificates,
+    load_private_key, pem_file_text, private_key_from_pem, private_key_pem, read_input,
+    read_pem_file,
 };
 
 use std::path::PathBuf;

@@ -163,6 +163,26 @@ pub fn certificates_from_pem(text: &str, path: &Path) -> Result<Vec<Vec<u8>>> {
     Ok(certs)
 }
 
+/// Certificates (DER) as PEM text and nothing else: what is sent or copied on is the blocks read,
+/// never the text around them in the file (a comment, a stray paste, escape sequences).
+pub fn certificates_pem(certificates: &[Vec<u8>]) -> String {
+    certificates
+        .iter()
+        .map(|der| pem_text("CERTIFICATE", der))
+        .collect()
+}
+
+/// The private key block of PEM text, as PEM and nothing else (as `certificates_pem`).
+pub fn private_key_pem(text: &str, path: &Path) -> Result<String> {
+    pem_blocks(path, text)?
+        .into_iter()
+        .find(|pem| pem.label.ends_with("PRIVATE KEY"))
+        .map(|pem| pem_text(&pem.label, &pem.contents))
+        .ok_or_else(|| PkiError::NoPrivateKey {
+            path: path.to_path_buf(),
+        })
+}
+
 /// The private key in a PEM file. An encrypted key needs `passphrase`; without one it is reported
 /// as encrypted, which is what Cloudflare would refuse.
 pub fn load_private_key(path: &Path, passphrase: Option<&[u8]>) -> Result<LoadedKey> {

@@ -174,15 +174,9 @@ impl Runner {
                 ca,
                 replace,
             } => self.spawn(false, async move {
-                let ca_pem = match ca {
-                    CaSource::Cloudflare => pki::cloudflare_ca::PEM.to_string(),
-                    // Only a CA goes where the origin looks for the CA it trusts.
-                    CaSource::File(path) => match pki::load_ca_certificates(&path)
-                        .and_then(|_| pki::read_pem_file(&path))
-                    {
-                        Ok(pem) => pem,
-                        Err(e) => return Msg::SnippetWritten(Err(text(e))),
-                    },
+                let ca_pem = match ca_file_contents(ca) {
+                    Ok(pem) => pem,
+                    Err(e) => return Msg::SnippetWritten(Err(e)),
                 };
                 let files = [
                     pki::OutputFile {
@@ -360,6 +354,17 @@ impl Runner {
                 }
             }),
         }
+    }
+}
+
+/// What goes beside the snippet as the CA the origin trusts: only a CA, and only its
+/// certificates, never the text that stood around them in the file.
+fn ca_file_contents(ca: CaSource) -> Result<String, String> {
+    match ca {
+        CaSource::Cloudflare => Ok(pki::cloudflare_ca::PEM.to_string()),
+        CaSource::File(path) => pki::load_ca_certificates(&path)
+            .map(|certificates| pki::certificates_pem(&certificates))
+            .map_err(text),
     }
 }
 
@@ -807,6 +812,22 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(origin.join("ca.crt")).unwrap(),
             pki::cloudflare_ca::PEM
+        );
+    }
+
+    #[test]
+    fn only_the_cas_certificates_go_beside_the_snippet() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.crt");
+        std::fs::write(&ca, format!("{}junk\u{1b}[2J\n", pki::cloudflare_ca::PEM)).unwrap();
+        let copied = ca_file_contents(CaSource::File(ca)).unwrap();
+        assert!(
+            copied.starts_with("-----BEGIN CERTIFICATE-----"),
+            "{copied}"
+        );
+        assert!(
+            !copied.contains("junk") && !copied.contains('\u{1b}'),
+            "{copied}"
         );
     }
 
