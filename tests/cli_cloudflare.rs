@@ -895,3 +895,24 @@ fn verify_asks_the_edge_it_is_given() {
         "{report}"
     );
 }
+
+/// A base URL that is no URL is said in one sentence naming the variable, not in the HTTP
+/// library's words for every request.
+#[test]
+fn a_base_url_that_is_no_url_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+        .args(["status", "--zone", "example.com"])
+        .env("CLOUDFLARE_API_BASE_URL", "not a url")
+        .env("CLOUDFLARE_API_TOKEN", DEMO_TOKEN)
+        .env("AOP_WIZARD_KEYRING", "none")
+        .output()
+        .unwrap();
+    let said = text(&output);
+    assert_ne!(output.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("the API's base URL \"not a url\" is not an http(s) URL with a host: fix or unset CLOUDFLARE_API_BASE_URL"),
+        "{said}"
+    );
+    assert!(!said.contains("builder error"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+}

@@ -393,6 +393,13 @@ pub fn print_plan(
             &serde_json::json!({ "dry_run": true, "requests": planned }),
         );
     }
+    if planned.is_empty() {
+        writeln!(
+            out,
+            "Dry run: nothing was changed, and nothing would be sent: it is done already."
+        )?;
+        return Ok(());
+    }
     writeln!(
         out,
         "Dry run: nothing was changed. These requests would be sent:"
@@ -484,6 +491,18 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+    }
+
+    /// A dry run with nothing to send says so, rather than a heading over nothing.
+    #[test]
+    fn a_dry_run_with_nothing_to_send_says_so() {
+        let mut out = Vec::new();
+        print_plan(&mut out, &[], false).unwrap();
+        let said = String::from_utf8(out).unwrap();
+        assert_eq!(
+            said,
+            "Dry run: nothing was changed, and nothing would be sent: it is done already.\n"
+        );
     }
 
     /// A reader (a pipe, `jq`) gets the document in one write, never a piece of it.

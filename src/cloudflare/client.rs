@@ -372,6 +372,17 @@ impl Client {
                 "the API token holds a character an HTTP header cannot carry (a space, an invisible mark or a letter outside ASCII, often copied along with it): paste the token again".into(),
             ));
         }
+        // A base URL that is no URL would fail every request with the HTTP library's words
+        // ("builder error: relative URL without a base"): said once, here, in ours.
+        match reqwest::Url::parse(base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+            _ => {
+                return Err(CloudflareError::Refused(format!(
+                    "the API's base URL \"{}\" is not an http(s) URL with a host: fix or unset {BASE_URL_ENV} (for example http://127.0.0.1:8787/client/v4 for `aop-wizard fake-api`)",
+                    crate::untrusted::one_line(base_url, 200)
+                )));
+            }
+        }
         let http = reqwest::Client::builder()
             .timeout(retry.request_timeout)
             .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))

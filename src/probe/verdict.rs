@@ -207,7 +207,7 @@ pub fn judge(
         return judgement(
             Verdict::NotRequesting,
             "the origin never asks for a client certificate, so it answers anyone".into(),
-            "Add the log-phase snippet (aop-wizard snippet SERVER --phase log) to the server block that serves this hostname, then reload.",
+            "Add the log-phase snippet (aop-wizard snippet SERVER --phase log) to the site that serves this hostname (nginx server block, Apache VirtualHost, HAProxy frontend, Caddy site), then reload.",
             listed,
         );
     }
