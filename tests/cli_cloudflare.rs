@@ -548,6 +548,7 @@ fn undo_waits_for_the_origin_before_turning_aop_off() {
             address.as_str(),
             "--host",
             "example.com",
+            "--yes",
         ];
         args.extend_from_slice(extra);
         aop(&fake, Some(DEMO_TOKEN), &args)
@@ -569,6 +570,24 @@ fn undo_waits_for_the_origin_before_turning_aop_off() {
         fake.fake.zone("example.com").unwrap().zone_aop_enabled,
         "a dry run changes nothing"
     );
+
+    // Without a terminal to ask on, and without --yes, nothing is turned off.
+    let unasked = aop(
+        &fake,
+        Some(DEMO_TOKEN),
+        &[
+            "undo",
+            "--zone",
+            "example.com",
+            "--origin",
+            &address,
+            "--host",
+            "example.com",
+        ],
+    );
+    assert_eq!(unasked.status.code(), Some(1), "{}", text(&unasked));
+    assert!(text(&unasked).contains("pass --yes"), "{}", text(&unasked));
+    assert!(fake.fake.zone("example.com").unwrap().zone_aop_enabled);
 
     let done = undo(&["--delete-certificates"]);
     assert!(done.status.success(), "{}", text(&done));

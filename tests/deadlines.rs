@@ -295,6 +295,7 @@ fn undo_waiting_in_a_pipe_prints_its_waiting_line_once() {
             "example.com",
             "--wait",
             "6",
+            "--yes",
         ],
     ));
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));

@@ -200,6 +200,7 @@ fn undo_never_deletes_again_and_status_shows_it_going() {
             ZONE,
             "--origin-relaxed",
             "--delete-certificates",
+            "--yes",
         ])
         .output()
         .unwrap();
@@ -233,7 +234,7 @@ fn a_hostname_without_an_association_is_no_error() {
         );
         let undo = fake
             .aop(data.path())
-            .args(["undo", "--zone", ZONE, "--origin-relaxed"])
+            .args(["undo", "--zone", ZONE, "--origin-relaxed", "--yes"])
             .output()
             .unwrap();
         assert!(undo.status.success(), "{answer:?}: {}", text(&undo));
@@ -282,6 +283,7 @@ fn undo_turns_off_custom_and_named_hostnames() {
                 "--origin-relaxed",
                 "--hostname",
                 "named.example.net",
+                "--yes",
             ])
             .output()
             .unwrap();
@@ -322,7 +324,7 @@ fn undo_names_the_hostnames_it_could_not_check() {
         let data = tempfile::tempdir().unwrap();
         let undo = fake
             .aop(data.path())
-            .args(["undo", "--zone", ZONE, "--origin-relaxed"])
+            .args(["undo", "--zone", ZONE, "--origin-relaxed", "--yes"])
             .output()
             .unwrap();
         let said = text(&undo);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use color_eyre::eyre::Result;
 
-use super::output::{Outcome, Palette, Progress, print_plan};
+use super::output::{Outcome, Palette, Progress, confirmed, print_plan};
 use super::session::{block_on, client};
 use crate::names::{self, Wildcard};
 use crate::probe::parse_origin;
@@ -56,6 +56,9 @@ pub struct UndoArgs {
     /// Print the Cloudflare requests instead of sending them; the origin is looked at once, never waited for
     #[arg(long)]
     dry_run: bool,
+    /// Do not ask before starting (needed without a terminal)
+    #[arg(long)]
+    yes: bool,
 }
 
 pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -77,6 +80,14 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
     let palette = Palette::for_stdout();
     block_on(async {
         let plan = undo::read_naming(&client, &args.zone, &args.hostnames).await?;
+        // Asked before the wait, not after it: the person may have walked away by then.
+        if !args.dry_run
+            && !args.yes
+            && !confirmed("undo turns Authenticated Origin Pulls off on Cloudflare")?
+        {
+            writeln!(out, "Nothing changed.")?;
+            return Ok(Outcome::Success);
+        }
         writeln!(
             out,
             "1. The origin first: install the log-phase snippet (aop-wizard snippet SERVER --phase log --ca …) and reload."
