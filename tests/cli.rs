@@ -41,7 +41,24 @@ fn garbage_missing_and_binary_files_get_one_clear_line() {
     std::fs::write(&garbage, "this is not a certificate\n").unwrap();
     assert_one_error_line(
         &aop(&["cert", "inspect", p(&garbage)]),
-        "holds no PEM certificate",
+        "holds no PEM certificate (expected",
+    );
+    // What it holds instead, when that says what went wrong.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    assert_one_error_line(
+        &aop(&["cert", "inspect", p(&empty)]),
+        "holds no PEM certificate: the file is empty",
+    );
+    let key = dir.path().join("client.key");
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    assert_one_error_line(
+        &aop(&["cert", "inspect", p(&key)]),
+        "holds no PEM certificate: it holds a private key (the certificate is the other file)",
     );
     let binary = dir.path().join("cert.der");
     std::fs::write(&binary, [0x30, 0x82, 0xff, 0x00, 0x9a]).unwrap();

@@ -50,7 +50,8 @@ pub fn positive_seconds(
 
 /// A span back from now: a whole number and a unit (s, m, h, d), from 1 second to 366 days.
 pub fn duration(text: &str) -> Result<std::time::Duration, String> {
-    let wrong = || "give a whole number and a unit: 90s, 15m, 2h or 7d (at most 366d)".to_string();
+    let wrong =
+        || "give a whole number above 0 and a unit: 90s, 15m, 2h or 7d (at most 366d)".to_string();
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(wrong)?;
     let (number, unit) = text.split_at(split);

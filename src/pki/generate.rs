@@ -223,6 +223,7 @@ impl CertificateAuthority {
             .next()
             .ok_or_else(|| PkiError::NoCertificate {
                 path: cert.to_path_buf(),
+                holds: "",
             })?;
         let loaded = super::load_private_key(key, passphrase)?;
         Self::existing(&cert_der, loaded.key_pair, cert, key)

@@ -46,9 +46,13 @@ pub enum PkiError {
         cause: std::io::Error,
     },
     #[error(
-        "{path} holds no PEM certificate (expected a block starting with -----BEGIN CERTIFICATE-----)"
+        "{path} holds no PEM certificate{holds} (expected a block starting with -----BEGIN CERTIFICATE-----)"
     )]
-    NoCertificate { path: PathBuf },
+    NoCertificate {
+        path: PathBuf,
+        /// What it holds instead, when that can be said (", only a private key", ", nothing").
+        holds: &'static str,
+    },
     #[error("{path} is not valid PEM or DER: {detail}")]
     Garbage { path: PathBuf, detail: String },
     #[error(

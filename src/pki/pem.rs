@@ -150,8 +150,16 @@ pub fn certificates_from_pem(text: &str, path: &Path) -> Result<Vec<Vec<u8>>> {
         .map(|pem| pem.contents)
         .collect();
     if certs.is_empty() {
+        let holds = if text.trim().is_empty() {
+            ": the file is empty"
+        } else if text.contains("PRIVATE KEY-----") {
+            ": it holds a private key (the certificate is the other file)"
+        } else {
+            ""
+        };
         return Err(PkiError::NoCertificate {
             path: path.to_path_buf(),
+            holds,
         });
     }
     for der in &certs {
