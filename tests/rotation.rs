@@ -343,6 +343,12 @@ fn a_new_ca_waits_for_the_origin_to_trust_both() {
     ];
     let first = setup.rotate(&args);
     assert_eq!(first.status.code(), Some(3), "{}", text(&first));
+    // The note says to build the bundle the two-CA snippet loads, not only to install it.
+    assert!(
+        text(&first).contains(", run there cat /etc/nginx/aop/ca.crt"),
+        "{}",
+        text(&first)
+    );
     let result = json(&first);
     assert_eq!(result["result"], "origin-not-ready", "{result}");
     let snippet_path = result["snippet"].as_str().unwrap();

@@ -216,9 +216,17 @@ async fn prove_origin_accepts(
     report: &mut impl FnMut(Event),
 ) -> Result<Option<Finish>> {
     let snippet = if rotation.new_ca {
-        let path = write_snippet(rotation, &rotation.origin_ca_paths_during(), "both-cas")?;
+        let (path, prepare) =
+            write_snippet(rotation, &rotation.origin_ca_paths_during(), "both-cas")?;
+        // A server that reads one CA file loads a bundle of both, built first on the origin:
+        // without it the two-CA snippet fails its config test.
+        let build = if prepare.is_empty() {
+            String::new()
+        } else {
+            format!(", run there {},", prepare.join(" and "))
+        };
         report(Event::Note(format!(
-            "The CA changes: copy {} to {} on the origin and install the two-CA snippet {}",
+            "The CA changes: copy {} to {} on the origin{build} and install the two-CA snippet {}",
             rotation.ca_cert.display(),
             rotation.new_ca_path.as_deref().unwrap_or_default(),
             path.display()
@@ -286,7 +294,13 @@ fn origin_targets(rotation: &Rotation) -> Vec<AttemptTarget> {
         .collect()
 }
 
-fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Result<PathBuf> {
+/// The snippet for these CA files, written; its path and the commands to run on the origin
+/// before it (the CA bundle of a single-file server).
+fn write_snippet(
+    rotation: &Rotation,
+    ca_paths: &[String],
+    label: &str,
+) -> Result<(PathBuf, Vec<String>)> {
     let cas = ca_paths
         .iter()
         .map(|path| CaFile {
@@ -302,7 +316,8 @@ fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Resul
     );
     request.server_version = rotation.origin.server_version;
     request.log_dir = rotation.origin.log_dir.clone();
-    let text = snippets::render(&request)?.text();
+    let rendered = snippets::render(&request)?;
+    let text = rendered.text();
     let path = rotation.out_dir.join(format!(
         "{}-{}-{label}.conf",
         rotation.origin.server.name(),
@@ -313,7 +328,7 @@ fn write_snippet(rotation: &Rotation, ca_paths: &[String], label: &str) -> Resul
         &[OutputFile::named_after(&path, text, false)],
         true,
     )?;
-    Ok(path)
+    Ok((path, rendered.prepare))
 }
 
 async fn upload(
@@ -568,11 +583,7 @@ async fn delete_if_present(
 /// certificate.
 async fn finish(rotation: &Rotation, pace: Pace) -> Result<Rotated> {
     let final_snippet = if rotation.new_ca {
-        Some(write_snippet(
-            rotation,
-            &[rotation.origin_ca_path_after()],
-            "new-ca",
-        )?)
+        Some(write_snippet(rotation, &[rotation.origin_ca_path_after()], "new-ca")?.0)
     } else {
         None
     };
