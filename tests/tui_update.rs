@@ -3021,3 +3021,21 @@ fn the_demo_edge_connects_to_the_origin_typed() {
     state.demo_origin = None;
     assert_eq!(state.edge_url(), aop_wizard::ops::DEFAULT_EDGE_URL);
 }
+
+/// A cell that is not as expected reads as two sentences' worth, not "…anyone Next: Add…".
+#[test]
+fn a_probe_problem_keeps_its_reason_and_next_step_apart() {
+    let mut verification = passing(SnippetPhase::Log);
+    let judgement = &mut verification.cells[0].judgement;
+    judgement.verdict = aop_wizard::probe::Verdict::NotRequesting;
+    judgement.explanation =
+        "the origin never asks for a client certificate, so it answers anyone".into();
+    judgement.next_step = "Add the log-phase snippet, then reload.".into();
+    let problems = verification.problems(aop_wizard::probe::Verdict::LogOnly);
+    assert_eq!(
+        problems,
+        [
+            "203.0.113.10:443 (example.com) is not-requesting, not log-only: the origin never asks for a client certificate, so it answers anyone; next: Add the log-phase snippet, then reload."
+        ]
+    );
+}

@@ -100,7 +100,7 @@ impl Verification {
             .filter(|c| c.judgement.verdict != expected)
             .map(|c| {
                 format!(
-                    "{} ({}) is {}, not {}: {} Next: {}",
+                    "{} ({}) is {}, not {}: {}; next: {}",
                     c.origin,
                     c.hostname,
                     c.judgement.verdict.label(),
