@@ -592,6 +592,15 @@ fn undo_waits_for_the_origin_before_turning_aop_off() {
     let done = undo(&["--delete-certificates"]);
     assert!(done.status.success(), "{}", text(&done));
     let zone = fake.fake.zone("example.com").unwrap();
+    let deleted = format!(
+        "Authenticated Origin Pulls is off for example.com, and its {} deleted.",
+        aop_wizard::words::plural(
+            zone.zone_certificates.len() as u64,
+            "uploaded certificate is",
+            "uploaded certificates are"
+        )
+    );
+    assert!(text(&done).contains(&deleted), "{}", text(&done));
     assert!(!zone.zone_aop_enabled);
     // Deleted: listed as pending_deletion for a few reads more, as Cloudflare does.
     assert!(

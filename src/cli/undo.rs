@@ -169,8 +169,20 @@ pub fn run(mut args: UndoArgs, out: &mut dyn Write) -> Result<Outcome> {
                 out,
                 "{}",
                 palette.good(&format!(
-                    "Authenticated Origin Pulls is off for {}.",
-                    shown(&plan.zone)
+                    "Authenticated Origin Pulls is off for {}{}.",
+                    shown(&plan.zone),
+                    match plan.zone_certificates.len() + plan.hostname_certificates.len() {
+                        _ if !args.delete_certificates => String::new(),
+                        0 => ", and there was no uploaded certificate to delete".into(),
+                        n => format!(
+                            ", and its {} deleted",
+                            crate::words::plural(
+                                n as u64,
+                                "uploaded certificate is",
+                                "uploaded certificates are"
+                            )
+                        ),
+                    }
                 ))
             )?;
         }
