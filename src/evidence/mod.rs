@@ -822,7 +822,9 @@ fn judge(evidence: &mut Evidence) {
         problems.push(format!(
             "no request from Cloudflare's addresses was found{window}: nothing proves Cloudflare's requests carry a certificate"
         ));
-        if evidence.lines.requests == 0 && evidence.lines.unreadable > 0 {
+        if evidence.lines.read == 0 {
+            next.push("The log is empty: nothing was written to it since it was created or rotated. Check that the snippet's access_log/CustomLog/log line names this file and that the server was reloaded, send requests through Cloudflare, or give the rotated file (--log FILE.1) too.".into());
+        } else if evidence.lines.requests == 0 && evidence.lines.unreadable > 0 {
             next.push(format!(
                 "None of the lines is in the format the {} log-phase snippet writes: give the log that snippet's access_log/CustomLog/log line names (aop-wizard snippet {} --phase log shows it).",
                 evidence.server.display_name(),
@@ -1203,6 +1205,18 @@ mod tests {
         let none = request(&line("127.0.0.2", "NONE", Some("a.example.com"), 10), None);
         assert!(
             none.next_steps[0].starts_with("Cloudflare presents no certificate for a.example.com")
+        );
+    }
+
+    /// An empty log is said as such, not as a log without Cloudflare's requests.
+    #[test]
+    fn an_empty_log_is_said_as_such() {
+        let evidence = request("", None);
+        assert!(!evidence.ready);
+        assert!(
+            evidence.next_steps[0].starts_with("The log is empty"),
+            "{:?}",
+            evidence.next_steps
         );
     }
 
