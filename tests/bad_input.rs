@@ -517,7 +517,7 @@ const VERIFY: &[Case] = &[
         BAD,
         &[
             "\"127.0.0.1:99999\" is not an origin address",
-            "203.0.113.10:8443",
+            "its port 99999 is not one (1 to 65535",
         ],
     ),
     case(

@@ -10,6 +10,12 @@ pub enum ProbeError {
         crate::untrusted::shown(text)
     )]
     NotAnOrigin { text: String },
+    /// An address whose port is out of range (0, or above 65535).
+    #[error(
+        "\"{}\" is not an origin address: its port {port} is not one (1 to 65535; 443 when none is given)",
+        crate::untrusted::shown(text)
+    )]
+    BadPort { text: String, port: String },
     /// An address of Cloudflare's edge: probing it would judge Cloudflare, not the origin.
     #[error(
         "{address} is one of Cloudflare's own addresses, not the origin's: give the address of the server behind Cloudflare (the content of its DNS record in the dashboard)"

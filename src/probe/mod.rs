@@ -148,8 +148,24 @@ pub fn parse_origin(text: &str) -> Result<SocketAddr, ProbeError> {
             .ok()
             .map(|ip| SocketAddr::new(ip, 443)),
     }
-    .ok_or_else(|| ProbeError::NotAnOrigin {
-        text: text.to_string(),
+    .ok_or_else(|| match text.rsplit_once(':') {
+        // An address and a number that is no port: said of the port, not of the whole.
+        Some((ip, port))
+            if ip
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok()
+                && !port.is_empty()
+                && port.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            ProbeError::BadPort {
+                text: text.to_string(),
+                port: port.to_string(),
+            }
+        }
+        _ => ProbeError::NotAnOrigin {
+            text: text.to_string(),
+        },
     })?;
     if crate::evidence::cloudflare_address(address.ip()) {
         return Err(ProbeError::CloudflareAddress {
@@ -281,10 +297,18 @@ mod tests {
             parse_origin("[2001:db8::1]").unwrap(),
             "[2001:db8::1]:443".parse().unwrap()
         );
-        assert!(matches!(
-            parse_origin("203.0.113.10:0"),
-            Err(ProbeError::NotAnOrigin { .. })
-        ));
+        for bad_port in [
+            "203.0.113.10:0",
+            "203.0.113.10:99999",
+            "[2001:db8::1]:70000",
+        ] {
+            let error = parse_origin(bad_port).unwrap_err().to_string();
+            assert!(
+                error.contains("is not an origin address: its port")
+                    && error.contains("is not one (1 to 65535"),
+                "{error}"
+            );
+        }
         // Cloudflare's edge is never taken for the origin behind it.
         for edge in ["104.16.0.1", "[2606:4700::1]:8443"] {
             let error = parse_origin(edge).unwrap_err().to_string();
