@@ -43,6 +43,15 @@ fn garbage_missing_and_binary_files_get_one_clear_line() {
         &aop(&["cert", "inspect", p(&garbage)]),
         "holds no PEM certificate (expected",
     );
+    // A file given where the files' folder goes: said, not as the OS's "File exists".
+    assert_one_error_line(
+        &aop(&["cert", "generate", "--out", p(&garbage)]),
+        "garbage.pem is a file, not a folder",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&garbage).unwrap(),
+        "this is not a certificate\n"
+    );
     // What it holds instead, when that says what went wrong.
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "").unwrap();

@@ -88,6 +88,11 @@ fn write_until(
         cause,
     };
     let stopped = || write_err(std::io::Error::other("stopped"));
+    if dir.exists() && !dir.is_dir() {
+        return Err(PkiError::NotAFolder {
+            dir: dir.to_path_buf(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(write_err)?;
     remove_leftover_temps(dir, files).map_err(write_err)?;
     if !force && let Some(existing) = existing_file(dir, files.iter().map(|f| f.name.as_str())) {

@@ -89,6 +89,8 @@ pub enum PkiError {
     WouldOverwrite { path: PathBuf },
     #[error("cannot write into {dir}: {cause}")]
     Write { dir: PathBuf, cause: std::io::Error },
+    #[error("{dir} is a file, not a folder: give a folder for the files (it is made when missing)")]
+    NotAFolder { dir: PathBuf },
     #[error("{0}")]
     InvalidSpec(String),
     #[error("certificate generation failed: {0}")]
