@@ -1241,8 +1241,35 @@ fn error_detail(error: &reqwest::Error) -> String {
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
+        // The commonest causes in a few words, rather than the library's chain of them.
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return "the connection was refused (nothing listens there)".into();
+                }
+                std::io::ErrorKind::TimedOut => return "timed out".into(),
+                _ => {}
+            }
+        }
         detail = format!("{detail}: {cause}");
         source = cause.source();
     }
     detail
+}
+
+#[cfg(test)]
+mod tests {
+    /// A refused connection is said in words, not as the HTTP library's chain ending
+    /// "(os error 111)".
+    #[tokio::test]
+    async fn a_refused_connection_is_said_in_a_few_words() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", closed.local_addr().unwrap());
+        drop(closed);
+        let error = reqwest::get(&url).await.unwrap_err();
+        assert_eq!(
+            super::error_detail(&error),
+            "the connection was refused (nothing listens there)"
+        );
+    }
 }
