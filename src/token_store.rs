@@ -97,12 +97,24 @@ fn install_store() -> Result<(), TokenStoreError> {
     BACKEND
         .get_or_init(|| {
             let wanted = std::env::var(STORE_ENV).unwrap_or_default();
+            known_store(&wanted)?;
             let (name, store) = platform_store(&wanted)?;
             keyring_core::set_default_store(store);
             Ok(name)
         })
         .clone()
         .map(|_| ())
+}
+
+/// A keyring asked for by a name it does not have is said, not quietly replaced by another.
+fn known_store(wanted: &str) -> Result<(), TokenStoreError> {
+    match wanted {
+        "" | "none" | "secret-service" | "keyutils" => Ok(()),
+        other => Err(TokenStoreError::Unavailable(format!(
+            "{STORE_ENV}={} is none of secret-service, keyutils or none; unset it to pick one automatically",
+            crate::untrusted::one_line(other, 60)
+        ))),
+    }
 }
 
 pub fn backend_name() -> String {

@@ -466,3 +466,22 @@ fn verify_refuses_a_request_path_with_cr_lf_before_connecting() {
         "verify connected to the origin"
     );
 }
+
+/// A keyring named wrong is said, not quietly replaced by whichever one is found.
+#[test]
+fn a_keyring_named_wrong_is_said() {
+    let output = Command::new(env!("CARGO_BIN_EXE_aop-wizard"))
+        .args(["auth", "status"])
+        .env("AOP_WIZARD_KEYRING", "bogus")
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .env_remove("CLOUDFLARE_API_KEY")
+        .env("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:9/client/v4")
+        .output()
+        .unwrap();
+    let said = stderr(&output);
+    assert_ne!(output.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("AOP_WIZARD_KEYRING=bogus is none of secret-service, keyutils or none"),
+        "{said}"
+    );
+}
