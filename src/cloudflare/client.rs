@@ -383,10 +383,7 @@ impl Client {
                 )));
             }
         }
-        let http = reqwest::Client::builder()
-            .timeout(retry.request_timeout)
-            .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = http_client(retry.request_timeout)
             .map_err(|e| CloudflareError::Refused(format!("cannot set up HTTPS: {e}")))?;
         Ok(Self {
             http,
@@ -1099,6 +1096,15 @@ impl Client {
     }
 }
 
+/// The HTTP client every request this tool makes goes through (the API, its public `/ips`, a
+/// request through Cloudflare): one user agent, each request ending within `timeout`.
+pub fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 /// Cloudflare's address ranges as `GET /ips` lists them.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PublishedRanges {
@@ -1121,11 +1127,7 @@ pub async fn published_ranges(
         url: url.clone(),
         detail: error_detail(&error),
     };
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(failed)?;
+    let http = http_client(timeout).map_err(failed)?;
     let response = http.get(&url).send().await.map_err(failed)?;
     let status = response.status().as_u16();
     let text = response.text().await.map_err(failed)?;

@@ -13,7 +13,7 @@ mod types;
 pub use alerts::{ensure_expiry_alert, existing_expiry_alert, expiry_alerts, expiry_policy};
 pub use client::{
     BASE_URL_ENV, CertificateScope, Change, Client, DEFAULT_BASE_URL, PlannedRequest,
-    PublishedRanges, RetryPolicy, UploadOutcome, decode_answer, published_ranges,
+    PublishedRanges, RetryPolicy, UploadOutcome, decode_answer, http_client, published_ranges,
 };
 pub use credentials::{ApiToken, Credentials};
 pub use error::{ApiMessage, CloudflareError};

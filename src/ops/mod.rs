@@ -920,11 +920,7 @@ async fn through_edge(
     uncertified: &[String],
     timeout: Duration,
 ) -> Vec<EdgeReport> {
-    let http = match reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(concat!("aop-wizard/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+    let http = match crate::cloudflare::http_client(timeout) {
         Ok(http) => http,
         Err(e) => {
             return hostnames
